@@ -1,0 +1,53 @@
+/**
+ * `fpctx variants`, `fpctx scenarios`, `fpctx events`: what is built in.
+ */
+
+import { EVENTS } from '../../kernel/events.js';
+import { INVARIANTS } from '../../check/invariants.js';
+import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
+import { VARIANTS } from '../../variants/index.js';
+import type { Io } from '../io.js';
+import { join } from 'node:path';
+
+export function runVariants(f: { json?: boolean }, io: Io): number {
+  if (f.json) {
+    io.out(JSON.stringify(VARIANTS.map((v) => ({ name: v.name, kernel: v.kernel, summary: v.summary, ...(v.mutation ? { mutation: true } : {}) })), null, 2));
+    return 0;
+  }
+  for (const v of VARIANTS) {
+    io.out(`${io.style.bold(v.name.padEnd(14))} ${v.kernel}${v.mutation ? io.style.warn('  [mutation]') : ''}`);
+    io.out(`${''.padEnd(14)} ${v.summary}`);
+  }
+  return 0;
+}
+
+export function runScenarios(f: { json?: boolean }, io: Io): number {
+  const list = builtinScenarioNames().map((n) => {
+    const s = loadScenario(join(BUILTIN_DIR, `${n}.yaml`));
+    return { name: n, description: s.description ?? '', steps: s.steps.length, expect: s.expect };
+  });
+  if (f.json) {
+    io.out(JSON.stringify(list, null, 2));
+    return 0;
+  }
+  for (const s of list) {
+    io.out(`${io.style.bold(s.name.padEnd(16))} ${s.steps} steps`);
+    io.out(`${''.padEnd(16)} ${s.description.split('. ')[0]}.`);
+  }
+  return 0;
+}
+
+export function runEvents(f: { json?: boolean }, io: Io): number {
+  if (f.json) {
+    io.out(JSON.stringify({
+      events: EVENTS.map((e) => ({ name: e.name, params: e.params, doc: e.doc, needs: e.needs })),
+      invariants: INVARIANTS,
+    }, null, 2));
+    return 0;
+  }
+  io.out(io.style.bold('events'));
+  for (const e of EVENTS) io.out(`  ${e.name.padEnd(13)} ${e.params.padEnd(9)} ${e.doc}`);
+  io.out(io.style.bold('invariants'));
+  for (const i of INVARIANTS) io.out(`  ${i.id.padEnd(16)} ${i.code}  ${i.title}`);
+  return 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * `fpctx run <scenario>`: execute a fixed event script, print the timeline and the verdict.
+ */
+
+import { loadScenario, resolveScenarioPath, type Scenario } from '../../scenario/load.js';
+import { runScenario, type ScenarioRun } from '../../scenario/run.js';
+import { renderTimeline, renderVerdict, wrapRow } from '../../trace/text.js';
+import type { Io } from '../io.js';
+import { variantFlag } from '../options.js';
+
+export interface RunFlags {
+  variant?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function expectationText(exp: ScenarioRun['expected']): string {
+  if (exp === undefined) return 'none';
+  if (exp === 'ok') return 'ok';
+  return `${exp.invariant}${exp.kind ? `/${exp.kind}` : ''}${exp.step ? ` at step ${exp.step}` : ''}`;
+}
+
+export function runJson(r: ScenarioRun): object {
+  const t = r.trace;
+  return {
+    scenario: r.scenario.name,
+    variant: t.variant,
+    bounds: { ...t.machine, steps: r.scenario.steps.length },
+    states: t.steps.length + 1,
+    transitions: t.steps.length,
+    seconds: 0,
+    verdict: t.violation ? 'violation' : 'ok',
+    ...(t.violation ? { violation: { ...t.violation, trace: t.steps } } : {}),
+    counters: t.counters,
+    byContext: t.byContext,
+    ...(r.expected !== undefined ? { expected: r.expected, expectationMet: r.expectationMet } : {}),
+    trace: t.steps,
+  };
+}
+
+export function runRun(file: string, f: RunFlags, io: Io): number {
+  const scenario: Scenario = loadScenario(resolveScenarioPath(file));
+  const variants = variantFlag(f.variant, scenario.variant ?? 'rfc-2017', true);
+  const runs = variants.map((v) => {
+    const t0 = performance.now();
+    const r = runScenario(scenario, v);
+    return { r, seconds: (performance.now() - t0) / 1000 };
+  });
+  const failed = runs.some(({ r }) => !!r.trace.violation);
+  if (f.json) {
+    const docs = runs.map(({ r, seconds }) => ({ ...runJson(r), seconds }));
+    io.out(JSON.stringify(docs.length === 1 ? docs[0] : { scenario: scenario.name, runs: docs }, null, 2));
+    return failed ? 1 : 0;
+  }
+  const st = io.style;
+  const width = io.columns;
+  if (runs.length === 1) {
+    const { r } = runs[0]!;
+    if (!f.quiet) {
+      io.out(st.bold(`${scenario.name}  on ${r.trace.variant}`));
+      if (scenario.description) for (const l of wrapRow('', '', scenario.description.split(' '), width, ' ')) io.out(st.dim(l.trimStart()));
+      io.out('');
+      const notes = scenario.steps.map((s) => s.note);
+      for (const l of renderTimeline(r.trace, { style: st, width, notes })) io.out(l);
+      io.out('');
+    }
+    for (const l of renderVerdict(r.trace, { style: st, width })) io.out(l);
+    if (r.expected !== undefined) {
+      const met = r.expectationMet ? st.good('met') : st.bad('NOT met');
+      io.out(`expected: ${expectationText(r.expected)} — ${met}`);
+    }
+    return failed ? 1 : 0;
+  }
+  io.out(st.bold(`${scenario.name}  on every variant`));
+  io.out(['variant'.padEnd(14), 'verdict'.padEnd(28), 'loads'.padStart(6), 'saves'.padStart(6), 'expected'.padEnd(22)].join(' '));
+  for (const { r } of runs) {
+    const v = r.trace.violation;
+    const verdict = (v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}` : 'ok').padEnd(28);
+    const exp = r.expected === undefined ? '' : `${expectationText(r.expected)} ${r.expectationMet ? '✓' : '✗'}`;
+    io.out([r.trace.variant.padEnd(14), v ? st.bad(verdict) : st.good(verdict), String(r.trace.counters.loads).padStart(6), String(r.trace.counters.saves).padStart(6), exp].join(' '));
+  }
+  return failed ? 1 : 0;
+}

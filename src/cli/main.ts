@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * fpctx command line. Exit status, for every command: 0 no violation, 1 violation found,
+ * 2 bad input (one line naming the file, line and field, or the flag).
+ */
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../errors.js';
+import { runCheck } from './commands/check.js';
+import { runEvents, runScenarios, runVariants } from './commands/lists.js';
+import { runRun } from './commands/run.js';
+import { runSuite } from './commands/suite.js';
+import { processIo, type Io } from './io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_VIOLATION = 1;
+export const EXIT_BAD_INPUT = 2;
+
+function buildProgram(io: Io, setCode: (c: number) => void): Command {
+  const program = new Command('fpctx')
+    .description('Run, check and measure the Linux arm64 FPSIMD/SVE register-context protocol (with KVM)')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '').replace(/^error: /, 'fpctx: ')),
+    })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('run')
+    .description('execute a fixed event script (a scenario file or a built-in name) and print its timeline')
+    .argument('<scenario>', 'scenario YAML file, or a built-in name such as seed-kvm')
+    .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017); 'all' for every variant")
+    .option('--json', 'print one JSON document')
+    .option('--quiet', 'print only the verdict')
+    .action((file: string, opts) => setCode(runRun(file, opts, io)));
+
+  program
+    .command('check')
+    .description('explore every interleaving breadth-first up to the bounds; print ok or the shortest counterexample')
+    .option('--variant <name>', "variant to check, or 'all'", 'rfc-2017')
+    .option('--cpus <n>', 'CPUs (default 2)')
+    .option('--tasks <n>', 'user-task slots, each starting with a runnable task (default 2)')
+    .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
+    .option('--spare <n>', 'extra free slots for fork (default 0)')
+    .option('--depth <n>', 'maximum steps from the initial state (default 12)')
+    .option('--json', 'print one JSON document')
+    .option('--quiet', 'no timeline, no progress')
+    .action((opts) => setCode(runCheck(opts, io)));
+
+  program
+    .command('suite')
+    .description('the main job: every variant on the built-in scenarios and the standard checks')
+    .option('--json', 'print one JSON document')
+    .option('--quiet', 'tables only')
+    .action((opts) => setCode(runSuite(opts, io)));
+
+  program
+    .command('variants')
+    .description('list the built-in variants')
+    .option('--json', 'print [{name, kernel, summary}]')
+    .action((opts) => setCode(runVariants(opts, io)));
+
+  program
+    .command('scenarios')
+    .description('list the built-in scenarios')
+    .option('--json', 'print JSON')
+    .action((opts) => setCode(runScenarios(opts, io)));
+
+  program
+    .command('events')
+    .description('list the event alphabet and the invariants')
+    .option('--json', 'print JSON')
+    .action((opts) => setCode(runEvents(opts, io)));
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (e) {
+    io.progressDone();
+    if (e instanceof InputError) {
+      io.err(`fpctx: ${e.format()}`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_BAD_INPUT; // commander has already printed its one-line message
+    }
+    throw e;
+  }
+}
+
+const isEntry = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`fpctx: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(70);
+    },
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * The initial machine: which tasks exist, where they are, what their FP state holds.
+ *
+ * Every task starts runnable and unbound (TIF_FOREIGN_FPSTATE set, fpsimd_cpu = NR_CPUS) with
+ * version 1 of its own data in memory: a user task as if just preempted on its way back to
+ * user space, a vcpu thread as if preempted inside the KVM_RUN loop (the seed's task B). CPUs
+ * start idle with registers holding nobody's data. Spare slots start free, for fork.
+ */
+
+import { GARBAGE, ZERO, dataToken } from '../arch/tokens.js';
+import { VQ_BITS } from '../arch/sizes.js';
+import type { MachineConfig } from './layout.js';
+import type { Machine } from './machine.js';
+import {
+  CPU_FIELDS,
+  GLOBAL_FIELDS,
+  NONE,
+  Pos,
+  TASK_FIELDS,
+  TaskState,
+  VCPU_FIELDS,
+} from './records.js';
+import { initRecord } from '../state/struct.js';
+
+export interface TaskSpec {
+  readonly name: string;
+  /** A vcpu thread (runs one vcpu, starts inside the run loop). */
+  readonly vcpu?: boolean;
+}
+
+export interface BootSpec {
+  readonly cpus: number;
+  readonly tasks: readonly TaskSpec[];
+  /** Extra free slots available to fork. */
+  readonly spareSlots?: number;
+  /** SVE vector length of every task, in bits (default 512, the kernel's default of 64 bytes). */
+  readonly sveVlBits?: number;
+}
+
+export const DEFAULT_SVE_VL_BITS = 512;
+
+export function machineConfigOf(spec: BootSpec): MachineConfig {
+  return {
+    cpus: spec.cpus,
+    slots: spec.tasks.length + (spec.spareSlots ?? 0),
+    vcpus: spec.tasks.filter((t) => t.vcpu).length,
+    sveVlBits: spec.sveVlBits ?? DEFAULT_SVE_VL_BITS,
+  };
+}
+
+/** Slot order: user tasks first, then vcpu threads, then spare slots (vcpus numbered in order). */
+export function slotOrder(spec: BootSpec): TaskSpec[] {
+  return [...spec.tasks.filter((t) => !t.vcpu), ...spec.tasks.filter((t) => t.vcpu)];
+}
+
+/** Writes the initial state into `m` (whose config must come from machineConfigOf(spec)). */
+export function boot(m: Machine, spec: BootSpec): void {
+  const { layout } = m;
+  const s = m.s;
+  initRecord(s, 0, GLOBAL_FIELDS);
+  for (let c = 0; c < m.cfg.cpus; c++) initRecord(s, layout.cpuOffset(c), CPU_FIELDS);
+  for (let t = 0; t < m.cfg.slots; t++) initRecord(s, layout.slotOffset(t), TASK_FIELDS);
+  for (let v = 0; v < m.cfg.vcpus; v++) initRecord(s, layout.vcpuOffset(v), VCPU_FIELDS);
+
+  const vq = m.cfg.sveVlBits / VQ_BITS;
+  let vcpu = 0;
+  slotOrder(spec).forEach((ts, slot) => {
+    const t = m.tasks[slot]!;
+    const mine = dataToken(layout.writerOfTask(slot), 1);
+    t.state = TaskState.RUNNABLE;
+    t.mm = true;
+    t.TIF_FOREIGN_FPSTATE = true;
+    t.sve_vq = vq;
+    t.uw_V = mine;
+    t.exp_V = mine;
+    t.exp_Hi = ZERO;
+    t.version = 1;
+    if (ts.vcpu) {
+      const v = m.vcpus[vcpu]!;
+      t.vcpu = vcpu;
+      t.pos = Pos.RUNLOOP;
+      t.in_syscall = true;
+      v.thread = slot;
+      v.fp_V = dataToken(layout.writerOfGuest(vcpu), 1);
+      v.exp_V = v.fp_V;
+      v.version = 1;
+      vcpu++;
+    } else {
+      t.pos = Pos.KERNEL;
+      t.in_syscall = false;
+    }
+  });
+  for (const c of m.cpus) {
+    c.current = NONE;
+    c.regV = GARBAGE;
+    c.regHi = GARBAGE;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The host side of the protocol: arch/arm64/kernel/fpsimd.c as of v4.15 (snapshot O in
+ * KERNEL-NOTES.md, index id 105678143, read in full). Later eras override these methods in
+ * their variant files.
+ *
+ * The design in one paragraph (the file's own header comment, in our words): restore is
+ * deferred from the context switch to the return to user. Each task's state records the CPU
+ * that last loaded it (`fpsimd_cpu`), each CPU records whose user state it last loaded
+ * (`fpsimd_last_state`), and when both still agree at schedule-in the reload is skipped.
+ * `TIF_FOREIGN_FPSTATE` caches the answer: set unless this CPU's registers hold current's
+ * latest user state. Saves are eager (at every switch-out while the flag is clear), so what
+ * remains in registers is always a clean copy.
+ *
+ * Locking (v4.15): every function here runs with softirqs disabled (local_bh_disable) or IRQs
+ * off, so a softirq's kernel_neon_begin() cannot interleave with it on the same CPU. The model
+ * therefore runs each of them atomically; the interleaving points are between the paths in
+ * src/kernel/entry.ts and src/kernel/kvm.ts.
+ */
+
+import { fpsimdWriteRegs, sveWriteRegs } from '../arch/regfile.js';
+import { FPSIMD_STATE_BYTES, VQ_BITS, sveSaveBytes } from '../arch/sizes.js';
+import { ZERO } from '../arch/tokens.js';
+import { Format } from './effects.js';
+import { Machine } from './machine.js';
+import { NR_CPUS, type TaskView } from './records.js';
+
+export class Fpsimd extends Machine {
+  /**
+   * @models task_fpsimd_load() — fpsimd.c v4.15
+   * Pre: softirqs disabled; current's memory copy is up to date.
+   * Post: registers hold current's state in the format TIF_SVE selects; the EL0 SVE trap is
+   * off exactly when TIF_SVE is set ("serialised by exception return to user").
+   */
+  task_fpsimd_load(): void {
+    const t = this.currentTask;
+    const c = this.cpu;
+    const st = this.layout.stOfTask(t.slot);
+    if (t.TIF_SVE) {
+      const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi;
+      sveWriteRegs(c, t.sve_V, t.sve_Hi);
+      this.fx.load(c.id, st, Format.SVE, sveSaveBytes(t.sve_vq * VQ_BITS), redundant);
+    } else {
+      const redundant = c.regV === t.uw_V && c.regHi === ZERO;
+      fpsimdWriteRegs(c, t.uw_V);
+      this.fx.load(c.id, st, Format.FPSIMD, FPSIMD_STATE_BYTES, redundant);
+    }
+    c.zen_el0 = t.TIF_SVE; // sve_user_enable() / sve_user_disable()
+  }
+
+  /**
+   * @models task_fpsimd_save() — fpsimd.c v4.15
+   * Pre: softirqs disabled.
+   * Post: if the registers hold current's latest state (TIF_FOREIGN_FPSTATE clear), memory is
+   * up to date with them. Acts on `current`, not on what fpsimd_last_state names: in v4.15 the
+   * only context ever bound is a task's.
+   */
+  task_fpsimd_save(): void {
+    const t = this.current;
+    if (!t || t.TIF_FOREIGN_FPSTATE) return;
+    const c = this.cpu;
+    const st = this.layout.stOfTask(t.slot);
+    if (t.TIF_SVE) {
+      // The kernel WARNs and SIGKILLs the task if RDVL disagrees with thread.sve_vl; the model
+      // keeps the hardware VL equal to the task's, so that branch is unreachable here.
+      t.sve_V = c.regV;
+      t.sve_Hi = c.regHi;
+      this.fx.save(c.id, st, Format.SVE, sveSaveBytes(t.sve_vq * VQ_BITS));
+    } else {
+      t.uw_V = c.regV;
+      this.fx.save(c.id, st, Format.FPSIMD, FPSIMD_STATE_BYTES);
+    }
+  }
+
+  /**
+   * @models fpsimd_thread_switch() — fpsimd.c v4.15, called from __switch_to() with IRQs off.
+   * Saves the outgoing user task's live state, then decides whether `next` may skip its reload:
+   * only if this CPU's fpsimd_last_state still names next's storage AND next's storage still
+   * names this CPU. Kernel threads (no mm) are neither saved nor flagged in v4.15.
+   */
+  fpsimd_thread_switch(next: TaskView | null): void {
+    const prev = this.current;
+    if (prev && prev.mm) this.task_fpsimd_save();
+    if (next && next.mm) {
+      const c = this.cpu;
+      const inRegs = c.last_st === this.layout.stOfTask(next.slot) && next.fpsimd_cpu === c.id;
+      next.TIF_FOREIGN_FPSTATE = !inRegs;
+    }
+  }
+
+  /** @models fpsimd_preserve_current_state() — fpsimd.c v4.15: save if live, keep the binding. */
+  fpsimd_preserve_current_state(): void {
+    this.task_fpsimd_save();
+  }
+
+  /**
+   * @models fpsimd_bind_to_cpu() — fpsimd.c v4.15 (cb968afc7898 added sve_in_use).
+   * Records, on both sides, that this CPU's registers now hold current's state.
+   */
+  fpsimd_bind_to_cpu(): void {
+    const t = this.currentTask;
+    const c = this.cpu;
+    c.last_st = this.layout.stOfTask(t.slot);
+    c.last_dangling = false;
+    c.last_sve_in_use = t.TIF_SVE;
+    t.fpsimd_cpu = c.id;
+  }
+
+  /**
+   * @models fpsimd_restore_current_state() — fpsimd.c v4.15, from do_notify_resume() on the way
+   * to user space. Loads and binds only if TIF_FOREIGN_FPSTATE was set (test-and-clear).
+   */
+  fpsimd_restore_current_state(): void {
+    const t = this.currentTask;
+    if (t.TIF_FOREIGN_FPSTATE) {
+      t.TIF_FOREIGN_FPSTATE = false;
+      this.task_fpsimd_load();
+      this.fpsimd_bind_to_cpu();
+    }
+  }
+
+  /**
+   * @models fpsimd_flush_task_state() — fpsimd.c v4.15: breaks the task side of the binding.
+   * v4.15 only resets the CPU number; callers set TIF_FOREIGN_FPSTATE themselves where needed.
+   */
+  fpsimd_flush_task_state(t: TaskView): void {
+    t.fpsimd_cpu = NR_CPUS;
+    this.fx.flushTask(t.slot);
+  }
+
+  /** @models fpsimd_flush_cpu_state() — fpsimd.c v4.15: breaks the CPU side (last.st = NULL), nothing else. */
+  fpsimd_flush_cpu_state(): void {
+    const c = this.cpu;
+    this.fx.flushCpu(c.id, c.last_st);
+    c.last_st = 0;
+    c.last_dangling = false;
+  }
+
+  /**
+   * @models sve_flush_cpu_state() — fpsimd.c v4.15 after cb968afc7898 (the seed's fix).
+   * Invalidates the binding only if the bound task was using SVE when it was bound, using the
+   * cached `sve_in_use` so the pointer is never followed.
+   */
+  sve_flush_cpu_state(): void {
+    const c = this.cpu;
+    if (c.last_st !== 0 && c.last_sve_in_use) this.fpsimd_flush_cpu_state();
+  }
+
+  /**
+   * @models kernel_neon_begin() — fpsimd.c v4.15.
+   * Saves current's live user state (user tasks only), marks it foreign, and invalidates the
+   * CPU binding: kernel code is about to overwrite the registers. Then preemption stays
+   * disabled until kernel_neon_end(), so the whole section is one atomic step in the model.
+   */
+  kernel_neon_begin(): void {
+    const t = this.current;
+    if (t && t.mm) {
+      this.task_fpsimd_save();
+      t.TIF_FOREIGN_FPSTATE = true;
+    }
+    this.fpsimd_flush_cpu_state();
+  }
+
+  /** @models kernel_neon_end() — fpsimd.c v4.15: clears kernel_neon_busy, re-enables preemption. */
+  kernel_neon_end(): void {}
+
+  /** Kernel-mode NEON code between begin and end: writes the kernel's own data (crypto state). */
+  kernelNeonUse(): void {
+    fpsimdWriteRegs(this.cpu, this.newKernelToken());
+  }
+
+  /**
+   * @models sve_alloc() — fpsimd.c v4.15: allocate thread.sve_state, or zero it if present.
+   * Zeroing is what makes the SVE part read back as zero after the first trap.
+   */
+  sve_alloc(t: TaskView): void {
+    t.sve_state = true;
+    t.sve_V = ZERO;
+    t.sve_Hi = ZERO;
+  }
+
+  /** @models fpsimd_to_sve() — fpsimd.c v4.15: copy V0-V31 into the low 128 bits of Z0-Z31 in sve_state. */
+  fpsimd_to_sve(t: TaskView): void {
+    t.sve_V = t.uw_V;
+  }
+
+  /** @models sve_to_fpsimd() — fpsimd.c v4.15: copy the low 128 bits of Z0-Z31 back into fpsimd_state. */
+  sve_to_fpsimd(t: TaskView): void {
+    t.uw_V = t.sve_V;
+  }
+
+  /**
+   * @models do_sve_acc() — fpsimd.c v4.15 (EL0 SVE access trap).
+   * Saves the live FPSIMD state, converts the memory copy to SVE format (zero-padded), forces a
+   * reload at ret_to_user, and sets TIF_SVE so that reload disables the trap. TIF_SVE must have
+   * been clear: with it set, ret_to_user would have disabled the trap (kernel WARN).
+   */
+  do_sve_acc(): void {
+    const t = this.currentTask;
+    this.fx.trap(this.cpu.id, 0);
+    this.sve_alloc(t);
+    this.task_fpsimd_save();
+    this.fpsimd_to_sve(t);
+    this.fpsimd_flush_task_state(t);
+    t.TIF_FOREIGN_FPSTATE = true;
+    const wasSet = t.TIF_SVE;
+    t.TIF_SVE = true;
+    this.warnOn(wasSet, 'do_sve_acc', `${this.naming.task(t.slot)} trapped on SVE with TIF_SVE already set`);
+  }
+
+  /** @models fpsimd_release_task() — fpsimd.c v4.15: frees sve_state of a dead task. */
+  fpsimd_release_task(t: TaskView): void {
+    t.sve_state = false;
+  }
+}

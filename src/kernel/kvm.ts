@@ -1,0 +1,124 @@
+/**
+ * KVM/arm64 as of v4.15-v4.17: the vcpu run loop (virt/kvm/arm/arm.c
+ * kvm_arch_vcpu_ioctl_run), the hyp world switch (arch/arm64/kvm/hyp/switch.c __kvm_vcpu_run)
+ * and the lazy guest FP switch (arch/arm64/kvm/hyp/entry.S __fpsimd_guest_restore).
+ *
+ * In this era KVM does not use the host's context tracking at all. The hypervisor keeps its own
+ * per-CPU host save area: on the guest's first FP access it saves whatever V registers the host
+ * left (which may be a user task's live state) and loads the guest's; on guest exit it saves the
+ * guest's and restores the host V registers. Only the V part: restoring it zeroes the SVE part.
+ * Hence the pre-entry `kvm_fpsimd_flush_cpu_state()`, which must stop the host from later
+ * trusting registers that held SVE state (the seed thread).
+ *
+ * Provenance: the fpsimd.c side is read from snapshot O [V]. The hyp and arm.c side is
+ * reconstructed from KERNEL-NOTES §2.4 and the seed [M]: the stored index has no v4.15 copy of
+ * arm.c or hyp/switch.c. In particular the position of the flush (after preempt_disable(),
+ * before local_irq_disable(), each loop iteration) is from memory. A softirq between the flush
+ * and the IRQ-off point can only clear the binding again (kernel_neon_begin never binds), so
+ * the model runs flush + entry as one step without losing behaviour.
+ */
+
+import { fpsimdWriteRegs } from '../arch/regfile.js';
+import { FPSIMD_STATE_BYTES } from '../arch/sizes.js';
+import { TrapKind } from './effects.js';
+import { Entry } from './entry.js';
+import { Pos, type VcpuView } from './records.js';
+
+export class Kvm extends Entry {
+  /** The vcpu run by the current thread (a model bug if there is none). */
+  get currentVcpu(): VcpuView {
+    const t = this.currentTask;
+    const v = this.vcpus[t.vcpu];
+    if (!v) throw new Error(`FPC502 model bug: ${this.naming.task(t.slot)} runs no vcpu`);
+    return v;
+  }
+
+  /**
+   * @models kvm_arch_vcpu_ioctl_run() entry — arm.c: the KVM_RUN ioctl (already inside the
+   * syscall) loads the vcpu and enters the run loop. vcpu_load() does nothing FP-related in
+   * this era.
+   */
+  kvm_arch_vcpu_ioctl_run(): void {
+    this.currentTask.pos = Pos.RUNLOOP;
+  }
+
+  /**
+   * @models kvm_fpsimd_flush_cpu_state() — asm/kvm_host.h v4.15 [M]: "all host FP/SIMD state is
+   * restored on guest exit, so nothing needs doing here except in the SVE case".
+   */
+  kvm_fpsimd_flush_cpu_state(): void {
+    this.sve_flush_cpu_state();
+  }
+
+  /**
+   * One run-loop iteration up to guest entry: preempt_disable(); the FP flush;
+   * local_irq_disable(); then __kvm_vcpu_run() arms the guest FP trap (__activate_traps) and
+   * enters the guest.
+   */
+  runLoopEnterGuest(): void {
+    const t = this.currentTask;
+    this.kvm_fpsimd_flush_cpu_state();
+    this.__activate_traps();
+    t.pos = Pos.GUEST;
+  }
+
+  /** @models __activate_traps() — hyp/switch.c: guest FP/SIMD accesses trap to EL2 (CPTR_EL2.TFP). */
+  __activate_traps(): void {
+    this.cpu.guest_fp_trap = true;
+  }
+
+  /**
+   * The guest uses FP. The first access of this guest run traps to the hypervisor
+   * (__fpsimd_guest_restore); afterwards the guest reads its registers (guest integrity check
+   * point) and writes new values.
+   */
+  guestFpUse(): void {
+    const v = this.currentVcpu;
+    if (this.cpu.guest_fp_trap) this.__fpsimd_guest_restore();
+    this.checkGuestView(v, 'guest FP use');
+    const tok = this.newGuestToken(v);
+    fpsimdWriteRegs(this.cpu, tok);
+    v.exp_V = tok;
+  }
+
+  /**
+   * @models __fpsimd_guest_restore — hyp/entry.S v4.15 [M]: disable the trap, save the host's V
+   * registers (whoever's they are) into the per-CPU host context, load the guest's.
+   */
+  __fpsimd_guest_restore(): void {
+    const c = this.cpu;
+    const v = this.currentVcpu;
+    this.fx.trap(c.id, TrapKind.GUEST_FP);
+    c.guest_fp_trap = false;
+    c.host_fpV = c.regV; // __fpsimd_save_state(&host_ctxt->gp_regs.fp_regs)
+    this.fx.hyp(c.id, 'host', false, FPSIMD_STATE_BYTES);
+    fpsimdWriteRegs(c, v.fp_V); // __fpsimd_restore_state(&guest_ctxt->gp_regs.fp_regs)
+    this.fx.hyp(c.id, 'guest', true, FPSIMD_STATE_BYTES);
+  }
+
+  /**
+   * @models __kvm_vcpu_run() exit — hyp/switch.c v4.15 [M]: if the guest had FP enabled, save
+   * the guest's V registers and restore the host's from the per-CPU host context (V only: the
+   * SVE part reads as zero afterwards). Then back in the run loop with IRQs and preemption
+   * re-enabled.
+   */
+  runLoopGuestExit(): void {
+    const c = this.cpu;
+    const v = this.currentVcpu;
+    if (!c.guest_fp_trap) {
+      v.fp_V = c.regV; // __fpsimd_save_state(&guest_ctxt->gp_regs.fp_regs)
+      this.fx.hyp(c.id, 'guest', false, FPSIMD_STATE_BYTES);
+      fpsimdWriteRegs(c, c.host_fpV); // __fpsimd_restore_state(&host_ctxt->gp_regs.fp_regs)
+      this.fx.hyp(c.id, 'host', true, FPSIMD_STATE_BYTES);
+    }
+    c.guest_fp_trap = true; // __deactivate_traps: the trap setting only matters in the guest
+    this.currentTask.pos = Pos.RUNLOOP;
+  }
+
+  /** The run loop exits to user space (handle_exit returned <= 0): vcpu_put(), then the ioctl returns. */
+  runLoopReturn(): void {
+    const t = this.currentTask;
+    t.pos = Pos.KERNEL;
+    t.in_syscall = true;
+  }
+}

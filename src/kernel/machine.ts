@@ -1,0 +1,234 @@
+/**
+ * The simulated machine: the state buffer, views over it, and the services every kernel path
+ * needs (which CPU is executing, the checked task accessor, violation and effect reporting).
+ *
+ * Kernel functions are methods of subclasses (src/kernel/fpsimd.ts, entry.ts, kvm.ts) and of
+ * variants (src/variants/). Naming convention, relied on by the call tracer: methods that model
+ * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
+ */
+
+import { dataToken, writerOf, type Token } from '../arch/tokens.js';
+import { invariantInfo, judgePart, type IntegrityKind, type InvariantId, type Violation } from '../check/invariants.js';
+import { NO_EFFECTS, type EffectSink } from './effects.js';
+import { Layout, type MachineConfig } from './layout.js';
+import { Naming } from './naming.js';
+import { CpuView, GlobalView, NONE, TaskState, TaskView, VcpuView } from './records.js';
+
+/** Thrown to unwind a kernel path once a violation is recorded. Never escapes Machine.run(). */
+export class ViolationStop {
+  constructor(readonly violation: Violation) {}
+}
+
+/** Receives the kernel functions a path calls, for the timeline. */
+export interface CallTracer {
+  enter(fn: string): void;
+  leave(): void;
+}
+
+export class Machine {
+  readonly layout: Layout;
+  readonly cfg: MachineConfig;
+  /** The state. Fixed buffer: states are copied in (`load`) and out (`snapshotWords`). */
+  readonly s: Int32Array;
+  readonly g: GlobalView;
+  readonly cpus: readonly CpuView[];
+  readonly tasks: readonly TaskView[];
+  readonly vcpus: readonly VcpuView[];
+
+  /** The CPU executing the current kernel path: smp_processor_id(). */
+  cpu: CpuView;
+  fx: EffectSink = NO_EFFECTS;
+  naming: Naming;
+  /** Last recorded violation of the current step. */
+  violation: Violation | null = null;
+  private tracer: CallTracer | null = null;
+
+  constructor(cfg: MachineConfig, names: readonly string[] = []) {
+    this.cfg = cfg;
+    this.layout = new Layout(cfg);
+    this.s = new Int32Array(this.layout.words);
+    this.g = new GlobalView(this.s, 0);
+    this.cpus = Array.from({ length: cfg.cpus }, (_, c) => new CpuView(this.s, this.layout.cpuOffset(c), c));
+    this.tasks = Array.from({ length: cfg.slots }, (_, t) => new TaskView(this.s, this.layout.slotOffset(t), t));
+    this.vcpus = Array.from({ length: cfg.vcpus }, (_, v) => new VcpuView(this.s, this.layout.vcpuOffset(v), v));
+    this.cpu = this.cpus[0]!;
+    this.naming = new Naming(this.layout, names);
+  }
+
+  // --- state in and out -------------------------------------------------------------------------
+
+  load(state: Int32Array): void {
+    this.s.set(state);
+  }
+
+  snapshotWords(): Int32Array {
+    return this.s.slice();
+  }
+
+  // --- execution context --------------------------------------------------------------------------
+
+  /** Runs the following kernel code on CPU `c`. */
+  onCpu(c: number): CpuView {
+    this.cpu = this.cpus[c]!;
+    return this.cpu;
+  }
+
+  /** `current` on the executing CPU, or null for the idle task. */
+  get current(): TaskView | null {
+    const slot = this.cpu.current;
+    return slot === NONE ? null : this.tasks[slot]!;
+  }
+
+  /** `current` where the path requires a task (a model bug otherwise). */
+  get currentTask(): TaskView {
+    const t = this.current;
+    if (!t) throw new Error(`FPC501 model bug: no current task on cpu${this.cpu.id}`);
+    return t;
+  }
+
+  // --- the checked task accessor -----------------------------------------------------------------
+
+  /**
+   * Follows `fpsimd_last_state.st` of the executing CPU to the task_struct that contains it
+   * (the kernel's container_of()). This is the only place the model turns a per-CPU pointer into
+   * a task, and it is where a use-after-free is detected: the pointer is never cleared when its
+   * task dies, so it may name freed memory, or memory since reused by another task.
+   */
+  derefLastStateTask(where: string): TaskView | null {
+    const c = this.cpu;
+    const slot = this.layout.taskOfSt(c.last_st);
+    if (slot < 0) return null;
+    const t = this.tasks[slot]!;
+    if (c.last_dangling) {
+      const reuse =
+        t.state === TaskState.FREE ? 'freed' : `freed and reused by ${this.naming.task(slot)}`;
+      this.fail('no-uaf', undefined, where, `cpu${c.id} follows fpsimd_last_state to a task_struct that was ${reuse}`);
+    }
+    return t;
+  }
+
+  // --- violations ---------------------------------------------------------------------------------
+
+  fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
+    const v: Violation = { invariant, ...(kind ? { kind } : {}), code: invariantInfo(invariant).code, message, where };
+    this.violation = v;
+    throw new ViolationStop(v);
+  }
+
+  /** A kernel WARN_ON(): the condition the kernel's author declared impossible. */
+  warnOn(cond: boolean, where: string, message: string): boolean {
+    if (cond) this.fail('kernel-warn', undefined, where, `WARN_ON in ${where}: ${message}`);
+    return cond;
+  }
+
+  /**
+   * Integrity of a user context on the executing CPU: the V part always, the SVE part when EL0
+   * can access it without trapping (otherwise the first access traps and do_sve_acc rebuilds it).
+   */
+  checkUserView(t: TaskView, where: string): void {
+    const c = this.cpu;
+    const own = this.layout.writerOfTask(t.slot);
+    let kind = judgePart('V', t.exp_V, c.regV, own);
+    let part = 'V';
+    let expected = t.exp_V;
+    let actual = c.regV;
+    if (!kind && c.zen_el0) {
+      kind = judgePart('Hi', t.exp_Hi, c.regHi, own);
+      part = 'SVE part';
+      expected = t.exp_Hi;
+      actual = c.regHi;
+    }
+    if (kind) {
+      const n = this.naming;
+      this.fail(
+        'integrity',
+        kind,
+        where,
+        `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
+      );
+    }
+  }
+
+  checkGuestView(v: VcpuView, where: string): void {
+    const c = this.cpu;
+    const kind = judgePart('V', v.exp_V, c.regV, this.layout.writerOfGuest(v.id));
+    if (kind) {
+      const n = this.naming;
+      this.fail(
+        'guest-integrity',
+        kind,
+        where,
+        `guest ${n.guest(v.id)} on cpu${c.id} sees ${n.token(c.regV)}, expected ${n.token(v.exp_V)}`,
+      );
+    }
+  }
+
+  // --- data tokens ----------------------------------------------------------------------------------
+
+  /** A fresh data value written by the task in `t` (user FP/SVE instruction). */
+  newTaskToken(t: TaskView): Token {
+    t.version = t.version + 1;
+    return dataToken(this.layout.writerOfTask(t.slot), t.version);
+  }
+
+  newGuestToken(v: VcpuView): Token {
+    v.version = v.version + 1;
+    return dataToken(this.layout.writerOfGuest(v.id), v.version);
+  }
+
+  newKernelToken(): Token {
+    this.g.kernel_version = this.g.kernel_version + 1;
+    return dataToken(this.layout.kernelWriter, this.g.kernel_version);
+  }
+
+  /**
+   * The slot's task_struct is freed: its data, wherever it still lies (registers, the KVM host
+   * save area, other tasks' memory), is re-attributed to the dead incarnation, and per-CPU
+   * pointers to its storage are marked dangling (ghost state; the kernel does not clear them).
+   */
+  releaseSlot(slot: number): void {
+    const from = this.layout.writerOfTask(slot);
+    const to = this.layout.writerOfDead(slot);
+    const offs = this.layout.tokenOffsets;
+    const s = this.s;
+    for (let i = 0; i < offs.length; i++) {
+      const o = offs[i]!;
+      const t = s[o]!;
+      if (writerOf(t) === from) s[o] = dataToken(to, t & 0xffff);
+    }
+    const st = this.layout.stOfTask(slot);
+    for (const c of this.cpus) if (c.last_st === st) c.last_dangling = true;
+    this.naming.onFree(slot);
+  }
+
+  // --- tracing ----------------------------------------------------------------------------------------
+
+  /**
+   * Wraps every kernel-named method (snake_case, see the file comment) on this instance so that
+   * `tracer` sees each call. Used by the scenario runner; the checker never pays for it.
+   */
+  traceCalls(tracer: CallTracer): void {
+    this.tracer = tracer;
+    const seen = new Set<string>();
+    for (let p = Object.getPrototypeOf(this); p && p !== Machine.prototype; p = Object.getPrototypeOf(p)) {
+      for (const name of Object.getOwnPropertyNames(p)) {
+        if (seen.has(name) || name === 'constructor' || !/^_*[a-z0-9]+(_[a-z0-9]+)+$/.test(name)) continue;
+        const desc = Object.getOwnPropertyDescriptor(p, name);
+        if (!desc || typeof desc.value !== 'function') continue;
+        seen.add(name);
+        const fn = desc.value as (...args: unknown[]) => unknown;
+        Object.defineProperty(this, name, {
+          value: (...args: unknown[]) => {
+            this.tracer?.enter(name);
+            try {
+              return fn.apply(this, args);
+            } finally {
+              this.tracer?.leave();
+            }
+          },
+          configurable: true,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The kernel's records, as flat views: per-CPU variables, task slots, vcpus.
+ *
+ * Field names follow the kernel where a kernel field exists (`fpsimd_cpu`, `TIF_SVE`,
+ * `fpsimd_last_state.st` as `last_st`), so one grep finds both. Fields prefixed `exp_` or marked
+ * "ghost" exist only for checking: the kernel has no such variable.
+ *
+ * The layout is a superset across kernel eras: a variant that does not use a field leaves it at
+ * its initial value, which costs nothing in the state space.
+ */
+
+import { CPU_ARCH_FIELDS } from '../arch/regfile.js';
+import { GARBAGE, ZERO } from '../arch/tokens.js';
+import { View, defineFieldAccessors, offsetsOf, type RecordFields, type RecordSpec } from '../state/struct.js';
+
+/** `NR_CPUS`: the value of `fpsimd_cpu` that matches no CPU ("not loaded anywhere"). */
+export const NR_CPUS = 0xff;
+
+/** No task / no vcpu / idle. */
+export const NONE = -1;
+
+/** Lifecycle of a task slot (task_struct memory). */
+export const TaskState = {
+  /** Slot holds no task_struct: never allocated, or freed by release_task(). */
+  FREE: 0,
+  /** Task is runnable (or blocked; the model does not distinguish) and not on a CPU. */
+  RUNNABLE: 1,
+  /** Task is `current` on some CPU. */
+  RUNNING: 2,
+  /** Task has exited (do_exit) and awaits reaping; never scheduled again. */
+  ZOMBIE: 3,
+} as const;
+
+/** Where a task executes, or would resume. */
+export const Pos = {
+  /** Executing user code (EL0). */
+  USER: 0,
+  /** In the kernel on the task's behalf (syscall or exception); leaves through ret_to_user. */
+  KERNEL: 1,
+  /** A vcpu thread inside the KVM_RUN ioctl loop, between guest runs. Preemptible. */
+  RUNLOOP: 2,
+  /** A vcpu thread's guest is executing. IRQs are masked for the host: not preemptible. */
+  GUEST: 3,
+} as const;
+
+export const POS_NAMES = ['user', 'kernel', 'runloop', 'guest'] as const;
+export const STATE_NAMES = ['free', 'runnable', 'running', 'zombie'] as const;
+
+/** Per-CPU kernel variables (the hardware part comes from src/arch). */
+export const CPU_FIELDS = [
+  ...CPU_ARCH_FIELDS,
+  { name: 'current', kind: 'slot', init: NONE, doc: 'current: the task running on this CPU, NONE = idle task' },
+  {
+    name: 'last_st',
+    kind: 'ctx',
+    init: 0,
+    doc: 'fpsimd_last_state(.st): identity of the FP storage whose state the registers hold, 0 = NULL',
+  },
+  {
+    name: 'last_sve_in_use',
+    kind: 'bool',
+    doc: 'fpsimd_last_state.sve_in_use (v4.15): TIF_SVE of the bound task, snapshotted at bind time',
+  },
+  {
+    name: 'last_dangling',
+    kind: 'bool',
+    doc: 'ghost: the storage last_st names was freed after binding (the address may have been reused)',
+  },
+  {
+    name: 'host_fpV',
+    kind: 'token',
+    init: ZERO,
+    doc: 'KVM per-CPU host context: kvm_host_cpu_state.gp_regs.fp_regs, V part only (v4.15 hyp save area)',
+  },
+] as const satisfies RecordSpec;
+
+/** A task slot: one task_struct's worth of memory, reused by a later fork after free. */
+export const TASK_FIELDS = [
+  { name: 'state', kind: 'int', init: TaskState.FREE, doc: 'lifecycle, see TaskState' },
+  { name: 'pos', kind: 'int', init: Pos.USER, doc: 'where the task executes or resumes, see Pos' },
+  { name: 'in_syscall', kind: 'bool', doc: 'inside a syscall (as opposed to an exception or IRQ)' },
+  { name: 'on_cpu', kind: 'cpu', init: NONE, doc: 'CPU this task is current on, NONE when not running' },
+  { name: 'mm', kind: 'bool', doc: 'task->mm != NULL: a user task (cleared by exit_mm)' },
+  { name: 'vcpu', kind: 'vcpu', init: NONE, doc: 'the vcpu this thread runs (KVM_RUN), NONE for other tasks' },
+  {
+    name: 'TIF_FOREIGN_FPSTATE',
+    kind: 'bool',
+    doc: "set unless this CPU's registers hold the task's most recent user FP state",
+  },
+  { name: 'TIF_SVE', kind: 'bool', doc: 'EL0 SVE allowed without trapping; in v4.15 also the storage format' },
+  {
+    name: 'fpsimd_cpu',
+    kind: 'cpu',
+    init: NR_CPUS,
+    doc: 'CPU whose registers last held this state (fpsimd_state.cpu before v4.18), NR_CPUS = none',
+  },
+  { name: 'sve_vq', kind: 'int', init: 4, doc: 'thread.sve_vl in quadwords (VL / 128 bits)' },
+  { name: 'uw_V', kind: 'token', init: ZERO, doc: 'thread.fpsimd_state (uw.fpsimd_state): V0-V31 in memory' },
+  { name: 'sve_state', kind: 'bool', doc: 'thread.sve_state != NULL (buffer allocated)' },
+  { name: 'sve_V', kind: 'token', init: ZERO, doc: 'sve_state buffer: the low 128 bits of Z0-Z31' },
+  { name: 'sve_Hi', kind: 'token', init: ZERO, doc: 'sve_state buffer: Z above 128, P0-P15, FFR' },
+  { name: 'exp_V', kind: 'token', init: ZERO, doc: 'ghost: the V part user space last wrote (what it must read back)' },
+  { name: 'exp_Hi', kind: 'token', init: ZERO, doc: 'ghost: the SVE part user space must read back' },
+  { name: 'version', kind: 'int', doc: 'ghost: last data version written by this task incarnation' },
+] as const satisfies RecordSpec;
+
+/** A vcpu: the guest's FP state lives in vcpu->arch.ctxt while the guest is not loaded. */
+export const VCPU_FIELDS = [
+  { name: 'thread', kind: 'slot', init: NONE, doc: 'the host thread that runs this vcpu' },
+  { name: 'fp_V', kind: 'token', init: ZERO, doc: 'vcpu->arch.ctxt.gp_regs.fp_regs: guest V0-V31 in memory' },
+  { name: 'exp_V', kind: 'token', init: ZERO, doc: 'ghost: the V part the guest last wrote' },
+  { name: 'version', kind: 'int', doc: 'ghost: last data version written by this guest' },
+] as const satisfies RecordSpec;
+
+/** Machine-wide words. */
+export const GLOBAL_FIELDS = [
+  { name: 'kernel_version', kind: 'int', doc: 'ghost: last data version written by kernel-mode NEON' },
+  { name: 'garbage_guard', kind: 'int', init: GARBAGE, doc: 'reserved (keeps GARBAGE visible to canonicalisation)' },
+] as const satisfies RecordSpec;
+
+export const CPU = offsetsOf(CPU_FIELDS);
+export const TASK = offsetsOf(TASK_FIELDS);
+export const VCPU = offsetsOf(VCPU_FIELDS);
+export const GLOBAL = offsetsOf(GLOBAL_FIELDS);
+
+export interface CpuView extends RecordFields<typeof CPU_FIELDS> {}
+export class CpuView extends View {
+  constructor(
+    s: Int32Array,
+    base: number,
+    readonly id: number,
+  ) {
+    super(s, base);
+  }
+}
+defineFieldAccessors(CpuView, CPU_FIELDS);
+
+export interface TaskView extends RecordFields<typeof TASK_FIELDS> {}
+export class TaskView extends View {
+  constructor(
+    s: Int32Array,
+    base: number,
+    readonly slot: number,
+  ) {
+    super(s, base);
+  }
+}
+defineFieldAccessors(TaskView, TASK_FIELDS);
+
+export interface VcpuView extends RecordFields<typeof VCPU_FIELDS> {}
+export class VcpuView extends View {
+  constructor(
+    s: Int32Array,
+    base: number,
+    readonly id: number,
+  ) {
+    super(s, base);
+  }
+}
+defineFieldAccessors(VcpuView, VCPU_FIELDS);
+
+export interface GlobalView extends RecordFields<typeof GLOBAL_FIELDS> {}
+export class GlobalView extends View {}
+defineFieldAccessors(GlobalView, GLOBAL_FIELDS);

@@ -1,0 +1,159 @@
+/**
+ * Loading scenario files: YAML → schema validation → a Scenario with line numbers kept for
+ * every step, so that every later error (an unknown task, an event not enabled at that point)
+ * can name the line.
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { LineCounter, parseDocument, isMap, isScalar, type Node } from 'yaml';
+import type { ZodError } from 'zod';
+import { isValidVectorLength } from '../arch/sizes.js';
+import { InputError } from '../errors.js';
+import type { BootSpec } from '../kernel/boot.js';
+import { EVENTS, EVENT_NAMES } from '../kernel/events.js';
+import { ScenarioSchema, type Expectation, type ScenarioFile, type StepFile } from './schema.js';
+
+export interface ScenarioStep extends StepFile {
+  /** 1-based line of the step in its file. */
+  readonly line: number;
+}
+
+export interface Scenario {
+  readonly file: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly reference?: string;
+  readonly variant?: string;
+  readonly boot: BootSpec;
+  readonly steps: readonly ScenarioStep[];
+  readonly expect: Readonly<Record<string, Expectation>>;
+}
+
+/** Directory of the built-in scenarios (works from src/ and from dist/). */
+export const BUILTIN_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+
+export function builtinScenarioNames(): string[] {
+  if (!existsSync(BUILTIN_DIR)) return [];
+  return readdirSync(BUILTIN_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
+}
+
+/** A path, or the name of a built-in scenario (`seed-kvm`). */
+export function resolveScenarioPath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const builtin = join(BUILTIN_DIR, arg.endsWith('.yaml') ? arg : `${arg}.yaml`);
+  if (!arg.includes('/') && existsSync(builtin)) return builtin;
+  throw new InputError(`no such scenario file (built-in scenarios: ${builtinScenarioNames().join(', ')})`, arg);
+}
+
+export function loadScenario(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+  }
+  return parseScenario(text, path);
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    // An error found at end of input (an unclosed bracket, say) belongs to the last line with content.
+    const lastContent = text.trimEnd().length - 1;
+    const at = Math.max(0, Math.min(e.pos[0], lastContent));
+    throw new InputError(`malformed YAML: ${e.message.split('\n')[0]}`, file, lineAt(at));
+  }
+  const raw = doc.toJS() as unknown;
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) throw zodToInputError(parsed.error, doc.contents, file, lineAt);
+  const sc: ScenarioFile = parsed.data;
+
+  const nodeLine = (path: (string | number)[]) => lineAt((doc.getIn(path, true) as Node | undefined)?.range?.[0]);
+
+  const names = new Set<string>();
+  sc.machine.tasks.forEach((t, i) => {
+    if (names.has(t.name)) throw new InputError(`duplicate task name '${t.name}'`, file, nodeLine(['machine', 'tasks', i, 'name']), 'machine.tasks.name');
+    names.add(t.name);
+  });
+  if (sc.machine.sve_vl !== undefined && !isValidVectorLength(sc.machine.sve_vl)) {
+    throw new InputError(`${sc.machine.sve_vl} is not a vector length (a multiple of 128 from 128 to 2048)`, file, nodeLine(['machine', 'sve_vl']), 'machine.sve_vl');
+  }
+  const steps: ScenarioStep[] = sc.steps.map((st, i) => {
+    const line = nodeLine(['steps', i]) ?? 0;
+    const fail = (field: string, msg: string): never => {
+      throw new InputError(msg, file, nodeLine(['steps', i, field]) ?? line, `steps[${i}].${field}`);
+    };
+    const ev = EVENTS.find((e) => e.name === st.event);
+    if (!ev) fail('event', `unknown event '${st.event}' (events: ${EVENT_NAMES.join(', ')})`);
+    const params = ev!.params;
+    if (st.cpu !== undefined && st.cpu >= sc.machine.cpus) fail('cpu', `cpu ${st.cpu} does not exist (machine.cpus is ${sc.machine.cpus})`);
+    if (params === 'cpu+task' && (st.cpu === undefined || st.task === undefined)) fail(st.cpu === undefined ? 'cpu' : 'task', `'${st.event}' needs both cpu and task`);
+    if (params === 'task' && st.task === undefined) fail('task', `'${st.event}' needs a task`);
+    if ((params === 'cpu' || params === 'cpu+slot') && st.cpu === undefined && st.task === undefined) fail('cpu', `'${st.event}' needs a cpu (or the task running there)`);
+    if (params === 'task' && st.cpu !== undefined) fail('cpu', `'${st.event}' does not take a cpu`);
+    if (st.as !== undefined && params !== 'cpu+slot') fail('as', `only fork names a new task`);
+    return { ...st, line };
+  });
+
+  return {
+    file,
+    name: sc.name,
+    ...(sc.description !== undefined ? { description: sc.description.trim() } : {}),
+    ...(sc.reference !== undefined ? { reference: sc.reference.trim() } : {}),
+    ...(sc.variant !== undefined ? { variant: sc.variant } : {}),
+    boot: {
+      cpus: sc.machine.cpus,
+      tasks: sc.machine.tasks.map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
+      spareSlots: sc.machine.spare_slots ?? 0,
+      ...(sc.machine.sve_vl !== undefined ? { sveVlBits: sc.machine.sve_vl } : {}),
+    },
+    steps,
+    expect: sc.expect ?? {},
+  };
+}
+
+/** The first zod issue as an InputError pointing at the offending YAML node. */
+function zodToInputError(
+  err: ZodError,
+  root: unknown,
+  file: string,
+  lineAt: (o: number | undefined) => number | undefined,
+): InputError {
+  const issue = err.issues[0]!;
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  let node = nodeAt(root, path);
+  let field = path.join('.').replace(/\.(\d+)/g, '[$1]');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      if (pair) node = pair.key as Node;
+    }
+    field = field ? `${field}.${key}` : key;
+    message = `unknown field '${key}'`;
+  } else if (issue.code === 'invalid_type' && node === undefined) {
+    message = `missing required field`;
+  }
+  const offset = (node as Node | undefined)?.range?.[0] ?? (nodeAt(root, path.slice(0, -1)) as Node | undefined)?.range?.[0];
+  return new InputError(message, file, lineAt(offset), field || undefined);
+}
+
+function nodeAt(root: unknown, path: (string | number)[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node && typeof node === 'object' && 'get' in node && typeof (node as { get: unknown }).get === 'function') {
+      node = (node as { get(k: unknown, keepScalar: boolean): unknown }).get(key, true);
+    } else return undefined;
+  }
+  return node;
+}

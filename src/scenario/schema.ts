@@ -1,0 +1,64 @@
+/**
+ * The scenario file format (YAML), validated with zod.
+ *
+ *   name: seed-kvm
+ *   description: ...
+ *   machine:
+ *     cpus: 1
+ *     tasks: [{ name: A }, { name: B, vcpu: true }]
+ *   steps:
+ *     - { event: switch, cpu: 0, task: A }
+ *     - { event: fp_write, task: A }
+ *   expect:
+ *     v4.15-rc1: ok
+ *     no-sve-flush: { invariant: integrity, kind: corrupt }
+ *
+ * A step names an event (see `fpctx events`) and where it happens: `cpu`, or `task` for the CPU
+ * that task is running on. `switch` takes both; `free` takes a task; `fork` may name the child
+ * with `as`. `note` is free text shown with the step.
+ */
+
+import { z } from 'zod';
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_']*$/, 'a name is a letter followed by letters, digits, _ or \'');
+
+export const StepSchema = z.strictObject({
+  event: z.string(),
+  cpu: z.number().int().min(0).optional(),
+  task: name.optional(),
+  as: name.optional(),
+  note: z.string().optional(),
+});
+
+export const ExpectSchema = z.union([
+  z.literal('ok'),
+  z.strictObject({
+    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-warn']),
+    kind: z.enum(['lost', 'corrupt', 'leak']).optional(),
+    step: z.number().int().min(1).optional(),
+  }),
+]);
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string(),
+  description: z.string().optional(),
+  /** What the scenario mirrors (a mail, a kselftest, a commit). */
+  reference: z.string().optional(),
+  /** Default variant for `fpctx run` when --variant is not given. */
+  variant: z.string().optional(),
+  machine: z.strictObject({
+    cpus: z.number().int().min(1).max(8),
+    spare_slots: z.number().int().min(0).max(8).optional(),
+    sve_vl: z.number().int().optional(),
+    tasks: z
+      .array(z.strictObject({ name, vcpu: z.boolean().optional() }))
+      .min(1)
+      .max(12),
+  }),
+  steps: z.array(StepSchema).min(1),
+  expect: z.record(z.string(), ExpectSchema).optional(),
+});
+
+export type ScenarioFile = z.infer<typeof ScenarioSchema>;
+export type StepFile = z.infer<typeof StepSchema>;
+export type Expectation = z.infer<typeof ExpectSchema>;

@@ -1,0 +1,90 @@
+/**
+ * A recorded run: the serialisable form every output (timeline, JSON, HTML, Perfetto) is made
+ * from. Nothing downstream of a Trace calls kernel code.
+ */
+
+import type { Violation } from '../check/invariants.js';
+import type { ContextCounters, Counters } from '../cost/counters.js';
+
+export interface CpuSnapshot {
+  id: number;
+  /** Name of the current task, null for idle. */
+  current: string | null;
+  regs: { V: string; hi: string };
+  /** EL0 SVE access enabled (no trap). */
+  zen_el0: boolean;
+  /** fpsimd_last_state: what it names and the fields beside it. */
+  last: { st: string; sve_in_use: boolean; dangling: boolean };
+  /** KVM per-CPU host context save area (V part). */
+  host_fpV: string;
+  guest_fp_trap: boolean;
+}
+
+export interface TaskSnapshot {
+  slot: number;
+  name: string;
+  state: 'free' | 'runnable' | 'running' | 'zombie';
+  pos: 'user' | 'kernel' | 'runloop' | 'guest';
+  in_syscall: boolean;
+  on_cpu: number | null;
+  mm: boolean;
+  vcpu: number | null;
+  flags: { TIF_FOREIGN_FPSTATE: boolean; TIF_SVE: boolean };
+  /** NR_CPUS shown as null. */
+  fpsimd_cpu: number | null;
+  sve_vl: number;
+  mem: { uw_V: string; sve_state: { V: string; hi: string } | null };
+  expected: { V: string; hi: string };
+}
+
+export interface VcpuSnapshot {
+  id: number;
+  thread: string | null;
+  mem: { V: string };
+  expected: { V: string };
+}
+
+export interface MachineSnapshot {
+  cpus: CpuSnapshot[];
+  tasks: TaskSnapshot[];
+  vcpus: VcpuSnapshot[];
+}
+
+/** A kernel function call, with its nesting depth (0 = called by the event). */
+export interface CallRecord {
+  fn: string;
+  depth: number;
+}
+
+export type EffectRecord =
+  | { kind: 'save' | 'load'; cpu: number; ctx: string; format: 'fpsimd' | 'sve'; bytes: number; redundant?: boolean }
+  | { kind: 'flush_cpu'; cpu: number; dropped: string }
+  | { kind: 'flush_task'; task: string }
+  | { kind: 'trap'; cpu: number; trap: 'sve_el0' | 'guest_fp' }
+  | { kind: 'hyp'; cpu: number; who: 'host' | 'guest'; op: 'save' | 'restore'; bytes: number };
+
+export interface TraceStep {
+  /** 1-based. */
+  step: number;
+  event: string;
+  cpu: number | null;
+  /** The task the event concerns: current on the CPU before the step, or the named task. */
+  task: string | null;
+  /** e.g. "switch cpu0 → B". */
+  label: string;
+  calls: CallRecord[];
+  effects: EffectRecord[];
+  /** Machine state after the step. */
+  state: MachineSnapshot;
+  violation?: Violation;
+}
+
+export interface Trace {
+  variant: string;
+  machine: { cpus: number; slots: number; vcpus: number; sveVlBits: number };
+  initial: MachineSnapshot;
+  steps: TraceStep[];
+  counters: Counters;
+  byContext: Record<string, ContextCounters>;
+  violation?: Violation & { step: number };
+}
