@@ -18,28 +18,23 @@ export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
 export const EXIT_BAD_INPUT = 2;
 
-function buildProgram(io: Io, setCode: (c: number) => void): Command {
-  const program = new Command('fpctx')
-    .description('Run, check and measure the Linux arm64 FPSIMD/SVE register-context protocol (with KVM)')
-    .version('0.1.0')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.out(s.replace(/\n$/, '')),
-      writeErr: (s) => io.err(s.replace(/\n$/, '').replace(/^error: /, 'fpctx: ')),
-    })
-    .showSuggestionAfterError(true);
+/**
+ * A command module: builds its commander Command. `done` records the exit status the command
+ * decided on (0/1); bad input is thrown as InputError and becomes status 2 here.
+ */
+export type CommandFactory = (io: Io, done: (code: number) => void) => Command;
 
-  program
-    .command('run')
+const run: CommandFactory = (io, done) =>
+  new Command('run')
     .description('execute a fixed event script (a scenario file or a built-in name) and print its timeline')
     .argument('<scenario>', 'scenario YAML file, or a built-in name such as seed-kvm')
     .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017); 'all' for every variant")
     .option('--json', 'print one JSON document')
     .option('--quiet', 'print only the verdict')
-    .action((file: string, opts) => setCode(runRun(file, opts, io)));
+    .action((file: string, opts) => done(runRun(file, opts, io)));
 
-  program
-    .command('check')
+const check: CommandFactory = (io, done) =>
+  new Command('check')
     .description('explore every interleaving breadth-first up to the bounds; print ok or the shortest counterexample')
     .option('--variant <name>', "variant to check, or 'all'", 'rfc-2017')
     .option('--cpus <n>', 'CPUs (default 2)')
@@ -49,33 +44,47 @@ function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
-    .action((opts) => setCode(runCheck(opts, io)));
+    .action((opts) => done(runCheck(opts, io)));
 
-  program
-    .command('suite')
+const suite: CommandFactory = (io, done) =>
+  new Command('suite')
     .description('the main job: every variant on the built-in scenarios and the standard checks')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'tables only')
-    .action((opts) => setCode(runSuite(opts, io)));
+    .action((opts) => done(runSuite(opts, io)));
 
-  program
-    .command('variants')
+const variants: CommandFactory = (io, done) =>
+  new Command('variants')
     .description('list the built-in variants')
     .option('--json', 'print [{name, kernel, summary}]')
-    .action((opts) => setCode(runVariants(opts, io)));
+    .action((opts) => done(runVariants(opts, io)));
 
-  program
-    .command('scenarios')
+const scenarios: CommandFactory = (io, done) =>
+  new Command('scenarios')
     .description('list the built-in scenarios')
     .option('--json', 'print JSON')
-    .action((opts) => setCode(runScenarios(opts, io)));
+    .action((opts) => done(runScenarios(opts, io)));
 
-  program
-    .command('events')
+const events: CommandFactory = (io, done) =>
+  new Command('events')
     .description('list the event alphabet and the invariants')
     .option('--json', 'print JSON')
-    .action((opts) => setCode(runEvents(opts, io)));
+    .action((opts) => done(runEvents(opts, io)));
 
+/** Every command, in help order. A new command is a factory in its own module plus one entry here. */
+const COMMANDS: readonly CommandFactory[] = [run, check, suite, variants, scenarios, events];
+
+function buildProgram(io: Io, done: (c: number) => void): Command {
+  const program = new Command('fpctx')
+    .description('Run, check and measure the Linux arm64 FPSIMD/SVE register-context protocol (with KVM)')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '').replace(/^error: /, 'fpctx: ')),
+    })
+    .showSuggestionAfterError(true);
+  for (const make of COMMANDS) program.addCommand(make(io, done).copyInheritedSettings(program));
   return program;
 }
 
