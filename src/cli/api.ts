@@ -7,6 +7,7 @@ import { explore } from '../check/explore.js';
 import type { Violation } from '../check/invariants.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import type { BootSpec } from '../kernel/boot.js';
+import type { EventFamily } from '../kernel/events.js';
 import { KernelModel } from '../kernel/model.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
@@ -23,6 +24,8 @@ export interface CheckBounds {
   readonly spare: number;
   /** Maximum number of steps from the initial state. */
   readonly depth: number;
+  /** Event families to explore (default: DEFAULT_FAMILIES, the first model's alphabet). */
+  readonly events?: readonly EventFamily[];
 }
 
 /**
@@ -41,6 +44,7 @@ export function bootSpecOf(b: CheckBounds): BootSpec {
       ...Array.from({ length: b.vcpus }, (_, i) => ({ name: `V${i}`, vcpu: true })),
     ],
     spareSlots: b.spare,
+    ...(b.events ? { events: b.events } : {}),
   };
 }
 

@@ -105,15 +105,11 @@ export const EVENTS: readonly EventKind[] = [
     name: 'ret_to_user',
     family: 'core',
     params: 'cpu',
-    doc: 'current returns to user space (restoring its FP state if foreign); from the run loop, KVM_RUN returns first',
-    needs: 'current in the kernel or in the KVM run loop',
-    enabled: (k, cpu) => {
-      const t = cur(k, cpu);
-      return !!t && t.kpath === KPath.NONE && (t.pos === Pos.KERNEL || t.pos === Pos.RUNLOOP);
-    },
+    doc: 'current returns to user space (restoring its FP state if foreign)',
+    needs: 'current in the kernel (not part-way through a kernel path, not in the KVM run loop)',
+    enabled: (k, cpu) => !!inKernel(k, cpu),
     apply: (k, cpu) => {
       k.onCpu(cpu);
-      if (k.currentTask.pos === Pos.RUNLOOP) k.runLoopReturn();
       k.ret_to_user();
     },
   },
@@ -509,6 +505,18 @@ export const EVENTS: readonly EventKind[] = [
     },
     apply: (k, cpu) => {
       k.takedown_cpu(cpu);
+    },
+  },
+  {
+    name: 'kvm_exit',
+    family: 'kvm',
+    params: 'cpu',
+    doc: 'the run loop leaves KVM_RUN (vcpu_put): the vcpu thread is back in its ioctl syscall, on its way to the VMM',
+    needs: 'current a vcpu thread in the KVM run loop',
+    enabled: (k, cpu) => !!curAt(k, cpu, Pos.RUNLOOP),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.runLoopReturn();
     },
   },
   {

@@ -85,11 +85,20 @@ export class Kvm extends Entry {
     this.vcpu_load(v);
   }
 
+  /** sched_out notifiers run from __schedule() with IRQs disabled (the runqueue lock is held). */
   override prepare_task_switch(_next: TaskView | null): void {
     const prev = this.current;
-    if (prev && prev.vcpu !== NONE && prev.pos === Pos.RUNLOOP) this.kvm_sched_out(this.vcpus[prev.vcpu]!);
+    if (prev && prev.vcpu !== NONE && prev.pos === Pos.RUNLOOP) {
+      this.irqsOff = true;
+      try {
+        this.kvm_sched_out(this.vcpus[prev.vcpu]!);
+      } finally {
+        this.irqsOff = false;
+      }
+    }
   }
 
+  /** sched_in notifiers run from finish_task_switch() after the runqueue lock (and IRQs) are released. */
   override finish_task_switch(): void {
     const t = this.current;
     if (t && t.vcpu !== NONE && t.pos === Pos.RUNLOOP) this.kvm_sched_in(this.vcpus[t.vcpu]!);

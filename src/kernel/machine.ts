@@ -47,6 +47,11 @@ export class Machine {
    * and are not filtered.
    */
   eventMask = 0xffff;
+  /**
+   * IRQs are disabled on the executing CPU for the code now running (the scheduler's
+   * preempt-notifier calls, for instance). Not state: set and cleared within one step.
+   */
+  irqsOff = false;
   private tracer: CallTracer | null = null;
 
   constructor(cfg: MachineConfig, names: readonly string[] = []) {

@@ -15,14 +15,23 @@
  *    dead task whose state a CPU still names, and whose parent last loaded on that CPU, passes
  *    the schedule-in check and runs with the dead task's registers (fixed by 071b6d4a5d34,
  *    "arm64: fpsimd: Prevent registers leaking from dead tasks", a bug since the lazy restore of
- *    2014; fpctx finds it too).
+ *    2014; fpctx finds it too);
+ *  - fpsimd_update_current_state() (sigreturn) assigns the whole struct fpsimd_state from the
+ *    signal code's stack copy, whose `cpu` field is never initialised, so the task's
+ *    fpsimd_state.cpu becomes stack garbage; it is repaired only if the function binds (that
+ *    is, if TIF_FOREIGN_FPSTATE was set). Fixed by a45448313706 "arm64: fpsimd: Fix copying of
+ *    FP state from signal frame into task struct" (2017-12-15; title [S] from a git log
+ *    listing, index id 49300830419). [M]: the rc1 code is reconstructed from the fix's effect
+ *    as seen in O (which copies only `.user_fpsimd`). The garbage value is modelled as the
+ *    number of another CPU (the next one), the case in which the stale `cpu` can make a later
+ *    schedule-in on that CPU skip its reload; on a one-CPU machine it is this CPU, harmless.
  */
 
-import { Kernel } from '../kernel/kernel.js';
 import type { TaskView } from '../kernel/records.js';
 import type { Variant } from './types.js';
+import { V415Kernel } from './v4.15.js';
 
-export class V415rc1Kernel extends Kernel {
+export class V415rc1Kernel extends V415Kernel {
   /** @models fpsimd_bind_to_cpu() — fpsimd.c v4.15-rc1: the pointer and the CPU number only. */
   override fpsimd_bind_to_cpu(): void {
     const t = this.currentTask;
@@ -47,11 +56,22 @@ export class V415rc1Kernel extends Kernel {
     p.TIF_SVE = false;
     p.sve_state = false;
   }
+
+  /**
+   * @models fpsimd_update_current_state() — fpsimd.c v4.15-rc1 [M]: the struct assignment
+   * also copies the uninitialised `cpu` of the caller's stack copy (modelled: another CPU).
+   */
+  override fpsimd_update_current_state(v: number): void {
+    const t = this.currentTask;
+    t.fpsimd_cpu = (this.cpu.id + 1) % this.cfg.cpus; // *state's stack garbage
+    super.fpsimd_update_current_state(v);
+  }
 }
 
 export const v415rc1: Variant = {
   name: 'v4.15-rc1',
-  kernel: 'v4.15-rc1 (before cb968afc7898 and 071b6d4a5d34)',
+  kernel: 'v4.15-rc1 (before cb968afc7898, 071b6d4a5d34 and a45448313706)',
   summary: 'sve_flush_cpu_state() follows fpsimd_last_state to a possibly freed task (use-after-free)',
+  status: 'prerelease',
   Kernel: V415rc1Kernel,
 };
