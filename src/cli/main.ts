@@ -28,15 +28,15 @@ const run: CommandFactory = (io, done) =>
   new Command('run')
     .description('execute a fixed event script (a scenario file or a built-in name) and print its timeline')
     .argument('<scenario>', 'scenario YAML file, or a built-in name such as seed-kvm')
-    .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017); 'all' for every variant")
+    .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017): a name, a plug-in module path, 'all', or a comma-separated list")
     .option('--json', 'print one JSON document')
     .option('--quiet', 'print only the verdict')
-    .action((file: string, opts) => done(runRun(file, opts, io)));
+    .action(async (file: string, opts) => done(await runRun(file, opts, io)));
 
 const check: CommandFactory = (io, done) =>
   new Command('check')
     .description('explore every interleaving breadth-first up to the bounds; print ok or the shortest counterexample')
-    .option('--variant <name>', "variant to check, or 'all'", 'rfc-2017')
+    .option('--variant <name>', "variant to check: a name, a plug-in module path, 'all', or a comma-separated list", 'rfc-2017')
     .option('--cpus <n>', 'CPUs (default 2)')
     .option('--tasks <n>', 'user-task slots, each starting with a runnable task (default 2)')
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
@@ -44,7 +44,7 @@ const check: CommandFactory = (io, done) =>
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
-    .action((opts) => done(runCheck(opts, io)));
+    .action(async (opts) => done(await runCheck(opts, io)));
 
 const suite: CommandFactory = (io, done) =>
   new Command('suite')

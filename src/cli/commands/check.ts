@@ -4,7 +4,7 @@
 
 import { DEFAULT_BOUNDS, checkVariant, type CheckBounds, type CheckResult } from '../api.js';
 import type { Io } from '../io.js';
-import { intFlag, variantFlag } from '../options.js';
+import { intFlag, resolveVariants } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
@@ -42,8 +42,8 @@ function boundsText(b: CheckBounds): string {
   return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}`;
 }
 
-export function runCheck(f: CheckFlags, io: Io): number {
-  const variants = variantFlag(f.variant, 'rfc-2017', true);
+export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
+  const variants = await resolveVariants(f.variant, { fallback: 'rfc-2017' });
   const bounds = parseBounds(f);
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
@@ -80,12 +80,13 @@ export function runCheck(f: CheckFlags, io: Io): number {
     return failed ? 1 : 0;
   }
   io.out(`check all variants  (${boundsText(bounds)})`);
-  io.out(['variant'.padEnd(14), 'verdict'.padEnd(30), 'states'.padStart(10), 'steps'.padStart(6), 'seconds'.padStart(8)].join(' '));
+  const vw = Math.max(14, ...results.map((r) => r.variant).map((n) => n.length));
+  io.out(['variant'.padEnd(vw), 'verdict'.padEnd(30), 'states'.padStart(10), 'steps'.padStart(6), 'seconds'.padStart(8)].join(' '));
   for (const r of results) {
     const v = r.violation;
     const verdict = v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} (${v.code})` : 'ok';
     const cell = verdict.padEnd(30);
-    io.out([r.variant.padEnd(14), v ? st.bad(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
+    io.out([r.variant.padEnd(vw), v ? st.bad(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
   }
   return failed ? 1 : 0;
 }
