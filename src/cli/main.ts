@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { runCheck } from './commands/check.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
+import { runMatrix } from './commands/matrix.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { processIo, type Io } from './io.js';
@@ -53,6 +54,17 @@ const suite: CommandFactory = (io, done) =>
     .option('--quiet', 'tables only')
     .action((opts) => done(runSuite(opts, io)));
 
+const matrix: CommandFactory = (io, done) =>
+  new Command('matrix')
+    .description('every variant × every built-in scenario and the standard bounded checks: ok / violation / incomplete, with times')
+    .option('--variant <list>', "variants (default: all built-in ones): names, plug-in module paths, 'all', comma-separated")
+    .option('--checks <list>', "bounded checks: names (comma-separated), 'all', or 'none' (default: the standard set)")
+    .option('--max-states <n>', 'report a check incomplete after this many states (default 2000000)')
+    .option('--json', 'print one JSON document')
+    .option('--md', 'print a Markdown table')
+    .option('--quiet', 'the table only')
+    .action(async (opts) => done(await runMatrix(opts, io)));
+
 const variants: CommandFactory = (io, done) =>
   new Command('variants')
     .description('list the built-in variants')
@@ -72,7 +84,7 @@ const events: CommandFactory = (io, done) =>
     .action((opts) => done(runEvents(opts, io)));
 
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, suite, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, suite, matrix, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

@@ -296,6 +296,18 @@ export const EVENTS: readonly EventKind[] = [
     },
   },
   {
+    name: 'irq',
+    family: 'signal',
+    params: 'cpu',
+    doc: 'an interrupt from user space (a timer tick, say): the task enters the kernel with its state live and will leave through ret_to_user, where a pending signal is delivered',
+    needs: 'current in user mode',
+    enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.interruptUser();
+    },
+  },
+  {
     name: 'signal',
     family: 'signal',
     params: 'cpu',

@@ -1,0 +1,232 @@
+/**
+ * `fpctx matrix`: every variant against every built-in scenario and the standard bounded
+ * checks, as one table of verdicts (ok / the violation found / incomplete) with times. Text,
+ * `--json` or `--md` (Markdown, for docs/findings.md and reviews).
+ *
+ * Exit status: 1 if something is *unexpected* — a scenario whose stated expectation is not
+ * met, or a violation in a released kernel's bounded check — else 0. Violations in
+ * pre-releases, proposals and mutations are what they are there to show.
+ */
+
+import { join } from 'node:path';
+import { InputError } from '../../errors.js';
+import { BUILTIN_DIR, builtinScenarioNames, loadScenario, type Scenario } from '../../scenario/load.js';
+import { BOUNDED_CHECKS, STANDARD_MATRIX_CHECKS, type NamedCheck } from '../../scenario/checks.js';
+import { runScenario } from '../../scenario/run.js';
+import type { Variant } from '../../variants/types.js';
+import { checkVariant } from '../api.js';
+import type { Io } from '../io.js';
+import { intFlag, resolveVariants } from '../options.js';
+
+export interface MatrixCell {
+  readonly variant: string;
+  /** Scenario or check name. */
+  readonly column: string;
+  readonly type: 'scenario' | 'check';
+  readonly verdict: 'ok' | 'violation' | 'incomplete';
+  readonly invariant?: string;
+  readonly kind?: string;
+  readonly step?: number;
+  readonly where?: string;
+  readonly message?: string;
+  readonly seconds: number;
+  /** Checks: states explored (up to the budget when incomplete). */
+  readonly states?: number;
+  /** Scenarios: whether the outcome is the one the scenario states for this variant. */
+  readonly expectationMet?: boolean;
+  /** Something a maintainer should look at: an unmet expectation, or a violation in a release. */
+  readonly unexpected: boolean;
+}
+
+export interface MatrixResult {
+  readonly variants: { name: string; kernel: string; status: string }[];
+  readonly scenarios: { name: string; reference?: string }[];
+  readonly checks: { name: string; reference?: string; bounds: NamedCheck['bounds'] }[];
+  readonly cells: MatrixCell[];
+  readonly seconds: number;
+}
+
+export interface MatrixOptions {
+  /** Stop a bounded check once it has seen this many states and report it incomplete. */
+  readonly maxStates?: number;
+  readonly onProgress?: (what: string) => void;
+}
+
+class Budget {
+  constructor(readonly states: number) {}
+}
+
+/** The programmatic form: variants × scenarios + checks. */
+export function computeMatrix(
+  variants: readonly Variant[],
+  scenarios: readonly Scenario[],
+  checks: readonly NamedCheck[],
+  opts: MatrixOptions = {},
+): MatrixResult {
+  const t0 = performance.now();
+  const cells: MatrixCell[] = [];
+  for (const v of variants) {
+    for (const sc of scenarios) {
+      opts.onProgress?.(`${v.name}: scenario ${sc.name}`);
+      const s0 = performance.now();
+      const r = runScenario(sc, v);
+      const vi = r.trace.violation;
+      cells.push({
+        variant: v.name,
+        column: sc.name,
+        type: 'scenario',
+        verdict: vi ? 'violation' : 'ok',
+        ...(vi ? { invariant: vi.invariant, ...(vi.kind ? { kind: vi.kind } : {}), step: vi.step, where: vi.where, message: vi.message } : {}),
+        seconds: (performance.now() - s0) / 1000,
+        ...(r.expectationMet !== undefined ? { expectationMet: r.expectationMet } : {}),
+        unexpected: r.expectationMet === false,
+      });
+    }
+    for (const c of checks) {
+      opts.onProgress?.(`${v.name}: check ${c.name}`);
+      const s0 = performance.now();
+      try {
+        const r = checkVariant(v, c.bounds, (_d, states) => {
+          if (opts.maxStates !== undefined && states > opts.maxStates) throw new Budget(states);
+        });
+        const vi = r.violation;
+        cells.push({
+          variant: v.name,
+          column: c.name,
+          type: 'check',
+          verdict: vi ? 'violation' : 'ok',
+          ...(vi ? { invariant: vi.invariant, ...(vi.kind ? { kind: vi.kind } : {}), step: vi.step, where: vi.where, message: vi.message } : {}),
+          seconds: r.seconds,
+          states: r.states,
+          unexpected: !!vi && v.status === 'release',
+        });
+      } catch (e) {
+        if (!(e instanceof Budget)) throw e;
+        cells.push({ variant: v.name, column: c.name, type: 'check', verdict: 'incomplete', seconds: (performance.now() - s0) / 1000, states: e.states, unexpected: false });
+      }
+    }
+  }
+  return {
+    variants: variants.map((v) => ({ name: v.name, kernel: v.kernel, status: v.status ?? (v.mutation ? 'mutation' : 'release') })),
+    scenarios: scenarios.map((s) => ({ name: s.name, ...(s.reference ? { reference: s.reference } : {}) })),
+    checks: checks.map((c) => ({ name: c.name, ...(c.reference ? { reference: c.reference } : {}), bounds: c.bounds })),
+    cells,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Short verdict for the text table: `ok`, `leak@13`, `uaf@8`, `warn@8`, `g-lost@9`, `incompl.`. */
+export function shortCell(c: MatrixCell): string {
+  if (c.verdict === 'ok') return 'ok';
+  if (c.verdict === 'incomplete') return 'incompl.';
+  const what =
+    c.invariant === 'integrity'
+      ? (c.kind ?? 'integrity')
+      : c.invariant === 'guest-integrity'
+        ? `g-${c.kind ?? 'int'}`
+        : c.invariant === 'no-uaf'
+          ? 'uaf'
+          : c.invariant === 'kernel-warn'
+            ? 'warn'
+            : (c.invariant ?? '?');
+  return `${what}@${c.step}`;
+}
+
+/** Long verdict for Markdown and JSON readers: `integrity/leak at step 13 (0.01 s)`. */
+export function longCell(c: MatrixCell): string {
+  const time = c.seconds < 0.05 ? '' : ` (${c.seconds.toFixed(1)} s)`;
+  if (c.verdict === 'ok') return `ok${time}`;
+  if (c.verdict === 'incomplete') return `incomplete at ${c.states} states${time}`;
+  return `${c.invariant}${c.kind ? `/${c.kind}` : ''} @${c.step}${c.type === 'check' ? ` in ${c.where}` : ''}${time}`;
+}
+
+export function matrixMarkdown(m: MatrixResult): string[] {
+  const out: string[] = [];
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  out.push(row(['', ...m.variants.map((v) => `\`${v.name}\``)]));
+  out.push(row(['---', ...m.variants.map(() => '---')]));
+  const cell = (col: string, v: string) => m.cells.find((c) => c.column === col && c.variant === v)!;
+  for (const s of m.scenarios) {
+    out.push(row([`scenario \`${s.name}\``, ...m.variants.map((v) => {
+      const c = cell(s.name, v.name);
+      return `${longCell(c)}${c.expectationMet === false ? ' **(unexpected)**' : ''}`;
+    })]));
+  }
+  for (const k of m.checks) {
+    out.push(row([`check \`${k.name}\``, ...m.variants.map((v) => {
+      const c = cell(k.name, v.name);
+      return `${longCell(c)}${c.unexpected ? ' **(unexpected)**' : ''}`;
+    })]));
+  }
+  out.push('');
+  out.push(`Checks: ${m.checks.map((k) => `\`${k.name}\` = cpus ${k.bounds.cpus}, tasks ${k.bounds.tasks}, vcpus ${k.bounds.vcpus}, spare ${k.bounds.spare}, depth ${k.bounds.depth}${k.bounds.events ? `, events ${k.bounds.events.join('+')}` : ''}`).join('; ')}.`);
+  return out;
+}
+
+export interface MatrixFlags {
+  variant?: string;
+  checks?: string;
+  maxStates?: string;
+  json?: boolean;
+  md?: boolean;
+  quiet?: boolean;
+}
+
+function parseChecks(flag: string | undefined): NamedCheck[] {
+  if (flag === undefined) return [...STANDARD_MATRIX_CHECKS];
+  if (flag === 'none') return [];
+  if (flag === 'all') return [...BOUNDED_CHECKS];
+  return flag.split(',').map((n) => {
+    const c = BOUNDED_CHECKS.find((x) => x.name === n.trim());
+    if (!c) throw new InputError(`unknown check '${n}' (known: ${BOUNDED_CHECKS.map((x) => x.name).join(', ')}, all, none)`, undefined, undefined, '--checks');
+    return c;
+  });
+}
+
+export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
+  const variants = await resolveVariants(f.variant, { fallback: 'all' });
+  const checks = parseChecks(f.checks);
+  const maxStates = f.maxStates === undefined ? 2_000_000 : intFlag('--max-states', f.maxStates, 1, 1_000_000_000, 0);
+  const scenarios = builtinScenarioNames().map((n) => loadScenario(join(BUILTIN_DIR, `${n}.yaml`)));
+  const quiet = f.json || f.quiet;
+  const m = computeMatrix(variants, scenarios, checks, { maxStates, ...(quiet ? {} : { onProgress: (w: string) => io.progress(`matrix: ${w}…`) }) });
+  io.progressDone();
+  const unexpected = m.cells.filter((c) => c.unexpected);
+  if (f.json) {
+    io.out(JSON.stringify(m, null, 2));
+    return unexpected.length ? 1 : 0;
+  }
+  if (f.md) {
+    for (const l of matrixMarkdown(m)) io.out(l);
+    return unexpected.length ? 1 : 0;
+  }
+  const st = io.style;
+  const cols = m.variants.map((v) => {
+    const cells = m.cells.filter((c) => c.variant === v.name).map(shortCell);
+    return Math.max(v.name.length, ...cells.map((s) => s.length));
+  });
+  const names = [...m.scenarios.map((s) => s.name), ...m.checks.map((c) => c.name)];
+  const nameW = Math.max(...names.map((n) => n.length + 2), 10);
+  if (!f.quiet) io.out(st.bold(`fpctx matrix: ${m.variants.length} variants × ${m.scenarios.length} scenarios + ${m.checks.length} bounded checks`));
+  io.out([''.padEnd(nameW), ...m.variants.map((v, i) => v.name.padEnd(cols[i]!))].join(' '));
+  const line = (title: string, col: string) => {
+    const cells = m.variants.map((v, i) => {
+      const c = m.cells.find((x) => x.column === col && x.variant === v.name)!;
+      const text = (shortCell(c) + (c.unexpected ? '!' : '')).padEnd(cols[i]!);
+      return c.verdict === 'ok' ? st.good(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
+    });
+    io.out([title.padEnd(nameW), ...cells].join(' '));
+  };
+  io.out(st.dim('scenarios'));
+  for (const s of m.scenarios) line(`  ${s.name}`, s.name);
+  io.out(st.dim('bounded checks'));
+  for (const c of m.checks) line(`  ${c.name}`, c.name);
+  const secs = m.variants.map((v, i) => m.cells.filter((c) => c.variant === v.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s').padEnd(cols[i]!));
+  io.out(st.dim([ 'seconds'.padEnd(nameW), ...secs].join(' ')));
+  if (!f.quiet) {
+    io.out('');
+    io.out(st.dim('leak/lost/corrupt = integrity, uaf = no-uaf, warn = kernel-warn, g- = guest-integrity; @n = step; ! = unexpected'));
+  }
+  if (unexpected.length) io.out(st.bad(`unexpected: ${unexpected.map((c) => `${c.variant} on ${c.column}`).join(', ')}`));
+  return unexpected.length ? 1 : 0;
+}
