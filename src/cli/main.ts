@@ -43,6 +43,7 @@ const check: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
+    .option('--events <list>', "event families to explore, comma-separated, or 'all' (default core,neon,fork,kvm; see fpctx events)")
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
     .action(async (opts) => done(await runCheck(opts, io)));

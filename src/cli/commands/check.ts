@@ -8,6 +8,7 @@ import { intFlag, resolveVariants } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
+import { EVENT_FAMILIES, type EventFamily } from '../../kernel/events.js';
 
 export interface CheckFlags {
   variant?: string;
@@ -16,6 +17,7 @@ export interface CheckFlags {
   vcpus?: string;
   spare?: string;
   depth?: string;
+  events?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -27,10 +29,24 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     vcpus: intFlag('--vcpus', f.vcpus, 0, MAX_VCPUS, DEFAULT_BOUNDS.vcpus),
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, DEFAULT_BOUNDS.spare),
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
+    ...(f.events !== undefined ? { events: eventsFlag(f.events) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS) throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
   return b;
+}
+
+/** --events: event families to explore (comma-separated), or `all`. */
+export function eventsFlag(value: string): EventFamily[] {
+  if (value === 'all') return [...EVENT_FAMILIES];
+  const out: EventFamily[] = [];
+  for (const part of value.split(',').map((s) => s.trim())) {
+    if (!(EVENT_FAMILIES as readonly string[]).includes(part)) {
+      throw new InputError(`unknown event family '${part}' (families: ${EVENT_FAMILIES.join(', ')}, all)`, undefined, undefined, '--events');
+    }
+    if (!out.includes(part as EventFamily)) out.push(part as EventFamily);
+  }
+  return out;
 }
 
 export function checkJson(r: CheckResult): object {
@@ -39,7 +55,7 @@ export function checkJson(r: CheckResult): object {
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${b.events.join(',')}` : ''}`;
 }
 
 export async function runCheck(f: CheckFlags, io: Io): Promise<number> {

@@ -225,7 +225,7 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   io.out(st.dim([ 'seconds'.padEnd(nameW), ...secs].join(' ')));
   if (!f.quiet) {
     io.out('');
-    io.out(st.dim('leak/lost/corrupt = integrity, uaf = no-uaf, warn = kernel-warn, g- = guest-integrity; @n = step; ! = unexpected'));
+    io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected'));
   }
   if (unexpected.length) io.out(st.bad(`unexpected: ${unexpected.map((c) => `${c.variant} on ${c.column}`).join(', ')}`));
   return unexpected.length ? 1 : 0;
