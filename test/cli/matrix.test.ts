@@ -25,9 +25,11 @@ describe('fpctx matrix', () => {
     expect(m.variants.map((v: { name: string }) => v.name)).toEqual(['v4.15-rc1', 'v4.18']);
     expect(m.cells).toHaveLength(2 * (m.scenarios.length + 1));
     const cell = (v: string, col: string) => m.cells.find((c: { variant: string; column: string }) => c.variant === v && c.column === col);
-    expect(cell('v4.15-rc1', 'fork-reuse')).toMatchObject({ type: 'scenario', verdict: 'violation', invariant: 'integrity', kind: 'leak', step: 13, expectationMet: true, unexpected: false });
-    expect(cell('v4.15-rc1', 'seed-uaf')).toMatchObject({ verdict: 'violation', invariant: 'no-uaf' });
-    expect(cell('v4.15-rc1', '1cpu-fork')).toMatchObject({ type: 'check', verdict: 'violation', kind: 'leak', step: 12 });
+    expect(cell('v4.15-rc1', 'fork-reuse')).toMatchObject({ type: 'scenario', scenario: 'fork-reuse', verdict: 'violation', violation: { invariant: 'integrity', kind: 'leak', code: 'FPC102', step: 13 }, expectationMet: true, unexpected: false });
+    expect(cell('v4.15-rc1', 'seed-uaf')).toMatchObject({ verdict: 'violation', violation: { invariant: 'no-uaf', where: 'sve_flush_cpu_state' } });
+    expect(cell('v4.15-rc1', '1cpu-fork')).toMatchObject({ type: 'check', check: '1cpu-fork', bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 14 }, verdict: 'violation', violation: { kind: 'leak', step: 12 } });
+    // bounds are numbers only (the event families, when chosen, are a separate field)
+    for (const c of m.cells) for (const x of Object.values(c.bounds)) expect(typeof x).toBe('number');
     expect(cell('v4.18', '1cpu-fork')).toMatchObject({ verdict: 'ok' });
     for (const c of m.cells) expect(typeof c.seconds).toBe('number');
     expect(m.scenarios.find((s: { name: string }) => s.name === 'sve-ptrace').reference).toMatch(/sve-ptrace\.c/);
@@ -79,7 +81,8 @@ describe('fpctx check --events', () => {
     const r = await cli(...base, '--events', 'core,signal');
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
-    expect(doc.bounds.events).toEqual(['core', 'signal']);
+    expect(doc.events).toEqual(['core', 'signal']);
+    expect(doc.bounds).toEqual({ cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 13 });
     expect(doc.violation).toMatchObject({ invariant: 'integrity', kind: 'lost', step: 13 });
   });
   it('rejects an unknown family in one line', async () => {

@@ -49,9 +49,14 @@ export function eventsFlag(value: string): EventFamily[] {
   return out;
 }
 
+/**
+ * The JSON document of one check. `bounds` stays all-numeric (readers treat it as a record of
+ * numbers); the event families, when not the default, are a separate `events` field.
+ */
 export function checkJson(r: CheckResult): object {
   const { trace: _trace, ...doc } = r;
-  return doc;
+  const { events, ...bounds } = r.bounds;
+  return events ? { ...doc, bounds, events } : doc;
 }
 
 function boundsText(b: CheckBounds): string {
@@ -75,7 +80,8 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   }
   const failed = results.some((r) => r.verdict === 'violation');
   if (f.json) {
-    io.out(JSON.stringify(variants.length === 1 ? checkJson(results[0]!) : { bounds, results: results.map(checkJson) }, null, 2));
+    const { events, ...numeric } = bounds;
+    io.out(JSON.stringify(variants.length === 1 ? checkJson(results[0]!) : { bounds: numeric, ...(events ? { events } : {}), results: results.map(checkJson) }, null, 2));
     return failed ? 1 : 0;
   }
   const st = io.style;

@@ -18,20 +18,28 @@ import { checkVariant } from '../api.js';
 import type { Io } from '../io.js';
 import { intFlag, resolveVariants } from '../options.js';
 
+/**
+ * One cell. Shaped like a `check --json` document (variant, bounds, verdict, violation,
+ * states, seconds) so that readers of those (the HTML report) take cells as they are.
+ */
 export interface MatrixCell {
   readonly variant: string;
-  /** Scenario or check name. */
+  /** Scenario or check name (also under `scenario` or `check`, by type). */
   readonly column: string;
   readonly type: 'scenario' | 'check';
+  readonly scenario?: string;
+  readonly check?: string;
+  /** Checks: the machine and depth (numbers only); scenarios: empty. */
+  readonly bounds: Record<string, number>;
+  /** Checks: the event families explored, when not the default. */
+  readonly events?: readonly string[];
   readonly verdict: 'ok' | 'violation' | 'incomplete';
-  readonly invariant?: string;
-  readonly kind?: string;
-  readonly step?: number;
-  readonly where?: string;
-  readonly message?: string;
+  readonly violation?: { invariant: string; kind?: string; code: string; message: string; where: string; step: number };
   readonly seconds: number;
-  /** Checks: states explored (up to the budget when incomplete). */
+  /** Checks: states explored (up to the budget when incomplete), transitions and depth reached. */
   readonly states?: number;
+  readonly transitions?: number;
+  readonly depth?: number;
   /** Scenarios: whether the outcome is the one the scenario states for this variant. */
   readonly expectationMet?: boolean;
   /** Something a maintainer should look at: an unmet expectation, or a violation in a release. */
@@ -75,8 +83,10 @@ export function computeMatrix(
         variant: v.name,
         column: sc.name,
         type: 'scenario',
+        scenario: sc.name,
+        bounds: {},
         verdict: vi ? 'violation' : 'ok',
-        ...(vi ? { invariant: vi.invariant, ...(vi.kind ? { kind: vi.kind } : {}), step: vi.step, where: vi.where, message: vi.message } : {}),
+        ...(vi ? { violation: violationOf(vi) } : {}),
         seconds: (performance.now() - s0) / 1000,
         ...(r.expectationMet !== undefined ? { expectationMet: r.expectationMet } : {}),
         unexpected: r.expectationMet === false,
@@ -91,18 +101,18 @@ export function computeMatrix(
         });
         const vi = r.violation;
         cells.push({
-          variant: v.name,
-          column: c.name,
-          type: 'check',
+          ...checkCellBase(v, c),
           verdict: vi ? 'violation' : 'ok',
-          ...(vi ? { invariant: vi.invariant, ...(vi.kind ? { kind: vi.kind } : {}), step: vi.step, where: vi.where, message: vi.message } : {}),
+          ...(vi ? { violation: violationOf(vi) } : {}),
           seconds: r.seconds,
           states: r.states,
+          transitions: r.transitions,
+          depth: r.depth,
           unexpected: !!vi && v.status === 'release',
         });
       } catch (e) {
         if (!(e instanceof Budget)) throw e;
-        cells.push({ variant: v.name, column: c.name, type: 'check', verdict: 'incomplete', seconds: (performance.now() - s0) / 1000, states: e.states, unexpected: false });
+        cells.push({ ...checkCellBase(v, c), verdict: 'incomplete', seconds: (performance.now() - s0) / 1000, states: e.states, unexpected: false });
       }
     }
   }
@@ -115,21 +125,31 @@ export function computeMatrix(
   };
 }
 
+function violationOf(v: { invariant: string; kind?: string; code: string; message: string; where: string; step: number }): NonNullable<MatrixCell['violation']> {
+  return { invariant: v.invariant, ...(v.kind ? { kind: v.kind } : {}), code: v.code, message: v.message, where: v.where, step: v.step };
+}
+
+function checkCellBase(v: Variant, c: NamedCheck) {
+  const { events, ...bounds } = c.bounds;
+  return { variant: v.name, column: c.name, type: 'check' as const, check: c.name, bounds: { ...bounds }, ...(events ? { events: [...events] } : {}) };
+}
+
 /** Short verdict for the text table: `ok`, `leak@13`, `uaf@8`, `warn@8`, `g-lost@9`, `incompl.`. */
 export function shortCell(c: MatrixCell): string {
   if (c.verdict === 'ok') return 'ok';
   if (c.verdict === 'incomplete') return 'incompl.';
+  const v = c.violation!;
   const what =
-    c.invariant === 'integrity'
-      ? (c.kind ?? 'integrity')
-      : c.invariant === 'guest-integrity'
-        ? `g-${c.kind ?? 'int'}`
-        : c.invariant === 'no-uaf'
+    v.invariant === 'integrity'
+      ? (v.kind ?? 'integrity')
+      : v.invariant === 'guest-integrity'
+        ? `g-${v.kind ?? 'int'}`
+        : v.invariant === 'no-uaf'
           ? 'uaf'
-          : c.invariant === 'kernel-warn'
+          : v.invariant === 'kernel-warn'
             ? 'warn'
-            : (c.invariant ?? '?');
-  return `${what}@${c.step}`;
+            : v.invariant;
+  return `${what}@${v.step}`;
 }
 
 /** Long verdict for Markdown and JSON readers: `integrity/leak at step 13 (0.01 s)`. */
@@ -137,7 +157,8 @@ export function longCell(c: MatrixCell): string {
   const time = c.seconds < 0.05 ? '' : ` (${c.seconds.toFixed(1)} s)`;
   if (c.verdict === 'ok') return `ok${time}`;
   if (c.verdict === 'incomplete') return `incomplete at ${c.states} states${time}`;
-  return `${c.invariant}${c.kind ? `/${c.kind}` : ''} @${c.step}${c.type === 'check' ? ` in ${c.where}` : ''}${time}`;
+  const v = c.violation!;
+  return `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}${c.type === 'check' ? ` in ${v.where}` : ''}${time}`;
 }
 
 export function matrixMarkdown(m: MatrixResult): string[] {
