@@ -22,14 +22,18 @@
  *    is, if TIF_FOREIGN_FPSTATE was set). Fixed by a45448313706 "arm64: fpsimd: Fix copying of
  *    FP state from signal frame into task struct" (2017-12-15; title [S] from a git log
  *    listing, index id 49300830419). [M]: the rc1 code is reconstructed from the fix's effect
- *    as seen in O (which copies only `.user_fpsimd`). The garbage value is modelled as the
- *    number of another CPU (the next one), the case in which the stale `cpu` can make a later
- *    schedule-in on that CPU skip its reload; on a one-CPU machine it is this CPU, harmless.
+ *    as seen in O (which copies only `.user_fpsimd`). The garbage is modelled as a value that
+ *    compares equal to whichever CPU it is next compared with: the checker thereby tries every
+ *    possible garbage value at once (an uninitialised read is existential), and the model
+ *    stays symmetric in the CPUs. A later bind replaces it with a real CPU number.
  */
 
 import type { TaskView } from '../kernel/records.js';
 import type { Variant } from './types.js';
 import { V415Kernel } from './v4.15.js';
+
+/** fpsimd_state.cpu after the struct copy: uninitialised stack data (see the file comment). */
+export const STACK_GARBAGE_CPU = 0xfe;
 
 export class V415rc1Kernel extends V415Kernel {
   /** @models fpsimd_bind_to_cpu() — fpsimd.c v4.15-rc1: the pointer and the CPU number only. */
@@ -59,12 +63,23 @@ export class V415rc1Kernel extends V415Kernel {
 
   /**
    * @models fpsimd_update_current_state() — fpsimd.c v4.15-rc1 [M]: the struct assignment
-   * also copies the uninitialised `cpu` of the caller's stack copy (modelled: another CPU).
+   * also copies the uninitialised `cpu` of the caller's stack copy.
    */
   override fpsimd_update_current_state(v: number): void {
     const t = this.currentTask;
-    t.fpsimd_cpu = (this.cpu.id + 1) % this.cfg.cpus; // *state's stack garbage
+    t.fpsimd_cpu = STACK_GARBAGE_CPU;
     super.fpsimd_update_current_state(v);
+  }
+
+  /**
+   * @models fpsimd_thread_switch() — fpsimd.c v4.15-rc1: as v4.15; a `cpu` field holding stack
+   * garbage may equal this CPU's number.
+   */
+  override fpsimd_thread_switch(next: TaskView | null): void {
+    super.fpsimd_thread_switch(next);
+    if (next && next.mm && next.fpsimd_cpu === STACK_GARBAGE_CPU && this.cpu.last_st === this.layout.stOfTask(next.slot)) {
+      next.TIF_FOREIGN_FPSTATE = false;
+    }
   }
 }
 
