@@ -220,6 +220,10 @@ export class Entry extends Fpsimd {
     child.kpath = KPath.NONE; // the child starts at ret_from_fork, not inside the parent's path
     child.kstep = 0;
     child.kpath_arg = 0;
+    // What the child may expect: it returns from fork() like from any syscall, in FPSIMD mode
+    // (copy_thread cleared TIF_SVE), so its SVE part is zero, whatever the parent's is (the
+    // parent's can be live here if a tracer gave it SVE state at a syscall-entry stop).
+    child.exp_Hi = ZERO;
   }
 
   /**
@@ -399,6 +403,11 @@ export class Entry extends Fpsimd {
     t.sig_frame = false;
     this.leaveKPath(t);
     this.fpsimd_update_current_state(t.sig_V);
+    // rt_sigreturn has done its work: the task only returns to user from here (it may still be
+    // preempted, stopped or take a signal). The model's syscall events mean "this syscall is
+    // X", so they must not follow in the same syscall: another syscall would enter through
+    // el0_svc again and discard the SVE state sigreturn may just have restored.
+    t.in_syscall = false;
   }
 
   /** @models force_sig(SIGSEGV) on a bad frame: the task is killed (the model's do_exit). */
@@ -513,6 +522,9 @@ export class Entry extends Fpsimd {
     const inherit = mode === 'inherit';
     if (this.sve_set_vector_length(t, vq, inherit, mode === 'onexec')) {
       this.enterKPath(t, KPath.SET_VL, 1, vq * 2 + (inherit ? 1 : 0));
+      // ABI (sve.txt, "vector length"): a VL change leaves only the V bits of the Z registers
+      // defined; the rest reads as zero once the task uses SVE again (the trap rebuilds it).
+      t.exp_Hi = ZERO;
     }
   }
 

@@ -56,14 +56,20 @@ describe('fpctx matrix', () => {
     expect(m.cells[0]!.states).toBeGreaterThan(1000);
   });
 
-  it('unexpected: a violation in a released kernel, or a scenario expectation not met', () => {
+  it('unexpected: an expectation not met, or (with none stated) a violation in a released kernel', () => {
     const rc1 = findVariant('v4.15-rc1')!;
-    const relabelled = { ...rc1, status: 'release' as const };
     const sc = loadScenario(join(BUILTIN_DIR, 'fork-reuse.yaml'));
-    const m = computeMatrix([relabelled, { ...findVariant('v4.15')!, name: 'v4.15-rc1', Kernel: rc1.Kernel }], [sc], [findCheck('1cpu-fork')!]);
-    expect(m.cells.find((c) => c.type === 'check' && c.variant === 'v4.15-rc1')?.unexpected).toBe(true);
-    // the second row claims to be v4.15-rc1 and meets its expectation; nothing else is unexpected
-    expect(m.cells.filter((c) => c.type === 'scenario').every((c) => c.expectationMet)).toBe(true);
+    const check = findCheck('1cpu-fork')!;
+    // a known finding is expected, not unexpected
+    const known = computeMatrix([rc1], [sc], [check]);
+    expect(known.cells.map((c) => [c.expectationMet, c.unexpected])).toEqual([[true, false], [true, false]]);
+    // rc1's code under the name v4.15: both expectations ('ok') are broken
+    const regressed = computeMatrix([{ ...findVariant('v4.15')!, Kernel: rc1.Kernel }], [sc], [check]);
+    expect(regressed.cells.map((c) => [c.expectationMet, c.unexpected])).toEqual([[false, true], [false, true]]);
+    // a plug-in release with no stated expectation: a violation in a check is unexpected
+    const plugin = computeMatrix([{ ...rc1, name: 'my-release', status: 'release' as const }], [], [check]);
+    expect(plugin.cells[0]).toMatchObject({ verdict: 'violation', unexpected: true });
+    expect(plugin.cells[0]!.expectationMet).toBeUndefined();
   });
 
   it('bad --checks is one line, exit 2', async () => {

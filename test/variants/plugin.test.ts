@@ -66,6 +66,18 @@ describe('the shipped example re-creates flush-always from rfc-2017', () => {
   });
 });
 
+describe('the shipped clone() fix back-ported to v4.15 (e0cb0f26594c)', () => {
+  const FIX = fileURLToPath(new URL('../../examples/clone-effective-state.ts', import.meta.url));
+  it('removes the stale-V child of fork-after-ptrace-sve, and the ptrace-fork check is clean', async () => {
+    const [fixed] = await resolveVariants(FIX);
+    const sc = loadScenario(join(BUILTIN_DIR, 'fork-after-ptrace-sve.yaml'));
+    expect(runScenario(sc, findVariant('v4.15')!).trace.violation).toMatchObject({ kind: 'lost' });
+    expect(runScenario(sc, fixed!).trace.violation).toBeUndefined();
+    const { findCheck } = await import('../../src/scenario/checks.js');
+    expect(checkVariant(fixed!, findCheck('ptrace-fork')!.bounds).verdict).toBe('ok');
+  });
+});
+
 describe('other module forms', () => {
   it('a JavaScript module, with super calls into the extended variant', async () => {
     const p = module(
