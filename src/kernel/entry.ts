@@ -21,6 +21,24 @@
  * event runs the next step, so that the explorer can interleave preemption, migration and
  * softirq kernel-mode NEON at exactly those points. mayPreempt() and maySoftirq() say where
  * that is allowed; each split path lists its points.
+ *
+ * Interruption points, v4.15 (the later variants keep them unless they say otherwise):
+ *  - between any two events while a task is in the kernel or the KVM run loop (preemption,
+ *    migration, softirq NEON), never while a guest runs;
+ *  - signal delivery: after fpsimd_signal_preserve_current_state(), before the frame is
+ *    written (SIGNAL path);
+ *  - rt_sigreturn: after the flush and TIF_FOREIGN_FPSTATE, before the SVE block is copied in;
+ *    after that copy, before the V registers are read and loaded (SIGRETURN path);
+ *  - prctl(PR_SVE_SET_VL): after local_bh_enable(), before the buffer is freed and the VL set
+ *    (SET_VL path);
+ *  - KVM_RUN: between run-loop iterations (sched_out/in notifiers run vcpu_put/vcpu_load), and
+ *    after vcpu_put, before the return to user (kvm_exit, then ret_to_user).
+ * Paths kept atomic although the kernel could be preempted inside them, because nothing that
+ * can run there changes what they read or write: fork (between preserving the parent's state
+ * and copying the task_struct, a save writes back the same registers), a tracer's regset
+ * access (the tracee is stopped and only its tracer edits it), exec and kernel-mode NEON in
+ * task context (softirqs off, then preemption off until kernel_neon_end; a softirq cannot
+ * nest NEON: kernel_neon_busy).
  */
 
 import { fpsimdWriteRegs, sveWriteRegs } from '../arch/regfile.js';
