@@ -1,0 +1,116 @@
+/**
+ * Turning results (live, or read back from `--json` documents) into ReportData sections.
+ * Pure functions on data: the callers (src/cli) run the scenarios and checks.
+ */
+
+import type { Trace } from '../trace/types.js';
+import { slug, verdictText, type CheckRow, type ReportTrace, type RunRow } from './data.js';
+
+export interface ScenarioInfo {
+  name: string;
+  /** How `fpctx run` is given the scenario: a built-in name or a path. */
+  arg?: string;
+  description?: string;
+  notes?: readonly (string | null | undefined)[];
+}
+
+export interface ScenarioOutcome {
+  expected?: string;
+  expectationMet?: boolean;
+}
+
+export function scenarioTrace(trace: Trace, sc: ScenarioInfo, outcome: ScenarioOutcome = {}): ReportTrace {
+  const notes = sc.notes?.map((n) => n ?? null);
+  return {
+    id: slug('run', sc.name, trace.variant),
+    kind: 'scenario',
+    title: `${sc.name} on ${trace.variant}`,
+    scenario: sc.name,
+    ...(sc.description ? { description: sc.description } : {}),
+    ...(notes && notes.some((n) => n) ? { notes } : {}),
+    reproduce: `fpctx run ${shellWord(sc.arg ?? sc.name)} --variant ${trace.variant}`,
+    ...(outcome.expected !== undefined ? { expected: outcome.expected } : {}),
+    ...(outcome.expectationMet !== undefined ? { expectationMet: outcome.expectationMet } : {}),
+    trace,
+  };
+}
+
+export function runRow(rt: ReportTrace): RunRow {
+  const t = rt.trace;
+  return {
+    variant: t.variant,
+    scenario: rt.scenario ?? rt.title,
+    verdict: verdictText(t.violation),
+    ...(t.violation ? { step: t.violation.step } : {}),
+    ...(rt.expected !== undefined ? { expected: rt.expected } : {}),
+    ...(rt.expectationMet !== undefined ? { expectationMet: rt.expectationMet } : {}),
+    loads: t.counters.loads,
+    saves: t.counters.saves,
+    bytes: t.counters.bytesSaved + t.counters.bytesLoaded + t.counters.bytesHyp,
+    traceId: rt.id,
+  };
+}
+
+/** What the report needs of a check result (CheckResult, or a `check --json` document). */
+export interface CheckLike {
+  variant: string;
+  bounds: Record<string, number>;
+  states?: number;
+  transitions?: number;
+  depth?: number;
+  seconds?: number;
+  verdict: string;
+  violation?: { invariant: string; kind?: string; code?: string; message?: string; where?: string; step?: number };
+  trace?: Trace;
+}
+
+/** The command that repeats a bounded check (flags in the order `fpctx check --help` lists them). */
+export function checkCommand(variant: string, bounds: Record<string, number>): string {
+  const flags = ['cpus', 'tasks', 'vcpus', 'spare', 'depth'].filter((k) => bounds[k] !== undefined).map((k) => `--${k} ${bounds[k]}`);
+  return `fpctx check --variant ${variant} ${flags.join(' ')}`.trim();
+}
+
+export function checkTrace(r: CheckLike, check?: string): ReportTrace | undefined {
+  if (!r.trace || !r.trace.violation) return undefined;
+  const b = r.bounds;
+  const where = check ?? Object.entries(b).map(([k, v]) => `${k}=${v}`).join(' ');
+  return {
+    id: slug('check', check ?? 'custom', r.variant, ...(check ? [] : Object.values(b).map(String))),
+    kind: 'counterexample',
+    title: `${r.variant}: shortest counterexample${check ? ` at ${check}` : ''}`,
+    description: `The shortest path to a violation found by exhaustive breadth-first exploration at ${where}${r.states !== undefined ? ` (${r.states} states)` : ''}, replayed with full instrumentation.`,
+    reproduce: checkCommand(r.variant, b),
+    trace: r.trace,
+  };
+}
+
+export function checkRow(r: CheckLike, check: string, traceId?: string): CheckRow {
+  const v = r.violation;
+  return {
+    variant: r.variant,
+    check,
+    bounds: { ...r.bounds },
+    ...(r.states !== undefined ? { states: r.states } : {}),
+    ...(r.transitions !== undefined ? { transitions: r.transitions } : {}),
+    ...(r.depth !== undefined ? { depth: r.depth } : {}),
+    ...(r.seconds !== undefined ? { seconds: r.seconds } : {}),
+    verdict: r.verdict,
+    ...(v
+      ? {
+          violation: {
+            invariant: v.invariant,
+            ...(v.kind ? { kind: v.kind } : {}),
+            ...(v.code ? { code: v.code } : {}),
+            ...(v.step !== undefined ? { step: v.step } : {}),
+            ...(v.message ? { message: v.message } : {}),
+          },
+        }
+      : {}),
+    ...(traceId ? { traceId } : {}),
+  };
+}
+
+/** A word as a shell would need it (quoted only when it has to be). */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
