@@ -17,6 +17,22 @@ export const REPORT_SCRIPT = String.raw`
   var doc = document;
   doc.documentElement.classList.add('js');
   var DATA = JSON.parse(doc.getElementById('fpctx-data').textContent);
+  // Rebuild every snapshot from the boot state and the per-step deltas (changed records only).
+  Object.keys(DATA.traces).forEach(function (id) {
+    var t = DATA.traces[id];
+    var states = [t.initial];
+    t.deltas.forEach(function (d) {
+      var prev = states[states.length - 1];
+      var next = {};
+      Object.keys(prev).forEach(function (k) { next[k] = Array.isArray(prev[k]) ? prev[k].slice() : prev[k]; });
+      Object.keys(d).forEach(function (k) {
+        if (!next[k]) next[k] = [];
+        Object.keys(d[k]).forEach(function (i) { next[k][Number(i)] = d[k][i]; });
+      });
+      states.push(next);
+    });
+    t.states = states;
+  });
 
   var NAMES = {
     'regs.V': 'V regs', 'regs.hi': 'SVE part (Z>128, P, FFR)', 'zen_el0': 'EL0 SVE enabled',
@@ -195,7 +211,9 @@ export const REPORT_SCRIPT = String.raw`
   doc.addEventListener('keydown', function (e) {
     if (!active || e.altKey || e.ctrlKey || e.metaKey) return;
     var t = e.target;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+    // Steps move when nothing in particular has focus, or focus is inside the shown trace.
+    if (t && t !== doc.body && t !== doc.documentElement && !active.el.contains(t)) return;
     var k = e.key;
     var next = null;
     if (k === 'ArrowRight' || k === 'j') next = active.selected + 1;

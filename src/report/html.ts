@@ -13,7 +13,7 @@
 import { INVARIANTS, type InvariantInfo } from '../check/invariants.js';
 import { renderCalls, renderCounters, renderEffect, renderTimeline as renderTextTimeline, renderVerdict, stateChanges } from '../trace/text.js';
 import { PLAIN } from '../trace/style.js';
-import type { Trace } from '../trace/types.js';
+import type { MachineSnapshot, Trace } from '../trace/types.js';
 import { REPORT_SCRIPT } from './client.js';
 import { type ChecksSection, type CostRow, type CostSection, type ReportData, type ReportTrace, type RunRow, verdictText } from './data.js';
 import { el, esc, leaf, scriptJson, text } from './markup.js';
@@ -180,15 +180,29 @@ function costSection(sec: CostSection): string {
   const oracle = sec.oracle ?? {};
   const charts = COST_METRICS.filter((m) => sec.rows.some((r) => typeof r[m.key] === 'number')).map((m) => {
     const ref = typeof oracle[m.key] === 'number' ? (oracle[m.key] as number) : undefined;
-    const worst = Math.max(...sec.rows.map((r) => (r[m.key] as number) ?? 0));
-    const items = sec.rows.map((r) => {
-      const v = (r[m.key] as number) ?? 0;
+    const values = sec.rows.map((r) => (r[m.key] as number) ?? 0);
+    const worst = Math.max(...values);
+    // Highlight the most expensive variant(s), but only when some variant does better.
+    const differs = values.some((v) => v !== worst);
+    const items = sec.rows.map((r, i) => {
+      const v = values[i]!;
       const note = ref !== undefined && ref > 0 ? `×${(v / ref).toFixed(2)}` : undefined;
-      return { label: r.variant, value: v, cls: v === worst && v > 0 && sec.rows.length > 1 ? 'worst' : '', ...(note ? { note } : {}) };
+      return { label: r.variant, value: v, cls: differs && v === worst ? 'worst' : '', ...(note ? { note } : {}) };
     });
     if (ref !== undefined) items.push({ label: 'oracle', value: ref, cls: 'oracle' });
     return barChart(`${m.title}${m.unit ? ` (${m.unit})` : ''}`, items);
   });
+  if (sec.rows.some((r) => typeof r.oracleRatio === 'number')) {
+    const ratios = sec.rows.map((r) => (typeof r.oracleRatio === 'number' ? r.oracleRatio : 0));
+    const worst = Math.max(...ratios);
+    const differs = ratios.some((v) => v !== worst);
+    charts.unshift(
+      barChart('ratio to the oracle (1 = optimal)', [
+        ...sec.rows.map((r, i) => ({ label: r.variant, value: ratios[i]!, cls: differs && ratios[i] === worst ? 'worst' : '', note: '' })),
+        { label: 'oracle', value: 1, cls: 'oracle' },
+      ]),
+    );
+  }
   const cols = [...new Set(sec.rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'variant');
   const table = el(
     'table',
@@ -362,15 +376,35 @@ function tracePicker(traces: ReportTrace[], featured: string | undefined): strin
   return el('div', { class: 'picker', role: 'navigation', 'aria-label': 'traces' }, ...out);
 }
 
-/** The client-side data: per trace, the snapshots (0 = boot) and the step labels. */
+/**
+ * A snapshot as the records that differ from the previous one: `{cpus: {index: record}, ...}`.
+ * Most steps change one or two records, so this keeps the embedded data small; the script
+ * rebuilds the full snapshots.
+ */
+function delta(prev: MachineSnapshot, cur: MachineSnapshot): Record<string, Record<number, unknown>> {
+  const out: Record<string, Record<number, unknown>> = {};
+  for (const key of Object.keys(cur) as (keyof MachineSnapshot)[]) {
+    const a = prev[key] as unknown[] | undefined;
+    const b = cur[key] as unknown[];
+    if (!Array.isArray(b)) continue;
+    b.forEach((rec, i) => {
+      if (JSON.stringify(rec) !== JSON.stringify(a?.[i])) (out[key] ??= {})[i] = rec;
+    });
+  }
+  return out;
+}
+
+/** The client-side data: per trace, the boot snapshot, per-step deltas and the step labels. */
 function clientData(data: ReportData): unknown {
   const traces: Record<string, unknown> = {};
   for (const rt of data.traces ?? []) {
     const t = rt.trace;
     const v = t.violation;
+    const states = [t.initial, ...t.steps.map((s) => s.state)];
     traces[rt.id] = {
       labels: t.steps.map((s) => `${s.label}`),
-      states: [t.initial, ...t.steps.map((s) => s.state)],
+      initial: t.initial,
+      deltas: t.steps.map((s, i) => delta(states[i]!, s.state)),
       ...(v ? { violation: { step: v.step, text: `${v.code} ${v.invariant}${v.kind ? `/${v.kind}` : ''} in ${v.where}: ${v.message}` } } : {}),
     };
   }
@@ -421,7 +455,7 @@ export function renderReport(data: ReportData): string {
         'section',
         { id: 'variants' },
         text('h2', {}, 'Variants'),
-        el('table', {}, el('thead', {}, el('tr', {}, ...['variant', 'kernel', 'what it is'].map((h) => text('th', {}, h)))), el('tbody', {}, ...data.variants.map((v) => el('tr', {}, text('th', {}, v.name), text('td', {}, v.kernel + (v.mutation ? ' (mutation)' : '')), text('td', {}, v.summary))))),
+        el('table', {}, el('thead', {}, el('tr', {}, ...['variant', 'kernel', 'what it is'].map((h) => text('th', {}, h)))), el('tbody', {}, ...data.variants.map((v) => el('tr', {}, text('th', {}, v.name), text('td', {}, v.kernel), text('td', {}, v.summary))))),
       ),
     );
   }
