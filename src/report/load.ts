@@ -346,12 +346,83 @@ export function loadReportDocument(file: string): ReportData {
   let value: unknown;
   try {
     value = JSON.parse(textIn);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const line = pos ? textIn.slice(0, Number(pos[1])).split('\n').length : undefined;
-    throw new InputError(`malformed JSON: ${msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '')}`, file, line);
+  } catch {
+    const { offset, message } = jsonError(textIn);
+    throw new InputError(`malformed JSON: ${message}`, file, textIn.slice(0, offset).split('\n').length);
   }
   return reportFromDocument(value, file, textIn);
+}
+
+/**
+ * Where JSON.parse failed, and why, in one line. V8's own message has no position for most
+ * errors (and quotes the text, newlines included), so this small scanner finds it.
+ */
+export function jsonError(t: string): { offset: number; message: string } {
+  let i = 0;
+  class Bad {
+    constructor(readonly offset: number, readonly message: string) {}
+  }
+  const ws = () => {
+    while (i < t.length && ' \t\r\n'.includes(t[i]!)) i++;
+  };
+  const fail = (what: string): never => {
+    throw new Bad(i, i >= t.length ? `unexpected end of input, expected ${what}` : `unexpected ${JSON.stringify(t[i])}, expected ${what}`);
+  };
+  const value = (): void => {
+    ws();
+    const c = t[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (t[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (t[i] !== '"') fail('a quoted key');
+        string();
+        ws();
+        if (t[i] !== ':') fail("':'");
+        i++;
+        value();
+        ws();
+        if (t[i] === ',') i++;
+        else if (t[i] === '}') return void i++;
+        else fail("',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (t[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (t[i] === ',') i++;
+        else if (t[i] === ']') return void i++;
+        else fail("',' or ']'");
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(t.slice(i, i + 64));
+    if (m) return void (i += m[0].length);
+    fail('a value');
+  };
+  const string = () => {
+    i++;
+    while (i < t.length && t[i] !== '"') {
+      if (t[i] === '\n') fail('a closing quote');
+      i += t[i] === '\\' ? 2 : 1;
+    }
+    if (i >= t.length) fail('a closing quote');
+    i++;
+  };
+  try {
+    value();
+    ws();
+    if (i < t.length) fail('the end of the document');
+    return { offset: 0, message: 'not valid JSON' };
+  } catch (e) {
+    if (e instanceof Bad) return { offset: e.offset, message: e.message };
+    throw e;
+  }
 }
 

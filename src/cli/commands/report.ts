@@ -116,7 +116,8 @@ export function writeReport(data: ReportData, f: { output?: string; perfetto?: s
     const page = renderReport(data);
     write(html, page, '--output');
     const what = [`${traces.length} trace${traces.length === 1 ? '' : 's'}`, data.checks?.length ? `${data.checks.reduce((n, c) => n + c.rows.length, 0)} check results` : '', data.cost?.length ? 'cost' : ''].filter(Boolean).join(', ');
-    io.out(`report: ${html} (${kib(Buffer.byteLength(page))}; ${what}) — open ${pathToFileURL(resolve(html)).href}`);
+    io.out(`report: ${html} (${kib(Buffer.byteLength(page))}; ${what})`);
+    io.out(`  open ${pathToFileURL(resolve(html)).href}`);
   }
   if (f.perfetto) {
     write(f.perfetto, perfettoJson(traces.map((t) => ({ title: t.title, trace: t.trace }))), '--perfetto');
@@ -137,7 +138,8 @@ export function runReport(inputs: string[], f: ReportFlags, io: Io): number {
   }
   if (f.check) docs.push(checkReport(f, io));
   if (!docs.length) throw new InputError('nothing to report: name a scenario, a saved --json document (or - for stdin), or give --check', undefined, undefined, '<input>');
-  const merged = mergeReports(docs, f.title ?? (docs.length === 1 ? `fpctx report: ${docs[0]!.title}` : 'fpctx report'));
+  const only = docs.length === 1 ? docs[0]!.title : undefined;
+  const merged = mergeReports(docs, f.title ?? (only === undefined ? 'fpctx report' : only.startsWith('fpctx') ? only : `fpctx report: ${only}`));
   Object.assign(merged, { ...catalogues(), ...(merged.variants?.length ? { variants: merged.variants } : {}) });
   writeReport(merged, f, io);
   return reportHasViolation(merged) ? 1 : 0;
