@@ -73,7 +73,8 @@ export function checkCommand(variant: string, bounds: Record<string, number>): s
 export function checkTrace(r: CheckLike, check?: string): ReportTrace | undefined {
   if (!r.trace || !r.trace.violation) return undefined;
   const b = r.bounds;
-  const where = check ?? Object.entries(b).map(([k, v]) => `${k}=${v}`).join(' ');
+  const bounds = Object.entries(b).map(([k, v]) => `${k}=${v}`).join(' ');
+  const where = check ? `${check} (${bounds})` : bounds;
   return {
     id: slug('check', check ?? 'custom', r.variant, ...(check ? [] : Object.values(b).map(String))),
     kind: 'counterexample',

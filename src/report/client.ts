@@ -107,6 +107,8 @@ export const REPORT_SCRIPT = String.raw`
     this.preview = null;
     var self = this;
     var wrap = article.querySelector('.tl-wrap');
+    this.labels = article.querySelector('[data-labels]');
+    if (wrap && this.labels) wrap.addEventListener('scroll', function () { self.pinLabels(); });
     if (this.svg) {
       this.labelW = Number(this.svg.getAttribute('data-label-w'));
       this.stepW = Number(this.svg.getAttribute('data-step-w'));
@@ -156,16 +158,24 @@ export const REPORT_SCRIPT = String.raw`
     var self = this;
     this.rows.forEach(function (li) { li.classList.toggle('sel', Number(li.getAttribute('data-step')) === i); });
     this.render();
+    this.reveal();
     if (!quiet) {
       var li = this.rows[i];
       if (li && li.scrollIntoView) li.scrollIntoView({ block: 'nearest' });
-      var wrap = this.el.querySelector('.tl-wrap');
-      if (wrap) {
-        var x = this.labelW + i * this.stepW;
-        if (x < wrap.scrollLeft + this.labelW || x + this.stepW > wrap.scrollLeft + wrap.clientWidth) wrap.scrollLeft = Math.max(0, x - this.labelW - this.stepW);
-      }
     }
     void self;
+  };
+  // Keeps the lane labels at the left edge while the timeline scrolls sideways.
+  Trace.prototype.pinLabels = function () {
+    var wrap = this.el.querySelector('.tl-wrap');
+    if (this.labels && wrap) this.labels.setAttribute('transform', wrap.scrollLeft ? 'translate(' + wrap.scrollLeft + ',0)' : '');
+  };
+  // Scrolls the timeline sideways (never the page) so the selected column is in view.
+  Trace.prototype.reveal = function () {
+    var wrap = this.el.querySelector('.tl-wrap');
+    if (!wrap || !wrap.clientWidth) return;
+    var x = this.labelW + this.selected * this.stepW;
+    if (x < wrap.scrollLeft + this.labelW || x + this.stepW > wrap.scrollLeft + wrap.clientWidth) wrap.scrollLeft = Math.max(0, x + this.stepW - wrap.clientWidth + 24);
   };
   Trace.prototype.render = function () {
     var i = this.preview === null ? this.selected : this.preview;
@@ -176,6 +186,8 @@ export const REPORT_SCRIPT = String.raw`
     var html = '<div class="nav"><button data-go="-1" title="previous step (\u2190)">\u2190</button> <button data-go="1" title="next step (\u2192)">\u2192</button></div>';
     html += '<h4 data-state-step="' + i + '">' + esc(head) + '</h4>';
     if (this.preview !== null && this.preview !== this.selected) html += '<div class="preview">preview (hover); selected: step ' + this.selected + '</div>';
+    if (i > 0 && d.calls[i - 1]) html += '<div class="small mono"><span class="muted">calls</span> ' + esc(d.calls[i - 1]) + '</div>';
+    if (i > 0 && d.did[i - 1]) html += '<div class="small mono"><span class="muted">did</span> ' + esc(d.did[i - 1]) + '</div>';
     if (d.violation && d.violation.step === i) html += '<p class="bad">!! ' + esc(d.violation.text) + '</p>';
     html += '<div class="muted small">Machine state after this step; changed fields are highlighted with their old value.</div>';
     html += table('CPUs', s.cpus, prev && prev.cpus, function (c) { return 'cpu' + c.id; });
@@ -194,6 +206,7 @@ export const REPORT_SCRIPT = String.raw`
     if (!id) return;
     active = traces[id];
     Object.keys(traces).forEach(function (k) { traces[k].el.classList.toggle('active', k === id); });
+    active.reveal();
     Array.prototype.forEach.call(doc.querySelectorAll('.picker a[data-trace]'), function (a) {
       a.classList.toggle('active', a.getAttribute('data-trace') === id);
     });
@@ -223,6 +236,13 @@ export const REPORT_SCRIPT = String.raw`
     if (next === null) return;
     e.preventDefault();
     active.select(next);
+  });
+  // Printed pages show the whole timeline from its start, labels in place.
+  window.addEventListener('beforeprint', function () {
+    Object.keys(traces).forEach(function (k) { if (traces[k].labels) traces[k].labels.setAttribute('transform', ''); });
+  });
+  window.addEventListener('afterprint', function () {
+    Object.keys(traces).forEach(function (k) { traces[k].pinLabels(); });
   });
   window.fpctxReport = { traces: traces, activate: activate };
 })();

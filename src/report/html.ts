@@ -403,6 +403,8 @@ function clientData(data: ReportData): unknown {
     const states = [t.initial, ...t.steps.map((s) => s.state)];
     traces[rt.id] = {
       labels: t.steps.map((s) => `${s.label}`),
+      calls: t.steps.map((s) => renderCalls(s.calls)),
+      did: t.steps.map((s) => s.effects.map((e) => renderEffect(e) ?? e.kind).join(' · ')),
       initial: t.initial,
       deltas: t.steps.map((s, i) => delta(states[i]!, s.state)),
       ...(v ? { violation: { step: v.step, text: `${v.code} ${v.invariant}${v.kind ? `/${v.kind}` : ''} in ${v.where}: ${v.message}` } } : {}),

@@ -63,6 +63,7 @@ svg.timeline .colhead { font-size: 11px; fill: var(--muted); }
 svg.timeline .col.viol .colhead { fill: var(--bad); font-weight: 700; }
 svg.timeline .cursor { fill: rgba(9, 105, 218, 0.07); stroke: #0969da; stroke-width: 1.5; pointer-events: none; }
 svg.timeline .lanebg { fill: none; stroke: #eaeef2; }
+svg.timeline .labelbg { fill: #fff; stroke: #eaeef2; }
 svg.timeline .lanelabel { font-weight: 700; font-size: 12px; font-family: var(--sans); }
 svg.timeline .lanesub { font-size: 10px; fill: var(--muted); font-family: var(--sans); }
 svg.timeline .rowlabel { font-size: 10px; fill: var(--muted); font-family: var(--sans); }

@@ -346,14 +346,16 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
   }
   parts.push(leaf('rect', { class: 'cursor', x: colX(selected), y: 0, width: G.stepW, height: L.height, 'data-cursor': '' }));
 
-  // Lane labels and row labels.
+  // Lane separators; the labels are drawn last, in a group the script keeps in view when the
+  // timeline scrolls sideways.
+  const labels: string[] = [leaf('rect', { class: 'labelbg', x: 0, y: 0, width: G.labelW, height: L.height })];
   for (const lane of L.lanes) {
     parts.push(leaf('rect', { class: 'lanebg', x: 0, y: lane.y - 4, width: L.width, height: lane.h + 6 }));
-    parts.push(text('text', { class: 'lanelabel', x: 6, y: lane.y + 13 }, clip(lane.label, 12)));
-    if (lane.sub) parts.push(text('text', { class: 'lanesub', x: 6, y: lane.y + 26 }, lane.sub));
+    labels.push(text('text', { class: 'lanelabel', x: 6, y: lane.y + 13 }, clip(lane.label, 12)));
+    if (lane.sub) labels.push(text('text', { class: 'lanesub', x: 6, y: lane.y + 26 }, lane.sub));
     for (const row of lane.rows.values()) {
       if (row.key === 'ev' && lane.id.startsWith('cpu')) continue;
-      parts.push(text('text', { class: 'rowlabel', x: G.labelW - 6, y: row.y + row.h / 2 + 4, 'text-anchor': 'end' }, row.label));
+      labels.push(text('text', { class: 'rowlabel', x: G.labelW - 6, y: row.y + row.h / 2 + 4, 'text-anchor': 'end' }, row.label));
     }
   }
 
@@ -428,8 +430,9 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
     }
   });
 
-  // Effects on top.
+  // Effects on top, then the labels.
   trace.steps.forEach((step, i) => parts.push(effectMarks(L, step, i + 1, states[i]!)));
+  parts.push(el('g', { class: 'labels', 'data-labels': '' }, ...labels));
 
   return el(
     'svg',

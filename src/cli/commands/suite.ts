@@ -94,6 +94,10 @@ export function suiteReport(r: SuiteResult): ReportData {
   if (seedTrace) {
     seedTrace.id = 'seed';
     seedTrace.title = `The seed bug: shortest counterexample for ${r.seed.variant}`;
+    seedTrace.description =
+      `The 2017 thread's use-after-free, as the checker finds it: exhaustive breadth-first exploration of ${r.seed.variant} on one CPU, ` +
+      `one task and one vcpu thread (${r.seed.states} states) reaches it in ${r.seed.violation?.step ?? '?'} steps, and no shorter path exists. ` +
+      'A binds its state on cpu0, exits and is freed; fpsimd_last_state still names its storage; the pre-entry flush before the guest runs follows it.';
     traces.push(seedTrace);
     data.featured = 'seed';
   }
