@@ -37,6 +37,10 @@ export function initialStep(t: Trace): number {
   return t.violation?.step ?? t.steps.length;
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function traceLink(id: string | undefined, content: string): string {
   return id ? el('a', { href: `#trace-${id}`, 'data-trace': id }, content) : content;
 }
@@ -57,9 +61,9 @@ function runsMatrix(runs: RunRow[]): string {
         if (!r) return text('td', { class: 'muted' }, '—');
         const verdict = `${r.verdict}${r.step ? ` @${r.step}` : ''}`;
         const exp = r.expectationMet === undefined ? '' : r.expectationMet ? ' ✓' : ' ✗ expected ' + (r.expected ?? '?');
-        const cost = r.loads !== undefined ? ` · ${r.loads} load${r.loads === 1 ? '' : 's'}` : '';
+        const cost = r.loads !== undefined ? ` · ${plural(r.loads, 'load')}` : '';
         const cls = r.expectationMet === false ? 'warn' : r.verdict === 'ok' ? 'ok' : 'bad';
-        const title = `${v} on ${s}: ${verdict}${r.expected ? `; expected ${r.expected}${r.expectationMet ? ' (met)' : ' (NOT met)'}` : ''}${r.loads !== undefined ? `; ${r.loads} loads, ${r.saves ?? 0} saves` : ''}`;
+        const title = `${v} on ${s}: ${verdict}${r.expected ? `; expected ${r.expected}${r.expectationMet ? ' (met)' : ' (NOT met)'}` : ''}${r.loads !== undefined ? `; ${plural(r.loads, 'load')}, ${plural(r.saves ?? 0, 'save')}` : ''}`;
         return el('td', { class: cls, title }, traceLink(r.traceId, esc(verdict)), esc(exp), el('span', { class: 'muted small' }, esc(cost)));
       }),
     ),

@@ -170,7 +170,8 @@ svg.bars text.lbl { fill: #1b1f24; }
   .detail { grid-template-columns: 1fr; }
   aside.state { position: static; max-height: none; overflow: visible; }
   details.astext:not([open]) { display: none; }
-  article.trace { break-before: page; }
+  article.trace { border-top: none; }
+  .tl-wrap, .violation, aside.state table { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 `;

@@ -3,7 +3,7 @@
  * download). Opens a generated report from a file:// URL and checks what a reader relies on:
  * the lanes and steps are drawn, clicking a step shows that step's machine state, the keyboard
  * moves between steps, traces switch from the picker, nothing is logged as an error and nothing
- * is fetched. Saves the page as artifacts/report.png (and the HTML beside it).
+ * is fetched; that it prints. Saves artifacts/report.png, artifacts/report.pdf and the HTML.
  *
  * .ci/run installs chromium; a machine without it skips this file, except under CI, where a
  * missing browser fails the run instead of hiding it.
@@ -100,9 +100,9 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     await page.locator('.picker a', { hasText: 'seed-uaf on v4.15-rc1' }).click();
     expect(await active().getAttribute('data-trace')).toBe('run-seed-uaf-v4.15-rc1');
     expect(await active().locator('svg.timeline').getAttribute('data-lanes')).toBe('cpu0 slot0 slot1');
-    // Click the middle of column 2 (the ret_to_user of A) in the cpu0 lane.
-    const box = (await active().locator('g.col[data-step="2"] rect.colbg').boundingBox())!;
-    await page.mouse.click(box.x + box.width / 2, box.y + 60);
+    // Click column 2 (the ret_to_user of A) in the cpu0 lane, wherever that lands (a bar, a
+    // block): the script maps the pointer to the column.
+    await active().locator('g.col[data-step="2"] rect.colbg').click({ position: { x: 56, y: 60 }, force: true });
     expect(await stateStep()).toBe(2);
     const panel = active().locator('aside.state');
     expect(await panel.locator('h4').innerText()).toContain('ret_to_user cpu0 (A)');
@@ -137,6 +137,29 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     expect(await stateStep()).toBe(6);
     // Step 6 frees A: the pointer still names A's storage, now marked freed (dangling).
     expect(await active().locator('aside.state tr:has(th:text-is("st freed (ghost)")) td').first().innerText()).toBe('1 (was 0)');
+  });
+
+  it('previews the state of a hovered column and returns to the selection when the pointer leaves', async () => {
+    await active().locator('g.col[data-step="3"] rect.colbg').hover({ position: { x: 56, y: 100 }, force: true });
+    expect(await stateStep()).toBe(3);
+    expect(await active().locator('aside.state .preview').innerText()).toContain('selected: step 6');
+    await page.mouse.move(5, 5);
+    expect(await stateStep()).toBe(6);
+    expect(await active().locator('aside.state .preview').count()).toBe(0);
+  });
+
+  it('prints the selected trace without the navigation (PDF saved as an artifact)', async () => {
+    await page.emulateMedia({ media: 'print' });
+    try {
+      expect(await page.locator('article.trace:visible').count()).toBe(1);
+      expect(await page.locator('.picker').isVisible()).toBe(false);
+      expect(await active().locator('svg.timeline').isVisible()).toBe(true);
+      const pdf = join(ARTIFACTS, 'report.pdf');
+      await page.pdf({ path: pdf, format: 'A4', landscape: true, printBackground: true });
+      expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
   });
 
   it('draws the cost comparison with the oracle', async () => {
