@@ -168,9 +168,9 @@ interface Layout {
   lanes: Lane[];
   width: number;
   height: number;
-  /** Rows of each CPU, and of each slot. */
+  /** Rows of each CPU, and of each slot (none for a spare slot that is never used). */
   cpu: Lane[];
-  slot: Lane[];
+  slot: (Lane | undefined)[];
   /** vcpu id → the slot lane holding its guest row. */
   guestLane: Map<number, Lane>;
 }
@@ -201,15 +201,16 @@ function layout(trace: Trace, states: MachineSnapshot[]): Layout {
     return addLane(`cpu${c.id}`, `cpu${c.id}`, undefined, rows);
   });
   const guestLane = new Map<number, Lane>();
-  const slot = trace.initial.tasks.map((t, i) => {
+  const slot = trace.initial.tasks.map((_, i) => {
     const names = [...new Set(states.map((s) => s.tasks[i]!).filter((x) => x.state !== 'free').map((x) => x.name))];
     const vcpus = [...new Set(states.map((s) => s.tasks[i]!.vcpu).filter((v): v is number => v !== null))];
+    if (!names.length) return undefined; // a spare slot no fork used: nothing to draw
     const hasFree = trace.steps.some((s) => s.cpu === null && names.includes(s.task ?? ''));
     const rows: [string, string, number][] = [];
     if (hasFree) rows.push(['ev', 'event', G.eventH]);
     rows.push(['task', 'task', G.rowH], ['tbind', 'task side', G.rowH], ['mem', 'memory', G.rowH]);
     for (const v of vcpus) rows.push([`guest${v}`, `${guestName(v)} fp_regs`, G.rowH]);
-    const label = names.length ? names.join(' → ') : t.name;
+    const label = names.join(' → ');
     const lane = addLane(`slot${i}`, label, vcpus.length ? `vcpu thread` : names.length > 1 ? `slot ${i}, reused` : undefined, rows);
     for (const v of vcpus) guestLane.set(v, lane);
     return lane;
@@ -405,7 +406,8 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
 
   // Task lanes.
   trace.initial.tasks.forEach((_, si) => {
-    const lane = L.slot[si]!;
+    const lane = L.slot[si];
+    if (!lane) return;
     const named = lane.label.includes('→');
     parts.push(bars(lane.rows.get('task')!, states.map((s) => taskStatus(s, si, named))));
     parts.push(bars(lane.rows.get('tbind')!, states.map((s) => taskSide(s, si))));

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkVariant } from '../../src/cli/api.js';
 import { scenarioReport } from '../../src/cli/commands/report.js';
+import { checkTrace } from '../../src/report/build.js';
 import { runSuiteChecks, suiteReport } from '../../src/cli/commands/suite.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { renderReport, traceAsText } from '../../src/report/html.js';
@@ -67,6 +69,18 @@ describe('the timeline SVG', () => {
     expect(svg).toContain('data-lanes="cpu0 slot0 slot1"');
     expect(count(/<g class="col[ "]/g)).toBe(11);
     expect(count(/<g class="evb /g)).toBe(10);
+  });
+
+  it('draws no lane for a spare slot that no fork used', () => {
+    const bounds = { cpus: 1, tasks: 1, vcpus: 1, spare: 1, depth: 9 };
+    const r = checkVariant(findVariant('v4.15-rc1')!, bounds);
+    // The use-after-free needs no fork: A's slot and the vcpu thread's are drawn, the spare is not.
+    expect(r.trace!.initial.tasks).toHaveLength(3);
+    expect(r.trace!.steps.some((s) => s.event === 'fork')).toBe(false);
+    const page = renderReport({ format: 'fpctx-report/1', title: 't', traces: [checkTrace({ ...r, bounds: { ...bounds } })!] });
+    const used = r.trace!.initial.tasks.map((t, i) => [t.name, i] as const).filter(([, i]) => r.trace!.steps.some((s) => s.state.tasks[i]!.state !== 'free'));
+    expect(page).toContain(`data-lanes="cpu0 ${used.map(([, i]) => `slot${i}`).join(' ')}"`);
+    expect(used).toHaveLength(2);
   });
 
   it('draws each save, load and hyp transfer as an arrow (flush-always on seed-kvm: 2 loads, 1 save, 4 hyp)', () => {

@@ -115,7 +115,7 @@ export function writeReport(data: ReportData, f: { output?: string; perfetto?: s
   if (html) {
     const page = renderReport(data);
     write(html, page, '--output');
-    const what = [`${traces.length} trace${traces.length === 1 ? '' : 's'}`, data.checks?.length ? `${data.checks.reduce((n, c) => n + c.rows.length, 0)} check results` : '', data.cost?.length ? 'cost' : ''].filter(Boolean).join(', ');
+    const what = [`${traces.length} trace${traces.length === 1 ? '' : 's'}`, data.checks?.length ? `${data.checks.reduce((n, c) => n + c.rows.length, 0)} check result${data.checks.reduce((n, c) => n + c.rows.length, 0) === 1 ? '' : 's'}` : '', data.cost?.length ? 'cost' : ''].filter(Boolean).join(', ');
     io.out(`report: ${html} (${kib(Buffer.byteLength(page))}; ${what})`);
     io.out(`  open ${pathToFileURL(resolve(html)).href}`);
   }
