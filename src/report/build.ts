@@ -4,7 +4,7 @@
  */
 
 import type { Trace } from '../trace/types.js';
-import { slug, verdictText, type CheckRow, type ReportTrace, type RunRow } from './data.js';
+import { slug, verdictText, type CheckRow, type CostRow, type CostSection, type CostWaste, type ReportTrace, type RunRow } from './data.js';
 
 export interface ScenarioInfo {
   name: string;
@@ -114,4 +114,50 @@ export function checkRow(r: CheckLike, check: string, traceId?: string): CheckRo
 /** A word as a shell would need it (quoted only when it has to be). */
 export function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Keys of a cost row that are wall-clock or bookkeeping, not comparison columns. */
+const COST_SKIP = new Set(['variant', 'kernel', 'mutation', 'timing', 'topWaste', 'waste', 'firstViolation']);
+
+/**
+ * A `fpctx cost --json` document (the issue 5 contract: `{rows: [{variant, bytes, loads, saves,
+ * redundantLoads, wastedSaves, oracleRatio, ...}], oracle: {...}, events: N}`) as a report
+ * section. Scalar columns are kept (wall-clock `timing` dropped, so the report stays
+ * deterministic); nested breakdowns are left to the cost command's own output, except the
+ * largest sources of waste. A variant that broke an invariant on the stream is marked.
+ */
+export function costSectionFromDoc(doc: Record<string, unknown>, title?: string): CostSection {
+  const source = (doc.source ?? {}) as Record<string, unknown>;
+  const profile = typeof doc.profile === 'string' ? doc.profile : typeof source.name === 'string' ? source.name : typeof source.file === 'string' ? source.file : undefined;
+  const waste: Record<string, CostWaste[]> = {};
+  const rows = (doc.rows as Record<string, unknown>[]).map((r) => {
+    const row: CostRow = { variant: String(r.variant), bytes: Number(r.bytes), loads: Number(r.loads), saves: Number(r.saves), redundantLoads: Number(r.redundantLoads) };
+    for (const [k, v] of Object.entries(r)) {
+      if (COST_SKIP.has(k) || k in row) continue;
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v === null) row[k] = v;
+    }
+    if (r.correct === false && r.firstViolation && typeof r.firstViolation === 'object') {
+      row.violation = verdictText(r.firstViolation as { invariant: string; kind?: string });
+    }
+    const w = (r.topWaste ?? r.waste) as CostWaste[] | undefined;
+    if (Array.isArray(w) && w.length) waste[row.variant] = w.slice(0, 3);
+    return row;
+  });
+  const oracle: Record<string, number> = {};
+  for (const [k, v] of Object.entries((doc.oracle ?? {}) as Record<string, unknown>)) if (typeof v === 'number') oracle[k] = v;
+  const facts: string[] = [];
+  if (source.kind === 'workload' && typeof source.seed === 'number') facts.push(`seed ${source.seed}`);
+  if (typeof source.cpus === 'number') facts.push(`${source.cpus} CPUs`);
+  if (typeof source.tasks === 'number') facts.push(`${source.tasks} tasks`);
+  if (typeof source.vcpus === 'number' && source.vcpus) facts.push(`${source.vcpus} vcpu thread${source.vcpus === 1 ? "" : "s"}`);
+  if (typeof source.sveVlBits === 'number') facts.push(`SVE VL ${source.sveVlBits}`);
+  return {
+    title: title ?? `Cost${profile ? ` on ${profile}` : ''}`,
+    ...(profile ? { profile } : {}),
+    ...(typeof doc.events === 'number' ? { events: doc.events } : {}),
+    rows,
+    ...(Object.keys(waste).length ? { waste } : {}),
+    ...(Object.keys(oracle).length ? { oracle } : {}),
+    ...(facts.length ? { note: facts.join(' · ') } : {}),
+  };
 }

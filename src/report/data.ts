@@ -88,9 +88,18 @@ export interface CostRow {
   saves: number;
   redundantLoads: number;
   wastedSaves?: number;
-  oracleRatio?: number;
-  /** Any further numeric columns the cost model reports; shown in the table. */
-  [extra: string]: string | number | boolean | undefined;
+  /** Bytes moved / the oracle's bytes; null when the oracle moved nothing and the variant did (∞). */
+  oracleRatio?: number | null;
+  /** Any further scalar columns the cost model reports; shown in the table. */
+  [extra: string]: string | number | boolean | null | undefined;
+}
+
+/** Where a variant's waste comes from (the cost model's `topWaste`). */
+export interface CostWaste {
+  source: string;
+  kind: string;
+  count: number;
+  bytes: number;
 }
 
 export interface CostSection {
@@ -100,6 +109,8 @@ export interface CostSection {
   /** Number of workload events. */
   events?: number;
   rows: CostRow[];
+  /** Per variant, the largest sources of waste. */
+  waste?: Record<string, CostWaste[]>;
   /** The minimum any correct protocol needs for the same workload. */
   oracle?: Partial<Record<'bytes' | 'loads' | 'saves' | 'redundantLoads' | 'wastedSaves', number>> & Record<string, unknown>;
   note?: string;

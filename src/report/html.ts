@@ -196,33 +196,46 @@ function costSection(sec: CostSection): string {
     if (ref !== undefined) items.push({ label: 'oracle', value: ref, cls: 'oracle' });
     return barChart(`${m.title}${m.unit ? ` (${m.unit})` : ''}`, items);
   });
-  if (sec.rows.some((r) => typeof r.oracleRatio === 'number')) {
-    const ratios = sec.rows.map((r) => (typeof r.oracleRatio === 'number' ? r.oracleRatio : 0));
+  if (sec.rows.some((r) => r.oracleRatio !== undefined)) {
+    // null = infinitely worse than the oracle (it moved nothing, the variant did).
+    const finite = sec.rows.map((r) => (typeof r.oracleRatio === 'number' ? r.oracleRatio : undefined));
+    const top = Math.max(1, ...finite.filter((v): v is number => v !== undefined));
+    const ratios = finite.map((v) => v ?? top * 1.25);
     const worst = Math.max(...ratios);
     const differs = ratios.some((v) => v !== worst);
     charts.unshift(
       barChart('ratio to the oracle (1 = optimal)', [
-        ...sec.rows.map((r, i) => ({ label: r.variant, value: ratios[i]!, cls: differs && ratios[i] === worst ? 'worst' : '', note: '' })),
+        ...sec.rows.map((r, i) => ({ label: r.variant, value: ratios[i]!, cls: differs && ratios[i] === worst ? 'worst' : '', note: finite[i] === undefined ? '∞' : '' })),
         { label: 'oracle', value: 1, cls: 'oracle' },
       ]),
     );
   }
-  const cols = [...new Set(sec.rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'variant');
-  const table = el(
-    'table',
-    { class: 'cost' },
-    el('thead', {}, el('tr', {}, text('th', {}, 'variant'), ...cols.map((c) => text('th', { class: 'num' }, c)))),
+  // Columns: the contract's first, then whatever else the cost model reported.
+  const first = ['bytes', 'oracleRatio', 'loads', 'saves', 'redundantLoads', 'wastedSaves', 'violation'];
+  const all = [...new Set(sec.rows.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'variant');
+  const cols = [...first.filter((c) => all.includes(c)), ...all.filter((c) => !first.includes(c))];
+  const cell = (v: unknown, c: string) => (typeof v === 'number' ? fmtNum(v) : v === null && c === 'oracleRatio' ? '∞' : String(v ?? ''));
+  const table = (names: string[]) =>
     el(
-      'tbody',
-      {},
-      ...sec.rows.map((r: CostRow) =>
-        el('tr', {}, text('th', {}, r.variant), ...cols.map((c) => text('td', { class: 'num' }, typeof r[c] === 'number' ? fmtNum(r[c] as number) : String(r[c] ?? '')))),
+      'table',
+      { class: 'cost' },
+      el('thead', {}, el('tr', {}, text('th', {}, 'variant'), ...names.map((c) => text('th', { class: 'num' }, c)))),
+      el(
+        'tbody',
+        {},
+        ...sec.rows.map((r: CostRow) => el('tr', {}, text('th', {}, r.variant), ...names.map((c) => text('td', { class: c === 'violation' && r[c] ? 'bad' : 'num' }, cell(r[c], c))))),
+        Object.keys(oracle).length ? el('tr', { class: 'oracle' }, text('th', {}, 'oracle'), ...names.map((c) => text('td', { class: 'num' }, typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : ''))) : '',
       ),
-      Object.keys(oracle).length
-        ? el('tr', { class: 'oracle' }, text('th', {}, 'oracle'), ...cols.map((c) => text('td', { class: 'num' }, typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : '')))
-        : '',
-    ),
-  );
+    );
+  const main = cols.slice(0, 10);
+  const waste = sec.waste && Object.keys(sec.waste).length
+    ? el(
+        'details',
+        {},
+        el('summary', {}, 'Where the waste comes from (largest sources per variant)'),
+        el('ul', { class: 'small' }, ...Object.entries(sec.waste).map(([v, list]) => el('li', {}, el('b', {}, esc(v)), esc(': ' + list.map((w) => `${w.kind} ${w.source} ×${fmtNum(w.count)} (${fmtNum(w.bytes)} B)`).join('; '))))),
+      )
+    : '';
   const facts = [sec.profile ? `workload profile ${sec.profile}` : '', sec.events !== undefined ? `${fmtNum(sec.events)} events` : '', 'oracle = the least traffic any correct protocol needs on the same workload'].filter(Boolean).join(' · ');
   return el(
     'div',
@@ -231,7 +244,9 @@ function costSection(sec: CostSection): string {
     text('p', { class: 'muted small' }, facts),
     sec.note ? text('p', { class: 'small' }, sec.note) : '',
     el('div', { class: 'charts' }, ...charts),
-    table,
+    table(main),
+    cols.length > main.length ? el('details', {}, el('summary', {}, 'all columns'), table(cols)) : '',
+    waste,
   );
 }
 

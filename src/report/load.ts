@@ -15,8 +15,8 @@ import { LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { MachineSnapshot, Trace, TraceStep } from '../trace/types.js';
-import { checkRow, checkTrace, runRow, scenarioTrace, type CheckLike } from './build.js';
-import { REPORT_FORMAT, emptyReport, slug, verdictText, type CheckRow, type CostSection, type ReportData, type ReportTrace, type RunRow } from './data.js';
+import { checkRow, checkTrace, costSectionFromDoc, runRow, scenarioTrace, type CheckLike } from './build.js';
+import { REPORT_FORMAT, emptyReport, slug, verdictText, type CheckRow, type ReportData, type ReportTrace, type RunRow } from './data.js';
 
 // --- schemas: what the report relies on -------------------------------------------------------
 
@@ -106,7 +106,7 @@ const CostDocSchema = z.looseObject({
         saves: z.number(),
         redundantLoads: z.number(),
         wastedSaves: z.number().optional(),
-        oracleRatio: z.number().optional(),
+        oracleRatio: z.number().nullable().optional(),
       }),
     )
     .min(1),
@@ -244,15 +244,9 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
 
   // fpctx cost --json
   if (Array.isArray(doc.rows) && doc.rows.length && doc.rows.every((r) => r && typeof r === 'object' && 'bytes' in r)) {
-    const c = parseWith(CostDocSchema, doc, file, textIn);
-    const sec: CostSection = {
-      title: `Cost${c.profile ? ` on ${c.profile}` : ''}`,
-      ...(c.profile ? { profile: c.profile } : {}),
-      ...(c.events !== undefined ? { events: c.events } : {}),
-      rows: c.rows as CostSection['rows'],
-      ...(c.oracle ? { oracle: c.oracle as CostSection['oracle'] } : {}),
-    };
-    return { ...emptyReport(`fpctx cost${c.profile ? ` ${c.profile}` : ''}`), cost: [sec] };
+    parseWith(CostDocSchema, doc, file, textIn);
+    const sec = costSectionFromDoc(doc);
+    return { ...emptyReport(`fpctx cost${sec.profile ? ` ${sec.profile}` : ''}`), cost: [sec] };
   }
 
   // fpctx run --json (one variant, or all)

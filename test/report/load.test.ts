@@ -94,6 +94,24 @@ describe('reading saved documents', () => {
     expect(html).toContain('ratio to the oracle (1 = optimal)');
   });
 
+  it('a full cost document: scalar columns kept, timing and nested breakdowns dropped, violations and waste shown', () => {
+    const doc = loadReportDocument(join(FIX, 'cost-kvm-host-full.json'));
+    const c = doc.cost![0]!;
+    expect(c.title).toBe('Cost on kvm-host');
+    expect(c.note).toBe('seed 1 · 2 CPUs · 3 tasks · 1 vcpu thread · SVE VL 512');
+    expect(c.oracle).toEqual({ bytes: 1056000, loads: 1000, saves: 1000, bytesLoaded: 528000, bytesSaved: 528000 });
+    const [rfc, mut] = c.rows;
+    expect(Object.keys(rfc!)).not.toEqual(expect.arrayContaining(['timing']));
+    for (const k of ['parts', 'waste', 'topWaste', 'perCpu', 'perContext', 'timing', 'kernel']) expect(rfc).not.toHaveProperty(k);
+    expect(mut).toMatchObject({ oracleRatio: null, correct: false, violation: 'integrity/corrupt', violations: 3 });
+    expect(c.waste).toEqual({ 'rfc-2017': [expect.objectContaining({ source: 'A', count: 60 }), expect.objectContaining({ source: 'hyp' })] });
+    const html = renderReport(doc);
+    expect(html).not.toContain('[object Object]');
+    expect(html).toContain('<td class="num">∞</td>');
+    expect(html).toContain('<td class="bad">integrity/corrupt</td>');
+    expect(html).toContain('redundant-load A ×60 (31,680 B)');
+  });
+
   it('a matrix document (variants × configurations) keeps every verdict, including engine limits', () => {
     const doc = loadReportDocument(join(FIX, 'matrix.json'));
     const rows = doc.checks![0]!.rows;

@@ -203,7 +203,7 @@ export function runSuite(f: SuiteFlags, io: Io): number {
     io.out(st.bold(`${r.cost.title}${r.cost.events !== undefined ? ` (${r.cost.events} events)` : ''}`));
     io.out(['variant'.padEnd(14), 'bytes'.padStart(12), 'loads'.padStart(8), 'redundant'.padStart(10), 'saves'.padStart(8), '× oracle'.padStart(9)].join(' '));
     for (const row of r.cost.rows) {
-      io.out([row.variant.padEnd(14), String(row.bytes).padStart(12), String(row.loads).padStart(8), String(row.redundantLoads).padStart(10), String(row.saves).padStart(8), (row.oracleRatio === undefined ? '' : row.oracleRatio.toFixed(2)).padStart(9)].join(' '));
+      io.out([row.variant.padEnd(14), String(row.bytes).padStart(12), String(row.loads).padStart(8), String(row.redundantLoads).padStart(10), String(row.saves).padStart(8), (row.oracleRatio === undefined ? '' : row.oracleRatio === null ? '∞' : row.oracleRatio.toFixed(2)).padStart(9)].join(' '));
     }
   }
   const seed = r.seed;
