@@ -40,10 +40,10 @@ function verdictOf(v: { invariant: string; kind?: string } | undefined): string 
 }
 
 /**
- * HOOK(issue 5): the kvm-host cost comparison. When the cost model lands on main, return its
- * `fpctx cost kvm-host --variant all --json` document here as a CostSection (rows per variant:
- * bytes, loads, saves, redundantLoads, wastedSaves, oracleRatio; the oracle; the event count).
- * The suite then prints the table below and the report draws the bars; nothing else changes.
+ * HOOK(issue 5): the kvm-host cost comparison. When the cost model lands on main, this becomes
+ * `costSectionFromDoc(costWorkload('kvm-host', VARIANTS))` (src/report/build.ts converts the
+ * `fpctx cost --json` document; tested against fixtures of that contract). The suite then prints
+ * the table below and the report draws the bars; nothing else changes.
  */
 export function kvmHostCost(): CostSection | undefined {
   return undefined;
