@@ -5,7 +5,8 @@
  *  - a step cursor: click or hover a timeline column or a step row, ←/→ (or j/k), Home/End;
  *  - the full machine state at the selected step (every CPU, task and vcpu field, the ones
  *    that changed in that step highlighted with their old value), read from the JSON block;
- *  - "copy" for the plain-text timeline.
+ *  - "copy" for the plain-text timeline;
+ *  - the address follows the selection (#trace-<id>:<step>), so a link opens a given step.
  *
  * Kept as a string because it runs in the browser, not in Node; the browser test
  * (test/report/browser.test.ts) is what exercises it.
@@ -162,6 +163,8 @@ export const REPORT_SCRIPT = String.raw`
     if (!quiet) {
       var li = this.rows[i];
       if (li && li.scrollIntoView) li.scrollIntoView({ block: 'nearest' });
+      // The address names the trace and the step, so a link opens the report right here.
+      if (history.replaceState) history.replaceState(null, '', '#trace-' + this.id + ':' + i);
     }
     void self;
   };
@@ -213,10 +216,18 @@ export const REPORT_SCRIPT = String.raw`
   }
   function fromHash() {
     var h = decodeURIComponent(location.hash.replace(/^#/, ''));
-    if (h.indexOf('trace-') === 0) { activate(h.slice(6)); return true; }
-    return false;
+    var m = /^trace-([^:]+)(?::(\d+))?$/.exec(h);
+    if (!m) return false;
+    activate(m[1]);
+    if (m[2] !== undefined && active && active.id === m[1]) active.select(Number(m[2]), true);
+    return true;
   }
   if (!fromHash()) activate(null);
+  // Links to a trace (the picker, the verdict tables) switch at once; the address follows.
+  doc.addEventListener('click', function (e) {
+    var a = e.target.closest ? e.target.closest('a[data-trace]') : null;
+    if (a && traces[a.getAttribute('data-trace')]) activate(a.getAttribute('data-trace'));
+  });
   window.addEventListener('hashchange', function () {
     if (fromHash() && active) active.el.scrollIntoView({ block: 'start' });
   });

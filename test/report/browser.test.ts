@@ -98,7 +98,7 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
 
   it('switches traces from the picker, and clicking a step shows that step\'s machine state', async () => {
     await page.locator('.picker a', { hasText: 'seed-uaf on v4.15-rc1' }).click();
-    expect(await active().getAttribute('data-trace')).toBe('run-seed-uaf-v4.15-rc1');
+    await expect.poll(() => active().getAttribute('data-trace')).toBe('run-seed-uaf-v4.15-rc1');
     expect(await active().locator('svg.timeline').getAttribute('data-lanes')).toBe('cpu0 slot0 slot1');
     // Click column 2 (the ret_to_user of A) in the cpu0 lane, wherever that lands (a bar, a
     // block): the script maps the pointer to the column.
@@ -159,6 +159,20 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
       expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
     } finally {
       await page.emulateMedia({ media: 'screen' });
+    }
+  });
+
+  it('keeps the trace and step in the address, and opens a link at that step', async () => {
+    await active().locator('ol.steps li[data-step="4"]').click();
+    expect(new URL(page.url()).hash).toBe('#trace-run-seed-uaf-v4.15-rc1:4');
+    const other = await ctx.newPage();
+    try {
+      await other.goto(`${url}#trace-run-seed-uaf-rfc-2017:3`);
+      const a = other.locator('article.trace.active');
+      expect(await a.getAttribute('data-trace')).toBe('run-seed-uaf-rfc-2017');
+      expect(await a.locator('aside.state [data-state-step]').getAttribute('data-state-step')).toBe('3');
+    } finally {
+      await other.close();
     }
   });
 
