@@ -176,7 +176,7 @@ function barChart(title: string, items: { label: string; value: number; cls: str
     'figure',
     {},
     text('figcaption', {}, title),
-    el('svg', { class: 'bars', xmlns: 'http://www.w3.org/2000/svg', width: labelW + barW + 110, height: h, viewBox: `0 0 ${labelW + barW + 110} ${h}`, role: 'img', 'aria-label': title }, ...rows),
+    el('svg', { class: 'bars', xmlns: 'http://www.w3.org/2000/svg', width: labelW + barW + 160, height: h, viewBox: `0 0 ${labelW + barW + 160} ${h}`, role: 'img', 'aria-label': title }, ...rows),
   );
 }
 

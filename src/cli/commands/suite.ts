@@ -201,10 +201,13 @@ export function runSuite(f: SuiteFlags, io: Io): number {
   if (r.cost) {
     io.out('');
     io.out(st.bold(`${r.cost.title}${r.cost.events !== undefined ? ` (${r.cost.events} events)` : ''}`));
-    io.out(['variant'.padEnd(14), 'bytes'.padStart(12), 'loads'.padStart(8), 'redundant'.padStart(10), 'saves'.padStart(8), '× oracle'.padStart(9)].join(' '));
+    const n = (x: number) => x.toLocaleString('en-US');
+    io.out(['variant'.padEnd(14), 'bytes moved'.padStart(14), 'loads'.padStart(10), 'redundant'.padStart(10), 'saves'.padStart(10), '× oracle'.padStart(9)].join(' '));
     for (const row of r.cost.rows) {
-      io.out([row.variant.padEnd(14), String(row.bytes).padStart(12), String(row.loads).padStart(8), String(row.redundantLoads).padStart(10), String(row.saves).padStart(8), (row.oracleRatio === undefined ? '' : row.oracleRatio === null ? '∞' : row.oracleRatio.toFixed(2)).padStart(9)].join(' '));
+      const ratio = row.oracleRatio === undefined ? '' : row.oracleRatio === null ? '∞' : row.oracleRatio.toFixed(2);
+      io.out([row.variant.padEnd(14), n(row.bytes).padStart(14), n(row.loads).padStart(10), n(row.redundantLoads).padStart(10), n(row.saves).padStart(10), ratio.padStart(9)].join(' '));
     }
+    if (r.cost.oracle?.bytes !== undefined) io.out(['oracle'.padEnd(14), n(r.cost.oracle.bytes).padStart(14), n(r.cost.oracle.loads ?? 0).padStart(10), ''.padStart(10), n(r.cost.oracle.saves ?? 0).padStart(10), '1.00'.padStart(9)].join(' '));
   }
   const seed = r.seed;
   if (seed.trace && !f.quiet) {
