@@ -3,13 +3,13 @@
  * what the kernel did (binding states, arrows) — checked against the kernel's semantics.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkVariant } from '../../src/cli/api.js';
 import { scenarioReport } from '../../src/cli/commands/report.js';
-import { checkTrace } from '../../src/report/build.js';
-import { runSuiteChecks, suiteReport } from '../../src/cli/commands/suite.js';
+import { checkTrace, costSectionFromDoc } from '../../src/report/build.js';
+import { runSuite, runSuiteChecks, suiteReport } from '../../src/cli/commands/suite.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { renderReport, traceAsText } from '../../src/report/html.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
@@ -169,5 +169,18 @@ describe('the suite report', () => {
     const links = [...html.matchAll(/href="#trace-([^"]+)"/g)].map((m) => m[1]!);
     for (const id of new Set(links)) expect(html).toContain(`<article class="trace" id="trace-${id}"`);
     expect(Buffer.byteLength(html)).toBeLessThan(1_500_000);
+
+    // With the cost model's kvm-host document (a fixture of its --json contract), the suite
+    // prints the comparison, oracle included, within 100 columns, and the report draws it.
+    const cost = costSectionFromDoc(JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'cost-kvm-host-full.json'), 'utf8')));
+    const io = memoryIo();
+    expect(runSuite({ quiet: true, report: false }, io, () => ({ ...r, cost }))).toBe(0);
+    const out = io.stdout.join('\n');
+    expect(out).toMatch(/Cost on kvm-host \(5000 events\)\nvariant +bytes moved +loads +redundant +saves +× oracle/);
+    expect(out).toMatch(/rfc-2017 +1,584,000 +1,500 +100 +1,200 +1\.50/);
+    expect(out).toMatch(/no-sve-flush +1,500,000 +1,400 +0 +1,100 +∞/);
+    expect(out).toMatch(/oracle +1,056,000 +1,000 +1,000 +1\.00/);
+    for (const l of io.stdout) expect(l.length).toBeLessThanOrEqual(100);
+    expect(renderReport(suiteReport({ ...r, cost }))).toContain('<section id="cost">');
   });
 });

@@ -131,9 +131,10 @@ export function suiteReport(r: SuiteResult): ReportData {
   return data;
 }
 
-export function runSuite(f: SuiteFlags, io: Io): number {
+/** `run` is what produces the results (the tests pass results of their own). */
+export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean) => SuiteResult = runSuiteChecks): number {
   const st = io.style;
-  const r = runSuiteChecks(io, !f.json && !f.quiet);
+  const r = run(io, !f.json && !f.quiet);
   const reportPath = f.report === false ? undefined : f.report ?? DEFAULT_REPORT_FILE;
   const writeOutputs = (out: Io) =>
     reportPath || f.perfetto ? writeReport(suiteReport(r), { ...(reportPath ? { output: reportPath } : {}), ...(f.perfetto ? { perfetto: f.perfetto } : {}) }, out) : undefined;
