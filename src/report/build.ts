@@ -4,7 +4,7 @@
  */
 
 import type { Trace } from '../trace/types.js';
-import { slug, verdictText, type CheckRow, type CostRow, type CostSection, type CostWaste, type ReportTrace, type RunRow } from './data.js';
+import { boundsText, slug, verdictText, type Bounds, type CheckRow, type CostRow, type CostSection, type CostWaste, type ReportTrace, type RunRow } from './data.js';
 
 export interface ScenarioInfo {
   name: string;
@@ -54,7 +54,7 @@ export function runRow(rt: ReportTrace): RunRow {
 /** What the report needs of a check result (CheckResult, or a `check --json` document). */
 export interface CheckLike {
   variant: string;
-  bounds: Record<string, number>;
+  bounds: Bounds;
   states?: number;
   transitions?: number;
   depth?: number;
@@ -64,19 +64,25 @@ export interface CheckLike {
   trace?: Trace;
 }
 
-/** The command that repeats a bounded check (flags in the order `fpctx check --help` lists them). */
-export function checkCommand(variant: string, bounds: Record<string, number>): string {
-  const flags = ['cpus', 'tasks', 'vcpus', 'spare', 'depth'].filter((k) => bounds[k] !== undefined).map((k) => `--${k} ${bounds[k]}`);
-  return `fpctx check --variant ${variant} ${flags.join(' ')}`.trim();
+/**
+ * The command that repeats a bounded check (flags in the order `fpctx check --help` lists them).
+ * Settings `fpctx check` has no flag for (a named check's event families) are named after it.
+ */
+export function checkCommand(variant: string, bounds: Bounds): string {
+  const flagged = ['cpus', 'tasks', 'vcpus', 'spare', 'depth'];
+  const flags = flagged.filter((k) => typeof bounds[k] === 'number').map((k) => `--${k} ${bounds[k]}`);
+  const rest = Object.fromEntries(Object.entries(bounds).filter(([k]) => !flagged.includes(k)));
+  const extra = Object.keys(rest).length ? `  # with ${boundsText(rest)}` : '';
+  return `fpctx check --variant ${variant} ${flags.join(' ')}`.trim() + extra;
 }
 
 export function checkTrace(r: CheckLike, check?: string): ReportTrace | undefined {
   if (!r.trace || !r.trace.violation) return undefined;
   const b = r.bounds;
-  const bounds = Object.entries(b).map(([k, v]) => `${k}=${v}`).join(' ');
+  const bounds = boundsText(b);
   const where = check ? `${check} (${bounds})` : bounds;
   return {
-    id: slug('check', check ?? 'custom', r.variant, ...(check ? [] : Object.values(b).map(String))),
+    id: slug('check', check ?? 'custom', r.variant, ...(check ? [] : [boundsText(b)])),
     kind: 'counterexample',
     title: `${r.variant}: shortest counterexample${check ? ` at ${check}` : ''}`,
     description: `The shortest path to a violation found by exhaustive breadth-first exploration at ${where}${r.states !== undefined ? ` (${r.states} states)` : ''}, replayed with full instrumentation.`,

@@ -56,20 +56,33 @@ export interface RunRow {
   traceId?: string;
 }
 
+/**
+ * Bounds of a bounded check: numbers (cpus, tasks, vcpus, spare, depth) and, for named checks,
+ * other settings such as the event families explored (`events: ['core', 'neon']`).
+ */
+export type Bounds = Record<string, number | string | boolean | readonly string[]>;
+
+/** Bounds in one line: `cpus=1 tasks=2 … events=core,neon`. */
+export function boundsText(b: Bounds | undefined): string {
+  return b ? Object.entries(b).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ') : '';
+}
+
 /** One bounded exploration: a variant at one configuration (a matrix cell). */
 export interface CheckRow {
   variant: string;
   /** Name of the configuration (suite: `1cpu-kvm`; matrix: a scenario or bound set). */
   check: string;
-  bounds?: Record<string, number>;
+  bounds?: Bounds;
   states?: number;
   transitions?: number;
   /** Deepest level reached. */
   depth?: number;
   /** Wall-clock time (the only non-deterministic field of a report). */
   seconds?: number;
-  /** `ok`, `violation`, or another engine verdict such as `limit`. */
+  /** `ok`, `violation`, or another engine verdict such as `limit` / `incomplete`. */
   verdict: string;
+  /** Flagged by the producer as needing a maintainer's attention (the matrix's `unexpected`). */
+  unexpected?: boolean;
   violation?: { invariant: string; kind?: string; code?: string; step?: number; message?: string };
   traceId?: string;
 }

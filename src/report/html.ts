@@ -15,7 +15,7 @@ import { renderCalls, renderCounters, renderEffect, renderTimeline as renderText
 import { PLAIN } from '../trace/style.js';
 import type { MachineSnapshot, Trace } from '../trace/types.js';
 import { REPORT_SCRIPT } from './client.js';
-import { type ChecksSection, type CostRow, type CostSection, type ReportData, type ReportTrace, type RunRow, verdictText } from './data.js';
+import { boundsText, type ChecksSection, type CostRow, type CostSection, type ReportData, type ReportTrace, type RunRow, verdictText } from './data.js';
 import { el, esc, leaf, scriptJson, text } from './markup.js';
 import { REPORT_CSS } from './style.js';
 import { MARKER_DEFS, renderTimeline } from './timeline.js';
@@ -71,9 +71,6 @@ function runsMatrix(runs: RunRow[]): string {
   return el('table', { class: 'matrix runs' }, el('thead', {}, head), el('tbody', {}, ...body));
 }
 
-function boundsText(b: Record<string, number> | undefined): string {
-  return b ? Object.entries(b).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-}
 
 function checksSection(sec: ChecksSection): string {
   const variants = [...new Set(sec.rows.map((r) => r.variant))];
@@ -96,7 +93,8 @@ function checksSection(sec: ChecksSection): string {
             if (!r) return text('td', { class: 'muted' }, '—');
             const label = r.violation ? `${verdictText(r.violation)}${r.violation.step ? ` @${r.violation.step}` : ''}` : r.verdict;
             const cls = r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : 'warn';
-            return el('td', { class: cls, title: r.violation?.message ?? `${r.states ?? '?'} states` }, traceLink(r.traceId, esc(label)));
+            const title = `${r.unexpected ? 'UNEXPECTED: ' : ''}${r.violation?.message ?? ''}${r.states !== undefined ? `${r.violation?.message ? '; ' : ''}${r.states} states` : ''}`;
+            return el('td', { class: cls, title }, traceLink(r.traceId, esc(label)), r.unexpected ? el('b', { title: 'unexpected' }, ' ⚠') : '');
           }),
         ),
       ),

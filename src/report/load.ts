@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { MachineSnapshot, Trace, TraceStep } from '../trace/types.js';
 import { checkRow, checkTrace, costSectionFromDoc, runRow, scenarioTrace, type CheckLike } from './build.js';
-import { REPORT_FORMAT, emptyReport, slug, verdictText, type CheckRow, type ReportData, type ReportTrace, type RunRow } from './data.js';
+import { REPORT_FORMAT, boundsText, emptyReport, slug, verdictText, type Bounds, type CheckRow, type ReportData, type ReportTrace, type RunRow } from './data.js';
 
 // --- schemas: what the report relies on -------------------------------------------------------
 
@@ -60,6 +60,7 @@ const StepSchema = z.looseObject({
   violation: ViolationSchema.optional(),
 });
 const CountersSchema = z.record(str, z.number());
+const BoundsSchema = z.record(str, z.union([z.number(), str, z.boolean(), z.array(str)]));
 const TraceSchema = z.looseObject({
   variant: str,
   machine: z.looseObject({ cpus: int, slots: int, vcpus: int, sveVlBits: int }),
@@ -84,7 +85,7 @@ const RunDocSchema = z.looseObject({
 });
 const CheckDocSchema = z.looseObject({
   variant: str,
-  bounds: z.record(str, z.number()),
+  bounds: BoundsSchema,
   states: int.optional(),
   transitions: int.optional(),
   depth: int.optional(),
@@ -112,6 +113,27 @@ const CostDocSchema = z.looseObject({
     .min(1),
   oracle: z.record(str, z.unknown()).optional(),
 });
+const MatrixCellSchema = z.looseObject({
+  variant: str,
+  column: str,
+  type: z.enum(['scenario', 'check']),
+  verdict: str,
+  invariant: str.optional(),
+  kind: str.optional(),
+  step: int.optional(),
+  where: str.optional(),
+  message: str.optional(),
+  seconds: z.number().optional(),
+  states: int.optional(),
+  expectationMet: z.boolean().optional(),
+  unexpected: z.boolean().optional(),
+});
+const MatrixDocSchema = z.looseObject({
+  checks: z.array(z.looseObject({ name: str, bounds: BoundsSchema })).optional(),
+  cells: z.array(MatrixCellSchema).min(1),
+  seconds: z.number().optional(),
+});
+
 const ReportDocSchema = z.looseObject({
   format: z.literal(REPORT_FORMAT),
   title: str,
@@ -216,10 +238,8 @@ function fromCheckDoc(doc: z.infer<typeof CheckDocSchema>, check: string): { tra
   return { ...(rt ? { trace: rt } : {}), row: checkRow(like, check, rt?.id) };
 }
 
-function boundsName(b: Record<string, number>): string {
-  return Object.entries(b)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
+function boundsName(b: Bounds): string {
+  return boundsText(b);
 }
 
 /** An array of check-like cells anywhere at the top of a document (matrix, check --variant all, suite). */
@@ -229,6 +249,47 @@ function cellArray(doc: Record<string, unknown>): [string, unknown[]] | undefine
     if (Array.isArray(a) && a.length && a.every((x) => x && typeof x === 'object' && 'variant' in x && 'verdict' in x)) return [key, a];
   }
   return undefined;
+}
+
+/**
+ * The matrix (issue 4): scenario cells become the variant × scenario verdict table, check cells
+ * the variant × bounded-check table with each check's bounds, states and time. The matrix
+ * carries no traces; `fpctx report <scenario>` or `--check` draws any cell.
+ */
+function fromMatrixDoc(doc: z.infer<typeof MatrixDocSchema>): ReportData {
+  const out = emptyReport('fpctx matrix');
+  const boundsOf = new Map((doc.checks ?? []).map((c) => [c.name, c.bounds as Bounds]));
+  const verdict = (c: z.infer<typeof MatrixCellSchema>) => (c.verdict === 'violation' && c.invariant ? verdictText({ invariant: c.invariant, ...(c.kind ? { kind: c.kind } : {}) }) : c.verdict);
+  const runs: RunRow[] = [];
+  const rows: CheckRow[] = [];
+  for (const c of doc.cells) {
+    if (c.type === 'scenario') {
+      runs.push({ variant: c.variant, scenario: c.column, verdict: verdict(c), ...(c.step !== undefined ? { step: c.step } : {}), ...(c.expectationMet !== undefined ? { expectationMet: c.expectationMet } : {}) });
+    } else {
+      const b = boundsOf.get(c.column);
+      rows.push({
+        variant: c.variant,
+        check: c.column,
+        ...(b ? { bounds: b } : {}),
+        ...(c.states !== undefined ? { states: c.states } : {}),
+        ...(c.seconds !== undefined ? { seconds: c.seconds } : {}),
+        verdict: c.verdict,
+        ...(c.invariant ? { violation: { invariant: c.invariant, ...(c.kind ? { kind: c.kind } : {}), ...(c.step !== undefined ? { step: c.step } : {}), ...(c.message ? { message: c.message } : {}) } } : {}),
+        ...(c.unexpected ? { unexpected: true } : {}),
+      });
+    }
+  }
+  if (runs.length) out.runs = runs;
+  if (rows.length) {
+    out.checks = [
+      {
+        title: 'Matrix: every variant on the named bounded checks',
+        note: `incomplete = stopped at the state budget before the bound. ${doc.seconds !== undefined ? `The matrix took ${doc.seconds.toFixed(1)} s.` : ''}`.trim(),
+        rows,
+      },
+    ];
+  }
+  return out;
 }
 
 /** Recognises and converts one parsed document. */
@@ -265,8 +326,13 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
     return out;
   }
 
+  // fpctx matrix --json: {variants, scenarios, checks: [{name, bounds}], cells: [{variant, column, type, verdict, ...}]}
+  if (Array.isArray(doc.cells) && doc.cells.length && doc.cells.every((c) => c && typeof c === 'object' && 'column' in c && 'type' in c)) {
+    return fromMatrixDoc(parseWith(MatrixDocSchema, doc, file, textIn));
+  }
+
   // fpctx suite --json
-  if (Array.isArray(doc.scenarios) && Array.isArray(doc.checks)) {
+  if (Array.isArray(doc.scenarios) && Array.isArray(doc.checks) && doc.scenarios.every((x) => x && typeof x === 'object' && 'results' in x)) {
     const out = emptyReport('fpctx suite');
     out.runs = (doc.scenarios as { variant: string; results: { scenario: string; verdict: string; expectationMet?: boolean; loads?: number }[] }[]).flatMap((v) =>
       v.results.map((x) => ({ variant: v.variant, scenario: x.scenario, verdict: x.verdict, ...(x.expectationMet !== undefined ? { expectationMet: x.expectationMet } : {}), ...(x.loads !== undefined ? { loads: x.loads } : {}) })),
@@ -302,7 +368,7 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
     return out;
   }
 
-  // Arrays of check-like cells: check --variant all ({bounds, results}), and the matrix.
+  // Arrays of check-like cells: check --variant all ({bounds, results}), and other tables of them.
   const cells = cellArray(doc);
   if (cells) {
     const [key, list] = cells;
@@ -310,7 +376,7 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
     const rows: CheckRow[] = [];
     list.forEach((c, i) => {
       const cell = c as Record<string, unknown>;
-      const bounds = (cell.bounds ?? doc.bounds ?? {}) as Record<string, number>;
+      const bounds = (cell.bounds ?? doc.bounds ?? {}) as Bounds;
       const d = parseWith(CheckDocSchema, { ...cell, bounds }, file, textIn, [key, i]);
       const check = String(cell.check ?? cell.scenario ?? cell.config ?? boundsName(bounds));
       const { trace, row } = fromCheckDoc(d, check);
@@ -321,7 +387,7 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
       }
       rows.push(row);
     });
-    out.checks = [{ title: key === 'results' ? `Bounded checks at ${boundsName((doc.bounds ?? {}) as Record<string, number>)}` : 'Matrix: variants × configurations', rows }];
+    out.checks = [{ title: key === 'results' ? `Bounded checks at ${boundsName((doc.bounds ?? {}) as Bounds)}` : 'Matrix: variants × configurations', rows }];
     if (out.traces?.length) out.featured = out.traces[0]!.id;
     return out;
   }

@@ -10,6 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { scenarioReport } from '../../src/cli/commands/report.js';
 import { InputError } from '../../src/errors.js';
+import { checkCommand } from '../../src/report/build.js';
 import { renderReport } from '../../src/report/html.js';
 import { loadReportDocument } from '../../src/report/load.js';
 
@@ -112,12 +113,30 @@ describe('reading saved documents', () => {
     expect(html).toContain('redundant-load A ×60 (31,680 B)');
   });
 
-  it('a matrix document (variants × configurations) keeps every verdict, including engine limits', () => {
-    const doc = loadReportDocument(join(FIX, 'matrix.json'));
+  it('fpctx matrix --json (issue 4): scenario cells make the verdict table, check cells the bounded-check table', () => {
+    const doc = loadReportDocument(join(FIX, 'matrix-issue4.json'));
+    // 3 variants × 3 scenarios, and 3 variants × 2 named checks
+    expect(doc.runs).toHaveLength(9);
+    expect(doc.runs!.find((r) => r.variant === 'v4.15-rc1' && r.scenario === 'seed-uaf')).toMatchObject({ verdict: 'no-uaf', step: 8, expectationMet: true });
     const rows = doc.checks![0]!.rows;
-    expect(rows.map((r) => `${r.variant}/${r.check}/${r.verdict}`)).toEqual(['v4.15-rc1/1cpu-kvm/violation', 'v4.15-rc1/2cpu-kvm/violation', 'rfc-2017/1cpu-kvm/ok', 'rfc-2017/2cpu-kvm/limit']);
-    expect(rows[3]!.states).toBe(60001);
-    expect(renderReport(doc)).toMatch(/<td class="warn"[^>]*>limit<\/td>/);
+    expect(rows.map((r) => `${r.variant}/${r.check}/${r.verdict}`)).toEqual([
+      'v4.15-rc1/1cpu-kvm/violation',
+      'v4.15-rc1/sve-stress/violation',
+      'rfc-2017/1cpu-kvm/ok',
+      'rfc-2017/sve-stress/ok',
+      'v4.18/1cpu-kvm/ok',
+      'v4.18/sve-stress/incomplete',
+    ]);
+    // a named check's bounds come from the matrix's check list, event families included
+    expect(rows[1]!.bounds).toEqual({ cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 15, events: ['core', 'neon', 'signal'] });
+    expect(rows[0]!.violation).toMatchObject({ invariant: 'no-uaf', step: 7 });
+    const html = renderReport(doc);
+    expect(html).toMatch(/<td class="warn"[^>]*>incomplete<\/td>/);
+    expect(html).toContain('cpus=2 tasks=1 vcpus=0 spare=0 depth=15 events=core,neon,signal');
+  });
+
+  it('names what fpctx check cannot repeat from flags', () => {
+    expect(checkCommand('v4.18', { cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 15, events: ['core', 'neon'] })).toBe('fpctx check --variant v4.18 --cpus 2 --tasks 1 --vcpus 0 --spare 0 --depth 15  # with events=core,neon');
   });
 
   it('report --data round-trips: the same data gives the same page', async () => {
