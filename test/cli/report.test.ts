@@ -8,8 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkVariant } from '../../src/cli/api.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
+import { runSuite, SEED_CHECK, type SuiteResult } from '../../src/cli/commands/suite.js';
+import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
+import { runScenario } from '../../src/scenario/run.js';
+import { findVariant, VARIANTS } from '../../src/variants/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fpctx-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,16 +107,28 @@ describe('fpctx suite (npm start)', () => {
     expect(readFileSync(file, 'utf8')).toContain('The seed bug: shortest counterexample for v4.15-rc1');
   });
 
-  it('--json names the report in the document; --no-report writes none', async () => {
+  it('--json names the report in the document; --no-report writes none', () => {
+    // A small stand-in for the full run (the test above runs the real one): the seed scenario on
+    // every variant, one cheap bounded check each, and the seed counterexample.
+    const sc = loadScenario(join(BUILTIN_DIR, 'seed-uaf.yaml'));
+    const bounds = { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 8 };
+    const small = (): SuiteResult => ({
+      scenarios: [{ scenario: sc.name, runs: VARIANTS.map((v) => runScenario(sc, v)) }],
+      checks: VARIANTS.map((v) => ({ variant: v.name, check: 'small', result: checkVariant(v, bounds) })),
+      seed: checkVariant(findVariant(SEED_CHECK.variant)!, SEED_CHECK.bounds),
+      unmet: [],
+    });
     const file = join(dir, 'suite-json.html');
-    const r = await cli('suite', '--json', '--report', file);
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out.join('\n'));
+    const io = memoryIo();
+    expect(runSuite({ json: true, report: file }, io, small)).toBe(0);
+    const doc = JSON.parse(io.stdout.join('\n'));
     expect(doc.report).toBe(file);
     expect(existsSync(file)).toBe(true);
     expect(doc.seedCounterexample).toMatchObject({ invariant: 'no-uaf', step: 7, variant: 'v4.15-rc1' });
     expect(doc.seedCounterexample.initial.cpus).toHaveLength(1);
-    const quiet = await cli('suite', '--quiet', '--no-report');
-    expect(quiet.out.some((l) => l.startsWith('report:'))).toBe(false);
+    expect(doc.scenarios.map((s: { variant: string }) => s.variant)).toEqual(VARIANTS.map((v) => v.name));
+    const quiet = memoryIo();
+    runSuite({ quiet: true, report: false }, quiet, small);
+    expect(quiet.stdout.some((l) => l.startsWith('report:'))).toBe(false);
   });
 });

@@ -109,7 +109,9 @@ export function suiteReport(r: SuiteResult): ReportData {
   data.checks = [
     {
       title: 'Standard bounded checks: every interleaving up to the bounds',
-      note: STANDARD_CHECKS.map((c) => `${c.name}: cpus=${c.bounds.cpus} tasks=${c.bounds.tasks} vcpus=${c.bounds.vcpus} depth=${c.bounds.depth}`).join('; ') + '. A violation is the shortest one (breadth-first).',
+      note:
+        [...new Map(r.checks.map((c) => [c.check, c.result.bounds])).entries()].map(([n, b]) => `${n}: cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} depth=${b.depth}`).join('; ') +
+        '. A violation is the shortest one (breadth-first).',
       rows,
     },
   ];
@@ -178,7 +180,7 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
   // Column widths fit the longest verdict ("integrity/corrupt@11") and keep the table within 100 columns.
   const scW = Math.max(12, Math.min(22, Math.floor((io.columns - 15) / Math.max(1, r.scenarios.length)) - 1));
   io.out(['variant'.padEnd(14), ...r.scenarios.map((s) => s.scenario.slice(0, scW).padEnd(scW))].join(' ').trimEnd());
-  for (const v of VARIANTS) {
+  for (const v of VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name)))) {
     const cells = r.scenarios.map((s) => {
       const x = s.runs.find((run) => run.trace.variant === v.name)!;
       const verdict = verdictOf(x.trace.violation);
@@ -189,16 +191,20 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
   }
   io.out('');
   const chW = 22;
-  io.out(['variant'.padEnd(14), ...STANDARD_CHECKS.map((c) => c.name.padEnd(chW))].join(' ').trimEnd());
-  for (const v of VARIANTS) {
-    const cells = STANDARD_CHECKS.map((c) => {
-      const res = r.checks.find((x) => x.variant === v.name && x.check === c.name)!.result;
-      const text = (res.violation ? `${verdictOf(res.violation)}@${res.violation.step}` : 'ok').slice(0, chW).padEnd(chW);
-      return res.violation ? st.bad(text) : st.good(text);
+  const checkNames = [...new Set(r.checks.map((c) => c.check))];
+  io.out(['variant'.padEnd(14), ...checkNames.map((c) => c.padEnd(chW))].join(' ').trimEnd());
+  for (const v of [...new Set(r.checks.map((c) => c.variant))]) {
+    const cells = checkNames.map((c) => {
+      const res = r.checks.find((x) => x.variant === v && x.check === c)?.result;
+      const text = (!res ? '-' : res.violation ? `${verdictOf(res.violation)}@${res.violation.step}` : 'ok').slice(0, chW).padEnd(chW);
+      return res?.violation ? st.bad(text) : st.good(text);
     });
-    io.out([v.name.padEnd(14), ...cells].join(' ').trimEnd());
+    io.out([v.padEnd(14), ...cells].join(' ').trimEnd());
   }
-  for (const c of STANDARD_CHECKS) io.out(st.dim(`  ${c.name}: cpus=${c.bounds.cpus} tasks=${c.bounds.tasks} vcpus=${c.bounds.vcpus} spare=${c.bounds.spare} depth=${c.bounds.depth}`));
+  for (const c of checkNames) {
+    const b = r.checks.find((x) => x.check === c)!.result.bounds;
+    io.out(st.dim(`  ${c}: cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}`));
+  }
   if (r.cost) {
     io.out('');
     io.out(st.bold(`${r.cost.title}${r.cost.events !== undefined ? ` (${r.cost.events} events)` : ''}`));
