@@ -3,6 +3,7 @@
  * shows is already in the HTML; the script adds:
  *  - one trace at a time (picker links and #trace-<id> anchors; without the script all show);
  *  - a step cursor: click or hover a timeline column or a step row, ←/→ (or j/k), Home/End;
+ *    [ and ] for the previous / next trace;
  *  - the full machine state at the selected step (every CPU, task and vcpu field, the ones
  *    that changed in that step highlighted with their old value), read from the JSON block;
  *  - "copy" for the plain-text timeline;
@@ -240,6 +241,18 @@ export const REPORT_SCRIPT = String.raw`
     if (t && t !== doc.body && t !== doc.documentElement && !active.el.contains(t)) return;
     var k = e.key;
     var next = null;
+    if (k === '[' || k === ']') {
+      // Previous / next trace, in the picker's order.
+      var ids = Array.prototype.map.call(doc.querySelectorAll('.picker a[data-trace]'), function (a) { return a.getAttribute('data-trace'); });
+      var at = ids.indexOf(active.id);
+      var id = ids[at + (k === ']' ? 1 : -1)];
+      if (id) {
+        e.preventDefault();
+        activate(id);
+        if (history.replaceState) history.replaceState(null, '', '#trace-' + id);
+      }
+      return;
+    }
     if (k === 'ArrowRight' || k === 'j') next = active.selected + 1;
     else if (k === 'ArrowLeft' || k === 'k') next = active.selected - 1;
     else if (k === 'Home') next = 0;

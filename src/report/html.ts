@@ -356,7 +356,7 @@ function traceArticle(data: ReportData, rt: ReportTrace): string {
     violationBox(data, rt),
     rt.reproduce ? el('p', { class: 'small' }, esc('Reproduce: '), text('code', {}, rt.reproduce)) : '',
     el('div', { class: 'tl-wrap', tabindex: 0, 'aria-label': 'timeline: ← and → move between steps' }, renderTimeline(rt, selected)),
-    el('div', { class: 'keys' }, esc('Click a column or a step · '), el('kbd', {}, '←'), ' ', el('kbd', {}, '→'), esc(' or '), el('kbd', {}, 'j'), ' ', el('kbd', {}, 'k'), esc(' move · '), el('kbd', {}, 'Home'), ' ', el('kbd', {}, 'End'), esc(' · hover previews')),
+    el('div', { class: 'keys' }, esc('Click a column or a step · '), el('kbd', {}, '←'), ' ', el('kbd', {}, '→'), esc(' or '), el('kbd', {}, 'j'), ' ', el('kbd', {}, 'k'), esc(' move · '), el('kbd', {}, 'Home'), ' ', el('kbd', {}, 'End'), esc(' · '), el('kbd', {}, '['), ' ', el('kbd', {}, ']'), esc(' other traces · hover previews · the address links to the step')),
     LEGEND,
     el(
       'div',

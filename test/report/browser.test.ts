@@ -133,6 +133,13 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     await page.keyboard.press('Home');
     expect(await stateStep()).toBe(0);
     expect(await active().locator('aside.state h4').innerText()).toContain('Boot');
+    // ] and [ move between traces in the picker's order, and back.
+    const order = await page.locator('.picker a[data-trace]').evaluateAll((as) => as.map((a) => a.getAttribute('data-trace')));
+    const here = order.indexOf('run-seed-uaf-v4.15-rc1');
+    await page.keyboard.press(']');
+    expect(await active().getAttribute('data-trace')).toBe(order[here + 1]);
+    await page.keyboard.press('[');
+    expect(await active().getAttribute('data-trace')).toBe('run-seed-uaf-v4.15-rc1');
     await active().locator('ol.steps li[data-step="6"]').click();
     expect(await stateStep()).toBe(6);
     // Step 6 frees A: the pointer still names A's storage, now marked freed (dangling).
