@@ -6,7 +6,7 @@
  *    [ and ] for the previous / next trace;
  *  - the full machine state at the selected step (every CPU, task and vcpu field, the ones
  *    that changed in that step highlighted with their old value), read from the JSON block;
- *  - "copy" for the plain-text timeline;
+ *  - "copy" for the plain-text timeline and the Markdown tables;
  *  - the address follows the selection (#trace-<id>:<step>), so a link opens a given step.
  *
  * Kept as a string because it runs in the browser, not in Node; the browser test
@@ -125,13 +125,6 @@ export const REPORT_SCRIPT = String.raw`
       var b = e.target.closest ? e.target.closest('button[data-go]') : null;
       if (b) self.select(self.selected + Number(b.getAttribute('data-go')));
     });
-    var copy = article.querySelector('button[data-copy]');
-    if (copy) copy.addEventListener('click', function () {
-      var pre = article.querySelector('details.astext pre');
-      var done = function () { copy.textContent = 'copied'; setTimeout(function () { copy.textContent = 'copy'; }, 1500); };
-      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(pre.textContent).then(done, function () { selectText(pre); });
-      else selectText(pre);
-    });
     this.select(this.selected, true);
   }
   function selectText(node) {
@@ -199,6 +192,16 @@ export const REPORT_SCRIPT = String.raw`
     html += table('vCPUs', s.vcpus, prev && prev.vcpus, function (v) { return 'vcpu' + v.id; });
     this.panel.innerHTML = html;
   };
+
+  // "copy" beside every text block (a trace as text, tables as Markdown).
+  Array.prototype.forEach.call(doc.querySelectorAll('button[data-copy]'), function (copy) {
+    copy.addEventListener('click', function () {
+      var pre = copy.parentNode.querySelector('pre');
+      var done = function () { copy.textContent = 'copied'; setTimeout(function () { copy.textContent = 'copy'; }, 1500); };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(pre.textContent).then(done, function () { selectText(pre); });
+      else selectText(pre);
+    });
+  });
 
   var traces = {};
   Array.prototype.forEach.call(doc.querySelectorAll('article.trace'), function (a) {

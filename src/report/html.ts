@@ -68,7 +68,17 @@ function runsMatrix(runs: RunRow[]): string {
       }),
     ),
   );
-  return el('table', { class: 'matrix runs' }, el('thead', {}, head), el('tbody', {}, ...body));
+  const md = markdownTable(
+    ['variant', ...scenarios],
+    variants.map((v) => [
+      v,
+      ...scenarios.map((sc) => {
+        const r = runs.find((x) => x.variant === v && x.scenario === sc);
+        return !r ? '—' : `${r.verdict}${r.step ? ` @${r.step}` : ''}${r.expectationMet === false ? ' (unexpected)' : ''}`;
+      }),
+    ]),
+  );
+  return el('table', { class: 'matrix runs' }, el('thead', {}, head), el('tbody', {}, ...body)) + asMarkdown(`**Scenarios: every variant on every scenario**\n\n${md}`);
 }
 
 
@@ -128,6 +138,16 @@ function checksSection(sec: ChecksSection): string {
       ),
     ),
   );
+  const md = markdownTable(
+    ['variant', ...checks],
+    variants.map((v) => [
+      v,
+      ...checks.map((c) => {
+        const r = cellOf(v, c);
+        return !r ? '—' : r.violation ? `${verdictText(r.violation)}${r.violation.step ? ` @${r.violation.step}` : ''}` : r.verdict;
+      }),
+    ]),
+  );
   return el(
     'div',
     { class: 'checks-section' },
@@ -135,7 +155,18 @@ function checksSection(sec: ChecksSection): string {
     sec.note ? text('p', { class: 'muted small' }, sec.note) : '',
     matrix,
     el('details', {}, el('summary', {}, 'bounds, states and times'), detail),
+    asMarkdown(`**${sec.title}**${sec.note ? `\n${sec.note}` : ''}\n\n${md}`),
   );
+}
+
+/** A Markdown table (for pasting into a review or a mailing-list reply rendered as Markdown). */
+export function markdownTable(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(head), line(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+function asMarkdown(md: string): string {
+  return el('details', { class: 'astext' }, el('summary', {}, 'As Markdown (to paste into a review)'), el('button', { type: 'button', 'data-copy': '' }, 'copy'), text('pre', {}, md));
 }
 
 // --- cost ------------------------------------------------------------------------------------------
@@ -235,6 +266,10 @@ function costSection(sec: CostSection): string {
       )
     : '';
   const facts = [sec.profile ? `workload profile ${sec.profile}` : '', sec.events !== undefined ? `${fmtNum(sec.events)} events` : '', 'oracle = the least traffic any correct protocol needs on the same workload'].filter(Boolean).join(' · ');
+  const md = markdownTable(
+    ['variant', ...main],
+    [...sec.rows.map((r) => [r.variant, ...main.map((c) => cell(r[c], c))]), ...(Object.keys(oracle).length ? [['oracle', ...main.map((c) => (typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : ''))]] : [])],
+  );
   return el(
     'div',
     { class: 'cost-section' },
@@ -245,6 +280,7 @@ function costSection(sec: CostSection): string {
     table(main),
     cols.length > main.length ? el('details', {}, el('summary', {}, 'all columns'), table(cols)) : '',
     waste,
+    asMarkdown(`**${sec.title}** (${facts.replace(' · oracle = the least traffic any correct protocol needs on the same workload', '')})\n\n${md}`),
   );
 }
 

@@ -189,6 +189,17 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     expect(await page.locator('#cost figcaption').allTextContents()).toEqual(expect.arrayContaining(['ratio to the oracle (1 = optimal)', 'bytes moved (B)', 'loads', 'redundant loads']));
   });
 
+  it('offers the trace as text, with a copy button that copies it or selects it', async () => {
+    await active().locator('details.astext summary').click();
+    const pre = active().locator('details.astext pre');
+    expect(await pre.innerText()).toContain('verdict: VIOLATION of no-uaf [FPC101]');
+    await active().locator('details.astext button[data-copy]').click();
+    // Headless Chromium may refuse the clipboard; then the text is selected for Ctrl-C.
+    await expect
+      .poll(async () => (await active().locator('details.astext button[data-copy]').innerText()) === 'copied' || (await page.evaluate(() => String(window.getSelection()))).includes('verdict: VIOLATION'))
+      .toBe(true);
+  });
+
   it('logs no error and fetches nothing but the file itself; saves a screenshot', async () => {
     await page.locator('.picker a', { hasText: 'shortest counterexample' }).first().click();
     const shot = join(ARTIFACTS, 'report.png');

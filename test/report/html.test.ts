@@ -169,6 +169,9 @@ describe('the suite report', () => {
     const links = [...html.matchAll(/href="#trace-([^"]+)"/g)].map((m) => m[1]!);
     for (const id of new Set(links)) expect(html).toContain(`<article class="trace" id="trace-${id}"`);
     expect(Buffer.byteLength(html)).toBeLessThan(1_500_000);
+    // The verdict tables as Markdown, for a review
+    expect(html).toContain('| variant | 1cpu-kvm | 1cpu-fork | 2cpu-kvm |\n| --- | ---: | ---: | ---: |\n| v4.15-rc1 | no-uaf @7 | integrity/leak @12 | no-uaf @7 |');
+    expect(html).toContain('| no-sve-flush | ok | ok | integrity/corrupt @11 | ok |');
 
     // With the cost model's kvm-host document (a fixture of its --json contract), the suite
     // prints the comparison, oracle included, within 100 columns, and the report draws it.
