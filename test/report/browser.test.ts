@@ -196,7 +196,7 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     await active().locator('details.astext button[data-copy]').click();
     // Headless Chromium may refuse the clipboard; then the text is selected for Ctrl-C.
     await expect
-      .poll(async () => (await active().locator('details.astext button[data-copy]').innerText()) === 'copied' || (await page.evaluate(() => String(window.getSelection()))).includes('verdict: VIOLATION'))
+      .poll(async () => (await active().locator('details.astext button[data-copy]').innerText()) === 'copied' || (await page.evaluate(() => String((globalThis as unknown as { getSelection(): unknown }).getSelection()))).includes('verdict: VIOLATION'))
       .toBe(true);
   });
 
