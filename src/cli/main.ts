@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { runCheck } from './commands/check.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
+import { runReport } from './commands/report.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { processIo, type Io } from './io.js';
@@ -48,10 +49,31 @@ const check: CommandFactory = (io, done) =>
 
 const suite: CommandFactory = (io, done) =>
   new Command('suite')
-    .description('the main job: every variant on the built-in scenarios and the standard checks')
-    .option('--json', 'print one JSON document')
+    .description('the main job: every variant on the built-in scenarios and the standard checks, as tables and an HTML report')
+    .option('--json', 'print one JSON document (it names the report written)')
     .option('--quiet', 'tables only')
+    .option('--report <file>', 'HTML report to write (default fpctx-report.html)')
+    .option('--no-report', 'write no HTML report')
+    .option('--perfetto <file>', 'also write every trace as Chrome trace-event JSON')
     .action((opts) => done(runSuite(opts, io)));
+
+const report: CommandFactory = (io, done) =>
+  new Command('report')
+    .description('write a self-contained HTML report (and a Perfetto trace) of scenarios, a check, or saved --json documents')
+    .argument('[inputs...]', "scenario names or YAML files, and saved --json documents (*.json, or - for stdin)")
+    .option('-o, --output <file>', `HTML report to write (default ${'fpctx-report.html'} unless only --perfetto/--data is given)`)
+    .option('--perfetto <file>', 'also write Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing')
+    .option('--data <file>', 'also write the report data as JSON (fpctx report <file> rebuilds the report)')
+    .option('--variant <name>', "variant for scenarios (default: the scenario's own) and --check; 'all' for every variant")
+    .option('--check', 'run a bounded check (with the bounds below) and report it')
+    .option('--cpus <n>', 'with --check: CPUs (default 2)')
+    .option('--tasks <n>', 'with --check: user-task slots (default 2)')
+    .option('--vcpus <n>', 'with --check: vcpus (default 1)')
+    .option('--spare <n>', 'with --check: extra free slots for fork (default 0)')
+    .option('--depth <n>', 'with --check: maximum steps (default 12)')
+    .option('--title <text>', 'title of the report')
+    .option('--quiet', 'no progress')
+    .action((inputs: string[], opts) => done(runReport(inputs, opts, io)));
 
 const variants: CommandFactory = (io, done) =>
   new Command('variants')
@@ -72,7 +94,7 @@ const events: CommandFactory = (io, done) =>
     .action((opts) => done(runEvents(opts, io)));
 
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, suite, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, suite, report, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

@@ -34,8 +34,9 @@ export function parseBounds(f: CheckFlags): CheckBounds {
 }
 
 export function checkJson(r: CheckResult): object {
-  const { trace: _trace, ...doc } = r;
-  return doc;
+  const { trace, ...doc } = r;
+  // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
+  return trace ? { ...doc, initial: trace.initial } : doc;
 }
 
 function boundsText(b: CheckBounds): string {
