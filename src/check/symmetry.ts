@@ -86,7 +86,6 @@ export class StateCanonicalizer {
   private readonly vmask: number;
   /** Version stride of the (writer, version) tables; larger versions take the slow path. */
   private readonly vstride: number;
-  private readonly writerCount: number;
 
   // Per word.
   private readonly wordGroup: Int8Array;
@@ -95,6 +94,13 @@ export class StateCanonicalizer {
   private readonly isToken: Uint8Array;
   private readonly dom: Int8Array;
   private readonly counterWriter: Int32Array;
+  /** Per word: 0 plain, 1 token, 2 version counter, 3 reference (domain in `dom`). */
+  private readonly code: Uint8Array;
+  /** Words that may refer to a member (tokens and references), for the refinement pass. */
+  private readonly refWords: Int32Array;
+  /** Counter words and their writers, for the data-only path. */
+  private readonly counterWords: Int32Array;
+  private readonly counterWordWriter: Int32Array;
 
   // Groups.
   private readonly gBase: Int32Array;
@@ -104,7 +110,6 @@ export class StateCanonicalizer {
   private readonly gOff: Int32Array;
   /** Groups with at least two members (the only ones permutations act on). */
   private readonly permGroups: number[];
-  private readonly members: number;
   private readonly ord: Int32Array; // per group position -> member (flat)
   private readonly pos: Int32Array; // per group member -> position (flat)
   private readonly sig1: Int32Array;
@@ -141,6 +146,7 @@ export class StateCanonicalizer {
   private cand: Int32Array;
   private best: Int32Array;
   private readonly scratch: Int32Array;
+  private readonly scratch2: Int32Array;
 
   constructor(
     readonly shape: StateShape,
@@ -151,7 +157,6 @@ export class StateCanonicalizer {
     this.vb = shape.versionBits;
     this.vmask = (1 << shape.versionBits) - 1;
     this.vstride = shape.tokenOffsets.length + 256;
-    this.writerCount = shape.writerCount;
     this.maxCandidates = opts.maxCandidates ?? 720;
     const groups = shape.groups;
     this.gBase = Int32Array.from(groups.map((g) => g.base));
@@ -163,7 +168,6 @@ export class StateCanonicalizer {
       this.gOff[i] = m;
       m += g.count;
     });
-    this.members = m;
     this.permGroups = groups.flatMap((g, i) => (g.count >= 2 ? [i] : []));
     this.symmetry = (opts.symmetry ?? true) && this.permGroups.length > 0;
 
@@ -187,6 +191,11 @@ export class StateCanonicalizer {
     shape.counterOffsets.forEach((o, w) => {
       if (o >= 0) this.counterWriter[o] = w;
     });
+    this.code = new Uint8Array(n);
+    for (let j = 0; j < n; j++) this.code[j] = this.counterWriter[j]! >= 0 ? 2 : this.isToken[j] ? 1 : this.dom[j]! >= 0 ? 3 : 0;
+    this.refWords = Int32Array.from(Array.from({ length: n }, (_, j) => j).filter((j) => this.code[j] === 1 || this.code[j] === 3));
+    this.counterWords = Int32Array.from(Array.from({ length: n }, (_, j) => j).filter((j) => this.code[j] === 2));
+    this.counterWordWriter = Int32Array.from(this.counterWords, (j) => this.counterWriter[j]!);
 
     const D = shape.domains.length;
     this.dLo = new Int32Array(D);
@@ -246,19 +255,31 @@ export class StateCanonicalizer {
     this.cand = new Int32Array(n);
     this.best = new Int32Array(n);
     this.scratch = new Int32Array(n);
+    this.scratch2 = new Int32Array(n);
     this.resetOrder();
+  }
+
+  /** A copy of `s` to read from while `s` itself is rewritten. */
+  private inPlace(s: Int32Array): Int32Array {
+    this.scratch2.set(s);
+    return this.scratch2;
   }
 
   /** Writes the canonical form of `src` into `dst` (which may be `src`). */
   canonicalize(src: Int32Array, dst: Int32Array): void {
-    const s = this.versionStats(src);
     if (!this.symmetry) {
-      this.evaluate(s, false);
-      dst.set(this.best);
+      this.relabelOnly(src, dst);
       return;
     }
+    const s = this.versionStats(src);
+    // Signatures, refined only when they leave ties: both the choice and the result are
+    // invariant under G, so the candidate set stays canonical.
     this.signatures(s);
-    const cands = this.sortAndCountTies();
+    let cands = this.sortAndCountTies(this.sig1);
+    if (cands > 1) {
+      this.refine(s);
+      cands = this.sortAndCountTies(this.sig2);
+    }
     if (cands > this.maxCandidates) {
       this.inexact++;
       this.runCount = 0;
@@ -335,17 +356,6 @@ export class StateCanonicalizer {
 
   // --- step 2: signatures ---------------------------------------------------------------------
 
-  /** Class of value `v` of domain `d` seen from member `self` (flat index): fixed, self or other. */
-  private classOf(d: number, v: number, self: number): number {
-    const lo = this.dLo[d]!;
-    if (v >= lo && v < this.dHi[d]!) {
-      const k = this.dMapOff[d]! + v - lo;
-      const mem = this.dMember[k]!;
-      if (mem !== 0) return (((d + 1) << 8) | (this.dSeg[k]! << 2) | (mem - 1 === self ? 1 : 2)) + 0x3000000;
-    }
-    return mix(0x7f4a7c15 + d, v);
-  }
-
   /** The member a reference word's value denotes (flat index), or -1. */
   private memberOf(d: number, v: number): number {
     const lo = this.dLo[d]!;
@@ -354,39 +364,66 @@ export class StateCanonicalizer {
   }
 
   private signatures(s: Int32Array): void {
-    const { sig1, sig2, gOff, gBase, gStride, gCount, isToken, dom, counterWriter, vb, vmask, vstride, occ } = this;
+    const { sig1, gOff, gBase, gStride, gCount, code, dom, counterWriter, vb, vmask, vstride, occ, dLo, dHi, dMapOff, dMember, dSeg } = this;
     const wd = this.writerDomain;
+    const wLo = dLo[wd]!;
+    const wHi = dHi[wd]!;
+    const wOff = dMapOff[wd]!;
     for (const g of this.permGroups) {
       const stride = gStride[g]!;
       for (let e = 0; e < gCount[g]!; e++) {
-        const self = gOff[g]! + e;
+        const self = gOff[g]! + e + 1;
         const base = gBase[g]! + e * stride;
         let h = 0x9747b28c ^ g;
-        for (let f = 0; f < stride; f++) {
-          const j = base + f;
+        for (let j = base; j < base + stride; j++) {
           const v = s[j]!;
-          let code: number;
-          if (counterWriter[j]! >= 0) code = this.versionCount(counterWriter[j]!);
-          else if (isToken[j]) {
-            if (v <= 1) code = v;
-            else code = mix(this.classOf(wd, v >>> vb, self), occ[(v >>> vb) * vstride + (v & vmask)]!);
-          } else if (dom[j]! >= 0) code = this.classOf(dom[j]!, v, self);
-          else code = v;
-          h = mix(h, code);
+          let c: number;
+          switch (code[j]) {
+            case 0:
+              c = v;
+              break;
+            case 1:
+              if (v <= 1) c = v;
+              else {
+                const w = v >>> vb;
+                const k = wOff + w - wLo;
+                const mem = w >= wLo && w < wHi ? dMember[k]! : 0;
+                const cls = mem === 0 ? w | 0x40000000 : (dSeg[k]! << 2) | (mem === self ? 1 : 2);
+                c = Math.imul(cls, 0x9e3779b1) ^ occ[w * vstride + (v & vmask)]!;
+              }
+              break;
+            case 2:
+              c = this.versionCount(counterWriter[j]!);
+              break;
+            default: {
+              const d = dom[j]!;
+              const lo = dLo[d]!;
+              const k = dMapOff[d]! + v - lo;
+              const mem = v >= lo && v < dHi[d]! ? dMember[k]! : 0;
+              c = mem === 0 ? (v ^ (d << 24)) | 0x20000000 : (dSeg[k]! << 2) | (mem === self ? 1 : 2) | ((d + 1) << 8);
+            }
+          }
+          h = Math.imul(h ^ c, 0x01000193);
         }
-        sig1[self] = fmix(h);
+        sig1[self - 1] = fmix(h);
       }
     }
+  }
+
+  /**
+   * One round of refinement: each member's signature absorbs those of the members it refers
+   * to and of the members referring to it, by addition so that record order does not matter.
+   */
+  private refine(s: Int32Array): void {
+    const { sig1, sig2, gOff, gCount, code, dom, vb, wordGroup, wordPos, wordField, refWords } = this;
+    const wd = this.writerDomain;
     sig2.set(sig1);
-    // Refinement: references between members, summed so that the order of records is irrelevant.
-    const n = this.words;
-    const { wordGroup, wordPos, wordField } = this;
-    for (let j = 0; j < n; j++) {
+    for (let r = 0; r < refWords.length; r++) {
+      const j = refWords[r]!;
       const v = s[j]!;
       let target: number;
-      if (isToken[j]) target = v <= 1 ? -1 : this.memberOf(wd, v >>> vb);
-      else if (dom[j]! >= 0) target = this.memberOf(dom[j]!, v);
-      else continue;
+      if (code[j] === 1) target = v <= 1 ? -1 : this.memberOf(wd, v >>> vb);
+      else target = this.memberOf(dom[j]!, v);
       if (target < 0) continue;
       const g = wordGroup[j]!;
       const owner = g >= 0 ? gOff[g]! + wordPos[j]! : -1;
@@ -398,14 +435,52 @@ export class StateCanonicalizer {
     }
   }
 
+  /** Without symmetry: copy, rename versions by first occurrence, set counters. */
+  private relabelOnly(src: Int32Array, dst: Int32Array): void {
+    if (dst === src) src = this.inPlace(src);
+    else dst.set(src);
+    const cs = ++this.candStamp;
+    const { relStamp, rel, nvStamp, nextV, vb, vmask, vstride, counterWords, counterWordWriter } = this;
+    const offs = this.shape.tokenOffsets;
+    for (let i = 0; i < offs.length; i++) {
+      const o = offs[i]!;
+      const v = dst[o]!;
+      if (v <= 1) continue;
+      const w = v >>> vb;
+      if ((v & vmask) >= vstride) {
+        // Versions beyond the tables: rename the slow way first, then again the fast way.
+        const c = this.compactVersions(src);
+        this.relabelOnly(c.slice(), dst);
+        return;
+      }
+      const key = w * vstride + (v & vmask);
+      let ver: number;
+      if (relStamp[key] === cs) ver = rel[key]!;
+      else {
+        if (nvStamp[w] !== cs) {
+          nvStamp[w] = cs;
+          nextV[w] = 0;
+        }
+        ver = ++nextV[w]!;
+        relStamp[key] = cs;
+        rel[key] = ver;
+      }
+      dst[o] = (w << vb) | ver;
+    }
+    for (let i = 0; i < counterWords.length; i++) {
+      const w = counterWordWriter[i]!;
+      dst[counterWords[i]!] = nvStamp[w] === cs ? nextV[w]! : 0;
+    }
+  }
+
   private resetOrder(): void {
     for (let g = 0; g < this.gCount.length; g++)
       for (let e = 0; e < this.gCount[g]!; e++) this.ord[this.gOff[g]! + e] = e;
   }
 
   /** Sorts each permutable group by signature (ties by member index) and records tie runs. */
-  private sortAndCountTies(): number {
-    const { ord, sig2, gOff, gCount, runs } = this;
+  private sortAndCountTies(sig2: Int32Array): number {
+    const { ord, gOff, gCount, runs } = this;
     let cands = 1;
     this.runCount = 0;
     for (const g of this.permGroups) {
@@ -470,44 +545,63 @@ export class StateCanonicalizer {
   private evaluate(s: Int32Array, have: boolean): boolean {
     const out = have ? this.cand : this.best;
     const cs = ++this.candStamp;
-    const { best, wordGroup, wordPos, wordField, gBase, gStride, gOff, gCount, ord, isToken, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
-    const sym = this.symmetry;
+    const { best, wordGroup, wordPos, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;
     const wHi = dHi[wd]!;
     const wOff = dMapOff[wd]!;
     let cmp = have ? 0 : -1;
     const n = this.words;
+    let delta = 0; // src - j for the current record
+    let recEnd = -1;
     for (let j = 0; j < n; j++) {
-      let src = j;
-      const g = wordGroup[j]!;
-      if (sym && g >= 0 && gCount[g]! >= 2) src = gBase[g]! + ord[gOff[g]! + wordPos[j]!]! * gStride[g]! + wordField[j]!;
+      if (j >= recEnd) {
+        const g = wordGroup[j]!;
+        if (g >= 0 && gCount[g]! >= 2) {
+          const st = gStride[g]!;
+          const p = wordPos[j]!;
+          delta = (ord[gOff[g]! + p]! - p) * st;
+          recEnd = gBase[g]! + (p + 1) * st;
+        } else {
+          delta = 0;
+          recEnd = g >= 0 ? gBase[g]! + (wordPos[j]! + 1) * gStride[g]! : j + 1;
+        }
+      }
+      const src = j + delta;
       const v = s[src]!;
       let nv: number;
-      const cw = counterWriter[src]!;
-      if (cw >= 0) nv = this.versionCount(cw);
-      else if (isToken[j]) {
-        if (v <= 1) nv = v;
-        else {
-          const w = v >>> vb;
-          const w2 = sym && w >= wLo && w < wHi ? dmap[wOff + w - wLo]! : w;
-          const key = w * vstride + (v & vmask);
-          let ver: number;
-          if (relStamp[key] === cs) ver = rel[key]!;
+      switch (code[j]) {
+        case 0:
+          nv = v;
+          break;
+        case 1:
+          if (v <= 1) nv = v;
           else {
-            if (nvStamp[w2] !== cs) {
-              nvStamp[w2] = cs;
-              nextV[w2] = 0;
+            const w = v >>> vb;
+            const w2 = w >= wLo && w < wHi ? dmap[wOff + w - wLo]! : w;
+            const key = w * vstride + (v & vmask);
+            let ver: number;
+            if (relStamp[key] === cs) ver = rel[key]!;
+            else {
+              if (nvStamp[w2] !== cs) {
+                nvStamp[w2] = cs;
+                nextV[w2] = 0;
+              }
+              ver = ++nextV[w2]!;
+              relStamp[key] = cs;
+              rel[key] = ver;
             }
-            ver = ++nextV[w2]!;
-            relStamp[key] = cs;
-            rel[key] = ver;
+            nv = (w2 << vb) | ver;
           }
-          nv = (w2 << vb) | ver;
+          break;
+        case 2:
+          nv = this.versionCount(counterWriter[src]!);
+          break;
+        default: {
+          const d = dom[j]!;
+          const lo = dLo[d]!;
+          nv = v >= lo && v < dHi[d]! ? dmap[dMapOff[d]! + v - lo]! : v;
         }
-      } else {
-        const d = dom[j]!;
-        nv = sym && d >= 0 && v >= dLo[d]! && v < dHi[d]! ? dmap[dMapOff[d]! + v - dLo[d]!]! : v;
       }
       if (cmp === 0) {
         const b = best[j]!;

@@ -3,13 +3,15 @@
  * the benchmarks and the suite call these directly.
  */
 
-import { explore } from '../check/explore.js';
+import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
 import type { Violation } from '../check/invariants.js';
+import type { ModelRecipe } from '../check/model.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { KernelModel } from '../kernel/model.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
+import { findVariant } from '../variants/index.js';
 import type { Variant } from '../variants/types.js';
 
 export interface CheckBounds {
@@ -33,7 +35,7 @@ export const DEFAULT_BOUNDS: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare:
 
 const TASK_NAMES = 'ABCDEFGHIJKLMNOP';
 
-export function bootSpecOf(b: CheckBounds): BootSpec {
+export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: number }): BootSpec {
   return {
     cpus: b.cpus,
     tasks: [
@@ -44,51 +46,122 @@ export function bootSpecOf(b: CheckBounds): BootSpec {
   };
 }
 
+/** What a worker thread needs to build the same model (see src/check/model.ts ModelRecipe). */
+export interface KernelModelArg {
+  readonly variant: string;
+  readonly boot: BootSpec;
+}
+
+/** The factory worker threads call: a KernelModel of a built-in variant. */
+export function kernelModel(arg: KernelModelArg): KernelModel {
+  const v = findVariant(arg.variant);
+  if (!v) throw new Error(`FPC508 model bug: worker asked for unknown variant ${arg.variant}`);
+  return new KernelModel(v.Kernel, arg.boot);
+}
+
+export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe {
+  return { module: import.meta.url, factory: 'kernelModel', arg: { variant: variant.name, boot } satisfies KernelModelArg };
+}
+
+export interface CheckOptions {
+  /** Symmetry reduction over CPUs, task slots and vcpus (default true). */
+  readonly symmetry?: boolean;
+  /** Cap on the explorer's stores, in bytes (default: a quarter of RAM). */
+  readonly memoryBytes?: number;
+  /** Wall-clock cap in seconds. */
+  readonly timeSeconds?: number;
+  /** With symmetry off, also count orbits (for comparing the two modes). */
+  readonly countOrbits?: boolean;
+  readonly onProgress?: (p: ExploreProgress) => void;
+  /** Called once per completed level (kept for older callers). */
+  readonly onLevel?: (depth: number, states: number, transitions: number) => void;
+}
+
+export type CheckViolation = Violation & {
+  step: number;
+  trace: TraceStep[];
+  /** Length of the counterexample before shrinking (BFS counterexamples are already minimal). */
+  originalLength: number;
+};
+
 export interface CheckResult {
   readonly variant: string;
   readonly bounds: CheckBounds;
+  /** Distinct states stored: orbit representatives with symmetry, states without. */
   readonly states: number;
   readonly transitions: number;
   /** Deepest level reached. */
   readonly depth: number;
   readonly seconds: number;
-  readonly verdict: 'ok' | 'violation';
-  readonly violation?: Violation & { step: number; trace: TraceStep[] };
+  readonly verdict: 'ok' | 'violation' | 'incomplete';
+  readonly violation?: CheckViolation;
   /** Register traffic along the counterexample (zero when there is none). */
   readonly counters: Counters;
+  /** Peak bytes held by the explorer's stores (visited table, trace links, queue). */
+  readonly peakBytes: number;
+  readonly statesPerSecond: number;
+  /** Every state within this many steps was explored. */
+  readonly completeDepth: number;
+  /** The whole reachable space lies within the bound. */
+  readonly exhausted: boolean;
+  readonly symmetry: boolean;
+  /** Orbits of reachable states (see README "Performance"), when known. */
+  readonly orbits?: number;
+  readonly inexactCanon: number;
+  readonly collisionProbability: number;
+  /** New states per level. */
+  readonly levels: readonly number[];
+  /** Which limit stopped an incomplete check. */
+  readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
   /** The counterexample as a full trace (for the timeline and the report). */
   readonly trace?: Trace;
 }
 
-export function checkVariant(
-  variant: Variant,
-  bounds: CheckBounds,
-  onLevel?: (depth: number, states: number, transitions: number) => void,
-): CheckResult {
+export function checkVariant(variant: Variant, bounds: CheckBounds, opts: CheckOptions = {}): CheckResult {
   const spec = bootSpecOf(bounds);
   const model = new KernelModel(variant.Kernel, spec);
-  const r = explore(model, { maxDepth: bounds.depth, ...(onLevel ? { onLevel } : {}) });
-  const base = {
-    variant: variant.name,
-    bounds,
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    seconds: r.seconds,
+  const r = explore(model, {
+    maxDepth: bounds.depth,
+    ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+    ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+    ...(opts.countOrbits ? { countOrbits: true } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
+  });
+  return checkResultOf(variant, bounds, spec, r);
+}
+
+/** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */
+export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult): CheckResult {
+  const extra = {
+    peakBytes: r.peakBytes,
+    statesPerSecond: r.seconds > 0 ? Math.round(r.states / r.seconds) : 0,
+    completeDepth: r.completeDepth,
+    exhausted: r.exhausted,
+    symmetry: r.symmetry,
+    ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
+    inexactCanon: r.inexactCanon,
+    collisionProbability: r.collisionProbability,
+    levels: r.levels,
+    ...(r.limit ? { limit: r.limit } : {}),
   };
-  if (!r.violation) return { ...base, verdict: 'ok', counters: zeroCounters() };
+  const head = { variant: variant.name, bounds, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds };
+  if (!r.violation) return { ...head, verdict: r.verdict === 'incomplete' ? 'incomplete' : 'ok', counters: zeroCounters(), ...extra };
 
   // Replay the path with full instrumentation: names, calls, effects, snapshots.
-  const replay = recordRun(variant.name, variant.Kernel, spec, r.violation.path.map((action) => ({ action })));
+  const path = r.violation.path;
+  const replay = recordRun(variant.name, variant.Kernel, spec, path.map((action) => ({ action })));
   const tv = replay.trace.violation;
-  if (!replay.ok || !tv || tv.step !== r.violation.path.length || tv.invariant !== r.violation.violation.invariant) {
+  if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== r.violation.violation.invariant) {
     throw new Error(`FPC504 model bug: replaying the counterexample of ${variant.name} does not reproduce it`);
   }
   return {
-    ...base,
+    ...head,
     verdict: 'violation',
-    violation: { ...tv, trace: replay.trace.steps },
+    violation: { ...tv, trace: replay.trace.steps, originalLength: path.length },
     counters: replay.trace.counters,
+    ...extra,
     trace: replay.trace,
   };
 }

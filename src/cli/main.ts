@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * fpctx command line. Exit status, for every command: 0 no violation, 1 violation found,
- * 2 bad input (one line naming the file, line and field, or the flag).
+ * 2 bad input (one line naming the file, line and field, or the flag), 3 a limit (--memory,
+ * --time) stopped the work before it was complete.
  */
 
 import { realpathSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { processIo, type Io } from './io.js';
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
 export const EXIT_BAD_INPUT = 2;
+export const EXIT_LIMIT = 3;
 
 /**
  * A command module: builds its commander Command. `done` records the exit status the command
@@ -42,6 +44,10 @@ const check: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
+    .option('--memory <size>', 'cap on the explorer\'s stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached')
+    .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
+    .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
+    .option('--orbits', 'with --no-symmetry, also count the orbits of the states found')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
     .action((opts) => done(runCheck(opts, io)));
