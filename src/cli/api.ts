@@ -8,7 +8,12 @@ import type { Violation } from '../check/invariants.js';
 import type { ModelRecipe } from '../check/model.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import type { BootSpec } from '../kernel/boot.js';
-import { KernelModel } from '../kernel/model.js';
+import { KernelModel, KernelShrinkSubject } from '../kernel/model.js';
+import { EVENT_NAMES } from '../kernel/events.js';
+import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
+import { shrink } from '../check/shrink.js';
+import { runWorkers } from '../check/workers.js';
+import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
 import { findVariant } from '../variants/index.js';
@@ -82,6 +87,8 @@ export type CheckViolation = Violation & {
   trace: TraceStep[];
   /** Length of the counterexample before shrinking (BFS counterexamples are already minimal). */
   originalLength: number;
+  /** The machine the trace runs on (what `fpctx shrink` and `fpctx run` need to replay it). */
+  boot: BootSpec;
 };
 
 export interface CheckResult {
@@ -159,9 +166,168 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
   return {
     ...head,
     verdict: 'violation',
-    violation: { ...tv, trace: replay.trace.steps, originalLength: path.length },
+    violation: { ...tv, trace: replay.trace.steps, originalLength: path.length, boot: spec },
     counters: replay.trace.counters,
     ...extra,
     trace: replay.trace,
   };
+}
+
+// --- simulation ---------------------------------------------------------------------------------
+
+export interface SimulateBounds {
+  readonly cpus: number;
+  readonly tasks: number;
+  readonly vcpus: number;
+  readonly spare: number;
+}
+
+export interface SimulateOptions {
+  readonly seed: number;
+  readonly runs: number;
+  /** Most steps per run. */
+  readonly steps: number;
+  /** Swarm configurations per run (default true). */
+  readonly swarm?: boolean;
+  /** Worker threads (default 1: in this thread). */
+  readonly workers?: number;
+  readonly timeSeconds?: number;
+  /** Shrink a failing run (default true). */
+  readonly shrink?: boolean;
+  readonly onProgress?: (p: { steps: number; seconds: number }) => void;
+}
+
+export type SimulateViolation = CheckViolation & {
+  /** The failing run, its seed, and its swarm configuration (kind → weight; absent = off). */
+  run: number;
+  runSeed: number;
+  swarm: Record<string, number>;
+  /** What shrinking removed from the machine. */
+  removed: string[];
+};
+
+export interface SimulateResult {
+  readonly variant: string;
+  readonly bounds: SimulateBounds & { readonly steps: number };
+  readonly seed: number;
+  readonly swarm: boolean;
+  readonly workers: number;
+  /** Runs counted: all of them, or those up to and including the first failing one. */
+  readonly runs: number;
+  /** Steps taken in those runs. */
+  readonly steps: number;
+  /** States visited (each run's initial state and one per step; repeats counted). */
+  readonly states: number;
+  /** == steps. */
+  readonly transitions: number;
+  readonly seconds: number;
+  readonly stepsPerSecond: number;
+  /** Peak bytes of the simulator's own records (per-run results, the current path). */
+  readonly peakBytes: number;
+  readonly verdict: 'ok' | 'violation' | 'incomplete';
+  readonly violation?: SimulateViolation;
+  readonly counters: Counters;
+  readonly limit?: { readonly kind: 'time'; readonly message: string };
+  readonly trace?: Trace;
+}
+
+export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
+  const spec = bootSpecOf(bounds);
+  const params: SimulateParams = { seed: opts.seed >>> 0, runs: opts.runs, steps: opts.steps, swarm: opts.swarm ?? true };
+  const workers = Math.max(1, opts.workers ?? 1);
+  const t0 = performance.now();
+  const deadline = opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER;
+  let slices: SliceResult[];
+  let timedOut: boolean;
+  const report = (steps: number) => opts.onProgress?.({ steps, seconds: (performance.now() - t0) / 1000 });
+  if (workers === 1) {
+    const model = new KernelModel(variant.Kernel, spec);
+    const ctrl = newControl(false);
+    let steps = 0;
+    slices = [simulateSlice(model, params, ctrl, deadline, (n) => report((steps += n)))];
+    timedOut = ctrl[CTRL.TIMEOUT] === 1;
+  } else {
+    const ctrl = newControl(true);
+    const progress = new Float64Array(new SharedArrayBuffer(8 * workers));
+    const recipe = kernelModelRecipe(variant, spec);
+    const jobs: SimulateJob[] = Array.from({ length: workers }, (_, index) => ({ kind: 'simulate', recipe, params, ctrl, deadline, progress, index }));
+    const timer = setInterval(() => report(progress.reduce((a, b) => a + b, 0)), 250);
+    try {
+      slices = await runWorkers<SliceResult>(jobs);
+    } finally {
+      clearInterval(timer);
+    }
+    timedOut = Atomics.load(ctrl, CTRL.TIMEOUT) === 1;
+  }
+  const totals = combineSlices(slices, timedOut);
+  const seconds = (performance.now() - t0) / 1000;
+  const executed = slices.reduce((n, s) => n + s.runIds.length, 0);
+  const longest = slices.reduce((n, s) => s.runSteps.reduce((m, x) => Math.max(m, x), n), 0);
+  const base = {
+    variant: variant.name,
+    bounds: { ...bounds, steps: opts.steps },
+    seed: params.seed,
+    swarm: params.swarm!,
+    workers,
+    runs: totals.runs,
+    steps: totals.steps,
+    states: totals.runs + totals.steps,
+    transitions: totals.steps,
+    seconds,
+    stepsPerSecond: seconds > 0 ? Math.round(slices.reduce((n, s) => n + s.runSteps.reduce((a, b) => a + b, 0), 0) / seconds) : 0,
+    peakBytes: 8 * executed + 8 * longest * workers,
+  };
+  const f = totals.failure;
+  if (!f) {
+    return {
+      ...base,
+      verdict: totals.verdict,
+      counters: zeroCounters(),
+      ...(totals.verdict === 'incomplete' ? { limit: { kind: 'time' as const, message: `time limit of ${opts.timeSeconds}s reached after ${totals.runs} runs` } } : {}),
+    };
+  }
+  const sh = opts.shrink === false ? { spec, actions: [...f.path], removed: [] as string[] } : shrinkRun(variant, spec, f.path, f.violation);
+  const trace = traceOf(variant, sh.spec, sh.actions);
+  const kinds = EVENT_NAMES;
+  const swarm = Object.fromEntries(f.swarm.weights.flatMap((w, k) => (w > 0 ? [[kinds[k] ?? String(k), w]] : [])));
+  return {
+    ...base,
+    verdict: 'violation',
+    violation: {
+      ...trace.violation!,
+      trace: trace.steps,
+      originalLength: f.path.length,
+      run: f.run,
+      runSeed: f.runSeed,
+      swarm,
+      boot: sh.spec,
+      removed: sh.removed,
+    },
+    counters: trace.counters,
+    trace,
+  };
+}
+
+// --- shrinking ----------------------------------------------------------------------------------
+
+export interface ShrinkOutcome {
+  readonly spec: BootSpec;
+  readonly actions: number[];
+  readonly removed: string[];
+  /** Candidate traces replayed. */
+  readonly tests: number;
+}
+
+/** Shrinks a failing action sequence on `spec` (see src/check/shrink.ts). */
+export function shrinkRun(variant: Variant, spec: BootSpec, actions: readonly number[], target: Violation): ShrinkOutcome {
+  const r = shrink(new KernelShrinkSubject(variant.Kernel), spec, actions, target);
+  return { spec: r.config, actions: r.actions, removed: r.removed, tests: r.tests };
+}
+
+/** Replays `actions` with full instrumentation; it must end in a violation (FPC504 otherwise). */
+export function traceOf(variant: Variant, spec: BootSpec, actions: readonly number[]): Trace & { violation: NonNullable<Trace['violation']> } {
+  const rec = recordRun(variant.name, variant.Kernel, spec, actions.map((action) => ({ action })));
+  const v = rec.trace.violation;
+  if (!rec.ok || !v || v.step !== actions.length) throw new Error(`FPC504 model bug: replaying a trace of ${variant.name} does not reproduce its violation`);
+  return rec.trace as Trace & { violation: NonNullable<Trace['violation']> };
 }

@@ -13,6 +13,8 @@ import { runCheck } from './commands/check.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
+import { simulateCommand } from './commands/simulate.js';
+import { shrinkCommand } from './commands/shrink.js';
 import { processIo, type Io } from './io.js';
 
 export const EXIT_OK = 0;
@@ -78,7 +80,7 @@ const events: CommandFactory = (io, done) =>
     .action((opts) => done(runEvents(opts, io)));
 
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, suite, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

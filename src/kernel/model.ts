@@ -19,7 +19,9 @@ import { TokenCanonicalizer } from '../check/canonical.js';
 import type { Violation } from '../check/invariants.js';
 import type { Model } from '../check/model.js';
 import { validateShape, type RefDomain, type StateShape } from '../check/shape.js';
-import { boot, type BootSpec } from './boot.js';
+import { canonFor } from '../check/explore.js';
+import type { Reduction, Replay, ShrinkSubject } from '../check/shrink.js';
+import { boot, slotOrder, type BootSpec } from './boot.js';
 import { EVENTS, EVENT_NAMES, decodeAction, enabledActions } from './events.js';
 import { createMachine, type KernelClass } from './kernel.js';
 import type { Kvm } from './kvm.js';
@@ -157,5 +159,112 @@ export class KernelModel implements Model {
       default:
         return `${ev.name} cpu${cpu} arg${arg}`;
     }
+  }
+}
+
+/** Does the event's action carry a CPU in its cpu byte? (Everything but task-only events.) */
+function hasCpu(a: number): boolean {
+  return EVENTS[a & 0xff]?.params !== 'task';
+}
+
+/** Does the event's action carry a task slot in its arg byte? */
+function hasSlot(a: number): boolean {
+  const p = EVENTS[a & 0xff]?.params;
+  return p === 'cpu+task' || p === 'cpu+slot' || p === 'task';
+}
+
+/**
+ * Shrinking on the kernel model (src/check/shrink.ts): a configuration is a BootSpec; smaller
+ * ones drop one CPU (its events go, higher CPUs renumber) or one task slot (a user task, a vcpu
+ * thread with its vcpu, or a spare slot; events naming it go, higher slots renumber).
+ */
+export class KernelShrinkSubject implements ShrinkSubject<BootSpec> {
+  private readonly models = new Map<string, KernelModel>();
+
+  constructor(readonly Kernel: KernelClass) {}
+
+  model(spec: BootSpec): KernelModel {
+    const key = JSON.stringify(spec);
+    let m = this.models.get(key);
+    if (!m) {
+      m = new KernelModel(this.Kernel, spec);
+      this.models.set(key, m);
+    }
+    return m;
+  }
+
+  replay(spec: BootSpec, actions: readonly number[]): Replay {
+    const m = this.model(spec);
+    const canon = canonFor(m, false);
+    let s: Int32Array = m.initial();
+    let next: Int32Array = new Int32Array(m.words);
+    const list: number[] = [];
+    const executed: number[] = [];
+    for (const a of actions) {
+      list.length = 0;
+      m.actions(s, list);
+      if (!list.includes(a)) continue;
+      executed.push(a);
+      const v = m.step(s, a, next);
+      if (v) return { executed, violation: v };
+      [s, next] = [next, s];
+      if ((executed.length & 31) === 0) canon.canonicalize(s, s);
+    }
+    return { executed, violation: null };
+  }
+
+  reductions(spec: BootSpec): Reduction<BootSpec>[] {
+    const out: Reduction<BootSpec>[] = [];
+    if (spec.cpus > 1) {
+      for (let k = spec.cpus - 1; k >= 0; k--) {
+        out.push({
+          config: { ...spec, cpus: spec.cpus - 1 },
+          what: `cpu${k}`,
+          map: (a) => {
+            if (!hasCpu(a)) return a;
+            const c = (a >>> 8) & 0xff;
+            if (c === k) return null;
+            return c > k ? (a & ~0xff00) | ((c - 1) << 8) : a;
+          },
+        });
+        // Or fold CPU k's events onto CPU j (what ran in parallel now interleaves on one CPU).
+        for (let j = 0; j < spec.cpus; j++) {
+          if (j === k) continue;
+          const to = j > k ? j - 1 : j;
+          out.push({
+            config: { ...spec, cpus: spec.cpus - 1 },
+            what: `cpu${k} (onto cpu${j})`,
+            map: (a) => {
+              if (!hasCpu(a)) return a;
+              const c = (a >>> 8) & 0xff;
+              const nc = c === k ? to : c > k ? c - 1 : c;
+              return (a & ~0xff00) | (nc << 8);
+            },
+          });
+        }
+      }
+    }
+    const order = slotOrder(spec);
+    const slots = order.length + (spec.spareSlots ?? 0);
+    if (slots > 1) {
+      for (let t = slots - 1; t >= 0; t--) {
+        const victim = order[t];
+        const config: BootSpec = victim
+          ? { ...spec, tasks: spec.tasks.filter((x) => x !== victim) }
+          : { ...spec, spareSlots: (spec.spareSlots ?? 0) - 1 };
+        if (config.tasks.length === 0 && (config.spareSlots ?? 0) === 0) continue;
+        out.push({
+          config,
+          what: victim ? `task ${victim.name}` : `spare slot ${t}`,
+          map: (a) => {
+            if (!hasSlot(a)) return a;
+            const x = (a >>> 16) & 0xff;
+            if (x === t) return null;
+            return x > t ? (a & ~0xff0000) | ((x - 1) << 16) : a;
+          },
+        });
+      }
+    }
+    return out;
   }
 }
