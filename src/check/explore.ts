@@ -44,6 +44,11 @@ export interface ExploreOptions {
    * fully canonical forms), so the two modes can be compared.
    */
   readonly countOrbits?: boolean;
+  /**
+   * Which violations to report (default all). A step that violates something else is a dead
+   * end: its successor is not stored (the kernel path was cut short), the search goes on.
+   */
+  readonly only?: (v: Violation) => boolean;
   /** Most tie orders the canonicaliser tries per state (symmetry.ts). */
   readonly maxCandidates?: number;
   /** Called about every `progressEveryMs` (default 250) while exploring. */
@@ -185,6 +190,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
           transitions++;
           const v = model.step(s, list[i]!, succ);
           if (v) {
+            if (opts.only && !opts.only(v)) continue;
             found = { violation: v, parent: id, index: i };
             break outer;
           }

@@ -76,7 +76,8 @@ export interface SliceResult {
 
 export function swarmConfig(rng: Rng, kinds: number, swarm: boolean): SwarmConfig {
   const weights: number[] = [];
-  for (let k = 0; k < kinds; k++) weights.push(!swarm ? 1 : rng.float() < 0.5 ? 0 : 1 + rng.below(8));
+  const omit = swarm ? 0.5 * rng.float() : 0;
+  for (let k = 0; k < kinds; k++) weights.push(!swarm ? 1 : rng.float() < omit ? 0 : 1 + rng.below(8));
   return { weights };
 }
 

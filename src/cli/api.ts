@@ -77,6 +77,8 @@ export interface CheckOptions {
   readonly timeSeconds?: number;
   /** With symmetry off, also count orbits (for comparing the two modes). */
   readonly countOrbits?: boolean;
+  /** Report only violations of these invariants; other violating steps are dead ends. */
+  readonly invariants?: readonly string[];
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called once per completed level (kept for older callers). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
@@ -133,6 +135,7 @@ export function checkVariant(variant: Variant, bounds: CheckBounds, opts: CheckO
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.countOrbits ? { countOrbits: true } : {}),
+    ...(opts.invariants ? { only: (v: Violation) => opts.invariants!.includes(v.invariant) } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
   });

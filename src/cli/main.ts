@@ -127,7 +127,11 @@ const isEntry = (() => {
 
 if (isEntry) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit once stdout has drained: process.exit() right after a large write to a pipe cuts it.
+    (code) => {
+      process.exitCode = code;
+      process.stdout.write('', () => process.exit(code));
+    },
     (e: unknown) => {
       process.stderr.write(`fpctx: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exit(70);
