@@ -26,7 +26,7 @@ import { collisionProbability, FingerprintSet, Fingerprinter } from './fpset.js'
 import type { Violation } from './invariants.js';
 import { defaultMemoryBytes, LimitReached, MemoryBudget } from './memory.js';
 import type { Model } from './model.js';
-import { reconstruct } from './reconstruct.js';
+import { edgesTo, reconstruct } from './reconstruct.js';
 import { ChunkedArray, StateQueue, WordCodec } from './store.js';
 import { StateCanonicalizer } from './symmetry.js';
 
@@ -45,10 +45,10 @@ export interface ExploreOptions {
    */
   readonly countOrbits?: boolean;
   /**
-   * Which violations to report (default all). A step that violates something else is a dead
-   * end: its successor is not stored (the kernel path was cut short), the search goes on.
+   * Invariants to report (default all). A step that violates another one is a dead end: its
+   * successor is not stored (the kernel path was cut short), and the search goes on.
    */
-  readonly only?: (v: Violation) => boolean;
+  readonly invariants?: readonly string[];
   /** Most tie orders the canonicaliser tries per state (symmetry.ts). */
   readonly maxCandidates?: number;
   /** Called about every `progressEveryMs` (default 250) while exploring. */
@@ -190,7 +190,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
           transitions++;
           const v = model.step(s, list[i]!, succ);
           if (v) {
-            if (opts.only && !opts.only(v)) continue;
+            if (opts.invariants && !opts.invariants.includes(v.invariant)) continue;
             found = { violation: v, parent: id, index: i };
             break outer;
           }
@@ -249,7 +249,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     collisionProbability: collisionProbability(states, transitions),
   };
   if (found && parents && via) {
-    const path = reconstruct(model, canon, parents, via, found.parent, found.index, found.violation);
+    const path = reconstruct(model, canon, edgesTo(parents, via, found.parent), found.index, found.violation);
     return { ...base, verdict: 'violation', depth: path.length, exhausted: false, seconds: (performance.now() - t0) / 1000, violation: { violation: found.violation, path } };
   }
   if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };

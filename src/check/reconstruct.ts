@@ -31,22 +31,22 @@ export function sameViolation(a: Violation, b: Violation): boolean {
   return a.invariant === b.invariant && (a.kind ?? null) === (b.kind ?? null);
 }
 
-export function reconstruct(
-  model: Model,
-  canon: Canon,
-  parents: ChunkedArray<Int32Array>,
-  via: ChunkedArray<Uint16Array>,
-  parent: number,
-  index: number,
-  violation: Violation,
-): number[] {
+/** The action indices along the stored path from the root to `parent` (links in arrays). */
+export function edgesTo(parents: ChunkedArray<Int32Array>, via: ChunkedArray<Uint16Array>, parent: number): number[] {
+  const edges: number[] = [];
+  for (let x = parent; parents.get(x) !== -1; x = parents.get(x)) edges.push(via.get(x));
+  return edges.reverse();
+}
+
+/**
+ * @param edges the action index (in the canonical parent's enabled list) of each stored edge
+ *   from the initial state to the violating step's source state
+ * @param index the violating action's index in that state's enabled list
+ */
+export function reconstruct(model: Model, canon: Canon, edges: readonly number[], index: number, violation: Violation): number[] {
   const fail = (m: string): never => {
     throw new Error(`FPC505 model bug: counterexample reconstruction failed: ${m}`);
   };
-  const chain: number[] = [];
-  for (let x = parent; x !== -1; x = parents.get(x)) chain.push(x);
-  chain.reverse();
-
   const words = model.words;
   const tmp = new Int32Array(words);
   const list: number[] = [];
@@ -58,11 +58,11 @@ export function reconstruct(
 
   // 1. The canonical path.
   const R: Int32Array[] = [canonOf(model.initial())];
-  for (let k = 1; k < chain.length; k++) {
+  for (let k = 1; k <= edges.length; k++) {
     const r = R[k - 1]!;
     list.length = 0;
     model.actions(r, list);
-    const a = list[via.get(chain[k]!)];
+    const a = list[edges[k - 1]!];
     if (a === undefined || model.step(r, a, tmp)) fail(`stored edge ${k} is not a plain step`);
     R.push(canonOf(tmp));
   }

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Model, ModelRecipe } from './model.js';
 import { simulateSlice, type SimulateParams } from './simulate.js';
+import { serveExplore, type ExploreJob } from './parallel.js';
 
 export interface SimulateJob {
   readonly kind: 'simulate';
@@ -19,7 +20,7 @@ export interface SimulateJob {
   readonly index: number;
 }
 
-export type Job = SimulateJob;
+export type Job = SimulateJob | ExploreJob;
 
 async function modelOf(recipe: ModelRecipe): Promise<Model> {
   const mod = (await import(recipe.module)) as Record<string, (arg: unknown) => Model>;
@@ -31,6 +32,10 @@ async function modelOf(recipe: ModelRecipe): Promise<Model> {
 async function run(job: Job): Promise<unknown> {
   const model = await modelOf(job.recipe);
   switch (job.kind) {
+    case 'explore':
+      // A long-lived server: answers the coordinator's messages until it is terminated.
+      serveExplore(job, model, port!);
+      return NO_RESULT;
     case 'simulate':
       return simulateSlice(model, job.params, job.ctrl, job.deadline, (n) => {
         job.progress[job.index] = job.progress[job.index]! + n;
@@ -38,11 +43,14 @@ async function run(job: Job): Promise<unknown> {
   }
 }
 
+const NO_RESULT = Symbol('no result');
 const port = parentPort;
 if (port) {
   const job = (workerData as { job: Job }).job;
   run(job).then(
-    (value) => port.postMessage({ type: 'result', value }),
+    (value) => {
+      if (value !== NO_RESULT) port.postMessage({ type: 'result', value });
+    },
     (e: unknown) => port.postMessage({ type: 'error', error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
 }

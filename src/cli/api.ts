@@ -4,6 +4,7 @@
  */
 
 import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
+import { exploreParallel } from '../check/parallel.js';
 import type { Violation } from '../check/invariants.js';
 import type { ModelRecipe } from '../check/model.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
@@ -135,9 +136,29 @@ export function checkVariant(variant: Variant, bounds: CheckBounds, opts: CheckO
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.countOrbits ? { countOrbits: true } : {}),
-    ...(opts.invariants ? { only: (v: Violation) => opts.invariants!.includes(v.invariant) } : {}),
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
+  });
+  return checkResultOf(variant, bounds, spec, r);
+}
+
+/**
+ * checkVariant on `workers` threads (src/check/parallel.ts); with one worker, the sequential
+ * explorer. Orbit counting and onLevel are sequential-only.
+ */
+export async function checkVariantParallel(variant: Variant, bounds: CheckBounds, opts: CheckOptions & { workers: number }): Promise<CheckResult> {
+  if (opts.workers <= 1) return checkVariant(variant, bounds, opts);
+  const spec = bootSpecOf(bounds);
+  const model = new KernelModel(variant.Kernel, spec);
+  const r = await exploreParallel(model, kernelModelRecipe(variant, spec), {
+    maxDepth: bounds.depth,
+    workers: opts.workers,
+    ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+    ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   return checkResultOf(variant, bounds, spec, r);
 }

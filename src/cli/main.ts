@@ -50,9 +50,10 @@ const check: CommandFactory = (io, done) =>
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
     .option('--orbits', 'with --no-symmetry, also count the orbits of the states found')
+    .option('--workers <n>', 'worker threads sharing the search (default 1)')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
-    .action((opts) => done(runCheck(opts, io)));
+    .action(async (opts) => done(await runCheck(opts, io)));
 
 const suite: CommandFactory = (io, done) =>
   new Command('suite')

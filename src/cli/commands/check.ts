@@ -3,7 +3,7 @@
  * Exit status: 0 ok, 1 violation, 2 bad input, 3 a limit (--memory, --time) stopped it early.
  */
 
-import { DEFAULT_BOUNDS, checkVariant, type CheckBounds, type CheckResult } from '../api.js';
+import { DEFAULT_BOUNDS, checkVariantParallel, type CheckBounds, type CheckResult } from '../api.js';
 import type { Io } from '../io.js';
 import { intFlag, variantFlag } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
@@ -23,6 +23,7 @@ export interface CheckFlags {
   time?: string;
   symmetry?: boolean;
   orbits?: boolean;
+  workers?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -79,15 +80,18 @@ export function progressLine(name: string, p: ExploreProgress): string {
   return `${name}: depth ${p.depth}/${p.maxDepth}  ${count(p.states)} states  ${count(Math.round(rate))} states/s  ${formatBytes(p.bytes)}  ${p.seconds.toFixed(0)}s`;
 }
 
-export function runCheck(f: CheckFlags, io: Io): number {
+export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const variants = variantFlag(f.variant, 'rfc-2017', true);
   const bounds = parseBounds(f);
   const memoryBytes = memoryFlag(f.memory);
   const timeSeconds = timeFlag(f.time);
+  const workers = intFlag('--workers', f.workers, 1, 64, 1);
+  if (workers > 1 && f.orbits) throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
-    const r = checkVariant(v, bounds, {
+    const r = await checkVariantParallel(v, bounds, {
+      workers,
       symmetry: f.symmetry !== false,
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
