@@ -35,6 +35,8 @@ export interface ExploreOptions {
   readonly maxDepth: number;
   /** Symmetry reduction over the model's groups (default true; needs `model.shape`). */
   readonly symmetry?: boolean;
+  /** Rename data versions by first occurrence (default true; needs `model.shape` to turn off). */
+  readonly relabel?: boolean;
   /** Cap on the bytes the stores may hold (default: a quarter of RAM). */
   readonly memoryBytes?: number;
   /** Wall-clock cap in seconds. */
@@ -89,6 +91,7 @@ export interface ExploreResult {
   /** Peak bytes held by the stores. */
   readonly peakBytes: number;
   readonly symmetry: boolean;
+  readonly relabel: boolean;
   /** Orbits of visited states: == states with symmetry; counted separately without it if asked. */
   readonly orbits?: number;
   /** States whose canonical form was cut short (see symmetry.ts); 0 means `states` is exact. */
@@ -109,8 +112,8 @@ export interface Canon {
   readonly inexact: number;
 }
 
-export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number): Canon {
-  if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, ...(maxCandidates ? { maxCandidates } : {}) });
+export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number, relabel = true): Canon {
+  if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, relabel, ...(maxCandidates ? { maxCandidates } : {}) });
   return {
     inexact: 0,
     canonicalize(src, dst) {
@@ -129,8 +132,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const t0 = performance.now();
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
   const budget = new MemoryBudget(opts.memoryBytes ?? defaultMemoryBytes());
-  const canon = canonFor(model, symmetry, opts.maxCandidates);
-  const orbitCanon = opts.countOrbits && !symmetry && model.shape ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}) : null;
+  const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true);
+  const orbitCanon = opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}) : null;
   const words = model.words;
   const fp = new Fingerprinter();
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
@@ -244,7 +247,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     seconds: (performance.now() - t0) / 1000,
     peakBytes: budget.peak,
     symmetry,
-    ...(symmetry ? { orbits: states } : orbitSet ? { orbits: orbitSet.size } : {}),
+    relabel: opts.relabel ?? true,
+    ...(orbitSet ? { orbits: orbitSet.size } : symmetry && opts.relabel !== false ? { orbits: states } : {}),
     inexactCanon: canon.inexact + (orbitCanon?.inexact ?? 0),
     collisionProbability: collisionProbability(states, transitions),
   };

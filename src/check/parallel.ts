@@ -445,6 +445,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       seconds: (performance.now() - t0) / 1000,
       peakBytes: fin.reduce((n, r) => n + r.peakBytes, 0),
       symmetry,
+      relabel: true,
       ...(symmetry ? { orbits: states } : {}),
       inexactCanon: fin.reduce((n, r) => n + r.inexact, 0),
       collisionProbability: collisionProbability(states, transitions),

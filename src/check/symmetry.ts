@@ -35,6 +35,11 @@ import type { StateShape } from './shape.js';
 export interface CanonicalizerOptions {
   /** Permute symmetry groups (default true). False: data-version renaming only. */
   readonly symmetry?: boolean;
+  /**
+   * Rename data versions by first occurrence (default true). False keeps versions as they are:
+   * the state space is then finite only through the depth bound (for comparison runs).
+   */
+  readonly relabel?: boolean;
   /** Most tie orders tried per state before settling for a non-canonical representative. */
   readonly maxCandidates?: number;
 }
@@ -78,6 +83,7 @@ function nextPermutation(a: Int32Array, from: number, len: number): boolean {
 export class StateCanonicalizer {
   readonly words: number;
   readonly symmetry: boolean;
+  readonly relabel: boolean;
   readonly maxCandidates: number;
   /** States whose canonical form was cut short by `maxCandidates`. */
   inexact = 0;
@@ -156,7 +162,8 @@ export class StateCanonicalizer {
     this.words = n;
     this.vb = shape.versionBits;
     this.vmask = (1 << shape.versionBits) - 1;
-    this.vstride = shape.tokenOffsets.length + 256;
+    // Without renaming, versions grow by at most a few per step: 4096 covers any depth bound.
+    this.vstride = (opts.relabel ?? true) ? shape.tokenOffsets.length + 256 : 4096;
     this.maxCandidates = opts.maxCandidates ?? 720;
     const groups = shape.groups;
     this.gBase = Int32Array.from(groups.map((g) => g.base));
@@ -170,6 +177,7 @@ export class StateCanonicalizer {
     });
     this.permGroups = groups.flatMap((g, i) => (g.count >= 2 ? [i] : []));
     this.symmetry = (opts.symmetry ?? true) && this.permGroups.length > 0;
+    this.relabel = opts.relabel ?? true;
 
     this.wordGroup = new Int8Array(n).fill(-1);
     this.wordPos = new Int32Array(n);
@@ -268,7 +276,8 @@ export class StateCanonicalizer {
   /** Writes the canonical form of `src` into `dst` (which may be `src`). */
   canonicalize(src: Int32Array, dst: Int32Array): void {
     if (!this.symmetry) {
-      this.relabelOnly(src, dst);
+      if (this.relabel) this.relabelOnly(src, dst);
+      else if (dst !== src) dst.set(src);
       return;
     }
     const s = this.versionStats(src);
@@ -313,7 +322,10 @@ export class StateCanonicalizer {
       if (t <= 1) continue;
       const w = t >>> vb;
       const v = t & vmask;
-      if (v >= vstride) return this.versionStats(this.compactVersions(src));
+      if (v >= vstride) {
+        if (!this.relabel) throw new Error(`FPC503 model bug: version ${v} beyond ${vstride - 1} without renaming`);
+        return this.versionStats(this.compactVersions(src));
+      }
       const key = w * vstride + v;
       if (seen[key] !== st) {
         seen[key] = st;
@@ -550,6 +562,7 @@ export class StateCanonicalizer {
     const wLo = dLo[wd]!;
     const wHi = dHi[wd]!;
     const wOff = dMapOff[wd]!;
+    const relabel = this.relabel;
     let cmp = have ? 0 : -1;
     const n = this.words;
     let delta = 0; // src - j for the current record
@@ -576,7 +589,10 @@ export class StateCanonicalizer {
           break;
         case 1:
           if (v <= 1) nv = v;
-          else {
+          else if (!relabel) {
+            const w = v >>> vb;
+            nv = ((w >= wLo && w < wHi ? dmap[wOff + w - wLo]! : w) << vb) | (v & vmask);
+          } else {
             const w = v >>> vb;
             const w2 = w >= wLo && w < wHi ? dmap[wOff + w - wLo]! : w;
             const key = w * vstride + (v & vmask);
@@ -595,7 +611,7 @@ export class StateCanonicalizer {
           }
           break;
         case 2:
-          nv = this.versionCount(counterWriter[src]!);
+          nv = relabel ? this.versionCount(counterWriter[src]!) : v;
           break;
         default: {
           const d = dom[j]!;

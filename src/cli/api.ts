@@ -72,6 +72,8 @@ export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe
 export interface CheckOptions {
   /** Symmetry reduction over CPUs, task slots and vcpus (default true). */
   readonly symmetry?: boolean;
+  /** Rename data versions by first occurrence (default true). */
+  readonly relabel?: boolean;
   /** Cap on the explorer's stores, in bytes (default: a quarter of RAM). */
   readonly memoryBytes?: number;
   /** Wall-clock cap in seconds. */
@@ -115,6 +117,7 @@ export interface CheckResult {
   /** The whole reachable space lies within the bound. */
   readonly exhausted: boolean;
   readonly symmetry: boolean;
+  readonly relabel: boolean;
   /** Orbits of reachable states (see README "Performance"), when known. */
   readonly orbits?: number;
   readonly inexactCanon: number;
@@ -133,6 +136,7 @@ export function checkVariant(variant: Variant, bounds: CheckBounds, opts: CheckO
   const r = explore(model, {
     maxDepth: bounds.depth,
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
+    ...(opts.relabel !== undefined ? { relabel: opts.relabel } : {}),
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.countOrbits ? { countOrbits: true } : {}),
@@ -148,7 +152,7 @@ export function checkVariant(variant: Variant, bounds: CheckBounds, opts: CheckO
  * explorer. Orbit counting and onLevel are sequential-only.
  */
 export async function checkVariantParallel(variant: Variant, bounds: CheckBounds, opts: CheckOptions & { workers: number }): Promise<CheckResult> {
-  if (opts.workers <= 1) return checkVariant(variant, bounds, opts);
+  if (opts.workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
   const spec = bootSpecOf(bounds);
   const model = new KernelModel(variant.Kernel, spec);
   const r = await exploreParallel(model, kernelModelRecipe(variant, spec), {
@@ -171,6 +175,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     completeDepth: r.completeDepth,
     exhausted: r.exhausted,
     symmetry: r.symmetry,
+    relabel: r.relabel,
     ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
     inexactCanon: r.inexactCanon,
     collisionProbability: r.collisionProbability,

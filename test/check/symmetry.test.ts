@@ -191,6 +191,23 @@ describe('checking with and without symmetry', () => {
     }
   }
 
+  it('renaming data versions (data independence) on or off: same verdicts and orbit counts', () => {
+    for (const v of VARIANTS) {
+      const b = { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 8 };
+      const on = checkVariant(v, b);
+      for (const symmetry of [true, false]) {
+        const off = checkVariant(v, b, { relabel: false, symmetry, countOrbits: true });
+        expect(off.relabel).toBe(false);
+        expect(off.verdict).toBe(on.verdict);
+        expect(off.violation?.step).toBe(on.violation?.step);
+        if (on.verdict === 'ok') {
+          expect(off.orbits).toBe(on.states);
+          expect(off.states).toBeGreaterThan(on.states);
+        }
+      }
+    }
+  });
+
   it('a reduced search explores fewer states and finds the same shortest counterexample length', () => {
     const m = new KernelModel(findVariant('v4.15-rc1')!.Kernel, bootSpecOf({ cpus: 2, tasks: 2, vcpus: 0, spare: 0 }));
     const on = explore(m, { maxDepth: 14 });

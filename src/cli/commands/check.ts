@@ -22,6 +22,7 @@ export interface CheckFlags {
   memory?: string;
   time?: string;
   symmetry?: boolean;
+  relabel?: boolean;
   orbits?: boolean;
   workers?: string;
   json?: boolean;
@@ -86,6 +87,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const memoryBytes = memoryFlag(f.memory);
   const timeSeconds = timeFlag(f.time);
   const workers = intFlag('--workers', f.workers, 1, 64, 1);
+  if (workers > 1 && f.relabel === false) throw new InputError('--no-relabel needs the sequential explorer (--workers 1)', undefined, undefined, '--no-relabel');
   if (workers > 1 && f.orbits) throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
@@ -93,6 +95,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     const r = await checkVariantParallel(v, bounds, {
       workers,
       symmetry: f.symmetry !== false,
+      relabel: f.relabel !== false,
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
       ...(f.orbits ? { countOrbits: true } : {}),
@@ -115,8 +118,8 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const width = io.columns;
   if (results.length === 1) {
     const r = results[0]!;
-    if (!f.quiet) io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'})`);
-    const orbits = r.orbits !== undefined && !r.symmetry ? ` (${r.orbits} orbits)` : '';
+    if (!f.quiet) io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'})`);
+    const orbits = r.orbits !== undefined && r.orbits !== r.states ? ` (${r.orbits} orbits)` : '';
     io.out(`${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`);
     if (r.trace) {
       if (!f.quiet) {
