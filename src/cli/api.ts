@@ -360,3 +360,4 @@ export function traceOf(variant: Variant, spec: BootSpec, actions: readonly numb
   if (!rec.ok || !v || v.step !== actions.length) throw new Error(`FPC504 model bug: replaying a trace of ${variant.name} does not reproduce its violation`);
   return rec.trace as Trace & { violation: NonNullable<Trace['violation']> };
 }
+
