@@ -49,6 +49,22 @@ describe('fpctx check (engine)', () => {
     expect(off.orbits).toBe(on.states);
     expect(off.states).toBeGreaterThan(on.states);
   });
+  it('shows a progress line (states, depth, states/s, memory) for long work, none under --json or --quiet', async () => {
+    const capture = () => {
+      const lines: string[] = [];
+      return { io: { ...memoryIo(), stderrIsTTY: true, progress: (l: string) => void lines.push(l) }, lines };
+    };
+    const args = ['check', '--cpus', '2', '--tasks', '2', '--depth', '11'];
+    const a = capture();
+    await main(args, a.io);
+    expect(a.lines.length).toBeGreaterThan(0);
+    expect(a.lines[0]).toMatch(/^rfc-2017: depth \d+\/11 {2}[\d.]+K? states {2}[\d.]+K? states\/s {2}[\d.]+ [KM]iB {2}\d+s$/);
+    for (const extra of ['--json', '--quiet']) {
+      const b = capture();
+      await main([...args, extra], b.io);
+      expect(b.lines).toHaveLength(0);
+    }
+  });
   it('rejects bad limits, naming the flag', async () => {
     expect((await cli('check', '--memory', 'lots')).err).toMatch(/^fpctx: --memory: expected a size such as 512M or 2G, got 'lots'$/);
     expect((await cli('check', '--memory', '10k')).err).toMatch(/^fpctx: --memory: must be at least 1M/);
