@@ -39,6 +39,7 @@ class ByteWriter {
   pos = 0;
   constructor(private readonly budget: MemoryBudget) {
     budget.used += this.buf.byteLength;
+    budget.peak = Math.max(budget.peak, budget.used);
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -134,7 +135,7 @@ export interface ExploreJob {
   readonly deadline: number;
   /** Report only these invariants (null: all). */
   readonly only: readonly string[] | null;
-  /** Per worker: states stored, transitions (for the progress line). */
+  /** Per worker: states stored, transitions, bytes held (for the progress line). */
   readonly progress: Float64Array;
 }
 
@@ -240,8 +241,9 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
         }
       }
       if ((expanded & 255) === 0) {
-        job.progress[2 * me] = stored;
-        job.progress[2 * me + 1] = transitions;
+        job.progress[3 * me] = stored;
+        job.progress[3 * me + 1] = transitions;
+        job.progress[3 * me + 2] = budget.used;
         if (Date.now() > job.deadline) throw new LimitReached('time', 'time limit reached');
       }
     }
@@ -343,7 +345,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   const W = opts.workers;
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
   const memory = opts.memoryBytes ?? defaultMemoryBytes();
-  const progress = new Float64Array(new SharedArrayBuffer(16 * W));
+  const progress = new Float64Array(new SharedArrayBuffer(24 * W));
   const jobs: ExploreJob[] = Array.from({ length: W }, (_, index) => ({
     kind: 'explore',
     recipe,
@@ -362,11 +364,13 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     ? setInterval(() => {
         let states = 0;
         let trans = 0;
+        let bytes = 0;
         for (let w = 0; w < W; w++) {
-          states += progress[2 * w]!;
-          trans += progress[2 * w + 1]!;
+          states += progress[3 * w]!;
+          trans += progress[3 * w + 1]!;
+          bytes += progress[3 * w + 2]!;
         }
-        opts.onProgress!({ depth, maxDepth: opts.maxDepth, states, transitions: trans, seconds: (performance.now() - t0) / 1000, bytes: 0 });
+        opts.onProgress!({ depth, maxDepth: opts.maxDepth, states, transitions: trans, seconds: (performance.now() - t0) / 1000, bytes });
       }, opts.progressEveryMs ?? 250)
     : null;
 
