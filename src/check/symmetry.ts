@@ -293,6 +293,11 @@ export class StateCanonicalizer {
       this.inexact++;
       this.runCount = 0;
     }
+    // One candidate, and it is the identity: the image is the state with versions renamed.
+    if (this.runCount === 0 && this.relabel && this.identityOrder()) {
+      this.relabelOnly(s, dst);
+      return;
+    }
     let have = false;
     for (;;) {
       this.positions();
@@ -483,6 +488,15 @@ export class StateCanonicalizer {
       const w = counterWordWriter[i]!;
       dst[counterWords[i]!] = nvStamp[w] === cs ? nextV[w]! : 0;
     }
+  }
+
+  private identityOrder(): boolean {
+    const { ord, gOff, gCount } = this;
+    for (const g of this.permGroups) {
+      const off = gOff[g]!;
+      for (let p = 0; p < gCount[g]!; p++) if (ord[off + p] !== p) return false;
+    }
+    return true;
   }
 
   private resetOrder(): void {
