@@ -97,6 +97,14 @@ describe('fpctx simulate', () => {
     expect(r.out).toMatch(/ok: no violation in 50 runs/);
     expect(r.err).toBe('');
   });
+  it('exits 3 with verdict "incomplete" when --time stops it before all runs are done', async () => {
+    const r = await cli('simulate', '--runs', '100000000', '--time', '0.5', '--json');
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ verdict: 'incomplete', limit: { kind: 'time' } });
+    expect(doc.runs).toBeGreaterThan(0);
+    expect(doc.runs).toBeLessThan(100000000);
+  });
   it('rejects a bad seed', async () => {
     const r = await cli('simulate', '--seed', '0xZZ');
     expect(r.code).toBe(2);
