@@ -149,6 +149,8 @@ export class StateCanonicalizer {
   private readonly nvStamp: Int32Array;
   private readonly nextV: Int32Array;
 
+  /** Buffer order as (from, to, group or -1) triples: records of a group, or ungrouped words. */
+  private readonly plan: Int32Array;
   private cand: Int32Array;
   private best: Int32Array;
   private readonly scratch: Int32Array;
@@ -260,6 +262,21 @@ export class StateCanonicalizer {
     this.sig1 = new Int32Array(m);
     this.sig2 = new Int32Array(m);
     this.runs = new Int32Array(2 * m);
+    const plan: number[] = [];
+    for (let j = 0; j < n; ) {
+      const g = this.wordGroup[j]!;
+      if (g >= 0) {
+        const end = this.gBase[g]! + this.gCount[g]! * this.gStride[g]!;
+        plan.push(j, end, g);
+        j = end;
+      } else {
+        let k = j;
+        while (k < n && this.wordGroup[k]! < 0) k++;
+        plan.push(j, k, -1);
+        j = k;
+      }
+    }
+    this.plan = Int32Array.from(plan);
     this.cand = new Int32Array(n);
     this.best = new Int32Array(n);
     this.scratch = new Int32Array(n);
@@ -296,6 +313,13 @@ export class StateCanonicalizer {
     // One candidate, and it is the identity: the image is the state with versions renamed.
     if (this.runCount === 0 && this.relabel && this.identityOrder()) {
       this.relabelOnly(s, dst);
+      return;
+    }
+    if (this.runCount === 0) {
+      // A single candidate: write its image straight out, no comparisons.
+      this.positions();
+      this.imageInto(s, dst === src ? this.best : dst);
+      if (dst === src) dst.set(this.best);
       return;
     }
     let have = false;
@@ -487,6 +511,71 @@ export class StateCanonicalizer {
     for (let i = 0; i < counterWords.length; i++) {
       const w = counterWordWriter[i]!;
       dst[counterWords[i]!] = nvStamp[w] === cs ? nextV[w]! : 0;
+    }
+  }
+
+  /** The image of `s` under the current candidate, record by record, into `out` (not `s`). */
+  private imageInto(s: Int32Array, out: Int32Array): void {
+    const cs = ++this.candStamp;
+    const { plan, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
+    const wd = this.writerDomain;
+    const wLo = dLo[wd]!;
+    const wHi = dHi[wd]!;
+    const wOff = dMapOff[wd]!;
+    const relabel = this.relabel;
+    for (let r = 0; r < plan.length; r += 3) {
+      const from = plan[r]!;
+      const to = plan[r + 1]!;
+      const g = plan[r + 2]!;
+      const stride = g >= 0 ? gStride[g]! : to - from;
+      const perm = g >= 0 && gCount[g]! >= 2;
+      for (let dstBase = from, p = 0; dstBase < to; dstBase += stride, p++) {
+        const srcBase = perm ? gBase[g]! + ord[gOff[g]! + p]! * stride : dstBase;
+        for (let f = 0; f < stride; f++) {
+          const j = dstBase + f;
+          const src = srcBase + f;
+          const v = s[src]!;
+          switch (code[j]) {
+            case 0:
+              out[j] = v;
+              break;
+            case 1: {
+              if (v <= 1) {
+                out[j] = v;
+                break;
+              }
+              const w = v >>> vb;
+              const w2 = w >= wLo && w < wHi ? dmap[wOff + w - wLo]! : w;
+              if (!relabel) {
+                out[j] = (w2 << vb) | (v & vmask);
+                break;
+              }
+              const key = w * vstride + (v & vmask);
+              let ver: number;
+              if (relStamp[key] === cs) ver = rel[key]!;
+              else {
+                if (nvStamp[w2] !== cs) {
+                  nvStamp[w2] = cs;
+                  nextV[w2] = 0;
+                }
+                ver = ++nextV[w2]!;
+                relStamp[key] = cs;
+                rel[key] = ver;
+              }
+              out[j] = (w2 << vb) | ver;
+              break;
+            }
+            case 2:
+              out[j] = relabel ? this.versionCount(counterWriter[src]!) : v;
+              break;
+            default: {
+              const d = dom[j]!;
+              const lo = dLo[d]!;
+              out[j] = v >= lo && v < dHi[d]! ? dmap[dMapOff[d]! + v - lo]! : v;
+            }
+          }
+        }
+      }
     }
   }
 
