@@ -67,10 +67,18 @@ export function newControl(shared: boolean): Int32Array {
   return c;
 }
 
-/** What one thread did: per run executed, its number and its steps; the failure it found. */
+/**
+ * What one thread did, per chunk of runs it claimed: the chunk's first run, how many of its runs
+ * ran, their steps (a Float64Array: sums can pass 2^31); plus the failure it found and its
+ * longest run. A chunk is cut short only by a failure in it or by a lower failure elsewhere (then
+ * it starts above that failure), so counting whole chunks that start at or below the final
+ * cutoff counts exactly the runs up to it. Bookkeeping is 24 bytes per 64 runs.
+ */
 export interface SliceResult {
-  readonly runIds: Int32Array;
-  readonly runSteps: Int32Array;
+  readonly chunkStart: Int32Array;
+  readonly chunkRuns: Int32Array;
+  readonly chunkSteps: Float64Array;
+  readonly longest: number;
   readonly failure?: RunFailure;
 }
 
@@ -81,7 +89,7 @@ export function swarmConfig(rng: Rng, kinds: number, swarm: boolean): SwarmConfi
   return { weights };
 }
 
-const CHUNK = 8;
+const CHUNK = 64;
 
 /**
  * Runs claimed from `ctrl` until all `params.runs` are done (or the cutoff/time says stop).
@@ -104,9 +112,10 @@ export function simulateSlice(
   const init = model.initial();
   const list: number[] = [];
   const path: number[] = [];
-  let ids: Int32Array<ArrayBuffer> = new Int32Array(64);
-  let stepsOf: Int32Array<ArrayBuffer> = new Int32Array(64);
-  let done = 0;
+  const starts: number[] = [];
+  const counts: number[] = [];
+  const sums: number[] = [];
+  let longest = 0;
   let failure: RunFailure | undefined;
   let pending = 0;
   let lastCheck = Date.now();
@@ -114,6 +123,10 @@ export function simulateSlice(
   claim: for (;;) {
     const first = Atomics.add(ctrl, CTRL.NEXT, CHUNK);
     if (first >= params.runs) break;
+    const chunk = starts.length;
+    starts.push(first);
+    counts.push(0);
+    sums.push(0);
     for (let run = first; run < Math.min(first + CHUNK, params.runs); run++) {
       if (run > Atomics.load(ctrl, CTRL.CUTOFF)) break claim;
       const seed = runSeed(params.seed, run);
@@ -149,13 +162,9 @@ export function simulateSlice(
         next = t;
         if ((steps & 31) === 0) canon.canonicalize(s, s);
       }
-      if (done === ids.length) {
-        ids = grow(ids);
-        stepsOf = grow(stepsOf);
-      }
-      ids[done] = run;
-      stepsOf[done] = steps;
-      done++;
+      counts[chunk]!++;
+      sums[chunk]! += steps;
+      if (steps > longest) longest = steps;
       pending += steps;
       if (violation) {
         // Lower the cutoff to this run (atomic minimum).
@@ -181,13 +190,13 @@ export function simulateSlice(
     }
   }
   progress?.(pending);
-  return { runIds: ids.slice(0, done), runSteps: stepsOf.slice(0, done), ...(failure ? { failure } : {}) };
-}
-
-function grow(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+  return {
+    chunkStart: Int32Array.from(starts),
+    chunkRuns: Int32Array.from(counts),
+    chunkSteps: Float64Array.from(sums),
+    longest,
+    ...(failure ? { failure } : {}),
+  };
 }
 
 export interface SimulateTotals {
@@ -206,10 +215,10 @@ export function combineSlices(slices: readonly SliceResult[], timedOut: boolean)
   let runs = 0;
   let steps = 0;
   for (const sl of slices) {
-    for (let i = 0; i < sl.runIds.length; i++) {
-      if (sl.runIds[i]! > cutoff) continue;
-      runs++;
-      steps += sl.runSteps[i]!;
+    for (let i = 0; i < sl.chunkStart.length; i++) {
+      if (sl.chunkStart[i]! > cutoff) continue;
+      runs += sl.chunkRuns[i]!;
+      steps += sl.chunkSteps[i]!;
     }
   }
   const verdict = failure ? 'violation' : timedOut ? 'incomplete' : 'ok';

@@ -251,7 +251,7 @@ export interface SimulateResult {
   readonly transitions: number;
   readonly seconds: number;
   readonly stepsPerSecond: number;
-  /** Peak bytes of the simulator's own records (per-run results, the current path). */
+  /** Peak bytes of the simulator's own records (per-chunk results, the current path). */
   readonly peakBytes: number;
   readonly verdict: 'ok' | 'violation' | 'incomplete';
   readonly violation?: SimulateViolation;
@@ -290,8 +290,9 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
   }
   const totals = combineSlices(slices, timedOut);
   const seconds = (performance.now() - t0) / 1000;
-  const executed = slices.reduce((n, s) => n + s.runIds.length, 0);
-  const longest = slices.reduce((n, s) => s.runSteps.reduce((m, x) => Math.max(m, x), n), 0);
+  const chunks = slices.reduce((n, s) => n + s.chunkStart.length, 0);
+  const longest = slices.reduce((n, s) => Math.max(n, s.longest), 0);
+  const allSteps = slices.reduce((n, s) => s.chunkSteps.reduce((a, b) => a + b, n), 0);
   const base = {
     variant: variant.name,
     bounds: { ...bounds, steps: opts.steps },
@@ -303,8 +304,8 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
     states: totals.runs + totals.steps,
     transitions: totals.steps,
     seconds,
-    stepsPerSecond: seconds > 0 ? Math.round(slices.reduce((n, s) => n + s.runSteps.reduce((a, b) => a + b, 0), 0) / seconds) : 0,
-    peakBytes: 8 * executed + 8 * longest * workers,
+    stepsPerSecond: seconds > 0 ? Math.round(allSteps / seconds) : 0,
+    peakBytes: 24 * chunks + 8 * longest * workers,
   };
   const f = totals.failure;
   if (!f) {
