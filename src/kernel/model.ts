@@ -27,6 +27,7 @@ import { createMachine, type KernelClass } from './kernel.js';
 import type { Kvm } from './kvm.js';
 import type { Layout } from './layout.js';
 import { ViolationStop } from './machine.js';
+import { Naming } from './naming.js';
 import { GLOBAL, TASK, VCPU } from './records.js';
 
 /** Per writer id, the word holding its version counter (-1 for dead incarnations and ZERO). */
@@ -94,6 +95,19 @@ export function shapeOf(layout: Layout): StateShape {
   return shape;
 }
 
+/**
+ * Names during exploration: the checker reuses one machine for millions of steps, and the
+ * presentation names a fork picks (the first letter not used so far) would otherwise pile up and
+ * be rescanned at every fork. Nothing the checker decides depends on names: traces shown to
+ * people are replayed on a fresh machine with real naming (src/trace/record.ts).
+ */
+class CheckerNaming extends Naming {
+  override onFork(slot: number, requested?: string): string {
+    return requested ?? `T${slot}`;
+  }
+  override onFree(): void {}
+}
+
 export class KernelModel implements Model {
   readonly words: number;
   readonly machine: Kvm;
@@ -107,6 +121,7 @@ export class KernelModel implements Model {
   ) {
     this.machine = createMachine(Kernel, spec);
     const { layout } = this.machine;
+    this.machine.naming = new CheckerNaming(layout, slotOrder(spec).map((t) => t.name));
     this.words = layout.words;
     this.shape = shapeOf(layout);
     this.canon = new TokenCanonicalizer(layout.tokenOffsets, this.shape.counterOffsets, layout.tokenOffsets.length + 16);
