@@ -130,7 +130,13 @@ export interface CheckResult {
   readonly trace?: Trace;
 }
 
-export function checkVariant(variant: Variant, bounds: CheckBounds, opts: CheckOptions = {}): CheckResult {
+/** Explores `variant` to `bounds`. A function as `options` is the older `onLevel` callback. */
+export function checkVariant(
+  variant: Variant,
+  bounds: CheckBounds,
+  options: CheckOptions | ((depth: number, states: number, transitions: number) => void) = {},
+): CheckResult {
+  const opts: CheckOptions = typeof options === 'function' ? { onLevel: options } : options;
   const spec = bootSpecOf(bounds);
   const model = new KernelModel(variant.Kernel, spec);
   const r = explore(model, {
