@@ -68,7 +68,7 @@ export class V418rc1Kernel extends V418Kernel {
 
 export const v418rc1: Variant = {
   name: 'v4.18-rc1',
-  kernel: 'v4.18-rc1 (e6b673b741ea, 85acda3b4a27; before b045e4d0f392, b3eb56b629d1, 2955bcc8c309)',
+  kernel: 'v4.18-rc1 (before b045e4d0f392, b3eb56b629d1, 2955bcc8c309)',
   summary: 'vcpu_put masks softirqs with IRQs off, and leaves EL0 SVE disabled for a task whose state survived the run loop',
   status: 'prerelease',
   Kernel: V418rc1Kernel,

@@ -395,7 +395,7 @@ export class V418Kernel extends V415Kernel {
 
 export const v418: Variant = {
   name: 'v4.18',
-  kernel: 'v4.18 (e6b673b741ea, 85acda3b4a27, d8ad71fa38a9, df3fb9682045; fixes b3eb56b629d1, 2955bcc8c309)',
+  kernel: 'v4.18 (e6b673b741ea, df3fb9682045; fixes b3eb56b629d1, 2955bcc8c309)',
   summary: 'KVM binds the vcpu through the host\'s context tracking: lazy host save into the task, no pre-entry flush',
   status: 'release',
   Kernel: V418Kernel,

@@ -107,7 +107,7 @@ export function computeMatrix(
         const met = exp === undefined ? undefined : meetsCheckExpectation(vi, exp);
         cells.push({
           ...checkCellBase(v, c),
-          verdict: vi ? 'violation' : 'ok',
+          verdict: vi ? 'violation' : r.verdict === 'incomplete' ? 'incomplete' : 'ok',
           ...(vi ? { violation: violationOf(vi) } : {}),
           seconds: r.seconds,
           states: r.states,
