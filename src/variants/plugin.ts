@@ -126,7 +126,10 @@ export async function loadPluginVariant(
     const msg = (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim()) ?? 'unknown error';
     throw bad(`cannot load the module: ${msg.trim()}`);
   }
-  const spec = (mod as { default?: unknown }).default;
+  let spec = (mod as { default?: unknown }).default;
+  // A .ts module outside an ESM package is compiled as CommonJS, and its `export default`
+  // arrives one level down (module.exports.default): unwrap that interop layer.
+  if (spec && typeof spec === 'object' && Object.keys(spec).length === 1 && 'default' in spec) spec = (spec as { default: unknown }).default;
   if (!spec || typeof spec !== 'object') throw bad('the module has no default export object (see docs/variants.md)', 'default');
   const p = spec as Record<string, unknown>;
   for (const key of Object.keys(p)) {

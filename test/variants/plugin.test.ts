@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveVariants } from '../../src/cli/options.js';
-import { checkVariant } from '../../src/cli/api.js';
+import { checkVariant, checkVariantParallel } from '../../src/cli/api.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../src/scenario/load.js';
@@ -56,6 +56,23 @@ describe('the shipped example re-creates flush-always from rfc-2017', () => {
     expect(a.verdict).toBe('ok');
     expect(a.states).toBe(b.states);
     expect(a.transitions).toBe(b.transitions);
+  });
+
+  it('on worker threads too: each worker loads the module itself (check --workers, simulate --workers)', async () => {
+    const [plugin] = await resolveVariants(EXAMPLE);
+    const bounds = { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 10 };
+    const seq = checkVariant(plugin!, bounds);
+    const par = await checkVariantParallel(plugin!, bounds, { workers: 2 });
+    expect(par.verdict).toBe('ok');
+    expect(par.states).toBe(seq.states);
+    // The plug-in's behaviour, not its base's: a mutation of it still finds the bug in workers.
+    const broken = module('broken.ts', `export default { name: 'broken', extends: 'rfc-2017', overrides: { kvm_fpsimd_flush_cpu_state() {} } };`);
+    const r = await cli('check', '--variant', broken, '--cpus', '1', '--tasks', '2', '--depth', '12', '--workers', '2', '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/integrity/);
+    const sim = await cli('simulate', '--variant', EXAMPLE, '--runs', '20', '--steps', '50', '--workers', '2', '--quiet');
+    expect(sim.err).toBe('');
+    expect(sim.code).toBe(0);
   });
 
   it('differs from what it extends where flush-always does: A reloads after the guest in seed-kvm', async () => {
