@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { runCheck } from './commands/check.js';
+import { runCostCommand } from './commands/cost.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
@@ -71,8 +72,20 @@ const events: CommandFactory = (io, done) =>
     .option('--json', 'print JSON')
     .action((opts) => done(runEvents(opts, io)));
 
+const cost: CommandFactory = (io, done) =>
+  new Command('cost')
+    .description('generate a workload\'s event stream and compare the register traffic of every variant with the oracle')
+    .argument('<profile>', 'workload profile YAML file, or a built-in name: desktop, kvm-host, hpc-sve, android-neon')
+    .option('--variant <name>', "variant to measure, or 'all'", 'all')
+    .option('--events <n>', "stream length in events (default: the profile's)")
+    .option('--seed <n>', "generator seed (default: the profile's)")
+    .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
+    .option('--md', 'print the comparison as a Markdown table')
+    .option('--quiet', 'no progress')
+    .action((profile: string, opts) => done(runCostCommand(profile, opts, io)));
+
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, suite, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, suite, cost, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

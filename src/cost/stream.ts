@@ -413,3 +413,33 @@ export abstract class IntentSource implements ActionSource {
 export function isKernelEvent(a: number): boolean {
   return (a & 0xff) !== META && (a & 0xff) < EVENTS.length;
 }
+
+/**
+ * A fixed, small stream written as intents (tests, documentation examples): `script` runs once,
+ * up front, against the normalizer. Every task is labelled by its boot name.
+ */
+export class ScriptSource extends IntentSource {
+  readonly labels: string[];
+  readonly initialLabels: number[];
+  protected readonly n: Normalizer;
+
+  constructor(
+    readonly boot: BootSpec,
+    script: (n: Normalizer, slot: (name: string) => number) => void,
+  ) {
+    super();
+    const order = slotOrder(boot);
+    this.labels = order.map((t) => t.name);
+    this.initialLabels = order.map((_, i) => i);
+    this.n = new Normalizer(boot);
+    script(this.n, (name) => {
+      const i = order.findIndex((t) => t.name === name);
+      if (i < 0) throw new Error(`no task ${name}`);
+      return i;
+    });
+  }
+
+  protected produce(): boolean {
+    return false;
+  }
+}
