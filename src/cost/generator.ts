@@ -27,6 +27,9 @@ import type { Profile, TaskClass } from './profile.js';
 import { Rng } from './rng.js';
 import { IntentSource, Normalizer } from './stream.js';
 
+/** Consecutive decisions without an event after which the stream ends anyway (rates too small to matter). */
+const GIVE_UP = 1_000_000;
+
 export interface GeneratorOptions {
   /** Overrides the profile's seed. */
   readonly seed?: number;
@@ -80,7 +83,43 @@ export class WorkloadGenerator extends IntentSource {
     return this.n.unsupported;
   }
 
+  /**
+   * Decides until something happens. A decision may change nothing observable (an idle CPU with
+   * nothing to run, a task running user code without FP); when nothing can ever happen again
+   * (see `quiescent`), or a million decisions in a row change nothing, the stream ends early.
+   */
   protected produce(): boolean {
+    for (let empty = 1; empty <= GIVE_UP; empty++) {
+      this.decide();
+      if (this.n.queued > 0) return true;
+      if ((empty & 63) === 0 && this.quiescent()) return false;
+    }
+    return false;
+  }
+
+  /**
+   * No decision can emit an event any more: no softirqs, no idle CPU with a task to run, and
+   * every running task is a host task in user mode whose class never uses FP, never makes a
+   * syscall and is never preempted.
+   */
+  private quiescent(): boolean {
+    const { n } = this;
+    if (this.profile.softirqNeon > 0) return false;
+    let idleCpu = false;
+    for (let c = 0; c < n.cpus; c++) {
+      const t = n.cur(c);
+      if (t === NONE) {
+        idleCpu = true;
+        continue;
+      }
+      const cls = this.classes[this.classOf[t]!]!;
+      if (cls.vcpu || n.pos[t] !== Pos.USER || cls.fp > 0 || cls.sve > 0 || cls.syscall > 0 || cls.preempt > 0) return false;
+    }
+    if (idleCpu) for (let s = 0; s < n.slots; s++) if (n.state[s] === TaskState.RUNNABLE) return false;
+    return true;
+  }
+
+  private decide(): boolean {
     const { n, rng } = this;
     const c = rng.int(n.cpus);
     if (rng.chance(this.profile.softirqNeon) && n.softirqNeon(c)) return true;
