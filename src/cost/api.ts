@@ -7,6 +7,7 @@ import type { Variant } from '../variants/types.js';
 import { runCost, type RunOptions } from './engine.js';
 import { WorkloadGenerator } from './generator.js';
 import { loadProfile, resolveProfilePath, type Profile } from './profile.js';
+import { scanTrace, TraceSource, type ReplayOptions } from './replay/replay.js';
 import { costDoc, type CostDoc } from './report.js';
 
 export interface CostOptions extends RunOptions {
@@ -38,5 +39,39 @@ export function costWorkload(profile: Profile | string, variants: readonly Varia
       sveVlBits: p.sveVlBits,
     },
     gen.unsupported,
+  );
+}
+
+export interface ReplayCostOptions extends RunOptions, ReplayOptions {}
+
+/** Replays a trace file (two passes, bounded memory) through every variant and the oracle. */
+export function replayTrace(file: string, variants: readonly Variant[], opts: ReplayCostOptions): CostDoc {
+  const scan = scanTrace(file, opts.onRead && ((bytes, total) => opts.onRead!(1, bytes, total)));
+  const src = new TraceSource(scan, opts);
+  const run = runCost(src, variants, opts);
+  const vcpus = src.boot.tasks.filter((t) => t.vcpu).length;
+  const tasks = scan.incarnations.filter((i) => i.user && !i.vcpu).length;
+  return costDoc(
+    run,
+    {
+      kind: 'trace',
+      file,
+      format: scan.format,
+      lines: scan.lines,
+      seed: opts.seed,
+      fpUse: opts.fpUse.text,
+      sveUse: opts.sveUse.text,
+      cpus: scan.cpuIds.length,
+      tasks,
+      vcpus,
+      kernelThreads: scan.kernelThreads,
+      sveVlBits: opts.sveVlBits,
+      traceEvents: scan.traceEvents,
+      unknownEvents: scan.unknownEvents,
+      otherLines: scan.otherLines,
+      lostEvents: scan.lostEvents,
+      unmapped: src.unmapped,
+    },
+    src.unsupported,
   );
 }

@@ -40,8 +40,10 @@ export type CostSourceInfo =
       traceEvents: Record<string, number>;
       /** Event lines of kinds the replay does not use, by name. */
       unknownEvents: Record<string, number>;
-      /** Lines that are not events (comments, headers, lost-event notes). */
+      /** Lines that are not events (comments, headers). */
       otherLines: number;
+      /** Events the ring buffer lost (trace-cmd's "[LOST n EVENTS]"): the replay misses them. */
+      lostEvents: number;
       /** Trace facts the replay could not map (e.g. a fork with no slot free), by kind. */
       unmapped: Record<string, number>;
     };
@@ -85,6 +87,10 @@ function int(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+function plural(n: number, what: string): string {
+  return `${int(n)} ${what}${n === 1 ? '' : 's'}`;
+}
+
 function ratioText(r: number): string {
   return Number.isFinite(r) ? r.toFixed(2) : '∞';
 }
@@ -101,8 +107,8 @@ function sourceLine(doc: CostDoc): string {
     s.kind === 'workload'
       ? `${s.name} (seed ${s.seed})`
       : `${s.file} (${s.format}, ${int(s.lines)} lines, --fp-use ${s.fpUse}, --seed ${s.seed})`;
-  const tasks = s.kind === 'workload' ? `${s.tasks} tasks` : `${s.tasks} user tasks`;
-  return `${what}: ${int(doc.events)} events · ${s.cpus} CPUs · ${tasks}${s.vcpus ? `, ${s.vcpus} vcpu threads` : ''} · SVE VL ${s.sveVlBits}`;
+  const tasks = plural(s.tasks, s.kind === 'workload' ? 'task' : 'user task');
+  return `${what}: ${plural(doc.events, 'event')} · ${plural(s.cpus, 'CPU')} · ${tasks}${s.vcpus ? `, ${plural(s.vcpus, 'vcpu thread')}` : ''} · SVE VL ${s.sveVlBits}`;
 }
 
 interface Column {
@@ -173,6 +179,7 @@ export function renderCostText(doc: CostDoc, st: Style): string[] {
     const s = doc.source;
     const unknown = Object.entries(s.unknownEvents);
     if (unknown.length) out.push(st.dim(`trace events not used: ${unknown.map(([k, n]) => `${k} ×${int(n)}`).join(', ')}`));
+    if (s.lostEvents) out.push(st.warn(`the trace lost ${int(s.lostEvents)} events (ring buffer overrun): record with a larger buffer (trace-cmd record -b)`));
     const unmapped = Object.entries(s.unmapped);
     if (unmapped.length) out.push(st.warn(`trace facts not mapped: ${unmapped.map(([k, n]) => `${k} ×${int(n)}`).join(', ')}`));
   }

@@ -71,6 +71,9 @@ export class EventIds {
   readonly vcpu_enter = need('vcpu_enter');
   readonly guest_fp = need('guest_fp');
   readonly vcpu_exit = need('vcpu_exit');
+  /** Optional events (-1 when the alphabet has none): leaving KVM_RUN for the VMM, exec, signals. */
+  readonly kvm_exit = eventIndex('kvm_exit');
+  readonly exec = eventIndex('exec');
 }
 
 function need(name: string): number {
@@ -241,6 +244,12 @@ export class Normalizer {
     const p = this.pos[t];
     if (p === Pos.USER) return true;
     if (p === Pos.GUEST) this.doVcpuExit(c);
+    if (this.pos[t] === Pos.RUNLOOP && this.ids.kvm_exit >= 0) {
+      // Alphabets with a separate run-loop exit (vcpu_put, back in the ioctl) take it first.
+      this.emit(this.ids.kvm_exit, c, 0);
+      this.pos[t] = Pos.KERNEL;
+      this.inSyscall[t] = 1;
+    }
     this.doRetToUser(c);
     return true;
   }
@@ -358,6 +367,15 @@ export class Normalizer {
     const t = this.current[c]!;
     if (t === NONE || this.pos[t] !== Pos.GUEST) return false;
     this.doVcpuExit(c);
+    return true;
+  }
+
+  /** The current task's syscall is execve(): fresh FP state (dropped if the alphabet has no exec). */
+  exec(c: number): boolean {
+    if (this.ids.exec < 0) return this.drop('exec');
+    const t = this.current[c]!;
+    if (t === NONE || this.isVcpu[t] || !this.inSys(c)) return false;
+    this.emit(this.ids.exec, c, 0);
     return true;
   }
 
