@@ -70,7 +70,7 @@ const EC_FP_ASIMD = 0x07;
 const EC_SVE = 0x19;
 
 /** Names of threads that are kernel threads (no user FP state). */
-const KTHREAD = /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu_|rcuo|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
+const KTHREAD = /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
 
 // --- incarnations, shared by both passes -------------------------------------------------------------
 
