@@ -4,6 +4,7 @@
  * model events.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,10 @@ function traceFile(text: string): string {
 
 describe('parser: every supported line shape', () => {
   const p = new TraceParser('t.txt');
-  const parse = (s: string) => ({ ...p.parse(s, 1) });
+  const parse = (s: string) => {
+    const l = p.parseText(s, 1);
+    return { kind: l.kind, name: l.name, comm: l.comm(), pid: l.pid, cpu: l.cpu, pid2: l.pid2, num: l.num, str: l.str(), state: l.state(), lost: l.lost };
+  };
   it('the header: comm with spaces and dashes, the TGID column, with and without flags, either tool', () => {
     expect(parse('            bash-1234    [001] d..2.  5678.901234: sys_exit: NR 63 = 3')).toMatchObject({ kind: Ev.SYS_EXIT, comm: 'bash', pid: 1234, cpu: 1, num: 63 });
     expect(parse('       CPU 0/KVM-901     [000] d..1   2312.001010: kvm_entry: PC: 0xffff800008a1c2d4')).toMatchObject({ kind: Ev.KVM_ENTRY, comm: 'CPU 0/KVM', pid: 901, cpu: 0 });
@@ -95,7 +99,7 @@ describe('parser: every supported line shape', () => {
     for (const [line, re] of bad) {
       let err: unknown;
       try {
-        p.parse(line, 7);
+        p.parseText(line, 7);
       } catch (e) {
         err = e;
       }
@@ -245,5 +249,52 @@ describe('mapping a trace onto model events', () => {
     expect(() => scanTrace(traceFile(kthreads))).toThrow(/no user task: nothing owns FP state/);
     const cpus = Array.from({ length: 65 }, (_, c) => `  a-1 [${String(c).padStart(3, '0')}] 1.0: sys_exit: NR 1 = 0`).join('\n');
     expect(() => scanTrace(traceFile(cpus))).toThrow(/65 CPUs; the model holds at most 64/);
+  });
+});
+
+describe('parser: the byte-level paths accept exactly what the regular expressions accept', () => {
+  const SHAPES = [
+    '            bash-1234    [001] d..2.  5678.901234: sched_switch: prev_comm=bash prev_pid=1234 prev_prio=120 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120',
+    '     Web Content-4321  [002]  5678.901234: sched_switch:         Web Content:4321 [120] R+ ==> kworker/u8:2-events:88 [120]',
+    '  kworker/u8:2-88    (     88) [003] .....  100.5: sched_wakeup: comm=bash pid=1234 prio=120 target_cpu=001',
+    '            bash-1234  [001]  5678.901234: sched_wakeup:         gmain:77 [120] success=1 CPU:002',
+    '       CPU 0/KVM-901     [000] d..1.  2312.001200: kvm_exit: TRAP: HSR_EC: 0x0016 (HVC64), PC: 0xffff800008a1c2d8',
+    '       CPU 0/KVM-901     [000] d..1.  2312.001010: kvm_entry: PC: 0xffff800008a1c2d4',
+    '            bash-1234  [001]  5678.901234: sys_enter: NR 63 (3, ffffc0de, 2000, 0, 0, 0)',
+    '            bash-1234  [001]  5678.901234: raw_syscalls:sys_exit: NR 63 = -12',
+    '            bash-1234  [001]  5678.901234: sched_process_fork: comm=bash pid=1234 child_comm=bash child_pid=1300',
+    '            bash-1234  [001]  5678.901234: signal_deliver: sig=17 errno=0 code=1 sa_handler=aaaad0e0 sa_flags=14000000',
+    '            bash-1234  [001]  5678.901234: irq_handler_entry: irq=11 name=arch_timer',
+    'CPU:1 [LOST 1234 EVENTS]',
+    '# tracer: nop',
+  ];
+  function outcome(p: TraceParser, s: string): string {
+    try {
+      const l = p.parseText(s, 1);
+      return JSON.stringify([l.kind, l.name, l.kind <= Ev.SIGNAL || l.kind === Ev.UNKNOWN ? [l.comm(), l.pid, l.cpu] : 0, l.pid2, l.num, l.lost,
+        l.kind === Ev.SWITCH || l.kind === Ev.WAKEUP ? l.str() : '', l.kind === Ev.SWITCH ? l.state() : '']);
+    } catch (e) {
+      return `error ${(e as InputError).format()}`;
+    }
+  }
+  it('on every shape, and on random edits of them', () => {
+    const fast = new TraceParser('t');
+    const slow = new TraceParser('t', false);
+    for (const s of SHAPES) {
+      expect(outcome(fast, s), s).toBe(outcome(slow, s));
+      expect(outcome(fast, s)).not.toMatch(/^error/);
+    }
+    const edit = fc
+      .tuple(fc.constantFrom(...SHAPES), fc.nat(), fc.nat({ max: 3 }), fc.constantFrom(' ', '-', '[', ']', ':', '=', '0', '9', 'x', '(', ')', '.', '>', ''))
+      .map(([s, at, del, ins]) => {
+        const i = at % (s.length + 1);
+        return s.slice(0, i) + ins + s.slice(i + del);
+      });
+    fc.assert(
+      fc.property(edit, (s) => {
+        expect(outcome(fast, s)).toBe(outcome(slow, s));
+      }),
+      { numRuns: 4000, seed: 42 },
+    );
   });
 });

@@ -102,11 +102,14 @@ class PidTable {
 
   constructor(private readonly onNew?: (id: number, pid: number, comm: string, born: boolean, parent: number) => void) {}
 
-  /** The incarnation of `pid` (created if it has none); pid 0 (idle) is -1. */
-  touch(pid: number, comm: string): number {
+  /**
+   * The incarnation of `pid` (created if it has none); pid 0 (idle) is -1. Its comm is the
+   * line's header comm, or the line's other comm (`str`) when `other`: decoded only if new.
+   */
+  touch(pid: number, l: TraceLine, other: boolean): number {
     if (pid === 0) return -1;
     let id = this.cur.get(pid);
-    if (id === undefined) id = this.create(pid, comm, false, -1);
+    if (id === undefined) id = this.create(pid, other ? l.str() : l.comm(), false, -1);
     return id;
   }
 
@@ -132,28 +135,37 @@ function visit(l: TraceLine, t: PidTable): { self: number; other: number } {
   let other = -1;
   switch (l.kind) {
     case Ev.SWITCH: {
-      const self = t.touch(l.pid, l.comm);
-      other = t.touch(l.pid2, l.str);
-      return { self, other };
+      const self = t.touch(l.pid, l, false);
+      other = t.touch(l.pid2, l, true);
+      return pair(self, other);
     }
     case Ev.FORK: {
-      const self = t.touch(l.pid, l.comm);
-      other = t.fork(l.pid2, l.str, self);
-      return { self, other };
+      const self = t.touch(l.pid, l, false);
+      other = t.fork(l.pid2, l.str(), self);
+      return pair(self, other);
     }
     case Ev.WAKEUP:
     case Ev.MIGRATE:
     case Ev.EXIT:
     case Ev.FREE:
     case Ev.EXEC: {
-      const self = t.touch(l.pid, l.comm);
-      other = t.touch(l.pid2, l.str);
+      const self = t.touch(l.pid, l, false);
+      // exec's other "comm" is a file name: the header names the task
+      other = l.kind === Ev.EXEC ? t.touch(l.pid2, l, false) : t.touch(l.pid2, l, true);
       if (l.kind === Ev.FREE) t.free(l.pid2);
-      return { self, other };
+      return pair(self, other);
     }
     default:
-      return { self: t.touch(l.pid, l.comm), other };
+      return pair(t.touch(l.pid, l, false), other);
   }
+}
+
+/** visit()'s result, reused (one per line would be garbage). */
+const VISITED = { self: -1, other: -1 };
+function pair(self: number, other: number): { self: number; other: number } {
+  VISITED.self = self;
+  VISITED.other = other;
+  return VISITED;
 }
 
 // --- pass 1 -----------------------------------------------------------------------------------------
@@ -190,8 +202,8 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   let otherLines = 0;
   let lost = 0;
   try {
-    for (let text; (text = reader.next()) !== null; ) {
-      const l = parser.parse(text, reader.line);
+    while (reader.next()) {
+      const l = parser.parse(reader.buf, reader.start, reader.end, reader.line);
       if (l.kind === Ev.OTHER) {
         otherLines++;
         continue;
@@ -381,8 +393,9 @@ export class TraceSource extends IntentSource {
   }
 
   protected produce(): boolean {
-    for (let text; (text = this.reader.next()) !== null; ) {
-      const l = this.parser.parse(text, this.reader.line);
+    const r = this.reader;
+    while (r.next()) {
+      const l = this.parser.parse(r.buf, r.start, r.end, r.line);
       if ((this.reader.line & 0xffff) === 0) this.opts.onRead?.(2, this.reader.bytes, this.total);
       if (l.kind === Ev.OTHER || l.kind === Ev.LOST || l.kind === Ev.UNKNOWN) continue;
       this.map(l);
@@ -447,14 +460,14 @@ export class TraceSource extends IntentSource {
           break;
         }
         this.slotOf[other] = free;
-        n.meta(free, this.label(l.str));
+        n.meta(free, this.label(l.str()));
         break;
       }
       case Ev.EXEC: {
         const s = this.ensure(c, self);
         if (s === NONE) break;
         n.exec(c);
-        n.meta(s, this.label(basename(l.str)));
+        n.meta(s, this.label(basename(l.str())));
         break;
       }
       case Ev.EXIT: {
@@ -490,11 +503,13 @@ export class TraceSource extends IntentSource {
       case Ev.SYS_EXIT:
         if (this.ensure(c, self) !== NONE) n.toUser(c);
         break;
-      case Ev.SIGNAL:
+      case Ev.SIGNAL: {
         if (this.ensure(c, self) === NONE) break;
         // sa_handler 0 (SIG_DFL) and 1 (SIG_IGN) run no handler: no frame, no FP effect.
-        if (l.str !== '0' && l.str !== '1') n.drop('signal');
+        const handler = l.str();
+        if (handler !== '0' && handler !== '1') n.drop('signal');
         break;
+      }
     }
   }
 
