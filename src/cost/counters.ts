@@ -247,6 +247,8 @@ export interface WasteSource {
 export interface CostCounters extends TrafficRow {
   /** Saves whose data nobody had read when the stream ended (not counted as wasted). */
   savesPendingAtEnd: number;
+  /** Bytes copied between task memory and signal frames (memory to memory: not in `bytes`). */
+  frameBytes: number;
   parts: Record<(typeof FORMAT_NAMES)[number], PartCounts>;
   flushes: number;
   bindingsDropped: number;
@@ -293,6 +295,7 @@ export class CostSink implements EffectSink {
   private readonly traps = new Float64Array(3);
   private readonly hypCounts = new Float64Array(4);
   private hypUnused = 0;
+  private frameBytes = 0;
   /** Per CPU: bytes of the last hyp host save; then, once restored, of the unresolved pair. */
   private readonly hypHostSaved: Float64Array;
   private readonly hypRestored: Float64Array;
@@ -464,6 +467,23 @@ export class CostSink implements EffectSink {
     }
   }
 
+  /**
+   * FP state copied between a task's memory and its signal frame (an optional effect, reported by
+   * alphabets with signals). Memory-to-memory: counted apart, not as register traffic. Setting up
+   * a frame reads the memory copy (a pending save was needed); sigreturn overwrites it.
+   */
+  frame(_cpu: number, slot: number, op: 'setup' | 'restore', bytes: number): void {
+    this.frameBytes += bytes;
+    const ctx = this.cfg.stOfTask(slot);
+    if (op === 'setup') this.memRead(ctx);
+    else this.wastePending(ctx, Waste.SAVE_OVERWRITTEN);
+  }
+
+  /** The CPU's registers were lost (power-down, hotplug): a host restore there was never used. */
+  lost(cpu: number): void {
+    this.hypWasted(cpu);
+  }
+
   // --- stream notifications from the driver ----------------------------------------------------
 
   /** A task returned to user space on `cpu` (after any load): what the registers hold is used. */
@@ -538,6 +558,7 @@ export class CostSink implements EffectSink {
     return {
       ...this.row(this.total, 0),
       savesPendingAtEnd: pending,
+      frameBytes: this.frameBytes,
       parts,
       flushes: this.flushes,
       bindingsDropped: this.bindingsDropped,

@@ -72,6 +72,8 @@ export class VariantDriver {
   private streamEvents = 0;
   private readonly sinkLabel: number[] = [];
   private readonly retToUser = EVENT_NAMES.indexOf('ret_to_user');
+  /** Alphabets that split kernel paths at preemption points step them with `continue` (-1: none). */
+  private readonly cont = EVENT_NAMES.indexOf('continue');
   private readonly fork = EVENT_NAMES.indexOf('fork');
   private readonly exit = EVENT_NAMES.indexOf('exit');
   /** Events that execute user instructions (they may trap). */
@@ -153,6 +155,15 @@ export class VariantDriver {
       else sink.discard(ctx);
     }
     if (e === this.retToUser) sink.userRuns(cpu);
+    // A kernel path the alphabet splits (signal delivery, sigreturn, VL change) runs to its end
+    // before anything else happens on this CPU: the stream has no preemption inside it.
+    if (this.cont >= 0) {
+      const cont = EVENTS[this.cont]!;
+      for (let guard = 0; guard < 16 && cont.enabled(k, cpu, 0); guard++) {
+        sink.ev = this.cont;
+        this.apply(this.cont, cpu, 0);
+      }
+    }
     if (this.userInsn[e]) {
       const cur = k.cpus[cpu]!.current;
       if (cur !== NONE && k.tasks[cur]!.pos !== Pos.USER) {

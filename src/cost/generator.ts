@@ -142,7 +142,13 @@ export class WorkloadGenerator extends IntentSource {
     if (rng.chance(cls.sve)) n.userSve(c);
     else if (rng.chance(cls.fp)) n.userFp(c);
     if (rng.chance(cls.sme)) n.drop('sme');
-    if (rng.chance(cls.signal)) n.drop('signal');
+    if (rng.chance(cls.signal) && n.signal(c)) {
+      // The handler runs (using FP like the task's own code), then returns.
+      n.toUser(c);
+      if (rng.chance(cls.fp)) n.userFp(c);
+      n.sigreturn(c);
+      n.toUser(c);
+    }
     if (rng.chance(cls.syscall)) {
       n.syscall(c);
       if (rng.chance(cls.kernelNeon)) n.kernelNeon(c);

@@ -56,6 +56,14 @@ const enum Op {
   EXEC,
   SIGNAL,
   SIGRETURN,
+  /** The signal handler rewrote the FP state in its frame. */
+  FRAME_WRITE,
+  /** A ptrace regset write replaced a stopped tracee's (arg) state in memory. */
+  PTRACE_WRITE,
+  /** Like PTRACE_WRITE, and the tracee's vector length may have changed. */
+  PTRACE_WRITE_VL,
+  /** The current task's vector length may have changed (prctl). */
+  SET_VL,
 }
 
 /**
@@ -72,7 +80,7 @@ const OPS: Record<string, Op> = {
   syscall: Op.SYSCALL,
   kernel_neon: Op.CLOBBER,
   softirq_neon: Op.CLOBBER,
-  cpu_suspend: Op.CLOBBER,
+  cpu_pm: Op.CLOBBER,
   cpu_offline: Op.CLOBBER,
   fork: Op.FORK,
   exit: Op.EXIT,
@@ -80,7 +88,18 @@ const OPS: Record<string, Op> = {
   exec: Op.EXEC,
   signal: Op.SIGNAL,
   sigreturn: Op.SIGRETURN,
+  frame_write: Op.FRAME_WRITE,
+  ptrace_fpr: Op.PTRACE_WRITE,
+  ptrace_sve_fpsimd: Op.PTRACE_WRITE,
+  ptrace_sve: Op.PTRACE_WRITE,
+  ptrace_sve_vl: Op.PTRACE_WRITE_VL,
+  set_vl: Op.SET_VL,
+  set_vl_inherit: Op.SET_VL,
+  set_vl_onexec: Op.SET_VL,
 };
+
+/** SVE state at the smallest vector length (128 bits). */
+const MIN_SVE_BYTES = sveSaveBytes(128);
 
 export interface OracleResult {
   /** Bytes saved + loaded. */
@@ -96,7 +115,12 @@ export class Oracle {
   private readonly layout: Layout;
   private readonly vcpuOfSlot: Int32Array;
   private readonly fpsimdBytes = FPSIMD_STATE_BYTES;
-  private readonly sveBytes: number;
+  /**
+   * Per context: the size of its SVE state. The boot VL, until an event that may change the VL
+   * (prctl, ptrace): then the smallest VL, since the oracle does not know the new one and must
+   * not overcount.
+   */
+  private readonly sveBytes: Int32Array;
 
   // Per context (storage identity): its latest data, and that data's size in the current form.
   private readonly cur: Int32Array;
@@ -126,8 +150,8 @@ export class Oracle {
     this.ops = Uint8Array.from(EVENTS, (e) => OPS[e.name] ?? Op.NOP);
     const cfg = machineConfigOf(boot);
     this.layout = new Layout(cfg);
-    this.sveBytes = sveSaveBytes(boot.sveVlBits ?? DEFAULT_SVE_VL_BITS);
     const contexts = 1 + cfg.slots + cfg.vcpus;
+    this.sveBytes = new Int32Array(contexts).fill(sveSaveBytes(boot.sveVlBits ?? DEFAULT_SVE_VL_BITS));
     this.cur = new Int32Array(contexts);
     this.size = new Int32Array(contexts).fill(this.fpsimdBytes);
     this.frame = new Int32Array(contexts);
@@ -178,7 +202,7 @@ export class Oracle {
         if (x) this.write(x, c, this.fpsimdBytes);
         break;
       case Op.SVE_WRITE:
-        if (x) this.write(x, c, this.sveBytes);
+        if (x) this.write(x, c, this.sveBytes[x]!);
         break;
       case Op.FP_READ:
         if (x) this.demand(x, c);
@@ -195,6 +219,7 @@ export class Oracle {
         const child = this.layout.stOfTask(arg);
         this.setCur(child, this.cur[x]!);
         this.size[child] = this.fpsimdBytes; // copy_thread: the child starts without live SVE state
+        this.sveBytes[child] = this.sveBytes[x]!;
         break;
       }
       case Op.EXIT:
@@ -219,7 +244,25 @@ export class Oracle {
         }
         break;
       case Op.SIGRETURN:
-        if (x && this.frame[x]) this.setCur(x, this.frame[x]!);
+        if (x && this.frame[x]) {
+          this.setCur(x, this.frame[x]!);
+          this.size[x] = this.fpsimdBytes;
+          this.frame[x] = 0;
+        }
+        break;
+      case Op.FRAME_WRITE:
+        if (x && this.frame[x]) this.frame[x] = this.nextId++; // new data, in memory (the user stack)
+        break;
+      case Op.PTRACE_WRITE:
+      case Op.PTRACE_WRITE_VL: {
+        const tracee = this.layout.stOfTask(arg);
+        this.setCur(tracee, this.nextId++); // new data, in the tracee's memory
+        this.size[tracee] = this.fpsimdBytes;
+        if (this.ops[e] === Op.PTRACE_WRITE_VL) this.sveBytes[tracee] = MIN_SVE_BYTES;
+        break;
+      }
+      case Op.SET_VL:
+        if (x) this.sveBytes[x] = MIN_SVE_BYTES;
         break;
     }
   }

@@ -74,6 +74,9 @@ export class EventIds {
   /** Optional events (-1 when the alphabet has none): leaving KVM_RUN for the VMM, exec, signals. */
   readonly kvm_exit = eventIndex('kvm_exit');
   readonly exec = eventIndex('exec');
+  readonly irq = eventIndex('irq');
+  readonly signal = eventIndex('signal');
+  readonly sigreturn = eventIndex('sigreturn');
 }
 
 function need(name: string): number {
@@ -102,6 +105,8 @@ export class Normalizer {
   readonly isVcpu: Uint8Array;
   /** CPU a task last ran on, -1 if never (for schedulers that prefer cache affinity). */
   readonly lastCpu: Int32Array;
+  /** The task is in a signal handler (a frame is on its stack). */
+  readonly inHandler: Uint8Array;
   /** Actions emitted, excluding meta actions. */
   emitted = 0;
   /** Intents dropped because the event alphabet has no event for them. */
@@ -122,6 +127,7 @@ export class Normalizer {
     this.onCpu = new Int32Array(this.slots).fill(NONE);
     this.isVcpu = new Uint8Array(this.slots);
     this.lastCpu = new Int32Array(this.slots).fill(-1);
+    this.inHandler = new Uint8Array(this.slots);
     // boot.ts: user tasks start runnable in the kernel, vcpu threads runnable in the run loop.
     order.forEach((t, slot) => {
       this.state[slot] = TaskState.RUNNABLE;
@@ -313,6 +319,7 @@ export class Normalizer {
   fork(c: number, child: number): boolean {
     if (this.state[child] !== TaskState.FREE || this.isVcpu[this.current[c]!] || !this.inSys(c)) return false;
     this.emit(this.ids.fork, c, child);
+    this.inHandler[child] = 0;
     this.state[child] = TaskState.RUNNABLE;
     this.pos[child] = Pos.KERNEL;
     this.inSyscall[child] = 1;
@@ -376,6 +383,38 @@ export class Normalizer {
     const t = this.current[c]!;
     if (t === NONE || this.isVcpu[t] || !this.inSys(c)) return false;
     this.emit(this.ids.exec, c, 0);
+    return true;
+  }
+
+  /**
+   * A signal with a handler is delivered to the current task on its way back to user space (its
+   * FP state goes to a frame on the user stack; the handler runs next). From user mode the task
+   * is interrupted first. Dropped where the alphabet has no signal events; no nesting.
+   */
+  signal(c: number): boolean {
+    if (this.ids.signal < 0) return this.drop('signal');
+    const t = this.current[c]!;
+    if (t === NONE || this.inHandler[t]) return false;
+    const p = this.pos[t];
+    if (p === Pos.USER) {
+      if (this.ids.irq < 0) return this.drop('signal');
+      this.emit(this.ids.irq, c, 0);
+      this.pos[t] = Pos.KERNEL;
+      this.inSyscall[t] = 0;
+    } else if (p !== Pos.KERNEL) return false;
+    this.emit(this.ids.signal, c, 0);
+    this.inHandler[t] = 1;
+    return true;
+  }
+
+  /** The handler returns (rt_sigreturn): FP state comes back from the frame. */
+  sigreturn(c: number): boolean {
+    const t = this.current[c]!;
+    if (t === NONE || !this.inHandler[t] || this.ids.sigreturn < 0 || !this.toUser(c)) return false;
+    this.emit(this.ids.sigreturn, c, 0);
+    this.pos[t] = Pos.KERNEL; // rt_sigreturn is a syscall
+    this.inSyscall[t] = 1;
+    this.inHandler[t] = 0;
     return true;
   }
 

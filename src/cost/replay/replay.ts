@@ -495,11 +495,14 @@ export class TraceSource extends IntentSource {
         if (this.guestFp[self] || l.num === EC_FP_ASIMD || l.num === EC_SVE) n.guestFp(c);
         n.guestExit(c);
         break;
-      case Ev.SYS_ENTER:
-        if (this.ensure(c, self) === NONE) break;
+      case Ev.SYS_ENTER: {
+        const s = this.ensure(c, self);
+        if (s === NONE) break;
         this.sliceEnd(c, self, true);
-        n.syscall(c);
+        if (l.num === NR_RT_SIGRETURN && n.inHandler[s]) n.sigreturn(c);
+        else n.syscall(c);
         break;
+      }
       case Ev.SYS_EXIT:
         if (this.ensure(c, self) !== NONE) n.toUser(c);
         break;
@@ -507,7 +510,7 @@ export class TraceSource extends IntentSource {
         if (this.ensure(c, self) === NONE) break;
         // sa_handler 0 (SIG_DFL) and 1 (SIG_IGN) run no handler: no frame, no FP effect.
         const handler = l.str();
-        if (handler !== '0' && handler !== '1') n.drop('signal');
+        if (handler !== '0' && handler !== '1') n.signal(c);
         break;
       }
     }
