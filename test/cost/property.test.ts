@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { costWorkload } from '../../src/cost/api.js';
 import type { Profile, TaskClass } from '../../src/cost/profile.js';
 import { findVariant, VARIANTS } from '../../src/variants/index.js';
+import { EVENT_NAMES } from '../../src/kernel/events.js';
 
 /** Probabilities in 1% steps, 0 and 1 included (fast-check's bias to extremes would give denormals). */
 const prob = fc.integer({ min: 0, max: 100 }).map((x) => x / 100);
@@ -31,6 +32,7 @@ function taskClass(name: string, vcpu: boolean): fc.Arbitrary<TaskClass> {
       block: prob,
       fork: prob,
       exit: prob,
+      signal: prob,
       guestFp: prob,
       guestRuns: fc.integer({ min: 1, max: 40 }),
       exitToUser: prob,
@@ -48,7 +50,7 @@ function taskClass(name: string, vcpu: boolean): fc.Arbitrary<TaskClass> {
       preempt: r.preempt,
       kernelNeon: r.kernelNeon,
       block: r.block,
-      signal: 0,
+      signal: r.signal,
       fork: vcpu ? 0 : r.fork,
       exit: vcpu ? 0 : r.exit,
       guestFp: vcpu ? r.guestFp : 0,
@@ -149,6 +151,21 @@ function base(name: string, vcpu: boolean): TaskClass {
     block: 0, signal: 0, fork: 0, exit: 0, guestFp: 0, guestRuns: 1, exitToUser: 0,
   };
 }
+
+describe('events the alphabet may lack', () => {
+  it('signals reach the model when the alphabet has signal events, and are counted as unsupported otherwise', () => {
+    const doc = costWorkload('desktop', [findVariant('rfc-2017')!], { events: 50_000 });
+    const row = doc.rows[0]!;
+    if (EVENT_NAMES.includes('signal')) {
+      expect(doc.unsupported.signal).toBeUndefined();
+      expect(row.frameBytes).toBeGreaterThan(0);
+      expect(row.correct).toBe(true);
+    } else {
+      expect(doc.unsupported.signal).toBeGreaterThan(0);
+      expect(row.frameBytes).toBe(0);
+    }
+  });
+});
 
 describe('determinism', () => {
   it('the same profile and seed give the same document, wall-clock fields aside', () => {
