@@ -56,7 +56,7 @@ export const cases: BenchCase[] = [
       const out: BenchResult[] = [];
       for (const profile of ['kvm-host', 'desktop']) {
         for (const v of variants.VARIANTS) {
-          api.costWorkload(profile, [v], { events: 300_000 }); // warm-up (JIT)
+          api.costWorkload(profile, [v], { events: 1_000_000 }); // warm-up (JIT: fork, exit and trap paths too)
           const doc = api.costWorkload(profile, [v], { events: 2_000_000 });
           const row = doc.rows[0]!;
           out.push({ bench: 'cost-events/s', value: row.timing.eventsPerSecond, unit: 'events/s', variant: v.name, profile, events: doc.events, build: 'dist' });
