@@ -3,91 +3,259 @@
  *
  * Breadth-first order makes the first violation found a shortest one: every state at depth d is
  * expanded before any at depth d+1, and a violation is a property of a transition, so when the
- * expansion of level d hits one, no path of d steps or fewer hits any. Visited states are kept
- * exactly (no hash compaction), keyed by their canonical words; each state records its parent
- * and the action that reached it, and a counterexample is the action path back to the root.
+ * expansion of level d hits one, no path of d steps or fewer hits any.
+ *
+ * What is stored (TLC's split between the fingerprint set and the trace file):
+ *  - the visited set holds 64-bit fingerprints of canonical states, nothing else (fpset.ts);
+ *  - per state, in discovery order, its parent's number and the index of the action (in the
+ *    parent's enabled list) that reached it: 6 bytes (store.ts);
+ *  - the states still to expand, delta-encoded (store.ts), freed level by level.
+ * Symmetry reduction and data independence (symmetry.ts) make the stored state the canonical
+ * representative of its orbit, so `states` counts orbits (exactly, unless `inexactCanon` > 0).
+ *
+ * A counterexample is rebuilt from the links (reconstruct.ts): replay the canonical path, then
+ * walk the concrete machine from the initial state choosing at each level the first enabled
+ * action whose canonical successor is the next canonical state on the path.
+ *
+ * Limits: `memoryBytes` caps what the stores hold; `timeSeconds` caps wall-clock time. Either
+ * stops the search cleanly with `verdict: "incomplete"`; every level up to `completeDepth` was
+ * then fully explored.
  */
 
+import { collisionProbability, FingerprintSet, Fingerprinter } from './fpset.js';
 import type { Violation } from './invariants.js';
+import { defaultMemoryBytes, LimitReached, MemoryBudget } from './memory.js';
 import type { Model } from './model.js';
+import { edgesTo, reconstruct } from './reconstruct.js';
+import { ChunkedArray, StateQueue, WordCodec } from './store.js';
+import { StateCanonicalizer } from './symmetry.js';
 
 export interface ExploreOptions {
   /** States at this depth are not expanded. */
   readonly maxDepth: number;
+  /** Symmetry reduction over the model's groups (default true; needs `model.shape`). */
+  readonly symmetry?: boolean;
+  /** Rename data versions by first occurrence (default true; needs `model.shape` to turn off). */
+  readonly relabel?: boolean;
+  /** Cap on the bytes the stores may hold (default: a quarter of RAM). */
+  readonly memoryBytes?: number;
+  /** Wall-clock cap in seconds. */
+  readonly timeSeconds?: number;
+  /**
+   * With symmetry off, also count the orbits of the visited states (a second fingerprint set of
+   * fully canonical forms), so the two modes can be compared.
+   */
+  readonly countOrbits?: boolean;
+  /**
+   * Invariants to report (default all). A step that violates another one is a dead end: its
+   * successor is not stored (the kernel path was cut short), and the search goes on.
+   */
+  readonly invariants?: readonly string[];
+  /** Most tie orders the canonicaliser tries per state (symmetry.ts). */
+  readonly maxCandidates?: number;
+  /** Called about every `progressEveryMs` (default 250) while exploring. */
+  readonly onProgress?: (p: ExploreProgress) => void;
+  readonly progressEveryMs?: number;
   /** Called once per completed level. */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
 }
 
-export interface ExploreResult {
+export interface ExploreProgress {
+  /** Level being expanded. */
+  readonly depth: number;
+  readonly maxDepth: number;
   readonly states: number;
   readonly transitions: number;
-  /** Deepest level that contained a new state. */
-  readonly depth: number;
   readonly seconds: number;
+  /** Bytes the stores hold now. */
+  readonly bytes: number;
+}
+
+export type Verdict = 'ok' | 'violation' | 'incomplete';
+
+export interface ExploreResult {
+  readonly verdict: Verdict;
+  /** Distinct states stored (orbit representatives when symmetry is on). */
+  readonly states: number;
+  /** Successors computed (each enabled action of each expanded state, the violating one included). */
+  readonly transitions: number;
+  /** Deepest level that contained a state (the counterexample length on a violation). */
+  readonly depth: number;
+  /** Every state within this many steps was found (== depth unless stopped early). */
+  readonly completeDepth: number;
+  /** No state had an unexplored successor: the whole reachable space fits within the bound. */
+  readonly exhausted: boolean;
+  /** New states per level, from level 0 (the initial state). */
+  readonly levels: readonly number[];
+  readonly seconds: number;
+  /** Peak bytes held by the stores. */
+  readonly peakBytes: number;
+  readonly symmetry: boolean;
+  readonly relabel: boolean;
+  /** Orbits of visited states: == states with symmetry; counted separately without it if asked. */
+  readonly orbits?: number;
+  /** States whose canonical form was cut short (see symmetry.ts); 0 means `states` is exact. */
+  readonly inexactCanon: number;
+  /** TLC's optimistic estimate of a fingerprint collision having hidden a state. */
+  readonly collisionProbability: number;
+  readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
   readonly violation?: {
     readonly violation: Violation;
-    /** Actions from the initial state; the last one is the violating step. */
+    /** Concrete actions from the initial state; the last one is the violating step. */
     readonly path: readonly number[];
   };
 }
 
-function keyOf(s: Int32Array): string {
-  return Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('latin1');
+/** The canonical form the explorer stores: symmetry + data independence, or the model's own. */
+export interface Canon {
+  canonicalize(src: Int32Array, dst: Int32Array): void;
+  readonly inexact: number;
+}
+
+export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number, relabel = true): Canon {
+  if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, relabel, ...(maxCandidates ? { maxCandidates } : {}) });
+  return {
+    inexact: 0,
+    canonicalize(src, dst) {
+      if (dst !== src) dst.set(src);
+      model.canonicalize(dst);
+    },
+  };
+}
+
+export function codecFor(model: Model): WordCodec {
+  const sh = model.shape;
+  return sh ? new WordCodec(model.words, sh.tokenOffsets, sh.versionBits, sh.writerCount) : new WordCodec(model.words, new Int32Array(0), 16, 2);
 }
 
 export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const t0 = performance.now();
-  const visited = new Map<string, number>();
-  const parent: number[] = [];
-  const via: number[] = [];
+  const symmetry = (opts.symmetry ?? true) && !!model.shape;
+  const budget = new MemoryBudget(opts.memoryBytes ?? defaultMemoryBytes());
+  const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true);
+  const orbitCanon = opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}) : null;
+  const words = model.words;
+  const fp = new Fingerprinter();
+  const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
+  const every = opts.progressEveryMs ?? 250;
+  let nextProgress = t0 + every;
 
-  const init = model.initial();
-  visited.set(keyOf(init), 0);
-  parent.push(-1);
-  via.push(-1);
-
-  let frontier: { id: number; s: Int32Array }[] = [{ id: 0, s: init }];
+  let seen: FingerprintSet | null = null;
+  let orbitSet: FingerprintSet | null = null;
+  let queue: StateQueue | null = null;
+  let parents: ChunkedArray<Int32Array> | null = null;
+  let via: ChunkedArray<Uint16Array> | null = null;
   let transitions = 0;
   let depth = 0;
-  const acts: number[] = [];
+  let completeDepth = 0;
+  let exhausted = false;
+  const levels: number[] = [];
+  let limit: ExploreResult['limit'];
+  let found: { violation: Violation; parent: number; index: number } | null = null;
 
-  const pathTo = (id: number, last: number): number[] => {
-    const path = [last];
-    for (let n = id; n > 0; n = parent[n]!) path.push(via[n]!);
-    return path.reverse();
-  };
+  const s = new Int32Array(words);
+  const succ = new Int32Array(words);
+  const cs = new Int32Array(words);
+  const os = new Int32Array(words);
+  const list: number[] = [];
+  let levelEnd = 0;
+  const storeBytes = () => budget.used;
 
-  while (frontier.length > 0 && depth < opts.maxDepth) {
-    const next: { id: number; s: Int32Array }[] = [];
-    for (const { id, s } of frontier) {
-      acts.length = 0;
-      model.actions(s, acts);
-      for (const a of acts) {
-        const succ = new Int32Array(model.words);
-        const violation = model.step(s, a, succ);
-        transitions++;
-        if (violation) {
-          return {
-            states: visited.size,
-            transitions,
-            depth: depth + 1,
-            seconds: (performance.now() - t0) / 1000,
-            violation: { violation, path: pathTo(id, a) },
-          };
-        }
-        model.canonicalize(succ);
-        const key = keyOf(succ);
-        if (visited.has(key)) continue;
-        const nid = parent.length;
-        visited.set(key, nid);
-        parent.push(id);
-        via.push(a);
-        next.push({ id: nid, s: succ });
-      }
+  try {
+    seen = new FingerprintSet(budget);
+    orbitSet = orbitCanon ? new FingerprintSet(budget) : null;
+    queue = new StateQueue(words, codecFor(model), budget);
+    parents = new ChunkedArray(Int32Array, budget, 'trace links');
+    via = new ChunkedArray(Uint16Array, budget, 'trace links');
+
+    canon.canonicalize(model.initial(), cs);
+    fp.of(cs);
+    seen.add(fp.hi, fp.lo);
+    if (orbitCanon && orbitSet) {
+      orbitCanon.canonicalize(cs, os);
+      fp.of(os);
+      orbitSet.add(fp.hi, fp.lo);
     }
-    if (next.length > 0) depth++;
-    frontier = next;
-    opts.onLevel?.(depth, visited.size, transitions);
+    parents.push(-1);
+    via.push(0);
+    queue.push(cs);
+    levels.push(1);
+
+    let id = 0;
+    levelEnd = 1;
+    outer: while (depth < opts.maxDepth && id < levelEnd) {
+      for (; id < levelEnd; id++) {
+        queue.shift(s);
+        list.length = 0;
+        model.actions(s, list);
+        if (list.length > 0xffff) throw new Error(`FPC507 model bug: ${list.length} enabled actions in one state (at most 65535)`);
+        for (let i = 0; i < list.length; i++) {
+          transitions++;
+          const v = model.step(s, list[i]!, succ);
+          if (v) {
+            if (opts.invariants && !opts.invariants.includes(v.invariant)) continue;
+            found = { violation: v, parent: id, index: i };
+            break outer;
+          }
+          canon.canonicalize(succ, cs);
+          fp.of(cs);
+          if (seen.add(fp.hi, fp.lo)) {
+            parents.push(id);
+            via.push(i);
+            queue.push(cs);
+            if (orbitCanon && orbitSet) {
+              orbitCanon.canonicalize(cs, os);
+              fp.of(os);
+              orbitSet.add(fp.hi, fp.lo);
+            }
+          }
+        }
+        if ((id & 63) === 0) {
+          const now = performance.now();
+          if (now > deadline) throw new LimitReached('time', `time limit of ${opts.timeSeconds}s reached`);
+          if (opts.onProgress && now >= nextProgress) {
+            nextProgress = now + every;
+            opts.onProgress({ depth, maxDepth: opts.maxDepth, states: seen.size, transitions, seconds: (now - t0) / 1000, bytes: storeBytes() });
+          }
+        }
+      }
+      const added = seen.size - levelEnd;
+      completeDepth = depth + 1;
+      if (added > 0) {
+        depth++;
+        levels.push(added);
+      } else exhausted = true;
+      levelEnd = seen.size;
+      opts.onLevel?.(depth, seen.size, transitions);
+    }
+    if (!found && id >= levelEnd) exhausted = true;
+    if (!found) completeDepth = depth;
+  } catch (e) {
+    if (!(e instanceof LimitReached)) throw e;
+    limit = { kind: e.kind, message: e.message };
+    // The level being generated is partial: count what it holds so far.
+    if (seen && seen.size > levelEnd && levelEnd > 0) levels.push(seen.size - levelEnd);
   }
-  return { states: visited.size, transitions, depth, seconds: (performance.now() - t0) / 1000 };
+
+  const states = seen?.size ?? 0;
+  if (queue) queue.dispose();
+  const base = {
+    states,
+    transitions,
+    completeDepth,
+    levels,
+    seconds: (performance.now() - t0) / 1000,
+    peakBytes: budget.peak,
+    symmetry,
+    relabel: opts.relabel ?? true,
+    ...(orbitSet ? { orbits: orbitSet.size } : symmetry && opts.relabel !== false ? { orbits: states } : {}),
+    inexactCanon: canon.inexact + (orbitCanon?.inexact ?? 0),
+    collisionProbability: collisionProbability(states, transitions),
+  };
+  if (found && parents && via) {
+    const path = reconstruct(model, canon, edgesTo(parents, via, found.parent), found.index, found.violation);
+    return { ...base, verdict: 'violation', depth: path.length, exhausted: false, seconds: (performance.now() - t0) / 1000, violation: { violation: found.violation, path } };
+  }
+  if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };
+  return { ...base, verdict: 'ok', depth, exhausted };
 }

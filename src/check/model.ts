@@ -9,6 +9,7 @@
  */
 
 import type { Violation } from './invariants.js';
+import type { StateShape } from './shape.js';
 
 export interface Model {
   /** Words per state. */
@@ -18,8 +19,30 @@ export interface Model {
   actions(s: Int32Array, out: number[]): void;
   /** Writes the successor of `s` under `a` into `out`; returns the violation the step hit, if any. */
   step(s: Int32Array, a: number, out: Int32Array): Violation | null;
-  /** Rewrites `s` in place to the canonical member of its equivalence class. */
+  /** Rewrites `s` in place to the canonical member of its equivalence class (data tokens only). */
   canonicalize(s: Int32Array): void;
   /** Short name of an action, e.g. `switch cpu0 B`. */
   describe(a: number): string;
+  /**
+   * What the words mean, for symmetry reduction and data independence (src/check/shape.ts).
+   * Without it the engines fall back to `canonicalize` and no symmetry.
+   */
+  readonly shape?: StateShape;
+  /** Names of the action kinds (for the simulator's swarm configurations). */
+  readonly actionKinds?: readonly string[];
+  /** Kind of an action: an index into `actionKinds`. */
+  kindOf?(a: number): number;
+}
+
+/**
+ * How a worker thread obtains its own copy of a model: a module to import, the name of a
+ * factory function it exports, and a structured-clonable argument. The check engines stay
+ * ignorant of what the model is; the caller (src/cli/api.ts) names its factory.
+ */
+export interface ModelRecipe {
+  /** URL of an ES module. */
+  readonly module: string;
+  /** Name of an exported `(arg) => Model` function. */
+  readonly factory: string;
+  readonly arg: unknown;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * fpctx command line. Exit status, for every command: 0 no violation, 1 violation found,
- * 2 bad input (one line naming the file, line and field, or the flag).
+ * 2 bad input (one line naming the file, line and field, or the flag), 3 a limit (--memory,
+ * --time) stopped the work before it was complete.
  */
 
 import { realpathSync } from 'node:fs';
@@ -12,13 +13,17 @@ import { runCheck } from './commands/check.js';
 import { runCostCommand } from './commands/cost.js';
 import { runReplayCommand } from './commands/replay.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
+import { runReport } from './commands/report.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
+import { simulateCommand } from './commands/simulate.js';
+import { shrinkCommand } from './commands/shrink.js';
 import { processIo, type Io } from './io.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
 export const EXIT_BAD_INPUT = 2;
+export const EXIT_LIMIT = 3;
 
 /**
  * A command module: builds its commander Command. `done` records the exit status the command
@@ -44,16 +49,43 @@ const check: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
+    .option('--memory <size>', 'cap on the explorer\'s stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached')
+    .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
+    .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
+    .option('--no-relabel', 'do not rename data versions by first occurrence (data independence)')
+    .option('--orbits', 'with --no-symmetry or --no-relabel, also count the orbits of the states found')
+    .option('--workers <n>', 'worker threads sharing the search (default 1)')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
-    .action((opts) => done(runCheck(opts, io)));
+    .action(async (opts) => done(await runCheck(opts, io)));
 
 const suite: CommandFactory = (io, done) =>
   new Command('suite')
-    .description('the main job: every variant on the built-in scenarios and the standard checks')
-    .option('--json', 'print one JSON document')
+    .description('the main job: every variant on the built-in scenarios and the standard checks, as tables and an HTML report')
+    .option('--json', 'print one JSON document (it names the report written)')
     .option('--quiet', 'tables only')
+    .option('--report <file>', 'HTML report to write (default fpctx-report.html)')
+    .option('--no-report', 'write no HTML report')
+    .option('--perfetto <file>', 'also write every trace as Chrome trace-event JSON')
     .action((opts) => done(runSuite(opts, io)));
+
+const report: CommandFactory = (io, done) =>
+  new Command('report')
+    .description('write a self-contained HTML report (and a Perfetto trace) of scenarios, a check, or saved --json documents')
+    .argument('[inputs...]', "scenario names or YAML files, and saved --json documents (*.json, or - for stdin)")
+    .option('-o, --output <file>', `HTML report to write (default ${'fpctx-report.html'} unless only --perfetto/--data is given)`)
+    .option('--perfetto <file>', 'also write Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing')
+    .option('--data <file>', 'also write the report data as JSON (fpctx report <file> rebuilds the report)')
+    .option('--variant <name>', "variant for scenarios (default: the scenario's own) and --check; 'all' for every variant")
+    .option('--check', 'run a bounded check (with the bounds below) and report it')
+    .option('--cpus <n>', 'with --check: CPUs (default 2)')
+    .option('--tasks <n>', 'with --check: user-task slots (default 2)')
+    .option('--vcpus <n>', 'with --check: vcpus (default 1)')
+    .option('--spare <n>', 'with --check: extra free slots for fork (default 0)')
+    .option('--depth <n>', 'with --check: maximum steps (default 12)')
+    .option('--title <text>', 'title of the report')
+    .option('--quiet', 'no progress')
+    .action((inputs: string[], opts) => done(runReport(inputs, opts, io)));
 
 const variants: CommandFactory = (io, done) =>
   new Command('variants')
@@ -100,7 +132,7 @@ const replay: CommandFactory = (io, done) =>
     .action((trace: string, opts) => done(runReplayCommand(trace, opts, io)));
 
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, suite, cost, replay, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, report, cost, replay, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')
@@ -147,7 +179,11 @@ const isEntry = (() => {
 
 if (isEntry) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit once stdout has drained: process.exit() right after a large write to a pipe cuts it.
+    (code) => {
+      process.exitCode = code;
+      process.stdout.write('', () => process.exit(code));
+    },
     (e: unknown) => {
       process.stderr.write(`fpctx: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exit(70);

@@ -27,6 +27,18 @@ export interface MachineConfig {
   readonly sveVlBits: number;
 }
 
+/**
+ * One run of same-typed records in the buffer. `kind` names what the records are; the checker's
+ * symmetry reduction permutes the records of one region as a block (src/kernel/model.ts).
+ */
+export interface LayoutRegion {
+  readonly kind: 'global' | 'cpu' | 'slot' | 'vcpu';
+  readonly base: number;
+  /** Words per record. */
+  readonly stride: number;
+  readonly count: number;
+}
+
 /** Bounds of the checker's CLI (`fpctx check`): exhaustive exploration beyond them is hopeless. */
 export const MAX_CPUS = 8;
 export const MAX_SLOTS = 16;
@@ -48,6 +60,8 @@ export class Layout {
   readonly kinds: readonly FieldKind[];
   /** Offsets of every token word (registers, memory copies, ghosts). */
   readonly tokenOffsets: Int32Array;
+  /** The regions, in buffer order; together they cover every word exactly once. */
+  readonly regions: readonly LayoutRegion[];
 
   constructor(readonly cfg: MachineConfig) {
     if (cfg.cpus < 1 || cfg.cpus > CAPACITY.cpus) throw new RangeError(`cpus must be 1..${CAPACITY.cpus}`);
@@ -69,6 +83,12 @@ export class Layout {
     push(VCPU_FIELDS, cfg.vcpus);
     this.kinds = kinds;
     this.tokenOffsets = Int32Array.from(kinds.flatMap((k, i) => (k === 'token' ? [i] : [])));
+    this.regions = [
+      { kind: 'global', base: 0, stride: GLOBAL_FIELDS.length, count: 1 },
+      { kind: 'cpu', base: this.cpuBase, stride: CPU_FIELDS.length, count: cfg.cpus },
+      { kind: 'slot', base: this.slotBase, stride: TASK_FIELDS.length, count: cfg.slots },
+      { kind: 'vcpu', base: this.vcpuBase, stride: VCPU_FIELDS.length, count: cfg.vcpus },
+    ];
   }
 
   cpuOffset(c: number): number {

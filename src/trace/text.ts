@@ -141,6 +141,22 @@ export function wrapRow(indent: string, label: string, items: readonly string[],
   return lines;
 }
 
+/** `head` then `text` wrapped to `width`, continuation lines aligned under the text. */
+export function wrapText(head: string, text: string, width: number): string[] {
+  const pad = ' '.repeat(head.length);
+  const lines: string[] = [];
+  let line = head;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const fresh = line === head || line === pad;
+    if (!fresh && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = pad + word;
+    } else line += (fresh ? '' : ' ') + word;
+  }
+  lines.push(line);
+  return lines.map((l) => l.trimEnd());
+}
+
 /** Words of the call string, so wrapping breaks between calls, never inside a name. */
 function splitCalls(s: string): string[] {
   return s.split(' ');
@@ -192,7 +208,8 @@ export function renderVerdict(trace: Trace, opts: TextOptions): string[] {
   if (!v) out.push(`${st.good('verdict: ok')}  (${trace.steps.length} steps, variant ${trace.variant})`);
   else {
     const info = invariantInfo(v.invariant);
-    out.push(st.bad(`verdict: VIOLATION of ${v.invariant}${v.kind ? ` (${v.kind})` : ''} [${v.code}] at step ${v.step}, in ${v.where}`));
+    const head = `VIOLATION of ${v.invariant}${v.kind ? ` (${v.kind})` : ''} [${v.code}] at step ${v.step}, in ${v.where}`;
+    out.push(...wrapText('verdict: ', head, width).map((l) => st.bad(l)));
     out.push(...wrapRow('  ', '', v.message.split(' '), width, ' '));
     out.push(...wrapRow('  ', '', info.doc.split(' '), width, ' ').map((l) => st.dim(l)));
   }

@@ -1,13 +1,16 @@
 /**
  * `fpctx check`: exhaustive bounded exploration of one variant (or all), text or JSON.
+ * Exit status: 0 ok, 1 violation, 2 bad input, 3 a limit (--memory, --time) stopped it early.
  */
 
-import { DEFAULT_BOUNDS, checkVariant, type CheckBounds, type CheckResult } from '../api.js';
+import { DEFAULT_BOUNDS, checkVariantParallel, type CheckBounds, type CheckResult } from '../api.js';
 import type { Io } from '../io.js';
 import { intFlag, variantFlag } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
+import { defaultMemoryBytes, formatBytes, parseBytes, parseSeconds } from '../../check/memory.js';
+import type { ExploreProgress } from '../../check/explore.js';
 
 export interface CheckFlags {
   variant?: string;
@@ -16,6 +19,12 @@ export interface CheckFlags {
   vcpus?: string;
   spare?: string;
   depth?: string;
+  memory?: string;
+  time?: string;
+  symmetry?: boolean;
+  relabel?: boolean;
+  orbits?: boolean;
+  workers?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -33,41 +42,86 @@ export function parseBounds(f: CheckFlags): CheckBounds {
   return b;
 }
 
+/** --memory: a size such as 512M or 2G (at least 1 MiB); default a quarter of RAM. */
+export function memoryFlag(value: string | undefined): number {
+  if (value === undefined) return defaultMemoryBytes();
+  const n = parseBytes(value);
+  if (n === null) throw new InputError(`expected a size such as 512M or 2G, got '${value}'`, undefined, undefined, '--memory');
+  if (n < 2 ** 20) throw new InputError(`must be at least 1M, got '${value}'`, undefined, undefined, '--memory');
+  return n;
+}
+
+/** --time: seconds, or a duration such as 90s, 15m, 2h. */
+export function timeFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseSeconds(value);
+  if (n === null || n <= 0) throw new InputError(`expected a duration such as 90, 90s, 15m or 2h, got '${value}'`, undefined, undefined, '--time');
+  return n;
+}
+
 export function checkJson(r: CheckResult): object {
-  const { trace: _trace, ...doc } = r;
-  return doc;
+  const { trace, ...doc } = r;
+  // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
+  return trace ? { ...doc, initial: trace.initial } : doc;
 }
 
 function boundsText(b: CheckBounds): string {
   return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}`;
 }
 
-export function runCheck(f: CheckFlags, io: Io): number {
+/** A compact count: 1234 → 1234, 1234567 → 1.23M. */
+export function count(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
+
+export function progressLine(name: string, p: ExploreProgress): string {
+  const rate = p.seconds > 0 ? p.states / p.seconds : 0;
+  return `${name}: depth ${p.depth}/${p.maxDepth}  ${count(p.states)} states  ${count(Math.round(rate))} states/s  ${formatBytes(p.bytes)}  ${p.seconds.toFixed(0)}s`;
+}
+
+export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const variants = variantFlag(f.variant, 'rfc-2017', true);
   const bounds = parseBounds(f);
+  const memoryBytes = memoryFlag(f.memory);
+  const timeSeconds = timeFlag(f.time);
+  const workers = intFlag('--workers', f.workers, 1, 64, 1);
+  if (workers > 1 && f.relabel === false) throw new InputError('--no-relabel needs the sequential explorer (--workers 1)', undefined, undefined, '--no-relabel');
+  if (workers > 1 && f.orbits) throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
-    const t0 = performance.now();
-    const r = checkVariant(v, bounds, (depth, states, transitions) => {
-      if (quiet) return;
-      const secs = (performance.now() - t0) / 1000;
-      io.progress(`${v.name}: depth ${depth}/${bounds.depth}  ${states} states  ${transitions} transitions  ${secs.toFixed(1)}s`);
+    const r = await checkVariantParallel(v, bounds, {
+      workers,
+      symmetry: f.symmetry !== false,
+      relabel: f.relabel !== false,
+      memoryBytes,
+      ...(timeSeconds !== undefined ? { timeSeconds } : {}),
+      ...(f.orbits ? { countOrbits: true } : {}),
+      onProgress: (p) => {
+        // Only for work that lasts: the first line after one second.
+        if (!quiet && p.seconds >= 1) io.progress(progressLine(v.name, p));
+      },
     });
     io.progressDone();
     results.push(r);
   }
   const failed = results.some((r) => r.verdict === 'violation');
+  const stopped = results.some((r) => r.verdict === 'incomplete');
+  const status = failed ? 1 : stopped ? 3 : 0;
   if (f.json) {
     io.out(JSON.stringify(variants.length === 1 ? checkJson(results[0]!) : { bounds, results: results.map(checkJson) }, null, 2));
-    return failed ? 1 : 0;
+    return status;
   }
   const st = io.style;
   const width = io.columns;
   if (results.length === 1) {
     const r = results[0]!;
-    if (!f.quiet) io.out(`check ${r.variant}  (${boundsText(bounds)})`);
-    io.out(`${r.states} states, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s`);
+    if (!f.quiet) io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'})`);
+    const orbits = r.orbits !== undefined && r.orbits !== r.states ? ` (${r.orbits} orbits)` : '';
+    io.out(`${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`);
     if (r.trace) {
       if (!f.quiet) {
         io.out('');
@@ -76,16 +130,18 @@ export function runCheck(f: CheckFlags, io: Io): number {
         io.out('');
       }
       for (const l of renderVerdict(r.trace, { style: st, width })) io.out(l);
-    } else io.out(st.good('ok: no violation within the bounds'));
-    return failed ? 1 : 0;
+    } else if (r.verdict === 'incomplete') {
+      io.out(st.warn(`incomplete: ${r.limit?.message ?? 'limit reached'}; every state within ${r.completeDepth} steps was explored, none violates`));
+    } else io.out(st.good(`ok: no violation within the bounds${r.exhausted ? ' (the whole reachable space was explored)' : ''}`));
+    return status;
   }
   io.out(`check all variants  (${boundsText(bounds)})`);
   io.out(['variant'.padEnd(14), 'verdict'.padEnd(30), 'states'.padStart(10), 'steps'.padStart(6), 'seconds'.padStart(8)].join(' '));
   for (const r of results) {
     const v = r.violation;
-    const verdict = v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} (${v.code})` : 'ok';
+    const verdict = v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} (${v.code})` : r.verdict === 'incomplete' ? `incomplete (${r.limit?.kind})` : 'ok';
     const cell = verdict.padEnd(30);
-    io.out([r.variant.padEnd(14), v ? st.bad(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
+    io.out([r.variant.padEnd(14), v ? st.bad(cell) : r.verdict === 'incomplete' ? st.warn(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
   }
-  return failed ? 1 : 0;
+  return status;
 }

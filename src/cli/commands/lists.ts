@@ -6,8 +6,10 @@ import { EVENTS } from '../../kernel/events.js';
 import { INVARIANTS } from '../../check/invariants.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
 import { VARIANTS } from '../../variants/index.js';
+import { wrapText } from '../../trace/text.js';
 import type { Io } from '../io.js';
 import { join } from 'node:path';
+
 
 export function runVariants(f: { json?: boolean }, io: Io): number {
   if (f.json) {
@@ -16,7 +18,7 @@ export function runVariants(f: { json?: boolean }, io: Io): number {
   }
   for (const v of VARIANTS) {
     io.out(`${io.style.bold(v.name.padEnd(14))} ${v.kernel}${v.mutation ? io.style.warn('  [mutation]') : ''}`);
-    io.out(`${''.padEnd(14)} ${v.summary}`);
+    for (const l of wrapText(`${''.padEnd(14)} `, v.summary, io.columns)) io.out(l);
   }
   return 0;
 }
@@ -32,7 +34,7 @@ export function runScenarios(f: { json?: boolean }, io: Io): number {
   }
   for (const s of list) {
     io.out(`${io.style.bold(s.name.padEnd(16))} ${s.steps} steps`);
-    io.out(`${''.padEnd(16)} ${s.description.split('. ')[0]}.`);
+    for (const l of wrapText(`${''.padEnd(16)} `, `${s.description.split('. ')[0]}.`, io.columns)) io.out(l);
   }
   return 0;
 }
@@ -46,8 +48,8 @@ export function runEvents(f: { json?: boolean }, io: Io): number {
     return 0;
   }
   io.out(io.style.bold('events'));
-  for (const e of EVENTS) io.out(`  ${e.name.padEnd(13)} ${e.params.padEnd(9)} ${e.doc}`);
+  for (const e of EVENTS) for (const l of wrapText(`  ${e.name.padEnd(13)} ${e.params.padEnd(9)} `, e.doc, io.columns)) io.out(l);
   io.out(io.style.bold('invariants'));
-  for (const i of INVARIANTS) io.out(`  ${i.id.padEnd(16)} ${i.code}  ${i.title}`);
+  for (const i of INVARIANTS) for (const l of wrapText(`  ${i.id.padEnd(16)} ${i.code}  `, i.title, io.columns)) io.out(l);
   return 0;
 }

@@ -14,7 +14,8 @@ export interface RunFlags {
   quiet?: boolean;
 }
 
-function expectationText(exp: ScenarioRun['expected']): string {
+/** An expectation in words: `ok`, `integrity/corrupt at step 11`. */
+export function expectationText(exp: ScenarioRun['expected']): string {
   if (exp === undefined) return 'none';
   if (exp === 'ok') return 'ok';
   return `${exp.invariant}${exp.kind ? `/${exp.kind}` : ''}${exp.step ? ` at step ${exp.step}` : ''}`;
@@ -34,6 +35,7 @@ export function runJson(r: ScenarioRun): object {
     counters: t.counters,
     byContext: t.byContext,
     ...(r.expected !== undefined ? { expected: r.expected, expectationMet: r.expectationMet } : {}),
+    initial: t.initial,
     trace: t.steps,
   };
 }

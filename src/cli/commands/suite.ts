@@ -1,15 +1,21 @@
 /**
  * `fpctx suite` (what `npm start` runs): every variant on every built-in scenario, the standard
- * bounded checks, and the shortest counterexample of the seed bug.
+ * bounded checks, the shortest counterexample of the seed bug, and (once the cost model exists)
+ * the kvm-host cost comparison. Prints the tables and the seed counterexample, and writes all of
+ * it, every trace included, as one self-contained HTML report (fpctx-report.html by default).
  */
 
 import { join } from 'node:path';
+import { checkRow, checkTrace, runRow, scenarioTrace } from '../../report/build.js';
+import { emptyReport, type CostSection, type ReportData, type ReportTrace } from '../../report/data.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
-import { runScenario } from '../../scenario/run.js';
+import { runScenario, type ScenarioRun } from '../../scenario/run.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { VARIANTS, findVariant } from '../../variants/index.js';
 import { checkVariant, type CheckBounds, type CheckResult } from '../api.js';
 import type { Io } from '../io.js';
+import { catalogues, DEFAULT_REPORT_FILE, writeReport } from './report.js';
+import { expectationText } from './run.js';
 
 /** The standard bounded checks: small enough to run in seconds, big enough to find the known bugs. */
 export const STANDARD_CHECKS: readonly { name: string; bounds: CheckBounds }[] = [
@@ -18,76 +24,208 @@ export const STANDARD_CHECKS: readonly { name: string; bounds: CheckBounds }[] =
   { name: '2cpu-kvm', bounds: { cpus: 2, tasks: 1, vcpus: 1, spare: 0, depth: 10 } },
 ];
 
+/** Where the seed's use-after-free is shortest: one CPU, one task, one vcpu. */
+export const SEED_CHECK = { variant: 'v4.15-rc1', bounds: { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12 } as CheckBounds };
+
 export interface SuiteFlags {
   json?: boolean;
   quiet?: boolean;
+  /** HTML report path; false with --no-report. */
+  report?: string | false;
+  perfetto?: string;
 }
 
 function verdictOf(v: { invariant: string; kind?: string } | undefined): string {
   return v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''}` : 'ok';
 }
 
-export function runSuite(f: SuiteFlags, io: Io): number {
-  const st = io.style;
+/**
+ * HOOK(issue 5): the kvm-host cost comparison. When the cost model lands on main, this becomes
+ * `costSectionFromDoc(costWorkload('kvm-host', VARIANTS))` (src/report/build.ts converts the
+ * `fpctx cost --json` document; tested against fixtures of that contract). The suite then prints
+ * the table below and the report draws the bars; nothing else changes.
+ */
+export function kvmHostCost(): CostSection | undefined {
+  return undefined;
+}
+
+export interface SuiteResult {
+  scenarios: { scenario: string; runs: ScenarioRun[] }[];
+  checks: { variant: string; check: string; result: CheckResult }[];
+  seed: CheckResult;
+  cost?: CostSection;
+  unmet: string[];
+}
+
+/** Runs everything the suite reports. */
+export function runSuiteChecks(io: Io, progress: boolean): SuiteResult {
   const scenarios = builtinScenarioNames().map((n) => loadScenario(join(BUILTIN_DIR, `${n}.yaml`)));
-  const scenarioRows = VARIANTS.map((v) => ({
-    variant: v.name,
-    results: scenarios.map((s) => {
-      const r = runScenario(s, v);
-      return { scenario: s.name, verdict: verdictOf(r.trace.violation), expectationMet: r.expectationMet, loads: r.trace.counters.loads };
-    }),
-  }));
-  const checkRows: { variant: string; check: string; result: CheckResult }[] = [];
+  const scenarioRuns = scenarios.map((s) => ({ scenario: s.name, runs: VARIANTS.map((v) => runScenario(s, v)) }));
+  const checks: SuiteResult['checks'] = [];
   for (const v of VARIANTS) {
     for (const c of STANDARD_CHECKS) {
-      if (!f.json && !f.quiet) io.progress(`checking ${v.name} at ${c.name}…`);
-      checkRows.push({ variant: v.name, check: c.name, result: checkVariant(v, c.bounds) });
+      if (progress) io.progress(`checking ${v.name} at ${c.name}…`);
+      checks.push({ variant: v.name, check: c.name, result: checkVariant(v, c.bounds) });
     }
   }
+  if (progress) io.progress('the seed bug: shortest counterexample…');
+  const seed = checkVariant(findVariant(SEED_CHECK.variant)!, SEED_CHECK.bounds);
+  if (progress) io.progress('kvm-host cost…');
+  const cost = kvmHostCost();
   io.progressDone();
-  const seed = checkVariant(findVariant('v4.15-rc1')!, { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12 });
-  const unmet = scenarioRows.flatMap((r) => r.results.filter((x) => x.expectationMet === false).map((x) => `${r.variant} on ${x.scenario}`));
+  const unmet = scenarioRuns.flatMap((s) => s.runs.filter((r) => r.expectationMet === false).map((r) => `${r.trace.variant} on ${s.scenario}`));
+  return { scenarios: scenarioRuns, checks, seed, ...(cost ? { cost } : {}), unmet };
+}
+
+/** The suite as report data: verdict tables, cost, and every trace (the seed bug first). */
+export function suiteReport(r: SuiteResult): ReportData {
+  const data: ReportData = {
+    ...emptyReport('fpctx suite: every variant on the built-in scenarios and the standard bounded checks'),
+    commands: ['npm start   # = fpctx suite'],
+    summary: [
+      `${VARIANTS.length} variants × ${r.scenarios.length} scenarios, ${STANDARD_CHECKS.length} bounded checks per variant; ` +
+        (r.unmet.length ? `expectations NOT met: ${r.unmet.join(', ')}.` : 'every scenario expectation met.'),
+      `The seed bug (v4.15-rc1 follows fpsimd_last_state to a freed task before guest entry) is shown first, as the shortest counterexample the checker finds.`,
+    ],
+    ...catalogues(),
+  };
+  const traces: ReportTrace[] = [];
+  const seedTrace = checkTrace({ ...r.seed, bounds: { ...r.seed.bounds } }, 'seed');
+  if (seedTrace) {
+    seedTrace.id = 'seed';
+    seedTrace.title = `The seed bug: shortest counterexample for ${r.seed.variant}`;
+    seedTrace.description =
+      `The 2017 thread's use-after-free, as the checker finds it: exhaustive breadth-first exploration of ${r.seed.variant} on one CPU, ` +
+      `one task and one vcpu thread (${r.seed.states} states) reaches it in ${r.seed.violation?.step ?? '?'} steps, and no shorter path exists. ` +
+      'A binds its state on cpu0, exits and is freed; fpsimd_last_state still names its storage; the pre-entry flush before the guest runs follows it.';
+    traces.push(seedTrace);
+    data.featured = 'seed';
+  }
+  const rows = r.checks.map(({ check, result }) => {
+    const rt = checkTrace({ ...result, bounds: { ...result.bounds } }, check);
+    if (rt) traces.push(rt);
+    return checkRow({ ...result, bounds: { ...result.bounds } }, check, rt?.id);
+  });
+  data.checks = [
+    {
+      title: 'Standard bounded checks: every interleaving up to the bounds',
+      note:
+        [...new Map(r.checks.map((c) => [c.check, c.result.bounds])).entries()].map(([n, b]) => `${n}: cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} depth=${b.depth}`).join('; ') +
+        '. A violation is the shortest one (breadth-first).',
+      rows,
+    },
+  ];
+  data.runs = [];
+  for (const s of r.scenarios) {
+    for (const run of s.runs) {
+      const sc = run.scenario;
+      const rt = scenarioTrace(
+        run.trace,
+        { name: sc.name, ...(sc.description ? { description: sc.description } : {}), notes: sc.steps.map((x) => x.note) },
+        { ...(run.expected !== undefined ? { expected: expectationText(run.expected) } : {}), ...(run.expectationMet !== undefined ? { expectationMet: run.expectationMet } : {}) },
+      );
+      traces.push(rt);
+      data.runs.push(runRow(rt));
+    }
+  }
+  if (r.cost) data.cost = [r.cost];
+  data.traces = traces;
+  return data;
+}
+
+/** `run` is what produces the results (the tests pass results of their own). */
+export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean) => SuiteResult = runSuiteChecks): number {
+  const st = io.style;
+  const r = run(io, !f.json && !f.quiet);
+  const reportPath = f.report === false ? undefined : f.report ?? DEFAULT_REPORT_FILE;
+  const writeOutputs = (out: Io) =>
+    reportPath || f.perfetto ? writeReport(suiteReport(r), { ...(reportPath ? { output: reportPath } : {}), ...(f.perfetto ? { perfetto: f.perfetto } : {}) }, out) : undefined;
 
   if (f.json) {
-    io.out(JSON.stringify({
-      scenarios: scenarioRows,
-      checks: checkRows.map(({ variant, check, result }) => ({ variant, check, bounds: result.bounds, verdict: result.verdict, violation: result.violation && { invariant: result.violation.invariant, kind: result.violation.kind, step: result.violation.step }, states: result.states, seconds: result.seconds })),
-      seedCounterexample: seed.violation,
-      unmetExpectations: unmet,
-    }, null, 2));
-    return unmet.length ? 1 : 0;
+    // The report's location goes in the document; nothing else may reach stdout.
+    const silent: Io = { ...io, out: () => {} };
+    const written = writeOutputs(silent);
+    io.out(
+      JSON.stringify(
+        {
+          scenarios: r.scenarios.flatMap((s) => s.runs.map((x) => ({ s: s.scenario, x }))).reduce<{ variant: string; results: object[] }[]>((acc, { s, x }) => {
+            let row = acc.find((a) => a.variant === x.trace.variant);
+            if (!row) acc.push((row = { variant: x.trace.variant, results: [] }));
+            row.results.push({ scenario: s, verdict: verdictOf(x.trace.violation), expectationMet: x.expectationMet, loads: x.trace.counters.loads });
+            return acc;
+          }, []),
+          checks: r.checks.map(({ variant, check, result }) => ({
+            variant,
+            check,
+            bounds: result.bounds,
+            verdict: result.verdict,
+            violation: result.violation && { invariant: result.violation.invariant, kind: result.violation.kind, step: result.violation.step },
+            states: result.states,
+            seconds: result.seconds,
+          })),
+          seedCounterexample: r.seed.violation && { ...r.seed.violation, variant: r.seed.variant, initial: r.seed.trace?.initial },
+          ...(r.cost ? { cost: r.cost } : {}),
+          unmetExpectations: r.unmet,
+          ...(written ? { report: written } : {}),
+        },
+        null,
+        2,
+      ),
+    );
+    return r.unmet.length ? 1 : 0;
   }
 
   io.out(st.bold('fpctx suite: every variant on the built-in scenarios and the standard bounded checks'));
   io.out('');
-  const colW = 18;
-  io.out(['variant'.padEnd(14), ...scenarios.map((s) => s.name.slice(0, colW).padEnd(colW))].join(' '));
-  for (const row of scenarioRows) {
-    const cells = row.results.map((x) => {
-      const text = `${x.verdict}${x.expectationMet === false ? ' ✗' : ''}`.slice(0, colW).padEnd(colW);
-      return x.verdict === 'ok' ? st.good(text) : st.bad(text);
+  // Column widths fit the longest verdict ("integrity/corrupt@11") and keep the table within 100 columns.
+  const scW = Math.max(12, Math.min(22, Math.floor((io.columns - 15) / Math.max(1, r.scenarios.length)) - 1));
+  io.out(['variant'.padEnd(14), ...r.scenarios.map((s) => s.scenario.slice(0, scW).padEnd(scW))].join(' ').trimEnd());
+  for (const v of VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name)))) {
+    const cells = r.scenarios.map((s) => {
+      const x = s.runs.find((run) => run.trace.variant === v.name)!;
+      const verdict = verdictOf(x.trace.violation);
+      const text = `${verdict}${x.expectationMet === false ? ' ✗' : ''}`.slice(0, scW).padEnd(scW);
+      return verdict === 'ok' ? st.good(text) : st.bad(text);
     });
-    io.out([row.variant.padEnd(14), ...cells].join(' '));
+    io.out([v.name.padEnd(14), ...cells].join(' ').trimEnd());
   }
   io.out('');
-  io.out(['variant'.padEnd(14), ...STANDARD_CHECKS.map((c) => c.name.padEnd(colW))].join(' '));
-  for (const v of VARIANTS) {
-    const cells = STANDARD_CHECKS.map((c) => {
-      const r = checkRows.find((x) => x.variant === v.name && x.check === c.name)!.result;
-      const text = (r.violation ? `${verdictOf(r.violation)}@${r.violation.step}` : 'ok').slice(0, colW).padEnd(colW);
-      return r.violation ? st.bad(text) : st.good(text);
+  const chW = 22;
+  const checkNames = [...new Set(r.checks.map((c) => c.check))];
+  io.out(['variant'.padEnd(14), ...checkNames.map((c) => c.padEnd(chW))].join(' ').trimEnd());
+  for (const v of [...new Set(r.checks.map((c) => c.variant))]) {
+    const cells = checkNames.map((c) => {
+      const res = r.checks.find((x) => x.variant === v && x.check === c)?.result;
+      const text = (!res ? '-' : res.violation ? `${verdictOf(res.violation)}@${res.violation.step}` : 'ok').slice(0, chW).padEnd(chW);
+      return res?.violation ? st.bad(text) : st.good(text);
     });
-    io.out([v.name.padEnd(14), ...cells].join(' '));
+    io.out([v.padEnd(14), ...cells].join(' ').trimEnd());
   }
-  io.out(st.dim(STANDARD_CHECKS.map((c) => `${c.name}: cpus=${c.bounds.cpus} tasks=${c.bounds.tasks} vcpus=${c.bounds.vcpus} depth=${c.bounds.depth}`).join('; ')));
+  for (const c of checkNames) {
+    const b = r.checks.find((x) => x.check === c)!.result.bounds;
+    io.out(st.dim(`  ${c}: cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}`));
+  }
+  if (r.cost) {
+    io.out('');
+    io.out(st.bold(`${r.cost.title}${r.cost.events !== undefined ? ` (${r.cost.events} events)` : ''}`));
+    const n = (x: number) => x.toLocaleString('en-US');
+    io.out(['variant'.padEnd(14), 'bytes moved'.padStart(14), 'loads'.padStart(10), 'redundant'.padStart(10), 'saves'.padStart(10), '× oracle'.padStart(9)].join(' '));
+    for (const row of r.cost.rows) {
+      const ratio = row.oracleRatio === undefined ? '' : row.oracleRatio === null ? '∞' : row.oracleRatio.toFixed(2);
+      io.out([row.variant.padEnd(14), n(row.bytes).padStart(14), n(row.loads).padStart(10), n(row.redundantLoads).padStart(10), n(row.saves).padStart(10), ratio.padStart(9)].join(' '));
+    }
+    if (r.cost.oracle?.bytes !== undefined) io.out(['oracle'.padEnd(14), n(r.cost.oracle.bytes).padStart(14), n(r.cost.oracle.loads ?? 0).padStart(10), ''.padStart(10), n(r.cost.oracle.saves ?? 0).padStart(10), '1.00'.padStart(9)].join(' '));
+  }
+  const seed = r.seed;
   if (seed.trace && !f.quiet) {
     io.out('');
-    io.out(st.bold(`the seed bug: shortest counterexample for v4.15-rc1 (${seed.states} states explored)`));
+    io.out(st.bold(`the seed bug: shortest counterexample for ${seed.variant} (${seed.states} states explored)`));
     for (const l of renderTimeline(seed.trace, { style: st, width: io.columns })) io.out(l);
     for (const l of renderVerdict(seed.trace, { style: st, width: io.columns })) io.out(l);
   }
   io.out('');
-  if (unmet.length) io.out(st.bad(`expectations not met: ${unmet.join(', ')}`));
+  if (r.unmet.length) io.out(st.bad(`expectations not met: ${r.unmet.join(', ')}`));
   else io.out(st.good('all scenario expectations met'));
-  return unmet.length ? 1 : 0;
+  writeOutputs(io);
+  return r.unmet.length ? 1 : 0;
 }

@@ -1,0 +1,149 @@
+/**
+ * The checking engine (issue 3): explorer states/s and bytes per state, time to verdict for the
+ * seed bug and for rfc-2017 at a realistic bound, the engine's own loop on a trivial model, and
+ * simulator steps/s on 1 and 2 workers. Every row carries the load average at its start: the
+ * machine is shared, and a figure measured under load says so.
+ */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import type { BenchCase, BenchResult } from '../main.js';
+import { explore } from '../../src/check/explore.js';
+import type { Model } from '../../src/check/model.js';
+import { checkVariant, checkVariantParallel, simulateVariant, type CheckBounds } from '../../src/cli/api.js';
+import { findVariant } from '../../src/variants/index.js';
+import type { Variant } from '../../src/variants/types.js';
+
+const load = () => Number(loadavg()[0]!.toFixed(2));
+
+/**
+ * The API from dist/ when it is built: worker threads then start from compiled JS, as with the
+ * installed CLI, instead of compiling the sources with tsx in every worker.
+ */
+async function compiledApi(): Promise<{ simulateVariant: typeof simulateVariant; variant: Variant }> {
+  const dist = new URL('../../dist/cli/api.js', import.meta.url);
+  if (!existsSync(dist)) return { simulateVariant, variant: rfc() };
+  const api = (await import(dist.href)) as typeof import('../../src/cli/api.js');
+  const vs = (await import(new URL('../../dist/variants/index.js', import.meta.url).href)) as typeof import('../../src/variants/index.js');
+  return { simulateVariant: api.simulateVariant, variant: vs.findVariant('rfc-2017')! };
+}
+
+/** Runs `f`, returning its result and the CPU seconds this process spent (all threads). */
+function cpuTimed<T>(f: () => T): [T, number] {
+  const u0 = process.cpuUsage();
+  const r = f();
+  const u = process.cpuUsage(u0);
+  return [r, (u.user + u.system) / 1e6];
+}
+const rfc = () => findVariant('rfc-2017')!;
+
+function bounds(b: CheckBounds): string {
+  return `${b.cpus} CPUs, ${b.tasks} task slots + ${b.vcpus} vcpu thread(s), ${b.spare} spare, depth ${b.depth}`;
+}
+
+/**
+ * A model that costs next to nothing per step: 16 counters modulo 4, each action bumps one.
+ * Its states/s is the ceiling the engine's own loop (fingerprint, visited table, queue, trace
+ * links) allows, whatever the model.
+ */
+function counterModel(): Model {
+  const words = 75;
+  return {
+    words,
+    initial: () => new Int32Array(words),
+    actions(_s, out) {
+      for (let i = 0; i < 16; i++) out.push(i);
+    },
+    step(s, a, out) {
+      out.set(s);
+      out[a] = (out[a]! + 1) & 3;
+      return null;
+    },
+    canonicalize() {},
+    describe: (a) => `bump ${a}`,
+  };
+}
+
+export const cases: BenchCase[] = [
+  {
+    name: 'explore-hot-loop',
+    run(): BenchResult[] {
+      const out: BenchResult[] = [];
+      const b: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
+      for (const symmetry of [true, false]) {
+        const l = load();
+        const [r, cpu] = cpuTimed(() => checkVariant(rfc(), b, { symmetry }));
+        const tag = symmetry ? 'symmetry' : 'no-symmetry';
+        out.push({ bench: `explore-states-per-s/rfc-2017/${tag}`, value: Math.round(r.states / r.seconds), unit: 'states/s', transitionsPerSecond: Math.round(r.transitions / r.seconds), statesPerCpuSecond: Math.round(r.states / cpu), transitionsPerCpuSecond: Math.round(r.transitions / cpu), states: r.states, transitions: r.transitions, seconds: +r.seconds.toFixed(2), bounds: bounds(b), load: l });
+        out.push({ bench: `explore-bytes-per-state/rfc-2017/${tag}`, value: +(r.peakBytes / r.states).toFixed(1), unit: 'bytes/state', peakBytes: r.peakBytes, states: r.states, bounds: bounds(b), load: l });
+      }
+      const l = load();
+      explore(counterModel(), { maxDepth: 5 }); // warm-up
+      const [e, cpu] = cpuTimed(() => explore(counterModel(), { maxDepth: 8 }));
+      out.push({ bench: 'explore-engine-loop/trivial-model', value: Math.round(e.states / e.seconds), unit: 'states/s', transitionsPerSecond: Math.round(e.transitions / e.seconds), statesPerCpuSecond: Math.round(e.states / cpu), states: e.states, bytesPerState: +(e.peakBytes / e.states).toFixed(1), seconds: +e.seconds.toFixed(2), load: l });
+      return out;
+    },
+  },
+  {
+    name: 'explore-time-to-verdict',
+    async run(): Promise<BenchResult[]> {
+      const out: BenchResult[] = [];
+      const seed: CheckBounds = { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
+      let l = load();
+      const t0 = performance.now();
+      const s = checkVariant(findVariant('v4.15-rc1')!, seed);
+      out.push({ bench: 'time-to-verdict/v4.15-rc1-seed-uaf', value: +((performance.now() - t0) / 1000).toFixed(3), unit: 's', verdict: s.verdict, invariant: s.violation?.invariant, steps: s.violation?.step, states: s.states, bounds: bounds(seed), load: l });
+      // rfc-2017 at 2 CPUs and 3 slots (2 tasks + 1 vcpu thread), depth 16, and with a third task.
+      for (const b of [
+        { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 16 },
+        { cpus: 2, tasks: 3, vcpus: 1, spare: 0, depth: 16 },
+      ] satisfies CheckBounds[]) {
+        for (const workers of [1, 2]) {
+          l = load();
+          const r = await checkVariantParallel(rfc(), b, { workers, timeSeconds: 60 });
+          out.push({
+            bench: `time-to-verdict/rfc-2017/${b.cpus}c${b.tasks + b.vcpus}s${b.vcpus}v/workers=${workers}`,
+            value: +r.seconds.toFixed(2),
+            unit: 's',
+            verdict: r.verdict,
+            completeDepth: r.completeDepth,
+            states: r.states,
+            transitions: r.transitions,
+            statesPerSecond: r.statesPerSecond,
+            peakBytes: r.peakBytes,
+            bounds: bounds(b),
+            note: r.verdict === 'incomplete' ? `60 s limit: every state within ${r.completeDepth} steps explored` : 'exhaustive to the bound',
+            load: l,
+          });
+        }
+      }
+      return out;
+    },
+  },
+  {
+    name: 'simulate-workers',
+    async run(): Promise<BenchResult[]> {
+      const api = await compiledApi();
+      const v = api.variant;
+      const b = { cpus: 4, tasks: 3, vcpus: 2, spare: 1 };
+      const opts = { seed: 1, runs: 6000, steps: 200 };
+      const rows: BenchResult[] = [];
+      const rates: number[] = [];
+      const cpus: number[] = [];
+      for (const workers of [1, 2]) {
+        const l = load();
+        const u0 = process.cpuUsage();
+        const r = await api.simulateVariant(v, b, { ...opts, workers });
+        const u = process.cpuUsage(u0);
+        const cpu = (u.user + u.system) / 1e6;
+        const rate = Math.round(r.steps / r.seconds);
+        rates.push(rate);
+        cpus.push(cpu);
+        rows.push({ bench: `simulate-steps-per-s/workers=${workers}`, value: rate, unit: 'steps/s', stepsPerCpuSecond: Math.round(r.steps / cpu), runs: r.runs, steps: r.steps, seconds: +r.seconds.toFixed(2), cpuSeconds: +cpu.toFixed(2), verdict: r.verdict, machine: '4 CPUs, 3 tasks, 2 vcpus, 1 spare', load: l });
+      }
+      rows.push({ bench: 'simulate-speedup/2-workers', value: +(rates[1]! / rates[0]!).toFixed(2), unit: 'x', note: 'wall clock, as measured (the load average says how busy the cores were)', load: load() });
+      // What 2 idle cores would give: 2 x (CPU time on 1 worker / CPU time on 2 workers).
+      rows.push({ bench: 'simulate-speedup/2-workers-cpu-bound', value: +((2 * cpus[0]!) / cpus[1]!).toFixed(2), unit: 'x', note: 'derived from CPU time: the speed-up on two otherwise idle cores', load: load() });
+      return rows;
+    },
+  },
+];

@@ -1,0 +1,464 @@
+/**
+ * Parallel breadth-first exploration: the state space is partitioned by fingerprint among
+ * worker threads, each owning its share of the visited set, its queue and its trace links.
+ *
+ * Per level, two phases with a barrier between them (all coordinated by messages):
+ *  1. expand: each worker expands the states of the current level it owns. A successor it owns
+ *     (fingerprint hi mod W) is checked against its own table at once; one owned by another
+ *     worker goes, with its fingerprint, parent and action index, into an outbox for that owner.
+ *  2. absorb: outboxes are handed (transferred, not copied) to their owners, which read them in
+ *     worker order, keep the new states, and queue them for the next level.
+ * No memory is shared and nothing is locked; each worker's table grows on its own, within its
+ * share of the memory cap. Everything each worker does depends only on the states it is given
+ * and the fixed order of the outboxes, so a run is deterministic for a given worker count: the
+ * same counts, the same counterexample. A state's number is (its index in its owner's store) *
+ * W + owner, so trace links are fetched from the owners when a counterexample is rebuilt.
+ *
+ * On a violation the level is finished (not stopped at the first hit), and of all violating
+ * steps from that level the one from the least parent state (word order), then the least action
+ * index, is reported: which violation is shown does not depend on W either (the path to it
+ * can, among equally short ones). Counts at a violation then cover the whole level, so they are
+ * larger than the sequential explorer's, which stops at its first hit.
+ */
+
+import { collisionProbability, FingerprintSet, Fingerprinter } from './fpset.js';
+import type { ExploreOptions, ExploreResult } from './explore.js';
+import { canonFor, codecFor } from './explore.js';
+import type { Violation } from './invariants.js';
+import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
+import type { Model, ModelRecipe } from './model.js';
+import { reconstruct } from './reconstruct.js';
+import { ChunkedArray, StateQueue, type WordCodec } from './store.js';
+import { startWorker } from './workers.js';
+import type { Worker } from 'node:worker_threads';
+
+// --- outboxes: fingerprint, parent, action index, and the state (self-contained varints) -------
+
+class ByteWriter {
+  buf = new Uint8Array(1 << 16);
+  pos = 0;
+  constructor(private readonly budget: MemoryBudget) {
+    budget.used += this.buf.byteLength;
+    budget.peak = Math.max(budget.peak, budget.used);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const size = Math.max(2 * this.buf.length, this.pos + n);
+    if (!this.budget.canAfford(size)) throw new LimitReached('memory', `memory cap reached (outbox of ${size} bytes)`);
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.pos));
+    this.budget.used += size - this.buf.length;
+    if (this.budget.used > this.budget.peak) this.budget.peak = this.budget.used;
+    this.buf = b;
+  }
+  varint(u: number): void {
+    u >>>= 0;
+    while (u >= 0x80) {
+      this.buf[this.pos++] = (u & 0x7f) | 0x80;
+      u >>>= 7;
+    }
+    this.buf[this.pos++] = u;
+  }
+  i32(v: number): void {
+    this.varint(v);
+  }
+  /** Hands the bytes over (the writer starts afresh). */
+  take(): ArrayBuffer {
+    const out = this.buf.buffer.slice(0, this.pos) as ArrayBuffer;
+    this.budget.used -= this.buf.byteLength;
+    this.buf = new Uint8Array(1 << 16);
+    this.budget.used += this.buf.byteLength;
+    this.pos = 0;
+    return out;
+  }
+}
+
+function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
+  w.ensure(s.length * 10 + 40);
+  let skip = 0;
+  for (let j = 0; j < s.length; j++) {
+    const v = s[j]!;
+    if (v === 0) {
+      skip++;
+      continue;
+    }
+    w.varint(skip);
+    w.varint(codec.encode(j, v));
+    skip = 0;
+  }
+  w.varint(skip + 1); // a skip past the end terminates
+}
+
+class ByteReader {
+  pos = 0;
+  constructor(readonly buf: Uint8Array) {}
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+  varint(): number {
+    let u = 0;
+    let sh = 0;
+    let b: number;
+    do {
+      b = this.buf[this.pos++]!;
+      u |= (b & 0x7f) << sh;
+      sh += 7;
+    } while (b & 0x80);
+    return u >>> 0;
+  }
+  state(codec: WordCodec, out: Int32Array): void {
+    out.fill(0);
+    let j = 0;
+    for (;;) {
+      j += this.varint();
+      if (j >= out.length) return;
+      out[j] = codec.decode(j, this.varint());
+      j++;
+    }
+  }
+}
+
+// --- the worker side ---------------------------------------------------------------------------
+
+const SENT_MASK = (1 << 16) - 1;
+
+export interface ExploreJob {
+  readonly kind: 'explore';
+  readonly recipe: ModelRecipe;
+  readonly workers: number;
+  readonly index: number;
+  readonly symmetry: boolean;
+  readonly maxCandidates?: number;
+  /** This worker's share of the memory cap. */
+  readonly memoryBytes: number;
+  /** Date.now() deadline. */
+  readonly deadline: number;
+  /** Report only these invariants (null: all). */
+  readonly only: readonly string[] | null;
+  /** Per worker: states stored, transitions, bytes held (for the progress line). */
+  readonly progress: Float64Array;
+}
+
+type Request = { type: 'expand' } | { type: 'absorb'; inboxes: ArrayBuffer[] } | { type: 'links'; local: number } | { type: 'finish' };
+
+interface Found {
+  parent: number;
+  index: number;
+  violation: Violation;
+  state: Int32Array;
+}
+
+function lessState(a: Int32Array, b: Int32Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+}
+
+/** Serves one explore job in a worker thread. */
+export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(e: 'message', f: (m: Request) => void): void }): void {
+  const W = job.workers;
+  const me = job.index;
+  const budget = new MemoryBudget(job.memoryBytes);
+  const canon = canonFor(model, job.symmetry, job.maxCandidates);
+  const codec = codecFor(model);
+  const words = model.words;
+  const fp = new Fingerprinter();
+  let seen: FingerprintSet;
+  let queue: StateQueue;
+  let parents: ChunkedArray<Int32Array>;
+  let via: ChunkedArray<Uint16Array>;
+  let outboxes: ByteWriter[];
+  let current = 0; // states of the current level still in the queue
+  let added = 0; // states queued for the next level
+  let expanded = 0; // local index of the next state to expand
+  let transitions = 0;
+  const s = new Int32Array(words);
+  const succ = new Int32Array(words);
+  const cs = new Int32Array(words);
+  const list: number[] = [];
+  let failure: { kind: 'memory' | 'time'; message: string } | null = null;
+  let stored = 0;
+  const sent = new Int32Array(2 * (SENT_MASK + 1));
+
+  const store = (hi: number, lo: number, parent: number, index: number, state: Int32Array): void => {
+    if (!seen.add(hi, lo)) return;
+    parents.push(parent);
+    via.push(index);
+    queue.push(state);
+    added++;
+    stored++;
+  };
+
+  try {
+    seen = new FingerprintSet(budget);
+    queue = new StateQueue(words, codec, budget);
+    parents = new ChunkedArray(Int32Array, budget, 'trace links');
+    via = new ChunkedArray(Uint16Array, budget, 'trace links');
+    outboxes = Array.from({ length: W }, () => new ByteWriter(budget));
+    canon.canonicalize(model.initial(), cs);
+    fp.of(cs);
+    if ((fp.hi >>> 0) % W === me) store(fp.hi, fp.lo, -1, 0, cs);
+    current = added;
+    added = 0;
+  } catch (e) {
+    if (!(e instanceof LimitReached)) throw e;
+    failure = { kind: e.kind, message: e.message };
+  }
+
+  const expand = () => {
+    let best: Found | null = null;
+    const only = job.only;
+    for (; current > 0; current--) {
+      queue.shift(s);
+      const id = expanded++ * W + me;
+      list.length = 0;
+      model.actions(s, list);
+      for (let i = 0; i < list.length; i++) {
+        transitions++;
+        const v = model.step(s, list[i]!, succ);
+        if (v) {
+          if (only && !only.includes(v.invariant)) continue;
+          if (!best || lessState(s, best.state) < 0 || (lessState(s, best.state) === 0 && i < best.index)) best = { parent: id, index: i, violation: v, state: s.slice() };
+          continue;
+        }
+        canon.canonicalize(succ, cs);
+        fp.of(cs);
+        const owner = (fp.hi >>> 0) % W;
+        if (owner === me) store(fp.hi, fp.lo, id, i, cs);
+        else {
+          // Most successors are repeats; a small direct-mapped cache of fingerprints already
+          // sent keeps them off the outboxes (a miss only costs a duplicate the owner drops).
+          const slot = 2 * (fp.lo & SENT_MASK);
+          if (sent[slot] === fp.hi && sent[slot + 1] === fp.lo) continue;
+          sent[slot] = fp.hi;
+          sent[slot + 1] = fp.lo;
+          const o = outboxes[owner]!;
+          o.ensure(16);
+          o.i32(fp.hi);
+          o.i32(fp.lo);
+          o.i32(id);
+          o.varint(i);
+          writeState(o, codec, cs);
+        }
+      }
+      if ((expanded & 255) === 0) {
+        job.progress[3 * me] = stored;
+        job.progress[3 * me + 1] = transitions;
+        job.progress[3 * me + 2] = budget.used;
+        if (Date.now() > job.deadline) throw new LimitReached('time', 'time limit reached');
+      }
+    }
+    return best;
+  };
+
+  port.on('message', (m: Request) => {
+    switch (m.type) {
+      case 'expand': {
+        let best: Found | null = null;
+        if (!failure) {
+          try {
+            best = expand();
+          } catch (e) {
+            if (!(e instanceof LimitReached)) throw e;
+            failure = { kind: e.kind, message: e.message };
+          }
+        }
+        const boxes = failure ? [] : outboxes.map((o) => o.take());
+        port.postMessage({ type: 'expanded', outboxes: boxes, transitions, states: stored, limit: failure, found: best }, boxes);
+        break;
+      }
+      case 'absorb': {
+        if (!failure) {
+          try {
+            for (const box of m.inboxes) {
+              const r = new ByteReader(new Uint8Array(box));
+              while (!r.done) {
+                const hi = r.varint() | 0;
+                const lo = r.varint() | 0;
+                const parent = r.varint() | 0;
+                const index = r.varint();
+                r.state(codec, cs);
+                store(hi, lo, parent, index, cs);
+              }
+            }
+          } catch (e) {
+            if (!(e instanceof LimitReached)) throw e;
+            failure = { kind: e.kind, message: e.message };
+          }
+        }
+        current = added;
+        port.postMessage({ type: 'absorbed', added, states: stored, limit: failure });
+        added = 0;
+        break;
+      }
+      case 'links':
+        port.postMessage({ type: 'links', parent: parents.get(m.local), via: via.get(m.local) });
+        break;
+      case 'finish':
+        port.postMessage({ type: 'finished', peakBytes: budget.peak, inexact: canon.inexact });
+        break;
+    }
+  });
+  port.postMessage({ type: 'ready', limit: failure, states: stored });
+}
+
+// --- the coordinator ---------------------------------------------------------------------------
+
+class Peer {
+  private readonly waiting: ((m: unknown) => void)[] = [];
+  private readonly inbox: unknown[] = [];
+  private error: Error | null = null;
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: { type: string; error?: string }) => {
+      if (m.type === 'error') this.fail(new Error(m.error));
+      else this.deliver(m);
+    });
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (c) => this.fail(new Error(`FPC509 explore worker exited with status ${c}`)));
+  }
+  private deliver(m: unknown): void {
+    const w = this.waiting.shift();
+    if (w) w(m);
+    else this.inbox.push(m);
+  }
+  private fail(e: Error): void {
+    if (!this.error) this.error = e;
+    for (const w of this.waiting.splice(0)) w({ type: 'failed', error: e });
+  }
+  next<T>(): Promise<T> {
+    if (this.inbox.length) return Promise.resolve(this.inbox.shift() as T);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise<T>((resolve, reject) =>
+      this.waiting.push((m) => ((m as { type: string }).type === 'failed' ? reject((m as { error: Error }).error) : resolve(m as T))),
+    );
+  }
+  send(m: unknown, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+}
+
+export interface ParallelOptions extends ExploreOptions {
+  readonly workers: number;
+}
+
+export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: ParallelOptions): Promise<ExploreResult> {
+  const t0 = performance.now();
+  const W = opts.workers;
+  const symmetry = (opts.symmetry ?? true) && !!model.shape;
+  const memory = opts.memoryBytes ?? defaultMemoryBytes();
+  const progress = new Float64Array(new SharedArrayBuffer(24 * W));
+  const jobs: ExploreJob[] = Array.from({ length: W }, (_, index) => ({
+    kind: 'explore',
+    recipe,
+    workers: W,
+    index,
+    symmetry,
+    ...(opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}),
+    memoryBytes: Math.floor(memory / W),
+    deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
+    only: opts.invariants ?? null,
+    progress,
+  }));
+  const peers = jobs.map((job) => new Peer(startWorker(job)));
+  const all = <T>() => Promise.all(peers.map((p) => p.next<T>()));
+  const timer = opts.onProgress
+    ? setInterval(() => {
+        let states = 0;
+        let trans = 0;
+        let bytes = 0;
+        for (let w = 0; w < W; w++) {
+          states += progress[3 * w]!;
+          trans += progress[3 * w + 1]!;
+          bytes += progress[3 * w + 2]!;
+        }
+        opts.onProgress!({ depth, maxDepth: opts.maxDepth, states, transitions: trans, seconds: (performance.now() - t0) / 1000, bytes });
+      }, opts.progressEveryMs ?? 250)
+    : null;
+
+  let depth = 0;
+  let completeDepth = 0;
+  let exhausted = false;
+  let transitions = 0;
+  let states = 0;
+  const levels: number[] = [];
+  let limit: ExploreResult['limit'];
+  let found: Found | null = null;
+  try {
+    const ready = await all<{ limit: ExploreResult['limit'] | null; states: number }>();
+    limit = ready.find((r) => r.limit)?.limit ?? undefined;
+    states = ready.reduce((n, r) => n + r.states, 0);
+    levels.push(states);
+    while (!limit && depth < opts.maxDepth) {
+      for (const p of peers) p.send({ type: 'expand' });
+      const ex = await all<{ outboxes: ArrayBuffer[]; transitions: number; states: number; limit: ExploreResult['limit'] | null; found: Found | null }>();
+      transitions = ex.reduce((n, r) => n + r.transitions, 0);
+      states = ex.reduce((n, r) => n + r.states, 0);
+      limit = ex.find((r) => r.limit)?.limit ?? undefined;
+      for (const r of ex) {
+        const f = r.found;
+        if (f && (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index))) found = f;
+      }
+      if (found || limit) {
+        if (found) levels.push(states - levels.reduce((a, b) => a + b, 0));
+        break;
+      }
+      peers.forEach((p, w) => {
+        const inboxes = ex.filter((_, v) => v !== w).map((r) => r.outboxes[w]!);
+        p.send({ type: 'absorb', inboxes }, inboxes);
+      });
+      const ab = await all<{ added: number; states: number; limit: ExploreResult['limit'] | null }>();
+      states = ab.reduce((n, r) => n + r.states, 0);
+      limit = ab.find((r) => r.limit)?.limit ?? undefined;
+      const added = ab.reduce((n, r) => n + r.added, 0);
+      opts.onLevel?.(depth + 1, states, transitions);
+      if (limit) {
+        if (added > 0) levels.push(added);
+        break;
+      }
+      completeDepth = depth + 1;
+      if (added === 0) {
+        exhausted = true;
+        break;
+      }
+      levels.push(added);
+      depth++;
+    }
+    if (!found && !limit && depth >= opts.maxDepth) completeDepth = depth;
+
+    let path: number[] | null = null;
+    if (found) {
+      // Fetch the stored edges from the owners, back to the initial state.
+      const edges: number[] = [];
+      for (let id = found.parent; ; ) {
+        const p = peers[id % W]!;
+        p.send({ type: 'links', local: Math.floor(id / W) });
+        const l = await p.next<{ parent: number; via: number }>();
+        if (l.parent === -1) break;
+        edges.push(l.via);
+        id = l.parent;
+      }
+      edges.reverse();
+      path = reconstruct(model, canonFor(model, symmetry, opts.maxCandidates), edges, found.index, found.violation);
+    }
+    for (const p of peers) p.send({ type: 'finish' });
+    const fin = await all<{ peakBytes: number; inexact: number }>();
+    const base = {
+      states,
+      transitions,
+      completeDepth,
+      levels,
+      seconds: (performance.now() - t0) / 1000,
+      peakBytes: fin.reduce((n, r) => n + r.peakBytes, 0),
+      symmetry,
+      relabel: true,
+      ...(symmetry ? { orbits: states } : {}),
+      inexactCanon: fin.reduce((n, r) => n + r.inexact, 0),
+      collisionProbability: collisionProbability(states, transitions),
+    };
+    if (found && path) return { ...base, verdict: 'violation', depth: path.length, exhausted: false, violation: { violation: found.violation, path } };
+    if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };
+    return { ...base, verdict: 'ok', depth, exhausted };
+  } finally {
+    if (timer) clearInterval(timer);
+    await Promise.all(peers.map((p) => p.worker.terminate()));
+  }
+}

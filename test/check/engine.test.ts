@@ -1,0 +1,145 @@
+/**
+ * The explorer's machinery: the compact queue, the fingerprint set, limits (memory and time
+ * give an "incomplete" verdict, never a crash), determinism, and counterexample reconstruction
+ * under symmetry (the concrete path replays to the same violation).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { explore } from '../../src/check/explore.js';
+import { FingerprintSet, Fingerprinter } from '../../src/check/fpset.js';
+import { LimitReached, MemoryBudget, parseBytes, parseSeconds } from '../../src/check/memory.js';
+import { StateQueue, WordCodec } from '../../src/check/store.js';
+import { KernelModel } from '../../src/kernel/model.js';
+import { bootSpecOf, checkVariant } from '../../src/cli/api.js';
+import { findVariant } from '../../src/variants/index.js';
+import { recordRun } from '../../src/trace/record.js';
+import { dataToken } from '../../src/arch/tokens.js';
+
+describe('the state queue', () => {
+  it('gives back exactly the states pushed, in order, across keyframes and chunks', () => {
+    const words = 40;
+    const tokens = Int32Array.from([3, 4, 10, 39]);
+    const word = fc.oneof(fc.integer({ min: -1, max: 300 }), fc.constant(0x7fffffff), fc.constant(-2_000_000_000));
+    const state = fc.array(word, { minLength: words, maxLength: words }).map((a) => {
+      const s = Int32Array.from(a);
+      for (const o of tokens) s[o] = Math.abs(a[o]!) % 3 === 0 ? Math.abs(a[o]!) % 2 : dataToken(1 + (Math.abs(a[o]!) % 30), 1 + (Math.abs(a[o]!) % 900));
+      return s;
+    });
+    fc.assert(
+      fc.property(fc.array(state, { minLength: 1, maxLength: 300 }), (states) => {
+        const budget = new MemoryBudget(1 << 30);
+        const q = new StateQueue(words, new WordCodec(words, tokens, 16, 40), budget, 7);
+        const out = new Int32Array(words);
+        let read = 0;
+        states.forEach((s, i) => {
+          q.push(s);
+          if (i % 3 === 2) {
+            q.shift(out);
+            expect(Array.from(out)).toEqual(Array.from(states[read++]!));
+          }
+        });
+        while (read < states.length) {
+          q.shift(out);
+          expect(Array.from(out)).toEqual(Array.from(states[read++]!));
+        }
+        expect(q.size).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('the fingerprint set', () => {
+  it('answers membership exactly while it grows, and reports a full table as a memory limit', () => {
+    const budget = new MemoryBudget(1 << 20);
+    const set = new FingerprintSet(budget);
+    const fp = new Fingerprinter();
+    const added: [number, number][] = [];
+    let limited = false;
+    try {
+      for (let i = 0; i < 200_000; i++) {
+        fp.of(Int32Array.of(i, i * 7));
+        if (!set.add(fp.hi, fp.lo)) throw new Error(`state ${i} taken as seen`);
+        added.push([fp.hi, fp.lo]);
+      }
+    } catch (e) {
+      expect(e).toBeInstanceOf(LimitReached);
+      limited = true;
+    }
+    expect(limited).toBe(true); // 1 MiB holds at most 131072 entries
+    expect(added.every(([h, l]) => set.has(h, l) && !set.add(h, l))).toBe(true);
+    expect(set.size).toBe(added.length);
+    expect(budget.peak).toBeLessThanOrEqual(1 << 20);
+  });
+  it('hashes different states differently (no collision among 100k near-identical states)', () => {
+    const fp = new Fingerprinter();
+    const seen = new Set<string>();
+    const s = new Int32Array(75);
+    for (let i = 0; i < 100_000; i++) {
+      s[i % 75] = (s[i % 75]! + 1 + (i >> 7)) | 0;
+      fp.of(s);
+      seen.add(`${fp.hi}:${fp.lo}`);
+    }
+    expect(seen.size).toBe(100_000);
+  });
+});
+
+describe('limits', () => {
+  const rfc = findVariant('rfc-2017')!;
+  it('a memory cap gives an incomplete verdict with how far it got, not a crash', () => {
+    const r = checkVariant(rfc, { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 14 }, { memoryBytes: 3 << 20 });
+    expect(r.verdict).toBe('incomplete');
+    expect(r.limit?.kind).toBe('memory');
+    expect(r.peakBytes).toBeLessThanOrEqual(3 << 20);
+    expect(r.completeDepth).toBeGreaterThan(4);
+    expect(r.completeDepth).toBeLessThan(14);
+    expect(r.states).toBeGreaterThan(10_000);
+    expect(r.levels.reduce((a, b) => a + b, 0)).toBe(r.states);
+  });
+  it('a time cap gives an incomplete verdict', () => {
+    const r = checkVariant(rfc, { cpus: 3, tasks: 3, vcpus: 1, spare: 0, depth: 30 }, { timeSeconds: 0.3 });
+    expect(r.verdict).toBe('incomplete');
+    expect(r.limit?.kind).toBe('time');
+    expect(r.seconds).toBeLessThan(5);
+  });
+  it('flag values parse', () => {
+    expect(parseBytes('512M')).toBe(512 * 2 ** 20);
+    expect(parseBytes('1.5GiB')).toBe(1.5 * 2 ** 30);
+    expect(parseBytes('12 kb')).toBe(12 * 1024);
+    expect(parseBytes('lots')).toBeNull();
+    expect(parseSeconds('90')).toBe(90);
+    expect(parseSeconds('15m')).toBe(900);
+    expect(parseSeconds('1.5h')).toBe(5400);
+    expect(parseSeconds('soon')).toBeNull();
+  });
+});
+
+describe('exploration results', () => {
+  it('are deterministic: two runs give the same counts, levels and counterexample', () => {
+    const v = findVariant('v4.15-rc1')!;
+    const b = { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 14 };
+    const strip = (r: ReturnType<typeof checkVariant>) => JSON.stringify({ ...r, seconds: 0, statesPerSecond: 0 });
+    expect(strip(checkVariant(v, b))).toBe(strip(checkVariant(v, b)));
+  });
+  it('count every state up to the bound: levels add up, and an exhausted space is said to be', () => {
+    // One CPU, one task, no vcpu: a small space that closes well within 30 steps.
+    const r = checkVariant(findVariant('rfc-2017')!, { cpus: 1, tasks: 1, vcpus: 0, spare: 0, depth: 30 });
+    expect(r.verdict).toBe('ok');
+    expect(r.exhausted).toBe(true);
+    expect(r.depth).toBeLessThan(30);
+    expect(r.levels.reduce((a, b) => a + b, 0)).toBe(r.states);
+  });
+  it('rebuild, under symmetry, a concrete counterexample that replays to the violation', () => {
+    // The fork/slot-reuse leak needs two slots and benefits from slot symmetry.
+    const spec = bootSpecOf({ cpus: 2, tasks: 2, vcpus: 0, spare: 1 });
+    const v = findVariant('v4.15-rc1')!;
+    const r = explore(new KernelModel(v.Kernel, spec), { maxDepth: 14 });
+    expect(r.verdict).toBe('violation');
+    const path = r.violation!.path;
+    expect(path.length).toBe(r.depth);
+    const rec = recordRun(v.name, v.Kernel, spec, path.map((action) => ({ action })));
+    expect(rec.ok).toBe(true);
+    expect(rec.trace.violation?.invariant).toBe(r.violation!.violation.invariant);
+    expect(rec.trace.violation?.step).toBe(path.length);
+  });
+});
