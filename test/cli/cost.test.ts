@@ -3,7 +3,7 @@
  * tables, byte-identical output for the same inputs, and bad input (exit 2, one line).
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -124,6 +124,20 @@ describe('fpctx cost', () => {
         expect(r.err[0]).toMatch(new RegExp(`^fpctx: ${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${re.source}`));
       });
     }
+  });
+});
+
+describe('fpctx report reads cost and replay documents', () => {
+  it('a saved cost --json and replay --json become cost sections of the HTML report', async () => {
+    const cost = await cli('cost', 'kvm-host', '--events', '5000', '--json', '--variant', 'flush-always');
+    const replay = await cli('replay', 'examples/shell.trace-cmd.txt', '--json', '--variant', 'rfc-2017');
+    const out = join(dir, 'report.html');
+    const r = await cli('report', file('cost.json', cost.out), file('replay.json', replay.out), '-o', out);
+    expect(r.code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('Cost on kvm-host');
+    expect(html).toContain('Cost on examples/shell.trace-cmd.txt');
+    expect(html).toContain('flush-always');
   });
 });
 
