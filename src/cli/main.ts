@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { runCheck } from './commands/check.js';
+import { runCostCommand } from './commands/cost.js';
+import { runReplayCommand } from './commands/replay.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
 import { runMatrix } from './commands/matrix.js';
 import { runReport } from './commands/report.js';
@@ -116,8 +118,34 @@ const events: CommandFactory = (io, done) =>
     .option('--json', 'print JSON')
     .action((opts) => done(runEvents(opts, io)));
 
+const cost: CommandFactory = (io, done) =>
+  new Command('cost')
+    .description('generate a workload\'s event stream and compare the register traffic of every variant with the oracle')
+    .argument('<profile>', 'workload profile YAML file, or a built-in name: desktop, kvm-host, hpc-sve, android-neon')
+    .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
+    .option('--events <n>', "stream length in events (default: the profile's)")
+    .option('--seed <n>', "generator seed (default: the profile's)")
+    .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
+    .option('--md', 'print the comparison as a Markdown table')
+    .option('--quiet', 'no progress')
+    .action(async (profile: string, opts) => done(await runCostCommand(profile, opts, io)));
+
+const replay: CommandFactory = (io, done) =>
+  new Command('replay')
+    .description('replay a kernel trace (trace-cmd report or /sys/kernel/tracing/trace text) and compare the register traffic of every variant with the oracle')
+    .argument('<trace>', 'ftrace text file (examples/README.md: how to record one on arm64)')
+    .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
+    .option('--fp-use <how>', 'which tasks use FP registers in each user slice: always, never, or p=<probability> per task', 'always')
+    .option('--sve-use <how>', 'which tasks use SVE instead: always, never, or p=<probability> per task', 'never')
+    .option('--seed <n>', 'seed of the per-task choices of --fp-use/--sve-use p=...', '1')
+    .option('--sve-vl <bits>', 'SVE vector length of every task', String(512))
+    .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
+    .option('--md', 'print the comparison as a Markdown table')
+    .option('--quiet', 'no progress')
+    .action(async (trace: string, opts) => done(await runReplayCommand(trace, opts, io)));
+
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, matrix, report, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, matrix, report, cost, replay, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

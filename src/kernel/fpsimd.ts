@@ -20,7 +20,7 @@
 import { fpsimdWriteRegs, sveWriteRegs } from '../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveSaveBytes } from '../arch/sizes.js';
 import { ZERO } from '../arch/tokens.js';
-import { Format } from './effects.js';
+import { Format, TrapKind } from './effects.js';
 import { Machine } from './machine.js';
 import { NR_CPUS, type TaskView } from './records.js';
 
@@ -37,9 +37,10 @@ export class Fpsimd extends Machine {
     const st = this.layout.stOfTask(t.slot);
     if (t.TIF_SVE) {
       const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi && c.hw_vq === t.sve_vq;
+      const vl = t.sve_vq * VQ_BITS;
       sveWriteRegs(c, t.sve_V, t.sve_Hi);
       c.hw_vq = t.sve_vq; // sve_load_state() programs ZCR_EL1.LEN from thread.sve_vl
-      this.fx.load(c.id, st, Format.SVE, sveSaveBytes(t.sve_vq * VQ_BITS), redundant);
+      this.fx.load(c.id, st, Format.SVE, sveSaveBytes(vl), redundant, vl);
     } else {
       const redundant = c.regV === t.uw_V && c.regHi === ZERO;
       fpsimdWriteRegs(c, t.uw_V);
@@ -60,16 +61,20 @@ export class Fpsimd extends Machine {
     if (!t || t.TIF_FOREIGN_FPSTATE) return;
     const c = this.cpu;
     const st = this.layout.stOfTask(t.slot);
+    // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
     if (t.TIF_SVE) {
       // RDVL must agree with thread.sve_vl, or the registers cannot be saved in the layout the
       // task's buffer has: the kernel WARNs and SIGKILLs the task.
       this.warnOn(c.hw_vq !== t.sve_vq, 'task_fpsimd_save', `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`);
+      const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
+      const vl = t.sve_vq * VQ_BITS;
       t.sve_V = c.regV;
       t.sve_Hi = c.regHi;
-      this.fx.save(c.id, st, Format.SVE, sveSaveBytes(t.sve_vq * VQ_BITS));
+      this.fx.save(c.id, st, Format.SVE, sveSaveBytes(vl), unmodified, vl);
     } else {
+      const unmodified = t.uw_V === c.regV;
       t.uw_V = c.regV;
-      this.fx.save(c.id, st, Format.FPSIMD, FPSIMD_STATE_BYTES);
+      this.fx.save(c.id, st, Format.FPSIMD, FPSIMD_STATE_BYTES, unmodified);
     }
   }
 
@@ -198,7 +203,7 @@ export class Fpsimd extends Machine {
    */
   do_sve_acc(): void {
     const t = this.currentTask;
-    this.fx.trap(this.cpu.id, 0);
+    this.fx.trap(this.cpu.id, TrapKind.SVE_EL0);
     this.sve_alloc(t);
     this.task_fpsimd_save();
     this.fpsimd_to_sve(t);

@@ -39,9 +39,17 @@ export interface LayoutRegion {
   readonly count: number;
 }
 
+/** Bounds of the checker's CLI (`fpctx check`): exhaustive exploration beyond them is hopeless. */
 export const MAX_CPUS = 8;
 export const MAX_SLOTS = 16;
 export const MAX_VCPUS = 4;
+
+/**
+ * What one machine can hold. Larger than the checker's bounds because the cost model replays
+ * real traces with dozens of CPUs and hundreds of tasks. The encodings set the ceiling: an action
+ * stores a CPU and a slot in 8 bits each, and NR_CPUS (0xff) must name no CPU.
+ */
+export const CAPACITY = { cpus: 64, slots: 250, vcpus: 64 } as const;
 
 export class Layout {
   readonly cpuBase: number;
@@ -56,10 +64,10 @@ export class Layout {
   readonly regions: readonly LayoutRegion[];
 
   constructor(readonly cfg: MachineConfig) {
-    if (cfg.cpus < 1 || cfg.cpus > MAX_CPUS) throw new RangeError(`cpus must be 1..${MAX_CPUS}`);
-    if (cfg.slots < 1 || cfg.slots > MAX_SLOTS) throw new RangeError(`slots must be 1..${MAX_SLOTS}`);
-    if (cfg.vcpus < 0 || cfg.vcpus > MAX_VCPUS || cfg.vcpus > cfg.slots) {
-      throw new RangeError(`vcpus must be 0..${Math.min(MAX_VCPUS, cfg.slots)}`);
+    if (cfg.cpus < 1 || cfg.cpus > CAPACITY.cpus) throw new RangeError(`cpus must be 1..${CAPACITY.cpus}`);
+    if (cfg.slots < 1 || cfg.slots > CAPACITY.slots) throw new RangeError(`slots must be 1..${CAPACITY.slots}`);
+    if (cfg.vcpus < 0 || cfg.vcpus > CAPACITY.vcpus || cfg.vcpus > cfg.slots) {
+      throw new RangeError(`vcpus must be 0..${Math.min(CAPACITY.vcpus, cfg.slots)}`);
     }
     this.cpuBase = GLOBAL_FIELDS.length;
     this.slotBase = this.cpuBase + cfg.cpus * CPU_FIELDS.length;

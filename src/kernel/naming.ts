@@ -17,6 +17,12 @@ export class Naming {
   /** Name of the most recent dead incarnation of each slot. */
   private readonly deadNames: string[];
   private readonly used = new Set<string>();
+  /**
+   * Index of the first generated candidate that may be free. Names are never removed from
+   * `used`, so every candidate before it stays taken: forks need not rescan them (long cost runs
+   * fork thousands of times).
+   */
+  private nextCandidate = 0;
 
   constructor(
     private readonly layout: Layout,
@@ -31,6 +37,7 @@ export class Naming {
     const n = new Naming(this.layout, this.slotNames);
     n.deadNames.splice(0, n.deadNames.length, ...this.deadNames);
     for (const u of this.used) n.used.add(u);
+    n.nextCandidate = this.nextCandidate;
     return n;
   }
 
@@ -46,9 +53,10 @@ export class Naming {
   onFork(slot: number, requested?: string): string {
     let name = requested;
     if (!name) {
-      for (let i = 0; !name; i++) {
+      for (let i = this.nextCandidate; !name; i++) {
         const candidate = i < LETTERS.length ? LETTERS[i]! : `${LETTERS[i % LETTERS.length]}${Math.floor(i / LETTERS.length)}`;
         if (!this.used.has(candidate)) name = candidate;
+        else this.nextCandidate = i + 1;
       }
     }
     this.used.add(name);

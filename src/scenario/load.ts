@@ -121,8 +121,8 @@ export function parseScenario(text: string, file: string): Scenario {
   };
 }
 
-/** The first zod issue as an InputError pointing at the offending YAML node. */
-function zodToInputError(
+/** The first zod issue as an InputError pointing at the offending YAML node (also used by workload profiles). */
+export function zodToInputError(
   err: ZodError,
   root: unknown,
   file: string,

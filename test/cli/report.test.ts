@@ -102,7 +102,13 @@ describe('fpctx suite (npm start)', () => {
     expect(out).toMatch(/no-sve-flush +integrity\/corrupt@11 +ok +ok/);
     expect(out).toContain('the seed bug: shortest counterexample for v4.15-rc1');
     expect(out).toMatch(/verdict: VIOLATION of no-uaf \[FPC101\] at step 7, in sve_flush_cpu_state/);
-    expect(r.out.at(-2)).toMatch(new RegExp(`^report: ${file} \\(\\d+ KiB; \\d+ traces, ${3 * VARIANTS.length} check results\\)$`));
+    expect(r.out.at(-2)).toMatch(new RegExp(`^report: ${file} \\(\\d+ KiB; \\d+ traces, ${3 * VARIANTS.length} check results, cost\\)$`));
+    // the kvm-host cost table: flush-always moves more bytes than rfc-2017 (its extra reloads),
+    // and no correct variant moves less than the oracle
+    const bytes = (v: string) => Number(out.match(new RegExp(`^${v.replace('.', '\\.')} +([\\d,]+) `, 'm'))![1]!.replace(/,/g, ''));
+    expect(out).toContain('Cost on kvm-host');
+    expect(bytes('flush-always')).toBeGreaterThan(bytes('rfc-2017'));
+    expect(bytes('rfc-2017')).toBeGreaterThanOrEqual(bytes('oracle'));
     for (const l of r.out.slice(0, -1)) expect(l.length, l).toBeLessThanOrEqual(100);
     expect(readFileSync(file, 'utf8')).toContain('The seed bug: shortest counterexample for v4.15-rc1');
   });

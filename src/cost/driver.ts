@@ -1,0 +1,221 @@
+/**
+ * The per-variant driver: applies a stream's actions to one variant's machine and counts what
+ * it costs.
+ *
+ * What the stream cannot know, the driver does here:
+ *  - a user instruction that trapped in this variant (an SVE access while EL0 SVE is disabled:
+ *    el0_sve_acc left the task in the kernel) is retried after `ret_to_user`, as the CPU would;
+ *  - an event the variant does not enable at that point is skipped and counted (a correct
+ *    variant never skips: the stream mirrors the kernel's scheduling state);
+ *  - violations do not stop the run: a cost run measures traffic, the checker judges
+ *    correctness. The machine's `fail` is overridden to record the violation and let the kernel
+ *    path carry on, as the real kernel would (a use-after-free read returns whatever memory
+ *    holds, a task runs on with corrupt registers). Rows of variants that violated an invariant
+ *    are marked; their traffic may be below the oracle's because they skip work that is needed.
+ *  - token versions are 16-bit (src/arch/tokens.ts); long runs compact them from time to time
+ *    with the checker's data-independence argument (relabelling a writer's versions consistently
+ *    changes no comparison, hence no behaviour).
+ */
+
+import { VERSION_BITS } from '../arch/tokens.js';
+import type { IntegrityKind, InvariantId, Violation } from '../check/invariants.js';
+import { EVENTS, EVENT_NAMES } from '../kernel/events.js';
+import { createMachine, type KernelClass } from '../kernel/kernel.js';
+import type { Kvm } from '../kernel/kvm.js';
+import { ViolationStop } from '../kernel/machine.js';
+import { GLOBAL, NONE, Pos, TASK, VCPU } from '../kernel/records.js';
+import type { Variant } from '../variants/types.js';
+import { CostSink, type CostCounters } from './counters.js';
+import { META, type ActionSource } from './stream.js';
+
+/** A kernel class whose violations are recorded instead of thrown. */
+type LenientKvm = Kvm & { onViolation: (v: Violation) => void };
+
+function lenient(K: KernelClass): new (...args: ConstructorParameters<KernelClass>) => LenientKvm {
+  return class extends K {
+    onViolation: (v: Violation) => void = () => {};
+    override fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
+      try {
+        super.fail(invariant, kind, where, message);
+      } catch (e) {
+        if (!(e instanceof ViolationStop)) throw e;
+        this.onViolation(e.violation);
+      }
+      return undefined as never;
+    }
+  };
+}
+
+export interface DriverStats {
+  /** Kernel events applied (the stream's, plus trap retries). */
+  modelEvents: number;
+  /** Stream events this variant did not enable at that point (0 for a correct variant). */
+  skipped: number;
+  /** User instructions retried after trapping. */
+  trapRetries: number;
+  violations: number;
+  /** The first violation, with the index of the stream event that hit it (1-based). */
+  firstViolation?: Violation & { event: number };
+}
+
+/** Largest version a writer may reach before the driver compacts (16-bit versions). */
+const COMPACT_AT = (1 << VERSION_BITS) - 8192;
+const COMPACT_EVERY = 4096;
+
+export class VariantDriver {
+  readonly k: LenientKvm;
+  readonly sink: CostSink;
+  readonly stats: DriverStats = { modelEvents: 0, skipped: 0, trapRetries: 0, violations: 0 };
+  /** Wall-clock seconds spent in `run` (excluded from deterministic output). */
+  seconds = 0;
+
+  private streamEvents = 0;
+  private readonly sinkLabel: number[] = [];
+  private readonly retToUser = EVENT_NAMES.indexOf('ret_to_user');
+  /** Alphabets that split kernel paths at preemption points step them with `continue` (-1: none). */
+  private readonly cont = EVENT_NAMES.indexOf('continue');
+  private readonly fork = EVENT_NAMES.indexOf('fork');
+  private readonly exit = EVENT_NAMES.indexOf('exit');
+  /** Events that execute user instructions (they may trap). */
+  private readonly userInsn: Uint8Array;
+  /** Word offsets of every writer's version counter, -1 for writers without one. */
+  private readonly counters: Int32Array;
+
+  constructor(
+    readonly variant: Variant,
+    private readonly source: ActionSource,
+  ) {
+    const k = createMachine(lenient(variant.Kernel), source.boot) as LenientKvm;
+    this.k = k;
+    k.onViolation = (v) => {
+      this.stats.violations++;
+      if (!this.stats.firstViolation) this.stats.firstViolation = { ...v, event: this.streamEvents };
+    };
+    const { layout } = k;
+    this.sink = new CostSink({
+      cpus: k.cfg.cpus,
+      contexts: 1 + k.cfg.slots + k.cfg.vcpus,
+      stOfTask: (slot) => layout.stOfTask(slot),
+      eventNames: EVENT_NAMES,
+    });
+    source.initialLabels.forEach((l, slot) => (this.sink.labelOf[layout.stOfTask(slot)] = this.labelFor(l)));
+    for (let v = 0; v < k.cfg.vcpus; v++) this.sink.labelOf[layout.stOfVcpu(v)] = this.sink.label(`guest${v}`);
+    k.fx = this.sink;
+    this.userInsn = Uint8Array.from(EVENTS, (e) => (e.name === 'fp_write' || e.name === 'sve_write' || e.name === 'fp_read' ? 1 : 0));
+    this.counters = new Int32Array(layout.writerCount).fill(-1);
+    for (let t = 0; t < k.cfg.slots; t++) this.counters[layout.writerOfTask(t)] = layout.slotOffset(t) + TASK.version;
+    for (let v = 0; v < k.cfg.vcpus; v++) this.counters[layout.writerOfGuest(v)] = layout.vcpuOffset(v) + VCPU.version;
+    this.counters[layout.kernelWriter] = GLOBAL.kernel_version;
+  }
+
+  private labelFor(sourceLabel: number): number {
+    let l = this.sinkLabel[sourceLabel];
+    if (l === undefined) {
+      l = this.sink.label(this.source.labels[sourceLabel]!);
+      this.sinkLabel[sourceLabel] = l;
+    }
+    return l;
+  }
+
+  /** Applies `n` actions of `buf`. */
+  run(buf: Int32Array, n: number): void {
+    const t0 = performance.now();
+    const k = this.k;
+    for (let i = 0; i < n; i++) {
+      const a = buf[i]!;
+      const e = a & 0xff;
+      const cpu = (a >>> 8) & 0xff;
+      const arg = a >>> 16;
+      if (e === META) {
+        this.sink.labelOf[k.layout.stOfTask(cpu)] = this.labelFor(arg);
+        continue;
+      }
+      this.streamEvents++;
+      this.step(e, cpu, arg);
+      if ((this.streamEvents & (COMPACT_EVERY - 1)) === 0) this.maybeCompact();
+    }
+    this.seconds += (performance.now() - t0) / 1000;
+  }
+
+  private step(e: number, cpu: number, arg: number): void {
+    const k = this.k;
+    const ev = EVENTS[e]!;
+    if (!ev.enabled(k, cpu, arg)) {
+      this.stats.skipped++;
+      return;
+    }
+    const sink = this.sink;
+    sink.ev = e;
+    // Whose memory the event reads or discards (see CostSink.memRead / discard).
+    let ctx = 0;
+    if (e === this.fork || e === this.exit) ctx = k.layout.stOfTask(k.cpus[cpu]!.current);
+    this.apply(e, cpu, arg);
+    if (ctx !== 0) {
+      if (e === this.fork) sink.memRead(ctx);
+      else sink.discard(ctx);
+    }
+    if (e === this.retToUser) sink.userRuns(cpu);
+    // A kernel path the alphabet splits (signal delivery, sigreturn, VL change) runs to its end
+    // before anything else happens on this CPU: the stream has no preemption inside it.
+    if (this.cont >= 0) {
+      const cont = EVENTS[this.cont]!;
+      for (let guard = 0; guard < 16 && cont.enabled(k, cpu, 0); guard++) {
+        sink.ev = this.cont;
+        this.apply(this.cont, cpu, 0);
+      }
+    }
+    if (this.userInsn[e]) {
+      const cur = k.cpus[cpu]!.current;
+      if (cur !== NONE && k.tasks[cur]!.pos !== Pos.USER) {
+        // Trapped (el0_sve_acc and friends): back to user space, and the instruction again.
+        this.stats.trapRetries++;
+        sink.ev = this.retToUser;
+        this.apply(this.retToUser, cpu, 0);
+        sink.userRuns(cpu);
+        sink.ev = e;
+        if (ev.enabled(k, cpu, arg)) this.apply(e, cpu, arg);
+      }
+    }
+  }
+
+  private apply(e: number, cpu: number, arg: number): void {
+    try {
+      EVENTS[e]!.apply(this.k, cpu, arg);
+    } catch (err) {
+      if (!(err instanceof ViolationStop)) throw err;
+    }
+    this.stats.modelEvents++;
+  }
+
+  /** Relabels token versions when a writer's counter nears 16 bits (see the file comment). */
+  private maybeCompact(): void {
+    const s = this.k.s;
+    const counters = this.counters;
+    let high = false;
+    for (let w = 0; w < counters.length; w++) {
+      const o = counters[w]!;
+      if (o >= 0 && s[o]! > COMPACT_AT) high = true;
+    }
+    if (!high) return;
+    const labels = new Map<number, number>();
+    const next = new Int32Array(counters.length);
+    const offs = this.k.layout.tokenOffsets;
+    for (let i = 0; i < offs.length; i++) {
+      const o = offs[i]!;
+      const tok = s[o]!;
+      const w = tok >>> VERSION_BITS;
+      if (tok <= 1 || w >= counters.length || counters[w]! < 0) continue;
+      let nt = labels.get(tok);
+      if (nt === undefined) {
+        nt = (w << VERSION_BITS) | ++next[w]!;
+        labels.set(tok, nt);
+      }
+      s[o] = nt;
+    }
+    for (let w = 0; w < counters.length; w++) if (counters[w]! >= 0) s[counters[w]!] = next[w]!;
+  }
+
+  result(): CostCounters {
+    return this.sink.result();
+  }
+}

@@ -1,0 +1,523 @@
+/**
+ * Replaying a kernel trace (ftrace text, see parse.ts) as a cost-model stream.
+ *
+ * Two passes over the file, each line by line in bounded memory:
+ *
+ *  1. Scan: validate every line (a malformed one stops everything with file:line), learn the
+ *     CPUs, and every task *incarnation* (a pid from its first mention, or its fork, to its
+ *     free): whether it is a user task (it makes syscalls, runs a guest, takes signals, execs; or
+ *     nothing says it is a kernel thread), a vcpu thread (kvm_entry/kvm_exit), and when it was
+ *     forked and freed. That sizes the machine: one slot per user task alive at the start, plus
+ *     as many spare slots as forked user tasks are ever alive at once.
+ *  2. Replay: map each line onto intents (stream.ts), which the normalizer expands into model
+ *     events:
+ *       - every supported line's header names the task current on that CPU: it is scheduled
+ *         there if it is not (kernel threads and the idle task leave the CPU idle: they own no
+ *         user FP state);
+ *       - sched_switch: the previous task's user slice ends (see FP use), the next one runs;
+ *       - sys_enter ends a user slice with a syscall, sys_exit returns to user space;
+ *       - sched_process_fork forks the child into a free slot, sched_process_exit exits,
+ *         sched_process_free reaps, sched_process_exec execs (where the event alphabet has exec);
+ *       - kvm_entry enters the guest (KVM_RUN first if needed), kvm_exit leaves it, after a guest
+ *         FP use if the guest uses FP or the exit says it trapped on FP (ESR EC FP_ASIMD, SVE);
+ *       - signal_deliver with a handler is a signal (dropped and counted while the event alphabet
+ *         has no signal events); sched_wakeup and sched_migrate_task only name current.
+ *     A trace does not say when user code touches FP registers: `--fp-use` decides per task
+ *     (always, never, or with probability p, by a hash of --seed and the task), and a task that
+ *     uses FP writes its registers once per user slice, at the slice's end. `--sve-use` does the
+ *     same for SVE. vcpu threads are booted as vcpu threads whatever their origin (the model
+ *     cannot turn a task into one later).
+ */
+
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { InputError } from '../../errors.js';
+import type { BootSpec } from '../../kernel/boot.js';
+import { CAPACITY } from '../../kernel/layout.js';
+import { NONE, Pos, TaskState } from '../../kernel/records.js';
+import { hashUnit } from '../rng.js';
+import { IntentSource, Normalizer } from '../stream.js';
+import { LineReader } from './lines.js';
+import { Ev, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
+
+/** How often tasks use FP: `always`, `never`, or `p=<probability>`. */
+export interface UseFlag {
+  readonly text: string;
+  readonly p: number;
+}
+
+export function parseUseFlag(flag: string, value: string): UseFlag {
+  if (value === 'always') return { text: value, p: 1 };
+  if (value === 'never') return { text: value, p: 0 };
+  const m = /^p=(0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/.exec(value);
+  if (!m) throw new InputError(`expected always, never or p=<probability in [0, 1]>, got '${value}'`, undefined, undefined, flag);
+  return { text: value, p: Number(m[1]) };
+}
+
+export interface ReplayOptions {
+  readonly fpUse: UseFlag;
+  readonly sveUse: UseFlag;
+  readonly seed: number;
+  readonly sveVlBits: number;
+  /** Called now and then with the bytes read (pass 1, then pass 2) and the file size. */
+  readonly onRead?: (pass: 1 | 2, bytes: number, total: number) => void;
+}
+
+/** The rt_sigreturn syscall number on arm64 (asm-generic/unistd.h). */
+export const NR_RT_SIGRETURN = 139;
+/** ESR exception classes of a guest FP access trap. */
+const EC_FP_ASIMD = 0x07;
+const EC_SVE = 0x19;
+
+/** Names of threads that are kernel threads (no user FP state). */
+const KTHREAD = /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
+
+// --- incarnations, shared by both passes -------------------------------------------------------------
+
+/** Facts about one task incarnation (gathered in pass 1). */
+interface Incarnation {
+  pid: number;
+  comm: string;
+  /** Created by a sched_process_fork line (as opposed to alive when the trace began). */
+  born: boolean;
+  /** Incarnation id of the forking task, -1 if none or unknown. */
+  parent: number;
+  /** Makes syscalls, takes signals, execs: certainly has user state. */
+  userEvidence: boolean;
+  vcpu: boolean;
+  /** Lines of the fork and the free (Infinity if not freed within the trace). */
+  birth: number;
+  death: number;
+  /** Classification (set after pass 1). */
+  user: boolean;
+}
+
+/**
+ * pid → current incarnation. Both passes visit the same mentions in the same order, so they
+ * number incarnations alike; pass 2 keeps only the numbering, not the facts.
+ */
+class PidTable {
+  private readonly cur = new Map<number, number>();
+  count = 0;
+
+  constructor(private readonly onNew?: (id: number, pid: number, comm: string, born: boolean, parent: number) => void) {}
+
+  /**
+   * The incarnation of `pid` (created if it has none); pid 0 (idle) is -1. Its comm is the
+   * line's header comm, or the line's other comm (`str`) when `other`: decoded only if new.
+   */
+  touch(pid: number, l: TraceLine, other: boolean): number {
+    if (pid === 0) return -1;
+    let id = this.cur.get(pid);
+    if (id === undefined) id = this.create(pid, other ? l.str() : l.comm(), false, -1);
+    return id;
+  }
+
+  /** A fork: `pid` starts a new incarnation, whatever it was before. */
+  fork(pid: number, comm: string, parent: number): number {
+    return this.create(pid, comm, true, parent);
+  }
+
+  free(pid: number): void {
+    this.cur.delete(pid);
+  }
+
+  private create(pid: number, comm: string, born: boolean, parent: number): number {
+    const id = this.count++;
+    this.cur.set(pid, id);
+    this.onNew?.(id, pid, comm, born, parent);
+    return id;
+  }
+}
+
+/** Visits the task mentions of one line in a fixed order; returns the header's incarnation. */
+function visit(l: TraceLine, t: PidTable): { self: number; other: number } {
+  let other = -1;
+  switch (l.kind) {
+    case Ev.SWITCH: {
+      const self = t.touch(l.pid, l, false);
+      other = t.touch(l.pid2, l, true);
+      return pair(self, other);
+    }
+    case Ev.FORK: {
+      const self = t.touch(l.pid, l, false);
+      other = t.fork(l.pid2, l.str(), self);
+      return pair(self, other);
+    }
+    case Ev.WAKEUP:
+    case Ev.MIGRATE:
+    case Ev.EXIT:
+    case Ev.FREE:
+    case Ev.EXEC: {
+      const self = t.touch(l.pid, l, false);
+      // exec's other "comm" is a file name: the header names the task
+      other = l.kind === Ev.EXEC ? t.touch(l.pid2, l, false) : t.touch(l.pid2, l, true);
+      if (l.kind === Ev.FREE) t.free(l.pid2);
+      return pair(self, other);
+    }
+    default:
+      return pair(t.touch(l.pid, l, false), other);
+  }
+}
+
+/** visit()'s result, reused (one per line would be garbage). */
+const VISITED = { self: -1, other: -1 };
+function pair(self: number, other: number): { self: number; other: number } {
+  VISITED.self = self;
+  VISITED.other = other;
+  return VISITED;
+}
+
+// --- pass 1 -----------------------------------------------------------------------------------------
+
+export interface TraceScan {
+  readonly file: string;
+  readonly format: TraceFormat;
+  readonly lines: number;
+  readonly bytes: number;
+  /** Trace CPU ids in model order. */
+  readonly cpuIds: number[];
+  readonly incarnations: Incarnation[];
+  /** Incarnations that get a slot at boot (user tasks alive at the start, and every vcpu thread). */
+  readonly bootOrder: number[];
+  readonly spareSlots: number;
+  readonly kernelThreads: number;
+  readonly traceEvents: Record<string, number>;
+  readonly unknownEvents: Record<string, number>;
+  readonly otherLines: number;
+  readonly lostEvents: number;
+}
+
+export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void): TraceScan {
+  const total = fileSize(file);
+  const reader = new LineReader(file);
+  const parser = new TraceParser(file);
+  const inc: Incarnation[] = [];
+  const table = new PidTable((id, pid, comm, born, parent) => {
+    inc[id] = { pid, comm, born, parent, userEvidence: false, vcpu: false, birth: 0, death: Infinity, user: false };
+  });
+  const cpus = new Set<number>();
+  const traceEvents: Record<string, number> = {};
+  const unknownEvents: Record<string, number> = {};
+  let otherLines = 0;
+  let lost = 0;
+  try {
+    while (reader.next()) {
+      const l = parser.parse(reader.buf, reader.start, reader.end, reader.line);
+      if (l.kind === Ev.OTHER) {
+        otherLines++;
+        continue;
+      }
+      if (l.kind === Ev.LOST) {
+        lost += l.lost;
+        continue;
+      }
+      if (l.kind === Ev.UNKNOWN) {
+        unknownEvents[l.name] = (unknownEvents[l.name] ?? 0) + 1;
+        continue;
+      }
+      traceEvents[l.name] = (traceEvents[l.name] ?? 0) + 1;
+      cpus.add(l.cpu);
+      const { self, other } = visit(l, table);
+      switch (l.kind) {
+        case Ev.SYS_ENTER:
+        case Ev.SYS_EXIT:
+        case Ev.SIGNAL:
+          if (self >= 0) inc[self]!.userEvidence = true;
+          break;
+        case Ev.KVM_ENTRY:
+        case Ev.KVM_EXIT:
+          if (self >= 0) inc[self]!.userEvidence = inc[self]!.vcpu = true;
+          break;
+        case Ev.EXEC:
+          if (other >= 0) inc[other]!.userEvidence = true;
+          break;
+        case Ev.FORK:
+          inc[other]!.birth = reader.line;
+          break;
+        case Ev.FREE:
+          if (other >= 0) inc[other]!.death = reader.line;
+          break;
+      }
+      if ((reader.line & 0xffff) === 0) onProgress?.(reader.bytes, total);
+    }
+  } finally {
+    reader.close();
+  }
+  if (Object.keys(traceEvents).length === 0) {
+    throw new InputError('no supported trace events (sched_switch, sys_enter, kvm_entry, ...): see examples/README.md for how to record a trace', file);
+  }
+  // Classify in creation order: a parent is classified before its children.
+  let kernelThreads = 0;
+  for (const i of inc) {
+    const parentKernel = i.parent >= 0 && !inc[i.parent]!.user;
+    i.user = i.vcpu || i.userEvidence || (!KTHREAD.test(i.comm) && !parentKernel && i.pid !== 2);
+    if (!i.user) kernelThreads++;
+  }
+  const bootOrder: number[] = [];
+  inc.forEach((i, id) => {
+    if (i.user && (!i.born || i.vcpu)) bootOrder.push(id);
+  });
+  // Spare slots: the most forked user tasks (vcpu threads are booted) alive at once.
+  const changes: [number, number][] = [];
+  for (const i of inc) if (i.born && i.user && !i.vcpu) changes.push([i.birth, 1], [i.death, -1]);
+  changes.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let alive = 0;
+  let spare = 0;
+  for (const [, d] of changes) spare = Math.max(spare, (alive += d));
+  const cpuIds = [...cpus].sort((a, b) => a - b);
+  const scan: TraceScan = {
+    file,
+    format: parser.format,
+    lines: reader.line,
+    bytes: reader.bytes,
+    cpuIds,
+    incarnations: inc,
+    bootOrder,
+    spareSlots: spare,
+    kernelThreads,
+    traceEvents: sortedRecord(traceEvents),
+    unknownEvents: sortedRecord(unknownEvents),
+    otherLines,
+    lostEvents: lost,
+  };
+  checkCapacity(scan);
+  return scan;
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch (e) {
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+  }
+}
+
+function sortedRecord(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function checkCapacity(s: TraceScan): void {
+  if (s.cpuIds.length > CAPACITY.cpus) {
+    throw new InputError(
+      `the trace uses ${s.cpuIds.length} CPUs; the model holds at most ${CAPACITY.cpus}: record fewer (trace-cmd record -M <cpumask>)`,
+      s.file,
+    );
+  }
+  const vcpus = s.bootOrder.filter((id) => s.incarnations[id]!.vcpu).length;
+  if (vcpus > CAPACITY.vcpus) throw new InputError(`the trace has ${vcpus} vcpu threads; the model holds at most ${CAPACITY.vcpus}`, s.file);
+  const slots = s.bootOrder.length + s.spareSlots;
+  if (slots === 0) throw new InputError('the trace shows no user task: nothing owns FP state', s.file);
+  if (slots > CAPACITY.slots) {
+    throw new InputError(
+      `the trace needs ${slots} task slots (${s.bootOrder.length} user tasks alive at the start, ${s.spareSlots} forked ones alive at once); ` +
+        `the model holds at most ${CAPACITY.slots}: record a shorter window or fewer CPUs`,
+      s.file,
+    );
+  }
+}
+
+// --- pass 2 -----------------------------------------------------------------------------------------
+
+export class TraceSource extends IntentSource {
+  readonly boot: BootSpec;
+  readonly labels: string[] = [];
+  readonly initialLabels: number[];
+  protected readonly n: Normalizer;
+  /** Trace facts the replay could not map, by kind. */
+  readonly unmapped: Record<string, number> = {};
+
+  private readonly reader: LineReader;
+  private readonly parser: TraceParser;
+  private readonly table = new PidTable();
+  private readonly inc: Incarnation[];
+  private readonly slotOf: Int32Array;
+  private readonly cpuOf = new Map<number, number>();
+  private readonly labelIds = new Map<string, number>();
+  /** Per incarnation: 1 = writes FPSIMD each user slice, 2 = writes SVE; guest: uses FP each run. */
+  private readonly userFp: Uint8Array;
+  private readonly guestFp: Uint8Array;
+  private readonly total: number;
+
+  constructor(
+    readonly scan: TraceScan,
+    private readonly opts: ReplayOptions,
+  ) {
+    super();
+    this.inc = scan.incarnations;
+    const users = scan.bootOrder.filter((id) => !this.inc[id]!.vcpu);
+    const vcpus = scan.bootOrder.filter((id) => this.inc[id]!.vcpu);
+    const order = [...users, ...vcpus]; // boot.ts slotOrder: user tasks, then vcpu threads
+    this.boot = {
+      cpus: scan.cpuIds.length,
+      tasks: order.map((id) => ({ name: `${this.inc[id]!.comm}-${this.inc[id]!.pid}`, ...(this.inc[id]!.vcpu ? { vcpu: true } : {}) })),
+      spareSlots: scan.spareSlots,
+      sveVlBits: opts.sveVlBits,
+    };
+    this.initialLabels = order.map((id) => this.label(this.inc[id]!.comm));
+    this.n = new Normalizer(this.boot);
+    this.slotOf = new Int32Array(this.inc.length).fill(NONE);
+    order.forEach((id, slot) => (this.slotOf[id] = slot));
+    scan.cpuIds.forEach((id, c) => this.cpuOf.set(id, c));
+    this.userFp = new Uint8Array(this.inc.length);
+    this.guestFp = new Uint8Array(this.inc.length);
+    // One uniform draw per task: SVE with probability sve, else FPSIMD with probability fp.
+    const sve = opts.sveUse.p;
+    const fp = opts.fpUse.p;
+    this.inc.forEach((_, id) => {
+      const u = hashUnit(opts.seed, 2 * id);
+      this.userFp[id] = u < sve ? 2 : u < sve + fp * (1 - sve) ? 1 : 0;
+      this.guestFp[id] = hashUnit(opts.seed, 2 * id + 1) < fp ? 1 : 0;
+    });
+    this.total = scan.bytes;
+    this.reader = new LineReader(scan.file);
+    this.parser = new TraceParser(scan.file);
+  }
+
+  get unsupported(): Readonly<Record<string, number>> {
+    return this.n.unsupported;
+  }
+
+  private label(comm: string): number {
+    let l = this.labelIds.get(comm);
+    if (l === undefined) {
+      l = this.labels.length;
+      this.labels.push(comm);
+      this.labelIds.set(comm, l);
+    }
+    return l;
+  }
+
+  private miss(what: string): void {
+    this.unmapped[what] = (this.unmapped[what] ?? 0) + 1;
+  }
+
+  protected produce(): boolean {
+    const r = this.reader;
+    while (r.next()) {
+      const l = this.parser.parse(r.buf, r.start, r.end, r.line);
+      if ((this.reader.line & 0xffff) === 0) this.opts.onRead?.(2, this.reader.bytes, this.total);
+      if (l.kind === Ev.OTHER || l.kind === Ev.LOST || l.kind === Ev.UNKNOWN) continue;
+      this.map(l);
+      if (this.n.queued > 0) return true;
+    }
+    this.reader.close();
+    return false;
+  }
+
+  /** The slot of a user incarnation that has one, or NONE. */
+  private slot(id: number): number {
+    return id >= 0 && this.inc[id]!.user ? this.slotOf[id]! : NONE;
+  }
+
+  /** The header's task is current on c: schedule it, or leave the CPU idle for kernel threads. */
+  private ensure(c: number, id: number): number {
+    const { n } = this;
+    const s = this.slot(id);
+    if (s === NONE) {
+      if (n.cur(c) !== NONE) n.idle(c);
+      return NONE;
+    }
+    if (n.cur(c) !== s && !n.run(c, s)) return NONE;
+    return s;
+  }
+
+  /**
+   * The user slice of task `id`, current on c, ends: it writes its registers if it uses FP. A
+   * syscall always ends a user slice (the task returns to user space first if the model has it
+   * in the kernel); a switch ends one only if the task was preempted in user mode.
+   */
+  private sliceEnd(c: number, id: number, syscall: boolean): void {
+    const s = this.n.cur(c);
+    if (s === NONE || id < 0 || this.slotOf[id] !== s) return;
+    if (!syscall && this.n.pos[s] !== Pos.USER) return;
+    if (this.userFp[id] === 2) this.n.userSve(c);
+    else if (this.userFp[id] === 1) this.n.userFp(c);
+  }
+
+  private map(l: TraceLine): void {
+    const { n } = this;
+    const c = this.cpuOf.get(l.cpu)!;
+    const { self, other } = visit(l, this.table);
+    switch (l.kind) {
+      case Ev.SWITCH: {
+        this.sliceEnd(c, self, false);
+        const s = this.slot(other);
+        if (s === NONE) {
+          if (n.cur(c) !== NONE) n.idle(c);
+        } else if (n.cur(c) !== s && !n.run(c, s)) this.miss('switch to a task that has exited');
+        break;
+      }
+      case Ev.WAKEUP:
+      case Ev.MIGRATE:
+        this.ensure(c, self);
+        break;
+      case Ev.FORK: {
+        if (this.ensure(c, self) === NONE || !this.inc[other]!.user || this.inc[other]!.vcpu) break;
+        const free = this.freeSlot();
+        if (free === NONE || !n.fork(c, free)) {
+          this.miss('fork with no slot free');
+          break;
+        }
+        this.slotOf[other] = free;
+        n.meta(free, this.label(l.str()));
+        break;
+      }
+      case Ev.EXEC: {
+        const s = this.ensure(c, self);
+        if (s === NONE) break;
+        n.exec(c);
+        n.meta(s, this.label(basename(l.str())));
+        break;
+      }
+      case Ev.EXIT: {
+        const s = this.ensure(c, self);
+        if (s === NONE) break;
+        if (this.inc[self]!.vcpu) this.miss('vcpu thread exit');
+        else n.exit(c);
+        break;
+      }
+      case Ev.FREE: {
+        this.ensure(c, self);
+        const s = other >= 0 ? this.slotOf[other]! : NONE;
+        if (s === NONE) break;
+        if (n.state[s] === TaskState.ZOMBIE) {
+          n.free(s);
+          this.slotOf[other] = NONE;
+        } else this.miss('free of a task that did not exit');
+        break;
+      }
+      case Ev.KVM_ENTRY:
+        if (this.ensure(c, self) !== NONE && this.inc[self]!.vcpu) n.guestEnter(c);
+        break;
+      case Ev.KVM_EXIT:
+        if (this.ensure(c, self) === NONE || !this.inc[self]!.vcpu) break;
+        if (this.guestFp[self] || l.num === EC_FP_ASIMD || l.num === EC_SVE) n.guestFp(c);
+        n.guestExit(c);
+        break;
+      case Ev.SYS_ENTER: {
+        const s = this.ensure(c, self);
+        if (s === NONE) break;
+        this.sliceEnd(c, self, true);
+        if (l.num === NR_RT_SIGRETURN && n.inHandler[s]) n.sigreturn(c);
+        else n.syscall(c);
+        break;
+      }
+      case Ev.SYS_EXIT:
+        if (this.ensure(c, self) !== NONE) n.toUser(c);
+        break;
+      case Ev.SIGNAL: {
+        if (this.ensure(c, self) === NONE) break;
+        // sa_handler 0 (SIG_DFL) and 1 (SIG_IGN) run no handler: no frame, no FP effect.
+        const handler = l.str();
+        if (handler !== '0' && handler !== '1') n.signal(c);
+        break;
+      }
+    }
+  }
+
+  private freeSlot(): number {
+    for (let s = 0; s < this.n.slots; s++) if (this.n.state[s] === TaskState.FREE) return s;
+    return NONE;
+  }
+}
