@@ -234,12 +234,14 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   });
   const names = [...m.scenarios.map((s) => s.name), ...m.checks.map((c) => c.name)];
   const nameW = Math.max(...names.map((n) => n.length + 2), 10);
+  // Pad every column but the last, so that no line ends in spaces.
+  const pad = (text: string, i: number) => (i === cols.length - 1 ? text : text.padEnd(cols[i]!));
   if (!f.quiet) io.out(st.bold(`fpctx matrix: ${m.variants.length} variants × ${m.scenarios.length} scenarios + ${m.checks.length} bounded checks`));
-  io.out([''.padEnd(nameW), ...m.variants.map((v, i) => v.name.padEnd(cols[i]!))].join(' '));
+  io.out([''.padEnd(nameW), ...m.variants.map((v, i) => pad(v.name, i))].join(' '));
   const line = (title: string, col: string) => {
     const cells = m.variants.map((v, i) => {
       const c = m.cells.find((x) => x.column === col && x.variant === v.name)!;
-      const text = (shortCell(c) + (c.unexpected ? '!' : '')).padEnd(cols[i]!);
+      const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), i);
       return c.verdict === 'ok' ? st.good(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
     });
     io.out([title.padEnd(nameW), ...cells].join(' '));
@@ -248,8 +250,9 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   for (const s of m.scenarios) line(`  ${s.name}`, s.name);
   io.out(st.dim('bounded checks'));
   for (const c of m.checks) line(`  ${c.name}`, c.name);
-  const secs = m.variants.map((v, i) => m.cells.filter((c) => c.variant === v.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s').padEnd(cols[i]!));
-  io.out(st.dim([ 'seconds'.padEnd(nameW), ...secs].join(' ')));
+  const secs = m.variants.map((v) => m.cells.filter((c) => c.variant === v.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s'));
+  const secLine = secs.map((x, i) => pad(x, i));
+  io.out(st.dim(['seconds'.padEnd(nameW), ...secLine].join(' ')));
   if (!f.quiet) {
     io.out('');
     io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected'));
