@@ -122,22 +122,26 @@ export class Machine {
    * Writes the V registers to the storage `fpsimd_last_state.st` names (the v4.18+
    * fpsimd_save() way: "via last rather than via current"). The store is a dereference: it is
    * a use-after-free if the storage was freed, and an oops if the pointer is NULL. Returns the
-   * storage identity written.
+   * storage identity written, and whether it already held those registers (for the cost model).
    */
-  storeVToLastState(where: string): number {
+  storeVToLastState(where: string): { st: number; unmodified: boolean } {
     const c = this.cpu;
     const st = c.last_st;
     if (st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} stores its registers through a NULL fpsimd_last_state`);
     const slot = this.layout.taskOfSt(st);
     if (slot >= 0) {
       this.derefLastStateTask(where);
-      this.tasks[slot]!.uw_V = c.regV;
-      return st;
+      const t = this.tasks[slot]!;
+      const unmodified = t.uw_V === c.regV;
+      t.uw_V = c.regV;
+      return { st, unmodified };
     }
     const v = this.layout.vcpuOfSt(st);
     if (v >= 0) {
-      this.vcpus[v]!.fp_V = c.regV;
-      return st;
+      const vc = this.vcpus[v]!;
+      const unmodified = vc.fp_V === c.regV;
+      vc.fp_V = c.regV;
+      return { st, unmodified };
     }
     throw new Error(`FPC505 model bug: fpsimd_last_state.st ${st} names no storage`);
   }

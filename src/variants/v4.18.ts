@@ -102,12 +102,15 @@ export class V418Kernel extends V415Kernel {
     const c = this.cpu;
     if (t.TIF_SVE) {
       if (this.warnOn(c.hw_vq !== t.sve_vq, 'fpsimd_save', `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`)) return;
+      // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
+      const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
+      const vl = t.sve_vq * VQ_BITS;
       t.sve_V = c.regV;
       t.sve_Hi = c.regHi;
-      this.fx.save(c.id, this.layout.stOfTask(t.slot), Format.SVE, sveSaveBytes(t.sve_vq * VQ_BITS));
+      this.fx.save(c.id, this.layout.stOfTask(t.slot), Format.SVE, sveSaveBytes(vl), unmodified, vl);
     } else {
-      const st = this.storeVToLastState('fpsimd_save');
-      this.fx.save(c.id, st, Format.FPSIMD, FPSIMD_STATE_BYTES);
+      const { st, unmodified } = this.storeVToLastState('fpsimd_save');
+      this.fx.save(c.id, st, Format.FPSIMD, FPSIMD_STATE_BYTES, unmodified);
     }
   }
 
