@@ -42,7 +42,7 @@ export interface Model {
 export interface ModelRecipe {
   /** URL of an ES module. */
   readonly module: string;
-  /** Name of an exported `(arg) => Model` function. */
+  /** Name of an exported `(arg) => Model` (or `Promise<Model>`) function. */
   readonly factory: string;
   readonly arg: unknown;
 }

@@ -23,7 +23,8 @@ export interface SimulateJob {
 export type Job = SimulateJob | ExploreJob;
 
 async function modelOf(recipe: ModelRecipe): Promise<Model> {
-  const mod = (await import(recipe.module)) as Record<string, (arg: unknown) => Model>;
+  // A factory may be async (plug-in variants load their module in each worker).
+  const mod = (await import(recipe.module)) as Record<string, (arg: unknown) => Model | Promise<Model>>;
   const f = mod[recipe.factory];
   if (typeof f !== 'function') throw new Error(`FPC508 ${recipe.module} exports no ${recipe.factory}()`);
   return f(recipe.arg);

@@ -3,6 +3,7 @@
  * the benchmarks and the suite call these directly.
  */
 
+import { resolve } from 'node:path';
 import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
 import { exploreParallel } from '../check/parallel.js';
 import type { Violation } from '../check/invariants.js';
@@ -10,14 +11,15 @@ import type { ModelRecipe } from '../check/model.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { KernelModel, KernelShrinkSubject } from '../kernel/model.js';
-import { EVENT_NAMES } from '../kernel/events.js';
+import { EVENT_NAMES, type EventFamily } from '../kernel/events.js';
 import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
 import { shrink } from '../check/shrink.js';
 import { runWorkers } from '../check/workers.js';
 import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
-import { findVariant } from '../variants/index.js';
+import { findVariant, VARIANTS } from '../variants/index.js';
+import { loadPluginVariant } from '../variants/plugin.js';
 import type { Variant } from '../variants/types.js';
 
 export interface CheckBounds {
@@ -31,6 +33,8 @@ export interface CheckBounds {
   readonly spare: number;
   /** Maximum number of steps from the initial state. */
   readonly depth: number;
+  /** Event families to explore (default: DEFAULT_FAMILIES, the first model's alphabet). */
+  readonly events?: readonly EventFamily[];
 }
 
 /**
@@ -49,6 +53,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
       ...Array.from({ length: b.vcpus }, (_, i) => ({ name: `V${i}`, vcpu: true })),
     ],
     spareSlots: b.spare,
+    ...(b.events ? { events: b.events } : {}),
   };
 }
 
@@ -65,7 +70,25 @@ export function kernelModel(arg: KernelModelArg): KernelModel {
   return new KernelModel(v.Kernel, arg.boot);
 }
 
+/** What a worker thread needs to rebuild a plug-in variant's model: the module's absolute path. */
+export interface PluginModelArg {
+  readonly source: string;
+  readonly boot: BootSpec;
+}
+
+/**
+ * The factory worker threads call for a plug-in variant (docs/variants.md): each worker loads the
+ * module itself, since classes cannot cross threads. Async; the worker awaits the model.
+ */
+export async function kernelModelOfPlugin(arg: PluginModelArg): Promise<KernelModel> {
+  const v = await loadPluginVariant(arg.source, findVariant, VARIANTS.map((b) => b.name));
+  return new KernelModel(v.Kernel, arg.boot);
+}
+
 export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe {
+  if (variant.status === 'plugin' && variant.source) {
+    return { module: import.meta.url, factory: 'kernelModelOfPlugin', arg: { source: resolve(variant.source), boot } satisfies PluginModelArg };
+  }
   return { module: import.meta.url, factory: 'kernelModel', arg: { variant: variant.name, boot } satisfies KernelModelArg };
 }
 

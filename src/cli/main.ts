@@ -13,6 +13,7 @@ import { runCheck } from './commands/check.js';
 import { runCostCommand } from './commands/cost.js';
 import { runReplayCommand } from './commands/replay.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
+import { runMatrix } from './commands/matrix.js';
 import { runReport } from './commands/report.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
@@ -35,20 +36,21 @@ const run: CommandFactory = (io, done) =>
   new Command('run')
     .description('execute a fixed event script (a scenario file or a built-in name) and print its timeline')
     .argument('<scenario>', 'scenario YAML file, or a built-in name such as seed-kvm')
-    .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017); 'all' for every variant")
+    .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017): a name, a plug-in module path, 'all', or a comma-separated list")
     .option('--json', 'print one JSON document')
     .option('--quiet', 'print only the verdict')
-    .action((file: string, opts) => done(runRun(file, opts, io)));
+    .action(async (file: string, opts) => done(await runRun(file, opts, io)));
 
 const check: CommandFactory = (io, done) =>
   new Command('check')
     .description('explore every interleaving breadth-first up to the bounds; print ok or the shortest counterexample')
-    .option('--variant <name>', "variant to check, or 'all'", 'rfc-2017')
+    .option('--variant <name>', "variant to check: a name, a plug-in module path, 'all', or a comma-separated list", 'rfc-2017')
     .option('--cpus <n>', 'CPUs (default 2)')
     .option('--tasks <n>', 'user-task slots, each starting with a runnable task (default 2)')
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
+    .option('--events <list>', "event families to explore, comma-separated, or 'all' (default core,neon,fork,kvm; see fpctx events)")
     .option('--memory <size>', 'cap on the explorer\'s stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached')
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
@@ -69,6 +71,17 @@ const suite: CommandFactory = (io, done) =>
     .option('--perfetto <file>', 'also write every trace as Chrome trace-event JSON')
     .action((opts) => done(runSuite(opts, io)));
 
+const matrix: CommandFactory = (io, done) =>
+  new Command('matrix')
+    .description('every variant × every built-in scenario and the standard bounded checks: ok / violation / incomplete, with times')
+    .option('--variant <list>', "variants (default: all built-in ones): names, plug-in module paths, 'all', comma-separated")
+    .option('--checks <list>', "bounded checks: names (comma-separated), 'all', or 'none' (default: the standard set)")
+    .option('--max-states <n>', 'report a check incomplete after this many states (default 2000000)')
+    .option('--json', 'print one JSON document')
+    .option('--md', 'print a Markdown table')
+    .option('--quiet', 'the table only')
+    .action(async (opts) => done(await runMatrix(opts, io)));
+
 const report: CommandFactory = (io, done) =>
   new Command('report')
     .description('write a self-contained HTML report (and a Perfetto trace) of scenarios, a check, or saved --json documents')
@@ -85,7 +98,7 @@ const report: CommandFactory = (io, done) =>
     .option('--depth <n>', 'with --check: maximum steps (default 12)')
     .option('--title <text>', 'title of the report')
     .option('--quiet', 'no progress')
-    .action((inputs: string[], opts) => done(runReport(inputs, opts, io)));
+    .action(async (inputs: string[], opts) => done(await runReport(inputs, opts, io)));
 
 const variants: CommandFactory = (io, done) =>
   new Command('variants')
@@ -109,19 +122,19 @@ const cost: CommandFactory = (io, done) =>
   new Command('cost')
     .description('generate a workload\'s event stream and compare the register traffic of every variant with the oracle')
     .argument('<profile>', 'workload profile YAML file, or a built-in name: desktop, kvm-host, hpc-sve, android-neon')
-    .option('--variant <name>', "variant to measure, or 'all'", 'all')
+    .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--events <n>', "stream length in events (default: the profile's)")
     .option('--seed <n>', "generator seed (default: the profile's)")
     .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
     .option('--md', 'print the comparison as a Markdown table')
     .option('--quiet', 'no progress')
-    .action((profile: string, opts) => done(runCostCommand(profile, opts, io)));
+    .action(async (profile: string, opts) => done(await runCostCommand(profile, opts, io)));
 
 const replay: CommandFactory = (io, done) =>
   new Command('replay')
     .description('replay a kernel trace (trace-cmd report or /sys/kernel/tracing/trace text) and compare the register traffic of every variant with the oracle')
     .argument('<trace>', 'ftrace text file (examples/README.md: how to record one on arm64)')
-    .option('--variant <name>', "variant to measure, or 'all'", 'all')
+    .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--fp-use <how>', 'which tasks use FP registers in each user slice: always, never, or p=<probability> per task', 'always')
     .option('--sve-use <how>', 'which tasks use SVE instead: always, never, or p=<probability> per task', 'never')
     .option('--seed <n>', 'seed of the per-task choices of --fp-use/--sve-use p=...', '1')
@@ -129,10 +142,10 @@ const replay: CommandFactory = (io, done) =>
     .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
     .option('--md', 'print the comparison as a Markdown table')
     .option('--quiet', 'no progress')
-    .action((trace: string, opts) => done(runReplayCommand(trace, opts, io)));
+    .action(async (trace: string, opts) => done(await runReplayCommand(trace, opts, io)));
 
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, report, cost, replay, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, matrix, report, cost, replay, variants, scenarios, events];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

@@ -9,6 +9,7 @@
 
 import { GARBAGE, ZERO, dataToken } from '../arch/tokens.js';
 import { VQ_BITS } from '../arch/sizes.js';
+import type { EventFamily } from './events.js';
 import type { MachineConfig } from './layout.js';
 import type { Machine } from './machine.js';
 import {
@@ -35,6 +36,11 @@ export interface BootSpec {
   readonly spareSlots?: number;
   /** SVE vector length of every task, in bits (default 512, the kernel's default of 64 bytes). */
   readonly sveVlBits?: number;
+  /**
+   * Event families the explorer draws (default DEFAULT_FAMILIES in src/kernel/events.ts, the
+   * first model's alphabet). Scenario scripts may use any event whatever this says.
+   */
+  readonly events?: readonly EventFamily[];
 }
 
 export const DEFAULT_SVE_VL_BITS = 512;

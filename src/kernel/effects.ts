@@ -51,6 +51,14 @@ export interface EffectSink {
   trap(cpu: number, kind: TrapKindId): void;
   /** The hypervisor saved (`restore` false) or restored host or guest V registers. */
   hyp(cpu: number, who: 'host' | 'guest', restore: boolean, bytes: number): void;
+  /**
+   * Optional: FP state copied between a task's memory and its signal frame on the user stack
+   * (`setup`: setup_sigframe; `restore`: sigreturn). `bytes` = fpsimd_context plus the SVE
+   * register block at the frame's VL when present.
+   */
+  frame?(cpu: number, slot: number, op: 'setup' | 'restore', bytes: number): void;
+  /** Optional: the CPU's register contents were lost (CPU PM low-power state, hotplug offline). */
+  lost?(cpu: number): void;
 }
 
 /** The sink the checker uses: effects are not state. */

@@ -1,34 +1,71 @@
 /**
  * The paths into and out of the kernel, the scheduler and the task lifecycle, as of v4.15:
- * arch/arm64/kernel/entry.S (el0_svc, el0_sve_acc, ret_to_user), signal.c (do_notify_resume),
- * process.c (__switch_to, arch_dup_task_struct, copy_thread, arch_release_task_struct; v4.15-era
- * copy read at index id 6003228) and the generic do_exit/release_task.
+ * arch/arm64/kernel/entry.S (el0_svc, el0_sve_acc, ret_to_user), signal.c (do_notify_resume,
+ * setup_rt_frame, rt_sigreturn), ptrace.c (the FP regsets), process.c (__switch_to,
+ * arch_dup_task_struct, copy_thread, arch_release_task_struct; v4.15-era copy read at index id
+ * 6003228), the generic scheduler (preempt notifiers), exec, CPU PM and hotplug, and
+ * do_exit/release_task.
  *
- * Each public path is one step of the model. Between steps is where the kernel can be
- * interrupted: a task in Pos.KERNEL or Pos.RUNLOOP is preemptible (mayPreempt), and softirqs,
- * hence softirq kernel-mode NEON, may run on any CPU not executing a guest (maySoftirq). The
- * steps themselves are atomic because, in v4.15, each runs with softirqs or IRQs disabled, or
- * touches no FP state in its preemptible parts (see the notes on each path).
+ * Sources for the paths outside fpsimd.c: signal.c and ptrace.c were not stored for v4.15
+ * itself; they are modelled from the v4.18-era ptrace.c (index id 215341066, whose FP regset
+ * code differs from v4.15 only in the `uw.` field names) and from the diff context of
+ * efbc20249fee (index id 23924018816), which shows v4.15-v4.19's restore_sve_fpsimd_context()
+ * flush/barrier/TIF_FOREIGN_FPSTATE sequence. setup_rt_frame()'s call of
+ * fpsimd_signal_preserve_current_state() before the frame is written, and the VL check on
+ * sigreturn, are [M] (the calls are named in fpsimd.c's own comments, O).
+ *
+ * Granularity. A path is one step of the model while the kernel runs it with softirqs or
+ * IRQs disabled. Where the kernel can be preempted or take a softirq part-way (a copy to or
+ * from user memory can fault and sleep; local_bh_enable() runs pending softirqs), the model
+ * splits the path: the task records how far it got (`kpath`, `kstep`) and the `continue`
+ * event runs the next step, so that the explorer can interleave preemption, migration and
+ * softirq kernel-mode NEON at exactly those points. mayPreempt() and maySoftirq() say where
+ * that is allowed; each split path lists its points.
+ *
+ * Interruption points, v4.15 (the later variants keep them unless they say otherwise):
+ *  - between any two events while a task is in the kernel or the KVM run loop (preemption,
+ *    migration, softirq NEON), never while a guest runs;
+ *  - signal delivery: after fpsimd_signal_preserve_current_state(), before the frame is
+ *    written (SIGNAL path);
+ *  - rt_sigreturn: after the flush and TIF_FOREIGN_FPSTATE, before the SVE block is copied in;
+ *    after that copy, before the V registers are read and loaded (SIGRETURN path);
+ *  - prctl(PR_SVE_SET_VL): after local_bh_enable(), before the buffer is freed and the VL set
+ *    (SET_VL path);
+ *  - KVM_RUN: between run-loop iterations (sched_out/in notifiers run vcpu_put/vcpu_load), and
+ *    after vcpu_put, before the return to user (kvm_exit, then ret_to_user).
+ * Paths kept atomic although the kernel could be preempted inside them, because nothing that
+ * can run there changes what they read or write: fork (between preserving the parent's state
+ * and copying the task_struct, a save writes back the same registers), a tracer's regset
+ * access (the tracee is stopped and only its tracer edits it), exec and kernel-mode NEON in
+ * task context (softirqs off, then preemption off until kernel_neon_end; a softirq cannot
+ * nest NEON: kernel_neon_busy).
  */
 
 import { fpsimdWriteRegs, sveWriteRegs } from '../arch/regfile.js';
 import { dataToken, versionOf, writerOf } from '../arch/tokens.js';
 import { Fpsimd } from './fpsimd.js';
-import { NONE, Pos, TASK_FIELDS, TaskState, type CpuView, type TaskView } from './records.js';
+import { GARBAGE, ZERO } from '../arch/tokens.js';
+import { FPSIMD_STATE_BYTES, VQ_BITS, sveRegsBytes } from '../arch/sizes.js';
+import { KPath, NONE, Pos, TASK_FIELDS, TaskState, type CpuView, type TaskView } from './records.js';
 
 export class Entry extends Fpsimd {
   // --- interruption points -------------------------------------------------------------------
 
   /** Can the scheduler take the CPU from its current task here (preemption enabled)? */
   mayPreempt(c: CpuView): boolean {
+    if (!c.online) return false;
     if (c.current === NONE) return true;
     const pos = this.tasks[c.current]!.pos;
     return pos === Pos.USER || pos === Pos.KERNEL || pos === Pos.RUNLOOP;
   }
 
-  /** Can a softirq (and so softirq kernel-mode NEON) run on this CPU now? Not while a guest runs. */
+  /**
+   * Can a softirq (and so softirq kernel-mode NEON) run on this CPU now? Not while a guest runs
+   * (IRQs are masked for the host), not on an offline CPU. Every modelled host path that
+   * disables softirqs does so within a single step, so between steps they are enabled.
+   */
   maySoftirq(c: CpuView): boolean {
-    return c.current === NONE || this.tasks[c.current]!.pos !== Pos.GUEST;
+    return c.online && (c.current === NONE || this.tasks[c.current]!.pos !== Pos.GUEST);
   }
 
   /**
@@ -120,6 +157,23 @@ export class Entry extends Fpsimd {
   // --- scheduling -----------------------------------------------------------------------------------
 
   /**
+   * @models __schedule() → context_switch() — kernel/sched/core.c: the preempt notifiers of
+   * `prev` run (prepare_task_switch: sched_out), then __switch_to(), then those of the task
+   * switched in (finish_task_switch: sched_in). KVM hooks vcpu_put/vcpu_load there.
+   */
+  __schedule(next: TaskView | null): void {
+    this.prepare_task_switch(next);
+    this.__switch_to(next);
+    this.finish_task_switch();
+  }
+
+  /** @models prepare_task_switch() — fires current's preempt notifiers (sched_out); none here. */
+  prepare_task_switch(_next: TaskView | null): void {}
+
+  /** @models finish_task_switch() — fires the new current's preempt notifiers (sched_in); none here. */
+  finish_task_switch(): void {}
+
+  /**
    * @models __switch_to() — process.c v4.15 (called from __schedule with IRQs off).
    * `next` null switches to the idle task (a kernel thread: no mm). A task taken off the CPU
    * from user mode was interrupted, so it resumes in the kernel on its way back to user.
@@ -152,7 +206,8 @@ export class Entry extends Fpsimd {
     const t = this.currentTask;
     t.mm = false;
     t.state = TaskState.ZOMBIE;
-    this.__switch_to(null);
+    t.sig_frame = false;
+    this.__schedule(null);
   }
 
   /**
@@ -180,6 +235,13 @@ export class Entry extends Fpsimd {
     child.in_syscall = true;
     child.on_cpu = NONE;
     child.vcpu = NONE;
+    child.kpath = KPath.NONE; // the child starts at ret_from_fork, not inside the parent's path
+    child.kstep = 0;
+    child.kpath_arg = 0;
+    // What the child may expect: it returns from fork() like from any syscall, in FPSIMD mode
+    // (copy_thread cleared TIF_SVE), so its SVE part is zero, whatever the parent's is (the
+    // parent's can be live here if a tracer gave it SVE state at a syscall-entry stop).
+    child.exp_Hi = ZERO;
   }
 
   /**
@@ -210,5 +272,321 @@ export class Entry extends Fpsimd {
     p.TIF_SVE = false;
     p.sve_state = false;
     this.fpsimd_flush_task_state(p);
+  }
+
+  // --- multi-step kernel paths ----------------------------------------------------------------------
+
+  /** Marks current as being inside `path`, next step `step` (a point where it may be preempted). */
+  enterKPath(t: TaskView, path: number, step: number, arg = 0): void {
+    t.kpath = path;
+    t.kstep = step;
+    t.kpath_arg = arg;
+  }
+
+  leaveKPath(t: TaskView): void {
+    t.kpath = KPath.NONE;
+    t.kstep = 0;
+    t.kpath_arg = 0;
+  }
+
+  /** Runs the next step of the path current is in (the `continue` event). */
+  kernelContinue(): void {
+    const t = this.currentTask;
+    switch (t.kpath) {
+      case KPath.SIGNAL:
+        this.setup_sigframe();
+        return;
+      case KPath.SIGRETURN:
+        if (t.kstep === 1) this.sigreturnCopySveRegs();
+        else this.sigreturnRestoreFpsimd();
+        return;
+      case KPath.SET_VL:
+        // kpath_arg = new VL in quadwords * 2 + PR_SVE_VL_INHERIT
+        this.sveSetVectorLengthFinish(t, t.kpath_arg >> 1, (t.kpath_arg & 1) !== 0);
+        this.leaveKPath(t);
+        return;
+    }
+    throw new Error(`FPC506 model bug: ${this.naming.task(t.slot)} continues no kernel path`);
+  }
+
+  // --- signals: delivery ------------------------------------------------------------------------------
+
+  /**
+   * @models setup_rt_frame() — signal.c v4.15, first part, run from do_notify_resume() →
+   * do_signal() with IRQs and preemption enabled, before the FP state restore of the same
+   * ret_to_user pass: current's FP state is preserved to memory
+   * (fpsimd_signal_preserve_current_state) so that the frame can be copied from it.
+   * Interruption point after it: the frame is written with __copy_to_user(), which can fault
+   * and sleep.
+   */
+  setup_rt_frame(): void {
+    const t = this.currentTask;
+    this.fpsimd_signal_preserve_current_state();
+    this.enterKPath(t, KPath.SIGNAL, 1);
+  }
+
+  /**
+   * @models setup_sigframe() — signal.c v4.15, preserve_fpsimd_context() and
+   * preserve_sve_context(): the frame's fpsimd_context gets uw.fpsimd_state; the sve_context
+   * carries the VL always and register data (from thread.sve_state) only if TIF_SVE is set.
+   * Integrity check point: the handler sees this frame.
+   * Then the handler is entered: its registers are the interrupted code's (v4.15 does not
+   * reset FP state for a handler), so what user space expects is unchanged.
+   */
+  setup_sigframe(): void {
+    const t = this.currentTask;
+    t.sig_V = t.uw_V;
+    t.sig_sve = t.TIF_SVE;
+    t.sig_zV = t.TIF_SVE ? t.sve_V : ZERO;
+    t.sig_Hi = t.TIF_SVE ? t.sve_Hi : ZERO;
+    t.sig_vq = t.sve_vq;
+    t.sig_frame = true;
+    this.leaveKPath(t);
+    this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
+    this.checkFrameView(t, 'setup_sigframe');
+  }
+
+  /** Bytes of FP state in a frame: fpsimd_context, plus the SVE register block when present. */
+  frameBytes(t: TaskView): number {
+    return FPSIMD_STATE_BYTES + (t.sig_sve ? sveRegsBytes(t.sig_vq * VQ_BITS) : 0);
+  }
+
+  /**
+   * The signal handler rewrites the FP registers saved in its frame (a user-level context
+   * switch, or a test that edits ucontext): fpsimd_context.vregs and, if the sve_context has
+   * register data, all of it. Plain user memory writes.
+   */
+  userFrameWrite(): void {
+    const t = this.currentTask;
+    const tok = this.newTaskToken(t);
+    t.sig_V = tok;
+    if (t.sig_sve) {
+      t.sig_zV = tok;
+      t.sig_Hi = tok;
+    }
+  }
+
+  // --- signals: return -------------------------------------------------------------------------------
+
+  /**
+   * @models rt_sigreturn() → restore_sigframe() → restore_sve_fpsimd_context() — signal.c
+   * v4.15, first step (the syscall entry has already discarded SVE state).
+   * A frame whose sve_context.vl is not the task's VL is rejected (the task is killed with
+   * SIGSEGV). With SVE register data: the task side of the binding is flushed, then
+   * TIF_FOREIGN_FPSTATE set, in that order (compiler barriers), so that neither a context
+   * switch nor a softirq can save stale registers over the buffer about to be filled.
+   * Without: TIF_SVE is cleared (restore_fpsimd_context / the header-only case).
+   * Interruption point after it: the next step copies from user memory.
+   */
+  rt_sigreturn(): void {
+    const t = this.currentTask;
+    if (t.sig_vq !== t.sve_vq) {
+      this.force_sig_segv();
+      return;
+    }
+    if (t.sig_sve) {
+      this.fpsimd_flush_task_state(t);
+      t.TIF_FOREIGN_FPSTATE = true;
+      this.enterKPath(t, KPath.SIGRETURN, 1);
+    } else {
+      t.TIF_SVE = false;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
+    }
+  }
+
+  /**
+   * restore_sve_fpsimd_context() — signal.c v4.15, second step: sve_alloc() and
+   * __copy_from_user() of the frame's SVE register block straight into thread.sve_state, then
+   * TIF_SVE set. Interruption point after it: the V registers are copied from user next.
+   */
+  sigreturnCopySveRegs(): void {
+    const t = this.currentTask;
+    this.sve_alloc(t);
+    t.sve_V = t.sig_zV;
+    t.sve_Hi = t.sig_Hi;
+    t.TIF_SVE = true;
+    this.enterKPath(t, KPath.SIGRETURN, 2);
+  }
+
+  /**
+   * restore_sve_fpsimd_context() / restore_fpsimd_context() — signal.c v4.15, last step: the
+   * frame's fpsimd_context vregs go to fpsimd_update_current_state(), which merges them and
+   * loads eagerly. What user space expects from here on is the frame's content.
+   */
+  sigreturnRestoreFpsimd(): void {
+    const t = this.currentTask;
+    this.fx.frame?.(this.cpu.id, t.slot, 'restore', this.frameBytes(t));
+    t.exp_V = t.sig_V;
+    t.exp_Hi = t.sig_sve ? t.sig_Hi : ZERO;
+    t.sig_frame = false;
+    this.leaveKPath(t);
+    this.fpsimd_update_current_state(t.sig_V);
+    // rt_sigreturn has done its work: the task only returns to user from here (it may still be
+    // preempted, stopped or take a signal). The model's syscall events mean "this syscall is
+    // X", so they must not follow in the same syscall: another syscall would enter through
+    // el0_svc again and discard the SVE state sigreturn may just have restored.
+    t.in_syscall = false;
+  }
+
+  /** @models force_sig(SIGSEGV) on a bad frame: the task is killed (the model's do_exit). */
+  force_sig_segv(): void {
+    this.leaveKPath(this.currentTask);
+    this.do_exit();
+  }
+
+  // --- ptrace -----------------------------------------------------------------------------------------
+
+  /**
+   * @models ptrace_stop() — kernel/signal.c: current stops for its tracer (TASK_TRACED) and
+   * schedules out. Its live FP state is saved by the context switch like any other.
+   */
+  ptrace_stop(): void {
+    const t = this.currentTask;
+    t.state = TaskState.STOPPED;
+    this.__schedule(null);
+  }
+
+  /** @models ptrace_resume() (PTRACE_CONT) — the tracee is runnable again, still in the kernel. */
+  ptrace_resume(t: TaskView): void {
+    t.state = TaskState.RUNNABLE;
+  }
+
+  /** @models __fpr_set() — ptrace.c v4.15: new V values over uw.fpsimd_state (synced from SVE first). */
+  __fpr_set(target: TaskView, v: number): void {
+    this.sve_sync_to_fpsimd(target);
+    target.uw_V = v;
+  }
+
+  /**
+   * @models fpr_set() — ptrace.c v4.15 (PTRACE_SETREGSET NT_PRFPREG by a tracer on a stopped
+   * task): write V, zero-pad into sve_state if the task uses SVE, flush the task's binding so
+   * that it reloads when it runs. The tracee will read back the values written, zero above.
+   */
+  fpr_set(target: TaskView): void {
+    const tok = this.newTaskToken(target);
+    this.__fpr_set(target, tok);
+    this.sve_sync_from_fpsimd_zeropad(target);
+    this.fpsimd_flush_task_state(target);
+    target.exp_V = tok;
+    target.exp_Hi = ZERO;
+  }
+
+  /**
+   * @models sve_set() — ptrace.c v4.15 (PTRACE_SETREGSET NT_ARM_SVE on a stopped task). The
+   * header's VL goes through sve_set_vector_length() (which converts a live-SVE task to FPSIMD
+   * and drops its buffer if the VL changes); the header flags are the tracee's own (a tracer
+   * that read the regset first keeps PR_SVE_VL_INHERIT). An FPSIMD payload goes through
+   * __fpr_set() and clears TIF_SVE; an SVE payload replaces sve_state (sve_alloc() zeroes it,
+   * fpsimd_sync_to_sve() refills it from V for a short write) and sets TIF_SVE. In every case
+   * the task's binding is flushed last.
+   */
+  sve_set(target: TaskView, sveFormat: boolean, vq: number): void {
+    const tok = this.newTaskToken(target);
+    const inherit = target.TIF_SVE_VL_INHERIT;
+    if (this.sve_set_vector_length(target, vq, inherit, false)) this.sveSetVectorLengthFinish(target, vq, inherit);
+    if (!sveFormat) {
+      this.__fpr_set(target, tok);
+      target.TIF_SVE = false;
+      target.exp_V = tok;
+      target.exp_Hi = ZERO;
+    } else {
+      this.sve_alloc(target);
+      this.fpsimd_sync_to_sve(target);
+      target.TIF_SVE = true;
+      target.sve_V = tok;
+      target.sve_Hi = tok;
+      target.exp_V = tok;
+      target.exp_Hi = tok;
+    }
+    this.fpsimd_flush_task_state(target);
+  }
+
+  /**
+   * @models sve_get() — ptrace.c v4.15 (PTRACE_GETREGSET NT_ARM_SVE on a stopped task): SVE
+   * format from sve_state if TIF_SVE is set, else the FPSIMD registers from uw.fpsimd_state.
+   * Integrity check point: what the tracer reads must be the tracee's own latest state.
+   */
+  sve_get(target: TaskView): void {
+    this.checkMemoryView(target, 'sve_get');
+  }
+
+  // --- exec ------------------------------------------------------------------------------------------------
+
+  /**
+   * @models flush_thread() — process.c v4.15, from exec (setup_new_exec → flush_thread):
+   * fpsimd_flush_thread() gives the new program zeroed FP state. The new image has no signal
+   * frame; user space starts from zero registers.
+   */
+  flush_thread(): void {
+    const t = this.currentTask;
+    this.fpsimd_flush_thread();
+    t.sig_frame = false;
+    t.exp_V = ZERO;
+    t.exp_Hi = ZERO;
+  }
+
+  // --- vector length (prctl) ------------------------------------------------------------------------
+
+  /**
+   * @models sve_set_current_vl() — fpsimd.c v4.15 (prctl PR_SVE_SET_VL from a syscall): asks
+   * for the other VL the model knows, now (possibly with INHERIT) or for the next exec. When
+   * the VL changes now, sve_set_vector_length() leaves its softirq-protected part with the
+   * state converted and flushed; the rest (free the buffer, set the VL) runs after a point
+   * where current can be preempted (local_bh_enable) — the SET_VL kernel path.
+   */
+  sve_set_current_vl(mode: 'now' | 'inherit' | 'onexec'): void {
+    const t = this.currentTask;
+    const vq = this.otherVq(t.sve_vq);
+    const inherit = mode === 'inherit';
+    if (this.sve_set_vector_length(t, vq, inherit, mode === 'onexec')) {
+      this.enterKPath(t, KPath.SET_VL, 1, vq * 2 + (inherit ? 1 : 0));
+      // ABI (sve.txt, "vector length"): a VL change leaves only the V bits of the Z registers
+      // defined; the rest reads as zero once the task uses SVE again (the trap rebuilds it).
+      t.exp_Hi = ZERO;
+    }
+  }
+
+  /** The VL a prctl or a ptrace header asks for: the one the task does not have now. */
+  otherVq(vq: number): number {
+    return vq === this.defaultVq ? this.altVq : this.defaultVq;
+  }
+
+  // --- CPU power management and hotplug ---------------------------------------------------------------
+
+  /**
+   * @models cpu_pm_enter() → (low-power state) → cpu_pm_exit() — kernel/cpu_pm.c, from
+   * cpuidle or system suspend with IRQs off throughout, so one step: the notifiers run, the
+   * registers lose their contents (and ZCR_EL1's VL is re-initialised), the notifiers run again.
+   */
+  cpu_pm_cycle(): void {
+    const c = this.cpu;
+    this.fpsimd_cpu_pm_notifier('enter');
+    c.regV = GARBAGE;
+    c.regHi = GARBAGE;
+    c.hw_vq = 0;
+    this.fx.lost?.(c.id);
+    this.fpsimd_cpu_pm_notifier('exit');
+  }
+
+  /**
+   * @models takedown_cpu() — kernel/cpu.c, CPU hotplug offline: the CPU (already idle, its
+   * tasks migrated away) stops and loses its registers; the cpuhp "dead" callbacks, among them
+   * fpsimd_cpu_dead(), run on the CPU doing the hotplug.
+   */
+  takedown_cpu(cpu: number): void {
+    const c = this.cpus[cpu]!;
+    c.online = false;
+    c.regV = GARBAGE;
+    c.regHi = GARBAGE;
+    c.hw_vq = 0;
+    this.fx.lost?.(cpu);
+    this.fpsimd_cpu_dead(cpu);
+  }
+
+  /** @models bringup_cpu() — kernel/cpu.c, CPU hotplug online: the CPU runs its idle task again. */
+  bringup_cpu(cpu: number): void {
+    const c = this.cpus[cpu]!;
+    c.online = true;
+    c.current = NONE;
   }
 }

@@ -11,7 +11,23 @@
  */
 
 import type { Kvm } from './kvm.js';
-import { NONE, Pos, TaskState, type TaskView } from './records.js';
+import { KPath, NONE, Pos, TaskState, type TaskView } from './records.js';
+
+/**
+ * Event families: the explorer draws only the families a check enables (BootSpec.events), so
+ * that a bound can be spent where it matters. Scenarios may use every event.
+ */
+export const EVENT_FAMILIES = ['core', 'neon', 'fork', 'kvm', 'signal', 'ptrace', 'exec', 'vl', 'pm', 'hotplug'] as const;
+export type EventFamily = (typeof EVENT_FAMILIES)[number];
+
+/** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */
+export const DEFAULT_FAMILIES: readonly EventFamily[] = ['core', 'neon', 'fork', 'kvm'];
+
+export function familyMask(families: readonly EventFamily[]): number {
+  let m = 0;
+  for (const f of families) m |= 1 << EVENT_FAMILIES.indexOf(f);
+  return m;
+}
 
 /** What an event's parameters are. */
 export type EventParams =
@@ -22,6 +38,7 @@ export type EventParams =
 
 export interface EventKind {
   readonly name: string;
+  readonly family: EventFamily;
   readonly params: EventParams;
   /** One line for the CLI reference and the scenario docs. */
   readonly doc: string;
@@ -41,51 +58,64 @@ function curAt(k: Kvm, cpu: number, pos: number): TaskView | null {
   return t && t.pos === pos ? t : null;
 }
 
+/** Current is inside a syscall, between kernel paths (not part-way through a multi-step one). */
 function inSyscall(k: Kvm, cpu: number): TaskView | null {
   const t = curAt(k, cpu, Pos.KERNEL);
-  return t && t.in_syscall ? t : null;
+  return t && t.in_syscall && t.kpath === KPath.NONE ? t : null;
+}
+
+/** Current is in the kernel (syscall or exception/IRQ from user), between kernel paths. */
+function inKernel(k: Kvm, cpu: number): TaskView | null {
+  const t = curAt(k, cpu, Pos.KERNEL);
+  return t && t.kpath === KPath.NONE ? t : null;
+}
+
+/** A task stopped for ptrace, traced by current which is in a syscall on `cpu`. */
+function tracee(k: Kvm, cpu: number, slot: number): TaskView | null {
+  const target = k.tasks[slot]!;
+  return inSyscall(k, cpu) && target.state === TaskState.STOPPED ? target : null;
 }
 
 export const EVENTS: readonly EventKind[] = [
   {
     name: 'switch',
+    family: 'core',
     params: 'cpu+task',
     doc: 'schedule a runnable task onto the CPU (preempting or replacing current; migration if it last ran elsewhere)',
     needs: 'a runnable task, and a CPU whose current task can be preempted',
     enabled: (k, cpu, slot) => k.tasks[slot]!.state === TaskState.RUNNABLE && k.mayPreempt(k.cpus[cpu]!),
     apply: (k, cpu, slot) => {
       k.onCpu(cpu);
-      k.__switch_to(k.tasks[slot]!);
+      k.__schedule(k.tasks[slot]!);
     },
   },
   {
     name: 'idle',
+    family: 'core',
     params: 'cpu',
     doc: 'current blocks or is preempted and the CPU runs its idle task',
     needs: 'a CPU running a task that can be preempted',
     enabled: (k, cpu) => k.cpus[cpu]!.current !== NONE && k.mayPreempt(k.cpus[cpu]!),
     apply: (k, cpu) => {
       k.onCpu(cpu);
-      k.__switch_to(null);
+      k.__schedule(null);
     },
   },
   {
     name: 'ret_to_user',
+    family: 'core',
     params: 'cpu',
-    doc: 'current returns to user space (restoring its FP state if foreign); from the run loop, KVM_RUN returns first',
-    needs: 'current in the kernel or in the KVM run loop',
-    enabled: (k, cpu) => {
-      const t = cur(k, cpu);
-      return !!t && (t.pos === Pos.KERNEL || t.pos === Pos.RUNLOOP);
-    },
+    doc: 'current returns to user space (restoring its FP state if foreign)',
+    needs: 'current in the kernel (not part-way through a kernel path, not in the KVM run loop)',
+    enabled: (k, cpu) => !!inKernel(k, cpu),
     apply: (k, cpu) => {
       k.onCpu(cpu);
-      if (k.currentTask.pos === Pos.RUNLOOP) k.runLoopReturn();
       k.ret_to_user();
     },
   },
   {
     name: 'fp_write',
+    family: 'core',
     params: 'cpu',
     doc: 'user space writes its V registers with FPSIMD instructions (zeroes the SVE part)',
     needs: 'current in user mode',
@@ -97,6 +127,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'sve_write',
+    family: 'core',
     params: 'cpu',
     doc: 'user space writes Z/P/FFR with SVE instructions (traps to do_sve_acc first if SVE is disabled for EL0)',
     needs: 'current in user mode',
@@ -108,6 +139,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'fp_read',
+    family: 'core',
     params: 'cpu',
     doc: 'user space reads its registers back and compares them with what it wrote (integrity check point)',
     needs: 'current in user mode',
@@ -119,6 +151,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'syscall',
+    family: 'core',
     params: 'cpu',
     doc: 'user space enters a system call (the entry path may discard SVE state)',
     needs: 'current in user mode',
@@ -130,6 +163,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'kernel_neon',
+    family: 'neon',
     params: 'cpu',
     doc: 'the current syscall uses kernel-mode NEON (kernel_neon_begin ... kernel_neon_end)',
     needs: 'current inside a syscall',
@@ -143,6 +177,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'softirq_neon',
+    family: 'neon',
     params: 'cpu',
     doc: 'a softirq on this CPU uses kernel-mode NEON (whatever current is doing, unless a guest runs)',
     needs: 'a CPU not running a guest',
@@ -157,6 +192,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'fork',
+    family: 'fork',
     params: 'cpu+slot',
     doc: 'the current syscall is fork(): a new user task is created in a free slot (possibly a dead task\'s)',
     needs: 'current inside a syscall, and a free slot',
@@ -171,6 +207,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'exit',
+    family: 'fork',
     params: 'cpu',
     doc: 'the current syscall is exit(): the task becomes a zombie and the CPU goes idle',
     needs: 'current inside a syscall',
@@ -182,6 +219,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'free',
+    family: 'fork',
     params: 'task',
     doc: 'a zombie is reaped and its task_struct freed (the slot may be reused by a later fork)',
     needs: 'a zombie task',
@@ -192,6 +230,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'kvm_run',
+    family: 'kvm',
     params: 'cpu',
     doc: 'the current syscall of a vcpu thread is ioctl(KVM_RUN): it enters the run loop',
     needs: 'current a vcpu thread inside a syscall',
@@ -206,6 +245,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'vcpu_enter',
+    family: 'kvm',
     params: 'cpu',
     doc: 'the run loop prepares (pre-entry FP flush) and enters the guest',
     needs: 'current a vcpu thread in the KVM run loop',
@@ -217,6 +257,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'guest_fp',
+    family: 'kvm',
     params: 'cpu',
     doc: 'the guest reads and writes FP registers (the first use in a run traps to the hypervisor)',
     needs: 'current a vcpu thread whose guest is running',
@@ -228,6 +269,7 @@ export const EVENTS: readonly EventKind[] = [
   },
   {
     name: 'vcpu_exit',
+    family: 'kvm',
     params: 'cpu',
     doc: 'the guest exits to the host run loop',
     needs: 'current a vcpu thread whose guest is running',
@@ -237,9 +279,275 @@ export const EVENTS: readonly EventKind[] = [
       k.runLoopGuestExit();
     },
   },
+  // --- added by issue 4; appended so that earlier event indices (replay contract) are unchanged ---
+  {
+    name: 'continue',
+    family: 'core',
+    params: 'cpu',
+    doc: 'current runs the next step of a kernel path the model splits at a preemption point (signal delivery, sigreturn, VL change)',
+    needs: 'current part-way through a multi-step kernel path',
+    enabled: (k, cpu) => {
+      const t = curAt(k, cpu, Pos.KERNEL);
+      return !!t && t.kpath !== KPath.NONE;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.kernelContinue();
+    },
+  },
+  {
+    name: 'irq',
+    family: 'signal',
+    params: 'cpu',
+    doc: 'an interrupt from user space (a timer tick, say): the task enters the kernel with its state live and will leave through ret_to_user, where a pending signal is delivered',
+    needs: 'current in user mode',
+    enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.interruptUser();
+    },
+  },
+  {
+    name: 'signal',
+    family: 'signal',
+    params: 'cpu',
+    doc: 'a signal is delivered to current on its way back to user space: its FP state is preserved to a frame on the user stack and the handler is entered',
+    needs: 'current in the kernel (from a syscall or an interrupted user), not already in a handler',
+    enabled: (k, cpu) => {
+      const t = inKernel(k, cpu);
+      return !!t && !t.sig_frame;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.setup_rt_frame();
+    },
+  },
+  {
+    name: 'sigreturn',
+    family: 'signal',
+    params: 'cpu',
+    doc: 'the signal handler returns (rt_sigreturn syscall): FP state is restored from the frame, as the handler may have left it',
+    needs: 'current in user mode inside a signal handler',
+    enabled: (k, cpu) => {
+      const t = curAt(k, cpu, Pos.USER);
+      return !!t && t.sig_frame;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.el0_svc();
+      k.rt_sigreturn();
+    },
+  },
+  {
+    name: 'frame_write',
+    family: 'signal',
+    params: 'cpu',
+    doc: 'the signal handler rewrites the FP registers saved in its frame (ucontext)',
+    needs: 'current in user mode inside a signal handler',
+    enabled: (k, cpu) => {
+      const t = curAt(k, cpu, Pos.USER);
+      return !!t && t.sig_frame;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userFrameWrite();
+    },
+  },
+  {
+    name: 'ptrace_stop',
+    family: 'ptrace',
+    params: 'cpu',
+    doc: 'current stops for its tracer (signal-delivery or syscall stop) and is scheduled out',
+    needs: 'current a task in the kernel, not in the KVM run loop',
+    enabled: (k, cpu) => !!inKernel(k, cpu),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.ptrace_stop();
+    },
+  },
+  {
+    name: 'ptrace_cont',
+    family: 'ptrace',
+    params: 'task',
+    doc: 'the tracer resumes a stopped task (PTRACE_CONT): it becomes runnable, still in the kernel',
+    needs: 'a stopped task',
+    enabled: (k, _cpu, slot) => k.tasks[slot]!.state === TaskState.STOPPED,
+    apply: (k, _cpu, slot) => {
+      k.ptrace_resume(k.tasks[slot]!);
+    },
+  },
+  {
+    name: 'ptrace_fpr',
+    family: 'ptrace',
+    params: 'cpu+task',
+    doc: 'current (the tracer, in a syscall) writes a stopped task\'s FPSIMD registers (PTRACE_SETREGSET NT_PRFPREG)',
+    needs: 'current inside a syscall, and a stopped task',
+    enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+    apply: (k, cpu, slot) => {
+      k.onCpu(cpu);
+      k.fpr_set(k.tasks[slot]!);
+    },
+  },
+  {
+    name: 'ptrace_sve_fpsimd',
+    family: 'ptrace',
+    params: 'cpu+task',
+    doc: 'the tracer writes NT_ARM_SVE with an FPSIMD-format payload (same VL): the task leaves SVE mode',
+    needs: 'current inside a syscall, and a stopped task',
+    enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+    apply: (k, cpu, slot) => {
+      k.onCpu(cpu);
+      const t = k.tasks[slot]!;
+      k.sve_set(t, false, t.sve_vq);
+    },
+  },
+  {
+    name: 'ptrace_sve',
+    family: 'ptrace',
+    params: 'cpu+task',
+    doc: 'the tracer writes NT_ARM_SVE with an SVE-format payload at the task\'s VL: the task gets SVE state',
+    needs: 'current inside a syscall, and a stopped task',
+    enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+    apply: (k, cpu, slot) => {
+      k.onCpu(cpu);
+      const t = k.tasks[slot]!;
+      k.sve_set(t, true, t.sve_vq);
+    },
+  },
+  {
+    name: 'ptrace_sve_vl',
+    family: 'ptrace',
+    params: 'cpu+task',
+    doc: 'the tracer writes NT_ARM_SVE with a header asking for the other VL and an SVE payload laid out for it',
+    needs: 'current inside a syscall, and a stopped task',
+    enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+    apply: (k, cpu, slot) => {
+      k.onCpu(cpu);
+      const t = k.tasks[slot]!;
+      k.sve_set(t, true, k.otherVq(t.sve_vq));
+    },
+  },
+  {
+    name: 'ptrace_read',
+    family: 'ptrace',
+    params: 'cpu+task',
+    doc: 'the tracer reads a stopped task\'s NT_ARM_SVE regset (integrity check point)',
+    needs: 'current inside a syscall, and a stopped task',
+    enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+    apply: (k, cpu, slot) => {
+      k.onCpu(cpu);
+      k.sve_get(k.tasks[slot]!);
+    },
+  },
+  {
+    name: 'exec',
+    family: 'exec',
+    params: 'cpu',
+    doc: 'the current syscall is execve(): the new program starts with zeroed FP state and the exec-time VL',
+    needs: 'current a task (not a vcpu thread) inside a syscall',
+    enabled: (k, cpu) => {
+      const t = inSyscall(k, cpu);
+      return !!t && t.vcpu === NONE;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.flush_thread();
+    },
+  },
+  {
+    name: 'set_vl',
+    family: 'vl',
+    params: 'cpu',
+    doc: 'the current syscall is prctl(PR_SVE_SET_VL) for the other VL, effective now',
+    needs: 'current inside a syscall',
+    enabled: (k, cpu) => !!inSyscall(k, cpu),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.sve_set_current_vl('now');
+    },
+  },
+  {
+    name: 'set_vl_inherit',
+    family: 'vl',
+    params: 'cpu',
+    doc: 'prctl(PR_SVE_SET_VL, other VL | PR_SVE_VL_INHERIT): effective now and kept across exec',
+    needs: 'current inside a syscall',
+    enabled: (k, cpu) => !!inSyscall(k, cpu),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.sve_set_current_vl('inherit');
+    },
+  },
+  {
+    name: 'set_vl_onexec',
+    family: 'vl',
+    params: 'cpu',
+    doc: 'prctl(PR_SVE_SET_VL, other VL | PR_SVE_SET_VL_ONEXEC): effective at the next exec only',
+    needs: 'current inside a syscall',
+    enabled: (k, cpu) => !!inSyscall(k, cpu),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.sve_set_current_vl('onexec');
+    },
+  },
+  {
+    name: 'cpu_pm',
+    family: 'pm',
+    params: 'cpu',
+    doc: 'the CPU enters and leaves a low-power state that loses its registers (cpuidle, or system suspend from a syscall)',
+    needs: 'an online CPU that is idle or whose current task is inside a syscall',
+    enabled: (k, cpu) => {
+      const c = k.cpus[cpu]!;
+      return c.online && (c.current === NONE || !!inSyscall(k, cpu));
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.cpu_pm_cycle();
+    },
+  },
+  {
+    name: 'cpu_offline',
+    family: 'hotplug',
+    params: 'cpu',
+    doc: 'CPU hotplug takes an idle CPU down (its tasks already migrated); fpsimd_cpu_dead runs on another CPU',
+    needs: 'an idle online CPU, and another online CPU',
+    enabled: (k, cpu) => {
+      const c = k.cpus[cpu]!;
+      return c.online && c.current === NONE && k.cpus.some((o) => o !== c && o.online);
+    },
+    apply: (k, cpu) => {
+      k.takedown_cpu(cpu);
+    },
+  },
+  {
+    name: 'kvm_exit',
+    family: 'kvm',
+    params: 'cpu',
+    doc: 'the run loop leaves KVM_RUN (vcpu_put): the vcpu thread is back in its ioctl syscall, on its way to the VMM',
+    needs: 'current a vcpu thread in the KVM run loop',
+    enabled: (k, cpu) => !!curAt(k, cpu, Pos.RUNLOOP),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.runLoopReturn();
+    },
+  },
+  {
+    name: 'cpu_online',
+    family: 'hotplug',
+    params: 'cpu',
+    doc: 'CPU hotplug brings an offline CPU back',
+    needs: 'an offline CPU',
+    enabled: (k, cpu) => !k.cpus[cpu]!.online,
+    apply: (k, cpu) => {
+      k.bringup_cpu(cpu);
+    },
+  },
 ];
 
 export const EVENT_NAMES = EVENTS.map((e) => e.name);
+
+/** Family bit of each event, by index. */
+const FAMILY_BIT = EVENTS.map((e) => EVENT_FAMILIES.indexOf(e.family));
 
 export function eventIndex(name: string): number {
   return EVENTS.findIndex((e) => e.name === name);
@@ -263,8 +571,10 @@ export function decodeAction(a: number): { event: number; cpu: number; arg: numb
 export function enabledActions(k: Kvm, out: number[]): void {
   const ncpu = k.cfg.cpus;
   const nslot = k.cfg.slots;
+  const mask = k.eventMask;
   for (let e = 0; e < EVENTS.length; e++) {
     const ev = EVENTS[e]!;
+    if (((mask >>> FAMILY_BIT[e]!) & 1) === 0) continue;
     switch (ev.params) {
       case 'cpu':
         for (let c = 0; c < ncpu; c++) if (ev.enabled(k, c, 0)) out.push(encodeAction(e, c, 0));
@@ -292,7 +602,7 @@ export function explainDisabled(k: Kvm, ev: EventKind, cpu: number, arg: number)
   };
   const state = (slot: number): string => {
     const t = k.tasks[slot]!;
-    return `${n.task(slot)} is ${['free', 'runnable', 'running', 'a zombie'][t.state]}${t.state === TaskState.RUNNING ? ` on cpu${t.on_cpu}` : ''}`;
+    return `${n.task(slot)} is ${['free', 'runnable', 'running', 'a zombie', 'stopped'][t.state]}${t.state === TaskState.RUNNING ? ` on cpu${t.on_cpu}` : ''}`;
   };
   switch (ev.params) {
     case 'cpu':

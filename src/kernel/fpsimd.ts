@@ -36,9 +36,10 @@ export class Fpsimd extends Machine {
     const c = this.cpu;
     const st = this.layout.stOfTask(t.slot);
     if (t.TIF_SVE) {
-      const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi;
+      const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi && c.hw_vq === t.sve_vq;
       const vl = t.sve_vq * VQ_BITS;
       sveWriteRegs(c, t.sve_V, t.sve_Hi);
+      c.hw_vq = t.sve_vq; // sve_load_state() programs ZCR_EL1.LEN from thread.sve_vl
       this.fx.load(c.id, st, Format.SVE, sveSaveBytes(vl), redundant, vl);
     } else {
       const redundant = c.regV === t.uw_V && c.regHi === ZERO;
@@ -62,8 +63,9 @@ export class Fpsimd extends Machine {
     const st = this.layout.stOfTask(t.slot);
     // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
     if (t.TIF_SVE) {
-      // The kernel WARNs and SIGKILLs the task if RDVL disagrees with thread.sve_vl; the model
-      // keeps the hardware VL equal to the task's, so that branch is unreachable here.
+      // RDVL must agree with thread.sve_vl, or the registers cannot be saved in the layout the
+      // task's buffer has: the kernel WARNs and SIGKILLs the task.
+      this.warnOn(c.hw_vq !== t.sve_vq, 'task_fpsimd_save', `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`);
       const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
       const vl = t.sve_vq * VQ_BITS;
       t.sve_V = c.regV;
@@ -215,5 +217,167 @@ export class Fpsimd extends Machine {
   /** @models fpsimd_release_task() — fpsimd.c v4.15: frees sve_state of a dead task. */
   fpsimd_release_task(t: TaskView): void {
     t.sve_state = false;
+  }
+
+  // --- conversions between the two memory formats (fpsimd.c v4.15) -------------------------------
+
+  /** @models sve_free() — fpsimd.c v4.15: drop thread.sve_state; WARNs if TIF_SVE is still set. */
+  sve_free(t: TaskView): void {
+    this.warnOn(t.TIF_SVE, 'sve_free', `${this.naming.task(t.slot)} loses its SVE buffer with TIF_SVE set`);
+    t.sve_state = false;
+    t.sve_V = ZERO;
+    t.sve_Hi = ZERO;
+  }
+
+  /** @models sve_sync_to_fpsimd() — fpsimd.c v4.15 (ptrace): uw.fpsimd_state up to date whatever the format. */
+  sve_sync_to_fpsimd(t: TaskView): void {
+    if (t.TIF_SVE) this.sve_to_fpsimd(t);
+  }
+
+  /** @models fpsimd_sync_to_sve() — fpsimd.c v4.15 (ptrace): sve_state up to date whatever the format. */
+  fpsimd_sync_to_sve(t: TaskView): void {
+    if (!t.TIF_SVE) this.fpsimd_to_sve(t);
+  }
+
+  /**
+   * @models sve_sync_from_fpsimd_zeropad() — fpsimd.c v4.15 (ptrace): for an SVE-format task,
+   * rebuild sve_state from new V values, everything above them zero.
+   */
+  sve_sync_from_fpsimd_zeropad(t: TaskView): void {
+    if (!t.TIF_SVE) return;
+    t.sve_V = t.uw_V;
+    t.sve_Hi = ZERO;
+  }
+
+  // --- signals --------------------------------------------------------------------------------------
+
+  /**
+   * @models fpsimd_signal_preserve_current_state() — fpsimd.c v4.15.
+   * Post: current's uw.fpsimd_state holds its V registers whatever the format, so that the
+   * frame's fpsimd_context can be copied from it. The binding is kept (registers stay live).
+   * The sve_to_fpsimd() half runs after local_bh_enable(); the model keeps it in the same step
+   * because nothing that can interrupt it changes current's memory copy (a save writes the
+   * same registers back).
+   */
+  fpsimd_signal_preserve_current_state(): void {
+    this.fpsimd_preserve_current_state();
+    const t = this.currentTask;
+    if (t.TIF_SVE) this.sve_to_fpsimd(t);
+  }
+
+  /**
+   * @models fpsimd_update_current_state() — fpsimd.c v4.15 (sigreturn).
+   * Pre: softirqs enabled (it disables them itself); `v` is the frame's V registers.
+   * Post: the new V values are in memory (merged into sve_state for an SVE-format task) and
+   * loaded eagerly; the task is bound only if TIF_FOREIGN_FPSTATE was set (otherwise the
+   * binding already matched).
+   */
+  fpsimd_update_current_state(v: number): void {
+    const t = this.currentTask;
+    t.uw_V = v;
+    if (t.TIF_SVE) this.fpsimd_to_sve(t);
+    this.task_fpsimd_load();
+    if (t.TIF_FOREIGN_FPSTATE) {
+      t.TIF_FOREIGN_FPSTATE = false;
+      this.fpsimd_bind_to_cpu();
+    }
+  }
+
+  // --- exec ---------------------------------------------------------------------------------------
+
+  /**
+   * @models fpsimd_flush_thread() — fpsimd.c v4.15 (exec, from flush_thread()), softirqs off.
+   * Post: the new program's FP state is zero, in FPSIMD format, not bound anywhere, and the
+   * SVE vector length is reset to sve_vl_onexec (or the default); sve_vl_onexec is cleared
+   * unless PR_SVE_VL_INHERIT is set.
+   */
+  fpsimd_flush_thread(): void {
+    const t = this.currentTask;
+    t.uw_V = ZERO;
+    this.fpsimd_flush_task_state(t);
+    t.TIF_SVE = false;
+    this.sve_free(t);
+    t.sve_vq = t.sve_vl_onexec !== 0 ? t.sve_vl_onexec : this.defaultVq;
+    if (!t.TIF_SVE_VL_INHERIT) t.sve_vl_onexec = 0;
+    t.TIF_FOREIGN_FPSTATE = true;
+  }
+
+  // --- vector length ------------------------------------------------------------------------------
+
+  /** The system default VL (sve_default_vl) in quadwords: the machine's configured VL. */
+  get defaultVq(): number {
+    return this.cfg.sveVlBits / VQ_BITS;
+  }
+
+  /**
+   * The one other VL a task can ask for in the model: half the default (or double, at 128
+   * bits). Both are in sve_vq_map, so find_supported_vector_length() returns them unchanged.
+   */
+  get altVq(): number {
+    const d = this.defaultVq;
+    return d > 1 ? d / 2 : 2;
+  }
+
+  /**
+   * @models sve_set_vector_length() — fpsimd.c v4.15, the part up to local_bh_enable().
+   * `flags` as for prctl: INHERIT and/or ONEXEC. Records sve_vl_onexec and returns whether
+   * the VL itself changes now, in which case the live state has been written back, the task
+   * converted to FPSIMD format and its binding flushed; the caller then runs
+   * sveSetVectorLengthFinish() (after a point where the kernel is preemptible again when the
+   * task is current).
+   */
+  sve_set_vector_length(t: TaskView, vq: number, inherit: boolean, onexec: boolean): boolean {
+    t.sve_vl_onexec = inherit || onexec ? vq : 0;
+    if (onexec || vq === t.sve_vq) {
+      t.TIF_SVE_VL_INHERIT = inherit;
+      return false;
+    }
+    if (t === this.current) {
+      this.task_fpsimd_save();
+      t.TIF_FOREIGN_FPSTATE = true;
+    }
+    this.fpsimd_flush_task_state(t);
+    if (t.TIF_SVE) {
+      t.TIF_SVE = false;
+      this.sve_to_fpsimd(t);
+    }
+    return true;
+  }
+
+  /**
+   * The rest of sve_set_vector_length() (fpsimd.c v4.15) after local_bh_enable(): free the
+   * SVE buffer so the next use reallocates it at the new size, set the VL, update INHERIT.
+   */
+  sveSetVectorLengthFinish(t: TaskView, vq: number, inherit: boolean): void {
+    this.sve_free(t);
+    t.sve_vq = vq;
+    t.TIF_SVE_VL_INHERIT = inherit;
+  }
+
+  // --- CPU power management and hotplug -----------------------------------------------------------
+
+  /**
+   * @models fpsimd_cpu_pm_notifier() — fpsimd.c v4.15, called by cpu_pm_enter()/cpu_pm_exit()
+   * with IRQs off around a CPU low-power state that loses the register contents.
+   * CPU_PM_ENTER: save current's live user state (user tasks only), forget the binding.
+   * CPU_PM_EXIT: a user task that is current must reload at its next return to user.
+   */
+  fpsimd_cpu_pm_notifier(cmd: 'enter' | 'exit'): void {
+    const t = this.current;
+    if (cmd === 'enter') {
+      if (t && t.mm) this.task_fpsimd_save();
+      this.fpsimd_flush_cpu_state();
+    } else if (t && t.mm) t.TIF_FOREIGN_FPSTATE = true;
+  }
+
+  /**
+   * @models fpsimd_cpu_dead() — fpsimd.c v4.15 (cpuhp "dead" callback, runs on another CPU):
+   * the dead CPU's registers are gone, so nothing may match its binding any more.
+   */
+  fpsimd_cpu_dead(cpu: number): void {
+    const c = this.cpus[cpu]!;
+    this.fx.flushCpu(cpu, c.last_st);
+    c.last_st = 0;
+    c.last_dangling = false;
   }
 }

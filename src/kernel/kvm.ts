@@ -16,13 +16,24 @@
  * before local_irq_disable(), each loop iteration) is from memory. A softirq between the flush
  * and the IRQ-off point can only clear the binding again (kernel_neon_begin never binds), so
  * the model runs flush + entry as one step without losing behaviour.
+ *
+ * Host mode. The base models a non-VHE host: the hypervisor traps guest FP with CPTR_EL2 and
+ * leaves the host's CPACR_EL1 (the EL0 SVE enable) alone. On a VHE host CPACR_EL1 is the trap
+ * register: guest entry clears the FP and SVE enables and guest exit writes
+ * CPACR_EL1_DEFAULT, which has no ZEN_EL0EN bit [V in kvm_arm.h copies; that v4.15's exit path
+ * writes it is M], so EL0 SVE is disabled after every guest run. SVE with KVM requires VHE from
+ * v4.18 (85acda3b4a27); variants say which they model through `hasVhe`.
+ *
+ * vcpu_load()/vcpu_put() run at KVM_RUN entry and exit and, through the preempt notifiers,
+ * whenever the vcpu thread is scheduled out of or back into the run loop. In v4.15 they do
+ * nothing FP-related; v4.18 hangs its host-context integration on them.
  */
 
 import { fpsimdWriteRegs } from '../arch/regfile.js';
 import { FPSIMD_STATE_BYTES } from '../arch/sizes.js';
 import { TrapKind } from './effects.js';
 import { Entry } from './entry.js';
-import { Pos, type VcpuView } from './records.js';
+import { NONE, Pos, type TaskView, type VcpuView } from './records.js';
 
 export class Kvm extends Entry {
   /** The vcpu run by the current thread (a model bug if there is none). */
@@ -39,7 +50,58 @@ export class Kvm extends Entry {
    * this era.
    */
   kvm_arch_vcpu_ioctl_run(): void {
+    this.vcpu_load(this.currentVcpu);
     this.currentTask.pos = Pos.RUNLOOP;
+  }
+
+  /** VHE host (EL2 host kernel; CPACR_EL1 traps the guest)? The base models non-VHE. */
+  get hasVhe(): boolean {
+    return false;
+  }
+
+  /** @models vcpu_load() — virt/kvm/kvm_main.c: registers the preempt notifier, then kvm_arch_vcpu_load(). */
+  vcpu_load(v: VcpuView): void {
+    this.kvm_arch_vcpu_load(v);
+  }
+
+  /** @models vcpu_put() — virt/kvm/kvm_main.c: kvm_arch_vcpu_put(), then drops the preempt notifier. */
+  vcpu_put(v: VcpuView): void {
+    this.kvm_arch_vcpu_put(v);
+  }
+
+  /** @models kvm_arch_vcpu_load() — arm.c v4.15: timers, vgic, sysregs; nothing FP-related. */
+  kvm_arch_vcpu_load(_v: VcpuView): void {}
+
+  /** @models kvm_arch_vcpu_put() — arm.c v4.15: nothing FP-related. */
+  kvm_arch_vcpu_put(_v: VcpuView): void {}
+
+  /** @models kvm_sched_out() — kvm_main.c preempt notifier: the vcpu thread leaves the CPU inside KVM_RUN. */
+  kvm_sched_out(v: VcpuView): void {
+    this.vcpu_put(v);
+  }
+
+  /** @models kvm_sched_in() — kvm_main.c preempt notifier: the vcpu thread comes back inside KVM_RUN. */
+  kvm_sched_in(v: VcpuView): void {
+    this.vcpu_load(v);
+  }
+
+  /** sched_out notifiers run from __schedule() with IRQs disabled (the runqueue lock is held). */
+  override prepare_task_switch(_next: TaskView | null): void {
+    const prev = this.current;
+    if (prev && prev.vcpu !== NONE && prev.pos === Pos.RUNLOOP) {
+      this.irqsOff = true;
+      try {
+        this.kvm_sched_out(this.vcpus[prev.vcpu]!);
+      } finally {
+        this.irqsOff = false;
+      }
+    }
+  }
+
+  /** sched_in notifiers run from finish_task_switch() after the runqueue lock (and IRQs) are released. */
+  override finish_task_switch(): void {
+    const t = this.current;
+    if (t && t.vcpu !== NONE && t.pos === Pos.RUNLOOP) this.kvm_sched_in(this.vcpus[t.vcpu]!);
   }
 
   /**
@@ -62,9 +124,21 @@ export class Kvm extends Entry {
     t.pos = Pos.GUEST;
   }
 
-  /** @models __activate_traps() — hyp/switch.c: guest FP/SIMD accesses trap to EL2 (CPTR_EL2.TFP). */
+  /**
+   * @models __activate_traps() — hyp/switch.c v4.15: guest FP/SIMD accesses trap to EL2
+   * (CPTR_EL2.TFP; on VHE, CPACR_EL1.FPEN cleared together with the SVE enables).
+   */
   __activate_traps(): void {
     this.cpu.guest_fp_trap = true;
+    if (this.hasVhe) this.cpu.zen_el0 = false;
+  }
+
+  /**
+   * @models __deactivate_traps() — hyp/switch.c: on VHE, CPACR_EL1 := CPACR_EL1_DEFAULT (FP on,
+   * EL0 SVE off); on non-VHE, CPTR_EL2 back to its default, host CPACR_EL1 untouched.
+   */
+  __deactivate_traps(): void {
+    if (this.hasVhe) this.cpu.zen_el0 = false;
   }
 
   /**
@@ -111,13 +185,15 @@ export class Kvm extends Entry {
       fpsimdWriteRegs(c, c.host_fpV); // __fpsimd_restore_state(&host_ctxt->gp_regs.fp_regs)
       this.fx.hyp(c.id, 'host', true, FPSIMD_STATE_BYTES);
     }
-    c.guest_fp_trap = true; // __deactivate_traps: the trap setting only matters in the guest
+    c.guest_fp_trap = true; // the trap setting only matters in the guest
+    this.__deactivate_traps();
     this.currentTask.pos = Pos.RUNLOOP;
   }
 
   /** The run loop exits to user space (handle_exit returned <= 0): vcpu_put(), then the ioctl returns. */
   runLoopReturn(): void {
     const t = this.currentTask;
+    this.vcpu_put(this.currentVcpu);
     t.pos = Pos.KERNEL;
     t.in_syscall = true;
   }

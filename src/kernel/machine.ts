@@ -41,6 +41,17 @@ export class Machine {
   naming: Naming;
   /** Last recorded violation of the current step. */
   violation: Violation | null = null;
+  /**
+   * Which event families the explorer may draw (bit i = family i of EVENT_FAMILIES in
+   * src/kernel/events.ts). Configuration, not state: scenarios name their events explicitly
+   * and are not filtered.
+   */
+  eventMask = 0xffff;
+  /**
+   * IRQs are disabled on the executing CPU for the code now running (the scheduler's
+   * preempt-notifier calls, for instance). Not state: set and cleared within one step.
+   */
+  irqsOff = false;
   private tracer: CallTracer | null = null;
 
   constructor(cfg: MachineConfig, names: readonly string[] = []) {
@@ -107,6 +118,34 @@ export class Machine {
     return t;
   }
 
+  /**
+   * Writes the V registers to the storage `fpsimd_last_state.st` names (the v4.18+
+   * fpsimd_save() way: "via last rather than via current"). The store is a dereference: it is
+   * a use-after-free if the storage was freed, and an oops if the pointer is NULL. Returns the
+   * storage identity written, and whether it already held those registers (for the cost model).
+   */
+  storeVToLastState(where: string): { st: number; unmodified: boolean } {
+    const c = this.cpu;
+    const st = c.last_st;
+    if (st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} stores its registers through a NULL fpsimd_last_state`);
+    const slot = this.layout.taskOfSt(st);
+    if (slot >= 0) {
+      this.derefLastStateTask(where);
+      const t = this.tasks[slot]!;
+      const unmodified = t.uw_V === c.regV;
+      t.uw_V = c.regV;
+      return { st, unmodified };
+    }
+    const v = this.layout.vcpuOfSt(st);
+    if (v >= 0) {
+      const vc = this.vcpus[v]!;
+      const unmodified = vc.fp_V === c.regV;
+      vc.fp_V = c.regV;
+      return { st, unmodified };
+    }
+    throw new Error(`FPC505 model bug: fpsimd_last_state.st ${st} names no storage`);
+  }
+
   // --- violations ---------------------------------------------------------------------------------
 
   fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
@@ -132,6 +171,11 @@ export class Machine {
     let part = 'V';
     let expected = t.exp_V;
     let actual = c.regV;
+    if (!kind && c.zen_el0 && t.TIF_SVE && c.hw_vq !== t.sve_vq) {
+      // RDVL disagrees with the VL the task set (sve-test's vl_barf): its Z/P data is laid out
+      // for another length, whatever the tokens say.
+      this.fail('integrity', 'corrupt', where, `${this.naming.task(t.slot)} on cpu${c.id} runs SVE at VL ${c.hw_vq * 128}, its VL is ${t.sve_vq * 128}`);
+    }
     if (!kind && c.zen_el0) {
       kind = judgePart('Hi', t.exp_Hi, c.regHi, own);
       part = 'SVE part';
@@ -146,6 +190,53 @@ export class Machine {
         where,
         `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
       );
+    }
+  }
+
+  /**
+   * Integrity of a task's FP state as held in memory, where a tracer reads it (PTRACE_GETREGSET
+   * on a stopped task). The view depends on the format: NT_ARM_SVE reports the SVE registers
+   * when TIF_SVE is set, else only V (the rest reads as zero).
+   */
+  checkMemoryView(t: TaskView, where: string): void {
+    const own = this.layout.writerOfTask(t.slot);
+    const memV = t.TIF_SVE ? t.sve_V : t.uw_V;
+    const memHi = t.TIF_SVE ? t.sve_Hi : 0;
+    let kind = judgePart('V', t.exp_V, memV, own);
+    let part = 'V';
+    let expected = t.exp_V;
+    let actual = memV;
+    if (!kind) {
+      kind = judgePart('Hi', t.exp_Hi, memHi, own);
+      part = 'SVE part';
+      expected = t.exp_Hi;
+      actual = memHi;
+    }
+    if (kind) {
+      const n = this.naming;
+      this.fail('integrity', kind, where, `the tracer reads ${n.token(actual)} in ${n.task(t.slot)}'s ${part}, expected ${n.token(expected)}`);
+    }
+  }
+
+  /**
+   * Integrity of a freshly written signal frame: the handler finds in its ucontext the state
+   * the interrupted code had (fpsimd_context always; sve_context register data when present).
+   */
+  checkFrameView(t: TaskView, where: string): void {
+    const own = this.layout.writerOfTask(t.slot);
+    let kind = judgePart('V', t.exp_V, t.sig_V, own);
+    let part = 'fpsimd_context';
+    let expected = t.exp_V;
+    let actual = t.sig_V;
+    if (!kind && t.sig_sve) {
+      kind = judgePart('Hi', t.exp_Hi, t.sig_Hi, own);
+      part = 'sve_context';
+      expected = t.exp_Hi;
+      actual = t.sig_Hi;
+    }
+    if (kind) {
+      const n = this.naming;
+      this.fail('integrity', kind, where, `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`);
     }
   }
 

@@ -29,7 +29,30 @@ export const TaskState = {
   RUNNING: 2,
   /** Task has exited (do_exit) and awaits reaping; never scheduled again. */
   ZOMBIE: 3,
+  /**
+   * Task is stopped for its tracer (TASK_TRACED: ptrace_stop() scheduled it out). Its FP state
+   * is in memory, where a tracer's regset writes edit it; PTRACE_CONT makes it runnable again.
+   */
+  STOPPED: 4,
 } as const;
+
+/**
+ * A kernel path that the model runs as several steps because the kernel can be preempted (or
+ * interrupted by a softirq) part-way through it. `kpath` says which path a task is in, `kstep`
+ * how far it got; the `continue` event runs the next step. See the path's methods in
+ * src/kernel/entry.ts for where each step ends and why.
+ */
+export const KPath = {
+  NONE: 0,
+  /** setup_rt_frame(): FP state preserved, frame not yet written (the copy to user can fault). */
+  SIGNAL: 1,
+  /** rt_sigreturn(): restoring FP state from the frame (copies from user can fault). */
+  SIGRETURN: 2,
+  /** prctl(PR_SVE_SET_VL): after the softirq-protected part of sve_set_vector_length(). */
+  SET_VL: 3,
+} as const;
+
+export const KPATH_NAMES = ['none', 'signal', 'sigreturn', 'set_vl'] as const;
 
 /** Where a task executes, or would resume. */
 export const Pos = {
@@ -44,7 +67,7 @@ export const Pos = {
 } as const;
 
 export const POS_NAMES = ['user', 'kernel', 'runloop', 'guest'] as const;
-export const STATE_NAMES = ['free', 'runnable', 'running', 'zombie'] as const;
+export const STATE_NAMES = ['free', 'runnable', 'running', 'zombie', 'stopped'] as const;
 
 /** Per-CPU kernel variables (the hardware part comes from src/arch). */
 export const CPU_FIELDS = [
@@ -71,6 +94,17 @@ export const CPU_FIELDS = [
     kind: 'token',
     init: ZERO,
     doc: 'KVM per-CPU host context: kvm_host_cpu_state.gp_regs.fp_regs, V part only (v4.15 hyp save area)',
+  },
+  {
+    name: 'hw_vq',
+    kind: 'int',
+    doc: 'ZCR_EL1.LEN as a VL in quadwords, as last programmed by an SVE load (sve_load_state); 0 = unknown',
+  },
+  {
+    name: 'online',
+    kind: 'bool',
+    init: 1,
+    doc: 'CPU is online (cleared by CPU hotplug offline, set again when it comes back)',
   },
 ] as const satisfies RecordSpec;
 
@@ -102,6 +136,30 @@ export const TASK_FIELDS = [
   { name: 'exp_V', kind: 'token', init: ZERO, doc: 'ghost: the V part user space last wrote (what it must read back)' },
   { name: 'exp_Hi', kind: 'token', init: ZERO, doc: 'ghost: the SVE part user space must read back' },
   { name: 'version', kind: 'int', doc: 'ghost: last data version written by this task incarnation' },
+  { name: 'kpath', kind: 'int', doc: 'multi-step kernel path the task is in (KPath), NONE outside one' },
+  { name: 'kstep', kind: 'int', doc: 'next step of that path' },
+  { name: 'kpath_arg', kind: 'int', doc: 'argument of that path (for SET_VL: the new VL in quadwords)' },
+  {
+    name: 'sve_vl_onexec',
+    kind: 'int',
+    doc: 'thread.sve_vl_onexec in quadwords: the VL the next exec sets, 0 = the system default',
+  },
+  { name: 'TIF_SVE_VL_INHERIT', kind: 'bool', doc: 'keep sve_vl_onexec across exec (PR_SVE_VL_INHERIT)' },
+  {
+    name: 'sig_frame',
+    kind: 'bool',
+    doc: 'a signal frame is on the user stack: the task runs (or is about to run) its handler',
+  },
+  { name: 'sig_V', kind: 'token', init: ZERO, doc: 'signal frame, fpsimd_context.vregs (user memory)' },
+  {
+    name: 'sig_zV',
+    kind: 'token',
+    init: ZERO,
+    doc: 'signal frame, sve_context register data: Z0-Z31 bits [127:0] (ignored by sigreturn in favour of vregs)',
+  },
+  { name: 'sig_Hi', kind: 'token', init: ZERO, doc: 'signal frame, sve_context register data above V: Z high bits, P, FFR' },
+  { name: 'sig_sve', kind: 'bool', doc: 'the frame sve_context carries register data (TIF_SVE was set at delivery)' },
+  { name: 'sig_vq', kind: 'int', doc: 'the frame sve_context.vl in quadwords' },
 ] as const satisfies RecordSpec;
 
 /** A vcpu: the guest's FP state lives in vcpu->arch.ctxt while the guest is not loaded. */
@@ -110,6 +168,15 @@ export const VCPU_FIELDS = [
   { name: 'fp_V', kind: 'token', init: ZERO, doc: 'vcpu->arch.ctxt.gp_regs.fp_regs: guest V0-V31 in memory' },
   { name: 'exp_V', kind: 'token', init: ZERO, doc: 'ghost: the V part the guest last wrote' },
   { name: 'version', kind: 'int', doc: 'ghost: last data version written by this guest' },
+  // vcpu->arch.flags bits of the v4.18 design (e6b673b741ea and its fixes); unused before v4.18.
+  { name: 'FP_ENABLED', kind: 'bool', doc: 'KVM_ARM64_FP_ENABLED: the guest FP state is loaded in the registers' },
+  { name: 'FP_HOST', kind: 'bool', doc: 'KVM_ARM64_FP_HOST: the registers may hold the host thread\'s live state' },
+  { name: 'HOST_SVE_IN_USE', kind: 'bool', doc: 'KVM_ARM64_HOST_SVE_IN_USE: the host thread had TIF_SVE at vcpu_load' },
+  {
+    name: 'HOST_SVE_ENABLED',
+    kind: 'bool',
+    doc: 'KVM_ARM64_HOST_SVE_ENABLED: EL0 SVE access was enabled (CPACR_EL1.ZEN) at vcpu_load',
+  },
 ] as const satisfies RecordSpec;
 
 /** Machine-wide words. */

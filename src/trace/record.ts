@@ -57,6 +57,14 @@ class StepEffects implements EffectSink {
     this.counters.hyp(cpu, who, restore, bytes);
     this.records.push({ kind: 'hyp', cpu, who, op: restore ? 'restore' : 'save', bytes });
   }
+  frame(cpu: number, slot: number, op: 'setup' | 'restore', bytes: number): void {
+    this.counters.frame?.(cpu, slot, op, bytes);
+    this.records.push({ kind: 'frame', cpu, task: this.k.naming.task(slot), op, bytes });
+  }
+  lost(cpu: number): void {
+    this.counters.lost?.(cpu);
+    this.records.push({ kind: 'lost', cpu });
+  }
 }
 
 function fmt(f: FormatId): 'fpsimd' | 'sve' {

@@ -34,6 +34,8 @@ function cpuFields(c: CpuSnapshot): [string, string][] {
     ['last_st', c.last.st + (c.last.dangling ? ' (dangling)' : '')],
     ['sve_in_use', c.last.sve_in_use ? '1' : '0'],
     ['host_fpV', c.host_fpV],
+    ['hw_vl', c.hw_vl === null ? '?' : String(c.hw_vl)],
+    ['online', c.online ? '1' : '0'],
   ];
 }
 
@@ -47,6 +49,11 @@ function taskFields(t: TaskSnapshot): [string, string][] {
     ['uw_V', t.mem.uw_V],
     ['sve_state', t.mem.sve_state ? `${t.mem.sve_state.V}/${t.mem.sve_state.hi}` : 'NULL'],
     ['expects', `${t.expected.V}/${t.expected.hi}`],
+    ['sve_vl', String(t.sve_vl)],
+    ['vl_onexec', t.sve_vl_onexec === null ? 'default' : String(t.sve_vl_onexec)],
+    ['INHERIT', t.vl_inherit ? '1' : '0'],
+    ['kpath', t.kpath === 'none' ? 'none' : `${t.kpath}.${t.kstep}`],
+    ['sigframe', t.sigframe ? `${t.sigframe.V}${t.sigframe.sve ? ` sve ${t.sigframe.sve.zV}/${t.sigframe.sve.hi}@${t.sigframe.sve.vl}` : ''}` : 'none'],
   ];
 }
 
@@ -54,6 +61,10 @@ function vcpuFields(v: VcpuSnapshot): [string, string][] {
   return [
     ['fp_regs', v.mem.V],
     ['expects', v.expected.V],
+    ['FP_ENABLED', v.flags.FP_ENABLED ? '1' : '0'],
+    ['FP_HOST', v.flags.FP_HOST ? '1' : '0'],
+    ['HOST_SVE_IN_USE', v.flags.HOST_SVE_IN_USE ? '1' : '0'],
+    ['HOST_SVE_ENABLED', v.flags.HOST_SVE_ENABLED ? '1' : '0'],
   ];
 }
 
@@ -120,7 +131,11 @@ export function renderEffect(e: EffectRecord): string {
     case 'trap':
       return e.trap === 'sve_el0' ? `trap: EL0 SVE access on cpu${e.cpu}` : `trap: guest FP access on cpu${e.cpu}`;
     case 'hyp':
-      return `hyp ${e.op} ${e.who} V regs ${e.bytes} B`;
+      return `hyp ${e.op} ${e.who} ${e.bytes > 528 ? 'SVE' : 'V'} regs ${e.bytes} B`;
+    case 'frame':
+      return e.op === 'setup' ? `signal frame of ${e.task} written ${e.bytes} B` : `signal frame of ${e.task} read ${e.bytes} B`;
+    case 'lost':
+      return `cpu${e.cpu} registers lost`;
   }
 }
 

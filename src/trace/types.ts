@@ -18,12 +18,15 @@ export interface CpuSnapshot {
   /** KVM per-CPU host context save area (V part). */
   host_fpV: string;
   guest_fp_trap: boolean;
+  /** ZCR_EL1 VL in bits as last programmed by an SVE load, null = unknown. */
+  hw_vl: number | null;
+  online: boolean;
 }
 
 export interface TaskSnapshot {
   slot: number;
   name: string;
-  state: 'free' | 'runnable' | 'running' | 'zombie';
+  state: 'free' | 'runnable' | 'running' | 'zombie' | 'stopped';
   pos: 'user' | 'kernel' | 'runloop' | 'guest';
   in_syscall: boolean;
   on_cpu: number | null;
@@ -35,6 +38,14 @@ export interface TaskSnapshot {
   sve_vl: number;
   mem: { uw_V: string; sve_state: { V: string; hi: string } | null };
   expected: { V: string; hi: string };
+  /** Multi-step kernel path in progress ('none' outside one) and its next step. */
+  kpath: string;
+  kstep: number;
+  /** sve_vl_onexec in bits (null = the default) and PR_SVE_VL_INHERIT. */
+  sve_vl_onexec: number | null;
+  vl_inherit: boolean;
+  /** The signal frame on the user stack, null when the task is not in a handler. */
+  sigframe: { V: string; sve: { zV: string; hi: string; vl: number } | null } | null;
 }
 
 export interface VcpuSnapshot {
@@ -42,6 +53,8 @@ export interface VcpuSnapshot {
   thread: string | null;
   mem: { V: string };
   expected: { V: string };
+  /** vcpu->arch.flags (v4.18 design; all false before). */
+  flags: { FP_ENABLED: boolean; FP_HOST: boolean; HOST_SVE_IN_USE: boolean; HOST_SVE_ENABLED: boolean };
 }
 
 export interface MachineSnapshot {
@@ -61,7 +74,9 @@ export type EffectRecord =
   | { kind: 'flush_cpu'; cpu: number; dropped: string }
   | { kind: 'flush_task'; task: string }
   | { kind: 'trap'; cpu: number; trap: 'sve_el0' | 'guest_fp' }
-  | { kind: 'hyp'; cpu: number; who: 'host' | 'guest'; op: 'save' | 'restore'; bytes: number };
+  | { kind: 'hyp'; cpu: number; who: 'host' | 'guest'; op: 'save' | 'restore'; bytes: number }
+  | { kind: 'frame'; cpu: number; task: string; op: 'setup' | 'restore'; bytes: number }
+  | { kind: 'lost'; cpu: number };
 
 export interface TraceStep {
   /** 1-based. */

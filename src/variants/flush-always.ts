@@ -24,5 +24,6 @@ export const flushAlways: Variant = {
   name: 'flush-always',
   kernel: 'v4.15 + review proposal (never merged)',
   summary: 'unconditional fpsimd_flush_cpu_state() before guest entry: safe, but host tasks always reload',
+  status: 'proposal',
   Kernel: FlushAlwaysKernel,
 };

@@ -7,10 +7,18 @@ import { noSveFlush } from './no-sve-flush.js';
 import { rfc2017 } from './rfc-2017.js';
 import type { Variant } from './types.js';
 import { v415rc1 } from './v4.15-rc1.js';
+import { v415 } from './v4.15.js';
+import { v418rc1 } from './v4.18-rc1.js';
+import { v418 } from './v4.18.js';
 
 export type { Variant } from './types.js';
+export { isRealKernel } from './types.js';
 
-export const VARIANTS: readonly Variant[] = [v415rc1, rfc2017, flushAlways, noSveFlush];
+/**
+ * Roughly in order of time: the seed thread's three (v4.15-rc1, the fix as posted, the
+ * review's alternative), the mutation that motivates the flush, then the releases.
+ */
+export const VARIANTS: readonly Variant[] = [v415rc1, rfc2017, flushAlways, noSveFlush, v415, v418rc1, v418];
 
 export function findVariant(name: string): Variant | undefined {
   return VARIANTS.find((v) => v.name === name);

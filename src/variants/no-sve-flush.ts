@@ -24,5 +24,6 @@ export const noSveFlush: Variant = {
   kernel: 'v4.15 with the pre-entry flush removed (mutation)',
   summary: 'no flush before guest entry: an SVE task skips its reload after KVM zeroed its SVE part',
   mutation: true,
+  status: 'mutation',
   Kernel: NoSveFlushKernel,
 };

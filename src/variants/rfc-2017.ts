@@ -16,17 +16,19 @@
  * binding survives KVM's V-only host save/restore intact: keeping it lets that task skip its
  * reload after the vcpu thread ran (Dave Martin's answer). See flush-always for the cost.
  *
- * This is the base class's behaviour; the variant exists to give it its name.
+ * This is the v4.15 release's code (the base class's behaviour, see v4.15); the variant keeps
+ * the seed thread's name for it.
  */
 
-import { Kernel } from '../kernel/kernel.js';
 import type { Variant } from './types.js';
+import { V415Kernel } from './v4.15.js';
 
-export class Rfc2017Kernel extends Kernel {}
+export class Rfc2017Kernel extends V415Kernel {}
 
 export const rfc2017: Variant = {
   name: 'rfc-2017',
   kernel: 'v4.15, cb968afc7898 (+071b6d4a5d34)',
   summary: 'the seed\'s fix: per-CPU {st, sve_in_use}; the pre-entry SVE flush never follows the pointer',
+  status: 'release',
   Kernel: Rfc2017Kernel,
 };

@@ -15,14 +15,27 @@
  *    dead task whose state a CPU still names, and whose parent last loaded on that CPU, passes
  *    the schedule-in check and runs with the dead task's registers (fixed by 071b6d4a5d34,
  *    "arm64: fpsimd: Prevent registers leaking from dead tasks", a bug since the lazy restore of
- *    2014; fpctx finds it too).
+ *    2014; fpctx finds it too);
+ *  - fpsimd_update_current_state() (sigreturn) assigns the whole struct fpsimd_state from the
+ *    signal code's stack copy, whose `cpu` field is never initialised, so the task's
+ *    fpsimd_state.cpu becomes stack garbage; it is repaired only if the function binds (that
+ *    is, if TIF_FOREIGN_FPSTATE was set). Fixed by a45448313706 "arm64: fpsimd: Fix copying of
+ *    FP state from signal frame into task struct" (2017-12-15; title [S] from a git log
+ *    listing, index id 49300830419). [M]: the rc1 code is reconstructed from the fix's effect
+ *    as seen in O (which copies only `.user_fpsimd`). The garbage is modelled as a value that
+ *    compares equal to whichever CPU it is next compared with: the checker thereby tries every
+ *    possible garbage value at once (an uninitialised read is existential), and the model
+ *    stays symmetric in the CPUs. A later bind replaces it with a real CPU number.
  */
 
-import { Kernel } from '../kernel/kernel.js';
 import type { TaskView } from '../kernel/records.js';
 import type { Variant } from './types.js';
+import { V415Kernel } from './v4.15.js';
 
-export class V415rc1Kernel extends Kernel {
+/** fpsimd_state.cpu after the struct copy: uninitialised stack data (see the file comment). */
+export const STACK_GARBAGE_CPU = 0xfe;
+
+export class V415rc1Kernel extends V415Kernel {
   /** @models fpsimd_bind_to_cpu() — fpsimd.c v4.15-rc1: the pointer and the CPU number only. */
   override fpsimd_bind_to_cpu(): void {
     const t = this.currentTask;
@@ -47,11 +60,33 @@ export class V415rc1Kernel extends Kernel {
     p.TIF_SVE = false;
     p.sve_state = false;
   }
+
+  /**
+   * @models fpsimd_update_current_state() — fpsimd.c v4.15-rc1 [M]: the struct assignment
+   * also copies the uninitialised `cpu` of the caller's stack copy.
+   */
+  override fpsimd_update_current_state(v: number): void {
+    const t = this.currentTask;
+    t.fpsimd_cpu = STACK_GARBAGE_CPU;
+    super.fpsimd_update_current_state(v);
+  }
+
+  /**
+   * @models fpsimd_thread_switch() — fpsimd.c v4.15-rc1: as v4.15; a `cpu` field holding stack
+   * garbage may equal this CPU's number.
+   */
+  override fpsimd_thread_switch(next: TaskView | null): void {
+    super.fpsimd_thread_switch(next);
+    if (next && next.mm && next.fpsimd_cpu === STACK_GARBAGE_CPU && this.cpu.last_st === this.layout.stOfTask(next.slot)) {
+      next.TIF_FOREIGN_FPSTATE = false;
+    }
+  }
 }
 
 export const v415rc1: Variant = {
   name: 'v4.15-rc1',
-  kernel: 'v4.15-rc1 (before cb968afc7898 and 071b6d4a5d34)',
+  kernel: 'v4.15-rc1 (before cb968afc7898, 071b6d4a5d34 and a45448313706)',
   summary: 'sve_flush_cpu_state() follows fpsimd_last_state to a possibly freed task (use-after-free)',
+  status: 'prerelease',
   Kernel: V415rc1Kernel,
 };

@@ -5,10 +5,11 @@
 
 import { DEFAULT_BOUNDS, checkVariantParallel, type CheckBounds, type CheckResult } from '../api.js';
 import type { Io } from '../io.js';
-import { intFlag, variantFlag } from '../options.js';
+import { intFlag, resolveVariants } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
+import { EVENT_FAMILIES, type EventFamily } from '../../kernel/events.js';
 import { defaultMemoryBytes, formatBytes, parseBytes, parseSeconds } from '../../check/memory.js';
 import type { ExploreProgress } from '../../check/explore.js';
 
@@ -19,6 +20,7 @@ export interface CheckFlags {
   vcpus?: string;
   spare?: string;
   depth?: string;
+  events?: string;
   memory?: string;
   time?: string;
   symmetry?: boolean;
@@ -36,10 +38,24 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     vcpus: intFlag('--vcpus', f.vcpus, 0, MAX_VCPUS, DEFAULT_BOUNDS.vcpus),
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, DEFAULT_BOUNDS.spare),
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
+    ...(f.events !== undefined ? { events: eventsFlag(f.events) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS) throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
   return b;
+}
+
+/** --events: event families to explore (comma-separated), or `all`. */
+export function eventsFlag(value: string): EventFamily[] {
+  if (value === 'all') return [...EVENT_FAMILIES];
+  const out: EventFamily[] = [];
+  for (const part of value.split(',').map((s) => s.trim())) {
+    if (!(EVENT_FAMILIES as readonly string[]).includes(part)) {
+      throw new InputError(`unknown event family '${part}' (families: ${EVENT_FAMILIES.join(', ')}, all)`, undefined, undefined, '--events');
+    }
+    if (!out.includes(part as EventFamily)) out.push(part as EventFamily);
+  }
+  return out;
 }
 
 /** --memory: a size such as 512M or 2G (at least 1 MiB); default a quarter of RAM. */
@@ -59,14 +75,19 @@ export function timeFlag(value: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * The JSON document of one check. `bounds` stays all-numeric (readers treat it as a record of
+ * numbers); the event families, when not the default, are a separate `events` field.
+ */
 export function checkJson(r: CheckResult): object {
   const { trace, ...doc } = r;
+  const { events, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
-  return trace ? { ...doc, initial: trace.initial } : doc;
+  return { ...doc, bounds, ...(events ? { events } : {}), ...(trace ? { initial: trace.initial } : {}) };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${b.events.join(',')}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
@@ -83,7 +104,7 @@ export function progressLine(name: string, p: ExploreProgress): string {
 }
 
 export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
-  const variants = variantFlag(f.variant, 'rfc-2017', true);
+  const variants = await resolveVariants(f.variant, { fallback: 'rfc-2017' });
   const bounds = parseBounds(f);
   const memoryBytes = memoryFlag(f.memory);
   const timeSeconds = timeFlag(f.time);
@@ -112,7 +133,8 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const stopped = results.some((r) => r.verdict === 'incomplete');
   const status = failed ? 1 : stopped ? 3 : 0;
   if (f.json) {
-    io.out(JSON.stringify(variants.length === 1 ? checkJson(results[0]!) : { bounds, results: results.map(checkJson) }, null, 2));
+    const { events, ...numeric } = bounds;
+    io.out(JSON.stringify(variants.length === 1 ? checkJson(results[0]!) : { bounds: numeric, ...(events ? { events } : {}), results: results.map(checkJson) }, null, 2));
     return status;
   }
   const st = io.style;
@@ -136,12 +158,13 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     return status;
   }
   io.out(`check all variants  (${boundsText(bounds)})`);
-  io.out(['variant'.padEnd(14), 'verdict'.padEnd(30), 'states'.padStart(10), 'steps'.padStart(6), 'seconds'.padStart(8)].join(' '));
+  const vw = Math.max(14, ...results.map((r) => r.variant).map((n) => n.length));
+  io.out(['variant'.padEnd(vw), 'verdict'.padEnd(30), 'states'.padStart(10), 'steps'.padStart(6), 'seconds'.padStart(8)].join(' '));
   for (const r of results) {
     const v = r.violation;
     const verdict = v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} (${v.code})` : r.verdict === 'incomplete' ? `incomplete (${r.limit?.kind})` : 'ok';
     const cell = verdict.padEnd(30);
-    io.out([r.variant.padEnd(14), v ? st.bad(cell) : r.verdict === 'incomplete' ? st.warn(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
+    io.out([r.variant.padEnd(vw), v ? st.bad(cell) : r.verdict === 'incomplete' ? st.warn(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
   }
   return status;
 }

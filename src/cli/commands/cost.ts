@@ -8,7 +8,7 @@ import { loadProfile, resolveProfilePath } from '../../cost/profile.js';
 import { renderCostMarkdown, renderCostText, type CostDoc } from '../../cost/report.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { intFlag, variantFlag } from '../options.js';
+import { intFlag, resolveVariants } from '../options.js';
 
 export interface CostFlags {
   variant?: string;
@@ -29,9 +29,9 @@ export function outputFlags(f: { json?: boolean; md?: boolean }): void {
   if (f.json && f.md) throw new InputError('--json and --md are alternatives: give one', undefined, undefined, '--md');
 }
 
-export function runCostCommand(profileArg: string, f: CostFlags, io: Io): number {
+export async function runCostCommand(profileArg: string, f: CostFlags, io: Io): Promise<number> {
   outputFlags(f);
-  const variants = variantFlag(f.variant, 'all', true);
+  const variants = await resolveVariants(f.variant, { fallback: 'all' });
   const profile = loadProfile(resolveProfilePath(profileArg));
   const events = intFlag('--events', f.events, 1, 2_000_000_000, profile.events);
   const seed = intFlag('--seed', f.seed, 0, 2 ** 31 - 1, profile.seed);

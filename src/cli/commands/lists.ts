@@ -42,13 +42,13 @@ export function runScenarios(f: { json?: boolean }, io: Io): number {
 export function runEvents(f: { json?: boolean }, io: Io): number {
   if (f.json) {
     io.out(JSON.stringify({
-      events: EVENTS.map((e) => ({ name: e.name, params: e.params, doc: e.doc, needs: e.needs })),
+      events: EVENTS.map((e) => ({ name: e.name, family: e.family, params: e.params, doc: e.doc, needs: e.needs })),
       invariants: INVARIANTS,
     }, null, 2));
     return 0;
   }
   io.out(io.style.bold('events'));
-  for (const e of EVENTS) for (const l of wrapText(`  ${e.name.padEnd(13)} ${e.params.padEnd(9)} `, e.doc, io.columns)) io.out(l);
+  for (const e of EVENTS) for (const l of wrapText(`  ${e.name.padEnd(17)} ${e.family.padEnd(8)} ${e.params.padEnd(9)} `, e.doc, io.columns)) io.out(l);
   io.out(io.style.bold('invariants'));
   for (const i of INVARIANTS) for (const l of wrapText(`  ${i.id.padEnd(16)} ${i.code}  `, i.title, io.columns)) io.out(l);
   return 0;

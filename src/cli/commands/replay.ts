@@ -9,7 +9,7 @@ import { parseUseFlag } from '../../cost/replay/replay.js';
 import { DEFAULT_SVE_VL_BITS } from '../../kernel/boot.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { intFlag, variantFlag } from '../options.js';
+import { intFlag, resolveVariants } from '../options.js';
 import { outputFlags, printCostDoc } from './cost.js';
 
 export interface ReplayFlags {
@@ -23,9 +23,9 @@ export interface ReplayFlags {
   quiet?: boolean;
 }
 
-export function runReplayCommand(file: string, f: ReplayFlags, io: Io): number {
+export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Promise<number> {
   outputFlags(f);
-  const variants = variantFlag(f.variant, 'all', true);
+  const variants = await resolveVariants(f.variant, { fallback: 'all' });
   const fpUse = parseUseFlag('--fp-use', f.fpUse ?? 'always');
   const sveUse = parseUseFlag('--sve-use', f.sveUse ?? 'never');
   const seed = intFlag('--seed', f.seed, 0, 2 ** 31 - 1, 1);

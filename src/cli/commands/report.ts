@@ -23,7 +23,8 @@ import { perfettoJson } from '../../trace/perfetto.js';
 import { VARIANTS } from '../../variants/index.js';
 import { checkVariant } from '../api.js';
 import type { Io } from '../io.js';
-import { variantFlag } from '../options.js';
+import { resolveVariants, variantFlag } from '../options.js';
+import type { Variant } from '../../variants/types.js';
 import { parseBounds, type CheckFlags } from './check.js';
 import { expectationText } from './run.js';
 
@@ -46,9 +47,9 @@ export function catalogues(): Pick<ReportData, 'variants' | 'invariants'> {
 }
 
 /** Runs a scenario file or built-in on the chosen variants, as report data. */
-export function scenarioReport(arg: string, variant: string | undefined): ReportData {
+export function scenarioReport(arg: string, variant: string | undefined, resolved?: readonly Variant[]): ReportData {
   const scenario = loadScenario(resolveScenarioPath(arg));
-  const variants = variantFlag(variant, scenario.variant ?? 'rfc-2017', true);
+  const variants = resolved ?? variantFlag(variant, scenario.variant ?? 'rfc-2017', true);
   const out = emptyReport(`${scenario.name}`);
   out.traces = [];
   out.runs = [];
@@ -66,8 +67,8 @@ export function scenarioReport(arg: string, variant: string | undefined): Report
   return out;
 }
 
-function checkReport(f: ReportFlags, io: Io): ReportData {
-  const variants = variantFlag(f.variant, 'rfc-2017', true);
+function checkReport(f: ReportFlags, io: Io, resolved?: readonly Variant[]): ReportData {
+  const variants = resolved ?? variantFlag(f.variant, 'rfc-2017', true);
   const bounds = parseBounds(f);
   const out = emptyReport('fpctx check');
   const traces: ReportTrace[] = [];
@@ -130,13 +131,15 @@ export function writeReport(data: ReportData, f: { output?: string; perfetto?: s
   return html;
 }
 
-export function runReport(inputs: string[], f: ReportFlags, io: Io): number {
+export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promise<number> {
+  // An explicit --variant goes through the shared resolver (plug-in modules too).
+  const resolved = f.variant !== undefined ? await resolveVariants(f.variant) : undefined;
   const docs: ReportData[] = [];
   for (const arg of inputs) {
     if (arg === '-' || arg.endsWith('.json')) docs.push(loadReportDocument(arg));
-    else docs.push(scenarioReport(arg, f.variant));
+    else docs.push(scenarioReport(arg, f.variant, resolved));
   }
-  if (f.check) docs.push(checkReport(f, io));
+  if (f.check) docs.push(checkReport(f, io, resolved));
   if (!docs.length) throw new InputError('nothing to report: name a scenario, a saved --json document (or - for stdin), or give --check', undefined, undefined, '<input>');
   const only = docs.length === 1 ? docs[0]!.title : undefined;
   const merged = mergeReports(docs, f.title ?? (only === undefined ? 'fpctx report' : only.startsWith('fpctx') ? only : `fpctx report: ${only}`));

@@ -6,7 +6,7 @@ import { loadScenario, resolveScenarioPath, type Scenario } from '../../scenario
 import { runScenario, type ScenarioRun } from '../../scenario/run.js';
 import { renderTimeline, renderVerdict, wrapRow } from '../../trace/text.js';
 import type { Io } from '../io.js';
-import { variantFlag } from '../options.js';
+import { resolveVariants } from '../options.js';
 
 export interface RunFlags {
   variant?: string;
@@ -40,9 +40,9 @@ export function runJson(r: ScenarioRun): object {
   };
 }
 
-export function runRun(file: string, f: RunFlags, io: Io): number {
+export async function runRun(file: string, f: RunFlags, io: Io): Promise<number> {
   const scenario: Scenario = loadScenario(resolveScenarioPath(file));
-  const variants = variantFlag(f.variant, scenario.variant ?? 'rfc-2017', true);
+  const variants = await resolveVariants(f.variant, { fallback: scenario.variant ?? 'rfc-2017' });
   const runs = variants.map((v) => {
     const t0 = performance.now();
     const r = runScenario(scenario, v);
@@ -74,12 +74,13 @@ export function runRun(file: string, f: RunFlags, io: Io): number {
     return failed ? 1 : 0;
   }
   io.out(st.bold(`${scenario.name}  on every variant`));
-  io.out(['variant'.padEnd(14), 'verdict'.padEnd(28), 'loads'.padStart(6), 'saves'.padStart(6), 'expected'.padEnd(22)].join(' '));
+  const vw = Math.max(14, ...runs.map(({ r }) => r.trace.variant).map((n) => n.length));
+  io.out(['variant'.padEnd(vw), 'verdict'.padEnd(28), 'loads'.padStart(6), 'saves'.padStart(6), 'expected'.padEnd(22)].join(' '));
   for (const { r } of runs) {
     const v = r.trace.violation;
     const verdict = (v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}` : 'ok').padEnd(28);
     const exp = r.expected === undefined ? '' : `${expectationText(r.expected)} ${r.expectationMet ? '✓' : '✗'}`;
-    io.out([r.trace.variant.padEnd(14), v ? st.bad(verdict) : st.good(verdict), String(r.trace.counters.loads).padStart(6), String(r.trace.counters.saves).padStart(6), exp].join(' '));
+    io.out([r.trace.variant.padEnd(vw), v ? st.bad(verdict) : st.good(verdict), String(r.trace.counters.loads).padStart(6), String(r.trace.counters.saves).padStart(6), exp].join(' '));
   }
   return failed ? 1 : 0;
 }

@@ -33,7 +33,7 @@ import type { Variant } from '../../variants/types.js';
 import { bootSpecOf, shrinkRun, traceOf } from '../api.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
-import { variantFlag } from '../options.js';
+import { resolveVariants, variantFlag } from '../options.js';
 
 export interface ShrinkFlags {
   variant?: string;
@@ -102,7 +102,7 @@ function bootOf(doc: Record<string, unknown>, steps: StepIn[], file: string): Bo
 }
 
 /** Parses a trace document into what to shrink; every problem is an InputError on `file`. */
-export function readTraceInput(text: string, file: string, variantOverride?: string): TraceInput {
+export function readTraceInput(text: string, file: string, variantOverride?: string | Variant): TraceInput {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -111,7 +111,8 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
   }
   if (!isObj(doc)) throw new InputError('expected one JSON object (the output of run, check, simulate or shrink with --json)', file);
   if (Array.isArray(doc.runs) || Array.isArray(doc.results)) throw new InputError('holds several variants\' results; print one (a single --variant) and shrink that', file);
-  const variant = variantOverride !== undefined ? variantFlag(variantOverride, '', false)[0]! : findVariant(String(doc.variant));
+  const variant =
+    variantOverride === undefined ? findVariant(String(doc.variant)) : typeof variantOverride === 'string' ? variantFlag(variantOverride, '', false)[0]! : variantOverride;
   if (!variant) throw new InputError(`unknown variant '${String(doc.variant)}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`, file, undefined, 'variant');
   const v = doc.violation;
   if (!isObj(v)) throw new InputError('the trace has no violation to shrink', file, undefined, 'violation');
@@ -212,14 +213,16 @@ export function scenarioYaml(name: string, source: string, trace: Trace, boot: B
   return { yaml: stringify(doc, { collectionStyle: 'block', lineWidth: 100 }).replace(/^( {2}- )event: (.*)\n((?: {4}.*\n)*)/gm, (_m, dash: string, event: string, rest: string) => `${dash}{ event: ${event}${rest.split('\n').filter(Boolean).map((l) => `, ${l.trim()}`).join('')} }\n`) };
 }
 
-export function runShrink(file: string, f: ShrinkFlags, io: Io): number {
+export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<number> {
+  // --variant goes through the shared resolver, so a plug-in module can replay the trace too.
+  const override = f.variant === undefined ? undefined : (await resolveVariants(f.variant, { allowMany: false }))[0]!;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
   }
-  const input = readTraceInput(text, file, f.variant);
+  const input = readTraceInput(text, file, override);
   const sh = shrinkRun(input.variant, input.boot, input.actions, input.violation);
   const trace = traceOf(input.variant, sh.spec, sh.actions);
   if (f.scenario) {
@@ -267,8 +270,8 @@ export const shrinkCommand: CommandFactory = (io, done) =>
   new Command('shrink')
     .description('shrink a failing trace (the JSON of run, check or simulate) to a minimal one; optionally write it as a scenario')
     .argument('<trace.json>', 'a document printed by run --json, check --json, simulate --json or shrink --json')
-    .option('--variant <name>', "variant to replay on (default: the document's)")
+    .option('--variant <name>', "variant to replay on: a name or a plug-in module (default: the document's)")
     .option('--scenario <file.yaml>', 'also write the shrunk trace as a scenario file that `fpctx run` accepts')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'only the verdict')
-    .action((file: string, opts) => done(runShrink(file, opts, io)));
+    .action(async (file: string, opts) => done(await runShrink(file, opts, io)));

@@ -9,7 +9,7 @@ import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { simulateVariant, type SimulateBounds, type SimulateResult } from '../api.js';
 import type { Io } from '../io.js';
-import { intFlag, variantFlag } from '../options.js';
+import { intFlag, resolveVariants } from '../options.js';
 import { count, timeFlag } from './check.js';
 import { formatBytes } from '../../check/memory.js';
 import { Command } from 'commander';
@@ -62,7 +62,7 @@ export function simulateJson(r: SimulateResult): object {
 }
 
 export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
-  const [variant] = variantFlag(f.variant, 'rfc-2017', false);
+  const [variant] = await resolveVariants(f.variant, { fallback: 'rfc-2017', allowMany: false });
   const bounds = parseSimulateBounds(f);
   const seed = seedFlag(f.seed);
   const runs = intFlag('--runs', f.runs, 1, 100_000_000, SIMULATE_DEFAULTS.runs);

@@ -175,17 +175,25 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
 
   io.out(st.bold('fpctx suite: every variant on the built-in scenarios and the standard bounded checks'));
   io.out('');
-  // Column widths fit the longest verdict ("integrity/corrupt@11") and keep the table within 100 columns.
-  const scW = Math.max(12, Math.min(22, Math.floor((io.columns - 15) / Math.max(1, r.scenarios.length)) - 1));
-  io.out(['variant'.padEnd(14), ...r.scenarios.map((s) => s.scenario.slice(0, scW).padEnd(scW))].join(' ').trimEnd());
-  for (const v of VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name)))) {
-    const cells = r.scenarios.map((s) => {
-      const x = s.runs.find((run) => run.trace.variant === v.name)!;
-      const verdict = verdictOf(x.trace.violation);
-      const text = `${verdict}${x.expectationMet === false ? ' ✗' : ''}`.slice(0, scW).padEnd(scW);
-      return verdict === 'ok' ? st.good(text) : st.bad(text);
-    });
-    io.out([v.name.padEnd(14), ...cells].join(' ').trimEnd());
+  // Columns fit the longest verdict or scenario name (at most 22), and the scenarios are wrapped
+  // into blocks of columns so that every line stays within the terminal (100 columns in tests).
+  const variantsShown = VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name)));
+  const cellText = (x: ScenarioRun) => `${verdictOf(x.trace.violation)}${x.expectationMet === false ? ' ✗' : ''}`;
+  const widest = Math.max(...r.scenarios.flatMap((s) => [s.scenario.length, ...s.runs.map((x) => cellText(x).length)]));
+  const scW = Math.max(12, Math.min(22, widest));
+  const perBlock = Math.max(1, Math.floor((io.columns - 14) / (scW + 1)));
+  for (let b = 0; b < r.scenarios.length; b += perBlock) {
+    const block = r.scenarios.slice(b, b + perBlock);
+    if (b > 0) io.out('');
+    io.out(['variant'.padEnd(14), ...block.map((s) => s.scenario.slice(0, scW).padEnd(scW))].join(' ').trimEnd());
+    for (const v of variantsShown) {
+      const cells = block.map((s) => {
+        const x = s.runs.find((run) => run.trace.variant === v.name)!;
+        const text = cellText(x).slice(0, scW).padEnd(scW);
+        return x.trace.violation ? st.bad(text) : st.good(text);
+      });
+      io.out([v.name.padEnd(14), ...cells].join(' ').trimEnd());
+    }
   }
   io.out('');
   const chW = 22;

@@ -1,0 +1,262 @@
+/**
+ * `fpctx matrix`: every variant against every built-in scenario and the standard bounded
+ * checks, as one table of verdicts (ok / the violation found / incomplete) with times. Text,
+ * `--json` or `--md` (Markdown, for docs/findings.md and reviews).
+ *
+ * Exit status: 1 if something is *unexpected* — a scenario or check whose stated expectation
+ * is not met, or, where none is stated (a plug-in variant), a violation in a released kernel —
+ * else 0. Known findings (docs/findings.md) are expectations, not failures.
+ */
+
+import { join } from 'node:path';
+import { InputError } from '../../errors.js';
+import { BUILTIN_DIR, builtinScenarioNames, loadScenario, type Scenario } from '../../scenario/load.js';
+import { BOUNDED_CHECKS, STANDARD_MATRIX_CHECKS, meetsCheckExpectation, type NamedCheck } from '../../scenario/checks.js';
+import { runScenario } from '../../scenario/run.js';
+import type { Variant } from '../../variants/types.js';
+import { checkVariant } from '../api.js';
+import type { Io } from '../io.js';
+import { intFlag, resolveVariants } from '../options.js';
+
+/**
+ * One cell. Shaped like a `check --json` document (variant, bounds, verdict, violation,
+ * states, seconds) so that readers of those (the HTML report) take cells as they are.
+ */
+export interface MatrixCell {
+  readonly variant: string;
+  /** Scenario or check name (also under `scenario` or `check`, by type). */
+  readonly column: string;
+  readonly type: 'scenario' | 'check';
+  readonly scenario?: string;
+  readonly check?: string;
+  /** Checks: the machine and depth (numbers only); scenarios: empty. */
+  readonly bounds: Record<string, number>;
+  /** Checks: the event families explored, when not the default. */
+  readonly events?: readonly string[];
+  readonly verdict: 'ok' | 'violation' | 'incomplete';
+  readonly violation?: { invariant: string; kind?: string; code: string; message: string; where: string; step: number };
+  readonly seconds: number;
+  /** Checks: states explored (up to the budget when incomplete), transitions and depth reached. */
+  readonly states?: number;
+  readonly transitions?: number;
+  readonly depth?: number;
+  /** Whether the outcome is the one the scenario (or the check) states for this variant. */
+  readonly expectationMet?: boolean;
+  /**
+   * Something a maintainer should look at: an expectation not met, or, where none is stated
+   * (plug-ins, non-standard checks), a violation in a released kernel.
+   */
+  readonly unexpected: boolean;
+}
+
+export interface MatrixResult {
+  readonly variants: { name: string; kernel: string; status: string }[];
+  readonly scenarios: { name: string; reference?: string }[];
+  readonly checks: { name: string; reference?: string; bounds: NamedCheck['bounds'] }[];
+  readonly cells: MatrixCell[];
+  readonly seconds: number;
+}
+
+export interface MatrixOptions {
+  /** Stop a bounded check once it has seen this many states and report it incomplete. */
+  readonly maxStates?: number;
+  readonly onProgress?: (what: string) => void;
+}
+
+class Budget {
+  constructor(readonly states: number) {}
+}
+
+/** The programmatic form: variants × scenarios + checks. */
+export function computeMatrix(
+  variants: readonly Variant[],
+  scenarios: readonly Scenario[],
+  checks: readonly NamedCheck[],
+  opts: MatrixOptions = {},
+): MatrixResult {
+  const t0 = performance.now();
+  const cells: MatrixCell[] = [];
+  for (const v of variants) {
+    for (const sc of scenarios) {
+      opts.onProgress?.(`${v.name}: scenario ${sc.name}`);
+      const s0 = performance.now();
+      const r = runScenario(sc, v);
+      const vi = r.trace.violation;
+      cells.push({
+        variant: v.name,
+        column: sc.name,
+        type: 'scenario',
+        scenario: sc.name,
+        bounds: {},
+        verdict: vi ? 'violation' : 'ok',
+        ...(vi ? { violation: violationOf(vi) } : {}),
+        seconds: (performance.now() - s0) / 1000,
+        ...(r.expectationMet !== undefined ? { expectationMet: r.expectationMet } : {}),
+        unexpected: r.expectationMet === false,
+      });
+    }
+    for (const c of checks) {
+      opts.onProgress?.(`${v.name}: check ${c.name}`);
+      const s0 = performance.now();
+      try {
+        const r = checkVariant(v, c.bounds, (_d, states) => {
+          if (opts.maxStates !== undefined && states > opts.maxStates) throw new Budget(states);
+        });
+        const vi = r.violation;
+        const exp = c.expect?.[v.name];
+        const met = exp === undefined ? undefined : meetsCheckExpectation(vi, exp);
+        cells.push({
+          ...checkCellBase(v, c),
+          verdict: vi ? 'violation' : r.verdict === 'incomplete' ? 'incomplete' : 'ok',
+          ...(vi ? { violation: violationOf(vi) } : {}),
+          seconds: r.seconds,
+          states: r.states,
+          transitions: r.transitions,
+          depth: r.depth,
+          ...(met !== undefined ? { expectationMet: met } : {}),
+          unexpected: met === undefined ? !!vi && v.status === 'release' : !met,
+        });
+      } catch (e) {
+        if (!(e instanceof Budget)) throw e;
+        cells.push({ ...checkCellBase(v, c), verdict: 'incomplete', seconds: (performance.now() - s0) / 1000, states: e.states, unexpected: false });
+      }
+    }
+  }
+  return {
+    variants: variants.map((v) => ({ name: v.name, kernel: v.kernel, status: v.status ?? (v.mutation ? 'mutation' : 'release') })),
+    scenarios: scenarios.map((s) => ({ name: s.name, ...(s.reference ? { reference: s.reference } : {}) })),
+    checks: checks.map((c) => ({ name: c.name, ...(c.reference ? { reference: c.reference } : {}), bounds: c.bounds })),
+    cells,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function violationOf(v: { invariant: string; kind?: string; code: string; message: string; where: string; step: number }): NonNullable<MatrixCell['violation']> {
+  return { invariant: v.invariant, ...(v.kind ? { kind: v.kind } : {}), code: v.code, message: v.message, where: v.where, step: v.step };
+}
+
+function checkCellBase(v: Variant, c: NamedCheck) {
+  const { events, ...bounds } = c.bounds;
+  return { variant: v.name, column: c.name, type: 'check' as const, check: c.name, bounds: { ...bounds }, ...(events ? { events: [...events] } : {}) };
+}
+
+/** Short verdict for the text table: `ok`, `leak@13`, `uaf@8`, `warn@8`, `g-lost@9`, `incompl.`. */
+export function shortCell(c: MatrixCell): string {
+  if (c.verdict === 'ok') return 'ok';
+  if (c.verdict === 'incomplete') return 'incompl.';
+  const v = c.violation!;
+  const what =
+    v.invariant === 'integrity'
+      ? (v.kind ?? 'integrity')
+      : v.invariant === 'guest-integrity'
+        ? `g-${v.kind ?? 'int'}`
+        : v.invariant === 'no-uaf'
+          ? 'uaf'
+          : v.invariant === 'kernel-warn'
+            ? 'warn'
+            : v.invariant;
+  return `${what}@${v.step}`;
+}
+
+/** Long verdict for Markdown and JSON readers: `integrity/leak at step 13 (0.01 s)`. */
+export function longCell(c: MatrixCell): string {
+  const time = c.seconds < 0.05 ? '' : ` (${c.seconds.toFixed(1)} s)`;
+  if (c.verdict === 'ok') return `ok${time}`;
+  if (c.verdict === 'incomplete') return `incomplete at ${c.states} states${time}`;
+  const v = c.violation!;
+  return `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}${c.type === 'check' ? ` in ${v.where}` : ''}${time}`;
+}
+
+export function matrixMarkdown(m: MatrixResult): string[] {
+  const out: string[] = [];
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  out.push(row(['', ...m.variants.map((v) => `\`${v.name}\``)]));
+  out.push(row(['---', ...m.variants.map(() => '---')]));
+  const cell = (col: string, v: string) => m.cells.find((c) => c.column === col && c.variant === v)!;
+  for (const s of m.scenarios) {
+    out.push(row([`scenario \`${s.name}\``, ...m.variants.map((v) => {
+      const c = cell(s.name, v.name);
+      return `${longCell(c)}${c.expectationMet === false ? ' **(unexpected)**' : ''}`;
+    })]));
+  }
+  for (const k of m.checks) {
+    out.push(row([`check \`${k.name}\``, ...m.variants.map((v) => {
+      const c = cell(k.name, v.name);
+      return `${longCell(c)}${c.unexpected ? ' **(unexpected)**' : ''}`;
+    })]));
+  }
+  out.push('');
+  out.push(`Checks: ${m.checks.map((k) => `\`${k.name}\` = cpus ${k.bounds.cpus}, tasks ${k.bounds.tasks}, vcpus ${k.bounds.vcpus}, spare ${k.bounds.spare}, depth ${k.bounds.depth}${k.bounds.events ? `, events ${k.bounds.events.join('+')}` : ''}`).join('; ')}.`);
+  return out;
+}
+
+export interface MatrixFlags {
+  variant?: string;
+  checks?: string;
+  maxStates?: string;
+  json?: boolean;
+  md?: boolean;
+  quiet?: boolean;
+}
+
+function parseChecks(flag: string | undefined): NamedCheck[] {
+  if (flag === undefined) return [...STANDARD_MATRIX_CHECKS];
+  if (flag === 'none') return [];
+  if (flag === 'all') return [...BOUNDED_CHECKS];
+  return flag.split(',').map((n) => {
+    const c = BOUNDED_CHECKS.find((x) => x.name === n.trim());
+    if (!c) throw new InputError(`unknown check '${n}' (known: ${BOUNDED_CHECKS.map((x) => x.name).join(', ')}, all, none)`, undefined, undefined, '--checks');
+    return c;
+  });
+}
+
+export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
+  const variants = await resolveVariants(f.variant, { fallback: 'all' });
+  const checks = parseChecks(f.checks);
+  const maxStates = f.maxStates === undefined ? 2_000_000 : intFlag('--max-states', f.maxStates, 1, 1_000_000_000, 0);
+  const scenarios = builtinScenarioNames().map((n) => loadScenario(join(BUILTIN_DIR, `${n}.yaml`)));
+  const quiet = f.json || f.quiet;
+  const m = computeMatrix(variants, scenarios, checks, { maxStates, ...(quiet ? {} : { onProgress: (w: string) => io.progress(`matrix: ${w}…`) }) });
+  io.progressDone();
+  const unexpected = m.cells.filter((c) => c.unexpected);
+  if (f.json) {
+    io.out(JSON.stringify(m, null, 2));
+    return unexpected.length ? 1 : 0;
+  }
+  if (f.md) {
+    for (const l of matrixMarkdown(m)) io.out(l);
+    return unexpected.length ? 1 : 0;
+  }
+  const st = io.style;
+  const cols = m.variants.map((v) => {
+    const cells = m.cells.filter((c) => c.variant === v.name).map(shortCell);
+    return Math.max(v.name.length, ...cells.map((s) => s.length));
+  });
+  const names = [...m.scenarios.map((s) => s.name), ...m.checks.map((c) => c.name)];
+  const nameW = Math.max(...names.map((n) => n.length + 2), 10);
+  // Pad every column but the last, so that no line ends in spaces.
+  const pad = (text: string, i: number) => (i === cols.length - 1 ? text : text.padEnd(cols[i]!));
+  if (!f.quiet) io.out(st.bold(`fpctx matrix: ${m.variants.length} variants × ${m.scenarios.length} scenarios + ${m.checks.length} bounded checks`));
+  io.out([''.padEnd(nameW), ...m.variants.map((v, i) => pad(v.name, i))].join(' '));
+  const line = (title: string, col: string) => {
+    const cells = m.variants.map((v, i) => {
+      const c = m.cells.find((x) => x.column === col && x.variant === v.name)!;
+      const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), i);
+      return c.verdict === 'ok' ? st.good(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
+    });
+    io.out([title.padEnd(nameW), ...cells].join(' '));
+  };
+  io.out(st.dim('scenarios'));
+  for (const s of m.scenarios) line(`  ${s.name}`, s.name);
+  io.out(st.dim('bounded checks'));
+  for (const c of m.checks) line(`  ${c.name}`, c.name);
+  const secs = m.variants.map((v) => m.cells.filter((c) => c.variant === v.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s'));
+  const secLine = secs.map((x, i) => pad(x, i));
+  io.out(st.dim(['seconds'.padEnd(nameW), ...secLine].join(' ')));
+  if (!f.quiet) {
+    io.out('');
+    io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected'));
+  }
+  if (unexpected.length) io.out(st.bad(`unexpected: ${unexpected.map((c) => `${c.variant} on ${c.column}`).join(', ')}`));
+  return unexpected.length ? 1 : 0;
+}

@@ -1,0 +1,24 @@
+/**
+ * The standard bounded checks (what `fpctx matrix` runs): every one states its outcome for
+ * every built-in variant, and meets it. Each violation among them is a finding in
+ * docs/findings.md (or a mutation's purpose); everything else is a bound at which the variant
+ * is claimed clean.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkVariant } from '../../src/cli/api.js';
+import { STANDARD_MATRIX_CHECKS, meetsCheckExpectation } from '../../src/scenario/checks.js';
+import { VARIANTS } from '../../src/variants/index.js';
+
+describe('standard bounded checks × built-in variants', () => {
+  for (const c of STANDARD_MATRIX_CHECKS) {
+    for (const v of VARIANTS) {
+      it(`${c.name} on ${v.name}`, () => {
+        const e = c.expect?.[v.name];
+        expect(e, `${c.name} states no expectation for ${v.name}`).toBeDefined();
+        const r = checkVariant(v, c.bounds);
+        expect(meetsCheckExpectation(r.violation, e!), `${c.name} on ${v.name}: ${r.violation ? `${r.violation.invariant}/${r.violation.kind ?? ''} @${r.violation.step}: ${r.violation.message}` : 'ok'}`).toBe(true);
+        if (e === 'ok') expect(r.depth).toBe(c.bounds.depth); // explored to the full bound
+      });
+    }
+  }
+});
