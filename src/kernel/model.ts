@@ -22,7 +22,7 @@ import { validateShape, type RefDomain, type StateShape } from '../check/shape.j
 import { canonFor } from '../check/explore.js';
 import type { Reduction, Replay, ShrinkSubject } from '../check/shrink.js';
 import { boot, slotOrder, type BootSpec } from './boot.js';
-import { EVENTS, EVENT_NAMES, decodeAction, enabledActions } from './events.js';
+import { EVENTS, EVENT_NAMES, applyAction, decodeAction, enabledActions } from './events.js';
 import { createMachine, type KernelClass } from './kernel.js';
 import type { Kvm } from './kvm.js';
 import type { Layout } from './layout.js';
@@ -144,7 +144,7 @@ export class KernelModel implements Model {
     k.load(s);
     k.violation = null;
     try {
-      EVENTS[a & 0xff]!.apply(k, (a >>> 8) & 0xff, (a >>> 16) & 0xff);
+      applyAction(k, a);
     } catch (e) {
       if (!(e instanceof ViolationStop)) throw e;
     }
