@@ -110,12 +110,15 @@ export interface ExploreResult {
 export interface Canon {
   canonicalize(src: Int32Array, dst: Int32Array): void;
   readonly inexact: number;
+  /** Canonicalising in place (src === dst) costs nothing extra: the explorer then does so. */
+  readonly inPlace?: boolean;
 }
 
 export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number, relabel = true): Canon {
   if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, relabel, ...(maxCandidates ? { maxCandidates } : {}) });
   return {
     inexact: 0,
+    inPlace: true,
     canonicalize(src, dst) {
       if (dst !== src) dst.set(src);
       model.canonicalize(dst);
@@ -135,7 +138,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true);
   const orbitCanon = opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}) : null;
   const words = model.words;
-  const fp = new Fingerprinter();
+  // The states that get fingerprinted live in the fingerprinter's memory (fpset.ts).
+  const fp = new Fingerprinter(3 * words + 16);
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
   const every = opts.progressEveryMs ?? 250;
   let nextProgress = t0 + every;
@@ -153,10 +157,15 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   let limit: ExploreResult['limit'];
   let found: { violation: Violation; parent: number; index: number } | null = null;
 
+  const bytes = 4 * words;
   const s = new Int32Array(words);
-  const succ = new Int32Array(words);
-  const cs = new Int32Array(words);
-  const os = new Int32Array(words);
+  // Successors: in the model's own buffer when it has one, canonicalised into `cs`; or, when
+  // canonicalising in place is free, in `cs` itself.
+  const cs = fp.buffer(words);
+  const csAt = cs.byteOffset;
+  const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
+  const os = fp.buffer(words);
+  const osAt = os.byteOffset;
   const list: number[] = [];
   let levelEnd = 0;
   const storeBytes = () => budget.used;
@@ -169,11 +178,11 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     via = new ChunkedArray(Uint16Array, budget, 'trace links');
 
     canon.canonicalize(model.initial(), cs);
-    fp.of(cs);
+    fp.at(csAt, bytes);
     seen.add(fp.hi, fp.lo);
     if (orbitCanon && orbitSet) {
       orbitCanon.canonicalize(cs, os);
-      fp.of(os);
+      fp.at(osAt, bytes);
       orbitSet.add(fp.hi, fp.lo);
     }
     parents.push(-1);
@@ -198,14 +207,14 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
             break outer;
           }
           canon.canonicalize(succ, cs);
-          fp.of(cs);
+          fp.at(csAt, bytes);
           if (seen.add(fp.hi, fp.lo)) {
             parents.push(id);
             via.push(i);
             queue.push(cs);
             if (orbitCanon && orbitSet) {
               orbitCanon.canonicalize(cs, os);
-              fp.of(os);
+              fp.at(osAt, bytes);
               orbitSet.add(fp.hi, fp.lo);
             }
           }

@@ -161,7 +161,7 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
   const canon = canonFor(model, job.symmetry, job.maxCandidates);
   const codec = codecFor(model);
   const words = model.words;
-  const fp = new Fingerprinter();
+  const fp = new Fingerprinter(2 * model.words + 16);
   let seen: FingerprintSet;
   let queue: StateQueue;
   let parents: ChunkedArray<Int32Array>;
@@ -171,9 +171,11 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
   let added = 0; // states queued for the next level
   let expanded = 0; // local index of the next state to expand
   let transitions = 0;
+  const bytes = 4 * words;
   const s = new Int32Array(words);
-  const succ = new Int32Array(words);
-  const cs = new Int32Array(words);
+  const cs = fp.buffer(words);
+  const csAt = cs.byteOffset;
+  const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
   const list: number[] = [];
   let failure: { kind: 'memory' | 'time'; message: string } | null = null;
   let stored = 0;
@@ -195,7 +197,7 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
     via = new ChunkedArray(Uint16Array, budget, 'trace links');
     outboxes = Array.from({ length: W }, () => new ByteWriter(budget));
     canon.canonicalize(model.initial(), cs);
-    fp.of(cs);
+    fp.at(csAt, bytes);
     if ((fp.hi >>> 0) % W === me) store(fp.hi, fp.lo, -1, 0, cs);
     current = added;
     added = 0;
@@ -221,7 +223,7 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
           continue;
         }
         canon.canonicalize(succ, cs);
-        fp.of(cs);
+        fp.at(csAt, bytes);
         const owner = (fp.hi >>> 0) % W;
         if (owner === me) store(fp.hi, fp.lo, id, i, cs);
         else {

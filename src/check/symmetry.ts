@@ -285,7 +285,7 @@ export class StateCanonicalizer {
   }
 
   /** A copy of `s` to read from while `s` itself is rewritten. */
-  private inPlace(s: Int32Array): Int32Array {
+  private copyOfSource(s: Int32Array): Int32Array {
     this.scratch2.set(s);
     return this.scratch2;
   }
@@ -478,7 +478,7 @@ export class StateCanonicalizer {
 
   /** Without symmetry: copy, rename versions by first occurrence, set counters. */
   private relabelOnly(src: Int32Array, dst: Int32Array): void {
-    if (dst === src) src = this.inPlace(src);
+    if (dst === src) src = this.copyOfSource(src);
     else dst.set(src);
     const cs = ++this.candStamp;
     const { relStamp, rel, nvStamp, nextV, vb, vmask, vstride, counterWords, counterWordWriter } = this;

@@ -134,6 +134,11 @@ export class KernelModel implements Model {
     return s;
   }
 
+  /** The machine's own state buffer: `step` into it needs no copy (src/check/model.ts). */
+  get stepBuffer(): Int32Array {
+    return this.machine.s;
+  }
+
   actions(s: Int32Array, out: number[]): void {
     this.machine.load(s);
     enabledActions(this.machine, out);
@@ -148,7 +153,7 @@ export class KernelModel implements Model {
     } catch (e) {
       if (!(e instanceof ViolationStop)) throw e;
     }
-    out.set(k.s);
+    if (out !== k.s) out.set(k.s);
     return k.violation;
   }
 
