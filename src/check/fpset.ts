@@ -36,7 +36,7 @@ const rotl = (v: number, r: number): Insn[] => [[op.local_get, v], [op.i64_const
  * global would be simpler, but reading one from JavaScript costs more than the hash). This is the reference algorithm (Collet's xxHash, 64-bit
  * variant), so a fingerprint can be checked against any implementation of it.
  */
-const XXH64: WasmFunction = {
+export const XXH64: WasmFunction = {
   name: 'xxh64',
   params: [I32, I32],
   results: [],

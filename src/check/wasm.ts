@@ -20,6 +20,7 @@ export const op = {
   br: 0x0c,
   br_if: 0x0d,
   return: 0x0f,
+  call: 0x10,
   drop: 0x1a,
   select: 0x1b,
   local_get: 0x20,
@@ -223,7 +224,75 @@ export interface WasmGlobal {
 }
 const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
 
+/**
+ * Byte addresses for i32 arrays in a module's memory, laid out before the module exists (the
+ * memory never grows: growing would detach every JavaScript view of it). Bytes 0-7 are kept
+ * for results (a fingerprint).
+ */
+export class MemoryPlan {
+  private next = 8;
+  /** Reserves `words` i32s, 8-byte aligned; returns their byte address. */
+  words(words: number): number {
+    const at = this.next;
+    this.next += (4 * words + 7) & ~7;
+    return at;
+  }
+  get pages(): number {
+    return Math.max(1, Math.ceil(this.next / 65536));
+  }
+}
+
 /** Assembles and instantiates a module synchronously (the modules are small). */
 export function instantiate<E>(spec: WasmModuleSpec): E & { readonly mem: WasmMemory } {
   return new WA.Instance(new WA.Module(assemble(spec)), {}).exports as never;
 }
+
+// --- a few expression helpers, so that modules read like the JavaScript they replace ---------
+
+/** An expression or statement: a list of instructions. */
+export type Code = readonly Insn[];
+
+const bin = (o: number) => (a: Code, b: Code): Code => [...a, ...b, o];
+
+/** i32 expressions. Comparisons marked `u` are unsigned; the others signed. */
+export const x = {
+  c: (n: number): Code => [[op.i32_const, n | 0]],
+  get: (l: number): Code => [[op.local_get, l]],
+  add: bin(op.i32_add),
+  sub: bin(op.i32_sub),
+  mul: bin(op.i32_mul),
+  and: bin(op.i32_and),
+  or: bin(op.i32_or),
+  xor: bin(op.i32_xor),
+  shl: bin(op.i32_shl),
+  shru: bin(op.i32_shr_u),
+  eq: bin(op.i32_eq),
+  ne: bin(op.i32_ne),
+  lt: bin(op.i32_lt_s),
+  le: bin(op.i32_le_s),
+  gt: bin(op.i32_gt_s),
+  ge: bin(op.i32_ge_s),
+  ltu: bin(op.i32_lt_u),
+  geu: bin(op.i32_ge_u),
+  eqz: (a: Code): Code => [...a, op.i32_eqz],
+  /** The i32 at byte address `addr`. */
+  load: (addr: Code): Code => [...addr, [op.i32_load, 2, 0]],
+  /** Element `i` of the i32 array at byte address `base` (a constant or an expression). */
+  at: (base: number | Code, i: Code): Code => [...(typeof base === 'number' ? x.c(base) : base), ...i, [op.i32_const, 2], op.i32_shl, op.i32_add, [op.i32_load, 2, 0]],
+  /** `cond ? a : b`, both evaluated. */
+  select: (a: Code, b: Code, cond: Code): Code => [...a, ...b, ...cond, op.select],
+};
+
+/** Statements. */
+export const st = {
+  set: (l: number, e: Code): Code => [...e, [op.local_set, l]],
+  /** Element `i` of the i32 array at byte address `base` := v. */
+  put: (base: number | Code, i: Code, v: Code): Code => [...(typeof base === 'number' ? x.c(base) : base), ...i, [op.i32_const, 2], op.i32_shl, op.i32_add, ...v, [op.i32_store, 2, 0]],
+  inc: (l: number, by = 1): Code => [[op.local_get, l], [op.i32_const, by], op.i32_add, [op.local_set, l]],
+  if: (cond: Code, then: Code, otherwise?: Code): Code => [...cond, [op.if, VOID], ...then, ...(otherwise ? [op.else, ...otherwise] : []), op.end],
+  /** `while (cond) body`; inside body, `st.continue(0)` re-tests and `st.break(1)` leaves (depths grow with nested blocks). */
+  while: (cond: Code, body: Code): Code => [[op.block, VOID], [op.loop, VOID], ...cond, op.i32_eqz, [op.br_if, 1], ...body, [op.br, 0], op.end, op.end],
+  /** `for (l = from; l < to; l++) body` (signed compare). */
+  for: (l: number, from: Code, to: Code, body: Code): Code => [...st.set(l, from), ...st.while(x.lt(x.get(l), to), [...body, ...st.inc(l)])],
+  return: (e?: Code): Code => [...(e ?? []), op.return],
+};
