@@ -109,18 +109,51 @@ export interface ExploreResult {
 /** The canonical form the explorer stores: symmetry + data independence, or the model's own. */
 export interface Canon {
   canonicalize(src: Int32Array, dst: Int32Array): void;
+  /** The canonical form of `src` into `out`, and its fingerprint into `hi`, `lo`. */
+  canonicalHash(src: Int32Array): void;
+  /** Where `canonicalHash` leaves the canonical form (valid until the next call). */
+  readonly out: Int32Array;
+  readonly hi: number;
+  readonly lo: number;
   readonly inexact: number;
+  /** `canonicalHash(out)` costs nothing extra: the explorer then steps straight into `out`. */
+  readonly inPlace?: boolean;
+}
+
+/** The model's own canonical form (no shape): data tokens only, in place. */
+class ModelCanon implements Canon {
+  readonly inexact = 0;
+  readonly inPlace = true;
+  readonly out: Int32Array;
+  hi = 0;
+  lo = 0;
+  private readonly fp: Fingerprinter;
+  private readonly outAt: number;
+
+  constructor(private readonly model: Model) {
+    this.fp = new Fingerprinter(model.words + 16);
+    this.out = this.fp.buffer(model.words);
+    this.outAt = this.out.byteOffset;
+  }
+
+  canonicalize(src: Int32Array, dst: Int32Array): void {
+    if (dst !== src) dst.set(src);
+    this.model.canonicalize(dst);
+  }
+
+  canonicalHash(src: Int32Array): void {
+    const out = this.out;
+    if (src !== out) out.set(src);
+    this.model.canonicalize(out);
+    this.fp.at(this.outAt, out.byteLength);
+    this.hi = this.fp.hi;
+    this.lo = this.fp.lo;
+  }
 }
 
 export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number, relabel = true): Canon {
   if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, relabel, ...(maxCandidates ? { maxCandidates } : {}) });
-  return {
-    inexact: 0,
-    canonicalize(src, dst) {
-      if (dst !== src) dst.set(src);
-      model.canonicalize(dst);
-    },
-  };
+  return new ModelCanon(model);
 }
 
 export function codecFor(model: Model): WordCodec {
@@ -135,7 +168,6 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true);
   const orbitCanon = opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}) : null;
   const words = model.words;
-  const fp = new Fingerprinter();
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
   const every = opts.progressEveryMs ?? 250;
   let nextProgress = t0 + every;
@@ -154,9 +186,10 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   let found: { violation: Violation; parent: number; index: number } | null = null;
 
   const s = new Int32Array(words);
-  const succ = new Int32Array(words);
-  const cs = new Int32Array(words);
-  const os = new Int32Array(words);
+  // Successors: in the model's own buffer when it has one, canonicalised (and fingerprinted)
+  // into `cs`; or, when canonicalising in place is free, in `cs` itself.
+  const cs = canon.out;
+  const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
   const list: number[] = [];
   let levelEnd = 0;
   const storeBytes = () => budget.used;
@@ -168,13 +201,11 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     parents = new ChunkedArray(Int32Array, budget, 'trace links');
     via = new ChunkedArray(Uint16Array, budget, 'trace links');
 
-    canon.canonicalize(model.initial(), cs);
-    fp.of(cs);
-    seen.add(fp.hi, fp.lo);
+    canon.canonicalHash(model.initial());
+    seen.add(canon.hi, canon.lo);
     if (orbitCanon && orbitSet) {
-      orbitCanon.canonicalize(cs, os);
-      fp.of(os);
-      orbitSet.add(fp.hi, fp.lo);
+      orbitCanon.canonicalHash(cs);
+      orbitSet.add(orbitCanon.hi, orbitCanon.lo);
     }
     parents.push(-1);
     via.push(0);
@@ -197,16 +228,14 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
             found = { violation: v, parent: id, index: i };
             break outer;
           }
-          canon.canonicalize(succ, cs);
-          fp.of(cs);
-          if (seen.add(fp.hi, fp.lo)) {
+          canon.canonicalHash(succ);
+          if (seen.add(canon.hi, canon.lo)) {
             parents.push(id);
             via.push(i);
             queue.push(cs);
             if (orbitCanon && orbitSet) {
-              orbitCanon.canonicalize(cs, os);
-              fp.of(os);
-              orbitSet.add(fp.hi, fp.lo);
+              orbitCanon.canonicalHash(cs);
+              orbitSet.add(orbitCanon.hi, orbitCanon.lo);
             }
           }
         }

@@ -12,49 +12,140 @@
  */
 
 import { LimitReached, type MemoryBudget } from './memory.js';
+import { I32, I64, VOID, instantiate, op, type Insn, type WasmFunction } from './wasm.js';
 
-/** Fingerprint of `s`: two murmur3 lanes, cross-mixed (as murmur3_x86_64 finalises). */
+const P1 = BigInt.asIntN(64, 0x9e3779b185ebca87n);
+const P2 = BigInt.asIntN(64, 0xc2b2ae3d27d4eb4fn);
+const P3 = BigInt.asIntN(64, 0x165667b19e3779f9n);
+const P4 = BigInt.asIntN(64, 0x85ebca77c2b2ae63n);
+const P5 = BigInt.asIntN(64, 0x27d4eb2f165667c5n);
+
+// Locals of xxh64(p, n): parameters, then the rest.
+const [p, n, end, limit, v1, v2, v3, v4, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+
+/** XXH64's round: acc = rotl(acc + input * P2, 31) * P1, with the input already on the stack. */
+const round = (acc: number): Insn[] => [[op.i64_const, P2], op.i64_mul, [op.local_get, acc], op.i64_add, [op.i64_const, 31], op.i64_rotl, [op.i64_const, P1], op.i64_mul];
+/** round(0, input) with the input on the stack. */
+const round0: Insn[] = [[op.i64_const, P2], op.i64_mul, [op.i64_const, 31], op.i64_rotl, [op.i64_const, P1], op.i64_mul];
+const lane = (v: number, off: number): Insn[] => [[op.local_get, p], [op.i64_load, 3, off], ...round(v), [op.local_set, v]];
+const merge = (v: number): Insn[] => [[op.local_get, h], [op.local_get, v], ...round0, op.i64_xor, [op.i64_const, P1], op.i64_mul, [op.i64_const, P4], op.i64_add, [op.local_set, h]];
+const rotl = (v: number, r: number): Insn[] => [[op.local_get, v], [op.i64_const, r], op.i64_rotl];
+
+/**
+ * XXH64 (seed 0) of the n bytes at p, n a multiple of 4, stored at address 0 (a WebAssembly
+ * global would be simpler, but reading one from JavaScript costs more than the hash). This is the reference algorithm (Collet's xxHash, 64-bit
+ * variant), so a fingerprint can be checked against any implementation of it.
+ */
+export const XXH64: WasmFunction = {
+  name: 'xxh64',
+  params: [I32, I32],
+  results: [],
+  locals: [I32, I32, I64, I64, I64, I64, I64],
+  body: [
+    [op.local_get, p], [op.local_get, n], op.i32_add, [op.local_set, end],
+    [op.local_get, n], [op.i32_const, 32], op.i32_ge_u,
+    [op.if, VOID],
+      [op.local_get, end], [op.i32_const, 32], op.i32_sub, [op.local_set, limit],
+      [op.i64_const, BigInt.asIntN(64, P1 + P2)], [op.local_set, v1],
+      [op.i64_const, P2], [op.local_set, v2],
+      [op.i64_const, 0], [op.local_set, v3],
+      [op.i64_const, BigInt.asIntN(64, -P1)], [op.local_set, v4],
+      [op.loop, VOID],
+        ...lane(v1, 0), ...lane(v2, 8), ...lane(v3, 16), ...lane(v4, 24),
+        [op.local_get, p], [op.i32_const, 32], op.i32_add, [op.local_tee, p],
+        [op.local_get, limit], op.i32_le_u, [op.br_if, 0],
+      op.end,
+      ...rotl(v1, 1), ...rotl(v2, 7), op.i64_add, ...rotl(v3, 12), op.i64_add, ...rotl(v4, 18), op.i64_add, [op.local_set, h],
+      ...merge(v1), ...merge(v2), ...merge(v3), ...merge(v4),
+    op.else,
+      [op.i64_const, P5], [op.local_set, h],
+    op.end,
+    [op.local_get, h], [op.local_get, n], op.i64_extend_i32_u, op.i64_add, [op.local_set, h],
+    // 8-byte chunks.
+    [op.block, VOID], [op.loop, VOID],
+      [op.local_get, p], [op.i32_const, 8], op.i32_add, [op.local_get, end], op.i32_gt_u, [op.br_if, 1],
+      [op.local_get, h], [op.local_get, p], [op.i64_load, 3, 0], ...round0, op.i64_xor,
+      [op.i64_const, 27], op.i64_rotl, [op.i64_const, P1], op.i64_mul, [op.i64_const, P4], op.i64_add, [op.local_set, h],
+      [op.local_get, p], [op.i32_const, 8], op.i32_add, [op.local_set, p],
+      [op.br, 0],
+    op.end, op.end,
+    // A last 4-byte word.
+    [op.local_get, p], [op.i32_const, 4], op.i32_add, [op.local_get, end], op.i32_le_u,
+    [op.if, VOID],
+      [op.local_get, h], [op.local_get, p], [op.i64_load32_u, 2, 0], [op.i64_const, P1], op.i64_mul, op.i64_xor,
+      [op.i64_const, 23], op.i64_rotl, [op.i64_const, P2], op.i64_mul, [op.i64_const, P3], op.i64_add, [op.local_set, h],
+    op.end,
+    // Avalanche.
+    [op.local_get, h], [op.local_get, h], [op.i64_const, 33], op.i64_shr_u, op.i64_xor, [op.i64_const, P2], op.i64_mul, [op.local_set, h],
+    [op.local_get, h], [op.local_get, h], [op.i64_const, 29], op.i64_shr_u, op.i64_xor, [op.i64_const, P3], op.i64_mul, [op.local_set, h],
+    [op.local_get, h], [op.local_get, h], [op.i64_const, 32], op.i64_shr_u, op.i64_xor, [op.local_set, h],
+    [op.i32_const, 0], [op.local_get, h], [op.i64_store, 3, 0],
+  ],
+};
+
+interface HashExports {
+  xxh64(p: number, n: number): void;
+}
+
+/**
+ * Fingerprints of states: XXH64 of the state's words (little-endian bytes), computed by a small
+ * WebAssembly function (src/check/wasm.ts says why). Each fingerprinter owns a memory;
+ * `buffer(words)` hands out state buffers inside it, which `at` hashes where they lie; `of`
+ * copies an array into a scratch buffer first.
+ */
 export class Fingerprinter {
   hi = 0;
   lo = 0;
-  of(s: Int32Array): void {
-    let h1 = 0x2f1a3c5b;
-    let h2 = 0x6b43a9b5;
-    const n = s.length;
-    for (let i = 0; i < n; i++) {
-      const w = s[i]!;
-      let k1 = Math.imul(w, 0xcc9e2d51);
-      k1 = (k1 << 15) | (k1 >>> 17);
-      k1 = Math.imul(k1, 0x1b873593);
-      h1 ^= k1;
-      h1 = (h1 << 13) | (h1 >>> 19);
-      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-      let k2 = Math.imul(w, 0x85ebca6b);
-      k2 = (k2 << 17) | (k2 >>> 15);
-      k2 = Math.imul(k2, 0xc2b2ae35);
-      h2 ^= k2;
-      h2 = (h2 << 15) | (h2 >>> 17);
-      h2 = (Math.imul(h2, 5) + 0x38495ab5) | 0;
-    }
-    h1 ^= n;
-    h2 ^= n;
-    h1 = (h1 + h2) | 0;
-    h2 = (h2 + h1) | 0;
-    h1 = fmix(h1);
-    h2 = fmix(h2);
-    h1 = (h1 + h2) | 0;
-    h2 = (h2 + h1) | 0;
-    this.hi = h1;
-    this.lo = h2;
-  }
-}
+  private readonly x: HashExports;
+  private readonly mem: ArrayBuffer;
+  /** Words 0-1 of the memory: the last result (lo, hi). */
+  private readonly result: Int32Array;
+  private next = 8;
+  private scratch: Int32Array | null = null;
+  private scratchAt = 0;
+  private scratchWords = 0;
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  /** @param capacityWords room for the buffers handed out (words). */
+  constructor(capacityWords = 1 << 12) {
+    const pages = Math.max(1, Math.ceil((capacityWords * 4 + 64) / 65536));
+    const x = instantiate<HashExports>({ pages, globals: [], functions: [XXH64] });
+    this.x = x;
+    this.mem = x.mem.buffer;
+    this.result = new Int32Array(this.mem, 0, 2);
+  }
+
+  /** A zeroed state buffer of `words` words in this fingerprinter's memory. */
+  buffer(words: number): Int32Array {
+    const bytes = 4 * words;
+    if (this.next + bytes > this.mem.byteLength) throw new RangeError('fingerprinter memory exhausted');
+    const b = new Int32Array(this.mem, this.next, words);
+    this.next += (bytes + 7) & ~7;
+    return b;
+  }
+
+  /** Fingerprint of the `bytes` bytes at byte address `at` of this memory (a `buffer`). */
+  at(at: number, bytes: number): void {
+    this.x.xxh64(at, bytes);
+    this.lo = this.result[0]!;
+    this.hi = this.result[1]!;
+  }
+
+  /**
+   * Fingerprint of any array of words (copied in first: asking an array whether it lies in this
+   * memory, through `.buffer`, costs more than the copy).
+   */
+  of(s: Int32Array): void {
+    if (!this.scratch || this.scratch.length !== s.length) {
+      // One scratch region, grown when a longer array comes (sizes rarely change).
+      if (this.scratchWords < s.length) {
+        this.scratchAt = this.buffer(s.length).byteOffset;
+        this.scratchWords = s.length;
+      }
+      this.scratch = new Int32Array(this.mem, this.scratchAt, s.length);
+    }
+    this.scratch.set(s);
+    this.at(this.scratchAt, this.scratch.byteLength);
+  }
 }
 
 const MIN_CAPACITY = 1 << 12;

@@ -19,6 +19,11 @@ export interface Model {
   actions(s: Int32Array, out: number[]): void;
   /** Writes the successor of `s` under `a` into `out`; returns the violation the step hit, if any. */
   step(s: Int32Array, a: number, out: Int32Array): Violation | null;
+  /**
+   * Optional: the buffer the model computes successors in. Passed as `step`'s `out`, it saves
+   * the copy; its contents are then valid only until the next call of `actions` or `step`.
+   */
+  readonly stepBuffer?: Int32Array;
   /** Rewrites `s` in place to the canonical member of its equivalence class (data tokens only). */
   canonicalize(s: Int32Array): void;
   /** Short name of an action, e.g. `switch cpu0 B`. */

@@ -21,7 +21,7 @@
  * larger than the sequential explorer's, which stops at its first hit.
  */
 
-import { collisionProbability, FingerprintSet, Fingerprinter } from './fpset.js';
+import { collisionProbability, FingerprintSet } from './fpset.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
 import { canonFor, codecFor } from './explore.js';
 import type { Violation } from './invariants.js';
@@ -161,7 +161,6 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
   const canon = canonFor(model, job.symmetry, job.maxCandidates);
   const codec = codecFor(model);
   const words = model.words;
-  const fp = new Fingerprinter();
   let seen: FingerprintSet;
   let queue: StateQueue;
   let parents: ChunkedArray<Int32Array>;
@@ -172,8 +171,8 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
   let expanded = 0; // local index of the next state to expand
   let transitions = 0;
   const s = new Int32Array(words);
-  const succ = new Int32Array(words);
-  const cs = new Int32Array(words);
+  const cs = canon.out;
+  const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
   const list: number[] = [];
   let failure: { kind: 'memory' | 'time'; message: string } | null = null;
   let stored = 0;
@@ -194,9 +193,8 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
     parents = new ChunkedArray(Int32Array, budget, 'trace links');
     via = new ChunkedArray(Uint16Array, budget, 'trace links');
     outboxes = Array.from({ length: W }, () => new ByteWriter(budget));
-    canon.canonicalize(model.initial(), cs);
-    fp.of(cs);
-    if ((fp.hi >>> 0) % W === me) store(fp.hi, fp.lo, -1, 0, cs);
+    canon.canonicalHash(model.initial());
+    if ((canon.hi >>> 0) % W === me) store(canon.hi, canon.lo, -1, 0, cs);
     current = added;
     added = 0;
   } catch (e) {
@@ -220,21 +218,22 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
           if (!best || lessState(s, best.state) < 0 || (lessState(s, best.state) === 0 && i < best.index)) best = { parent: id, index: i, violation: v, state: s.slice() };
           continue;
         }
-        canon.canonicalize(succ, cs);
-        fp.of(cs);
-        const owner = (fp.hi >>> 0) % W;
-        if (owner === me) store(fp.hi, fp.lo, id, i, cs);
+        canon.canonicalHash(succ);
+        const hi = canon.hi;
+        const lo = canon.lo;
+        const owner = (hi >>> 0) % W;
+        if (owner === me) store(hi, lo, id, i, cs);
         else {
           // Most successors are repeats; a small direct-mapped cache of fingerprints already
           // sent keeps them off the outboxes (a miss only costs a duplicate the owner drops).
-          const slot = 2 * (fp.lo & SENT_MASK);
-          if (sent[slot] === fp.hi && sent[slot + 1] === fp.lo) continue;
-          sent[slot] = fp.hi;
-          sent[slot + 1] = fp.lo;
+          const slot = 2 * (lo & SENT_MASK);
+          if (sent[slot] === hi && sent[slot + 1] === lo) continue;
+          sent[slot] = hi;
+          sent[slot + 1] = lo;
           const o = outboxes[owner]!;
           o.ensure(16);
-          o.i32(fp.hi);
-          o.i32(fp.lo);
+          o.i32(hi);
+          o.i32(lo);
           o.i32(id);
           o.varint(i);
           writeState(o, codec, cs);

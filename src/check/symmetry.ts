@@ -30,7 +30,9 @@
  * such states; the explorer reports it, and its state count is then an upper bound of orbits.
  */
 
+import { canonCoreFunctions, type CanonCoreExports } from './canoncore.js';
 import type { StateShape } from './shape.js';
+import { MemoryPlan, instantiate, type WasmMemory } from './wasm.js';
 
 export interface CanonicalizerOptions {
   /** Permute symmetry groups (default true). False: data-version renaming only. */
@@ -149,6 +151,21 @@ export class StateCanonicalizer {
   private readonly nvStamp: Int32Array;
   private readonly nextV: Int32Array;
 
+  // The WebAssembly side (canoncore.ts).
+  private readonly x: CanonCoreExports & { readonly mem: WasmMemory };
+  /** Memory words 0-1: the fingerprint computed last (lo, hi). */
+  private readonly result: Int32Array;
+  /**
+   * The canonical form `canonicalHash` computed last, in the module's memory, where it was
+   * fingerprinted. Valid until the next call of any method.
+   */
+  readonly out: Int32Array;
+  private readonly outAt: number;
+  private readonly bytes: number;
+  /** Fingerprint of `out` after `canonicalHash`. */
+  hi = 0;
+  lo = 0;
+
   /** Buffer order as (from, to, group or -1) triples: records of a group, or ungrouped words. */
   private readonly plan: Int32Array;
   private cand: Int32Array;
@@ -250,12 +267,51 @@ export class StateCanonicalizer {
     const keys = shape.writerCount * this.vstride;
     this.seen = new Int32Array(keys);
     this.occ = new Int32Array(keys);
-    this.relStamp = new Int32Array(keys);
-    this.rel = new Int32Array(keys);
+    // The tables the WebAssembly functions share with the methods here live in the module's
+    // memory (canoncore.ts); the rest are plain arrays.
+    const mp = new MemoryPlan();
+    const at = {
+      tok: mp.words(shape.tokenOffsets.length),
+      cw: mp.words(this.counterWords.length),
+      cww: mp.words(this.counterWords.length),
+      relStamp: mp.words(keys),
+      rel: mp.words(keys),
+      nvStamp: mp.words(shape.writerCount),
+      nextV: mp.words(shape.writerCount),
+      out: mp.words(n),
+    };
+    this.x = instantiate<CanonCoreExports>({
+      pages: mp.pages,
+      globals: [],
+      functions: canonCoreFunctions({
+        tok: at.tok,
+        ntok: shape.tokenOffsets.length,
+        cw: at.cw,
+        cww: at.cww,
+        ncw: this.counterWords.length,
+        relStamp: at.relStamp,
+        rel: at.rel,
+        nvStamp: at.nvStamp,
+        nextV: at.nextV,
+        vb: this.vb,
+        vstride: this.vstride,
+      }),
+    });
+    const mem = this.x.mem.buffer;
+    const view = (addr: number, words: number) => new Int32Array(mem, addr, words);
+    view(at.tok, shape.tokenOffsets.length).set(shape.tokenOffsets);
+    view(at.cw, this.counterWords.length).set(this.counterWords);
+    view(at.cww, this.counterWords.length).set(this.counterWordWriter);
+    this.relStamp = view(at.relStamp, keys);
+    this.rel = view(at.rel, keys);
+    this.result = view(0, 2);
+    this.out = view(at.out, n);
+    this.outAt = at.out;
+    this.bytes = 4 * n;
     this.vcStamp = new Int32Array(shape.writerCount);
     this.vcount = new Int32Array(shape.writerCount);
-    this.nvStamp = new Int32Array(shape.writerCount);
-    this.nextV = new Int32Array(shape.writerCount);
+    this.nvStamp = view(at.nvStamp, shape.writerCount);
+    this.nextV = view(at.nextV, shape.writerCount);
 
     this.ord = new Int32Array(m);
     this.pos = new Int32Array(m);
@@ -285,9 +341,49 @@ export class StateCanonicalizer {
   }
 
   /** A copy of `s` to read from while `s` itself is rewritten. */
-  private inPlace(s: Int32Array): Int32Array {
+  private copyOfSource(s: Int32Array): Int32Array {
     this.scratch2.set(s);
     return this.scratch2;
+  }
+
+  /** Stamps tell entries of this call from older ones; at the int32 limit the tables are cleared. */
+  private nextStamp(): number {
+    if (this.stamp === 0x7fffffff) {
+      this.stamp = 0;
+      this.seen.fill(0);
+      this.vcStamp.fill(0);
+    }
+    return ++this.stamp;
+  }
+
+  private nextCandStamp(): number {
+    if (this.candStamp === 0x7fffffff) {
+      this.candStamp = 0;
+      this.relStamp.fill(0);
+      this.nvStamp.fill(0);
+    }
+    return ++this.candStamp;
+  }
+
+  /**
+   * The canonical form of `src` into `out`, and its fingerprint (XXH64 of its words, as
+   * fpset.ts's Fingerprinter computes) into `hi`, `lo`: the explorer's step, in as few passes
+   * over the words as the mode allows.
+   */
+  canonicalHash(src: Int32Array): void {
+    const out = this.out;
+    if (!this.symmetry && this.relabel && src !== out) {
+      out.set(src);
+      if (this.x.relabelHash(this.outAt, this.nextCandStamp(), this.bytes) !== 0) {
+        this.relabelOnlyJs(src, out);
+        this.x.xxh64(this.outAt, this.bytes);
+      }
+    } else {
+      this.canonicalize(src, out);
+      this.x.xxh64(this.outAt, this.bytes);
+    }
+    this.lo = this.result[0]!;
+    this.hi = this.result[1]!;
   }
 
   /** Writes the canonical form of `src` into `dst` (which may be `src`). */
@@ -343,7 +439,7 @@ export class StateCanonicalizer {
 
   /** Counts versions per writer and occurrences per token; returns the state to read from. */
   private versionStats(src: Int32Array): Int32Array {
-    const st = ++this.stamp;
+    const st = this.nextStamp();
     const { seen, occ, vcStamp, vcount, vb, vmask, vstride } = this;
     const offs = this.shape.tokenOffsets;
     for (let i = 0; i < offs.length; i++) {
@@ -478,9 +574,21 @@ export class StateCanonicalizer {
 
   /** Without symmetry: copy, rename versions by first occurrence, set counters. */
   private relabelOnly(src: Int32Array, dst: Int32Array): void {
-    if (dst === src) src = this.inPlace(src);
+    const out = this.out;
+    if (src === out) src = this.copyOfSource(src); // kept for the slow path
+    out.set(src);
+    if (this.x.relabel(this.outAt, this.nextCandStamp()) !== 0) this.relabelOnlyJs(src, out);
+    if (dst !== out) dst.set(out);
+  }
+
+  /**
+   * relabelOnly in JavaScript: what canoncore.ts's `relabel` computes, and the slow path for
+   * versions beyond the tables.
+   */
+  private relabelOnlyJs(src: Int32Array, dst: Int32Array): void {
+    if (dst === src) src = this.copyOfSource(src);
     else dst.set(src);
-    const cs = ++this.candStamp;
+    const cs = this.nextCandStamp();
     const { relStamp, rel, nvStamp, nextV, vb, vmask, vstride, counterWords, counterWordWriter } = this;
     const offs = this.shape.tokenOffsets;
     for (let i = 0; i < offs.length; i++) {
@@ -491,7 +599,7 @@ export class StateCanonicalizer {
       if ((v & vmask) >= vstride) {
         // Versions beyond the tables: rename the slow way first, then again the fast way.
         const c = this.compactVersions(src);
-        this.relabelOnly(c.slice(), dst);
+        this.relabelOnlyJs(c.slice(), dst);
         return;
       }
       const key = w * vstride + (v & vmask);
@@ -516,7 +624,7 @@ export class StateCanonicalizer {
 
   /** The image of `s` under the current candidate, record by record, into `out` (not `s`). */
   private imageInto(s: Int32Array, out: Int32Array): void {
-    const cs = ++this.candStamp;
+    const cs = this.nextCandStamp();
     const { plan, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;
@@ -659,7 +767,7 @@ export class StateCanonicalizer {
    */
   private evaluate(s: Int32Array, have: boolean): boolean {
     const out = have ? this.cand : this.best;
-    const cs = ++this.candStamp;
+    const cs = this.nextCandStamp();
     const { best, wordGroup, wordPos, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;

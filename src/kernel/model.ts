@@ -22,7 +22,7 @@ import { validateShape, type RefDomain, type StateShape } from '../check/shape.j
 import { canonFor } from '../check/explore.js';
 import type { Reduction, Replay, ShrinkSubject } from '../check/shrink.js';
 import { boot, slotOrder, type BootSpec } from './boot.js';
-import { EVENTS, EVENT_NAMES, decodeAction, enabledActions } from './events.js';
+import { EVENTS, EVENT_NAMES, applyAction, decodeAction, enabledActions } from './events.js';
 import { createMachine, type KernelClass } from './kernel.js';
 import type { Kvm } from './kvm.js';
 import type { Layout } from './layout.js';
@@ -134,6 +134,11 @@ export class KernelModel implements Model {
     return s;
   }
 
+  /** The machine's own state buffer: `step` into it needs no copy (src/check/model.ts). */
+  get stepBuffer(): Int32Array {
+    return this.machine.s;
+  }
+
   actions(s: Int32Array, out: number[]): void {
     this.machine.load(s);
     enabledActions(this.machine, out);
@@ -144,11 +149,11 @@ export class KernelModel implements Model {
     k.load(s);
     k.violation = null;
     try {
-      EVENTS[a & 0xff]!.apply(k, (a >>> 8) & 0xff, (a >>> 16) & 0xff);
+      applyAction(k, a);
     } catch (e) {
       if (!(e instanceof ViolationStop)) throw e;
     }
-    out.set(k.s);
+    if (out !== k.s) out.set(k.s);
     return k.violation;
   }
 

@@ -82,7 +82,55 @@ describe('the fingerprint set', () => {
     }
     expect(seen.size).toBe(100_000);
   });
+  it('is XXH64 (seed 0) of the little-endian words, wherever the words lie', () => {
+    const fp = new Fingerprinter(1024);
+    const inside = fp.buffer(203);
+    for (const words of [0, 1, 2, 3, 7, 8, 9, 75, 116, 203]) {
+      for (let t = 0; t < 8; t++) {
+        const s = Int32Array.from({ length: words }, (_, i) => Math.imul(i + 1, 0x9e3779b1 + 977 * t) ^ (t << 20));
+        fp.of(s);
+        const want = xxh64(new Uint8Array(s.buffer));
+        expect([fp.hi, fp.lo]).toEqual([Number(BigInt.asIntN(32, want >> 32n)), Number(BigInt.asIntN(32, want))]);
+        const view = inside.subarray(0, words);
+        view.set(s);
+        fp.at(view.byteOffset, 4 * words);
+        expect([fp.hi, fp.lo]).toEqual([Number(BigInt.asIntN(32, want >> 32n)), Number(BigInt.asIntN(32, want))]);
+      }
+    }
+    expect(xxh64(new Uint8Array(0))).toBe(0xef46db3751d8e999n); // the published empty-input value
+  });
 });
+
+/** XXH64 with seed 0, straight from the algorithm's description, in BigInt arithmetic. */
+function xxh64(bytes: Uint8Array): bigint {
+  const M = (1n << 64n) - 1n;
+  const [P1, P2, P3, P4, P5] = [0x9e3779b185ebca87n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f9n, 0x85ebca77c2b2ae63n, 0x27d4eb2f165667c5n];
+  const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
+  const round = (acc: bigint, input: bigint) => (rotl((acc + input * P2) & M, 31n) * P1) & M;
+  const merge = (acc: bigint, v: bigint) => (((acc ^ round(0n, v)) * P1 + P4) & M);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length;
+  let p = 0;
+  let h: bigint;
+  if (n >= 32) {
+    let [v1, v2, v3, v4] = [(P1 + P2) & M, P2, 0n, (M + 1n - P1) & M];
+    for (; p <= n - 32; p += 32) {
+      v1 = round(v1, dv.getBigUint64(p, true));
+      v2 = round(v2, dv.getBigUint64(p + 8, true));
+      v3 = round(v3, dv.getBigUint64(p + 16, true));
+      v4 = round(v4, dv.getBigUint64(p + 24, true));
+    }
+    h = (rotl(v1, 1n) + rotl(v2, 7n) + rotl(v3, 12n) + rotl(v4, 18n)) & M;
+    for (const v of [v1, v2, v3, v4]) h = merge(h, v);
+  } else h = P5;
+  h = (h + BigInt(n)) & M;
+  for (; p + 8 <= n; p += 8) h = (rotl(h ^ round(0n, dv.getBigUint64(p, true)), 27n) * P1 + P4) & M;
+  for (; p + 4 <= n; p += 4) h = (rotl(h ^ ((BigInt(dv.getUint32(p, true)) * P1) & M), 23n) * P2 + P3) & M;
+  for (; p < n; p++) h = (rotl(h ^ ((BigInt(bytes[p]!) * P5) & M), 11n) * P1) & M;
+  h = ((h ^ (h >> 33n)) * P2) & M;
+  h = ((h ^ (h >> 29n)) * P3) & M;
+  return h ^ (h >> 32n);
+}
 
 describe('limits', () => {
   const rfc = findVariant('rfc-2017')!;
