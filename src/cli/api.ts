@@ -305,13 +305,31 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
     slices = [simulateSlice(model, params, ctrl, deadline, (n) => report((steps += n)))];
     timedOut = ctrl[CTRL.TIMEOUT] === 1;
   } else {
+    // The calling thread is one of the N: it is already warm (no module load, no cold JIT) and
+    // it leaves one thread fewer to start, which is most of what parallel runs lose to overhead.
+    // It takes runs from the same shared counter as the worker threads, so the outcome is the
+    // same as with any other split (see simulate.ts on determinism).
     const ctrl = newControl(true);
     const progress = new Float64Array(new SharedArrayBuffer(8 * workers));
     const recipe = kernelModelRecipe(variant, spec);
-    const jobs: SimulateJob[] = Array.from({ length: workers }, (_, index) => ({ kind: 'simulate', recipe, params, ctrl, deadline, progress, index }));
+    const jobs: SimulateJob[] = Array.from({ length: workers - 1 }, (_, i) => ({ kind: 'simulate', recipe, params, ctrl, deadline, progress, index: i + 1 }));
+    const others = runWorkers<SliceResult>(jobs);
+    let own: SliceResult;
+    try {
+      const model = new KernelModel(variant.Kernel, spec);
+      own = simulateSlice(model, params, ctrl, deadline, (n) => {
+        progress[0] = progress[0]! + n;
+        report(progress.reduce((a, b) => a + b, 0));
+      });
+    } catch (e) {
+      // Stop the other threads before giving up: no run is left to claim.
+      Atomics.store(ctrl, CTRL.NEXT, params.runs);
+      await others.catch(() => undefined);
+      throw e;
+    }
     const timer = setInterval(() => report(progress.reduce((a, b) => a + b, 0)), 250);
     try {
-      slices = await runWorkers<SliceResult>(jobs);
+      slices = [own, ...(await others)];
     } finally {
       clearInterval(timer);
     }
