@@ -161,6 +161,9 @@ export class StateCanonicalizer {
    */
   readonly out: Int32Array;
   private readonly outAt: number;
+  /** Where canonicalize copies the state it works on (the module reads it there). */
+  private readonly inp: Int32Array;
+  private readonly inpAt: number;
   private readonly bytes: number;
   /** Fingerprint of `out` after `canonicalHash`. */
   hi = 0;
@@ -267,51 +270,12 @@ export class StateCanonicalizer {
     const keys = shape.writerCount * this.vstride;
     this.seen = new Int32Array(keys);
     this.occ = new Int32Array(keys);
-    // The tables the WebAssembly functions share with the methods here live in the module's
-    // memory (canoncore.ts); the rest are plain arrays.
-    const mp = new MemoryPlan();
-    const at = {
-      tok: mp.words(shape.tokenOffsets.length),
-      cw: mp.words(this.counterWords.length),
-      cww: mp.words(this.counterWords.length),
-      relStamp: mp.words(keys),
-      rel: mp.words(keys),
-      nvStamp: mp.words(shape.writerCount),
-      nextV: mp.words(shape.writerCount),
-      out: mp.words(n),
-    };
-    this.x = instantiate<CanonCoreExports>({
-      pages: mp.pages,
-      globals: [],
-      functions: canonCoreFunctions({
-        tok: at.tok,
-        ntok: shape.tokenOffsets.length,
-        cw: at.cw,
-        cww: at.cww,
-        ncw: this.counterWords.length,
-        relStamp: at.relStamp,
-        rel: at.rel,
-        nvStamp: at.nvStamp,
-        nextV: at.nextV,
-        vb: this.vb,
-        vstride: this.vstride,
-      }),
-    });
-    const mem = this.x.mem.buffer;
-    const view = (addr: number, words: number) => new Int32Array(mem, addr, words);
-    view(at.tok, shape.tokenOffsets.length).set(shape.tokenOffsets);
-    view(at.cw, this.counterWords.length).set(this.counterWords);
-    view(at.cww, this.counterWords.length).set(this.counterWordWriter);
-    this.relStamp = view(at.relStamp, keys);
-    this.rel = view(at.rel, keys);
-    this.result = view(0, 2);
-    this.out = view(at.out, n);
-    this.outAt = at.out;
-    this.bytes = 4 * n;
+    this.relStamp = new Int32Array(keys);
+    this.rel = new Int32Array(keys);
     this.vcStamp = new Int32Array(shape.writerCount);
     this.vcount = new Int32Array(shape.writerCount);
-    this.nvStamp = view(at.nvStamp, shape.writerCount);
-    this.nextV = view(at.nextV, shape.writerCount);
+    this.nvStamp = new Int32Array(shape.writerCount);
+    this.nextV = new Int32Array(shape.writerCount);
 
     this.ord = new Int32Array(m);
     this.pos = new Int32Array(m);
@@ -337,6 +301,62 @@ export class StateCanonicalizer {
     this.best = new Int32Array(n);
     this.scratch = new Int32Array(n);
     this.scratch2 = new Int32Array(n);
+
+    // The tables the WebAssembly functions (canoncore.ts) share with the methods here move into
+    // the module's memory: the fields below become views of it, with the same contents.
+    const mp = new MemoryPlan();
+    const tables = { tok: shape.tokenOffsets, cw: this.counterWords, cww: this.counterWordWriter, seen: this.seen, occ: this.occ, vcStamp: this.vcStamp, vcount: this.vcount, relStamp: this.relStamp, rel: this.rel, nvStamp: this.nvStamp, nextV: this.nextV, counterWriter: this.counterWriter, dMember: this.dMember, dSeg: this.dSeg, dmap: this.dmap, ord: this.ord, sig1: this.sig1, inp: this.scratch, out: this.scratch };
+    const at = Object.fromEntries(Object.entries(tables).map(([k, a]) => [k, mp.words(a.length)])) as Record<keyof typeof tables, number>;
+    this.x = instantiate<CanonCoreExports>({
+      pages: mp.pages,
+      globals: [],
+      functions: canonCoreFunctions({
+        ...at,
+        ntok: shape.tokenOffsets.length,
+        ncw: this.counterWords.length,
+        vb: this.vb,
+        vstride: this.vstride,
+        groups: groups.map((gr, i) => ({ base: gr.base, stride: gr.stride, count: gr.count, off: this.gOff[i]! })),
+        permGroups: this.permGroups,
+        plan: Array.from({ length: plan.length / 3 }, (_, i) => [plan[3 * i]!, plan[3 * i + 1]!, plan[3 * i + 2]!] as const),
+        code: this.code,
+        dom: this.dom,
+        dLo: this.dLo,
+        dHi: this.dHi,
+        dMapOff: this.dMapOff,
+        writerDomain: this.writerDomain,
+        relabel: this.relabel,
+      }),
+    });
+    const mem = this.x.mem.buffer;
+    const view = (k: keyof typeof tables) => {
+      const v = new Int32Array(mem, at[k], tables[k].length);
+      v.set(tables[k]);
+      return v;
+    };
+    view('tok');
+    view('cw');
+    view('cww');
+    this.seen = view('seen');
+    this.occ = view('occ');
+    this.vcStamp = view('vcStamp');
+    this.vcount = view('vcount');
+    this.relStamp = view('relStamp');
+    this.rel = view('rel');
+    this.nvStamp = view('nvStamp');
+    this.nextV = view('nextV');
+    this.counterWriter = view('counterWriter');
+    this.dMember = view('dMember');
+    this.dSeg = view('dSeg');
+    this.dmap = view('dmap');
+    this.ord = view('ord');
+    this.sig1 = view('sig1');
+    this.inp = view('inp');
+    this.inpAt = at.inp;
+    this.out = view('out');
+    this.outAt = at.out;
+    this.result = new Int32Array(mem, 0, 2);
+    this.bytes = 4 * n;
     this.resetOrder();
   }
 
@@ -388,15 +408,42 @@ export class StateCanonicalizer {
 
   /** Writes the canonical form of `src` into `dst` (which may be `src`). */
   canonicalize(src: Int32Array, dst: Int32Array): void {
+    this.canon(src, dst, false);
+  }
+
+  /**
+   * The same canonical form, computed by the JavaScript methods alone: the statement of what the
+   * WebAssembly functions of canoncore.ts compute, against which the tests check them.
+   */
+  canonicalizeJs(src: Int32Array, dst: Int32Array): void {
+    this.canon(src, dst, true);
+  }
+
+  private canon(src: Int32Array, dst: Int32Array, js: boolean): void {
     if (!this.symmetry) {
-      if (this.relabel) this.relabelOnly(src, dst);
-      else if (dst !== src) dst.set(src);
+      if (!this.relabel) {
+        if (dst !== src) dst.set(src);
+      } else if (js) this.relabelOnlyJs(src, dst);
+      else this.relabelOnly(src, dst);
       return;
     }
-    const s = this.versionStats(src);
+    let s: Int32Array;
+    if (js) {
+      s = this.versionStats(src);
+      this.signatures(s);
+    } else {
+      s = this.inp;
+      if (src !== s) s.set(src);
+      if (this.x.versionStats(this.inpAt, this.nextStamp()) !== 0) {
+        // Versions beyond the tables: rename them by first occurrence the slow way first.
+        if (!this.relabel) throw new Error(`FPC503 model bug: a version beyond ${this.vstride - 1} without renaming`);
+        s.set(this.compactVersions(s));
+        if (this.x.versionStats(this.inpAt, this.nextStamp()) !== 0) throw new Error('FPC503 model bug: versions beyond the tables after compaction');
+      }
+      this.x.signatures(this.inpAt, this.stamp);
+    }
     // Signatures, refined only when they leave ties: both the choice and the result are
     // invariant under G, so the candidate set stays canonical.
-    this.signatures(s);
     let cands = this.sortAndCountTies(this.sig1);
     if (cands > 1) {
       this.refine(s);
@@ -408,14 +455,20 @@ export class StateCanonicalizer {
     }
     // One candidate, and it is the identity: the image is the state with versions renamed.
     if (this.runCount === 0 && this.relabel && this.identityOrder()) {
-      this.relabelOnly(s, dst);
+      if (js) this.relabelOnlyJs(s, dst);
+      else this.relabelOnly(s, dst);
       return;
     }
     if (this.runCount === 0) {
       // A single candidate: write its image straight out, no comparisons.
       this.positions();
-      this.imageInto(s, dst === src ? this.best : dst);
-      if (dst === src) dst.set(this.best);
+      if (js) {
+        this.imageInto(s, dst === src ? this.best : dst);
+        if (dst === src) dst.set(this.best);
+      } else {
+        this.x.imageInto(this.inpAt, this.outAt, this.nextCandStamp(), this.stamp);
+        if (dst !== this.out) dst.set(this.out);
+      }
       return;
     }
     let have = false;

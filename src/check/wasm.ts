@@ -279,15 +279,26 @@ export const x = {
   load: (addr: Code): Code => [...addr, [op.i32_load, 2, 0]],
   /** Element `i` of the i32 array at byte address `base` (a constant or an expression). */
   at: (base: number | Code, i: Code): Code => [...(typeof base === 'number' ? x.c(base) : base), ...i, [op.i32_const, 2], op.i32_shl, op.i32_add, [op.i32_load, 2, 0]],
+  /** The i32 at byte address `addr + off` (off a constant). */
+  ldo: (addr: Code, off: number): Code => [...addr, [op.i32_load, 2, off]],
   /** `cond ? a : b`, both evaluated. */
   select: (a: Code, b: Code, cond: Code): Code => [...a, ...b, ...cond, op.select],
 };
+
+/** Local variables by name: parameters first, then the rest (all i32). */
+export function locals<P extends string, L extends string>(params: readonly P[], rest: readonly L[]): { readonly [K in P | L]: number } & { readonly types: readonly number[] } {
+  const out: Record<string, number> = {};
+  [...params, ...rest].forEach((n, i) => (out[n] = i));
+  return Object.assign(out, { types: rest.map(() => I32) }) as never;
+}
 
 /** Statements. */
 export const st = {
   set: (l: number, e: Code): Code => [...e, [op.local_set, l]],
   /** Element `i` of the i32 array at byte address `base` := v. */
   put: (base: number | Code, i: Code, v: Code): Code => [...(typeof base === 'number' ? x.c(base) : base), ...i, [op.i32_const, 2], op.i32_shl, op.i32_add, ...v, [op.i32_store, 2, 0]],
+  /** The i32 at byte address `addr + off` (off a constant) := v. */
+  sto: (addr: Code, off: number, v: Code): Code => [...addr, ...v, [op.i32_store, 2, off]],
   inc: (l: number, by = 1): Code => [[op.local_get, l], [op.i32_const, by], op.i32_add, [op.local_set, l]],
   if: (cond: Code, then: Code, otherwise?: Code): Code => [...cond, [op.if, VOID], ...then, ...(otherwise ? [op.else, ...otherwise] : []), op.end],
   /** `while (cond) body`; inside body, `st.continue(0)` re-tests and `st.break(1)` leaves (depths grow with nested blocks). */
