@@ -154,6 +154,10 @@ export function renderCostText(doc: CostDoc, st: Style): string[] {
     out.push(r.correct ? l : st.bad(l));
   });
   out.push(st.dim(line(rows[rows.length - 1]!)));
+  // The columns count different hands in different eras; say so rather than let the oracle's
+  // larger load count read as a bound the variants beat.
+  out.push(st.dim("loads/saves: the kernel's (the oracle's: every context's); hyp: bytes the hypervisor"));
+  out.push(st.dim("moved itself (guest state; before v4.18 the host's too), not counted in loads/saves."));
   out.push('');
   out.push(st.bold('top sources of waste'));
   const vw = Math.max(...doc.rows.map((r) => r.variant.length));
@@ -201,6 +205,8 @@ export function renderCostMarkdown(doc: CostDoc): string[] {
   }
   const o = doc.oracle;
   out.push(`| *oracle* | ${formatBytes(o.bytes)} | 1.00 | ${int(o.loads)} | ${int(o.saves)} | 0 | 0 | 0 B | lower bound | |`);
+  out.push('');
+  out.push("Loads and saves are the kernel's (the oracle's: every context's); *hyp bytes* are what the hypervisor moved itself (guest state; before v4.18 the host's too), not counted in loads or saves.");
   const unsupported = Object.entries(doc.unsupported);
   if (unsupported.length) {
     out.push('');
