@@ -46,7 +46,7 @@ import { dataToken, versionOf, writerOf } from '../arch/tokens.js';
 import { Fpsimd } from './fpsimd.js';
 import { GARBAGE, ZERO } from '../arch/tokens.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveRegsBytes } from '../arch/sizes.js';
-import { KPath, NONE, Pos, TASK_FIELDS, TaskState, type CpuView, type TaskView } from './records.js';
+import { KPath, NONE, Pos, TaskState, type CpuView, type TaskView } from './records.js';
 
 export class Entry extends Fpsimd {
   // --- interruption points -------------------------------------------------------------------
@@ -255,9 +255,10 @@ export class Entry extends Fpsimd {
     const from = this.layout.writerOfTask(src.slot);
     const to = this.layout.writerOfTask(dst.slot);
     const s = this.s;
-    for (let i = 0; i < TASK_FIELDS.length; i++) {
+    const spec = this.layout.taskSpec;
+    for (let i = 0; i < spec.length; i++) {
       let w = s[src.base + i]!;
-      if (TASK_FIELDS[i]!.kind === 'token' && writerOf(w) === from) w = dataToken(to, versionOf(w));
+      if (spec[i]!.kind === 'token' && writerOf(w) === from) w = dataToken(to, versionOf(w));
       s[dst.base + i] = w;
     }
   }

@@ -33,7 +33,7 @@ export const StepSchema = z.strictObject({
 export const ExpectSchema = z.union([
   z.literal('ok'),
   z.strictObject({
-    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-warn']),
+    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-integrity', 'kernel-warn']),
     kind: z.enum(['lost', 'corrupt', 'leak']).optional(),
     step: z.number().int().min(1).optional(),
   }),

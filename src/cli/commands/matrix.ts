@@ -150,7 +150,9 @@ export function shortCell(c: MatrixCell): string {
       ? (v.kind ?? 'integrity')
       : v.invariant === 'guest-integrity'
         ? `g-${v.kind ?? 'int'}`
-        : v.invariant === 'no-uaf'
+        : v.invariant === 'kernel-integrity'
+          ? `k-${v.kind ?? 'int'}`
+          : v.invariant === 'no-uaf'
           ? 'uaf'
           : v.invariant === 'kernel-warn'
             ? 'warn'
