@@ -62,9 +62,15 @@ export const KPath = {
    * since v6.8 (TIF_KERNEL_FPSTATE): the next step checks the kernel's registers and ends it.
    */
   KERNEL_NEON: 6,
+  /**
+   * ret_to_user after a syscall has reloaded the FP state (do_notify_resume: IRQs are enabled
+   * again, so an IRQ can preempt the task or run softirq NEON before the final return). Only
+   * variants whose save depends on being in a syscall (v6.2+) stop there.
+   */
+  RET_USER: 7,
 } as const;
 
-export const KPATH_NAMES = ['none', 'signal', 'sigreturn', 'set_vl', 'sve_acc', 'sme_acc', 'kernel_neon'] as const;
+export const KPATH_NAMES = ['none', 'signal', 'sigreturn', 'set_vl', 'sve_acc', 'sme_acc', 'kernel_neon', 'ret_user'] as const;
 
 /** thread.fp_type and fpsimd_last_state.to_save values (v6.2+, asm/processor.h). */
 export const FpType = {
