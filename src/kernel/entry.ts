@@ -280,6 +280,20 @@ export class Entry extends Fpsimd {
     this.checkUserView(t, 'ret_to_user');
   }
 
+  /**
+   * Whether a variant's saves depend on the task being in a syscall, so that the window in
+   * do_notify_resume() between the FP reload and the final return to user must be explored
+   * (v6.2+). Older variants return atomically (see ret_to_user).
+   */
+  get syscallExitWindow(): boolean {
+    return false;
+  }
+
+  /** The `ret_to_user_irq` event: only variants with syscallExitWindow implement it. */
+  retToUserInterrupted(): void {
+    throw new Error('FPC512 model bug: ret_to_user_irq on a variant without the syscall exit window');
+  }
+
   // --- scheduling -----------------------------------------------------------------------------------
 
   /**

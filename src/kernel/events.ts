@@ -627,6 +627,22 @@ export const EVENTS: readonly EventKind[] = [
     },
   },
   {
+    name: 'ret_to_user_irq',
+    family: 'core',
+    params: 'cpu',
+    doc: 'current returns from a syscall, reloading its FP state, and an IRQ arrives before the final return (do_notify_resume loops; `continue` completes the return)',
+    needs: 'a v6.2+ kernel, current inside a syscall with its FP state not loaded',
+    enabled: (k, cpu) => {
+      if (!k.syscallExitWindow) return false;
+      const t = inSyscall(k, cpu);
+      return !!t && t.TIF_FOREIGN_FPSTATE;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.retToUserInterrupted();
+    },
+  },
+  {
     name: 'fpmr_write',
     family: 'fpmr',
     params: 'cpu',

@@ -536,22 +536,28 @@ export class V612rc1Kernel extends V517Kernel {
     t.in_syscall = true;
   }
 
-  /**
-   * @models ret_to_user — entry-common.c exit_to_user_mode → do_notify_resume() (v6.x). If the
-   * state was reloaded on the way out of a syscall, do_notify_resume() loops again with IRQs
-   * enabled before the final return: a point where the task can be preempted or a softirq can
-   * use NEON while in_syscall() still holds (the RET_USER path).
-   */
+  /** @models ret_to_user — entry-common.c exit_to_user_mode → do_notify_resume() (v6.x). */
   override ret_to_user(): void {
     const t = this.currentTask;
-    if (t.TIF_FOREIGN_FPSTATE) {
-      this.fpsimd_restore_current_state();
-      if (t.in_syscall) {
-        this.enterKPath(t, KPath.RET_USER, 1);
-        return;
-      }
-    }
+    if (t.TIF_FOREIGN_FPSTATE) this.fpsimd_restore_current_state();
     this.returnToUser(t);
+  }
+
+  /** do_notify_resume()'s window after a syscall's reload matters here (saves depend on in_syscall()). */
+  override get syscallExitWindow(): boolean {
+    return true;
+  }
+
+  /**
+   * ret_to_user on the way out of a syscall, with an IRQ taken after the FP state was reloaded
+   * (the `ret_to_user_irq` event): do_notify_resume() restores the state and loops again with
+   * IRQs enabled, so before the final return the task can be preempted or a softirq can use
+   * NEON while in_syscall() still holds (the RET_USER path; `continue` completes the return).
+   */
+  override retToUserInterrupted(): void {
+    const t = this.currentTask;
+    this.fpsimd_restore_current_state();
+    this.enterKPath(t, KPath.RET_USER, 1);
   }
 
   /** The final IRQs-off return to EL0 (integrity check point). */
