@@ -174,16 +174,17 @@ export function matrixMarkdown(m: MatrixResult): string[] {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   out.push(row(['', ...m.variants.map((v) => `\`${v.name}\``)]));
   out.push(row(['---', ...m.variants.map(() => '---')]));
-  const cell = (col: string, v: string) => m.cells.find((c) => c.column === col && c.variant === v)!;
+  // a scenario and a check may share a name (fp-stress, sve-ptrace, vec-syscfg): match the type too
+  const cell = (type: MatrixCell['type'], col: string, v: string) => m.cells.find((c) => c.type === type && c.column === col && c.variant === v)!;
   for (const s of m.scenarios) {
     out.push(row([`scenario \`${s.name}\``, ...m.variants.map((v) => {
-      const c = cell(s.name, v.name);
+      const c = cell('scenario', s.name, v.name);
       return `${longCell(c)}${c.expectationMet === false ? ' **(unexpected)**' : ''}`;
     })]));
   }
   for (const k of m.checks) {
     out.push(row([`check \`${k.name}\``, ...m.variants.map((v) => {
-      const c = cell(k.name, v.name);
+      const c = cell('check', k.name, v.name);
       return `${longCell(c)}${c.unexpected ? ' **(unexpected)**' : ''}`;
     })]));
   }
@@ -251,18 +252,18 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
     // Pad every column but the last, so that no line ends in spaces.
     const pad = (text: string, k: number) => (k === block.length - 1 ? text : text.padEnd(widths[block[k]!]!));
     io.out([''.padEnd(nameW), ...block.map((i, k) => pad(m.variants[i]!.name, k))].join(' '));
-    const line = (title: string, col: string) => {
+    const line = (title: string, type: MatrixCell['type'], col: string) => {
       const cells = block.map((i, k) => {
-        const c = m.cells.find((x) => x.column === col && x.variant === m.variants[i]!.name)!;
+        const c = m.cells.find((x) => x.type === type && x.column === col && x.variant === m.variants[i]!.name)!;
         const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), k);
         return c.verdict === 'ok' ? st.good(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
       });
       io.out([title.padEnd(nameW), ...cells].join(' '));
     };
     if (m.scenarios.length) io.out(st.dim('scenarios'));
-    for (const s of m.scenarios) line(`  ${s.name}`, s.name);
+    for (const s of m.scenarios) line(`  ${s.name}`, 'scenario', s.name);
     if (m.checks.length) io.out(st.dim('bounded checks'));
-    for (const c of m.checks) line(`  ${c.name}`, c.name);
+    for (const c of m.checks) line(`  ${c.name}`, 'check', c.name);
     const secs = block.map((i) => m.cells.filter((c) => c.variant === m.variants[i]!.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s'));
     io.out(st.dim(['seconds'.padEnd(nameW), ...secs.map((x, k) => pad(x, k))].join(' ')));
   });
