@@ -61,6 +61,17 @@ describe('reading saved documents', () => {
     expect(doc.runs!.map((r) => r.loads)).toEqual([1, 1, 2, 1, 1, 1, 2, 2, 2, 2, 2]);
   });
 
+  it('run --json keeps the implied and no-op steps of the scenario runner, marked, through a saved document', async () => {
+    const doc = loadReportDocument(await save('vs.json', 'run', 'vec-syscfg', '--variant', 'mainline', '--json'));
+    const steps = doc.traces![0]!.trace.steps;
+    // mainline: do_sve_acc() is completed by implied steps; its atomic VL change makes the
+    // written `continue` a no-op
+    expect(steps.filter((s) => s.implied).map((s) => s.label)).toEqual(expect.arrayContaining(['continue cpu0 (P) (implied)']));
+    expect(steps.filter((s) => s.noop).map((s) => s.label)).toEqual(['continue cpu0 (P) (nothing to continue)']);
+    expect(steps.map((s) => s.step)).toEqual(steps.map((_, i) => i + 1));
+    expect(renderReport(doc)).toContain('(nothing to continue)');
+  });
+
   it('check --json: the counterexample, drawable from its first step', async () => {
     const doc = loadReportDocument(await save('check.json', 'check', '--variant', 'v4.15-rc1', '--cpus', '1', '--tasks', '1', '--json'));
     expect(doc.checks![0]!.rows).toEqual([expect.objectContaining({ variant: 'v4.15-rc1', verdict: 'violation', violation: expect.objectContaining({ invariant: 'no-uaf', step: 7 }) })]);
