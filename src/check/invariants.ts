@@ -11,6 +11,8 @@
  *    is either its own older data (`lost`), its own V part with a damaged SVE part (`corrupt`),
  *    or somebody else's data (`leak`, a security failure);
  *  - a guest runs with registers that are not its latest state (`guest-integrity`);
+ *  - a task-level kernel-mode NEON section, preemptible since v6.8, resumes with registers that
+ *    are not the ones it wrote (`kernel-integrity`: the kselftest kernel-test's digest mismatch);
  *  - the kernel would hit one of its own WARN_ON()s (`kernel-warn`), i.e. the model reached a
  *    state the code's author declared impossible.
  *
@@ -20,7 +22,7 @@
 
 import { GARBAGE, ZERO, writerOf, type Token } from '../arch/tokens.js';
 
-export type InvariantId = 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-warn';
+export type InvariantId = 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn';
 export type IntegrityKind = 'lost' | 'corrupt' | 'leak';
 
 export interface InvariantInfo {
@@ -55,6 +57,15 @@ export const INVARIANTS: readonly InvariantInfo[] = [
     code: 'FPC103',
     title: 'guest FP state intact',
     doc: 'Whenever a guest uses FP, the registers hold exactly the state that guest last wrote.',
+  },
+  {
+    id: 'kernel-integrity',
+    code: 'FPC104',
+    title: 'kernel-mode NEON state intact',
+    doc:
+      'Whenever a task-level kernel-mode NEON section uses its registers (v6.8+, where such a ' +
+      'section can be preempted and its state is context-switched with TIF_KERNEL_FPSTATE), ' +
+      'they hold exactly what the section last wrote.',
   },
   {
     id: 'kernel-warn',

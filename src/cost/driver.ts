@@ -31,7 +31,7 @@ import { META, type ActionSource } from './stream.js';
 /** A kernel class whose violations are recorded instead of thrown. */
 type LenientKvm = Kvm & { onViolation: (v: Violation) => void };
 
-function lenient(K: KernelClass): new (...args: ConstructorParameters<KernelClass>) => LenientKvm {
+function lenient(K: KernelClass): (new (...args: ConstructorParameters<KernelClass>) => LenientKvm) & Pick<KernelClass, 'features'> {
   return class extends K {
     onViolation: (v: Violation) => void = () => {};
     override fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {

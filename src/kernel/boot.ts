@@ -12,15 +12,7 @@ import { VQ_BITS } from '../arch/sizes.js';
 import type { EventFamily } from './events.js';
 import type { MachineConfig } from './layout.js';
 import type { Machine } from './machine.js';
-import {
-  CPU_FIELDS,
-  GLOBAL_FIELDS,
-  NONE,
-  Pos,
-  TASK_FIELDS,
-  TaskState,
-  VCPU_FIELDS,
-} from './records.js';
+import { GLOBAL_FIELDS, NONE, Pos, TaskState } from './records.js';
 import { initRecord } from '../state/struct.js';
 
 export interface TaskSpec {
@@ -37,6 +29,13 @@ export interface BootSpec {
   /** SVE vector length of every task, in bits (default 512, the kernel's default of 64 bytes). */
   readonly sveVlBits?: number;
   /**
+   * SME (streaming) vector length of every task, in bits (default 256, the kernel's default of
+   * 32 bytes). Used only by variants with SME.
+   */
+  readonly smeVlBits?: number;
+  /** Every vcpu has SVE (vcpu_has_sve); honoured only by variants whose KVM runs SVE guests. */
+  readonly guestSve?: boolean;
+  /**
    * Event families the explorer draws (default DEFAULT_FAMILIES in src/kernel/events.ts, the
    * first model's alphabet). Scenario scripts may use any event whatever this says.
    */
@@ -44,13 +43,16 @@ export interface BootSpec {
 }
 
 export const DEFAULT_SVE_VL_BITS = 512;
+export const DEFAULT_SME_VL_BITS = 256;
 
-export function machineConfigOf(spec: BootSpec): MachineConfig {
+/** The machine a spec describes; `ext` = the kernel's layout has the SME-era extension words. */
+export function machineConfigOf(spec: BootSpec, ext = false): MachineConfig {
   return {
     cpus: spec.cpus,
     slots: spec.tasks.length + (spec.spareSlots ?? 0),
     vcpus: spec.tasks.filter((t) => t.vcpu).length,
     sveVlBits: spec.sveVlBits ?? DEFAULT_SVE_VL_BITS,
+    ...(ext ? { ext: true, smeVlBits: spec.smeVlBits ?? DEFAULT_SME_VL_BITS, guestSve: spec.guestSve === true } : {}),
   };
 }
 
@@ -64,11 +66,14 @@ export function boot(m: Machine, spec: BootSpec): void {
   const { layout } = m;
   const s = m.s;
   initRecord(s, 0, GLOBAL_FIELDS);
-  for (let c = 0; c < m.cfg.cpus; c++) initRecord(s, layout.cpuOffset(c), CPU_FIELDS);
-  for (let t = 0; t < m.cfg.slots; t++) initRecord(s, layout.slotOffset(t), TASK_FIELDS);
-  for (let v = 0; v < m.cfg.vcpus; v++) initRecord(s, layout.vcpuOffset(v), VCPU_FIELDS);
+  for (let c = 0; c < m.cfg.cpus; c++) initRecord(s, layout.cpuOffset(c), layout.cpuSpec);
+  for (let t = 0; t < m.cfg.slots; t++) initRecord(s, layout.slotOffset(t), layout.taskSpec);
+  for (let v = 0; v < m.cfg.vcpus; v++) initRecord(s, layout.vcpuOffset(v), layout.vcpuSpec);
 
   const vq = m.cfg.sveVlBits / VQ_BITS;
+  const ext = m.cfg.ext === true;
+  const svq = (m.cfg.smeVlBits ?? DEFAULT_SME_VL_BITS) / VQ_BITS;
+  if (ext) for (let t = 0; t < m.cfg.slots; t++) m.tasks[t]!.sme_vq = svq;
   let vcpu = 0;
   slotOrder(spec).forEach((ts, slot) => {
     const t = m.tasks[slot]!;
@@ -90,6 +95,7 @@ export function boot(m: Machine, spec: BootSpec): void {
       v.fp_V = dataToken(layout.writerOfGuest(vcpu), 1);
       v.exp_V = v.fp_V;
       v.version = 1;
+      if (ext && m.cfg.guestSve) v.has_sve = true;
       vcpu++;
     } else {
       t.pos = Pos.KERNEL;

@@ -41,12 +41,12 @@
  * nest NEON: kernel_neon_busy).
  */
 
-import { fpsimdWriteRegs, sveWriteRegs } from '../arch/regfile.js';
+import { fpsimdWriteRegs, loseSmeRegs, setStreamingMode, setZaEnable, sveWriteRegs } from '../arch/regfile.js';
 import { dataToken, versionOf, writerOf } from '../arch/tokens.js';
 import { Fpsimd } from './fpsimd.js';
 import { GARBAGE, ZERO } from '../arch/tokens.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveRegsBytes } from '../arch/sizes.js';
-import { KPath, NONE, Pos, TASK_FIELDS, TaskState, type CpuView, type TaskView } from './records.js';
+import { KPath, NONE, Pos, TaskState, type CpuView, type TaskView } from './records.js';
 
 export class Entry extends Fpsimd {
   // --- interruption points -------------------------------------------------------------------
@@ -97,7 +97,13 @@ export class Entry extends Fpsimd {
    */
   userSveWrite(): void {
     const t = this.currentTask;
-    if (!this.cpu.zen_el0) {
+    if (this.cfg.ext && this.cpu.regSM) {
+      // Streaming SVE: governed by the SME enable, never by the SVE trap.
+      if (!this.cpu.smen_el0) {
+        this.el0_sme_acc();
+        return;
+      }
+    } else if (!this.cpu.zen_el0) {
       this.el0_sve_acc();
       return;
     }
@@ -105,6 +111,90 @@ export class Entry extends Fpsimd {
     sveWriteRegs(this.cpu, tok, tok);
     t.exp_V = tok;
     t.exp_Hi = tok;
+  }
+
+  // --- user space, the SME era (ARM DDI 0487 SME rules; the events are enabled only with SME) ---
+
+  /**
+   * SMSTART SM and/or SMSTART ZA at EL0. With SME disabled for EL0 (CPACR_EL1.SMEN) the
+   * instruction traps (el0_sme_acc → do_sme_acc) and is retried after ret_to_user. Entering
+   * streaming mode zeroes Z/P/FFR and FPMR; enabling ZA zeroes ZA and ZT0.
+   */
+  userSmstart(sm: boolean, za: boolean): void {
+    const t = this.currentTask;
+    const c = this.cpu;
+    if (!c.smen_el0) {
+      this.el0_sme_acc();
+      return;
+    }
+    if (sm) {
+      setStreamingMode(c, true);
+      t.exp_SM = true;
+      t.exp_V = ZERO;
+      t.exp_Hi = ZERO;
+      t.exp_FPMR = ZERO;
+    }
+    if (za) {
+      setZaEnable(c, true);
+      t.exp_ZAen = true;
+      t.exp_ZA = ZERO;
+      t.exp_ZT0 = ZERO;
+    }
+  }
+
+  /** SMSTOP SM and/or SMSTOP ZA at EL0 (traps first if SME is disabled for EL0). */
+  userSmstop(sm: boolean, za: boolean): void {
+    const t = this.currentTask;
+    const c = this.cpu;
+    if (!c.smen_el0) {
+      this.el0_sme_acc();
+      return;
+    }
+    if (sm) {
+      setStreamingMode(c, false);
+      if (t.exp_SM) {
+        t.exp_SM = false;
+        t.exp_V = ZERO;
+        t.exp_Hi = ZERO;
+        t.exp_FPMR = ZERO;
+      }
+    }
+    if (za) {
+      setZaEnable(c, false);
+      t.exp_ZAen = false;
+      t.exp_ZA = ZERO;
+      t.exp_ZT0 = ZERO;
+    }
+  }
+
+  /**
+   * EL0 writes ZA (and ZT0 on SME2) with a new pattern. Traps first if SME is disabled for EL0;
+   * with PSTATE.ZA clear under it (a kernel bug) the access is undefined and the task dies with
+   * SIGILL: its ZA is lost.
+   */
+  userZaWrite(): void {
+    const t = this.currentTask;
+    const c = this.cpu;
+    if (!c.smen_el0) {
+      this.el0_sme_acc();
+      return;
+    }
+    if (!c.regZAen) {
+      this.fail('integrity', 'lost', 'ZA write', `${this.naming.task(t.slot)} on cpu${c.id} accesses ZA with PSTATE.ZA clear, which it had set (SIGILL)`);
+    }
+    const tok = this.newTaskToken(t);
+    c.regZA = tok;
+    c.regZT0 = tok;
+    t.exp_ZA = tok;
+    t.exp_ZT0 = tok;
+  }
+
+  /** EL0 writes FPMR (never traps once the kernel has set SCTLR_EL1.EnFPM). */
+  userFpmrWrite(): void {
+    const t = this.currentTask;
+    const tok = this.newTaskToken(t);
+    this.cpu.regFPMR = tok;
+    t.exp_FPMR = tok;
   }
 
   /** EL0 reads its registers back and compares with what it wrote (fpsimd-test / sve-test style). */
@@ -127,8 +217,44 @@ export class Entry extends Fpsimd {
       this.cpu.zen_el0 = false;
     }
     t.exp_Hi = 0;
+    this.syscallAbiExpectation(t);
     t.pos = Pos.KERNEL;
     t.in_syscall = true;
+  }
+
+  /**
+   * What the syscall ABI leaves user space to expect (docs: sve.rst, sme.rst): the SVE part
+   * beyond V reads as zero; a syscall made in streaming mode returns with PSTATE.SM clear, and
+   * leaving streaming mode zeroed every Z register (V included) and FPMR; ZA survives.
+   */
+  syscallAbiExpectation(t: TaskView): void {
+    t.exp_Hi = ZERO;
+    if (this.cfg.ext && t.exp_SM) {
+      t.exp_SM = false;
+      t.exp_V = ZERO;
+      t.exp_FPMR = ZERO;
+    }
+  }
+
+  /**
+   * @models el0_sme_acc — entry-common.c (v5.19+): the EL0 SME access trap, do_sme_acc() then
+   * ret_to_user. Only reachable on a kernel with SME.
+   */
+  el0_sme_acc(): void {
+    const t = this.currentTask;
+    t.pos = Pos.KERNEL;
+    t.in_syscall = false;
+    this.do_sme_acc();
+  }
+
+  /** @models do_sme_acc() — fpsimd.c (v5.19+). Kernels without SME never take this trap. */
+  do_sme_acc(): void {
+    throw new Error('FPC512 model bug: an SME access trap on a kernel without SME');
+  }
+
+  /** @models sme_set_current_vl() — fpsimd.c (v5.19+, prctl PR_SME_SET_VL). */
+  sme_set_current_vl(): void {
+    throw new Error('FPC512 model bug: PR_SME_SET_VL on a kernel without SME');
   }
 
   /** @models el0_sve_acc — entry.S v4.15: the EL0 SVE trap, calls do_sve_acc() then leaves via ret_to_user. */
@@ -152,6 +278,20 @@ export class Entry extends Fpsimd {
     t.pos = Pos.USER;
     t.in_syscall = false;
     this.checkUserView(t, 'ret_to_user');
+  }
+
+  /**
+   * Whether a variant's saves depend on the task being in a syscall, so that the window in
+   * do_notify_resume() between the FP reload and the final return to user must be explored
+   * (v6.2+). Older variants return atomically (see ret_to_user).
+   */
+  get syscallExitWindow(): boolean {
+    return false;
+  }
+
+  /** The `ret_to_user_irq` event: only variants with syscallExitWindow implement it. */
+  retToUserInterrupted(): void {
+    throw new Error('FPC512 model bug: ret_to_user_irq on a variant without the syscall exit window');
   }
 
   // --- scheduling -----------------------------------------------------------------------------------
@@ -255,9 +395,10 @@ export class Entry extends Fpsimd {
     const from = this.layout.writerOfTask(src.slot);
     const to = this.layout.writerOfTask(dst.slot);
     const s = this.s;
-    for (let i = 0; i < TASK_FIELDS.length; i++) {
+    const spec = this.layout.taskSpec;
+    for (let i = 0; i < spec.length; i++) {
       let w = s[src.base + i]!;
-      if (TASK_FIELDS[i]!.kind === 'token' && writerOf(w) === from) w = dataToken(to, versionOf(w));
+      if (spec[i]!.kind === 'token' && writerOf(w) === from) w = dataToken(to, versionOf(w));
       s[dst.base + i] = w;
     }
   }
@@ -523,6 +664,15 @@ export class Entry extends Fpsimd {
     t.sig_frame = false;
     t.exp_V = ZERO;
     t.exp_Hi = ZERO;
+    if (this.cfg.ext) {
+      // exec starts the new program with every FP/SIMD/SVE/SME register reset: no streaming
+      // mode, ZA disabled, FPMR zero.
+      t.exp_SM = false;
+      t.exp_ZAen = false;
+      t.exp_ZA = ZERO;
+      t.exp_ZT0 = ZERO;
+      t.exp_FPMR = ZERO;
+    }
   }
 
   // --- vector length (prctl) ------------------------------------------------------------------------
@@ -564,6 +714,10 @@ export class Entry extends Fpsimd {
     c.regV = GARBAGE;
     c.regHi = GARBAGE;
     c.hw_vq = 0;
+    if (this.cfg.ext) {
+      loseSmeRegs(c);
+      c.hw_svq = 0;
+    }
     this.fx.lost?.(c.id);
     this.fpsimd_cpu_pm_notifier('exit');
   }
@@ -579,6 +733,10 @@ export class Entry extends Fpsimd {
     c.regV = GARBAGE;
     c.regHi = GARBAGE;
     c.hw_vq = 0;
+    if (this.cfg.ext) {
+      loseSmeRegs(c);
+      c.hw_svq = 0;
+    }
     this.fx.lost?.(cpu);
     this.fpsimd_cpu_dead(cpu);
   }

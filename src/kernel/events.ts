@@ -17,7 +17,7 @@ import { KPath, NONE, Pos, TaskState, type TaskView } from './records.js';
  * Event families: the explorer draws only the families a check enables (BootSpec.events), so
  * that a bound can be spent where it matters. Scenarios may use every event.
  */
-export const EVENT_FAMILIES = ['core', 'neon', 'fork', 'kvm', 'signal', 'ptrace', 'exec', 'vl', 'pm', 'hotplug'] as const;
+export const EVENT_FAMILIES = ['core', 'neon', 'fork', 'kvm', 'signal', 'ptrace', 'exec', 'vl', 'pm', 'hotplug', 'sme', 'fpmr', 'kvm_sve'] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */
@@ -165,14 +165,12 @@ export const EVENTS: readonly EventKind[] = [
     name: 'kernel_neon',
     family: 'neon',
     params: 'cpu',
-    doc: 'the current syscall uses kernel-mode NEON (kernel_neon_begin ... kernel_neon_end)',
+    doc: 'the current syscall uses kernel-mode NEON (kernel_neon_begin ... kernel_neon_end; from v6.8 a preemptible section ended by `continue`)',
     needs: 'current inside a syscall',
     enabled: (k, cpu) => !!inSyscall(k, cpu),
     apply: (k, cpu) => {
       k.onCpu(cpu);
-      k.kernel_neon_begin();
-      k.kernelNeonUse();
-      k.kernel_neon_end();
+      k.taskKernelNeon();
     },
   },
   {
@@ -185,9 +183,7 @@ export const EVENTS: readonly EventKind[] = [
     apply: (k, cpu) => {
       k.onCpu(cpu);
       k.interruptUser();
-      k.kernel_neon_begin();
-      k.kernelNeonUse();
-      k.kernel_neon_end();
+      k.softirqKernelNeon();
     },
   },
   {
@@ -540,6 +536,137 @@ export const EVENTS: readonly EventKind[] = [
     enabled: (k, cpu) => !k.cpus[cpu]!.online,
     apply: (k, cpu) => {
       k.bringup_cpu(cpu);
+    },
+  },
+  // --- the SME era (v5.17+ variants): enabled only where the kernel class declares the feature ---
+  {
+    name: 'smstart_sm',
+    family: 'sme',
+    params: 'cpu',
+    doc: 'user space enters streaming mode (SMSTART SM: Z/P/FFR and FPMR zeroed; traps to do_sme_acc first if SME is disabled for EL0)',
+    needs: 'an SME system, current in user mode and not in streaming mode',
+    enabled: (k, cpu) => {
+      const t = k.hasSme ? curAt(k, cpu, Pos.USER) : null;
+      return !!t && !t.exp_SM;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userSmstart(true, false);
+    },
+  },
+  {
+    name: 'smstart_za',
+    family: 'sme',
+    params: 'cpu',
+    doc: 'user space enables ZA (SMSTART ZA: ZA and ZT0 zeroed; traps first if SME is disabled for EL0)',
+    needs: 'an SME system, current in user mode with ZA disabled',
+    enabled: (k, cpu) => {
+      const t = k.hasSme ? curAt(k, cpu, Pos.USER) : null;
+      return !!t && !t.exp_ZAen;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userSmstart(false, true);
+    },
+  },
+  {
+    name: 'smstop_sm',
+    family: 'sme',
+    params: 'cpu',
+    doc: 'user space leaves streaming mode, keeping ZA (SMSTOP SM: Z/P/FFR and FPMR zeroed)',
+    needs: 'an SME system, current in user mode in streaming mode',
+    enabled: (k, cpu) => {
+      const t = k.hasSme ? curAt(k, cpu, Pos.USER) : null;
+      return !!t && t.exp_SM;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userSmstop(true, false);
+    },
+  },
+  {
+    name: 'smstop',
+    family: 'sme',
+    params: 'cpu',
+    doc: 'user space leaves streaming mode and disables ZA (SMSTOP)',
+    needs: 'an SME system, current in user mode in streaming mode or with ZA enabled',
+    enabled: (k, cpu) => {
+      const t = k.hasSme ? curAt(k, cpu, Pos.USER) : null;
+      return !!t && (t.exp_SM || t.exp_ZAen);
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userSmstop(true, true);
+    },
+  },
+  {
+    name: 'za_write',
+    family: 'sme',
+    params: 'cpu',
+    doc: 'user space writes ZA rows and ZT0 (za-test / zt-test pattern; traps first if SME is disabled for EL0)',
+    needs: 'an SME system, current in user mode with ZA enabled',
+    enabled: (k, cpu) => {
+      const t = k.hasSme ? curAt(k, cpu, Pos.USER) : null;
+      return !!t && t.exp_ZAen;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userZaWrite();
+    },
+  },
+  {
+    name: 'set_sme_vl',
+    family: 'sme',
+    params: 'cpu',
+    doc: 'the current syscall is prctl(PR_SME_SET_VL) for the other streaming VL, effective now (ZA is discarded)',
+    needs: 'an SME system, current inside a syscall',
+    enabled: (k, cpu) => k.hasSme && !!inSyscall(k, cpu),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.sme_set_current_vl();
+    },
+  },
+  {
+    name: 'ret_to_user_irq',
+    family: 'core',
+    params: 'cpu',
+    doc: 'current returns from a syscall, reloading its FP state, and an IRQ arrives before the final return (do_notify_resume loops; `continue` completes the return)',
+    needs: 'a v6.2+ kernel, current inside a syscall with its FP state not loaded',
+    enabled: (k, cpu) => {
+      if (!k.syscallExitWindow) return false;
+      const t = inSyscall(k, cpu);
+      return !!t && t.TIF_FOREIGN_FPSTATE;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.retToUserInterrupted();
+    },
+  },
+  {
+    name: 'fpmr_write',
+    family: 'fpmr',
+    params: 'cpu',
+    doc: 'user space writes FPMR (MSR FPMR: the FP8 mode)',
+    needs: 'a system with FEAT_FPMR, current in user mode',
+    enabled: (k, cpu) => k.hasFpmr && !!curAt(k, cpu, Pos.USER),
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.userFpmrWrite();
+    },
+  },
+  {
+    name: 'guest_sve',
+    family: 'kvm_sve',
+    params: 'cpu',
+    doc: 'an SVE guest reads and writes its Z/P/FFR registers (the first FP/SVE use in a run traps to the hypervisor)',
+    needs: 'a kernel running SVE guests, current a vcpu thread whose SVE guest is running',
+    enabled: (k, cpu) => {
+      const t = k.features.guestSve ? curAt(k, cpu, Pos.GUEST) : null;
+      return !!t && k.vcpus[t.vcpu]!.has_sve;
+    },
+    apply: (k, cpu) => {
+      k.onCpu(cpu);
+      k.guestSveUse();
     },
   },
 ];

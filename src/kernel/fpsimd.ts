@@ -176,6 +176,24 @@ export class Fpsimd extends Machine {
   }
 
   /**
+   * A syscall's kernel-mode NEON section in task context (the `kernel_neon` event). Before
+   * v6.8 the whole section runs with preemption and softirqs disabled, so it is one step;
+   * variants with TIF_KERNEL_FPSTATE split it at the point where it can be preempted.
+   */
+  taskKernelNeon(): void {
+    this.kernel_neon_begin();
+    this.kernelNeonUse();
+    this.kernel_neon_end();
+  }
+
+  /** Kernel-mode NEON in a softirq on this CPU (the `softirq_neon` event), interrupting whatever runs. */
+  softirqKernelNeon(): void {
+    this.kernel_neon_begin();
+    this.kernelNeonUse();
+    this.kernel_neon_end();
+  }
+
+  /**
    * @models sve_alloc() — fpsimd.c v4.15: allocate thread.sve_state, or zero it if present.
    * Zeroing is what makes the SVE part read back as zero after the first trap.
    */

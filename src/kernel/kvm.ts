@@ -155,6 +155,11 @@ export class Kvm extends Entry {
     v.exp_V = tok;
   }
 
+  /** An SVE guest writes Z/P/FFR (`guest_sve`): only kernels that run SVE guests have it. */
+  guestSveUse(): void {
+    throw new Error('FPC512 model bug: an SVE guest on a kernel without SVE guests');
+  }
+
   /**
    * @models __fpsimd_guest_restore — hyp/entry.S v4.15 [M]: disable the trap, save the host's V
    * registers (whoever's they are) into the per-CPU host context, load the guest's.

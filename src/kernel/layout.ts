@@ -6,7 +6,8 @@
  * Two numberings matter to the protocol:
  *  - *storage identity* (`ctx`): what `fpsimd_last_state.st` points at. 0 is NULL; a task slot's
  *    `thread.fpsimd_state` is 1+slot (an *address*: a reused slot has the same identity, which is
- *    exactly the ABA hazard the kernel defends against); a vcpu's `ctxt.fp_regs` is 1+S+v.
+ *    exactly the ABA hazard the kernel defends against); a vcpu's `ctxt.fp_regs` is 1+S+v; with
+ *    the SME-era extension, a slot's `thread.kernel_fpsimd_state` (v6.8+) is 1+S+V+slot.
  *  - *writer* of a data token (src/arch/tokens.ts): the live task in slot s writes as 1+s, guest
  *    v as 1+S+v, kernel-mode NEON as 1+S+V, and data left behind by a dead task of slot s is
  *    re-attributed to 2+S+V+s when the slot is freed, so that a later task in the same slot does
@@ -14,7 +15,7 @@
  */
 
 import type { FieldKind, RecordSpec } from '../state/struct.js';
-import { CPU_FIELDS, GLOBAL_FIELDS, TASK_FIELDS, VCPU_FIELDS } from './records.js';
+import { CPU_EXT_FIELDS, CPU_FIELDS, GLOBAL_FIELDS, TASK_EXT_FIELDS, TASK_FIELDS, VCPU_EXT_FIELDS, VCPU_FIELDS } from './records.js';
 
 export interface MachineConfig {
   /** Number of CPUs. */
@@ -25,6 +26,16 @@ export interface MachineConfig {
   readonly vcpus: number;
   /** Initial SVE vector length of every task, in bits. */
   readonly sveVlBits: number;
+  /**
+   * The SME-era extension words are present (set for variants that declare SME-era features,
+   * see Machine.features): SME/FPMR hardware state, fp_type, TIF_SME, kernel-mode NEON state,
+   * SVE guests. Without it the records are exactly the older ones.
+   */
+  readonly ext?: boolean;
+  /** Initial SME (streaming) vector length of every task, in bits (default 256). */
+  readonly smeVlBits?: number;
+  /** Every vcpu has SVE (vcpu_has_sve); only with the extension. */
+  readonly guestSve?: boolean;
 }
 
 /**
@@ -62,6 +73,10 @@ export class Layout {
   readonly tokenOffsets: Int32Array;
   /** The regions, in buffer order; together they cover every word exactly once. */
   readonly regions: readonly LayoutRegion[];
+  /** Field lists of each record kind as laid out (the base fields, then the extension words if any). */
+  readonly cpuSpec: RecordSpec;
+  readonly taskSpec: RecordSpec;
+  readonly vcpuSpec: RecordSpec;
 
   constructor(readonly cfg: MachineConfig) {
     if (cfg.cpus < 1 || cfg.cpus > CAPACITY.cpus) throw new RangeError(`cpus must be 1..${CAPACITY.cpus}`);
@@ -69,36 +84,40 @@ export class Layout {
     if (cfg.vcpus < 0 || cfg.vcpus > CAPACITY.vcpus || cfg.vcpus > cfg.slots) {
       throw new RangeError(`vcpus must be 0..${Math.min(CAPACITY.vcpus, cfg.slots)}`);
     }
+    const ext = cfg.ext === true;
+    this.cpuSpec = ext ? [...CPU_FIELDS, ...CPU_EXT_FIELDS] : CPU_FIELDS;
+    this.taskSpec = ext ? [...TASK_FIELDS, ...TASK_EXT_FIELDS] : TASK_FIELDS;
+    this.vcpuSpec = ext ? [...VCPU_FIELDS, ...VCPU_EXT_FIELDS] : VCPU_FIELDS;
     this.cpuBase = GLOBAL_FIELDS.length;
-    this.slotBase = this.cpuBase + cfg.cpus * CPU_FIELDS.length;
-    this.vcpuBase = this.slotBase + cfg.slots * TASK_FIELDS.length;
-    this.words = this.vcpuBase + cfg.vcpus * VCPU_FIELDS.length;
+    this.slotBase = this.cpuBase + cfg.cpus * this.cpuSpec.length;
+    this.vcpuBase = this.slotBase + cfg.slots * this.taskSpec.length;
+    this.words = this.vcpuBase + cfg.vcpus * this.vcpuSpec.length;
     const kinds: FieldKind[] = [];
     const push = (spec: RecordSpec, n: number) => {
       for (let i = 0; i < n; i++) for (const f of spec) kinds.push(f.kind);
     };
     push(GLOBAL_FIELDS, 1);
-    push(CPU_FIELDS, cfg.cpus);
-    push(TASK_FIELDS, cfg.slots);
-    push(VCPU_FIELDS, cfg.vcpus);
+    push(this.cpuSpec, cfg.cpus);
+    push(this.taskSpec, cfg.slots);
+    push(this.vcpuSpec, cfg.vcpus);
     this.kinds = kinds;
     this.tokenOffsets = Int32Array.from(kinds.flatMap((k, i) => (k === 'token' ? [i] : [])));
     this.regions = [
       { kind: 'global', base: 0, stride: GLOBAL_FIELDS.length, count: 1 },
-      { kind: 'cpu', base: this.cpuBase, stride: CPU_FIELDS.length, count: cfg.cpus },
-      { kind: 'slot', base: this.slotBase, stride: TASK_FIELDS.length, count: cfg.slots },
-      { kind: 'vcpu', base: this.vcpuBase, stride: VCPU_FIELDS.length, count: cfg.vcpus },
+      { kind: 'cpu', base: this.cpuBase, stride: this.cpuSpec.length, count: cfg.cpus },
+      { kind: 'slot', base: this.slotBase, stride: this.taskSpec.length, count: cfg.slots },
+      { kind: 'vcpu', base: this.vcpuBase, stride: this.vcpuSpec.length, count: cfg.vcpus },
     ];
   }
 
   cpuOffset(c: number): number {
-    return this.cpuBase + c * CPU_FIELDS.length;
+    return this.cpuBase + c * this.cpuSpec.length;
   }
   slotOffset(s: number): number {
-    return this.slotBase + s * TASK_FIELDS.length;
+    return this.slotBase + s * this.taskSpec.length;
   }
   vcpuOffset(v: number): number {
-    return this.vcpuBase + v * VCPU_FIELDS.length;
+    return this.vcpuBase + v * this.vcpuSpec.length;
   }
 
   // --- storage identities (fpsimd_last_state.st) ---------------------------------------------
@@ -116,6 +135,18 @@ export class Layout {
   vcpuOfSt(st: number): number {
     const v = st - 1 - this.cfg.slots;
     return v >= 0 && v < this.cfg.vcpus ? v : -1;
+  }
+  /**
+   * Identity of a slot's thread.kernel_fpsimd_state (v6.8+: fpsimd_save_kernel_state() binds
+   * it to the CPU). Only used by layouts with the extension.
+   */
+  stOfKernelState(slot: number): number {
+    return 1 + this.cfg.slots + this.cfg.vcpus + slot;
+  }
+  /** The slot whose kernel_fpsimd_state has identity `st`, or -1. */
+  taskOfKernelSt(st: number): number {
+    const s = st - 1 - this.cfg.slots - this.cfg.vcpus;
+    return s >= 0 && s < this.cfg.slots ? s : -1;
   }
 
   // --- writers of data tokens -----------------------------------------------------------------

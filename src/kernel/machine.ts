@@ -7,7 +7,7 @@
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 
-import { dataToken, writerOf, type Token } from '../arch/tokens.js';
+import { ZERO, dataToken, writerOf, type Token } from '../arch/tokens.js';
 import { invariantInfo, judgePart, type IntegrityKind, type InvariantId, type Violation } from '../check/invariants.js';
 import { NO_EFFECTS, type EffectSink } from './effects.js';
 import { Layout, type MachineConfig } from './layout.js';
@@ -19,6 +19,24 @@ export class ViolationStop {
   constructor(readonly violation: Violation) {}
 }
 
+/**
+ * What a kernel build supports beyond FPSIMD/SVE, declared by a variant class (a static
+ * property, inherited by subclasses and plug-ins). The event families of the SME era are
+ * enabled only where the matching feature is: older variants and existing checks are unchanged.
+ */
+export interface KernelFeatures {
+  /** The layout has the SME-era extension words (required by each feature below). */
+  readonly ext: boolean;
+  /** system_supports_sme(): streaming mode, ZA, ZT0 (SME2), TIF_SME, the SME access trap. */
+  readonly sme: boolean;
+  /** system_supports_fpmr(): FEAT_FPMR, context-switched with the FP state (v6.9+). */
+  readonly fpmr: boolean;
+  /** KVM runs SVE guests (vcpu_has_sve) and saves their SVE state through the host's binding (v5.2+). */
+  readonly guestSve: boolean;
+}
+
+export const NO_FEATURES: KernelFeatures = { ext: false, sme: false, fpmr: false, guestSve: false };
+
 /** Receives the kernel functions a path calls, for the timeline. */
 export interface CallTracer {
   enter(fn: string): void;
@@ -26,6 +44,9 @@ export interface CallTracer {
 }
 
 export class Machine {
+  /** What this kernel build supports (see KernelFeatures); variants of the SME era override it. */
+  static readonly features: KernelFeatures = NO_FEATURES;
+
   readonly layout: Layout;
   readonly cfg: MachineConfig;
   /** The state. Fixed buffer: states are copied in (`load`) and out (`snapshotWords`). */
@@ -59,9 +80,10 @@ export class Machine {
     this.layout = new Layout(cfg);
     this.s = new Int32Array(this.layout.words);
     this.g = new GlobalView(this.s, 0);
-    this.cpus = Array.from({ length: cfg.cpus }, (_, c) => new CpuView(this.s, this.layout.cpuOffset(c), c));
-    this.tasks = Array.from({ length: cfg.slots }, (_, t) => new TaskView(this.s, this.layout.slotOffset(t), t));
-    this.vcpus = Array.from({ length: cfg.vcpus }, (_, v) => new VcpuView(this.s, this.layout.vcpuOffset(v), v));
+    const ext = cfg.ext === true;
+    this.cpus = Array.from({ length: cfg.cpus }, (_, c) => new CpuView(this.s, this.layout.cpuOffset(c), c, ext));
+    this.tasks = Array.from({ length: cfg.slots }, (_, t) => new TaskView(this.s, this.layout.slotOffset(t), t, ext));
+    this.vcpus = Array.from({ length: cfg.vcpus }, (_, v) => new VcpuView(this.s, this.layout.vcpuOffset(v), v, ext));
     this.cpu = this.cpus[0]!;
     this.naming = new Naming(this.layout, names);
   }
@@ -74,6 +96,21 @@ export class Machine {
 
   snapshotWords(): Int32Array {
     return this.s.slice();
+  }
+
+  /** The features of this kernel's class (KernelFeatures). */
+  get features(): KernelFeatures {
+    return (this.constructor as typeof Machine).features;
+  }
+
+  /** system_supports_sme() on the modelled system. */
+  get hasSme(): boolean {
+    return this.features.sme;
+  }
+
+  /** system_supports_fpmr() on the modelled system. */
+  get hasFpmr(): boolean {
+    return this.features.fpmr;
   }
 
   // --- execution context --------------------------------------------------------------------------
@@ -167,21 +204,41 @@ export class Machine {
   checkUserView(t: TaskView, where: string): void {
     const c = this.cpu;
     const own = this.layout.writerOfTask(t.slot);
+    const n = this.naming;
+    if (this.cfg.ext && c.regSM !== t.exp_SM) {
+      // ssve-test / za-test read SVCR back (svcr_barf): the mode itself is part of the state.
+      this.fail('integrity', 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs with PSTATE.SM=${+c.regSM}, it set ${+t.exp_SM}`);
+    }
     let kind = judgePart('V', t.exp_V, c.regV, own);
     let part = 'V';
     let expected = t.exp_V;
     let actual = c.regV;
-    if (!kind && c.zen_el0 && t.TIF_SVE && c.hw_vq !== t.sve_vq) {
+    // Z/P beyond V: accessible without a trap through CPACR_EL1.ZEN, or in streaming mode SMEN.
+    const streaming = this.cfg.ext && c.regSM;
+    const sveOpen = streaming ? c.smen_el0 : c.zen_el0;
+    if (!kind && streaming && c.smen_el0 && c.hw_svq !== t.sme_vq) {
+      this.fail('integrity', 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs streaming SVE at VL ${c.hw_svq * 128}, its SME VL is ${t.sme_vq * 128}`);
+    }
+    if (!kind && !streaming && c.zen_el0 && t.TIF_SVE && c.hw_vq !== t.sve_vq) {
       // RDVL disagrees with the VL the task set (sve-test's vl_barf): its Z/P data is laid out
       // for another length, whatever the tokens say.
-      this.fail('integrity', 'corrupt', where, `${this.naming.task(t.slot)} on cpu${c.id} runs SVE at VL ${c.hw_vq * 128}, its VL is ${t.sve_vq * 128}`);
+      this.fail('integrity', 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs SVE at VL ${c.hw_vq * 128}, its VL is ${t.sve_vq * 128}`);
     }
-    if (!kind && c.zen_el0) {
+    if (!kind && sveOpen) {
       kind = judgePart('Hi', t.exp_Hi, c.regHi, own);
       part = 'SVE part';
       expected = t.exp_Hi;
       actual = c.regHi;
+    } else if (!kind && !streaming && !t.TIF_SVE && t.exp_Hi !== ZERO) {
+      // SVE state user space wrote (EL0 SVE was enabled although TIF_SVE was clear) that the
+      // kernel does not track: its next SVE access traps, and do_sve_acc() hands it zeroed
+      // Z/P/FFR above V. What it reads back is zero, not what it wrote.
+      kind = 'corrupt';
+      part = 'SVE part (untracked: EL0 SVE access traps and do_sve_acc zeroes it)';
+      expected = t.exp_Hi;
+      actual = ZERO;
     }
+    if (!kind && this.cfg.ext) this.checkSmeUserView(t, c, where);
     if (kind) {
       const n = this.naming;
       this.fail(
@@ -190,6 +247,38 @@ export class Machine {
         where,
         `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
       );
+    }
+  }
+
+  /**
+   * The SME-era parts of a user context's view (layouts with the extension): PSTATE.ZA as user
+   * space set it, ZA and ZT0 while it is enabled, FPMR on systems with FEAT_FPMR.
+   */
+  checkSmeUserView(t: TaskView, c: CpuView, where: string): void {
+    const own = this.layout.writerOfTask(t.slot);
+    const n = this.naming;
+    if (c.regZAen !== t.exp_ZAen) {
+      this.fail('integrity', t.exp_ZAen ? 'lost' : 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs with PSTATE.ZA=${+c.regZAen}, it set ${+t.exp_ZAen}`);
+    }
+    const parts: [string, Token, Token][] = [];
+    if (t.exp_ZAen) parts.push(['ZA', t.exp_ZA, c.regZA], ['ZT0', t.exp_ZT0, c.regZT0]);
+    if (this.hasFpmr) parts.push(['FPMR', t.exp_FPMR, c.regFPMR]);
+    for (const [part, expected, actual] of parts) {
+      const kind = judgePart('V', expected, actual, own);
+      if (kind) this.fail('integrity', kind, where, `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`);
+    }
+  }
+
+  /**
+   * Integrity of a task-level kernel-mode NEON section (v6.8+, preemptible): when it uses the
+   * registers again they hold what it last wrote (kselftest kernel-test: the digest matches).
+   */
+  checkKernelView(t: TaskView, where: string): void {
+    const c = this.cpu;
+    const kind = judgePart('V', t.exp_kst, c.regV, this.layout.kernelWriter);
+    if (kind) {
+      const n = this.naming;
+      this.fail('kernel-integrity', kind, where, `${n.task(t.slot)}'s kernel-mode NEON on cpu${c.id} sees ${n.token(c.regV)}, expected ${n.token(t.exp_kst)}`);
     }
   }
 
@@ -242,7 +331,15 @@ export class Machine {
 
   checkGuestView(v: VcpuView, where: string): void {
     const c = this.cpu;
-    const kind = judgePart('V', v.exp_V, c.regV, this.layout.writerOfGuest(v.id));
+    const own = this.layout.writerOfGuest(v.id);
+    const kind = judgePart('V', v.exp_V, c.regV, own);
+    if (!kind && this.cfg.ext && v.has_sve) {
+      const hi = judgePart('Hi', v.exp_Hi, c.regHi, own);
+      if (hi) {
+        const n = this.naming;
+        this.fail('guest-integrity', hi, where, `guest ${n.guest(v.id)} on cpu${c.id} sees ${n.token(c.regHi)} in its SVE part, expected ${n.token(v.exp_Hi)}`);
+      }
+    }
     if (kind) {
       const n = this.naming;
       this.fail(
@@ -288,7 +385,8 @@ export class Machine {
       if (writerOf(t) === from) s[o] = dataToken(to, t & 0xffff);
     }
     const st = this.layout.stOfTask(slot);
-    for (const c of this.cpus) if (c.last_st === st) c.last_dangling = true;
+    const kst = this.cfg.ext ? this.layout.stOfKernelState(slot) : -1;
+    for (const c of this.cpus) if (c.last_st === st || c.last_st === kst) c.last_dangling = true;
     this.naming.onFree(slot);
   }
 

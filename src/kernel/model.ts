@@ -72,7 +72,15 @@ export function shapeOf(layout: Layout): StateShape {
     { name: 'cpu', segments: [{ group: CPU, offset: 0 }] },
     { name: 'slot', segments: [{ group: SLOT, offset: 0 }] },
     { name: 'vcpu', segments: [{ group: VCPUG, offset: 0 }] },
-    { name: 'ctx', segments: [{ group: SLOT, offset: stTask }, ...(vcpus ? [{ group: VCPUG, offset: stVcpu }] : [])] },
+    {
+      name: 'ctx',
+      segments: [
+        { group: SLOT, offset: stTask },
+        ...(vcpus ? [{ group: VCPUG, offset: stVcpu }] : []),
+        // v6.8+ layouts: a slot's kernel_fpsimd_state can be bound too (TIF_KERNEL_FPSTATE)
+        ...(layout.cfg.ext ? [{ group: SLOT, offset: linear((i) => layout.stOfKernelState(i), slots, 'kernel state') }] : []),
+      ],
+    },
     {
       name: 'writer',
       segments: [{ group: SLOT, offset: wTask }, ...(vcpus ? [{ group: VCPUG, offset: wGuest }] : []), { group: SLOT, offset: wDead }],

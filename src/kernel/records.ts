@@ -9,7 +9,7 @@
  * its initial value, which costs nothing in the state space.
  */
 
-import { CPU_ARCH_FIELDS } from '../arch/regfile.js';
+import { CPU_ARCH_FIELDS, CPU_SME_ARCH_FIELDS } from '../arch/regfile.js';
 import { GARBAGE, ZERO } from '../arch/tokens.js';
 import { View, defineFieldAccessors, offsetsOf, type RecordFields, type RecordSpec } from '../state/struct.js';
 
@@ -50,9 +50,40 @@ export const KPath = {
   SIGRETURN: 2,
   /** prctl(PR_SVE_SET_VL): after the softirq-protected part of sve_set_vector_length(). */
   SET_VL: 3,
+  /**
+   * The EL0 SVE access trap was taken; do_sve_acc() has not yet claimed the FP context (v5.13+
+   * variants that convert in registers: sve_alloc() may sleep, the task may be preempted).
+   */
+  SVE_ACC: 4,
+  /** The EL0 SME access trap was taken; do_sme_acc() has not yet claimed the FP context. */
+  SME_ACC: 5,
+  /**
+   * Task-level kernel-mode NEON between kernel_neon_begin() and kernel_neon_end(), preemptible
+   * since v6.8 (TIF_KERNEL_FPSTATE): the next step checks the kernel's registers and ends it.
+   */
+  KERNEL_NEON: 6,
+  /**
+   * ret_to_user after a syscall has reloaded the FP state (do_notify_resume: IRQs are enabled
+   * again, so an IRQ can preempt the task or run softirq NEON before the final return). Only
+   * variants whose save depends on being in a syscall (v6.2+) stop there.
+   */
+  RET_USER: 7,
 } as const;
 
-export const KPATH_NAMES = ['none', 'signal', 'sigreturn', 'set_vl'] as const;
+export const KPATH_NAMES = ['none', 'signal', 'sigreturn', 'set_vl', 'sve_acc', 'sme_acc', 'kernel_neon', 'ret_user'] as const;
+
+/** thread.fp_type and fpsimd_last_state.to_save values (v6.2+, asm/processor.h). */
+export const FpType = {
+  /** fp_type: state in uw.fpsimd_state; to_save: decide from TIF_SVE (and SVCR.SM). */
+  CURRENT: 0,
+  FPSIMD: 1,
+  SVE: 2,
+} as const;
+export const FP_TYPE_NAMES = ['current', 'fpsimd', 'sve'] as const;
+
+/** KVM host_data.fp_owner (v5.19+, per CPU from v6.10): who owns the FP registers around a guest run. */
+export const FpOwner = { FREE: 0, HOST_OWNED: 1, GUEST_OWNED: 2 } as const;
+export const FP_OWNER_NAMES = ['free', 'host', 'guest'] as const;
 
 /** Where a task executes, or would resume. */
 export const Pos = {
@@ -106,6 +137,21 @@ export const CPU_FIELDS = [
     init: 1,
     doc: 'CPU is online (cleared by CPU hotplug offline, set again when it comes back)',
   },
+] as const satisfies RecordSpec;
+
+/**
+ * Per-CPU words of the SME era (v5.17 onwards), present only in layouts with the SME-era
+ * extension (MachineConfig.ext): the SME hardware state and the fpsimd_last_state / KVM fields
+ * that later kernels keep beside `st`.
+ */
+export const CPU_EXT_FIELDS = [
+  ...CPU_SME_ARCH_FIELDS,
+  {
+    name: 'to_save',
+    kind: 'int',
+    doc: 'fpsimd_last_state.to_save (v6.2+, FpType): CURRENT = decide from TIF_SVE/SVCR.SM, or a forced FPSIMD / SVE format',
+  },
+  { name: 'fp_owner', kind: 'int', doc: 'KVM host_data.fp_owner (FpOwner): FREE, HOST_OWNED or GUEST_OWNED' },
 ] as const satisfies RecordSpec;
 
 /** A task slot: one task_struct's worth of memory, reused by a later fork after free. */
@@ -162,6 +208,45 @@ export const TASK_FIELDS = [
   { name: 'sig_vq', kind: 'int', doc: 'the frame sve_context.vl in quadwords' },
 ] as const satisfies RecordSpec;
 
+/**
+ * Per-task words of the SME era, present only with the SME-era extension: thread.fp_type, the
+ * SME thread state (TIF_SME, svcr, sme_vl, sme_state with ZA and ZT0), FPMR, the kernel-mode
+ * NEON state that v6.8+ context-switches (TIF_KERNEL_FPSTATE), and the matching ghosts and
+ * signal-frame records.
+ */
+export const TASK_EXT_FIELDS = [
+  { name: 'fp_type', kind: 'int', init: FpType.FPSIMD, doc: 'thread.fp_type (v6.2+, FpType): the format of the memory copy' },
+  { name: 'TIF_SME', kind: 'bool', doc: 'EL0 may execute SME instructions without trapping (do_sme_acc sets it)' },
+  { name: 'svcr_SM', kind: 'bool', doc: 'thread.svcr SM bit: the saved PSTATE.SM' },
+  { name: 'svcr_ZA', kind: 'bool', doc: 'thread.svcr ZA bit: the saved PSTATE.ZA' },
+  { name: 'sme_vq', kind: 'int', init: 2, doc: 'thread.vl[ARM64_VEC_SME] in quadwords (the streaming VL)' },
+  { name: 'sme_vl_onexec', kind: 'int', doc: 'thread.vl_onexec[ARM64_VEC_SME] in quadwords, 0 = the default' },
+  { name: 'TIF_SME_VL_INHERIT', kind: 'bool', doc: 'keep the SME vl_onexec across exec (PR_SME_VL_INHERIT)' },
+  { name: 'sme_state', kind: 'bool', doc: 'thread.sme_state != NULL (ZA followed by ZT0)' },
+  { name: 'sme_ZA', kind: 'token', init: ZERO, doc: 'sme_state buffer: ZA' },
+  { name: 'sme_ZT0', kind: 'token', init: ZERO, doc: 'sme_state buffer: ZT0 (after ZA)' },
+  { name: 'uw_fpmr', kind: 'token', init: ZERO, doc: 'thread.uw.fpmr: the saved FPMR' },
+  { name: 'TIF_KERNEL_FPSTATE', kind: 'bool', doc: 'in a kernel-mode NEON section that is context-switched (v6.8+)' },
+  { name: 'kernel_st', kind: 'token', init: ZERO, doc: 'thread.kernel_fpsimd_state: kernel-mode NEON registers saved at a switch' },
+  {
+    name: 'kernel_fpsimd_cpu',
+    kind: 'cpu',
+    init: NR_CPUS,
+    doc: 'thread.kernel_fpsimd_cpu: the CPU kernel_fpsimd_state was last saved on (load elided if still bound there)',
+  },
+  { name: 'exp_kst', kind: 'token', init: ZERO, doc: 'ghost: the registers the task\'s kernel-mode NEON section last wrote' },
+  { name: 'exp_SM', kind: 'bool', doc: 'ghost: user space believes it is in streaming mode' },
+  { name: 'exp_ZAen', kind: 'bool', doc: 'ghost: user space believes ZA is enabled' },
+  { name: 'exp_ZA', kind: 'token', init: ZERO, doc: 'ghost: the ZA contents user space must read back' },
+  { name: 'exp_ZT0', kind: 'token', init: ZERO, doc: 'ghost: the ZT0 contents user space must read back' },
+  { name: 'exp_FPMR', kind: 'token', init: ZERO, doc: 'ghost: the FPMR value user space must read back' },
+  { name: 'sig_sm', kind: 'bool', doc: 'signal frame: sve_context has SVE_SIG_FLAG_SM (streaming state)' },
+  { name: 'sig_za', kind: 'bool', doc: 'signal frame: za_context carries ZA data (ZA was enabled)' },
+  { name: 'sig_ZA', kind: 'token', init: ZERO, doc: 'signal frame, za_context register data' },
+  { name: 'sig_ZT0', kind: 'token', init: ZERO, doc: 'signal frame, zt_context register data' },
+  { name: 'sig_FPMR', kind: 'token', init: ZERO, doc: 'signal frame, fpmr_context' },
+] as const satisfies RecordSpec;
+
 /** A vcpu: the guest's FP state lives in vcpu->arch.ctxt while the guest is not loaded. */
 export const VCPU_FIELDS = [
   { name: 'thread', kind: 'slot', init: NONE, doc: 'the host thread that runs this vcpu' },
@@ -179,6 +264,20 @@ export const VCPU_FIELDS = [
   },
 ] as const satisfies RecordSpec;
 
+/** Per-vcpu words of the SME era (SVE guests, the v5.17 FP_FOREIGN_FPSTATE mirror, SME host flag, FPMR). */
+export const VCPU_EXT_FIELDS = [
+  { name: 'has_sve', kind: 'bool', doc: 'vcpu_has_sve(): the guest has SVE (configuration, fixed at boot)' },
+  { name: 'fp_Hi', kind: 'token', init: ZERO, doc: 'vcpu->arch.sve_state above the V part: guest Z high bits, P, FFR' },
+  { name: 'exp_Hi', kind: 'token', init: ZERO, doc: 'ghost: the SVE part the guest last wrote' },
+  {
+    name: 'FP_FOREIGN_FPSTATE',
+    kind: 'bool',
+    doc: 'KVM_ARM64_FP_FOREIGN_FPSTATE (v5.x): the thread\'s TIF_FOREIGN_FPSTATE mirrored for hyp at guest entry',
+  },
+  { name: 'HOST_SME_ENABLED', kind: 'bool', doc: 'HOST_SME_ENABLED: EL0 SME access was enabled (CPACR_EL1.SMEN) at vcpu_load' },
+  { name: 'fpmr', kind: 'token', init: ZERO, doc: 'the vcpu\'s FPMR sysreg (where a bound vcpu\'s save puts FPMR)' },
+] as const satisfies RecordSpec;
+
 /** Machine-wide words. */
 export const GLOBAL_FIELDS = [
   { name: 'kernel_version', kind: 'int', doc: 'ghost: last data version written by kernel-mode NEON' },
@@ -188,43 +287,92 @@ export const GLOBAL_FIELDS = [
 export const CPU = offsetsOf(CPU_FIELDS);
 export const TASK = offsetsOf(TASK_FIELDS);
 export const VCPU = offsetsOf(VCPU_FIELDS);
+/** Offsets of the extension words, counted from the end of the base fields. */
+export const TASK_EXT = offsetsOf(TASK_EXT_FIELDS);
 export const GLOBAL = offsetsOf(GLOBAL_FIELDS);
 
-export interface CpuView extends RecordFields<typeof CPU_FIELDS> {}
+export interface CpuView extends RecordFields<typeof CPU_FIELDS>, RecordFields<typeof CPU_EXT_FIELDS> {}
 export class CpuView extends View {
   constructor(
     s: Int32Array,
     base: number,
     readonly id: number,
+    /** The layout has the SME-era extension words (MachineConfig.ext). */
+    readonly ext = false,
   ) {
     super(s, base);
   }
 }
 defineFieldAccessors(CpuView, CPU_FIELDS);
+defineExtAccessors(CpuView, CPU_FIELDS.length, CPU_EXT_FIELDS);
 
-export interface TaskView extends RecordFields<typeof TASK_FIELDS> {}
+export interface TaskView extends RecordFields<typeof TASK_FIELDS>, RecordFields<typeof TASK_EXT_FIELDS> {}
 export class TaskView extends View {
   constructor(
     s: Int32Array,
     base: number,
     readonly slot: number,
+    readonly ext = false,
   ) {
     super(s, base);
   }
 }
 defineFieldAccessors(TaskView, TASK_FIELDS);
+defineExtAccessors(TaskView, TASK_FIELDS.length, TASK_EXT_FIELDS);
 
-export interface VcpuView extends RecordFields<typeof VCPU_FIELDS> {}
+export interface VcpuView extends RecordFields<typeof VCPU_FIELDS>, RecordFields<typeof VCPU_EXT_FIELDS> {}
 export class VcpuView extends View {
   constructor(
     s: Int32Array,
     base: number,
     readonly id: number,
+    readonly ext = false,
   ) {
     super(s, base);
   }
 }
 defineFieldAccessors(VcpuView, VCPU_FIELDS);
+defineExtAccessors(VcpuView, VCPU_FIELDS.length, VCPU_EXT_FIELDS);
+
+/**
+ * Accessors for the SME-era extension words, which follow the base fields of a record in
+ * layouts that have them. On a machine without the extension a read gives the field's initial
+ * value (the kernel of that era has no such state: system_supports_sme() is false, FPMR reads
+ * as its reset value) and a write is a model bug, so that shared code cannot silently scribble
+ * over the next record.
+ */
+function defineExtAccessors(cls: { prototype: object }, baseLen: number, spec: RecordSpec): void {
+  spec.forEach((f, i) => {
+    const off = baseLen + i;
+    const init = f.init ?? 0;
+    const fail = (): never => {
+      throw new Error(`FPC511 model bug: ${f.name} written on a machine without the SME-era extension`);
+    };
+    if (f.kind === 'bool') {
+      Object.defineProperty(cls.prototype, f.name, {
+        get(this: View & { ext: boolean }) {
+          return this.ext ? this.s[this.base + off] !== 0 : init !== 0;
+        },
+        set(this: View & { ext: boolean }, v: boolean) {
+          if (!this.ext) fail();
+          this.s[this.base + off] = v ? 1 : 0;
+        },
+        enumerable: true,
+      });
+    } else {
+      Object.defineProperty(cls.prototype, f.name, {
+        get(this: View & { ext: boolean }) {
+          return this.ext ? this.s[this.base + off] : init;
+        },
+        set(this: View & { ext: boolean }, v: number) {
+          if (!this.ext) fail();
+          this.s[this.base + off] = v;
+        },
+        enumerable: true,
+      });
+    }
+  });
+}
 
 export interface GlobalView extends RecordFields<typeof GLOBAL_FIELDS> {}
 export class GlobalView extends View {}

@@ -16,6 +16,11 @@
  * A step names an event (see `fpctx events`) and where it happens: `cpu`, or `task` for the CPU
  * that task is running on. `switch` takes both; `free` takes a task; `fork` may name the child
  * with `as`. `note` is free text shown with the step.
+ *
+ * The runner (run.ts) completes a kernel path the step's task is part-way through with implied
+ * `continue` steps, and records a written `continue` (or `ret_to_user`) that has nothing to do
+ * on this variant, right after a path it runs atomically (or an instruction it does not trap),
+ * as a no-op: README "Scenario files".
  */
 
 import { z } from 'zod';
@@ -33,7 +38,7 @@ export const StepSchema = z.strictObject({
 export const ExpectSchema = z.union([
   z.literal('ok'),
   z.strictObject({
-    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-warn']),
+    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-integrity', 'kernel-warn']),
     kind: z.enum(['lost', 'corrupt', 'leak']).optional(),
     step: z.number().int().min(1).optional(),
   }),
