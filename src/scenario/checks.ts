@@ -7,6 +7,7 @@
  */
 
 import type { CheckBounds } from '../cli/api.js';
+import type { ScenarioFeature } from './features.js';
 
 /** What a check is known to find in a variant: nothing, or a violation (docs/findings.md). */
 export type CheckExpectation = 'ok' | { readonly invariant: string; readonly kind?: string; readonly step?: number };
@@ -18,6 +19,8 @@ export interface NamedCheck {
   /** The kernel test or thread it mirrors, when there is one. */
   readonly reference?: string;
   readonly bounds: CheckBounds;
+  /** Kernel features the check explores (SME, FPMR): n/a on variants without them. */
+  readonly requires?: readonly ScenarioFeature[];
   /** Part of the standard set (`fpctx matrix`). */
   readonly standard: boolean;
   /**

@@ -10,6 +10,7 @@ import { TaskState } from '../kernel/records.js';
 import { recordRun, type StepRequest } from '../trace/record.js';
 import type { Trace } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
+import { requireFeatures } from './features.js';
 import type { Expectation } from './schema.js';
 import type { Scenario, ScenarioStep } from './load.js';
 
@@ -75,7 +76,12 @@ export function matchesExpectation(trace: Trace, exp: Expectation): boolean {
   return true;
 }
 
+/**
+ * Runs the scenario on the variant. A variant that lacks a feature the scenario requires is
+ * bad input here (one error line); tables ask scenarioApplies() first and show n/a.
+ */
 export function runScenario(scenario: Scenario, variant: Variant): ScenarioRun {
+  requireFeatures(`scenario ${scenario.name}`, scenario.requires, variant);
   const requests = scenario.steps.map((st) => (k: Kvm) => resolveStep(k, st));
   const result = recordRun(variant.name, variant.Kernel, scenario.boot, requests);
   if (!result.ok) {

@@ -18,6 +18,7 @@ import { emptyReport, mergeReports, type ReportData, type ReportTrace } from '..
 import { renderReport } from '../../report/html.js';
 import { loadReportDocument } from '../../report/load.js';
 import { loadScenario, resolveScenarioPath } from '../../scenario/load.js';
+import { notApplicable } from '../../scenario/features.js';
 import { runScenario } from '../../scenario/run.js';
 import { perfettoJson } from '../../trace/perfetto.js';
 import { VARIANTS } from '../../variants/index.js';
@@ -54,6 +55,11 @@ export function scenarioReport(arg: string, variant: string | undefined, resolve
   out.traces = [];
   out.runs = [];
   for (const v of variants) {
+    const na = variants.length > 1 ? notApplicable(scenario.requires, v) : undefined;
+    if (na) {
+      out.runs.push({ variant: v.name, scenario: scenario.name, verdict: 'n/a', expected: `n/a (${na})` });
+      continue;
+    }
     const r = runScenario(scenario, v);
     const rt = scenarioTrace(
       r.trace,
