@@ -31,11 +31,26 @@ export interface NamedCheck {
   readonly expect?: Readonly<Record<string, CheckExpectation>>;
 }
 
-const CLEAN = { 'v4.15-rc1': 'ok', 'rfc-2017': 'ok', 'flush-always': 'ok', 'no-sve-flush': 'ok', 'v4.15': 'ok', 'v4.18-rc1': 'ok', 'v4.18': 'ok' } as const;
+const CLEAN = {
+  'v4.15-rc1': 'ok', 'rfc-2017': 'ok', 'flush-always': 'ok', 'no-sve-flush': 'ok', 'v4.15': 'ok', 'v4.18-rc1': 'ok', 'v4.18': 'ok',
+  'v5.17': 'ok', 'v6.12-rc1': 'ok', 'v6.12': 'ok', mainline: 'ok',
+} as const;
 const UAF = { invariant: 'no-uaf' } as const;
 const BH_WARN = { invariant: 'kernel-warn', step: 2 } as const; // b045e4d0f392
 const CORRUPT = { invariant: 'integrity', kind: 'corrupt' } as const;
 const CLONE_LOST = { invariant: 'integrity', kind: 'lost' } as const; // e0cb0f26594c
+/** 751ecf6afd65: do_sve_acc() migrated part-way leaves a stale binding; RDVL mismatch WARN (SIGKILL). */
+const STALE_SVE_TRAP = { invariant: 'kernel-warn', step: 9 } as const;
+/** d52d165d67c5: HOST_SVE_ENABLED never cleared, vcpu_put re-enables EL0 SVE for a task without TIF_SVE. */
+const HOST_SVE_ENABLED = { invariant: 'integrity', kind: 'corrupt', step: 12 } as const;
+/** fbc7e61195e2: fpsimd_kvm_prepare() converts a stale sve_state over the FPSIMD state saved in a syscall. */
+const KVM_PREPARE_LOST = { invariant: 'integrity', kind: 'lost', step: 11 } as const;
+/** 929fa99b1215: the FPMR signal record is read from the live register while current's state is not loaded. */
+const FPMR_SIGNAL = { invariant: 'integrity', kind: 'lost', step: 3 } as const;
+/** 5cbb61bf4168: sve_set_common() zeroes the tracer's uw.fpsimd_state instead of the target's. */
+const TRACER_ZEROED = { invariant: 'integrity', kind: 'lost', step: 8 } as const;
+/** 49ce484187f7: a VL change converts a stale sve_state over the FPSIMD state saved in the syscall. */
+const VL_STALE = { invariant: 'integrity', kind: 'lost', step: 9 } as const;
 
 export const BOUNDED_CHECKS: readonly NamedCheck[] = [
   {
@@ -44,7 +59,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'linux-arm-kernel, 2017-11: [RFC PATCH 2/4] arm64/sve: KVM: Avoid dereference of dead task during guest entry',
     bounds: { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 12 },
     standard: true,
-    expect: { ...CLEAN, 'v4.15-rc1': UAF, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN },
+    expect: { ...CLEAN, 'v4.15-rc1': UAF, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN, 'v5.17': HOST_SVE_ENABLED, 'v6.12-rc1': KVM_PREPARE_LOST, 'v6.12': KVM_PREPARE_LOST },
   },
   {
     name: '1cpu-fork',
@@ -59,7 +74,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     description: 'a task and a vcpu thread migrating between two CPUs, guests on both',
     bounds: { cpus: 2, tasks: 1, vcpus: 1, spare: 0, depth: 10 },
     standard: true,
-    expect: { ...CLEAN, 'v4.15-rc1': UAF, 'v4.18-rc1': BH_WARN },
+    expect: { ...CLEAN, 'v4.15-rc1': UAF, 'v4.18-rc1': BH_WARN, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': STALE_SVE_TRAP },
   },
   {
     name: 'sve-stress',
@@ -67,7 +82,8 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'tools/testing/selftests/arm64/fp/sve-stress, fpsimd-stress (irritator signals)',
     bounds: { cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 15, events: ['core', 'neon', 'signal'] },
     standard: true,
-    expect: { ...CLEAN, 'v4.15-rc1': { invariant: 'integrity', kind: 'lost' } }, // a45448313706
+    // a45448313706; 751ecf6afd65 on v5.17; the FPMR record (929fa99b1215) on v6.12(-rc1)
+    expect: { ...CLEAN, 'v4.15-rc1': { invariant: 'integrity', kind: 'lost' }, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
   },
   {
     name: 'fp-stress',
@@ -75,7 +91,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'tools/testing/selftests/arm64/fp/fp-stress.c',
     bounds: { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 10, events: ['core', 'neon', 'signal'] },
     standard: true,
-    expect: CLEAN,
+    expect: { ...CLEAN, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
   },
   {
     name: 'sve-ptrace',
@@ -83,7 +99,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'tools/testing/selftests/arm64/fp/sve-ptrace.c, fp-ptrace.c',
     bounds: { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 11, events: ['core', 'ptrace'] },
     standard: true,
-    expect: CLEAN,
+    expect: { ...CLEAN, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': STALE_SVE_TRAP, mainline: TRACER_ZEROED },
   },
   {
     name: 'ptrace-fork',
@@ -92,7 +108,11 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 1, depth: 13, events: ['core', 'fork', 'ptrace'] },
     standard: true,
     // v4.15-rc1 shows its shorter fork bug (071b6d4a5d34, a child in a reused task_struct) first
-    expect: { 'v4.15-rc1': { invariant: 'integrity', kind: 'leak' }, 'rfc-2017': CLONE_LOST, 'flush-always': CLONE_LOST, 'no-sve-flush': CLONE_LOST, 'v4.15': CLONE_LOST, 'v4.18-rc1': CLONE_LOST, 'v4.18': CLONE_LOST },
+    expect: { 'v4.15-rc1': { invariant: 'integrity', kind: 'leak' }, 'rfc-2017': CLONE_LOST, 'flush-always': CLONE_LOST, 'no-sve-flush': CLONE_LOST, 'v4.15': CLONE_LOST, 'v4.18-rc1': CLONE_LOST, 'v4.18': CLONE_LOST,
+      'v5.17': CLONE_LOST, 'v6.12-rc1': CLONE_LOST, 'v6.12': CLONE_LOST,
+      // mainline (fixed e0cb0f26594c) shows its sve_set_common() bug first (5cbb61bf4168)
+      mainline: TRACER_ZEROED,
+    },
   },
   {
     name: 'vec-syscfg',
@@ -100,21 +120,21 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'tools/testing/selftests/arm64/fp/vec-syscfg.c',
     bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 12, events: ['core', 'neon', 'exec', 'vl'] },
     standard: true,
-    expect: CLEAN,
+    expect: { ...CLEAN, 'v6.12-rc1': VL_STALE, 'v6.12': VL_STALE },
   },
   {
     name: 'pm-hotplug',
     description: 'CPU low-power states and hotplug under a migrating task and kernel NEON',
     bounds: { cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 13, events: ['core', 'neon', 'pm', 'hotplug'] },
     standard: true,
-    expect: CLEAN,
+    expect: { ...CLEAN, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': STALE_SVE_TRAP },
   },
   {
     name: 'kvm-signal',
     description: 'a task and a vcpu thread on one CPU with signals and softirq NEON around guest runs',
     bounds: { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12, events: ['core', 'neon', 'kvm', 'signal'] },
     standard: true,
-    expect: { ...CLEAN, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN },
+    expect: { ...CLEAN, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN, 'v5.17': HOST_SVE_ENABLED, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
   },
   {
     name: 'fp-stress-deep',

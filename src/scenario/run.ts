@@ -4,9 +4,9 @@
  */
 
 import { InputError } from '../errors.js';
-import { EVENTS, encodeAction, eventIndex } from '../kernel/events.js';
+import { EVENTS, decodeAction, encodeAction, eventIndex } from '../kernel/events.js';
 import type { Kvm } from '../kernel/kvm.js';
-import { TaskState } from '../kernel/records.js';
+import { KPath, NONE, Pos, TaskState } from '../kernel/records.js';
 import { recordRun, type StepRequest } from '../trace/record.js';
 import type { Trace } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
@@ -21,6 +21,41 @@ export interface ScenarioRun {
   readonly expected?: Expectation;
   /** Whether the outcome matches `expected` (undefined when there is none). */
   readonly expectationMet?: boolean;
+  /** The scenario's step notes, one per trace step (implied steps have none). */
+  readonly notes: readonly (string | undefined)[];
+}
+
+const CONTINUE = eventIndex('continue');
+
+/**
+ * Events that are a multi-step kernel path in at least one variant (or end in one): after one
+ * of them, or after a `continue`, a scenario may write `continue` for the path's next step. On
+ * a variant where that path is atomic (or shorter), there is nothing left to continue and the
+ * written `continue` is recorded as a no-op "(nothing to continue)" instead of an error.
+ */
+const PATH_EVENTS: ReadonlySet<string> = new Set([
+  'continue', 'ret_to_user', 'ret_to_user_irq', 'irq', 'signal', 'sigreturn', 'sve_write', 'smstart_sm', 'smstart_za', 'za_write',
+  'fp_write', 'kernel_neon', 'set_vl', 'set_vl_inherit', 'set_sme_vl', 'syscall',
+]);
+
+/**
+ * User-space instructions that trap to the kernel in some variants (SVE or SME access traps)
+ * and run directly in others. A scenario written for a trapping variant follows one with
+ * `ret_to_user`; where the variant took no trap the task is still in user mode, and that
+ * `ret_to_user` is recorded as a no-op "(no trap taken)".
+ */
+const TRAPPING_EVENTS: ReadonlySet<string> = new Set(['sve_write', 'smstart_sm', 'smstart_za', 'smstop_sm', 'smstop', 'za_write', 'fp_write', 'fpmr_write']);
+const RET_TO_USER = eventIndex('ret_to_user');
+
+/** Bound on implied steps before one written step (kernel paths have at most a few steps). */
+const MAX_IMPLIED = 16;
+
+/** A task part-way through a kernel path, and the CPU it runs on, or -1. */
+function pendingPathCpu(k: Kvm, slot: number): number {
+  if (slot === NONE || slot < 0) return -1;
+  const t = k.tasks[slot]!;
+  if (t.state !== TaskState.RUNNING || t.pos !== Pos.KERNEL || t.kpath === KPath.NONE) return -1;
+  return t.on_cpu;
 }
 
 function findLive(k: Kvm, name: string, allowZombie: boolean): number {
@@ -77,21 +112,71 @@ export function matchesExpectation(trace: Trace, exp: Expectation): boolean {
 }
 
 /**
+ * What runs next for written step `st`: the step itself; or, when its event is not enabled
+ * only because the task it names (or its CPU's current task) is part-way through a kernel path,
+ * an implied `continue` that takes that path one step further — what the kernel does when
+ * nothing interrupts it — after which the step is tried again; or, for a written `continue`
+ * with nothing pending right after a path the variant ran atomically, a no-op.
+ * `last[cpu]`: the event of the last step on that CPU.
+ */
+function nextRequest(k: Kvm, st: ScenarioStep, last: string[], implied: { n: number }): StepRequest | string {
+  const req = resolveStep(k, st);
+  if (typeof req === 'string') return req;
+  const { event, cpu, arg } = decodeAction(req.action);
+  const ev = EVENTS[event]!;
+  if (ev.enabled(k, cpu, arg)) return req;
+  const current = k.cpus[cpu]?.current ?? NONE;
+  if (event === CONTINUE) {
+    // nothing pending on this CPU (else `continue` would be enabled)
+    const t = current === NONE ? null : k.tasks[current]!;
+    if (t && t.pos !== Pos.GUEST && t.kpath === KPath.NONE && PATH_EVENTS.has(last[cpu] ?? '')) return { action: req.action, noop: 'nothing to continue' };
+    return req;
+  }
+  if (event === RET_TO_USER && current !== NONE && k.tasks[current]!.pos === Pos.USER && TRAPPING_EVENTS.has(last[cpu] ?? '')) {
+    return { action: req.action, noop: 'no trap taken' };
+  }
+  if (implied.n >= MAX_IMPLIED) return req;
+  let on = pendingPathCpu(k, current);
+  if (on < 0 && st.task !== undefined) {
+    const named = k.tasks.find((t) => t.state === TaskState.RUNNING && k.naming.task(t.slot) === st.task);
+    if (named) on = pendingPathCpu(k, named.slot);
+  }
+  if (on < 0 || !EVENTS[CONTINUE]!.enabled(k, on, 0)) return req;
+  implied.n++;
+  return { action: encodeAction(CONTINUE, on, 0), implied: true };
+}
+
+/**
  * Runs the scenario on the variant. A variant that lacks a feature the scenario requires is
- * bad input here (one error line); tables ask scenarioApplies() first and show n/a.
+ * bad input here (one error line); the tables ask notApplicable() first and show n/a.
  */
 export function runScenario(scenario: Scenario, variant: Variant): ScenarioRun {
   requireFeatures(`scenario ${scenario.name}`, scenario.requires, variant);
-  const requests = scenario.steps.map((st) => (k: Kvm) => resolveStep(k, st));
+  const last: string[] = [];
+  const requests = scenario.steps.map((st) => {
+    const implied = { n: 0 };
+    return (k: Kvm) => {
+      const r = nextRequest(k, st, last, implied);
+      if (typeof r !== 'string') {
+        const { event, cpu } = decodeAction(r.action);
+        last[cpu] = EVENTS[event]!.name;
+      }
+      return r;
+    };
+  });
   const result = recordRun(variant.name, variant.Kernel, scenario.boot, requests);
   if (!result.ok) {
     const st = scenario.steps[result.index]!;
     throw new InputError(result.reason, scenario.file, st.line, `step ${result.index + 1} (${st.event})`);
   }
   const expected = scenario.expect[variant.name];
+  const notes: (string | undefined)[] = [];
+  let i = 0;
+  for (const s of result.trace.steps) notes.push(s.implied ? undefined : scenario.steps[i++]?.note);
   return {
     scenario,
     trace: result.trace,
+    notes,
     ...(expected !== undefined ? { expected, expectationMet: matchesExpectation(result.trace, expected) } : {}),
   };
 }

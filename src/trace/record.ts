@@ -19,6 +19,17 @@ export interface StepRequest {
   readonly action: number;
   /** Name for the child of a fork step. */
   readonly forkName?: string;
+  /**
+   * A step the scenario runner adds on its own (an implied `continue` completing a kernel path
+   * before the step that needs it): recorded and marked as implied, and the same step source is
+   * asked again afterwards.
+   */
+  readonly implied?: boolean;
+  /**
+   * Record the step without running it (an explicit `continue` where the variant's path was
+   * atomic: nothing is pending). `why` is shown with the label.
+   */
+  readonly noop?: string;
 }
 
 export type RecordResult =
@@ -136,31 +147,37 @@ export function recordRun(
     return trace;
   };
 
-  for (let i = 0; i < steps.length; i++) {
+  for (let i = 0; i < steps.length; ) {
     const src = steps[i]!;
     const req = typeof src === 'function' ? src(k) : src;
     if (typeof req === 'string') return { ok: false, index: i, reason: req, trace: finish() };
     const { event, cpu, arg } = decodeAction(req.action);
     const ev = EVENTS[event]!;
-    if (!ev.enabled(k, cpu, arg)) {
+    if (req.noop === undefined && !ev.enabled(k, cpu, arg)) {
       return { ok: false, index: i, reason: `event '${ev.name}' is not enabled here: ${explainDisabled(k, ev, cpu, arg)}`, trace: finish() };
     }
     const { label, cpu: stepCpu, task } = labelAction(k, req.action);
     calls.records = [];
     fx.records = [];
     k.violation = null;
-    try {
-      ev.apply(k, cpu, arg);
-    } catch (e) {
-      if (!(e instanceof ViolationStop)) throw e;
+    if (req.noop === undefined) {
+      try {
+        ev.apply(k, cpu, arg);
+      } catch (e) {
+        if (!(e instanceof ViolationStop)) throw e;
+      }
     }
     if (ev.params === 'cpu+slot' && req.forkName) k.naming.rename(arg, req.forkName);
+    const n = trace.steps.length + 1;
+    const base = ev.params === 'cpu+slot' ? `${label.replace(/ → slot \d+$/, '')} → ${k.naming.task(arg)}` : label;
     const step: TraceStep = {
-      step: i + 1,
+      step: n,
       event: ev.name,
       cpu: stepCpu,
       task,
-      label: ev.params === 'cpu+slot' ? `${label.replace(/ → slot \d+$/, '')} → ${k.naming.task(arg)}` : label,
+      label: req.implied ? `${base} (implied)` : req.noop !== undefined ? `${base} (${req.noop})` : base,
+      ...(req.implied ? { implied: true } : {}),
+      ...(req.noop !== undefined ? { noop: true } : {}),
       calls: calls.records,
       effects: fx.records,
       state: snapshot(k),
@@ -169,10 +186,11 @@ export function recordRun(
     if (violation) {
       step.violation = violation;
       trace.steps.push(step);
-      trace.violation = { ...violation, step: i + 1 };
+      trace.violation = { ...violation, step: n };
       return { ok: true, trace: finish() };
     }
     trace.steps.push(step);
+    if (!req.implied) i++;
   }
   return { ok: true, trace: finish() };
 }

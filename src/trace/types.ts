@@ -87,6 +87,13 @@ export interface TraceStep {
   task: string | null;
   /** e.g. "switch cpu0 → B". */
   label: string;
+  /**
+   * Added by the scenario runner, not written in the scenario: a `continue` that completes a
+   * kernel path before the next written step needs it (label ends "(implied)").
+   */
+  implied?: true;
+  /** Recorded but not run: an explicit `continue` with nothing pending (label says why). */
+  noop?: true;
   calls: CallRecord[];
   effects: EffectRecord[];
   /** Machine state after the step. */

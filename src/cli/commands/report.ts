@@ -63,7 +63,7 @@ export function scenarioReport(arg: string, variant: string | undefined, resolve
     const r = runScenario(scenario, v);
     const rt = scenarioTrace(
       r.trace,
-      { name: scenario.name, arg, ...(scenario.description ? { description: scenario.description } : {}), notes: scenario.steps.map((s) => s.note) },
+      { name: scenario.name, arg, ...(scenario.description ? { description: scenario.description } : {}), notes: r.notes },
       { ...(r.expected !== undefined ? { expected: expectationText(r.expected) } : {}), ...(r.expectationMet !== undefined ? { expectationMet: r.expectationMet } : {}) },
     );
     out.traces.push(rt);

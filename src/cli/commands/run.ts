@@ -68,7 +68,7 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
       io.out(st.bold(`${scenario.name}  on ${r.trace.variant}`));
       if (scenario.description) for (const l of wrapRow('', '', scenario.description.split(' '), width, ' ')) io.out(st.dim(l.trimStart()));
       io.out('');
-      const notes = scenario.steps.map((s) => s.note);
+      const notes = r.notes;
       for (const l of renderTimeline(r.trace, { style: st, width, notes })) io.out(l);
       io.out('');
     }

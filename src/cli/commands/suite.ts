@@ -128,7 +128,7 @@ export function suiteReport(r: SuiteResult): ReportData {
       const sc = run.scenario;
       const rt = scenarioTrace(
         run.trace,
-        { name: sc.name, ...(sc.description ? { description: sc.description } : {}), notes: sc.steps.map((x) => x.note) },
+        { name: sc.name, ...(sc.description ? { description: sc.description } : {}), notes: run.notes },
         { ...(run.expected !== undefined ? { expected: expectationText(run.expected) } : {}), ...(run.expectationMet !== undefined ? { expectationMet: run.expectationMet } : {}) },
       );
       traces.push(rt);
