@@ -122,9 +122,10 @@ describe('n/a where the variant lacks the feature', () => {
     expect(m.cells.find((c) => c.variant === 'mainline')).toMatchObject({ verdict: 'ok', expectationMet: true });
     expect(m.scenarios[0]).toMatchObject({ name: 'za-test', requires: ['sme'] });
     expect(matrixMarkdown(m).find((l) => l.startsWith('| scenario `za-test`'))).toBe('| scenario `za-test` | n/a (needs sme) | ok |');
-    const text = await cli('matrix', '--variant', 'v4.15,v4.18', '--checks', 'none');
+    const text = await cli('matrix', '--variant', 'v6.12,v6.12-rc1', '--checks', 'none');
     expect(text.code).toBe(0);
-    expect(text.out.split('\n').find((l) => l.trim().startsWith('za-test'))).toMatch(/^\s+za-test\s+n\/a\s+n\/a$/);
+    expect(text.out.split('\n').find((l) => l.trim().startsWith('za-test'))).toMatch(/^\s+za-test\s+n\/a\s+ok$/);
+    expect(text.out.split('\n').find((l) => l.trim().startsWith('fpmr-exec'))).toMatch(/^\s+fpmr-exec\s+lost@8\s+lost@8$/);
     expect(text.out).not.toMatch(/unexpected: .*za-test/);
   });
 
