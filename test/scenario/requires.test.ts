@@ -5,6 +5,8 @@
  * error line (exit 2) when such a variant is asked for alone.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { main } from '../../src/cli/main.js';
@@ -129,6 +131,15 @@ describe('n/a where the variant lacks the feature', () => {
     expect(text.out).not.toMatch(/unexpected: .*za-test/);
   });
 
+  it('fpctx report <scenario> --variant all: n/a cells in the verdict table, not violations (exit 0)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fpctx-req-')), 'r.html');
+    const r = await cli('report', 'za-test', '--variant', 'all', '-o', file);
+    expect(r.code).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('v6.12 on za-test: n/a');
+    expect(html).not.toContain('NOT met');
+  });
+
   it('suite: n/a cells in the table and the report\'s verdict rows, not counted as unmet', () => {
     const sc = loadScenario(join(BUILTIN_DIR, 'za-test.yaml'));
     const runs = ['v6.12-rc1', 'mainline'].map((v) => runScenario(sc, findVariant(v)!));
@@ -139,7 +150,7 @@ describe('n/a where the variant lacks the feature', () => {
       unmet: [],
     };
     const data = suiteReport(r);
-    expect(data.runs).toContainEqual({ variant: 'v6.12', scenario: 'za-test', verdict: 'n/a', expected: 'n/a (needs sme)' });
+    expect(data.runs).toContainEqual({ variant: 'v6.12', scenario: 'za-test', verdict: 'n/a' });
     expect(data.runs!.filter((x) => x.scenario === 'za-test' && x.verdict === 'ok')).toHaveLength(2);
   });
 });

@@ -57,7 +57,7 @@ export function scenarioReport(arg: string, variant: string | undefined, resolve
   for (const v of variants) {
     const na = variants.length > 1 ? notApplicable(scenario.requires, v) : undefined;
     if (na) {
-      out.runs.push({ variant: v.name, scenario: scenario.name, verdict: 'n/a', expected: `n/a (${na})` });
+      out.runs.push({ variant: v.name, scenario: scenario.name, verdict: 'n/a' });
       continue;
     }
     const r = runScenario(scenario, v);
@@ -100,7 +100,7 @@ function checkReport(f: ReportFlags, io: Io, resolved?: readonly Variant[]): Rep
 
 /** Does the report show a violation (exit status 1, as for run and check)? */
 export function reportHasViolation(d: ReportData): boolean {
-  return !!d.traces?.some((t) => t.trace.violation) || !!d.checks?.some((c) => c.rows.some((r) => r.violation)) || !!d.runs?.some((r) => r.verdict !== 'ok');
+  return !!d.traces?.some((t) => t.trace.violation) || !!d.checks?.some((c) => c.rows.some((r) => r.violation)) || !!d.runs?.some((r) => r.verdict !== 'ok' && r.verdict !== 'n/a');
 }
 
 function write(path: string, content: string, flag: string): void {

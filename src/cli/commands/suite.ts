@@ -134,7 +134,7 @@ export function suiteReport(r: SuiteResult): ReportData {
       traces.push(rt);
       data.runs.push(runRow(rt));
     }
-    for (const x of s.na ?? []) data.runs.push({ variant: x.variant, scenario: s.scenario, verdict: 'n/a', expected: `n/a (${x.reason})` });
+    for (const x of s.na ?? []) data.runs.push({ variant: x.variant, scenario: s.scenario, verdict: 'n/a' });
   }
   if (r.cost) data.cost = [r.cost];
   data.traces = traces;
