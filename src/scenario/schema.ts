@@ -17,6 +17,11 @@
  * A step names an event (see `fpctx events`) and where it happens: `cpu`, or `task` for the CPU
  * that task is running on. `switch` takes both; `free` takes a task; `fork` may name the child
  * with `as`. `note` is free text shown with the step.
+ *
+ * The runner (run.ts) completes a kernel path the step's task is part-way through with implied
+ * `continue` steps, and records a written `continue` (or `ret_to_user`) that has nothing to do
+ * on this variant, right after a path it runs atomically (or an instruction it does not trap),
+ * as a no-op: README "Scenario files".
  */
 
 import { z } from 'zod';

@@ -43,6 +43,16 @@ describe('fpctx matrix', () => {
     expect(r.out).toMatch(/\| scenario `kvm-sve-trap-restore` \| ok \| kernel-warn @12 \|/);
   });
 
+  it('a check named like a scenario (fp-stress) shows its own verdict, not the scenario\'s', async () => {
+    // v6.12: scenario fp-stress is ok; the check fp-stress finds the FPMR signal-record bug at step 3
+    const md = await cli('matrix', '--variant', 'v6.12', '--checks', 'fp-stress', '--md');
+    expect(md.out).toMatch(/\| scenario `fp-stress` \| ok \|/);
+    expect(md.out).toMatch(/\| check `fp-stress` \| integrity\/lost @3 in setup_sigframe/);
+    const text = await cli('matrix', '--variant', 'v6.12', '--checks', 'fp-stress');
+    const rows = text.out.split('\n').filter((l) => l.startsWith('  fp-stress '));
+    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual(['ok', 'lost@3']);
+  });
+
   it('text: fits 100 columns, legend and short verdicts', async () => {
     const r = await cli('matrix', '--checks', 'none');
     expect(r.code).toBe(0);

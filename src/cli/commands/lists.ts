@@ -17,7 +17,9 @@ export function runVariants(f: { json?: boolean }, io: Io): number {
     return 0;
   }
   for (const v of VARIANTS) {
-    io.out(`${io.style.bold(v.name.padEnd(14))} ${v.kernel}${v.mutation ? io.style.warn('  [mutation]') : ''}`);
+    const head = wrapText(`${v.name.padEnd(14)} `, `${v.kernel}${v.mutation ? '  [mutation]' : ''}`, io.columns);
+    head[0] = `${io.style.bold(v.name.padEnd(14))}${head[0]!.slice(14)}`;
+    for (const l of head) io.out(l.endsWith('[mutation]') ? `${l.slice(0, -10)}${io.style.warn('[mutation]')}` : l);
     for (const l of wrapText(`${''.padEnd(14)} `, v.summary, io.columns)) io.out(l);
   }
   return 0;

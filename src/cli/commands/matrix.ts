@@ -189,16 +189,17 @@ export function matrixMarkdown(m: MatrixResult): string[] {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   out.push(row(['', ...m.variants.map((v) => `\`${v.name}\``)]));
   out.push(row(['---', ...m.variants.map(() => '---')]));
-  const cell = (col: string, v: string) => m.cells.find((c) => c.column === col && c.variant === v)!;
+  // a scenario and a check may share a name (fp-stress, sve-ptrace, vec-syscfg): match the type too
+  const cell = (type: MatrixCell['type'], col: string, v: string) => m.cells.find((c) => c.type === type && c.column === col && c.variant === v)!;
   for (const s of m.scenarios) {
     out.push(row([`scenario \`${s.name}\``, ...m.variants.map((v) => {
-      const c = cell(s.name, v.name);
+      const c = cell('scenario', s.name, v.name);
       return `${longCell(c)}${c.expectationMet === false ? ' **(unexpected)**' : ''}`;
     })]));
   }
   for (const k of m.checks) {
     out.push(row([`check \`${k.name}\``, ...m.variants.map((v) => {
-      const c = cell(k.name, v.name);
+      const c = cell('check', k.name, v.name);
       return `${longCell(c)}${c.unexpected ? ' **(unexpected)**' : ''}`;
     })]));
   }
@@ -245,31 +246,42 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
     return unexpected.length ? 1 : 0;
   }
   const st = io.style;
-  const cols = m.variants.map((v) => {
-    const cells = m.cells.filter((c) => c.variant === v.name).map(shortCell);
-    return Math.max(v.name.length, ...cells.map((s) => s.length));
+  const widths = m.variants.map((v) => {
+    const cells = m.cells.filter((c) => c.variant === v.name).map((c) => shortCell(c) + (c.unexpected ? '!' : ''));
+    return Math.max(v.name.length, ...cells.map((s) => s.length), 6);
   });
   const names = [...m.scenarios.map((s) => s.name), ...m.checks.map((c) => c.name)];
   const nameW = Math.max(...names.map((n) => n.length + 2), 10);
-  // Pad every column but the last, so that no line ends in spaces.
-  const pad = (text: string, i: number) => (i === cols.length - 1 ? text : text.padEnd(cols[i]!));
+  // Variants in blocks that fit the terminal (100 columns at most), each a table of its own.
+  const width = Math.min(io.columns, 100);
+  const blocks: number[][] = [];
+  for (let i = 0; i < m.variants.length; i++) {
+    const b = blocks.at(-1);
+    const used = b ? nameW + b.reduce((a, j) => a + 1 + widths[j]!, 0) : Infinity;
+    if (b && used + 1 + widths[i]! <= width) b.push(i);
+    else blocks.push([i]);
+  }
   if (!f.quiet) io.out(st.bold(`fpctx matrix: ${m.variants.length} variants × ${m.scenarios.length} scenarios + ${m.checks.length} bounded checks`));
-  io.out([''.padEnd(nameW), ...m.variants.map((v, i) => pad(v.name, i))].join(' '));
-  const line = (title: string, col: string) => {
-    const cells = m.variants.map((v, i) => {
-      const c = m.cells.find((x) => x.column === col && x.variant === v.name)!;
-      const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), i);
-      return c.verdict === 'ok' ? st.good(text) : c.verdict === 'n/a' ? st.dim(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
-    });
-    io.out([title.padEnd(nameW), ...cells].join(' '));
-  };
-  io.out(st.dim('scenarios'));
-  for (const s of m.scenarios) line(`  ${s.name}`, s.name);
-  io.out(st.dim('bounded checks'));
-  for (const c of m.checks) line(`  ${c.name}`, c.name);
-  const secs = m.variants.map((v) => m.cells.filter((c) => c.variant === v.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s'));
-  const secLine = secs.map((x, i) => pad(x, i));
-  io.out(st.dim(['seconds'.padEnd(nameW), ...secLine].join(' ')));
+  blocks.forEach((block, bi) => {
+    if (bi > 0) io.out('');
+    // Pad every column but the last, so that no line ends in spaces.
+    const pad = (text: string, k: number) => (k === block.length - 1 ? text : text.padEnd(widths[block[k]!]!));
+    io.out([''.padEnd(nameW), ...block.map((i, k) => pad(m.variants[i]!.name, k))].join(' '));
+    const line = (title: string, type: MatrixCell['type'], col: string) => {
+      const cells = block.map((i, k) => {
+        const c = m.cells.find((x) => x.type === type && x.column === col && x.variant === m.variants[i]!.name)!;
+        const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), k);
+        return c.verdict === 'ok' ? st.good(text) : c.verdict === 'n/a' ? st.dim(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
+      });
+      io.out([title.padEnd(nameW), ...cells].join(' '));
+    };
+    if (m.scenarios.length) io.out(st.dim('scenarios'));
+    for (const s of m.scenarios) line(`  ${s.name}`, 'scenario', s.name);
+    if (m.checks.length) io.out(st.dim('bounded checks'));
+    for (const c of m.checks) line(`  ${c.name}`, 'check', c.name);
+    const secs = block.map((i) => m.cells.filter((c) => c.variant === m.variants[i]!.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s'));
+    io.out(st.dim(['seconds'.padEnd(nameW), ...secs.map((x, k) => pad(x, k))].join(' ')));
+  });
   if (!f.quiet) {
     io.out('');
     io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected; n/a: the variant lacks a feature it requires'));
