@@ -284,7 +284,8 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   });
   if (!f.quiet) {
     io.out('');
-    io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected; n/a: the variant lacks a feature it requires'));
+    io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected'));
+    io.out(st.dim('n/a: the variant lacks a kernel feature the scenario or check requires (SME, FPMR)'));
   }
   if (unexpected.length) io.out(st.bad(`unexpected: ${unexpected.map((c) => `${c.variant} on ${c.column}`).join(', ')}`));
   return unexpected.length ? 1 : 0;
