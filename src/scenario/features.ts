@@ -66,6 +66,5 @@ export function notApplicable(requires: readonly ScenarioFeature[] | undefined, 
 export function requireFeatures(what: string, requires: readonly ScenarioFeature[] | undefined, v: Variant, file?: string): void {
   const missing = missingFeatures(requires, v);
   if (missing.length === 0) return;
-  const docs = missing.map((f) => `${f} (${FEATURE_DOC[f]})`).join(', ');
-  throw new InputError(`${what} requires ${docs}, which variant ${v.name} does not have (its outcome there is n/a)`, file, undefined, '--variant');
+  throw new InputError(`${v.name} has no ${missing.join(' or ')} (${what} requires it; n/a there)`, file, undefined, '--variant');
 }
