@@ -17,16 +17,6 @@ export type ScenarioFeature = (typeof SCENARIO_FEATURES)[number];
 
 const FEATURE_KEY: Record<ScenarioFeature, keyof KernelFeatures> = { sme: 'sme', fpmr: 'fpmr', sve_guests: 'guestSve' };
 
-const FEATURE_DOC: Record<ScenarioFeature, string> = {
-  sme: 'SME: streaming mode, ZA, ZT0 (system_supports_sme())',
-  fpmr: 'FEAT_FPMR, context-switched (system_supports_fpmr())',
-  sve_guests: 'KVM SVE guests (vcpu_has_sve)',
-};
-
-export function featureDoc(f: ScenarioFeature): string {
-  return FEATURE_DOC[f];
-}
-
 /** The feature without which an event family is never enabled, if any. */
 export function featureOfFamily(family: EventFamily): ScenarioFeature | undefined {
   switch (family) {
