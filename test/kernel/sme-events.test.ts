@@ -20,7 +20,7 @@ import { sveSaveBytes, VQ_BITS } from '../../src/arch/sizes.js';
 import { ZERO, dataToken, versionOf, writerOf } from '../../src/arch/tokens.js';
 import { NO_EFFECTS } from '../../src/kernel/effects.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
-import { KPath, Pos, TaskState } from '../../src/kernel/records.js';
+import { FpType, KPath, Pos, TaskState } from '../../src/kernel/records.js';
 import { EVENTS } from '../../src/kernel/events.js';
 import { act, machine, slot } from '../helpers.js';
 
@@ -439,6 +439,36 @@ for (const variant of SME_VARIANTS) {
       finishPath(k);
       expect(act(k, 'ret_to_user', 0)).toBeNull();
       expect(k.cpus[0]!.regZAen).toBe(false); // sme.rst: no ZA data in the frame → ZA disabled
+      expect(act(k, 'fp_read', 0)).toBeNull();
+    });
+  });
+
+  describe(`${variant}: ptrace of a task stopped in streaming mode`, () => {
+    it('an NT_PRFPREG write reaches the streaming registers (zero-extended); SVCR.SM and ZA are kept', () => {
+      const k = smeUser(variant);
+      act(k, 'smstart_za', 0);
+      act(k, 'za_write', 0);
+      const za = taskA(k).exp_ZA;
+      act(k, 'smstart_sm', 0);
+      act(k, 'sve_write', 0);
+      act(k, 'irq', 0);
+      act(k, 'ptrace_stop', 0);
+      const a = taskA(k);
+      expect([a.svcr_SM, a.svcr_ZA, a.fp_type]).toEqual([true, true, FpType.SVE]);
+      act(k, 'switch', 1, slot(k, 'Q'));
+      act(k, 'ret_to_user', 1);
+      act(k, 'syscall', 1);
+      expect(act(k, 'ptrace_fpr', 1, a.slot)).toBeNull();
+      // snapshot A: sve_sync_from_fpsimd_zeropad() for TIF_SVE *or* SVCR.SM
+      expect(a.sve_V).toBe(a.exp_V);
+      expect(a.sve_Hi).toBe(ZERO);
+      expect(act(k, 'ptrace_read', 1, a.slot)).toBeNull();
+      act(k, 'ptrace_cont', 0, a.slot);
+      act(k, 'idle', 1);
+      act(k, 'switch', 0, a.slot);
+      expect(act(k, 'ret_to_user', 0)).toBeNull();
+      expect(k.cpus[0]!.regSM).toBe(true);
+      expect(k.cpus[0]!.regZA).toBe(za);
       expect(act(k, 'fp_read', 0)).toBeNull();
     });
   });
