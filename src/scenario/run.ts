@@ -34,8 +34,8 @@ const CONTINUE = eventIndex('continue');
  * written `continue` is recorded as a no-op "(nothing to continue)" instead of an error.
  */
 const PATH_EVENTS: ReadonlySet<string> = new Set([
-  'continue', 'ret_to_user', 'ret_to_user_irq', 'irq', 'signal', 'sigreturn', 'sve_write', 'smstart_sm', 'smstart_za', 'za_write',
-  'fp_write', 'kernel_neon', 'set_vl', 'set_vl_inherit', 'set_sme_vl', 'syscall',
+  'continue', 'ret_to_user', 'ret_to_user_irq', 'signal', 'sigreturn', 'sve_write', 'smstart_sm', 'smstart_za', 'za_write',
+  'fp_write', 'kernel_neon', 'set_vl', 'set_vl_inherit', 'set_sme_vl',
 ]);
 
 /**
