@@ -62,7 +62,7 @@ function runsMatrix(runs: RunRow[]): string {
         const verdict = `${r.verdict}${r.step ? ` @${r.step}` : ''}`;
         const exp = r.expectationMet === undefined ? '' : r.expectationMet ? ' ✓' : ' ✗ expected ' + (r.expected ?? '?');
         const cost = r.loads !== undefined ? ` · ${plural(r.loads, 'load')}` : '';
-        const cls = r.expectationMet === false ? 'warn' : r.verdict === 'ok' ? 'ok' : 'bad';
+        const cls = r.expectationMet === false ? 'warn' : r.verdict === 'ok' ? 'ok' : r.verdict === 'n/a' ? 'muted' : 'bad';
         const title = `${v} on ${s}: ${verdict}${r.expected ? `; expected ${r.expected}${r.expectationMet ? ' (met)' : ' (NOT met)'}` : ''}${r.loads !== undefined ? `; ${plural(r.loads, 'load')}, ${plural(r.saves ?? 0, 'save')}` : ''}`;
         return el('td', { class: cls, title }, traceLink(r.traceId, esc(verdict)), esc(exp), el('span', { class: 'muted small' }, esc(cost)));
       }),
@@ -102,7 +102,7 @@ function checksSection(sec: ChecksSection): string {
             const r = cellOf(v, c);
             if (!r) return text('td', { class: 'muted' }, '—');
             const label = r.violation ? `${verdictText(r.violation)}${r.violation.step ? ` @${r.violation.step}` : ''}` : r.verdict;
-            const cls = r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : 'warn';
+            const cls = r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : r.verdict === 'n/a' ? 'muted' : 'warn';
             const title = `${r.unexpected ? 'UNEXPECTED: ' : ''}${r.violation?.message ?? ''}${r.states !== undefined ? `${r.violation?.message ? '; ' : ''}${r.states} states` : ''}`;
             return el('td', { class: cls, title }, traceLink(r.traceId, esc(label)), r.unexpected ? el('b', { title: 'unexpected' }, ' ⚠') : '');
           }),
@@ -128,7 +128,7 @@ function checksSection(sec: ChecksSection): string {
           text('td', {}, r.variant),
           text('td', {}, r.check),
           text('td', { class: 'mono small' }, boundsText(r.bounds)),
-          el('td', { class: r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : 'warn' }, traceLink(r.traceId, esc(r.violation ? `${verdictText(r.violation)}${r.violation.code ? ` (${r.violation.code})` : ''}` : r.verdict))),
+          el('td', { class: r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : r.verdict === 'n/a' ? 'muted' : 'warn' }, traceLink(r.traceId, esc(r.violation ? `${verdictText(r.violation)}${r.violation.code ? ` (${r.violation.code})` : ''}` : r.verdict))),
           text('td', { class: 'num' }, r.violation?.step ?? ''),
           text('td', { class: 'num' }, r.states ?? ''),
           text('td', { class: 'num' }, r.transitions ?? ''),

@@ -7,6 +7,7 @@
  */
 
 import type { CheckBounds } from '../cli/api.js';
+import type { ScenarioFeature } from './features.js';
 
 /** What a check is known to find in a variant: nothing, or a violation (docs/findings.md). */
 export type CheckExpectation = 'ok' | { readonly invariant: string; readonly kind?: string; readonly step?: number };
@@ -18,6 +19,8 @@ export interface NamedCheck {
   /** The kernel test or thread it mirrors, when there is one. */
   readonly reference?: string;
   readonly bounds: CheckBounds;
+  /** Kernel features the check explores (SME, FPMR): n/a on variants without them. */
+  readonly requires?: readonly ScenarioFeature[];
   /** Part of the standard set (`fpctx matrix`). */
   readonly standard: boolean;
   /**
@@ -132,6 +135,16 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     bounds: { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12, events: ['core', 'neon', 'kvm', 'signal'] },
     standard: true,
     expect: { ...CLEAN, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN, 'v5.17': HOST_SVE_ENABLED, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
+  },
+  {
+    name: 'sme-stress',
+    description: 'two SME tasks on two CPUs: streaming mode, ZA/ZT0 and the SME access trap, SME VL changes, preemption and migration (n/a without SME)',
+    reference: 'tools/testing/selftests/arm64/fp/za-stress, ssve-stress, zt-stress (fp-stress.c running za-test, ssve-test, zt-test)',
+    bounds: { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 12, events: ['core', 'sme'] },
+    requires: ['sme'],
+    standard: true,
+    // v6.12-rc1: the SME form of 49ce484187f7, PR_SME_SET_VL in a syscall after an SVE trap
+    expect: { 'v6.12-rc1': { ...VL_STALE, step: 8 }, mainline: 'ok' },
   },
   {
     name: 'fp-stress-deep',

@@ -14,6 +14,7 @@ import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { EVENTS, EVENT_NAMES } from '../kernel/events.js';
+import { featureOfFamily, type ScenarioFeature } from './features.js';
 import { ScenarioSchema, type Expectation, type ScenarioFile, type StepFile } from './schema.js';
 
 export interface ScenarioStep extends StepFile {
@@ -27,6 +28,8 @@ export interface Scenario {
   readonly description?: string;
   readonly reference?: string;
   readonly variant?: string;
+  /** Features a variant must have for the scenario to apply (else its outcome is n/a). */
+  readonly requires: readonly ScenarioFeature[];
   readonly boot: BootSpec;
   readonly steps: readonly ScenarioStep[];
   readonly expect: Readonly<Record<string, Expectation>>;
@@ -87,6 +90,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (sc.machine.sve_vl !== undefined && !isValidVectorLength(sc.machine.sve_vl)) {
     throw new InputError(`${sc.machine.sve_vl} is not a vector length (a multiple of 128 from 128 to 2048)`, file, nodeLine(['machine', 'sve_vl']), 'machine.sve_vl');
   }
+  const requires: ScenarioFeature[] = [...new Set(sc.requires ?? [])];
   const steps: ScenarioStep[] = sc.steps.map((st, i) => {
     const line = nodeLine(['steps', i]) ?? 0;
     const fail = (field: string, msg: string): never => {
@@ -101,6 +105,10 @@ export function parseScenario(text: string, file: string): Scenario {
     if ((params === 'cpu' || params === 'cpu+slot') && st.cpu === undefined && st.task === undefined) fail('cpu', `'${st.event}' needs a cpu (or the task running there)`);
     if (params === 'task' && st.cpu !== undefined) fail('cpu', `'${st.event}' does not take a cpu`);
     if (st.as !== undefined && params !== 'cpu+slot') fail('as', `only fork names a new task`);
+    const feature = featureOfFamily(ev!.family);
+    if (feature && !requires.includes(feature)) {
+      fail('event', `'${st.event}' exists only on kernels with ${feature}: declare it with \`requires: [${[...requires, feature].join(', ')}]\``);
+    }
     return { ...st, line };
   });
 
@@ -110,6 +118,7 @@ export function parseScenario(text: string, file: string): Scenario {
     ...(sc.description !== undefined ? { description: sc.description.trim() } : {}),
     ...(sc.reference !== undefined ? { reference: sc.reference.trim() } : {}),
     ...(sc.variant !== undefined ? { variant: sc.variant } : {}),
+    requires,
     boot: {
       cpus: sc.machine.cpus,
       tasks: sc.machine.tasks.map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),

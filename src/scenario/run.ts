@@ -10,6 +10,7 @@ import { KPath, NONE, Pos, TaskState } from '../kernel/records.js';
 import { recordRun, type StepRequest } from '../trace/record.js';
 import type { Trace } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
+import { requireFeatures } from './features.js';
 import type { Expectation } from './schema.js';
 import type { Scenario, ScenarioStep } from './load.js';
 
@@ -145,7 +146,12 @@ function nextRequest(k: Kvm, st: ScenarioStep, last: string[], implied: { n: num
   return { action: encodeAction(CONTINUE, on, 0), implied: true };
 }
 
+/**
+ * Runs the scenario on the variant. A variant that lacks a feature the scenario requires is
+ * bad input here (one error line); the tables ask notApplicable() first and show n/a.
+ */
 export function runScenario(scenario: Scenario, variant: Variant): ScenarioRun {
+  requireFeatures(`scenario ${scenario.name}`, scenario.requires, variant);
   const last: string[] = [];
   const requests = scenario.steps.map((st) => {
     const implied = { n: 0 };

@@ -9,6 +9,7 @@
  *   steps:
  *     - { event: switch, cpu: 0, task: A }
  *     - { event: fp_write, task: A }
+ *   requires: [sme]          # optional: n/a on variants without SME
  *   expect:
  *     v4.15-rc1: ok
  *     no-sve-flush: { invariant: integrity, kind: corrupt }
@@ -24,6 +25,7 @@
  */
 
 import { z } from 'zod';
+import { SCENARIO_FEATURES } from './features.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_']*$/, 'a name is a letter followed by letters, digits, _ or \'');
 
@@ -51,6 +53,13 @@ export const ScenarioSchema = z.strictObject({
   reference: z.string().optional(),
   /** Default variant for `fpctx run` when --variant is not given. */
   variant: z.string().optional(),
+  /**
+   * Kernel features the scenario needs (SME, FPMR, SVE guests): on a variant whose class lacks
+   * one, the outcome is n/a (src/scenario/features.ts). Events of those families require it.
+   */
+  requires: z
+    .array(z.enum(SCENARIO_FEATURES, { error: (iss) => `unknown feature ${JSON.stringify(iss.input)} (features: ${SCENARIO_FEATURES.join(', ')})` }))
+    .optional(),
   machine: z.strictObject({
     cpus: z.number().int().min(1).max(8),
     spare_slots: z.number().int().min(0).max(8).optional(),

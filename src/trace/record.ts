@@ -5,7 +5,7 @@
  */
 
 import { CountingSink } from '../cost/counters.js';
-import { Format, TrapKind, type EffectSink, type FormatId, type TrapKindId } from '../kernel/effects.js';
+import { FORMAT_NAMES, TrapKind, type EffectSink, type FormatId, type TrapKindId } from '../kernel/effects.js';
 import { EVENTS, decodeAction, explainDisabled } from '../kernel/events.js';
 import { createMachine, type KernelClass } from '../kernel/kernel.js';
 import type { BootSpec } from '../kernel/boot.js';
@@ -62,7 +62,7 @@ class StepEffects implements EffectSink {
   }
   trap(cpu: number, kind: TrapKindId): void {
     this.counters.trap(cpu, kind);
-    this.records.push({ kind: 'trap', cpu, trap: kind === TrapKind.SVE_EL0 ? 'sve_el0' : 'guest_fp' });
+    this.records.push({ kind: 'trap', cpu, trap: kind === TrapKind.SVE_EL0 ? 'sve_el0' : kind === TrapKind.SME_EL0 ? 'sme_el0' : 'guest_fp' });
   }
   hyp(cpu: number, who: 'host' | 'guest', restore: boolean, bytes: number): void {
     this.counters.hyp(cpu, who, restore, bytes);
@@ -78,8 +78,8 @@ class StepEffects implements EffectSink {
   }
 }
 
-function fmt(f: FormatId): 'fpsimd' | 'sve' {
-  return f === Format.SVE ? 'sve' : 'fpsimd';
+function fmt(f: FormatId): (typeof FORMAT_NAMES)[number] {
+  return FORMAT_NAMES[f];
 }
 
 class Calls implements CallTracer {

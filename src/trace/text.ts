@@ -129,7 +129,7 @@ export function renderEffect(e: EffectRecord): string {
     case 'flush_task':
       return `flush ${e.task} binding`;
     case 'trap':
-      return e.trap === 'sve_el0' ? `trap: EL0 SVE access on cpu${e.cpu}` : `trap: guest FP access on cpu${e.cpu}`;
+      return e.trap === 'sve_el0' ? `trap: EL0 SVE access on cpu${e.cpu}` : e.trap === 'sme_el0' ? `trap: EL0 SME access on cpu${e.cpu}` : `trap: guest FP access on cpu${e.cpu}`;
     case 'hyp':
       return `hyp ${e.op} ${e.who} ${e.bytes > 528 ? 'SVE' : 'V'} regs ${e.bytes} B`;
     case 'frame':

@@ -70,10 +70,10 @@ export interface CallRecord {
 }
 
 export type EffectRecord =
-  | { kind: 'save' | 'load'; cpu: number; ctx: string; format: 'fpsimd' | 'sve'; bytes: number; redundant?: boolean }
+  | { kind: 'save' | 'load'; cpu: number; ctx: string; format: 'fpsimd' | 'sve' | 'za' | 'zt0'; bytes: number; redundant?: boolean }
   | { kind: 'flush_cpu'; cpu: number; dropped: string }
   | { kind: 'flush_task'; task: string }
-  | { kind: 'trap'; cpu: number; trap: 'sve_el0' | 'guest_fp' }
+  | { kind: 'trap'; cpu: number; trap: 'sve_el0' | 'sme_el0' | 'guest_fp' }
   | { kind: 'hyp'; cpu: number; who: 'host' | 'guest'; op: 'save' | 'restore'; bytes: number }
   | { kind: 'frame'; cpu: number; task: string; op: 'setup' | 'restore'; bytes: number }
   | { kind: 'lost'; cpu: number };

@@ -675,6 +675,32 @@ export class V612rc1Kernel extends V517Kernel {
   // --- ptrace: fp_type-aware views and writes ------------------------------------------------------
 
   /**
+   * @models sve_sync_to_fpsimd() — fpsimd.c (A): uw.fpsimd_state brought up to date from
+   * sve_state when the saved format is SVE (fp_type, not TIF_SVE: a streaming task's state is
+   * SVE-format without TIF_SVE, and a task stopped in a syscall may have TIF_SVE with an
+   * FPSIMD-format save).
+   */
+  override sve_sync_to_fpsimd(t: TaskView): void {
+    if (t.fp_type === FpType.SVE) this.sve_to_fpsimd(t);
+  }
+
+  /** @models fpsimd_sync_to_sve() — fpsimd.c (A): sve_state from uw unless TIF_SVE or SVCR.SM. */
+  override fpsimd_sync_to_sve(t: TaskView): void {
+    if (!t.TIF_SVE && !(this.hasSme && t.svcr_SM)) this.fpsimd_to_sve(t);
+  }
+
+  /**
+   * @models sve_sync_from_fpsimd_zeropad() — fpsimd.c (A): for a task with TIF_SVE *or in
+   * streaming mode* (the SVCR.SM test came with the streaming-mode ptrace fixes, Fixes:
+   * e12310a0d30), rebuild sve_state from uw's V registers, zero above them.
+   */
+  override sve_sync_from_fpsimd_zeropad(t: TaskView): void {
+    if (!t.TIF_SVE && !(this.hasSme && t.svcr_SM)) return;
+    t.sve_V = t.uw_V;
+    t.sve_Hi = ZERO;
+  }
+
+  /**
    * @models sve_set() — ptrace.c (A era): as before, and the written format is recorded in
    * fp_type (FPSIMD payload: FP_STATE_FPSIMD; SVE payload: FP_STATE_SVE).
    */

@@ -161,8 +161,12 @@ describe('the suite report', () => {
     // every variant × every scenario, plus the check counterexamples, plus the seed's
     const counterexamples = r.checks.filter((c) => c.result.violation).length;
     const runs = VARIANTS.length * builtinScenarioNames().length;
-    expect(data.traces).toHaveLength(runs + counterexamples + 1);
+    // a scenario that requires a feature the variant lacks (SME, FPMR) is an n/a row, no trace
+    const na = r.scenarios.reduce((a, s) => a + (s.na?.length ?? 0), 0);
+    expect(na).toBeGreaterThan(0);
+    expect(data.traces).toHaveLength(runs - na + counterexamples + 1);
     expect(data.runs).toHaveLength(runs);
+    expect(data.runs!.filter((x) => x.verdict === 'n/a')).toHaveLength(na);
     expect(data.checks![0]!.rows).toHaveLength(3 * VARIANTS.length);
     const html = renderReport(data);
     for (const id of ['verdicts', 'traces', 'variants', 'invariants']) expect(html).toContain(`<section id="${id}">`);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
+import { notApplicable } from '../../src/scenario/features.js';
+import { InputError } from '../../src/errors.js';
 import { VARIANTS, findVariant } from '../../src/variants/index.js';
 
 const load = (name: string) => loadScenario(join(BUILTIN_DIR, `${name}.yaml`));
@@ -57,6 +59,16 @@ describe('every built-in scenario states its expectations, and every variant mee
   for (const name of builtinScenarioNames()) {
     const sc = load(name);
     for (const v of VARIANTS) {
+      const na = notApplicable(sc.requires, v);
+      if (na) {
+        // A variant without a feature the scenario requires: n/a, so no expectation, and
+        // running it there is bad input (one line), not a verdict.
+        it(`${name} on ${v.name} is n/a (${na})`, () => {
+          expect(sc.expect[v.name], `${name} states an expectation for ${v.name}, where it is n/a`).toBeUndefined();
+          expect(() => runScenario(sc, v)).toThrow(InputError);
+        });
+        continue;
+      }
       it(`${name} on ${v.name}`, () => {
         expect(sc.expect[v.name], `${name} has no expectation for ${v.name}`).toBeDefined();
         expect(runScenario(sc, v).expectationMet).toBe(true);

@@ -8,10 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { checkVariant } from '../../src/cli/api.js';
 import { STANDARD_MATRIX_CHECKS, meetsCheckExpectation } from '../../src/scenario/checks.js';
 import { VARIANTS } from '../../src/variants/index.js';
+import { notApplicable } from '../../src/scenario/features.js';
 
 describe('standard bounded checks × built-in variants', () => {
   for (const c of STANDARD_MATRIX_CHECKS) {
     for (const v of VARIANTS) {
+      const na = notApplicable(c.requires, v);
+      if (na) {
+        it(`${c.name} on ${v.name} is n/a (${na})`, () => {
+          expect(c.expect?.[v.name], `${c.name} states an expectation for ${v.name}, where it is n/a`).toBeUndefined();
+        });
+        continue;
+      }
       it(`${c.name} on ${v.name}`, () => {
         const e = c.expect?.[v.name];
         expect(e, `${c.name} states no expectation for ${v.name}`).toBeDefined();

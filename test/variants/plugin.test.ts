@@ -40,6 +40,7 @@ describe('the shipped example re-creates flush-always from rfc-2017', () => {
     const builtin = findVariant('flush-always')!;
     for (const name of builtinScenarioNames()) {
       const sc = loadScenario(join(BUILTIN_DIR, `${name}.yaml`));
+      if (sc.requires.length) continue; // SME-era scenarios are n/a on both (no such features)
       const a = runScenario(sc, plugin!).trace;
       const b = runScenario(sc, builtin).trace;
       expect(a.violation, name).toEqual(b.violation);

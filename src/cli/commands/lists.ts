@@ -28,14 +28,14 @@ export function runVariants(f: { json?: boolean }, io: Io): number {
 export function runScenarios(f: { json?: boolean }, io: Io): number {
   const list = builtinScenarioNames().map((n) => {
     const s = loadScenario(join(BUILTIN_DIR, `${n}.yaml`));
-    return { name: n, description: s.description ?? '', steps: s.steps.length, expect: s.expect };
+    return { name: n, description: s.description ?? '', steps: s.steps.length, ...(s.requires.length ? { requires: [...s.requires] } : {}), expect: s.expect };
   });
   if (f.json) {
     io.out(JSON.stringify(list, null, 2));
     return 0;
   }
   for (const s of list) {
-    io.out(`${io.style.bold(s.name.padEnd(16))} ${s.steps} steps`);
+    io.out(`${io.style.bold(s.name.padEnd(16))} ${s.steps} steps${s.requires ? `, requires ${s.requires.join(', ')}` : ''}`);
     for (const l of wrapText(`${''.padEnd(16)} `, `${s.description.split('. ')[0]}.`, io.columns)) io.out(l);
   }
   return 0;

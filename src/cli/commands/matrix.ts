@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario, type Scenario } from '../../scenario/load.js';
 import { BOUNDED_CHECKS, STANDARD_MATRIX_CHECKS, meetsCheckExpectation, type NamedCheck } from '../../scenario/checks.js';
+import { notApplicable } from '../../scenario/features.js';
 import { runScenario } from '../../scenario/run.js';
 import type { Variant } from '../../variants/types.js';
 import { checkVariant } from '../api.js';
@@ -33,7 +34,9 @@ export interface MatrixCell {
   readonly bounds: Record<string, number>;
   /** Checks: the event families explored, when not the default. */
   readonly events?: readonly string[];
-  readonly verdict: 'ok' | 'violation' | 'incomplete';
+  /** `n/a`: the variant lacks a feature the scenario or check requires (`reason` says which). */
+  readonly verdict: 'ok' | 'violation' | 'incomplete' | 'n/a';
+  readonly reason?: string;
   readonly violation?: { invariant: string; kind?: string; code: string; message: string; where: string; step: number };
   readonly seconds: number;
   /** Checks: states explored (up to the budget when incomplete), transitions and depth reached. */
@@ -51,8 +54,8 @@ export interface MatrixCell {
 
 export interface MatrixResult {
   readonly variants: { name: string; kernel: string; status: string }[];
-  readonly scenarios: { name: string; reference?: string }[];
-  readonly checks: { name: string; reference?: string; bounds: NamedCheck['bounds'] }[];
+  readonly scenarios: { name: string; reference?: string; requires?: readonly string[] }[];
+  readonly checks: { name: string; reference?: string; requires?: readonly string[]; bounds: NamedCheck['bounds'] }[];
   readonly cells: MatrixCell[];
   readonly seconds: number;
 }
@@ -78,6 +81,11 @@ export function computeMatrix(
   const cells: MatrixCell[] = [];
   for (const v of variants) {
     for (const sc of scenarios) {
+      const na = notApplicable(sc.requires, v);
+      if (na) {
+        cells.push({ variant: v.name, column: sc.name, type: 'scenario', scenario: sc.name, bounds: {}, verdict: 'n/a', reason: na, seconds: 0, unexpected: false });
+        continue;
+      }
       opts.onProgress?.(`${v.name}: scenario ${sc.name}`);
       const s0 = performance.now();
       const r = runScenario(sc, v);
@@ -96,6 +104,11 @@ export function computeMatrix(
       });
     }
     for (const c of checks) {
+      const na = notApplicable(c.requires, v);
+      if (na) {
+        cells.push({ ...checkCellBase(v, c), verdict: 'n/a', reason: na, seconds: 0, unexpected: false });
+        continue;
+      }
       opts.onProgress?.(`${v.name}: check ${c.name}`);
       const s0 = performance.now();
       try {
@@ -124,8 +137,8 @@ export function computeMatrix(
   }
   return {
     variants: variants.map((v) => ({ name: v.name, kernel: v.kernel, status: v.status ?? (v.mutation ? 'mutation' : 'release') })),
-    scenarios: scenarios.map((s) => ({ name: s.name, ...(s.reference ? { reference: s.reference } : {}) })),
-    checks: checks.map((c) => ({ name: c.name, ...(c.reference ? { reference: c.reference } : {}), bounds: c.bounds })),
+    scenarios: scenarios.map((s) => ({ name: s.name, ...(s.reference ? { reference: s.reference } : {}), ...(s.requires.length ? { requires: [...s.requires] } : {}) })),
+    checks: checks.map((c) => ({ name: c.name, ...(c.reference ? { reference: c.reference } : {}), ...(c.requires?.length ? { requires: [...c.requires] } : {}), bounds: c.bounds })),
     cells,
     seconds: (performance.now() - t0) / 1000,
   };
@@ -143,6 +156,7 @@ function checkCellBase(v: Variant, c: NamedCheck) {
 /** Short verdict for the text table: `ok`, `leak@13`, `uaf@8`, `warn@8`, `g-lost@9`, `incompl.`. */
 export function shortCell(c: MatrixCell): string {
   if (c.verdict === 'ok') return 'ok';
+  if (c.verdict === 'n/a') return 'n/a';
   if (c.verdict === 'incomplete') return 'incompl.';
   const v = c.violation!;
   const what =
@@ -164,6 +178,7 @@ export function shortCell(c: MatrixCell): string {
 export function longCell(c: MatrixCell): string {
   const time = c.seconds < 0.05 ? '' : ` (${c.seconds.toFixed(1)} s)`;
   if (c.verdict === 'ok') return `ok${time}`;
+  if (c.verdict === 'n/a') return `n/a (${c.reason ?? 'not applicable'})`;
   if (c.verdict === 'incomplete') return `incomplete at ${c.states} states${time}`;
   const v = c.violation!;
   return `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}${c.type === 'check' ? ` in ${v.where}` : ''}${time}`;
@@ -256,7 +271,7 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
       const cells = block.map((i, k) => {
         const c = m.cells.find((x) => x.type === type && x.column === col && x.variant === m.variants[i]!.name)!;
         const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), k);
-        return c.verdict === 'ok' ? st.good(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
+        return c.verdict === 'ok' ? st.good(text) : c.verdict === 'n/a' ? st.dim(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
       });
       io.out([title.padEnd(nameW), ...cells].join(' '));
     };
@@ -270,6 +285,7 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   if (!f.quiet) {
     io.out('');
     io.out(st.dim('leak/lost/corrupt: integrity; uaf: no-uaf; warn: kernel-warn; g-: guest; @n: step; !: unexpected'));
+    io.out(st.dim('n/a: the variant lacks a kernel feature the scenario or check requires (SME, FPMR)'));
   }
   if (unexpected.length) io.out(st.bad(`unexpected: ${unexpected.map((c) => `${c.variant} on ${c.column}`).join(', ')}`));
   return unexpected.length ? 1 : 0;

@@ -18,6 +18,7 @@ import { emptyReport, mergeReports, type ReportData, type ReportTrace } from '..
 import { renderReport } from '../../report/html.js';
 import { loadReportDocument } from '../../report/load.js';
 import { loadScenario, resolveScenarioPath } from '../../scenario/load.js';
+import { notApplicable } from '../../scenario/features.js';
 import { runScenario } from '../../scenario/run.js';
 import { perfettoJson } from '../../trace/perfetto.js';
 import { VARIANTS } from '../../variants/index.js';
@@ -54,6 +55,11 @@ export function scenarioReport(arg: string, variant: string | undefined, resolve
   out.traces = [];
   out.runs = [];
   for (const v of variants) {
+    const na = variants.length > 1 ? notApplicable(scenario.requires, v) : undefined;
+    if (na) {
+      out.runs.push({ variant: v.name, scenario: scenario.name, verdict: 'n/a' });
+      continue;
+    }
     const r = runScenario(scenario, v);
     const rt = scenarioTrace(
       r.trace,
@@ -94,7 +100,7 @@ function checkReport(f: ReportFlags, io: Io, resolved?: readonly Variant[]): Rep
 
 /** Does the report show a violation (exit status 1, as for run and check)? */
 export function reportHasViolation(d: ReportData): boolean {
-  return !!d.traces?.some((t) => t.trace.violation) || !!d.checks?.some((c) => c.rows.some((r) => r.violation)) || !!d.runs?.some((r) => r.verdict !== 'ok');
+  return !!d.traces?.some((t) => t.trace.violation) || !!d.checks?.some((c) => c.rows.some((r) => r.violation)) || !!d.runs?.some((r) => r.verdict !== 'ok' && r.verdict !== 'n/a');
 }
 
 function write(path: string, content: string, flag: string): void {

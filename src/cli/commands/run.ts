@@ -3,6 +3,7 @@
  */
 
 import { loadScenario, resolveScenarioPath, type Scenario } from '../../scenario/load.js';
+import { notApplicable } from '../../scenario/features.js';
 import { runScenario, type ScenarioRun } from '../../scenario/run.js';
 import { renderTimeline, renderVerdict, wrapRow } from '../../trace/text.js';
 import type { Io } from '../io.js';
@@ -42,7 +43,11 @@ export function runJson(r: ScenarioRun): object {
 
 export async function runRun(file: string, f: RunFlags, io: Io): Promise<number> {
   const scenario: Scenario = loadScenario(resolveScenarioPath(file));
-  const variants = await resolveVariants(f.variant, { fallback: scenario.variant ?? 'rfc-2017' });
+  const all = await resolveVariants(f.variant, { fallback: scenario.variant ?? 'rfc-2017' });
+  // Variants without a feature the scenario requires: n/a. Asked for exactly one such variant
+  // (or only such), runScenario's error says so (exit 2).
+  const na = all.length > 1 ? all.filter((v) => notApplicable(scenario.requires, v)) : [];
+  const variants = na.length === all.length ? all : all.filter((v) => !na.includes(v));
   const runs = variants.map((v) => {
     const t0 = performance.now();
     const r = runScenario(scenario, v);
@@ -51,7 +56,8 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
   const failed = runs.some(({ r }) => !!r.trace.violation);
   if (f.json) {
     const docs = runs.map(({ r, seconds }) => ({ ...runJson(r), seconds }));
-    io.out(JSON.stringify(docs.length === 1 ? docs[0] : { scenario: scenario.name, runs: docs }, null, 2));
+    const naDocs = na.map((v) => ({ scenario: scenario.name, variant: v.name, verdict: 'n/a', reason: notApplicable(scenario.requires, v) }));
+    io.out(JSON.stringify(docs.length === 1 && naDocs.length === 0 ? docs[0] : { scenario: scenario.name, runs: [...docs, ...naDocs] }, null, 2));
     return failed ? 1 : 0;
   }
   const st = io.style;
@@ -74,9 +80,15 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
     return failed ? 1 : 0;
   }
   io.out(st.bold(`${scenario.name}  on every variant`));
-  const vw = Math.max(14, ...runs.map(({ r }) => r.trace.variant).map((n) => n.length));
+  const vw = Math.max(14, ...all.map((v) => v.name.length));
   io.out(['variant'.padEnd(vw), 'verdict'.padEnd(28), 'loads'.padStart(6), 'saves'.padStart(6), 'expected'.padEnd(22)].join(' '));
-  for (const { r } of runs) {
+  for (const variant of all) {
+    const run = runs.find(({ r }) => r.trace.variant === variant.name);
+    if (!run) {
+      io.out([variant.name.padEnd(vw), st.dim(`n/a (${notApplicable(scenario.requires, variant)})`)].join(' '));
+      continue;
+    }
+    const r = run.r;
     const v = r.trace.violation;
     const verdict = (v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}` : 'ok').padEnd(28);
     const exp = r.expected === undefined ? '' : `${expectationText(r.expected)} ${r.expectationMet ? '✓' : '✗'}`;

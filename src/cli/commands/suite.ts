@@ -9,6 +9,7 @@ import { checkRow, checkTrace, costSectionFromDoc, runRow, scenarioTrace } from 
 import { costWorkload } from '../../cost/api.js';
 import { emptyReport, type CostSection, type ReportData, type ReportTrace } from '../../report/data.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
+import { notApplicable } from '../../scenario/features.js';
 import { runScenario, type ScenarioRun } from '../../scenario/run.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { VARIANTS, findVariant } from '../../variants/index.js';
@@ -48,7 +49,8 @@ export function kvmHostCost(): CostSection | undefined {
 }
 
 export interface SuiteResult {
-  scenarios: { scenario: string; runs: ScenarioRun[] }[];
+  /** Runs of each scenario on the variants it applies to; `na`: the others, with the reason. */
+  scenarios: { scenario: string; runs: ScenarioRun[]; na?: { variant: string; reason: string }[] }[];
   checks: { variant: string; check: string; result: CheckResult }[];
   seed: CheckResult;
   cost?: CostSection;
@@ -58,7 +60,14 @@ export interface SuiteResult {
 /** Runs everything the suite reports. */
 export function runSuiteChecks(io: Io, progress: boolean): SuiteResult {
   const scenarios = builtinScenarioNames().map((n) => loadScenario(join(BUILTIN_DIR, `${n}.yaml`)));
-  const scenarioRuns = scenarios.map((s) => ({ scenario: s.name, runs: VARIANTS.map((v) => runScenario(s, v)) }));
+  const scenarioRuns = scenarios.map((s) => {
+    const na = VARIANTS.flatMap((v) => {
+      const reason = notApplicable(s.requires, v);
+      return reason ? [{ variant: v.name, reason }] : [];
+    });
+    const runs = VARIANTS.filter((v) => !na.some((x) => x.variant === v.name)).map((v) => runScenario(s, v));
+    return { scenario: s.name, runs, ...(na.length ? { na } : {}) };
+  });
   const checks: SuiteResult['checks'] = [];
   for (const v of VARIANTS) {
     for (const c of STANDARD_CHECKS) {
@@ -125,6 +134,7 @@ export function suiteReport(r: SuiteResult): ReportData {
       traces.push(rt);
       data.runs.push(runRow(rt));
     }
+    for (const x of s.na ?? []) data.runs.push({ variant: x.variant, scenario: s.scenario, verdict: 'n/a' });
   }
   if (r.cost) data.cost = [r.cost];
   data.traces = traces;
@@ -151,7 +161,10 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
             if (!row) acc.push((row = { variant: x.trace.variant, results: [] }));
             row.results.push({ scenario: s, verdict: verdictOf(x.trace.violation), expectationMet: x.expectationMet, loads: x.trace.counters.loads });
             return acc;
-          }, []),
+          }, []).map((row) => ({
+            ...row,
+            results: [...row.results, ...r.scenarios.flatMap((s) => (s.na ?? []).filter((x) => x.variant === row.variant).map((x) => ({ scenario: s.scenario, verdict: 'n/a', reason: x.reason })))],
+          })),
           checks: r.checks.map(({ variant, check, result }) => ({
             variant,
             check,
@@ -177,7 +190,7 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
   io.out('');
   // Columns fit the longest verdict or scenario name (at most 22), and the scenarios are wrapped
   // into blocks of columns so that every line stays within the terminal (100 columns in tests).
-  const variantsShown = VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name)));
+  const variantsShown = VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name) || s.na?.some((n) => n.variant === x.name)));
   const cellText = (x: ScenarioRun) => `${verdictOf(x.trace.violation)}${x.expectationMet === false ? ' ✗' : ''}`;
   const widest = Math.max(...r.scenarios.flatMap((s) => [s.scenario.length, ...s.runs.map((x) => cellText(x).length)]));
   const scW = Math.max(12, Math.min(22, widest));
@@ -188,7 +201,8 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
     io.out(['variant'.padEnd(14), ...block.map((s) => s.scenario.slice(0, scW).padEnd(scW))].join(' ').trimEnd());
     for (const v of variantsShown) {
       const cells = block.map((s) => {
-        const x = s.runs.find((run) => run.trace.variant === v.name)!;
+        const x = s.runs.find((run) => run.trace.variant === v.name);
+        if (!x) return st.dim('n/a'.padEnd(scW));
         const text = cellText(x).slice(0, scW).padEnd(scW);
         return x.trace.violation ? st.bad(text) : st.good(text);
       });
