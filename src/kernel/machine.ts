@@ -7,7 +7,7 @@
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 
-import { ZERO, dataToken, writerOf, type Token } from '../arch/tokens.js';
+import { ZERO, dataToken, versionOf, writerOf, type Token } from '../arch/tokens.js';
 import { invariantInfo, judgePart, type IntegrityKind, type InvariantId, type Violation } from '../check/invariants.js';
 import { NO_EFFECTS, type EffectSink } from './effects.js';
 import { Layout, type MachineConfig } from './layout.js';
@@ -382,7 +382,7 @@ export class Machine {
     for (let i = 0; i < offs.length; i++) {
       const o = offs[i]!;
       const t = s[o]!;
-      if (writerOf(t) === from) s[o] = dataToken(to, t & 0xffff);
+      if (writerOf(t) === from) s[o] = dataToken(to, versionOf(t));
     }
     const st = this.layout.stOfTask(slot);
     const kst = this.cfg.ext ? this.layout.stOfKernelState(slot) : -1;
