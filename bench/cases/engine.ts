@@ -4,28 +4,16 @@
  * simulator steps/s on 1 and 2 workers. Every row carries the load average at its start: the
  * machine is shared, and a figure measured under load says so.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import type { BenchCase, BenchResult } from '../main.js';
 import { explore } from '../../src/check/explore.js';
 import type { Model } from '../../src/check/model.js';
-import { checkVariant, checkVariantParallel, simulateVariant, type CheckBounds } from '../../src/cli/api.js';
+import { checkVariant, checkVariantParallel, type CheckBounds } from '../../src/cli/api.js';
 import { findVariant } from '../../src/variants/index.js';
-import type { Variant } from '../../src/variants/types.js';
 
 const load = () => Number(loadavg()[0]!.toFixed(2));
-
-/**
- * The API from dist/ when it is built: worker threads then start from compiled JS, as with the
- * installed CLI, instead of compiling the sources with tsx in every worker.
- */
-async function compiledApi(): Promise<{ simulateVariant: typeof simulateVariant; variant: Variant }> {
-  const dist = new URL('../../dist/cli/api.js', import.meta.url);
-  if (!existsSync(dist)) return { simulateVariant, variant: rfc() };
-  const api = (await import(dist.href)) as typeof import('../../src/cli/api.js');
-  const vs = (await import(new URL('../../dist/variants/index.js', import.meta.url).href)) as typeof import('../../src/variants/index.js');
-  return { simulateVariant: api.simulateVariant, variant: vs.findVariant('rfc-2017')! };
-}
 
 /** Runs `f`, returning its result and the CPU seconds this process spent (all threads). */
 function cpuTimed<T>(f: () => T): [T, number] {
@@ -121,24 +109,20 @@ export const cases: BenchCase[] = [
   },
   {
     name: 'simulate-workers',
-    async run(): Promise<BenchResult[]> {
-      const api = await compiledApi();
-      const v = api.variant;
-      const b = { cpus: 4, tasks: 3, vcpus: 2, spare: 1 };
-      const opts = { seed: 1, runs: 6000, steps: 200 };
+    run(): BenchResult[] {
+      const once = fileURLToPath(new URL('../simulate-once.ts', import.meta.url));
       const rows: BenchResult[] = [];
       const rates: number[] = [];
       const cpus: number[] = [];
       for (const workers of [1, 2]) {
         const l = load();
-        const u0 = process.cpuUsage();
-        const r = await api.simulateVariant(v, b, { ...opts, workers });
-        const u = process.cpuUsage(u0);
-        const cpu = (u.user + u.system) / 1e6;
+        const child = spawnSync(process.execPath, ['--import', 'tsx', once, String(workers)], { encoding: 'utf8' });
+        if (child.status !== 0) throw new Error(`simulate-once ${workers}: ${child.stderr}`);
+        const r = JSON.parse(child.stdout) as { steps: number; runs: number; seconds: number; cpuSeconds: number; verdict: string };
         const rate = Math.round(r.steps / r.seconds);
         rates.push(rate);
-        cpus.push(cpu);
-        rows.push({ bench: `simulate-steps-per-s/workers=${workers}`, value: rate, unit: 'steps/s', stepsPerCpuSecond: Math.round(r.steps / cpu), runs: r.runs, steps: r.steps, seconds: +r.seconds.toFixed(2), cpuSeconds: +cpu.toFixed(2), verdict: r.verdict, machine: '4 CPUs, 3 tasks, 2 vcpus, 1 spare', load: l });
+        cpus.push(r.cpuSeconds);
+        rows.push({ bench: `simulate-steps-per-s/workers=${workers}`, value: rate, unit: 'steps/s', stepsPerCpuSecond: Math.round(r.steps / r.cpuSeconds), runs: r.runs, steps: r.steps, seconds: +r.seconds.toFixed(2), cpuSeconds: +r.cpuSeconds.toFixed(2), verdict: r.verdict, machine: '4 CPUs, 3 tasks, 2 vcpus, 1 spare', note: 'a fresh process per worker count', load: l });
       }
       rows.push({ bench: 'simulate-speedup/2-workers', value: +(rates[1]! / rates[0]!).toFixed(2), unit: 'x', note: 'wall clock, as measured (the load average says how busy the cores were)', load: load() });
       // What 2 idle cores would give: 2 x (CPU time on 1 worker / CPU time on 2 workers).

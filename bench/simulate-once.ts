@@ -1,0 +1,19 @@
+/**
+ * One simulate run in a fresh process, for the simulator bench: `simulate-once.ts WORKERS`.
+ * Each worker count gets its own process so that neither measurement inherits the other's JIT
+ * state (a thread that has run eleven variants' kernels is slower on one of them than a fresh
+ * one, which made the 1-worker figure look worse than it is). Prints {steps, seconds, cpuSeconds}.
+ */
+import { existsSync } from 'node:fs';
+
+const workers = Number(process.argv[2] ?? 1);
+const dist = new URL('../dist/cli/api.js', import.meta.url);
+const [api, vs] = existsSync(dist)
+  ? await Promise.all([import(dist.href), import(new URL('../dist/variants/index.js', import.meta.url).href)])
+  : await Promise.all([import('../src/cli/api.js'), import('../src/variants/index.js')]);
+const variant = vs.findVariant('rfc-2017');
+const bounds = { cpus: 4, tasks: 3, vcpus: 2, spare: 1 };
+const u0 = process.cpuUsage();
+const r = await api.simulateVariant(variant, bounds, { seed: 1, runs: 12000, steps: 200, workers });
+const u = process.cpuUsage(u0);
+process.stdout.write(`${JSON.stringify({ steps: r.steps, runs: r.runs, seconds: r.seconds, cpuSeconds: (u.user + u.system) / 1e6, verdict: r.verdict })}\n`);
