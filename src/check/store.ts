@@ -66,18 +66,30 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
   ];
   const vmask = (1 << codec.vb) - 1;
   const body: Code[] = [st.set(L.p, x.c(out)), st.set(L.skip, x.c(0))];
-  for (let j = 0; j < words; j++) {
+  const word = (j: number): Code => {
     const value: Code = codec.isToken[j]
       ? x.select(g(L.v), x.or(x.shl(x.and(g(L.v), x.c(vmask)), x.c(codec.wb)), x.shru(g(L.v), x.c(codec.vb))), x.le(g(L.v), x.c(1)))
       : x.add(g(L.v), x.c(1));
-    body.push(
-      st.set(L.v, x.ldo(x.c(0), inp + 4 * j)),
-      st.if(
+    return [
+      ...st.set(L.v, x.ldo(x.c(0), inp + 4 * j)),
+      ...st.if(
         x.eq(g(L.v), x.ldo(x.c(0), prev + 4 * j)),
         st.inc(L.skip),
         [...st.sto(x.c(0), prev + 4 * j, g(L.v)), ...st.set(L.u, g(L.skip)), ...emit, ...st.set(L.skip, x.c(0)), ...st.set(L.u, value), ...emit],
       ),
-    );
+    ];
+  };
+  // Most words equal the previous entry's: compare two at a time (both arrays are 8-byte
+  // aligned), and look at single words only where a pair differs.
+  for (let j = 0; j < words; j += 2) {
+    if (j + 1 === words) {
+      body.push(word(j));
+      continue;
+    }
+    body.push([
+      ...x.c(0), [op.i64_load, 3, inp + 4 * j], ...x.c(0), [op.i64_load, 3, prev + 4 * j], op.i64_eq,
+      ...st.if([], st.inc(L.skip, 2), [...word(j), ...word(j + 1)]),
+    ]);
   }
   body.push(st.if(x.gt(g(L.skip), x.c(0)), [...st.set(L.u, g(L.skip)), ...emit]));
   body.push(x.sub(g(L.p), x.c(out)));

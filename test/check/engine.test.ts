@@ -52,7 +52,7 @@ describe('the state queue', () => {
   });
 
   it('writes the same bytes from the WebAssembly encoder as from the JavaScript one', () => {
-    const words = 40;
+    const words = 41; // odd: the encoder compares words in pairs, and one is left over
     const tokens = Int32Array.from([0, 5, 17, 39]);
     const word = fc.oneof(fc.integer({ min: -1, max: 300 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
     fc.assert(
