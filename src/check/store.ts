@@ -64,6 +64,9 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
     ...g(L.p), ...g(L.u), [op.i32_store8, 0, 0],
     ...st.inc(L.p),
   ];
+  // A run of unchanged words is shorter than the state: one byte when the state has fewer
+  // than 128 words (the varint's single-byte case), which keeps the unrolled code small.
+  const emitSkip: Code = words < 128 ? [...g(L.p), ...g(L.skip), [op.i32_store8, 0, 0], ...st.inc(L.p)] : [...st.set(L.u, g(L.skip)), ...emit];
   const vmask = (1 << codec.vb) - 1;
   const body: Code[] = [st.set(L.p, x.c(out)), st.set(L.skip, x.c(0))];
   const word = (j: number): Code => {
@@ -75,7 +78,7 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
       ...st.if(
         x.eq(g(L.v), x.ldo(x.c(0), prev + 4 * j)),
         st.inc(L.skip),
-        [...st.sto(x.c(0), prev + 4 * j, g(L.v)), ...st.set(L.u, g(L.skip)), ...emit, ...st.set(L.skip, x.c(0)), ...st.set(L.u, value), ...emit],
+        [...st.sto(x.c(0), prev + 4 * j, g(L.v)), ...emitSkip, ...st.set(L.skip, x.c(0)), ...st.set(L.u, value), ...emit],
       ),
     ];
   };
@@ -91,7 +94,7 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
       ...st.if([], st.inc(L.skip, 2), [...word(j), ...word(j + 1)]),
     ]);
   }
-  body.push(st.if(x.gt(g(L.skip), x.c(0)), [...st.set(L.u, g(L.skip)), ...emit]));
+  body.push(st.if(x.gt(g(L.skip), x.c(0)), emitSkip));
   body.push(x.sub(g(L.p), x.c(out)));
   return { name: 'encode', params: [], results: [I32], locals: [I32, I32, I32, I32], body: body.flat() };
 }
