@@ -24,6 +24,10 @@ export interface RelabelTables {
   readonly nextV: number;
   readonly vb: number;
   readonly vstride: number;
+  /** The same token offsets, counter words and their writers, as constants of the code. */
+  readonly tokOffsets: ArrayLike<number>;
+  readonly cwOffsets: ArrayLike<number>;
+  readonly cwWriters: ArrayLike<number>;
 }
 
 /** Function indices in the canonicaliser's module. */
@@ -294,38 +298,40 @@ function imageInto(t: CanonLayout): WasmFunction {
  * starts again from its source the slow way).
  */
 function relabel(t: RelabelTables): WasmFunction {
-  const [dst, stamp, i, o, v, w, ver, key, nv] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [dst, stamp, v, w, ver, key, nv] = [0, 1, 2, 3, 4, 5, 6];
   const g = x.get;
+  /** One token word at byte offset `at` from dst (a constant: the loop is unrolled). */
+  const token = (at: number): Code => [
+    ...st.set(v, x.ldo(g(dst), at)),
+    ...st.if(x.gt(g(v), x.c(1)), [
+      ...st.set(w, x.shru(g(v), x.c(t.vb))),
+      ...st.set(ver, x.and(g(v), x.c((1 << t.vb) - 1))),
+      ...st.if(x.geu(g(ver), x.c(t.vstride)), st.return(x.c(1))),
+      ...st.set(key, x.add(x.mul(g(w), x.c(t.vstride)), g(ver))),
+      ...st.if(
+        x.eq(x.at(t.relStamp, g(key)), g(stamp)),
+        st.set(nv, x.at(t.rel, g(key))),
+        [
+          ...st.if(x.ne(x.at(t.nvStamp, g(w)), g(stamp)), [...st.put(t.nvStamp, g(w), g(stamp)), ...st.put(t.nextV, g(w), x.c(0))]),
+          ...st.set(nv, x.add(x.at(t.nextV, g(w)), x.c(1))),
+          ...st.put(t.nextV, g(w), g(nv)),
+          ...st.put(t.relStamp, g(key), g(stamp)),
+          ...st.put(t.rel, g(key), g(nv)),
+        ],
+      ),
+      ...st.sto(g(dst), at, x.or(x.shl(g(w), x.c(t.vb)), g(nv))),
+    ]),
+  ];
   const body: Code = [
-    ...st.for(i, x.c(0), x.c(t.ntok), [
-      ...st.set(o, x.at(t.tok, g(i))),
-      ...st.set(v, x.at(g(dst), g(o))),
-      ...st.if(x.gt(g(v), x.c(1)), [
-        ...st.set(w, x.shru(g(v), x.c(t.vb))),
-        ...st.set(ver, x.and(g(v), x.c((1 << t.vb) - 1))),
-        ...st.if(x.geu(g(ver), x.c(t.vstride)), st.return(x.c(1))),
-        ...st.set(key, x.add(x.mul(g(w), x.c(t.vstride)), g(ver))),
-        ...st.if(
-          x.eq(x.at(t.relStamp, g(key)), g(stamp)),
-          st.set(nv, x.at(t.rel, g(key))),
-          [
-            ...st.if(x.ne(x.at(t.nvStamp, g(w)), g(stamp)), [...st.put(t.nvStamp, g(w), g(stamp)), ...st.put(t.nextV, g(w), x.c(0))]),
-            ...st.set(nv, x.add(x.at(t.nextV, g(w)), x.c(1))),
-            ...st.put(t.nextV, g(w), g(nv)),
-            ...st.put(t.relStamp, g(key), g(stamp)),
-            ...st.put(t.rel, g(key), g(nv)),
-          ],
-        ),
-        ...st.put(g(dst), g(o), x.or(x.shl(g(w), x.c(t.vb)), g(nv))),
-      ]),
-    ]),
-    ...st.for(i, x.c(0), x.c(t.ncw), [
-      ...st.set(w, x.at(t.cww, g(i))),
-      ...st.put(g(dst), x.at(t.cw, g(i)), x.select(x.at(t.nextV, g(w)), x.c(0), x.eq(x.at(t.nvStamp, g(w)), g(stamp)))),
-    ]),
+    // Tokens in table order (the order first occurrences are counted in).
+    ...Array.from(t.tokOffsets, (off) => token(4 * off)).flat(),
+    ...Array.from(t.cwOffsets, (off, i) => {
+      const wr = t.cwWriters[i]!;
+      return st.sto(g(dst), 4 * off, x.select(x.at(t.nextV, x.c(wr)), x.c(0), x.eq(x.at(t.nvStamp, x.c(wr)), g(stamp))));
+    }).flat(),
     ...x.c(0),
   ];
-  return { name: 'relabel', params: [I32, I32], results: [I32], locals: [I32, I32, I32, I32, I32, I32, I32], body };
+  return { name: 'relabel', params: [I32, I32], results: [I32], locals: [I32, I32, I32, I32, I32], body };
 }
 
 /** relabelHash(dst, stamp, bytes): relabel, then the fingerprint of the result (at address 0). */

@@ -11,14 +11,16 @@
  */
 
 import type { MemoryBudget } from './memory.js';
+import { I32, MemoryPlan, instantiate, op, st, x, type Code, type WasmFunction } from './wasm.js';
 
 const CHUNK_BYTES = 1 << 18;
 
 /** Encodes words as small unsigned numbers, and back. */
 export class WordCodec {
-  private readonly isToken: Uint8Array;
-  private readonly vb: number;
-  private readonly wb: number;
+  readonly isToken: Uint8Array;
+  /** Version bits of a token; bits its writer takes in the encoded form. */
+  readonly vb: number;
+  readonly wb: number;
   private readonly wmask: number;
 
   constructor(words: number, tokenOffsets: Int32Array, versionBits: number, writerCount: number) {
@@ -42,13 +44,73 @@ export class WordCodec {
   }
 }
 
+/**
+ * The push side of the queue's encoding as a WebAssembly function (wasm.ts says why):
+ * encode() compares the state at `inp` with the previous entry at `prev` word by word, updates
+ * `prev`, and writes the entry's bytes at `out`; it returns their number. Each word's kind (token
+ * or plain) is a constant of the unrolled code. It computes exactly what `StateQueue.pushJs`
+ * does, which stays the readable statement of the format.
+ */
+function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number, out: number): WasmFunction {
+  const L = { v: 0, u: 1, p: 2, skip: 3 };
+  const g = x.get;
+  /** Writes local u as an unsigned LEB128 varint at p. */
+  const emit: Code = [
+    ...st.while(x.geu(g(L.u), x.c(0x80)), [
+      ...g(L.p), ...x.or(g(L.u), x.c(0x80)), [op.i32_store8, 0, 0],
+      ...st.inc(L.p),
+      ...st.set(L.u, x.shru(g(L.u), x.c(7))),
+    ]),
+    ...g(L.p), ...g(L.u), [op.i32_store8, 0, 0],
+    ...st.inc(L.p),
+  ];
+  // A run of unchanged words is shorter than the state: one byte when the state has fewer
+  // than 128 words (the varint's single-byte case), which keeps the unrolled code small.
+  const emitSkip: Code = words < 128 ? [...g(L.p), ...g(L.skip), [op.i32_store8, 0, 0], ...st.inc(L.p)] : [...st.set(L.u, g(L.skip)), ...emit];
+  const vmask = (1 << codec.vb) - 1;
+  const body: Code[] = [st.set(L.p, x.c(out)), st.set(L.skip, x.c(0))];
+  const word = (j: number): Code => {
+    const value: Code = codec.isToken[j]
+      ? x.select(g(L.v), x.or(x.shl(x.and(g(L.v), x.c(vmask)), x.c(codec.wb)), x.shru(g(L.v), x.c(codec.vb))), x.le(g(L.v), x.c(1)))
+      : x.add(g(L.v), x.c(1));
+    return [
+      ...st.set(L.v, x.ldo(x.c(0), inp + 4 * j)),
+      ...st.if(
+        x.eq(g(L.v), x.ldo(x.c(0), prev + 4 * j)),
+        st.inc(L.skip),
+        [...st.sto(x.c(0), prev + 4 * j, g(L.v)), ...emitSkip, ...st.set(L.skip, x.c(0)), ...st.set(L.u, value), ...emit],
+      ),
+    ];
+  };
+  // Most words equal the previous entry's: compare two at a time (both arrays are 8-byte
+  // aligned), and look at single words only where a pair differs.
+  for (let j = 0; j < words; j += 2) {
+    if (j + 1 === words) {
+      body.push(word(j));
+      continue;
+    }
+    body.push([
+      ...x.c(0), [op.i64_load, 3, inp + 4 * j], ...x.c(0), [op.i64_load, 3, prev + 4 * j], op.i64_eq,
+      ...st.if([], st.inc(L.skip, 2), [...word(j), ...word(j + 1)]),
+    ]);
+  }
+  body.push(st.if(x.gt(g(L.skip), x.c(0)), emitSkip));
+  body.push(x.sub(g(L.p), x.c(out)));
+  return { name: 'encode', params: [], results: [I32], locals: [I32, I32, I32, I32], body: body.flat() };
+}
+
 /** A FIFO of states in delta-encoded byte chunks, freed as they are consumed. */
 export class StateQueue {
   private readonly chunks: Uint8Array[] = [];
   private readonly lengths: number[] = [];
   private wChunk: Uint8Array | null = null;
   private wPos = 0;
+  /** The previous entry written, in the encoder's memory. */
   private readonly wPrev: Int32Array;
+  /** Where push copies the state for the encoder, and where the encoder writes its bytes. */
+  private readonly wInp: Int32Array;
+  private readonly wOut: Uint8Array;
+  private readonly encode: () => number;
   private wCount = 0;
   private rIndex = 0;
   private rPos = 0;
@@ -64,9 +126,18 @@ export class StateQueue {
     private readonly budget: MemoryBudget,
     private readonly keyframe = 1024,
   ) {
-    this.wPrev = new Int32Array(words);
     this.rPrev = new Int32Array(words);
     this.maxEntry = words * 10 + 10;
+    const mp = new MemoryPlan();
+    const prev = mp.words(words);
+    const inp = mp.words(words);
+    const out = mp.words(Math.ceil(this.maxEntry / 4));
+    const enc = instantiate<{ encode(): number }>({ pages: mp.pages, globals: [], functions: [deltaEncoder(codec, words, prev, inp, out)] });
+    const mem = enc.mem.buffer;
+    this.wPrev = new Int32Array(mem, prev, words);
+    this.wInp = new Int32Array(mem, inp, words);
+    this.wOut = new Uint8Array(mem, out, this.maxEntry);
+    this.encode = enc.encode;
   }
 
   get bytes(): number {
@@ -75,7 +146,23 @@ export class StateQueue {
     return b;
   }
 
+  /** Appends `s`. */
   push(s: Int32Array): void {
+    this.room();
+    if (this.wCount++ % this.keyframe === 0) this.wPrev.fill(0);
+    this.wInp.set(s);
+    const n = this.encode();
+    const buf = this.wChunk!;
+    const src = this.wOut;
+    let p = this.wPos;
+    for (let k = 0; k < n; k++) buf[p++] = src[k]!;
+    this.wPos = p;
+    this.lengths[this.chunks.length - 1] = p;
+    this.size++;
+  }
+
+  /** Starts a new chunk when the current one may not hold another entry. */
+  private room(): void {
     if (!this.wChunk || this.wPos + this.maxEntry > this.wChunk.length) {
       if (this.wChunk) this.lengths[this.chunks.length - 1] = this.wPos;
       this.wChunk = this.budget.alloc(Uint8Array, Math.max(CHUNK_BYTES, this.maxEntry), 'state queue');
@@ -83,8 +170,16 @@ export class StateQueue {
       this.lengths.push(0);
       this.wPos = 0;
     }
+  }
+
+  /**
+   * `push` in JavaScript: the statement of the format the WebAssembly encoder writes (the tests
+   * check that the two write the same bytes).
+   */
+  pushJs(s: Int32Array): void {
+    this.room();
     if (this.wCount++ % this.keyframe === 0) this.wPrev.fill(0);
-    const buf = this.wChunk;
+    const buf = this.wChunk!;
     const prev = this.wPrev;
     const codec = this.codec;
     let p = this.wPos;
@@ -121,6 +216,13 @@ export class StateQueue {
     this.wPos = p;
     this.lengths[this.chunks.length - 1] = p;
     this.size++;
+  }
+
+  /** The bytes written so far and not yet freed (for tests). */
+  encoded(): number[] {
+    const out: number[] = [];
+    for (let i = this.rIndex; i < this.chunks.length; i++) out.push(...this.chunks[i]!.subarray(0, this.lengths[i]));
+    return out;
   }
 
   /** Reads the oldest entry into `out`. The queue must not be empty. */
