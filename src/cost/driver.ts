@@ -19,11 +19,12 @@
 
 import { VERSION_BITS } from '../arch/tokens.js';
 import type { IntegrityKind, InvariantId, Violation } from '../check/invariants.js';
-import { EVENTS, EVENT_NAMES } from '../kernel/events.js';
+import { EVENTS, EVENT_NAMES, type EventKind } from '../kernel/events.js';
 import { createMachine, type KernelClass } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { ViolationStop } from '../kernel/machine.js';
-import { GLOBAL, NONE, Pos, TASK, VCPU } from '../kernel/records.js';
+import type { Layout } from '../kernel/layout.js';
+import { GLOBAL, KPath, NONE, Pos, TASK, VCPU, type CpuView, type TaskView } from '../kernel/records.js';
 import type { Variant } from '../variants/types.js';
 import { CostSink, type CostCounters } from './counters.js';
 import { META, type ActionSource } from './stream.js';
@@ -31,7 +32,25 @@ import { META, type ActionSource } from './stream.js';
 /** A kernel class whose violations are recorded instead of thrown. */
 type LenientKvm = Kvm & { onViolation: (v: Violation) => void };
 
-function lenient(K: KernelClass): (new (...args: ConstructorParameters<KernelClass>) => LenientKvm) & Pick<KernelClass, 'features'> {
+type LenientClass = (new (...args: ConstructorParameters<KernelClass>) => LenientKvm) & Pick<KernelClass, 'features'>;
+
+/**
+ * One lenient subclass per kernel class, made once: every class is a hidden class of its own to
+ * V8, and the kernel's code is shared by all variants, so a fresh subclass per driver (per run)
+ * would multiply the shapes its inline caches see and turn them megamorphic sooner.
+ */
+const LENIENT = new WeakMap<KernelClass, LenientClass>();
+
+function lenient(K: KernelClass): LenientClass {
+  let L = LENIENT.get(K);
+  if (!L) {
+    L = makeLenient(K);
+    LENIENT.set(K, L);
+  }
+  return L;
+}
+
+function makeLenient(K: KernelClass): LenientClass {
   return class extends K {
     onViolation: (v: Violation) => void = () => {};
     override fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
@@ -76,8 +95,12 @@ export class VariantDriver {
   private readonly cont = EVENT_NAMES.indexOf('continue');
   private readonly fork = EVENT_NAMES.indexOf('fork');
   private readonly exit = EVENT_NAMES.indexOf('exit');
+  private readonly contEvent: EventKind | null = this.cont >= 0 ? EVENTS[this.cont]! : null;
   /** Events that execute user instructions (they may trap). */
   private readonly userInsn: Uint8Array;
+  private readonly layout: Layout;
+  private readonly cpus: readonly CpuView[];
+  private readonly tasks: readonly TaskView[];
   /** Word offsets of every writer's version counter, -1 for writers without one. */
   private readonly counters: Int32Array;
 
@@ -92,6 +115,9 @@ export class VariantDriver {
       if (!this.stats.firstViolation) this.stats.firstViolation = { ...v, event: this.streamEvents };
     };
     const { layout } = k;
+    this.layout = layout;
+    this.cpus = k.cpus;
+    this.tasks = k.tasks;
     this.sink = new CostSink({
       cpus: k.cfg.cpus,
       contexts: 1 + k.cfg.slots + k.cfg.vcpus,
@@ -120,14 +146,15 @@ export class VariantDriver {
   /** Applies `n` actions of `buf`. */
   run(buf: Int32Array, n: number): void {
     const t0 = performance.now();
-    const k = this.k;
+    const labelOf = this.sink.labelOf;
+    const layout = this.layout;
     for (let i = 0; i < n; i++) {
       const a = buf[i]!;
       const e = a & 0xff;
       const cpu = (a >>> 8) & 0xff;
       const arg = a >>> 16;
       if (e === META) {
-        this.sink.labelOf[k.layout.stOfTask(cpu)] = this.labelFor(arg);
+        labelOf[layout.stOfTask(cpu)] = this.labelFor(arg);
         continue;
       }
       this.streamEvents++;
@@ -135,6 +162,23 @@ export class VariantDriver {
       if ((this.streamEvents & (COMPACT_EVERY - 1)) === 0) this.maybeCompact();
     }
     this.seconds += (performance.now() - t0) / 1000;
+  }
+
+  // The driver reads the machine through its own references to the CPU and task views: they are
+  // of one class each whatever the variant, whereas the kernel object is of a different class per
+  // variant (a megamorphic receiver once several variants have run in this process).
+
+  /** The task slot current on `cpu`, NONE for the idle task. */
+  private cur(cpu: number): number {
+    return this.cpus[cpu]!.current;
+  }
+
+  /** Current on `cpu` is part-way through a kernel path the alphabet splits (`continue` is enabled). */
+  private midPath(cpu: number): boolean {
+    const cur = this.cpus[cpu]!.current;
+    if (cur === NONE) return false;
+    const t = this.tasks[cur]!;
+    return t.pos === Pos.KERNEL && t.kpath !== KPath.NONE;
   }
 
   private step(e: number, cpu: number, arg: number): void {
@@ -148,8 +192,8 @@ export class VariantDriver {
     sink.ev = e;
     // Whose memory the event reads or discards (see CostSink.memRead / discard).
     let ctx = 0;
-    if (e === this.fork || e === this.exit) ctx = k.layout.stOfTask(k.cpus[cpu]!.current);
-    this.apply(e, cpu, arg);
+    if (e === this.fork || e === this.exit) ctx = this.layout.stOfTask(this.cur(cpu));
+    this.apply(ev, cpu, arg);
     if (ctx !== 0) {
       if (e === this.fork) sink.memRead(ctx);
       else sink.discard(ctx);
@@ -157,30 +201,30 @@ export class VariantDriver {
     if (e === this.retToUser) sink.userRuns(cpu);
     // A kernel path the alphabet splits (signal delivery, sigreturn, VL change) runs to its end
     // before anything else happens on this CPU: the stream has no preemption inside it.
-    if (this.cont >= 0) {
-      const cont = EVENTS[this.cont]!;
-      for (let guard = 0; guard < 16 && cont.enabled(k, cpu, 0); guard++) {
+    const cont = this.contEvent;
+    if (cont !== null) {
+      for (let guard = 0; guard < 16 && this.midPath(cpu) && cont.enabled(k, cpu, 0); guard++) {
         sink.ev = this.cont;
-        this.apply(this.cont, cpu, 0);
+        this.apply(cont, cpu, 0);
       }
     }
     if (this.userInsn[e]) {
-      const cur = k.cpus[cpu]!.current;
-      if (cur !== NONE && k.tasks[cur]!.pos !== Pos.USER) {
+      const cur = this.cur(cpu);
+      if (cur !== NONE && this.tasks[cur]!.pos !== Pos.USER) {
         // Trapped (el0_sve_acc and friends): back to user space, and the instruction again.
         this.stats.trapRetries++;
         sink.ev = this.retToUser;
-        this.apply(this.retToUser, cpu, 0);
+        this.apply(EVENTS[this.retToUser]!, cpu, 0);
         sink.userRuns(cpu);
         sink.ev = e;
-        if (ev.enabled(k, cpu, arg)) this.apply(e, cpu, arg);
+        if (ev.enabled(k, cpu, arg)) this.apply(ev, cpu, arg);
       }
     }
   }
 
-  private apply(e: number, cpu: number, arg: number): void {
+  private apply(ev: EventKind, cpu: number, arg: number): void {
     try {
-      EVENTS[e]!.apply(this.k, cpu, arg);
+      ev.apply(this.k, cpu, arg);
     } catch (err) {
       if (!(err instanceof ViolationStop)) throw err;
     }

@@ -129,9 +129,11 @@ export class Machine {
 
   /** `current` where the path requires a task (a model bug otherwise). */
   get currentTask(): TaskView {
-    const t = this.current;
-    if (!t) throw new Error(`FPC501 model bug: no current task on cpu${this.cpu.id}`);
-    return t;
+    // `current`'s body again rather than a call of the getter: kernel objects are of a class per
+    // variant, so each getter call through `this` is a megamorphic lookup in a cost run.
+    const slot = this.cpu.current;
+    if (slot === NONE) throw new Error(`FPC501 model bug: no current task on cpu${this.cpu.id}`);
+    return this.tasks[slot]!;
   }
 
   // --- the checked task accessor -----------------------------------------------------------------
