@@ -638,6 +638,25 @@ export class StateCanonicalizer {
   }
 
   /**
+   * The new number of the data version at `key` (writer * vstride + version) under candidate
+   * stamp `cs`: versions are numbered 1, 2, ... per (image) writer `w2` in order of first
+   * occurrence, so equal versions get equal numbers and the numbering is a function of the
+   * image alone (data independence). The one statement of the renaming the JavaScript paths
+   * share; canoncore.ts's `relabel` computes the same.
+   */
+  private renamedVersion(key: number, w2: number, cs: number): number {
+    if (this.relStamp[key] === cs) return this.rel[key]!;
+    if (this.nvStamp[w2] !== cs) {
+      this.nvStamp[w2] = cs;
+      this.nextV[w2] = 0;
+    }
+    const ver = ++this.nextV[w2]!;
+    this.relStamp[key] = cs;
+    this.rel[key] = ver;
+    return ver;
+  }
+
+  /**
    * relabelOnly in JavaScript: what canoncore.ts's `relabel` computes, and the slow path for
    * versions beyond the tables.
    */
@@ -645,7 +664,7 @@ export class StateCanonicalizer {
     if (dst === src) src = this.copyOfSource(src);
     else dst.set(src);
     const cs = this.nextCandStamp();
-    const { relStamp, rel, nvStamp, nextV, vb, vmask, vstride, counterWords, counterWordWriter } = this;
+    const { nvStamp, nextV, vb, vmask, vstride, counterWords, counterWordWriter } = this;
     const offs = this.shape.tokenOffsets;
     for (let i = 0; i < offs.length; i++) {
       const o = offs[i]!;
@@ -659,17 +678,7 @@ export class StateCanonicalizer {
         return;
       }
       const key = w * vstride + (v & vmask);
-      let ver: number;
-      if (relStamp[key] === cs) ver = rel[key]!;
-      else {
-        if (nvStamp[w] !== cs) {
-          nvStamp[w] = cs;
-          nextV[w] = 0;
-        }
-        ver = ++nextV[w]!;
-        relStamp[key] = cs;
-        rel[key] = ver;
-      }
+      const ver = this.renamedVersion(key, w, cs);
       dst[o] = (w << vb) | ver;
     }
     for (let i = 0; i < counterWords.length; i++) {
@@ -681,7 +690,7 @@ export class StateCanonicalizer {
   /** The image of `s` under the current candidate, record by record, into `out` (not `s`). */
   private imageInto(s: Int32Array, out: Int32Array): void {
     const cs = this.nextCandStamp();
-    const { plan, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
+    const { plan, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, vb, vmask, vstride } = this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;
     const wHi = dHi[wd]!;
@@ -715,17 +724,7 @@ export class StateCanonicalizer {
                 break;
               }
               const key = w * vstride + (v & vmask);
-              let ver: number;
-              if (relStamp[key] === cs) ver = rel[key]!;
-              else {
-                if (nvStamp[w2] !== cs) {
-                  nvStamp[w2] = cs;
-                  nextV[w2] = 0;
-                }
-                ver = ++nextV[w2]!;
-                relStamp[key] = cs;
-                rel[key] = ver;
-              }
+              const ver = this.renamedVersion(key, w2, cs);
               out[j] = (w2 << vb) | ver;
               break;
             }
@@ -824,7 +823,7 @@ export class StateCanonicalizer {
   private evaluate(s: Int32Array, have: boolean): boolean {
     const out = have ? this.cand : this.best;
     const cs = this.nextCandStamp();
-    const { best, wordGroup, wordPos, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, relStamp, rel, nvStamp, nextV, vb, vmask, vstride } = this;
+    const { best, wordGroup, wordPos, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, vb, vmask, vstride } = this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;
     const wHi = dHi[wd]!;
@@ -863,17 +862,7 @@ export class StateCanonicalizer {
             const w = v >>> vb;
             const w2 = w >= wLo && w < wHi ? dmap[wOff + w - wLo]! : w;
             const key = w * vstride + (v & vmask);
-            let ver: number;
-            if (relStamp[key] === cs) ver = rel[key]!;
-            else {
-              if (nvStamp[w2] !== cs) {
-                nvStamp[w2] = cs;
-                nextV[w2] = 0;
-              }
-              ver = ++nextV[w2]!;
-              relStamp[key] = cs;
-              rel[key] = ver;
-            }
+            const ver = this.renamedVersion(key, w2, cs);
             nv = (w2 << vb) | ver;
           }
           break;
