@@ -8,6 +8,9 @@
  * words as v+1 (so NONE = -1 is 0), tokens as version << writerBits | writer. A typical state
  * of 75 words takes 15-30 bytes. Every `keyframe` entries the base is reset to zeros, so a
  * reader can start at any keyframe (the parallel explorer hands out keyframe-aligned chunks).
+ * `push` encodes with a WebAssembly function generated per state shape (each word's kind built
+ * in); `pushJs` is the same encoder in JavaScript, the readable statement of the format, and
+ * the tests hold the two to identical bytes.
  */
 
 import type { MemoryBudget } from './memory.js';

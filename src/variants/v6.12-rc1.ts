@@ -369,32 +369,10 @@ export class V612rc1Kernel extends V517Kernel {
     }
   }
 
-  /**
-   * @models fpsimd_restore_current_state() — fpsimd.c (A): inside the FP context, if
-   * TIF_FOREIGN_FPSTATE was set, load current's state and bind it.
-   */
-  override fpsimd_restore_current_state(): void {
-    const t = this.currentTask;
-    if (t.TIF_FOREIGN_FPSTATE) {
-      t.TIF_FOREIGN_FPSTATE = false;
-      this.task_fpsimd_load();
-      this.fpsimd_bind_task_to_cpu();
-    }
-  }
-
-  /**
-   * @models fpsimd_update_current_state() — fpsimd.c (A), sigreturn: copy the frame's V
-   * registers into uw, merge them into sve_state if TIF_SVE (not if only streaming: the merge
-   * keys on TIF_SVE), load eagerly, bind, clear TIF_FOREIGN_FPSTATE.
-   */
-  override fpsimd_update_current_state(v: number): void {
-    const t = this.currentTask;
-    t.uw_V = v;
-    if (t.TIF_SVE) this.fpsimd_to_sve(t);
-    this.task_fpsimd_load();
-    this.fpsimd_bind_task_to_cpu();
-    t.TIF_FOREIGN_FPSTATE = false;
-  }
+  // fpsimd_restore_current_state() and fpsimd_update_current_state() in A do what v4.18's do
+  // (load and bind if TIF_FOREIGN_FPSTATE; sigreturn merges the frame's V registers into
+  // sve_state only under TIF_SVE, not for a streaming-only task, then loads and binds): they are
+  // inherited from V418Kernel, with task_fpsimd_load() and fpsimd_bind_task_to_cpu() of this era.
 
   /**
    * @models fpsimd_signal_preserve_current_state() — fpsimd.c (A): save, then if the saved
