@@ -173,7 +173,11 @@ export class VariantDriver {
     return this.cpus[cpu]!.current;
   }
 
-  /** Current on `cpu` is part-way through a kernel path the alphabet splits (`continue` is enabled). */
+  /**
+   * Current on `cpu` is part-way through a kernel path the alphabet splits: `continue`'s own
+   * predicate, read through the driver's views so the common case (no path pending) costs no
+   * call into the event table; the event's `enabled` still has the last word.
+   */
   private midPath(cpu: number): boolean {
     const cur = this.cpus[cpu]!.current;
     if (cur === NONE) return false;
