@@ -112,7 +112,7 @@ function write(path: string, content: string, flag: string): void {
   try {
     writeFileSync(path, content);
   } catch (e) {
-    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, undefined, flag);
+    throw new InputError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, undefined, undefined, flag, 'FPC402');
   }
 }
 

@@ -137,7 +137,7 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, file);
+    throw new InputError(`not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, file, undefined, undefined, 'FPC403');
   }
   if (!isObj(doc)) throw new InputError('expected one JSON object (the output of run, check, simulate or shrink with --json)', file);
   if (Array.isArray(doc.runs) || Array.isArray(doc.results))

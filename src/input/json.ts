@@ -13,7 +13,7 @@ export function parseJson(text: string, file: string): unknown {
     return JSON.parse(text);
   } catch {
     const { offset, message } = jsonError(text);
-    throw new InputError(`malformed JSON: ${message}`, file, text.slice(0, offset).split('\n').length);
+    throw new InputError(`malformed JSON: ${message}`, file, text.slice(0, offset).split('\n').length, undefined, 'FPC403');
   }
 }
 

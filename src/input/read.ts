@@ -11,6 +11,6 @@ export function readInput(file: string, opts: { stdin?: boolean } = {}): string 
   try {
     return readFileSync(opts.stdin && file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
   }
 }

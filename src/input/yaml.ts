@@ -32,7 +32,7 @@ export function parseYaml(text: string, file: string): YamlInput {
     // An error found at end of input (an unclosed bracket, say) belongs to the last line with content.
     const lastContent = text.trimEnd().length - 1;
     const at = Math.max(0, Math.min(e.pos[0], lastContent));
-    throw new InputError(`malformed YAML: ${e.message.split('\n')[0]}`, file, lineAt(at));
+    throw new InputError(`malformed YAML: ${e.message.split('\n')[0]}`, file, lineAt(at), undefined, 'FPC403');
   }
   return {
     file,
@@ -74,7 +74,7 @@ export function zodToInputError(
     message = `missing required field`;
   }
   const offset = (node as Node | undefined)?.range?.[0] ?? (nodeAt(root, path.slice(0, -1)) as Node | undefined)?.range?.[0];
-  return new InputError(message, file, lineAt(offset), field || undefined);
+  return new InputError(message, file, lineAt(offset), field || undefined, 'FPC404');
 }
 
 function nodeAt(root: unknown, path: YamlPath): unknown {

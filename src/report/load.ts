@@ -169,7 +169,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, textIn
   const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
   let message = issue.message;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'missing required field';
-  throw new InputError(message, file, lineOfPath(textIn, path), fieldName(path) || undefined);
+  throw new InputError(message, file, lineOfPath(textIn, path), fieldName(path) || undefined, 'FPC404');
 }
 
 // --- conversion --------------------------------------------------------------------------------

@@ -3,11 +3,12 @@
  * which documents it reads), print it, and optionally write it as a scenario file.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { readTraceInput, scenarioYaml, shrinkRun, traceOf } from '../../app/shrink.js';
 import { InputError } from '../../errors.js';
+import { readInput } from '../../input/read.js';
 import { slotOrder } from '../../kernel/boot.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import type { Io } from '../io.js';
@@ -24,12 +25,7 @@ export interface ShrinkFlags {
 export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<number> {
   // --variant goes through the shared resolver, so a plug-in module can replay the trace too.
   const override = f.variant === undefined ? undefined : (await resolveVariants(f.variant, { allowMany: false }))[0]!;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
-  }
+  const text = readInput(file);
   const input = readTraceInput(text, file, override);
   const sh = shrinkRun(input.variant, input.boot, input.actions, input.violation);
   const trace = traceOf(input.variant, sh.spec, sh.actions);
@@ -39,7 +35,7 @@ export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<n
     try {
       writeFileSync(f.scenario, y.yaml);
     } catch (e) {
-      throw new InputError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, f.scenario);
+      throw new InputError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, f.scenario, undefined, undefined, 'FPC402');
     }
   }
   if (f.json) {
