@@ -4,8 +4,8 @@
  * file. What to say about the files written is returned as lines; the CLI prints them.
  */
 
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, type Stats, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { INVARIANTS } from '../check/invariants.js';
 import { InputError } from '../errors.js';
@@ -108,6 +108,35 @@ export function reportHasViolation(d: ReportData): boolean {
   );
 }
 
+/**
+ * Fails fast, before any work, when `path` cannot be written: a directory, or in a directory
+ * that does not exist or cannot be written. The error names `flag`.
+ */
+export function checkWritable(path: string, flag: string): void {
+  const fail = (why: string): never => {
+    throw new InputError(`cannot write ${path}: ${why}`, undefined, undefined, flag, 'FPC402');
+  };
+  let st: Stats | undefined;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) fail('it is a directory');
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) fail(`${dir} is not a directory`);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    fail(`no directory ${dir}`);
+  }
+  try {
+    accessSync(st ? path : dir, constants.W_OK);
+  } catch {
+    fail('permission denied');
+  }
+}
+
 function write(path: string, content: string, flag: string): void {
   try {
     writeFileSync(path, content);
@@ -126,14 +155,23 @@ export interface ReportWritten {
   readonly lines: string[];
 }
 
+/** The flag that names each output, for errors (`suite` calls the HTML report `--report`). */
+export interface OutputFlagNames {
+  readonly output?: string;
+}
+
 /** Writes the requested outputs (the HTML report unless only --perfetto/--data is asked for). */
-export function writeReport(data: ReportData, f: { output?: string; perfetto?: string; data?: string }): ReportWritten {
+export function writeReport(
+  data: ReportData,
+  f: { output?: string; perfetto?: string; data?: string },
+  names: OutputFlagNames = {},
+): ReportWritten {
   const html = f.output ?? (f.perfetto || f.data ? undefined : DEFAULT_REPORT_FILE);
   const traces = data.traces ?? [];
   const lines: string[] = [];
   if (html) {
     const page = renderReport(data);
-    write(html, page, '--output');
+    write(html, page, names.output ?? '--output');
     const what = [
       `${traces.length} trace${traces.length === 1 ? '' : 's'}`,
       data.checks?.length

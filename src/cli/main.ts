@@ -100,7 +100,7 @@ const report: CommandFactory = (io, done) =>
     .option('--spare <n>', 'with --check: extra free slots for fork (default 0)')
     .option('--depth <n>', 'with --check: maximum steps (default 12)')
     .option('--title <text>', 'title of the report')
-    .option('--quiet', 'no progress')
+    .option('--quiet', 'print nothing (the exit status says whether the report shows a violation)')
     .action(async (inputs: string[], opts) => done(await runReport(inputs, opts, io)));
 
 const variants: CommandFactory = (io, done) =>

@@ -13,4 +13,18 @@ export function intFlag(flag: string, value: string | undefined, min: number, ma
   return n;
 }
 
+/** --seed, the same on every command: an integer from 0 to 2^32-1, in decimal or 0x hex. */
+export function seedFlag(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^(0x[0-9a-f]{1,8}|\d{1,10})$/i.test(value) || Number(value) > 0xffffffff) {
+    throw new InputError(`expected an integer from 0 to 4294967295 (decimal or 0x hex), got '${value}'`, undefined, undefined, '--seed');
+  }
+  return Number(value) >>> 0;
+}
+
+/** --json and --md choose one output format: both is an error (before any work). */
+export function outputFormatFlags(f: { json?: boolean; md?: boolean }): void {
+  if (f.json && f.md) throw new InputError('--json and --md are alternatives: give one', undefined, undefined, '--md');
+}
+
 export { resolveVariants, variantFlag, type ResolveOptions } from '../app/variants.js';

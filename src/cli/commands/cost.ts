@@ -6,9 +6,8 @@
 import { costWorkload } from '../../cost/api.js';
 import { loadProfile, resolveProfilePath } from '../../cost/profile.js';
 import { renderCostMarkdown, renderCostText, type CostDoc } from '../../cost/report.js';
-import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants } from '../options.js';
+import { intFlag, outputFormatFlags, resolveVariants, seedFlag } from '../options.js';
 
 export interface CostFlags {
   variant?: string;
@@ -25,16 +24,12 @@ export function printCostDoc(doc: CostDoc, f: { json?: boolean; md?: boolean }, 
   else for (const l of f.md ? renderCostMarkdown(doc) : renderCostText(doc, io.style)) io.out(l);
 }
 
-export function outputFlags(f: { json?: boolean; md?: boolean }): void {
-  if (f.json && f.md) throw new InputError('--json and --md are alternatives: give one', undefined, undefined, '--md');
-}
-
 export async function runCostCommand(profileArg: string, f: CostFlags, io: Io): Promise<number> {
-  outputFlags(f);
+  outputFormatFlags(f);
   const variants = await resolveVariants(f.variant, { fallback: 'all' });
   const profile = loadProfile(resolveProfilePath(profileArg));
   const events = intFlag('--events', f.events, 1, 2_000_000_000, profile.events);
-  const seed = intFlag('--seed', f.seed, 0, 2 ** 31 - 1, profile.seed);
+  const seed = seedFlag(f.seed, profile.seed);
   const quiet = f.json || f.quiet;
   const t0 = performance.now();
   const doc = costWorkload(profile, variants, {

@@ -9,8 +9,8 @@ import { parseUseFlag } from '../../cost/replay/replay.js';
 import { DEFAULT_SVE_VL_BITS } from '../../kernel/boot.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants } from '../options.js';
-import { outputFlags, printCostDoc } from './cost.js';
+import { intFlag, outputFormatFlags, resolveVariants, seedFlag } from '../options.js';
+import { printCostDoc } from './cost.js';
 
 export interface ReplayFlags {
   variant?: string;
@@ -24,11 +24,11 @@ export interface ReplayFlags {
 }
 
 export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Promise<number> {
-  outputFlags(f);
+  outputFormatFlags(f);
   const variants = await resolveVariants(f.variant, { fallback: 'all' });
   const fpUse = parseUseFlag('--fp-use', f.fpUse ?? 'always');
   const sveUse = parseUseFlag('--sve-use', f.sveUse ?? 'never');
-  const seed = intFlag('--seed', f.seed, 0, 2 ** 31 - 1, 1);
+  const seed = seedFlag(f.seed, 1);
   const sveVlBits = intFlag('--sve-vl', f.sveVl, 128, 2048, DEFAULT_SVE_VL_BITS);
   if (!isValidVectorLength(sveVlBits))
     throw new InputError(`${sveVlBits} is not a vector length (a multiple of 128 from 128 to 2048)`, undefined, undefined, '--sve-vl');

@@ -8,7 +8,15 @@
  *   fpctx report c.json k.json -o review.html
  */
 
-import { catalogues, checkReport, reportHasViolation, scenarioReport, writeReport } from '../../app/report.js';
+import {
+  catalogues,
+  checkReport,
+  checkWritable,
+  DEFAULT_REPORT_FILE,
+  reportHasViolation,
+  scenarioReport,
+  writeReport,
+} from '../../app/report.js';
 import { InputError } from '../../errors.js';
 import { mergeReports, type ReportData } from '../../report/data.js';
 import { loadReportDocument } from '../../report/load.js';
@@ -27,6 +35,11 @@ export interface ReportFlags extends CheckFlags {
 export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promise<number> {
   // An explicit --variant goes through the shared resolver (plug-in modules too).
   const resolved = f.variant !== undefined ? await resolveVariants(f.variant) : undefined;
+  // Outputs that cannot be written fail before any scenario runs or check explores.
+  const html = f.output ?? (f.perfetto || f.data ? undefined : DEFAULT_REPORT_FILE);
+  if (html) checkWritable(html, '--output');
+  if (f.perfetto) checkWritable(f.perfetto, '--perfetto');
+  if (f.data) checkWritable(f.data, '--data');
   const docs: ReportData[] = [];
   for (const arg of inputs) {
     if (arg === '-' || arg.endsWith('.json')) docs.push(loadReportDocument(arg));
@@ -56,6 +69,8 @@ export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promi
     f.title ?? (only === undefined ? 'fpctx report' : only.startsWith('fpctx') ? only : `fpctx report: ${only}`),
   );
   Object.assign(merged, { ...catalogues(), ...(merged.variants?.length ? { variants: merged.variants } : {}) });
-  for (const l of writeReport(merged, f).lines) io.out(l);
+  const written = writeReport(merged, f);
+  // --quiet: nothing on stdout; the exit status says whether the report shows a violation.
+  if (!f.quiet) for (const l of written.lines) io.out(l);
   return reportHasViolation(merged) ? 1 : 0;
 }
