@@ -150,7 +150,7 @@ export function loadProfile(path: string): Profile {
 
 export function parseProfile(text: string, file: string): Profile {
   const input = parseYaml(text, file);
-  const pf = validateYaml(ProfileSchema, input);
+  const pf = validateYaml(ProfileSchema, input, 'a workload profile (name, cpus, tasks)');
   const nodeLine = input.lineOf;
   const fail = (path: (string | number)[], field: string, msg: string): never => {
     throw new InputError(msg, file, nodeLine(path), field);
