@@ -42,6 +42,8 @@ export function parseYaml(text: string, file: string): YamlInput {
       // An error found at end of input (an unclosed bracket, say) belongs to the last line with content.
       const lastContent = text.trimEnd().length - 1;
       const at = Math.max(0, Math.min(e.pos[0], lastContent));
+      // yaml reports its own stack overflow on deep nesting as a parse error: say what it means.
+      if (/call stack/i.test(e.message)) bad(`nested more than ${MAX_DEPTH} levels deep: no fpctx document is; is this the right file?`);
       bad(`malformed YAML: ${e.message.split('\n')[0]}`, lineAt(at));
     }
     value = doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
