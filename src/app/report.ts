@@ -18,7 +18,7 @@ import { runScenario, type ScenarioRun } from '../scenario/run.js';
 import { perfettoJson } from '../trace/perfetto.js';
 import { VARIANTS } from '../variants/index.js';
 import type { Variant } from '../variants/types.js';
-import { checkVariant, type CheckBounds } from './check.js';
+import { type CheckBounds, type CheckOptions, checkVariant } from './check.js';
 import { variantFlag } from './variants.js';
 
 export const DEFAULT_REPORT_FILE = 'fpctx-report.html';
@@ -76,11 +76,12 @@ export function checkReport(
   bounds: CheckBounds,
   variantText: string | undefined,
   onLevel?: (variant: string, depth: number, states: number) => void,
+  limits: Pick<CheckOptions, 'memoryBytes' | 'timeSeconds'> = {},
 ): ReportData {
   const out = emptyReport('fpctx check');
   const traces: ReportTrace[] = [];
   const rows = variants.map((v) => {
-    const r = checkVariant(v, bounds, (depth, states) => onLevel?.(v.name, depth, states));
+    const r = checkVariant(v, bounds, { ...limits, onLevel: (depth, states) => onLevel?.(v.name, depth, states) });
     const rt = checkTrace({ ...r, bounds: { ...r.bounds } });
     if (rt) traces.push(rt);
     return checkRow({ ...r, bounds: { ...r.bounds } }, 'check', rt?.id);
@@ -97,6 +98,11 @@ export function checkReport(
       .join(' ')}`,
   ];
   return out;
+}
+
+/** Did a limit (--time, --memory) stop a check in the report (exit status 3, as for check)? */
+export function reportIncomplete(d: ReportData): boolean {
+  return !!d.checks?.some((c) => c.rows.some((r) => r.verdict === 'incomplete'));
 }
 
 /** Does the report show a violation (exit status 1, as for run and check)? */

@@ -14,6 +14,7 @@ import {
   checkWritable,
   DEFAULT_REPORT_FILE,
   reportHasViolation,
+  reportIncomplete,
   scenarioReport,
   writeReport,
 } from '../../app/report.js';
@@ -21,7 +22,7 @@ import { InputError } from '../../errors.js';
 import { mergeReports, type ReportData } from '../../report/data.js';
 import { loadReportDocument } from '../../report/load.js';
 import type { Io } from '../io.js';
-import { resolveVariants, variantFlag } from '../options.js';
+import { memoryFlag, resolveVariants, timeFlag, variantFlag } from '../options.js';
 import { parseBounds, type CheckFlags } from './check.js';
 
 export interface ReportFlags extends CheckFlags {
@@ -45,15 +46,23 @@ export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promi
     if (arg === '-' || arg.endsWith('.json')) docs.push(loadReportDocument(arg));
     else docs.push(scenarioReport(arg, f.variant, resolved));
   }
+  let checked: ReportData | undefined;
   if (f.check) {
     const bounds = parseBounds(f);
+    const timeSeconds = timeFlag(f.time);
+    const memoryBytes = memoryFlag(f.memory);
     const t0 = performance.now();
-    docs.push(
-      checkReport(resolved ?? variantFlag(f.variant, 'rfc-2017', true), bounds, f.variant, (name, depth, states) => {
+    checked = checkReport(
+      resolved ?? variantFlag(f.variant, 'rfc-2017', true),
+      bounds,
+      f.variant,
+      (name, depth, states) => {
         if (!f.quiet)
           io.progress(`${name}: depth ${depth}/${bounds.depth}  ${states} states  ${((performance.now() - t0) / 1000).toFixed(1)}s`);
-      }),
+      },
+      { memoryBytes, ...(timeSeconds !== undefined ? { timeSeconds } : {}) },
     );
+    docs.push(checked);
     io.progressDone();
   }
   if (!docs.length)
@@ -72,5 +81,6 @@ export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promi
   const written = writeReport(merged, f);
   // --quiet: nothing on stdout; the exit status says whether the report shows a violation.
   if (!f.quiet) for (const l of written.lines) io.out(l);
-  return reportHasViolation(merged) ? 1 : 0;
+  // Exit 3 only for the check run here (a saved incomplete document is just drawn).
+  return reportHasViolation(merged) ? 1 : checked && reportIncomplete(checked) ? 3 : 0;
 }
