@@ -103,3 +103,62 @@ describe('trace text', () => {
     await bad(['replay', dir], new RegExp(`^fpctx: ${dir}: cannot read: EISDIR$`));
   });
 });
+
+describe('limits (issue 16 part 2)', () => {
+  it('names and free text have length limits', async () => {
+    const long = 'A'.repeat(65);
+    await bad(
+      ['run', file('name.yaml', `name: x\nmachine: {cpus: 1, tasks: [{name: ${long}}]}\nsteps:\n  - {event: switch, cpu: 0, task: A}\n`)],
+      /name\.yaml:2: machine\.tasks\[0\]\.name: a name is at most 64 characters$/,
+    );
+    await bad(
+      [
+        'run',
+        file(
+          'note.yaml',
+          `name: x\nmachine: {cpus: 1, tasks: [{name: A}]}\nsteps:\n  - {event: switch, cpu: 0, task: A, note: ${'n'.repeat(5000)}}\n`,
+        ),
+      ],
+      /note\.yaml:4: steps\[0\]\.note: at most 4096 characters$/,
+    );
+    await bad(
+      ['cost', file('pname.yaml', `name: ${'p'.repeat(100)}\ncpus: 1\ntasks: [{name: a, count: 1}]\n`)],
+      /pname\.yaml:1: name: a name is at most 64 characters$/,
+    );
+  });
+
+  it("a profile's events and --events are capped", async () => {
+    await bad(
+      ['cost', file('events.yaml', 'name: e\ncpus: 1\nevents: 100000001\ntasks: [{name: a, count: 1}]\n')],
+      /events\.yaml:3: events: at most 100,000,000 events \(use --time to bound a run\)$/,
+    );
+    await bad(['cost', 'desktop', '--events', '100000001'], /^fpctx: --events: must be between 1 and 100000000, got 100000001$/);
+  });
+
+  it('cost and replay stop at --memory (resident memory) with verdict incomplete, exit 3', async () => {
+    // Any process is resident in more than 1 MiB: the limit is reached at the first check.
+    const cost = await cli('cost', 'desktop', '--events', '1000000', '--variant', 'v4.15', '--memory', '1M', '--json');
+    expect(cost.code).toBe(3);
+    const doc = JSON.parse(cost.out);
+    expect(doc.verdict).toBe('incomplete');
+    expect(doc.limit.kind).toBe('memory');
+    expect(doc.limit.message).toMatch(/^memory limit of 1 MiB reached \(resident \d+ MiB\) after [\d,]+ of 1,000,000 events$/);
+    const trace = new URL('../../examples/kvm-host.trace.txt', import.meta.url).pathname;
+    const replay = await cli('replay', trace, '--variant', 'v4.15', '--memory', '1M');
+    expect(replay.code).toBe(3);
+    expect(replay.out).toMatch(/^incomplete: memory limit of 1 MiB reached/);
+  });
+
+  it('cost stops at --time with verdict incomplete, exit 3', async () => {
+    // A millisecond is less than the first chunk of 65,536 events takes on any machine.
+    const r = await cli('cost', 'desktop', '--events', '100000000', '--variant', 'v4.15', '--time', '0.001s');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^incomplete: time limit of 0\.001s reached after [\d,]+ of 100,000,000 events$/);
+  });
+
+  it('report --check takes --memory and --time like check, and a limit reached is exit 3', async () => {
+    const r = await cli('report', '--check', '--depth', '30', '--memory', '1M', '-o', join(dir, 'limited.html'), '--quiet');
+    expect(r.code).toBe(3);
+    await bad(['report', '--check', '--time', 'soon'], /^fpctx: --time: expected a duration/);
+  });
+});
