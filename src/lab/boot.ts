@@ -8,7 +8,7 @@
  * QEMU is killed and the boot fails with one line naming the console log.
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BUFFER_KB, EVENTS, FTRACE_FILTER, LAB_DIR, MODULES, qemuArgs, REQUIRED_MODULES, type Workload } from './config.js';
@@ -66,7 +66,7 @@ function stageModules(k: KernelFiles, dest: string, log: string): { order: strin
       missing.push(want);
       return;
     }
-    const bytes = m.compressed ? Buffer.from(run(['xz', '-dc', m.file], `xz -dc ${m.file}`, {}), 'latin1') : readFileSync(m.file);
+    const bytes = m.compressed ? xzDecompress(m.file) : readFileSync(m.file);
     const dep = /\0depends=([^\0]*)\0/.exec(bytes.toString('latin1'));
     for (const d of dep?.[1] ? dep[1].split(',') : []) visit(d);
     const out = `${name}.ko`;
@@ -75,6 +75,12 @@ function stageModules(k: KernelFiles, dest: string, log: string): { order: strin
   };
   for (const m of MODULES) visit(m);
   return { order, missing };
+}
+
+function xzDecompress(file: string): Buffer {
+  const r = spawnSync('xz', ['-dc', file], { maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new LabError(`xz -dc ${file}: ${r.error?.message ?? r.stderr.toString().trim()}`);
+  return r.stdout;
 }
 
 export interface BootSpec {
@@ -187,6 +193,7 @@ function runQemu(argv: string[], consoleLog: string, spec: BootSpec): Promise<vo
       clearInterval(timer);
       out.end();
       appendFileSync(spec.log, `$ qemu-system-aarch64 ${argv.join(' ')}: exit ${code}\n`);
+      if (!failed && lastLine.startsWith('LAB: fatal')) failed = `guest: ${lastLine.slice('LAB: fatal '.length)}`;
       if (failed) reject(new LabError(`${spec.kernelId}: ${failed} (console: ${consoleLog})`));
       else if (!done) reject(new LabError(`${spec.kernelId}: QEMU exited (status ${code}) before the guest finished; last: '${lastLine}' (console: ${consoleLog})`));
       else resolve();

@@ -86,7 +86,7 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
   const busybox = fetchPackage(pk.busybox, cache);
   const fetched = new Map<string, { image: Fetched; source: Fetched | null }>();
   for (const k of pk.kernels.filter((p) => wanted.includes(p.id))) {
-    o.log(`lab: ${k.id}: packages ${k.image.package} ${k.image.version}${o.sources ? `, ${k.source.package} ${k.source.version}` : ''}`);
+    o.log(`lab: ${k.id}: packages ${k.image.package} ${k.image.version}${o.sources && !o.smoke ? `, ${k.source.package} ${k.source.version}` : ''}`);
     const image = fetchPackage(k.image, cache);
     const source = o.sources && !o.smoke ? fetchPackage(k.source, cache, false) : null;
     fetched.set(k.id, { image, source });
