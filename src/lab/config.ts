@@ -121,7 +121,7 @@ export interface Workload {
   command: string;
   /** CPU pinning, as the command does it. */
   pinning: string;
-  kind: 'fplab' | 'kselftest';
+  kind: 'fplab' | 'kselftest' | 'shell';
 }
 
 /**
@@ -149,6 +149,15 @@ export function fplabWorkloads(seed: number): Workload[] {
     w('prctl-vl', 'PR_SVE_SET_VL through 16..256 bytes with SVE use at each VL', '10', 'none'),
     w('migrate', 'task A moves between CPU 0 and CPU 1 while B keeps CPU 1 busy with FP', '10', 'A alternates CPU 0/1 (sched_setaffinity); B on CPU 1'),
     w('kernel-neon', 'write(2) into an AF_ALG sha256 socket: kernel-mode NEON inside a syscall with live V registers', '10', 'none'),
+    {
+      name: 'hotplug',
+      about: 'CPU 1 taken offline and back online (fpsimd_cpu_dead) while the shell runs on CPU 0',
+      profile: 'full',
+      timeout: 120,
+      command: 'taskset -c 0 sh -c "echo 0 > /sys/devices/system/cpu/cpu1/online && sleep 1 && echo 1 > /sys/devices/system/cpu/cpu1/online"',
+      pinning: 'the shell on CPU 0 (taskset -c 0)',
+      kind: 'shell',
+    },
   ];
 }
 
@@ -177,13 +186,16 @@ export const MODULES = ['virtio_mmio', 'virtio_blk', 'af_alg', 'algif_hash', 'sh
 export const REQUIRED_MODULES = ['virtio_mmio', 'virtio_blk'];
 
 /** QEMU: the notes' machine (EL2 for KVM, SVE on), pauth-impdef for TCG speed, SME off (neither
- * kernel enables it anyway; off keeps /proc/cpuinfo honest about what the guest could use). */
+ * kernel enables it anyway; off keeps /proc/cpuinfo honest about what the guest could use), and
+ * SVE vector lengths up to 512 bits (sve-max-vq=4: 128, 256, 384, 512) instead of all 16 up to
+ * 2048, because the kselftests start one test process per VL and 16 of them on two emulated CPUs
+ * made 6.1's fp-stress outlast its timeout. */
 export function qemuArgs(kernel: string, initrd: string, disk: string): string[] {
   return [
     '-M',
     'virt,virtualization=on',
     '-cpu',
-    'max,sve=on,sme=off,pauth-impdef=on',
+    'max,sve=on,sve-max-vq=4,sme=off,pauth-impdef=on',
     '-smp',
     '2',
     '-m',

@@ -37,7 +37,7 @@ export const ManifestSchema = z.strictObject({
   workload: z.strictObject({
     name: z.string(),
     about: z.string(),
-    kind: z.enum(['fplab', 'kselftest']),
+    kind: z.enum(['fplab', 'kselftest', 'shell']),
     command: z.string(),
     pinning: z.string(),
     seed: z.number().int(),
