@@ -23,9 +23,16 @@ export interface BenchCase {
 
 const dir = fileURLToPath(new URL('./cases/', import.meta.url));
 const only = process.argv.slice(2);
-const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
+const machine = {
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memGiB: Math.round(totalmem() / 2 ** 30),
+};
 process.stderr.write(`bench on ${JSON.stringify(machine)}\n`);
-for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts')).sort()) {
+for (const f of readdirSync(dir)
+  .filter((x) => x.endsWith('.ts'))
+  .sort()) {
   const mod = (await import(pathToFileURL(join(dir, f)).href)) as { cases: BenchCase[] };
   for (const c of mod.cases) {
     if (only.length && !only.some((o) => c.name.includes(o))) continue;

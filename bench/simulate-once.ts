@@ -16,4 +16,6 @@ const bounds = { cpus: 4, tasks: 3, vcpus: 2, spare: 1 };
 const u0 = process.cpuUsage();
 const r = await api.simulateVariant(variant, bounds, { seed: 1, runs: 12000, steps: 200, workers });
 const u = process.cpuUsage(u0);
-process.stdout.write(`${JSON.stringify({ steps: r.steps, runs: r.runs, seconds: r.seconds, cpuSeconds: (u.user + u.system) / 1e6, verdict: r.verdict })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ steps: r.steps, runs: r.runs, seconds: r.seconds, cpuSeconds: (u.user + u.system) / 1e6, verdict: r.verdict })}\n`,
+);

@@ -43,7 +43,7 @@ export function writeSyntheticTrace(path: string, bytes: number, cpus = 8, seed 
     buf = '';
   };
   const head = (t: Task | null, c: number) =>
-    `${(t ? `${t.comm}-${t.pid}` : '<idle>-0').padStart(16)} [${String(c).padStart(3, '0')}] d..2. ${(ts += 0.000013).toFixed(6)}: `;
+    `${(t ? `${t.comm}-${t.pid}` : '<idle>-0').padStart(16)} [${String(c).padStart(3, '0')}] d..2. ${((ts += 0.000013)).toFixed(6)}: `;
   const emit = (t: Task | null, c: number, rest: string) => {
     buf += `${head(t, c)}${rest}\n`;
     lines++;
@@ -63,7 +63,11 @@ export function writeSyntheticTrace(path: string, bytes: number, cpus = 8, seed 
         emit(t, c, `kvm_exit: TRAP: HSR_EC: 0x0001 (WFx), PC: 0xffff80000812${rng.int(65536).toString(16).padStart(4, '0')}`);
         t.inGuest = false;
       }
-      emit(t, c, `sched_switch: prev_comm=${commOf(t, c)} prev_pid=${t ? t.pid : 0} prev_prio=120 prev_state=${rng.chance(0.5) ? 'S' : 'R+'} ==> next_comm=${commOf(next, c)} next_pid=${next ? next.pid : 0} next_prio=120`);
+      emit(
+        t,
+        c,
+        `sched_switch: prev_comm=${commOf(t, c)} prev_pid=${t ? t.pid : 0} prev_prio=120 prev_state=${rng.chance(0.5) ? 'S' : 'R+'} ==> next_comm=${commOf(next, c)} next_pid=${next ? next.pid : 0} next_prio=120`,
+      );
       if (t) t.on = -1;
       if (next) next.on = c;
       current[c] = next;
@@ -75,7 +79,11 @@ export function writeSyntheticTrace(path: string, bytes: number, cpus = 8, seed 
         t.inGuest = true;
       } else {
         const fp = rng.chance(0.3);
-        emit(t, c, `kvm_exit: TRAP: HSR_EC: ${fp ? '0x0007 (FP_ASIMD)' : '0x0024 (DABT_LOW)'}, PC: 0xffff80000812${rng.int(65536).toString(16).padStart(4, '0')}`);
+        emit(
+          t,
+          c,
+          `kvm_exit: TRAP: HSR_EC: ${fp ? '0x0007 (FP_ASIMD)' : '0x0024 (DABT_LOW)'}, PC: 0xffff80000812${rng.int(65536).toString(16).padStart(4, '0')}`,
+        );
         t.inGuest = false;
       }
     } else if (r < 0.2) {
@@ -89,11 +97,15 @@ export function writeSyntheticTrace(path: string, bytes: number, cpus = 8, seed 
       t.inSyscall = false;
     } else if (r < 0.202 && tasks.length > 40) {
       // exit (forked tasks only), then its free
-      const k = tasks.findIndex((x) => x === t);
+      const k = tasks.indexOf(t);
       if (k >= 24 + 4 + cpus) {
         emit(t, c, 'sys_enter: NR 94 (0, 0, 0, 0, 0, 0)');
         emit(t, c, `sched_process_exit: comm=${t.comm} pid=${t.pid} prio=120 group_dead=true`);
-        emit(t, c, `sched_switch: prev_comm=${t.comm} prev_pid=${t.pid} prev_prio=120 prev_state=X ==> next_comm=swapper/${c} next_pid=0 next_prio=120`);
+        emit(
+          t,
+          c,
+          `sched_switch: prev_comm=${t.comm} prev_pid=${t.pid} prev_prio=120 prev_state=X ==> next_comm=swapper/${c} next_pid=0 next_prio=120`,
+        );
         emit(null, c, `sched_process_free: comm=${t.comm} pid=${t.pid} prio=120`);
         tasks.splice(k, 1);
         current[c] = null;

@@ -59,7 +59,15 @@ export const cases: BenchCase[] = [
           api.costWorkload(profile, [v], { events: 1_000_000 }); // warm-up (JIT: fork, exit and trap paths too)
           const doc = api.costWorkload(profile, [v], { events: 2_000_000 });
           const row = doc.rows[0]!;
-          out.push({ bench: 'cost-events/s', value: row.timing.eventsPerSecond, unit: 'events/s', variant: v.name, profile, events: doc.events, build: 'dist' });
+          out.push({
+            bench: 'cost-events/s',
+            value: row.timing.eventsPerSecond,
+            unit: 'events/s',
+            variant: v.name,
+            profile,
+            events: doc.events,
+            build: 'dist',
+          });
         }
       }
       return out;
@@ -79,14 +87,14 @@ export const cases: BenchCase[] = [
       const stream = time(() => {
         const g = new gen.WorkloadGenerator(p, { events: 2_000_000 });
         let n = 0;
-        for (let k; (k = g.fill(buf)) > 0; ) n += k;
+        for (let k: number; (k = g.fill(buf)) > 0; ) n += k;
         return n;
       });
       const g = new gen.WorkloadGenerator(p, { events: 2_000_000 });
       const o = new oracle.Oracle(g.boot);
       let t = 0;
       let n = 0;
-      for (let k; (k = g.fill(buf)) > 0; n += k) {
+      for (let k: number; (k = g.fill(buf)) > 0; n += k) {
         const t0 = performance.now();
         o.feed(buf, k);
         t += performance.now() - t0;
@@ -105,7 +113,15 @@ export const cases: BenchCase[] = [
       for (const profile of ['desktop', 'kvm-host', 'hpc-sve', 'android-neon']) {
         const t0 = performance.now();
         const doc = api.costWorkload(profile, variants.VARIANTS, { events: 1_000_000 });
-        out.push({ bench: 'cost-run', value: Math.round((performance.now() - t0)) / 1000, unit: 's', profile, events: doc.events, variants: variants.VARIANTS.length, build: 'dist' });
+        out.push({
+          bench: 'cost-run',
+          value: Math.round(performance.now() - t0) / 1000,
+          unit: 's',
+          profile,
+          events: doc.events,
+          variants: variants.VARIANTS.length,
+          build: 'dist',
+        });
       }
       return out;
     },
@@ -125,8 +141,21 @@ export const cases: BenchCase[] = [
           const writeSecs = (performance.now() - t0) / 1000;
           const r = replayInChild(file);
           rmSync(file);
-          const extra = { traceMiB: Math.round(r.bytes / 2 ** 20), lines: w.lines, events: r.events, writeSeconds: Math.round(writeSecs * 10) / 10, variant: 'rfc-2017', build: 'dist' };
-          out.push({ bench: 'replay-MiB/s', value: Math.round((r.bytes / 2 ** 20 / r.seconds) * 10) / 10, unit: 'MiB/s', seconds: Math.round(r.seconds * 10) / 10, ...extra });
+          const extra = {
+            traceMiB: Math.round(r.bytes / 2 ** 20),
+            lines: w.lines,
+            events: r.events,
+            writeSeconds: Math.round(writeSecs * 10) / 10,
+            variant: 'rfc-2017',
+            build: 'dist',
+          };
+          out.push({
+            bench: 'replay-MiB/s',
+            value: Math.round((r.bytes / 2 ** 20 / r.seconds) * 10) / 10,
+            unit: 'MiB/s',
+            seconds: Math.round(r.seconds * 10) / 10,
+            ...extra,
+          });
           out.push({ bench: 'replay-lines/s', value: Math.round(r.lines / r.seconds), unit: 'lines/s', ...extra });
           out.push({ bench: 'replay-peak-rss', value: Math.round(r.maxRssMiB), unit: 'MiB', ...extra });
         }

@@ -61,13 +61,43 @@ export const cases: BenchCase[] = [
         const l = load();
         const [r, cpu] = cpuTimed(() => checkVariant(rfc(), b, { symmetry }));
         const tag = symmetry ? 'symmetry' : 'no-symmetry';
-        out.push({ bench: `explore-states-per-s/rfc-2017/${tag}`, value: Math.round(r.states / r.seconds), unit: 'states/s', transitionsPerSecond: Math.round(r.transitions / r.seconds), statesPerCpuSecond: Math.round(r.states / cpu), transitionsPerCpuSecond: Math.round(r.transitions / cpu), states: r.states, transitions: r.transitions, seconds: +r.seconds.toFixed(2), bounds: bounds(b), load: l });
-        out.push({ bench: `explore-bytes-per-state/rfc-2017/${tag}`, value: +(r.peakBytes / r.states).toFixed(1), unit: 'bytes/state', peakBytes: r.peakBytes, states: r.states, bounds: bounds(b), load: l });
+        out.push({
+          bench: `explore-states-per-s/rfc-2017/${tag}`,
+          value: Math.round(r.states / r.seconds),
+          unit: 'states/s',
+          transitionsPerSecond: Math.round(r.transitions / r.seconds),
+          statesPerCpuSecond: Math.round(r.states / cpu),
+          transitionsPerCpuSecond: Math.round(r.transitions / cpu),
+          states: r.states,
+          transitions: r.transitions,
+          seconds: +r.seconds.toFixed(2),
+          bounds: bounds(b),
+          load: l,
+        });
+        out.push({
+          bench: `explore-bytes-per-state/rfc-2017/${tag}`,
+          value: +(r.peakBytes / r.states).toFixed(1),
+          unit: 'bytes/state',
+          peakBytes: r.peakBytes,
+          states: r.states,
+          bounds: bounds(b),
+          load: l,
+        });
       }
       const l = load();
       explore(counterModel(), { maxDepth: 5 }); // warm-up
       const [e, cpu] = cpuTimed(() => explore(counterModel(), { maxDepth: 8 }));
-      out.push({ bench: 'explore-engine-loop/trivial-model', value: Math.round(e.states / e.seconds), unit: 'states/s', transitionsPerSecond: Math.round(e.transitions / e.seconds), statesPerCpuSecond: Math.round(e.states / cpu), states: e.states, bytesPerState: +(e.peakBytes / e.states).toFixed(1), seconds: +e.seconds.toFixed(2), load: l });
+      out.push({
+        bench: 'explore-engine-loop/trivial-model',
+        value: Math.round(e.states / e.seconds),
+        unit: 'states/s',
+        transitionsPerSecond: Math.round(e.transitions / e.seconds),
+        statesPerCpuSecond: Math.round(e.states / cpu),
+        states: e.states,
+        bytesPerState: +(e.peakBytes / e.states).toFixed(1),
+        seconds: +e.seconds.toFixed(2),
+        load: l,
+      });
       return out;
     },
   },
@@ -79,7 +109,17 @@ export const cases: BenchCase[] = [
       let l = load();
       const t0 = performance.now();
       const s = checkVariant(findVariant('v4.15-rc1')!, seed);
-      out.push({ bench: 'time-to-verdict/v4.15-rc1-seed-uaf', value: +((performance.now() - t0) / 1000).toFixed(3), unit: 's', verdict: s.verdict, invariant: s.violation?.invariant, steps: s.violation?.step, states: s.states, bounds: bounds(seed), load: l });
+      out.push({
+        bench: 'time-to-verdict/v4.15-rc1-seed-uaf',
+        value: +((performance.now() - t0) / 1000).toFixed(3),
+        unit: 's',
+        verdict: s.verdict,
+        invariant: s.violation?.invariant,
+        steps: s.violation?.step,
+        states: s.states,
+        bounds: bounds(seed),
+        load: l,
+      });
       // rfc-2017 at 2 CPUs and 3 slots (2 tasks + 1 vcpu thread), depth 16, and with a third task.
       for (const b of [
         { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 16 },
@@ -99,7 +139,8 @@ export const cases: BenchCase[] = [
             statesPerSecond: r.statesPerSecond,
             peakBytes: r.peakBytes,
             bounds: bounds(b),
-            note: r.verdict === 'incomplete' ? `60 s limit: every state within ${r.completeDepth} steps explored` : 'exhaustive to the bound',
+            note:
+              r.verdict === 'incomplete' ? `60 s limit: every state within ${r.completeDepth} steps explored` : 'exhaustive to the bound',
             load: l,
           });
         }
@@ -122,11 +163,36 @@ export const cases: BenchCase[] = [
         const rate = Math.round(r.steps / r.seconds);
         rates.push(rate);
         cpus.push(r.cpuSeconds);
-        rows.push({ bench: `simulate-steps-per-s/workers=${workers}`, value: rate, unit: 'steps/s', stepsPerCpuSecond: Math.round(r.steps / r.cpuSeconds), runs: r.runs, steps: r.steps, seconds: +r.seconds.toFixed(2), cpuSeconds: +r.cpuSeconds.toFixed(2), verdict: r.verdict, machine: '4 CPUs, 3 tasks, 2 vcpus, 1 spare', note: 'a fresh process per worker count', load: l });
+        rows.push({
+          bench: `simulate-steps-per-s/workers=${workers}`,
+          value: rate,
+          unit: 'steps/s',
+          stepsPerCpuSecond: Math.round(r.steps / r.cpuSeconds),
+          runs: r.runs,
+          steps: r.steps,
+          seconds: +r.seconds.toFixed(2),
+          cpuSeconds: +r.cpuSeconds.toFixed(2),
+          verdict: r.verdict,
+          machine: '4 CPUs, 3 tasks, 2 vcpus, 1 spare',
+          note: 'a fresh process per worker count',
+          load: l,
+        });
       }
-      rows.push({ bench: 'simulate-speedup/2-workers', value: +(rates[1]! / rates[0]!).toFixed(2), unit: 'x', note: 'wall clock, as measured (the load average says how busy the cores were)', load: load() });
+      rows.push({
+        bench: 'simulate-speedup/2-workers',
+        value: +(rates[1]! / rates[0]!).toFixed(2),
+        unit: 'x',
+        note: 'wall clock, as measured (the load average says how busy the cores were)',
+        load: load(),
+      });
       // What 2 idle cores would give: 2 x (CPU time on 1 worker / CPU time on 2 workers).
-      rows.push({ bench: 'simulate-speedup/2-workers-cpu-bound', value: +((2 * cpus[0]!) / cpus[1]!).toFixed(2), unit: 'x', note: 'derived from CPU time: the speed-up on two otherwise idle cores', load: load() });
+      rows.push({
+        bench: 'simulate-speedup/2-workers-cpu-bound',
+        value: +((2 * cpus[0]!) / cpus[1]!).toFixed(2),
+        unit: 'x',
+        note: 'derived from CPU time: the speed-up on two otherwise idle cores',
+        load: load(),
+      });
       return rows;
     },
   },

@@ -105,7 +105,10 @@ function versionStats(t: CanonLayout): WasmFunction {
           [
             ...st.put(t.seen, g(L.key), g(L.stamp)),
             ...st.put(t.occ, g(L.key), x.c(1)),
-            ...st.if(x.ne(x.at(t.vcStamp, g(L.w)), g(L.stamp)), [...st.put(t.vcStamp, g(L.w), g(L.stamp)), ...st.put(t.vcount, g(L.w), x.c(0))]),
+            ...st.if(x.ne(x.at(t.vcStamp, g(L.w)), g(L.stamp)), [
+              ...st.put(t.vcStamp, g(L.w), g(L.stamp)),
+              ...st.put(t.vcount, g(L.w), x.c(0)),
+            ]),
             ...st.put(t.vcount, g(L.w), x.add(x.at(t.vcount, g(L.w)), x.c(1))),
           ],
           st.put(t.occ, g(L.key), x.add(x.at(t.occ, g(L.key)), x.c(1))),
@@ -123,7 +126,8 @@ function fieldKind(t: CanonLayout, gi: number, f: number): { code: number; dom: 
   const j0 = gr.base + f;
   for (let e = 1; e < gr.count; e++) {
     const j = j0 + e * gr.stride;
-    if (t.code[j] !== t.code[j0] || t.dom[j] !== t.dom[j0]) throw new Error(`FPC506 model bug: members of a symmetry group differ in the kind of field ${f}`);
+    if (t.code[j] !== t.code[j0] || t.dom[j] !== t.dom[j0])
+      throw new Error(`FPC506 model bug: members of a symmetry group differ in the kind of field ${f}`);
   }
   return { code: t.code[j0]!, dom: t.dom[j0]! };
 }
@@ -153,18 +157,17 @@ function signatures(t: CanonLayout): WasmFunction {
           c = st.set(L.c, g(L.v));
           break;
         case 1:
-          c = st.if(
-            x.le(g(L.v), x.c(1)),
-            st.set(L.c, g(L.v)),
-            [
-              ...st.set(L.w, x.shru(g(L.v), x.c(t.vb))),
-              ...st.set(L.k, x.add(x.c(wOff - wLo), g(L.w))),
-              ...st.set(L.mem, x.c(0)),
-              ...st.if(x.and(x.ge(g(L.w), x.c(wLo)), x.lt(g(L.w), x.c(wHi))), st.set(L.mem, x.at(t.dMember, g(L.k)))),
-              ...st.if(x.eqz(g(L.mem)), st.set(L.c, x.or(g(L.w), x.c(0x40000000))), st.set(L.c, memberClass(0))),
-              ...st.set(L.c, x.xor(x.mul(g(L.c), x.c(0x9e3779b1)), x.at(t.occ, x.add(x.mul(g(L.w), x.c(t.vstride)), x.and(g(L.v), x.c((1 << t.vb) - 1)))))),
-            ],
-          );
+          c = st.if(x.le(g(L.v), x.c(1)), st.set(L.c, g(L.v)), [
+            ...st.set(L.w, x.shru(g(L.v), x.c(t.vb))),
+            ...st.set(L.k, x.add(x.c(wOff - wLo), g(L.w))),
+            ...st.set(L.mem, x.c(0)),
+            ...st.if(x.and(x.ge(g(L.w), x.c(wLo)), x.lt(g(L.w), x.c(wHi))), st.set(L.mem, x.at(t.dMember, g(L.k)))),
+            ...st.if(x.eqz(g(L.mem)), st.set(L.c, x.or(g(L.w), x.c(0x40000000))), st.set(L.c, memberClass(0))),
+            ...st.set(
+              L.c,
+              x.xor(x.mul(g(L.c), x.c(0x9e3779b1)), x.at(t.occ, x.add(x.mul(g(L.w), x.c(t.vstride)), x.and(g(L.v), x.c((1 << t.vb) - 1))))),
+            ),
+          ]);
           break;
         case 2:
           // versionCount(counterWriter[j]), j = the word's index in the state.
@@ -179,7 +182,11 @@ function signatures(t: CanonLayout): WasmFunction {
             ...st.set(L.k, x.add(x.c(off - lo), g(L.v))),
             ...st.set(L.mem, x.c(0)),
             ...st.if(x.and(x.ge(g(L.v), x.c(lo)), x.lt(g(L.v), x.c(hi))), st.set(L.mem, x.at(t.dMember, g(L.k)))),
-            ...st.if(x.eqz(g(L.mem)), st.set(L.c, x.or(x.xor(g(L.v), x.c(dom << 24)), x.c(0x20000000))), st.set(L.c, memberClass((dom + 1) << 8))),
+            ...st.if(
+              x.eqz(g(L.mem)),
+              st.set(L.c, x.or(x.xor(g(L.v), x.c(dom << 24)), x.c(0x20000000))),
+              st.set(L.c, memberClass((dom + 1) << 8)),
+            ),
           ];
         }
       }
@@ -223,17 +230,16 @@ function imageInto(t: CanonLayout): WasmFunction {
         const renamed: Code = t.relabel
           ? [
               ...st.set(L.key, x.add(x.mul(g(L.w), x.c(t.vstride)), x.and(g(L.v), x.c(vmask)))),
-              ...st.if(
-                x.eq(x.at(t.relStamp, g(L.key)), g(L.cs)),
-                st.set(L.ver, x.at(t.rel, g(L.key))),
-                [
-                  ...st.if(x.ne(x.at(t.nvStamp, g(L.w2)), g(L.cs)), [...st.put(t.nvStamp, g(L.w2), g(L.cs)), ...st.put(t.nextV, g(L.w2), x.c(0))]),
-                  ...st.set(L.ver, x.add(x.at(t.nextV, g(L.w2)), x.c(1))),
-                  ...st.put(t.nextV, g(L.w2), g(L.ver)),
-                  ...st.put(t.relStamp, g(L.key), g(L.cs)),
-                  ...st.put(t.rel, g(L.key), g(L.ver)),
-                ],
-              ),
+              ...st.if(x.eq(x.at(t.relStamp, g(L.key)), g(L.cs)), st.set(L.ver, x.at(t.rel, g(L.key))), [
+                ...st.if(x.ne(x.at(t.nvStamp, g(L.w2)), g(L.cs)), [
+                  ...st.put(t.nvStamp, g(L.w2), g(L.cs)),
+                  ...st.put(t.nextV, g(L.w2), x.c(0)),
+                ]),
+                ...st.set(L.ver, x.add(x.at(t.nextV, g(L.w2)), x.c(1))),
+                ...st.put(t.nextV, g(L.w2), g(L.ver)),
+                ...st.put(t.relStamp, g(L.key), g(L.cs)),
+                ...st.put(t.rel, g(L.key), g(L.ver)),
+              ]),
               ...store(x.or(x.shl(g(L.w2), x.c(t.vb)), g(L.ver))),
             ]
           : store(x.or(x.shl(g(L.w2), x.c(t.vb)), x.and(g(L.v), x.c(vmask))));
@@ -280,7 +286,12 @@ function imageInto(t: CanonLayout): WasmFunction {
     body.push(
       st.for(L.p, x.c(0), x.c(gr.count), [
         // srcj: the first word of the source record (member ord[off + p], or p itself).
-        ...st.set(L.srcj, perm ? x.add(x.c(gr.base), x.mul(x.at(t.ord, x.add(x.c(gr.off), g(L.p))), x.c(gr.stride))) : x.add(x.c(gr.base), x.mul(g(L.p), x.c(gr.stride)))),
+        ...st.set(
+          L.srcj,
+          perm
+            ? x.add(x.c(gr.base), x.mul(x.at(t.ord, x.add(x.c(gr.off), g(L.p))), x.c(gr.stride)))
+            : x.add(x.c(gr.base), x.mul(g(L.p), x.c(gr.stride))),
+        ),
         ...st.set(L.sa, x.add(g(L.s), x.shl(g(L.srcj), x.c(2)))),
         ...st.set(L.da, x.add(g(L.out), x.shl(x.add(x.c(gr.base), x.mul(g(L.p), x.c(gr.stride))), x.c(2)))),
         ...fields.flat(),
@@ -308,17 +319,13 @@ function relabel(t: RelabelTables): WasmFunction {
       ...st.set(ver, x.and(g(v), x.c((1 << t.vb) - 1))),
       ...st.if(x.geu(g(ver), x.c(t.vstride)), st.return(x.c(1))),
       ...st.set(key, x.add(x.mul(g(w), x.c(t.vstride)), g(ver))),
-      ...st.if(
-        x.eq(x.at(t.relStamp, g(key)), g(stamp)),
-        st.set(nv, x.at(t.rel, g(key))),
-        [
-          ...st.if(x.ne(x.at(t.nvStamp, g(w)), g(stamp)), [...st.put(t.nvStamp, g(w), g(stamp)), ...st.put(t.nextV, g(w), x.c(0))]),
-          ...st.set(nv, x.add(x.at(t.nextV, g(w)), x.c(1))),
-          ...st.put(t.nextV, g(w), g(nv)),
-          ...st.put(t.relStamp, g(key), g(stamp)),
-          ...st.put(t.rel, g(key), g(nv)),
-        ],
-      ),
+      ...st.if(x.eq(x.at(t.relStamp, g(key)), g(stamp)), st.set(nv, x.at(t.rel, g(key))), [
+        ...st.if(x.ne(x.at(t.nvStamp, g(w)), g(stamp)), [...st.put(t.nvStamp, g(w), g(stamp)), ...st.put(t.nextV, g(w), x.c(0))]),
+        ...st.set(nv, x.add(x.at(t.nextV, g(w)), x.c(1))),
+        ...st.put(t.nextV, g(w), g(nv)),
+        ...st.put(t.relStamp, g(key), g(stamp)),
+        ...st.put(t.rel, g(key), g(nv)),
+      ]),
       ...st.sto(g(dst), at, x.or(x.shl(g(w), x.c(t.vb)), g(nv))),
     ]),
   ];
@@ -341,7 +348,17 @@ const relabelHash: WasmFunction = {
   results: [I32],
   locals: [],
   body: [
-    ...st.if(x.ne([[op.local_get, 0], [op.local_get, 1], [op.call, F.relabel]], x.c(0)), st.return(x.c(1))),
+    ...st.if(
+      x.ne(
+        [
+          [op.local_get, 0],
+          [op.local_get, 1],
+          [op.call, F.relabel],
+        ],
+        x.c(0),
+      ),
+      st.return(x.c(1)),
+    ),
     [op.local_get, 0],
     [op.local_get, 2],
     [op.call, F.xxh64],

@@ -158,7 +158,9 @@ export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number
 
 export function codecFor(model: Model): WordCodec {
   const sh = model.shape;
-  return sh ? new WordCodec(model.words, sh.tokenOffsets, sh.versionBits, sh.writerCount) : new WordCodec(model.words, new Int32Array(0), 16, 2);
+  return sh
+    ? new WordCodec(model.words, sh.tokenOffsets, sh.versionBits, sh.writerCount)
+    : new WordCodec(model.words, new Int32Array(0), 16, 2);
 }
 
 export function explore(model: Model, opts: ExploreOptions): ExploreResult {
@@ -166,7 +168,10 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
   const budget = new MemoryBudget(opts.memoryBytes ?? defaultMemoryBytes());
   const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true);
-  const orbitCanon = opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}) : null;
+  const orbitCanon =
+    opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape
+      ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {})
+      : null;
   const words = model.words;
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
   const every = opts.progressEveryMs ?? 250;
@@ -244,7 +249,14 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
           if (now > deadline) throw new LimitReached('time', `time limit of ${opts.timeSeconds}s reached`);
           if (opts.onProgress && now >= nextProgress) {
             nextProgress = now + every;
-            opts.onProgress({ depth, maxDepth: opts.maxDepth, states: seen.size, transitions, seconds: (now - t0) / 1000, bytes: storeBytes() });
+            opts.onProgress({
+              depth,
+              maxDepth: opts.maxDepth,
+              states: seen.size,
+              transitions,
+              seconds: (now - t0) / 1000,
+              bytes: storeBytes(),
+            });
           }
         }
       }
@@ -283,7 +295,14 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   };
   if (found && parents && via) {
     const path = reconstruct(model, canon, edgesTo(parents, via, found.parent), found.index, found.violation);
-    return { ...base, verdict: 'violation', depth: path.length, exhausted: false, seconds: (performance.now() - t0) / 1000, violation: { violation: found.violation, path } };
+    return {
+      ...base,
+      verdict: 'violation',
+      depth: path.length,
+      exhausted: false,
+      seconds: (performance.now() - t0) / 1000,
+      violation: { violation: found.violation, path },
+    };
   }
   if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };
   return { ...base, verdict: 'ok', depth, exhausted };

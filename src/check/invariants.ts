@@ -50,7 +50,7 @@ export const INVARIANTS: readonly InvariantInfo[] = [
       'Whenever a user context runs (every return to user mode, every user FP read), the ' +
       'registers hold exactly the state it last wrote: the V part always, the SVE part whenever ' +
       'user space can access it. lost = an older version of its own data or nothing at all; ' +
-      'corrupt = V right but the SVE part zeroed or stale; leak = another context\'s data.',
+      "corrupt = V right but the SVE part zeroed or stale; leak = another context's data.",
   },
   {
     id: 'guest-integrity',

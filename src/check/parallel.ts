@@ -154,7 +154,11 @@ function lessState(a: Int32Array, b: Int32Array): number {
 }
 
 /** Serves one explore job in a worker thread. */
-export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(e: 'message', f: (m: Request) => void): void }): void {
+export function serveExplore(
+  job: ExploreJob,
+  model: Model,
+  port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(e: 'message', f: (m: Request) => void): void },
+): void {
   const W = job.workers;
   const me = job.index;
   const budget = new MemoryBudget(job.memoryBytes);
@@ -215,7 +219,8 @@ export function serveExplore(job: ExploreJob, model: Model, port: { postMessage(
         const v = model.step(s, list[i]!, succ);
         if (v) {
           if (only && !only.includes(v.invariant)) continue;
-          if (!best || lessState(s, best.state) < 0 || (lessState(s, best.state) === 0 && i < best.index)) best = { parent: id, index: i, violation: v, state: s.slice() };
+          if (!best || lessState(s, best.state) < 0 || (lessState(s, best.state) === 0 && i < best.index))
+            best = { parent: id, index: i, violation: v, state: s.slice() };
           continue;
         }
         canon.canonicalHash(succ);
@@ -388,13 +393,20 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     levels.push(states);
     while (!limit && depth < opts.maxDepth) {
       for (const p of peers) p.send({ type: 'expand' });
-      const ex = await all<{ outboxes: ArrayBuffer[]; transitions: number; states: number; limit: ExploreResult['limit'] | null; found: Found | null }>();
+      const ex = await all<{
+        outboxes: ArrayBuffer[];
+        transitions: number;
+        states: number;
+        limit: ExploreResult['limit'] | null;
+        found: Found | null;
+      }>();
       transitions = ex.reduce((n, r) => n + r.transitions, 0);
       states = ex.reduce((n, r) => n + r.states, 0);
       limit = ex.find((r) => r.limit)?.limit ?? undefined;
       for (const r of ex) {
         const f = r.found;
-        if (f && (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index))) found = f;
+        if (f && (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index)))
+          found = f;
       }
       if (found || limit) {
         if (found) levels.push(states - levels.reduce((a, b) => a + b, 0));
@@ -453,7 +465,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       inexactCanon: fin.reduce((n, r) => n + r.inexact, 0),
       collisionProbability: collisionProbability(states, transitions),
     };
-    if (found && path) return { ...base, verdict: 'violation', depth: path.length, exhausted: false, violation: { violation: found.violation, path } };
+    if (found && path)
+      return { ...base, verdict: 'violation', depth: path.length, exhausted: false, violation: { violation: found.violation, path } };
     if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };
     return { ...base, verdict: 'ok', depth, exhausted };
   } finally {

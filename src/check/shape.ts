@@ -69,5 +69,6 @@ export function validateShape(shape: StateShape): void {
   for (const d of shape.domains) for (const s of d.segments) if (!shape.groups[s.group]) bad(`domain ${d.name} names no group`);
   if (!shape.domains[shape.writerDomain]) bad('writerDomain names no domain');
   if (shape.counterOffsets.length !== shape.writerCount) bad('counterOffsets must have one entry per writer');
-  for (let i = 1; i < shape.tokenOffsets.length; i++) if (shape.tokenOffsets[i]! <= shape.tokenOffsets[i - 1]!) bad('tokenOffsets must ascend');
+  for (let i = 1; i < shape.tokenOffsets.length; i++)
+    if (shape.tokenOffsets[i]! <= shape.tokenOffsets[i - 1]!) bad('tokenOffsets must ascend');
 }

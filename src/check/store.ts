@@ -60,16 +60,21 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
   /** Writes local u as an unsigned LEB128 varint at p. */
   const emit: Code = [
     ...st.while(x.geu(g(L.u), x.c(0x80)), [
-      ...g(L.p), ...x.or(g(L.u), x.c(0x80)), [op.i32_store8, 0, 0],
+      ...g(L.p),
+      ...x.or(g(L.u), x.c(0x80)),
+      [op.i32_store8, 0, 0],
       ...st.inc(L.p),
       ...st.set(L.u, x.shru(g(L.u), x.c(7))),
     ]),
-    ...g(L.p), ...g(L.u), [op.i32_store8, 0, 0],
+    ...g(L.p),
+    ...g(L.u),
+    [op.i32_store8, 0, 0],
     ...st.inc(L.p),
   ];
   // A run of unchanged words is shorter than the state: one byte when the state has fewer
   // than 128 words (the varint's single-byte case), which keeps the unrolled code small.
-  const emitSkip: Code = words < 128 ? [...g(L.p), ...g(L.skip), [op.i32_store8, 0, 0], ...st.inc(L.p)] : [...st.set(L.u, g(L.skip)), ...emit];
+  const emitSkip: Code =
+    words < 128 ? [...g(L.p), ...g(L.skip), [op.i32_store8, 0, 0], ...st.inc(L.p)] : [...st.set(L.u, g(L.skip)), ...emit];
   const vmask = (1 << codec.vb) - 1;
   const body: Code[] = [st.set(L.p, x.c(out)), st.set(L.skip, x.c(0))];
   const word = (j: number): Code => {
@@ -78,11 +83,13 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
       : x.add(g(L.v), x.c(1));
     return [
       ...st.set(L.v, x.ldo(x.c(0), inp + 4 * j)),
-      ...st.if(
-        x.eq(g(L.v), x.ldo(x.c(0), prev + 4 * j)),
-        st.inc(L.skip),
-        [...st.sto(x.c(0), prev + 4 * j, g(L.v)), ...emitSkip, ...st.set(L.skip, x.c(0)), ...st.set(L.u, value), ...emit],
-      ),
+      ...st.if(x.eq(g(L.v), x.ldo(x.c(0), prev + 4 * j)), st.inc(L.skip), [
+        ...st.sto(x.c(0), prev + 4 * j, g(L.v)),
+        ...emitSkip,
+        ...st.set(L.skip, x.c(0)),
+        ...st.set(L.u, value),
+        ...emit,
+      ]),
     ];
   };
   // Most words equal the previous entry's: compare two at a time (both arrays are 8-byte
@@ -93,7 +100,11 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
       continue;
     }
     body.push([
-      ...x.c(0), [op.i64_load, 3, inp + 4 * j], ...x.c(0), [op.i64_load, 3, prev + 4 * j], op.i64_eq,
+      ...x.c(0),
+      [op.i64_load, 3, inp + 4 * j],
+      ...x.c(0),
+      [op.i64_load, 3, prev + 4 * j],
+      op.i64_eq,
       ...st.if([], st.inc(L.skip, 2), [...word(j), ...word(j + 1)]),
     ]);
   }
@@ -135,7 +146,11 @@ export class StateQueue {
     const prev = mp.words(words);
     const inp = mp.words(words);
     const out = mp.words(Math.ceil(this.maxEntry / 4));
-    const enc = instantiate<{ encode(): number }>({ pages: mp.pages, globals: [], functions: [deltaEncoder(codec, words, prev, inp, out)] });
+    const enc = instantiate<{ encode(): number }>({
+      pages: mp.pages,
+      globals: [],
+      functions: [deltaEncoder(codec, words, prev, inp, out)],
+    });
     const mem = enc.mem.buffer;
     this.wPrev = new Int32Array(mem, prev, words);
     this.wInp = new Int32Array(mem, inp, words);

@@ -305,7 +305,27 @@ export class StateCanonicalizer {
     // The tables the WebAssembly functions (canoncore.ts) share with the methods here move into
     // the module's memory: the fields below become views of it, with the same contents.
     const mp = new MemoryPlan();
-    const tables = { tok: shape.tokenOffsets, cw: this.counterWords, cww: this.counterWordWriter, seen: this.seen, occ: this.occ, vcStamp: this.vcStamp, vcount: this.vcount, relStamp: this.relStamp, rel: this.rel, nvStamp: this.nvStamp, nextV: this.nextV, counterWriter: this.counterWriter, dMember: this.dMember, dSeg: this.dSeg, dmap: this.dmap, ord: this.ord, sig1: this.sig1, inp: this.scratch, out: this.scratch };
+    const tables = {
+      tok: shape.tokenOffsets,
+      cw: this.counterWords,
+      cww: this.counterWordWriter,
+      seen: this.seen,
+      occ: this.occ,
+      vcStamp: this.vcStamp,
+      vcount: this.vcount,
+      relStamp: this.relStamp,
+      rel: this.rel,
+      nvStamp: this.nvStamp,
+      nextV: this.nextV,
+      counterWriter: this.counterWriter,
+      dMember: this.dMember,
+      dSeg: this.dSeg,
+      dmap: this.dmap,
+      ord: this.ord,
+      sig1: this.sig1,
+      inp: this.scratch,
+      out: this.scratch,
+    };
     const at = Object.fromEntries(Object.entries(tables).map(([k, a]) => [k, mp.words(a.length)])) as Record<keyof typeof tables, number>;
     this.x = instantiate<CanonCoreExports>({
       pages: mp.pages,
@@ -441,7 +461,8 @@ export class StateCanonicalizer {
         // Versions beyond the tables: rename them by first occurrence the slow way first.
         if (!this.relabel) throw new Error(`FPC503 model bug: a version beyond ${this.vstride - 1} without renaming`);
         s.set(this.compactVersions(s));
-        if (this.x.versionStats(this.inpAt, this.nextStamp()) !== 0) throw new Error('FPC503 model bug: versions beyond the tables after compaction');
+        if (this.x.versionStats(this.inpAt, this.nextStamp()) !== 0)
+          throw new Error('FPC503 model bug: versions beyond the tables after compaction');
       }
       this.x.signatures(this.inpAt, this.stamp);
     }
@@ -557,7 +578,8 @@ export class StateCanonicalizer {
   }
 
   private signatures(s: Int32Array): void {
-    const { sig1, gOff, gBase, gStride, gCount, code, dom, counterWriter, vb, vmask, vstride, occ, dLo, dHi, dMapOff, dMember, dSeg } = this;
+    const { sig1, gOff, gBase, gStride, gCount, code, dom, counterWriter, vb, vmask, vstride, occ, dLo, dHi, dMapOff, dMember, dSeg } =
+      this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;
     const wHi = dHi[wd]!;
@@ -752,8 +774,7 @@ export class StateCanonicalizer {
   }
 
   private resetOrder(): void {
-    for (let g = 0; g < this.gCount.length; g++)
-      for (let e = 0; e < this.gCount[g]!; e++) this.ord[this.gOff[g]! + e] = e;
+    for (let g = 0; g < this.gCount.length; g++) for (let e = 0; e < this.gCount[g]!; e++) this.ord[this.gOff[g]! + e] = e;
   }
 
   /** Sorts each permutable group by signature (ties by member index) and records tie runs. */
@@ -823,7 +844,26 @@ export class StateCanonicalizer {
   private evaluate(s: Int32Array, have: boolean): boolean {
     const out = have ? this.cand : this.best;
     const cs = this.nextCandStamp();
-    const { best, wordGroup, wordPos, gBase, gStride, gOff, gCount, ord, code, dom, counterWriter, dmap, dLo, dHi, dMapOff, vb, vmask, vstride } = this;
+    const {
+      best,
+      wordGroup,
+      wordPos,
+      gBase,
+      gStride,
+      gOff,
+      gCount,
+      ord,
+      code,
+      dom,
+      counterWriter,
+      dmap,
+      dLo,
+      dHi,
+      dMapOff,
+      vb,
+      vmask,
+      vstride,
+    } = this;
     const wd = this.writerDomain;
     const wLo = dLo[wd]!;
     const wHi = dHi[wd]!;

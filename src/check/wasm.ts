@@ -131,7 +131,15 @@ function section(id: number, body: number[], out: number[]): void {
 }
 
 /** Memory instructions carry (align log2, offset). */
-const MEMORY_OPS: ReadonlySet<number> = new Set([op.i32_load, op.i64_load, op.i32_load8_u, op.i64_load32_u, op.i32_store, op.i64_store, op.i32_store8]);
+const MEMORY_OPS: ReadonlySet<number> = new Set([
+  op.i32_load,
+  op.i64_load,
+  op.i32_load8_u,
+  op.i64_load32_u,
+  op.i32_store,
+  op.i64_store,
+  op.i32_store8,
+]);
 
 function code(insns: readonly Insn[], out: number[]): void {
   for (const i of insns) {
@@ -166,7 +174,7 @@ export function assemble(spec: WasmModuleSpec): Uint8Array {
   section(1, types, out);
   const funcs: number[] = [];
   uleb(spec.functions.length, funcs);
-  spec.functions.forEach((_, i) => uleb(i, funcs));
+  for (let i = 0; i < spec.functions.length; i++) uleb(i, funcs);
   section(3, funcs, out);
   const mem: number[] = [1, 0];
   uleb(spec.pages, mem);
@@ -222,7 +230,11 @@ export interface WasmMemory {
 export interface WasmGlobal {
   value: number;
 }
-const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } };
+  }
+).WebAssembly;
 
 /**
  * Byte addresses for i32 arrays in a module's memory, laid out before the module exists (the
@@ -252,7 +264,9 @@ export function instantiate<E>(spec: WasmModuleSpec): E & { readonly mem: WasmMe
 /** An expression or statement: a list of instructions. */
 export type Code = readonly Insn[];
 
-const bin = (o: number) => (a: Code, b: Code): Code => [...a, ...b, o];
+const bin =
+  (o: number) =>
+  (a: Code, b: Code): Code => [...a, ...b, o];
 
 /** i32 expressions. Comparisons marked `u` are unsigned; the others signed. */
 export const x = {
@@ -278,7 +292,14 @@ export const x = {
   /** The i32 at byte address `addr`. */
   load: (addr: Code): Code => [...addr, [op.i32_load, 2, 0]],
   /** Element `i` of the i32 array at byte address `base` (a constant or an expression). */
-  at: (base: number | Code, i: Code): Code => [...(typeof base === 'number' ? x.c(base) : base), ...i, [op.i32_const, 2], op.i32_shl, op.i32_add, [op.i32_load, 2, 0]],
+  at: (base: number | Code, i: Code): Code => [
+    ...(typeof base === 'number' ? x.c(base) : base),
+    ...i,
+    [op.i32_const, 2],
+    op.i32_shl,
+    op.i32_add,
+    [op.i32_load, 2, 0],
+  ],
   /** The i32 at byte address `addr + off` (off a constant). */
   ldo: (addr: Code, off: number): Code => [...addr, [op.i32_load, 2, off]],
   /** `cond ? a : b`, both evaluated. */
@@ -286,9 +307,12 @@ export const x = {
 };
 
 /** Local variables by name: parameters first, then the rest (all i32). */
-export function locals<P extends string, L extends string>(params: readonly P[], rest: readonly L[]): { readonly [K in P | L]: number } & { readonly types: readonly number[] } {
+export function locals<P extends string, L extends string>(
+  params: readonly P[],
+  rest: readonly L[],
+): { readonly [K in P | L]: number } & { readonly types: readonly number[] } {
   const out: Record<string, number> = {};
-  [...params, ...rest].forEach((n, i) => (out[n] = i));
+  for (const [i, n] of [...params, ...rest].entries()) out[n] = i;
   return Object.assign(out, { types: rest.map(() => I32) }) as never;
 }
 
@@ -296,14 +320,41 @@ export function locals<P extends string, L extends string>(params: readonly P[],
 export const st = {
   set: (l: number, e: Code): Code => [...e, [op.local_set, l]],
   /** Element `i` of the i32 array at byte address `base` := v. */
-  put: (base: number | Code, i: Code, v: Code): Code => [...(typeof base === 'number' ? x.c(base) : base), ...i, [op.i32_const, 2], op.i32_shl, op.i32_add, ...v, [op.i32_store, 2, 0]],
+  put: (base: number | Code, i: Code, v: Code): Code => [
+    ...(typeof base === 'number' ? x.c(base) : base),
+    ...i,
+    [op.i32_const, 2],
+    op.i32_shl,
+    op.i32_add,
+    ...v,
+    [op.i32_store, 2, 0],
+  ],
   /** The i32 at byte address `addr + off` (off a constant) := v. */
   sto: (addr: Code, off: number, v: Code): Code => [...addr, ...v, [op.i32_store, 2, off]],
   inc: (l: number, by = 1): Code => [[op.local_get, l], [op.i32_const, by], op.i32_add, [op.local_set, l]],
-  if: (cond: Code, then: Code, otherwise?: Code): Code => [...cond, [op.if, VOID], ...then, ...(otherwise ? [op.else, ...otherwise] : []), op.end],
+  if: (cond: Code, then: Code, otherwise?: Code): Code => [
+    ...cond,
+    [op.if, VOID],
+    ...then,
+    ...(otherwise ? [op.else, ...otherwise] : []),
+    op.end,
+  ],
   /** `while (cond) body`; inside body, `st.continue(0)` re-tests and `st.break(1)` leaves (depths grow with nested blocks). */
-  while: (cond: Code, body: Code): Code => [[op.block, VOID], [op.loop, VOID], ...cond, op.i32_eqz, [op.br_if, 1], ...body, [op.br, 0], op.end, op.end],
+  while: (cond: Code, body: Code): Code => [
+    [op.block, VOID],
+    [op.loop, VOID],
+    ...cond,
+    op.i32_eqz,
+    [op.br_if, 1],
+    ...body,
+    [op.br, 0],
+    op.end,
+    op.end,
+  ],
   /** `for (l = from; l < to; l++) body` (signed compare). */
-  for: (l: number, from: Code, to: Code, body: Code): Code => [...st.set(l, from), ...st.while(x.lt(x.get(l), to), [...body, ...st.inc(l)])],
+  for: (l: number, from: Code, to: Code, body: Code): Code => [
+    ...st.set(l, from),
+    ...st.while(x.lt(x.get(l), to), [...body, ...st.inc(l)]),
+  ],
   return: (e?: Code): Code => [...(e ?? []), op.return],
 };

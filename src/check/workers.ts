@@ -25,7 +25,9 @@ const { workerData } = require('node:worker_threads');
 function entry(): { entry: string; tsx: string | null } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    const api = createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    const api = createRequire(here)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs');
     return { entry: new URL('./worker.ts', here).href, tsx: pathToFileURL(api).href };
   }
   return { entry: new URL('./worker.js', here).href, tsx: null };

@@ -81,13 +81,21 @@ export interface PluginModelArg {
  * module itself, since classes cannot cross threads. Async; the worker awaits the model.
  */
 export async function kernelModelOfPlugin(arg: PluginModelArg): Promise<KernelModel> {
-  const v = await loadPluginVariant(arg.source, findVariant, VARIANTS.map((b) => b.name));
+  const v = await loadPluginVariant(
+    arg.source,
+    findVariant,
+    VARIANTS.map((b) => b.name),
+  );
   return new KernelModel(v.Kernel, arg.boot);
 }
 
 export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe {
   if (variant.status === 'plugin' && variant.source) {
-    return { module: import.meta.url, factory: 'kernelModelOfPlugin', arg: { source: resolve(variant.source), boot } satisfies PluginModelArg };
+    return {
+      module: import.meta.url,
+      factory: 'kernelModelOfPlugin',
+      arg: { source: resolve(variant.source), boot } satisfies PluginModelArg,
+    };
   }
   return { module: import.meta.url, factory: 'kernelModel', arg: { variant: variant.name, boot } satisfies KernelModelArg };
 }
@@ -180,7 +188,11 @@ export function checkVariant(
  * checkVariant on `workers` threads (src/check/parallel.ts); with one worker, the sequential
  * explorer. Orbit counting and onLevel are sequential-only.
  */
-export async function checkVariantParallel(variant: Variant, bounds: CheckBounds, opts: CheckOptions & { workers: number }): Promise<CheckResult> {
+export async function checkVariantParallel(
+  variant: Variant,
+  bounds: CheckBounds,
+  opts: CheckOptions & { workers: number },
+): Promise<CheckResult> {
   if (opts.workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
   const spec = bootSpecOf(bounds);
   const model = new KernelModel(variant.Kernel, spec);
@@ -216,7 +228,12 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
 
   // Replay the path with full instrumentation: names, calls, effects, snapshots.
   const path = r.violation.path;
-  const replay = recordRun(variant.name, variant.Kernel, spec, path.map((action) => ({ action })));
+  const replay = recordRun(
+    variant.name,
+    variant.Kernel,
+    spec,
+    path.map((action) => ({ action })),
+  );
   const tv = replay.trace.violation;
   if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== r.violation.violation.invariant) {
     throw new Error(`FPC504 model bug: replaying the counterexample of ${variant.name} does not reproduce it`);
@@ -312,7 +329,15 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
     const ctrl = newControl(true);
     const progress = new Float64Array(new SharedArrayBuffer(8 * workers));
     const recipe = kernelModelRecipe(variant, spec);
-    const jobs: SimulateJob[] = Array.from({ length: workers - 1 }, (_, i) => ({ kind: 'simulate', recipe, params, ctrl, deadline, progress, index: i + 1 }));
+    const jobs: SimulateJob[] = Array.from({ length: workers - 1 }, (_, i) => ({
+      kind: 'simulate',
+      recipe,
+      params,
+      ctrl,
+      deadline,
+      progress,
+      index: i + 1,
+    }));
     const others = runWorkers<SliceResult>(jobs);
     let own: SliceResult;
     try {
@@ -360,10 +385,13 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
       ...base,
       verdict: totals.verdict,
       counters: zeroCounters(),
-      ...(totals.verdict === 'incomplete' ? { limit: { kind: 'time' as const, message: `time limit of ${opts.timeSeconds}s reached after ${totals.runs} runs` } } : {}),
+      ...(totals.verdict === 'incomplete'
+        ? { limit: { kind: 'time' as const, message: `time limit of ${opts.timeSeconds}s reached after ${totals.runs} runs` } }
+        : {}),
     };
   }
-  const sh = opts.shrink === false ? { spec, actions: [...f.path], removed: [] as string[] } : shrinkRun(variant, spec, f.path, f.violation);
+  const sh =
+    opts.shrink === false ? { spec, actions: [...f.path], removed: [] as string[] } : shrinkRun(variant, spec, f.path, f.violation);
   const trace = traceOf(variant, sh.spec, sh.actions);
   const kinds = EVENT_NAMES;
   const swarm = Object.fromEntries(f.swarm.weights.flatMap((w, k) => (w > 0 ? [[kinds[k] ?? String(k), w]] : [])));
@@ -402,10 +430,19 @@ export function shrinkRun(variant: Variant, spec: BootSpec, actions: readonly nu
 }
 
 /** Replays `actions` with full instrumentation; it must end in a violation (FPC504 otherwise). */
-export function traceOf(variant: Variant, spec: BootSpec, actions: readonly number[]): Trace & { violation: NonNullable<Trace['violation']> } {
-  const rec = recordRun(variant.name, variant.Kernel, spec, actions.map((action) => ({ action })));
+export function traceOf(
+  variant: Variant,
+  spec: BootSpec,
+  actions: readonly number[],
+): Trace & { violation: NonNullable<Trace['violation']> } {
+  const rec = recordRun(
+    variant.name,
+    variant.Kernel,
+    spec,
+    actions.map((action) => ({ action })),
+  );
   const v = rec.trace.violation;
-  if (!rec.ok || !v || v.step !== actions.length) throw new Error(`FPC504 model bug: replaying a trace of ${variant.name} does not reproduce its violation`);
+  if (!rec.ok || !v || v.step !== actions.length)
+    throw new Error(`FPC504 model bug: replaying a trace of ${variant.name} does not reproduce its violation`);
   return rec.trace as Trace & { violation: NonNullable<Trace['violation']> };
 }
-

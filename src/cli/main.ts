@@ -36,7 +36,10 @@ const run: CommandFactory = (io, done) =>
   new Command('run')
     .description('execute a fixed event script (a scenario file or a built-in name) and print its timeline')
     .argument('<scenario>', 'scenario YAML file, or a built-in name such as seed-kvm')
-    .option('--variant <name>', "variant to run (default: the scenario's own, else rfc-2017): a name, a plug-in module path, 'all', or a comma-separated list")
+    .option(
+      '--variant <name>',
+      "variant to run (default: the scenario's own, else rfc-2017): a name, a plug-in module path, 'all', or a comma-separated list",
+    )
     .option('--json', 'print one JSON document')
     .option('--quiet', 'print only the verdict')
     .action(async (file: string, opts) => done(await runRun(file, opts, io)));
@@ -51,7 +54,7 @@ const check: CommandFactory = (io, done) =>
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
     .option('--events <list>', "event families to explore, comma-separated, or 'all' (default core,neon,fork,kvm; see fpctx events)")
-    .option('--memory <size>', 'cap on the explorer\'s stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached')
+    .option('--memory <size>', "cap on the explorer's stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached")
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
     .option('--no-relabel', 'do not rename data versions by first occurrence (data independence)')
@@ -85,7 +88,7 @@ const matrix: CommandFactory = (io, done) =>
 const report: CommandFactory = (io, done) =>
   new Command('report')
     .description('write a self-contained HTML report (and a Perfetto trace) of scenarios, a check, or saved --json documents')
-    .argument('[inputs...]', "scenario names or YAML files, and saved --json documents (*.json, or - for stdin)")
+    .argument('[inputs...]', 'scenario names or YAML files, and saved --json documents (*.json, or - for stdin)')
     .option('-o, --output <file>', `HTML report to write (default ${'fpctx-report.html'} unless only --perfetto/--data is given)`)
     .option('--perfetto <file>', 'also write Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing')
     .option('--data <file>', 'also write the report data as JSON (fpctx report <file> rebuilds the report)')
@@ -120,7 +123,7 @@ const events: CommandFactory = (io, done) =>
 
 const cost: CommandFactory = (io, done) =>
   new Command('cost')
-    .description('generate a workload\'s event stream and compare the register traffic of every variant with the oracle')
+    .description("generate a workload's event stream and compare the register traffic of every variant with the oracle")
     .argument('<profile>', 'workload profile YAML file, or a built-in name: desktop, kvm-host, hpc-sve, android-neon')
     .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--events <n>', "stream length in events (default: the profile's)")
@@ -132,7 +135,9 @@ const cost: CommandFactory = (io, done) =>
 
 const replay: CommandFactory = (io, done) =>
   new Command('replay')
-    .description('replay a kernel trace (trace-cmd report or /sys/kernel/tracing/trace text) and compare the register traffic of every variant with the oracle')
+    .description(
+      'replay a kernel trace (trace-cmd report or /sys/kernel/tracing/trace text) and compare the register traffic of every variant with the oracle',
+    )
     .argument('<trace>', 'ftrace text file (examples/README.md: how to record one on arm64)')
     .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--fp-use <how>', 'which tasks use FP registers in each user slice: always, never, or p=<probability> per task', 'always')
@@ -145,7 +150,20 @@ const replay: CommandFactory = (io, done) =>
     .action(async (trace: string, opts) => done(await runReplayCommand(trace, opts, io)));
 
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
-const COMMANDS: readonly CommandFactory[] = [run, check, simulateCommand, shrinkCommand, suite, matrix, report, cost, replay, variants, scenarios, events];
+const COMMANDS: readonly CommandFactory[] = [
+  run,
+  check,
+  simulateCommand,
+  shrinkCommand,
+  suite,
+  matrix,
+  report,
+  cost,
+  replay,
+  variants,
+  scenarios,
+  events,
+];
 
 function buildProgram(io: Io, done: (c: number) => void): Command {
   const program = new Command('fpctx')

@@ -61,7 +61,12 @@ export async function resolveVariants(flag: string | undefined, opts: ResolveOpt
     else {
       const v = findVariant(part);
       if (!v) {
-        throw new InputError(`unknown variant '${part}' (known: ${reserved.join(', ')}${allowMany ? ', all' : ''}; or a path to a plug-in module)`, undefined, undefined, '--variant');
+        throw new InputError(
+          `unknown variant '${part}' (known: ${reserved.join(', ')}${allowMany ? ', all' : ''}; or a path to a plug-in module)`,
+          undefined,
+          undefined,
+          '--variant',
+        );
       }
       add(v);
     }

@@ -124,7 +124,7 @@ export class VariantDriver {
       stOfTask: (slot) => layout.stOfTask(slot),
       eventNames: EVENT_NAMES,
     });
-    source.initialLabels.forEach((l, slot) => (this.sink.labelOf[layout.stOfTask(slot)] = this.labelFor(l)));
+    for (const [slot, l] of source.initialLabels.entries()) this.sink.labelOf[layout.stOfTask(slot)] = this.labelFor(l);
     for (let v = 0; v < k.cfg.vcpus; v++) this.sink.labelOf[layout.stOfVcpu(v)] = this.sink.label(`guest${v}`);
     k.fx = this.sink;
     this.userInsn = Uint8Array.from(EVENTS, (e) => (e.name === 'fp_write' || e.name === 'sve_write' || e.name === 'fp_read' ? 1 : 0));

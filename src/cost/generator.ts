@@ -60,8 +60,12 @@ export class WorkloadGenerator extends IntentSource {
     this.rng = new Rng(opts.seed ?? profile.seed);
     // Boot order (boot.ts slotOrder): user tasks first, then vcpu threads, then spare slots.
     const tasks: { name: string; vcpu?: boolean; cls: number }[] = [];
-    const users = profile.classes.flatMap((c, i) => (c.vcpu ? [] : Array.from({ length: c.count }, (_, j) => ({ name: `${c.name}${j}`, cls: i }))));
-    const vcpus = profile.classes.flatMap((c, i) => (c.vcpu ? Array.from({ length: c.count }, (_, j) => ({ name: `${c.name}${j}`, vcpu: true, cls: i })) : []));
+    const users = profile.classes.flatMap((c, i) =>
+      c.vcpu ? [] : Array.from({ length: c.count }, (_, j) => ({ name: `${c.name}${j}`, cls: i })),
+    );
+    const vcpus = profile.classes.flatMap((c, i) =>
+      c.vcpu ? Array.from({ length: c.count }, (_, j) => ({ name: `${c.name}${j}`, vcpu: true, cls: i })) : [],
+    );
     tasks.push(...users, ...vcpus);
     const spare = profile.classes.reduce((s, c) => s + (c.max - c.count), 0);
     this.boot = {
@@ -73,7 +77,7 @@ export class WorkloadGenerator extends IntentSource {
     this.initialLabels = tasks.map((t) => t.cls);
     this.n = new Normalizer(this.boot);
     this.classOf = new Int32Array(this.n.slots).fill(-1);
-    tasks.forEach((t, slot) => (this.classOf[slot] = t.cls));
+    for (const [slot, t] of tasks.entries()) this.classOf[slot] = t.cls;
     this.population = Int32Array.from(profile.classes, (c) => c.count);
     this.weights = new Float64Array(this.n.slots);
   }

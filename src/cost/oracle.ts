@@ -40,7 +40,7 @@ import { Layout } from '../kernel/layout.js';
 import { NONE } from '../kernel/records.js';
 import { META } from './stream.js';
 
-const enum Op {
+enum Op {
   NOP,
   SWITCH,
   IDLE,
@@ -173,7 +173,13 @@ export class Oracle {
   }
 
   result(): OracleResult {
-    return { bytes: this.bytesLoaded + this.bytesSaved, loads: this.loads, saves: this.saves, bytesLoaded: this.bytesLoaded, bytesSaved: this.bytesSaved };
+    return {
+      bytes: this.bytesLoaded + this.bytesSaved,
+      loads: this.loads,
+      saves: this.saves,
+      bytesLoaded: this.bytesLoaded,
+      bytesSaved: this.bytesSaved,
+    };
   }
 
   /** Consumes `n` actions of `buf`. */

@@ -180,8 +180,11 @@ export function parseProfile(text: string, file: string): Profile {
     seen.add(t.name);
     const vcpuOnly = ['guest_fp', 'guest_runs', 'exit_to_user'] as const;
     const hostOnly = ['fork', 'exit', 'max'] as const;
-    for (const f of vcpuOnly) if (!t.vcpu && t[f] !== undefined) fail(['tasks', i, f], `tasks[${i}].${f}`, `only vcpu classes (vcpu: true) have ${f}`);
-    for (const f of hostOnly) if (t.vcpu && t[f] !== undefined) fail(['tasks', i, f], `tasks[${i}].${f}`, `${f} is for host task classes: vcpu threads do not fork or exit in this model`);
+    for (const f of vcpuOnly)
+      if (!t.vcpu && t[f] !== undefined) fail(['tasks', i, f], `tasks[${i}].${f}`, `only vcpu classes (vcpu: true) have ${f}`);
+    for (const f of hostOnly)
+      if (t.vcpu && t[f] !== undefined)
+        fail(['tasks', i, f], `tasks[${i}].${f}`, `${f} is for host task classes: vcpu threads do not fork or exit in this model`);
   });
   const slots = pf.tasks.reduce((n, t) => n + (t.max ?? t.count), 0);
   if (slots > CAPACITY.slots) fail(['tasks'], 'tasks', `${slots} task slots (sum of max) exceed the model's ${CAPACITY.slots}`);

@@ -147,7 +147,11 @@ export function renderCostText(doc: CostDoc, st: Style): string[] {
   out.push('');
   const rows = [COLUMNS.map((c) => c.head), ...doc.rows.map((r) => COLUMNS.map((c) => c.cell(r))), oracleCells(doc)];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((x, i) => (COLUMNS[i]!.right ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((x, i) => (COLUMNS[i]!.right ? x.padStart(widths[i]!) : x.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   out.push(st.bold(line(rows[0]!)));
   doc.rows.forEach((r, i) => {
     const l = line(rows[i + 1]!);
@@ -163,7 +167,7 @@ export function renderCostText(doc: CostDoc, st: Style): string[] {
   const vw = Math.max(...doc.rows.map((r) => r.variant.length));
   for (const r of doc.rows) {
     if (r.topWaste.length === 0) out.push(`  ${r.variant.padEnd(vw)}  none`);
-    r.topWaste.forEach((w, i) => out.push(`  ${(i === 0 ? r.variant : '').padEnd(vw)}  ${i + 1}. ${wasteText(w)}`));
+    for (const [i, w] of r.topWaste.entries()) out.push(`  ${(i === 0 ? r.variant : '').padEnd(vw)}  ${i + 1}. ${wasteText(w)}`);
   }
   const bad = doc.rows.filter((r) => !r.correct);
   if (bad.length) {
@@ -177,13 +181,18 @@ export function renderCostText(doc: CostDoc, st: Style): string[] {
   const unsupported = Object.entries(doc.unsupported);
   if (unsupported.length) {
     out.push('');
-    out.push(st.warn(`not modelled by the event alphabet (dropped from the stream): ${unsupported.map(([k, n]) => `${k} ×${int(n)}`).join(', ')}`));
+    out.push(
+      st.warn(`not modelled by the event alphabet (dropped from the stream): ${unsupported.map(([k, n]) => `${k} ×${int(n)}`).join(', ')}`),
+    );
   }
   if (doc.source.kind === 'trace') {
     const s = doc.source;
     const unknown = Object.entries(s.unknownEvents);
     if (unknown.length) out.push(st.dim(`trace events not used: ${unknown.map(([k, n]) => `${k} ×${int(n)}`).join(', ')}`));
-    if (s.lostEvents) out.push(st.warn(`the trace lost ${int(s.lostEvents)} events (ring buffer overrun): record with a larger buffer (trace-cmd record -b)`));
+    if (s.lostEvents)
+      out.push(
+        st.warn(`the trace lost ${int(s.lostEvents)} events (ring buffer overrun): record with a larger buffer (trace-cmd record -b)`),
+      );
     const unmapped = Object.entries(s.unmapped);
     if (unmapped.length) out.push(st.warn(`trace facts not mapped: ${unmapped.map(([k, n]) => `${k} ×${int(n)}`).join(', ')}`));
   }
@@ -195,7 +204,9 @@ export function renderCostMarkdown(doc: CostDoc): string[] {
   const out: string[] = [];
   out.push(`**${esc(sourceLine(doc))}**`);
   out.push('');
-  out.push('| variant | bytes moved | × oracle | loads | saves | redundant loads | wasted saves | hyp bytes | verdict | top 3 sources of waste |');
+  out.push(
+    '| variant | bytes moved | × oracle | loads | saves | redundant loads | wasted saves | hyp bytes | verdict | top 3 sources of waste |',
+  );
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const r of doc.rows) {
     const waste = r.topWaste.map((w, i) => `${i + 1}. ${esc(wasteText(w))}`).join('<br>') || 'none';
@@ -206,7 +217,9 @@ export function renderCostMarkdown(doc: CostDoc): string[] {
   const o = doc.oracle;
   out.push(`| *oracle* | ${formatBytes(o.bytes)} | 1.00 | ${int(o.loads)} | ${int(o.saves)} | 0 | 0 | 0 B | lower bound | |`);
   out.push('');
-  out.push("Loads and saves are the kernel's (the oracle's: every context's); *hyp bytes* are what the hypervisor moved itself (guest state; before v4.18 the host's too), not counted in loads or saves.");
+  out.push(
+    "Loads and saves are the kernel's (the oracle's: every context's); *hyp bytes* are what the hypervisor moved itself (guest state; before v4.18 the host's too), not counted in loads or saves.",
+  );
   const unsupported = Object.entries(doc.unsupported);
   if (unsupported.length) {
     out.push('');

@@ -180,7 +180,12 @@ export class Entry extends Fpsimd {
       return;
     }
     if (!c.regZAen) {
-      this.fail('integrity', 'lost', 'ZA write', `${this.naming.task(t.slot)} on cpu${c.id} accesses ZA with PSTATE.ZA clear, which it had set (SIGILL)`);
+      this.fail(
+        'integrity',
+        'lost',
+        'ZA write',
+        `${this.naming.task(t.slot)} on cpu${c.id} accesses ZA with PSTATE.ZA clear, which it had set (SIGILL)`,
+      );
     }
     const tok = this.newTaskToken(t);
     c.regZA = tok;

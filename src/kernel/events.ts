@@ -17,7 +17,21 @@ import { KPath, NONE, Pos, TaskState, type TaskView } from './records.js';
  * Event families: the explorer draws only the families a check enables (BootSpec.events), so
  * that a bound can be spent where it matters. Scenarios may use every event.
  */
-export const EVENT_FAMILIES = ['core', 'neon', 'fork', 'kvm', 'signal', 'ptrace', 'exec', 'vl', 'pm', 'hotplug', 'sme', 'fpmr', 'kvm_sve'] as const;
+export const EVENT_FAMILIES = [
+  'core',
+  'neon',
+  'fork',
+  'kvm',
+  'signal',
+  'ptrace',
+  'exec',
+  'vl',
+  'pm',
+  'hotplug',
+  'sme',
+  'fpmr',
+  'kvm_sve',
+] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */
@@ -61,7 +75,7 @@ function curAt(k: Kvm, cpu: number, pos: number): TaskView | null {
 /** Current is inside a syscall, between kernel paths (not part-way through a multi-step one). */
 function inSyscall(k: Kvm, cpu: number): TaskView | null {
   const t = curAt(k, cpu, Pos.KERNEL);
-  return t && t.in_syscall && t.kpath === KPath.NONE ? t : null;
+  return t?.in_syscall && t.kpath === KPath.NONE ? t : null;
 }
 
 /** Current is in the kernel (syscall or exception/IRQ from user), between kernel paths. */
@@ -190,7 +204,7 @@ export const EVENTS: readonly EventKind[] = [
     name: 'fork',
     family: 'fork',
     params: 'cpu+slot',
-    doc: 'the current syscall is fork(): a new user task is created in a free slot (possibly a dead task\'s)',
+    doc: "the current syscall is fork(): a new user task is created in a free slot (possibly a dead task's)",
     needs: 'current inside a syscall, and a free slot',
     enabled: (k, cpu, slot) => {
       const t = inSyscall(k, cpu);
@@ -376,7 +390,7 @@ export const EVENTS: readonly EventKind[] = [
     name: 'ptrace_fpr',
     family: 'ptrace',
     params: 'cpu+task',
-    doc: 'current (the tracer, in a syscall) writes a stopped task\'s FPSIMD registers (PTRACE_SETREGSET NT_PRFPREG)',
+    doc: "current (the tracer, in a syscall) writes a stopped task's FPSIMD registers (PTRACE_SETREGSET NT_PRFPREG)",
     needs: 'current inside a syscall, and a stopped task',
     enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
     apply: (k, cpu, slot) => {
@@ -401,7 +415,7 @@ export const EVENTS: readonly EventKind[] = [
     name: 'ptrace_sve',
     family: 'ptrace',
     params: 'cpu+task',
-    doc: 'the tracer writes NT_ARM_SVE with an SVE-format payload at the task\'s VL: the task gets SVE state',
+    doc: "the tracer writes NT_ARM_SVE with an SVE-format payload at the task's VL: the task gets SVE state",
     needs: 'current inside a syscall, and a stopped task',
     enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
     apply: (k, cpu, slot) => {
@@ -427,7 +441,7 @@ export const EVENTS: readonly EventKind[] = [
     name: 'ptrace_read',
     family: 'ptrace',
     params: 'cpu+task',
-    doc: 'the tracer reads a stopped task\'s NT_ARM_SVE regset (integrity check point)',
+    doc: "the tracer reads a stopped task's NT_ARM_SVE regset (integrity check point)",
     needs: 'current inside a syscall, and a stopped task',
     enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
     apply: (k, cpu, slot) => {
@@ -707,7 +721,10 @@ export function enabledActions(k: Kvm, out: number[]): void {
  * is inlined. The unrolled function calls the same closures, in the same order, with the same
  * arguments as the loop would: it is the loop, written out once at load time.
  */
-function compileEnabledActions(events: readonly EventKind[], familyBit: readonly number[]): (k: Kvm, out: number[], ncpu: number, nslot: number, mask: number) => void {
+function compileEnabledActions(
+  events: readonly EventKind[],
+  familyBit: readonly number[],
+): (k: Kvm, out: number[], ncpu: number, nslot: number, mask: number) => void {
   type Lister = (f: EventKind['enabled'], k: Kvm, out: number[], ncpu: number, nslot: number) => void;
   const loop: Record<EventParams, string> = {
     cpu: 'for (let c = 0; c < ncpu; c++) if (f(k, c, 0)) out.push(E | (c << 8));',
@@ -717,11 +734,15 @@ function compileEnabledActions(events: readonly EventKind[], familyBit: readonly
   };
   // One lister per event, each its own function (own type feedback): its call of `f` only ever
   // sees that event's predicate.
-  const listers = events.map((ev, e) => new Function('f', 'k', 'out', 'ncpu', 'nslot', loop[ev.params].replaceAll('E', String(e))) as Lister);
+  const listers = events.map(
+    (ev, e) => new Function('f', 'k', 'out', 'ncpu', 'nslot', loop[ev.params].replaceAll('E', String(e))) as Lister,
+  );
   const en = events.map((ev) => ev.enabled);
   const calls = events.map((_, e) => `if (((mask >>> ${familyBit[e]!}) & 1) !== 0) l${e}(en${e}, k, out, ncpu, nslot);`);
   const names = events.flatMap((_, e) => [`l${e}`, `en${e}`]);
-  return new Function(...names, `return function enabledActionsUnrolled(k, out, ncpu, nslot, mask) {\n${calls.join('\n')}\n};`)(...events.flatMap((_, e) => [listers[e], en[e]])) as never;
+  return new Function(...names, `return function enabledActionsUnrolled(k, out, ncpu, nslot, mask) {\n${calls.join('\n')}\n};`)(
+    ...events.flatMap((_, e) => [listers[e], en[e]]),
+  ) as never;
 }
 
 const FAST_ENABLED = compileEnabledActions(EVENTS, FAMILY_BIT);

@@ -65,7 +65,11 @@ export class Fpsimd extends Machine {
     if (t.TIF_SVE) {
       // RDVL must agree with thread.sve_vl, or the registers cannot be saved in the layout the
       // task's buffer has: the kernel WARNs and SIGKILLs the task.
-      this.warnOn(c.hw_vq !== t.sve_vq, 'task_fpsimd_save', `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`);
+      this.warnOn(
+        c.hw_vq !== t.sve_vq,
+        'task_fpsimd_save',
+        `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
+      );
       const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
       const vl = t.sve_vq * VQ_BITS;
       t.sve_V = c.regV;
@@ -86,8 +90,8 @@ export class Fpsimd extends Machine {
    */
   fpsimd_thread_switch(next: TaskView | null): void {
     const prev = this.current;
-    if (prev && prev.mm) this.task_fpsimd_save();
-    if (next && next.mm) {
+    if (prev?.mm) this.task_fpsimd_save();
+    if (next?.mm) {
       const c = this.cpu;
       const inRegs = c.last_st === this.layout.stOfTask(next.slot) && next.fpsimd_cpu === c.id;
       next.TIF_FOREIGN_FPSTATE = !inRegs;
@@ -160,7 +164,7 @@ export class Fpsimd extends Machine {
    */
   kernel_neon_begin(): void {
     const t = this.current;
-    if (t && t.mm) {
+    if (t?.mm) {
       this.task_fpsimd_save();
       t.TIF_FOREIGN_FPSTATE = true;
     }
@@ -383,9 +387,9 @@ export class Fpsimd extends Machine {
   fpsimd_cpu_pm_notifier(cmd: 'enter' | 'exit'): void {
     const t = this.current;
     if (cmd === 'enter') {
-      if (t && t.mm) this.task_fpsimd_save();
+      if (t?.mm) this.task_fpsimd_save();
       this.fpsimd_flush_cpu_state();
-    } else if (t && t.mm) t.TIF_FOREIGN_FPSTATE = true;
+    } else if (t?.mm) t.TIF_FOREIGN_FPSTATE = true;
   }
 
   /**

@@ -22,7 +22,10 @@ export function machineConfigFor(K: KernelClass, spec: BootSpec): MachineConfig 
 
 /** A kernel of class `K`, booted into the initial state `spec` describes. */
 export function createMachine(K: KernelClass, spec: BootSpec): Kvm {
-  const k = new K(machineConfigFor(K, spec), slotOrder(spec).map((t) => t.name));
+  const k = new K(
+    machineConfigFor(K, spec),
+    slotOrder(spec).map((t) => t.name),
+  );
   k.eventMask = familyMask(spec.events ?? DEFAULT_FAMILIES);
   boot(k, spec);
   return k;

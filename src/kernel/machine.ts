@@ -150,8 +150,7 @@ export class Machine {
     if (slot < 0) return null;
     const t = this.tasks[slot]!;
     if (c.last_dangling) {
-      const reuse =
-        t.state === TaskState.FREE ? 'freed' : `freed and reused by ${this.naming.task(slot)}`;
+      const reuse = t.state === TaskState.FREE ? 'freed' : `freed and reused by ${this.naming.task(slot)}`;
       this.fail('no-uaf', undefined, where, `cpu${c.id} follows fpsimd_last_state to a task_struct that was ${reuse}`);
     }
     return t;
@@ -219,12 +218,22 @@ export class Machine {
     const streaming = this.cfg.ext && c.regSM;
     const sveOpen = streaming ? c.smen_el0 : c.zen_el0;
     if (!kind && streaming && c.smen_el0 && c.hw_svq !== t.sme_vq) {
-      this.fail('integrity', 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs streaming SVE at VL ${c.hw_svq * 128}, its SME VL is ${t.sme_vq * 128}`);
+      this.fail(
+        'integrity',
+        'corrupt',
+        where,
+        `${n.task(t.slot)} on cpu${c.id} runs streaming SVE at VL ${c.hw_svq * 128}, its SME VL is ${t.sme_vq * 128}`,
+      );
     }
     if (!kind && !streaming && c.zen_el0 && t.TIF_SVE && c.hw_vq !== t.sve_vq) {
       // RDVL disagrees with the VL the task set (sve-test's vl_barf): its Z/P data is laid out
       // for another length, whatever the tokens say.
-      this.fail('integrity', 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs SVE at VL ${c.hw_vq * 128}, its VL is ${t.sve_vq * 128}`);
+      this.fail(
+        'integrity',
+        'corrupt',
+        where,
+        `${n.task(t.slot)} on cpu${c.id} runs SVE at VL ${c.hw_vq * 128}, its VL is ${t.sve_vq * 128}`,
+      );
     }
     if (!kind && sveOpen) {
       kind = judgePart('Hi', t.exp_Hi, c.regHi, own);
@@ -260,14 +269,25 @@ export class Machine {
     const own = this.layout.writerOfTask(t.slot);
     const n = this.naming;
     if (c.regZAen !== t.exp_ZAen) {
-      this.fail('integrity', t.exp_ZAen ? 'lost' : 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs with PSTATE.ZA=${+c.regZAen}, it set ${+t.exp_ZAen}`);
+      this.fail(
+        'integrity',
+        t.exp_ZAen ? 'lost' : 'corrupt',
+        where,
+        `${n.task(t.slot)} on cpu${c.id} runs with PSTATE.ZA=${+c.regZAen}, it set ${+t.exp_ZAen}`,
+      );
     }
     const parts: [string, Token, Token][] = [];
     if (t.exp_ZAen) parts.push(['ZA', t.exp_ZA, c.regZA], ['ZT0', t.exp_ZT0, c.regZT0]);
     if (this.hasFpmr) parts.push(['FPMR', t.exp_FPMR, c.regFPMR]);
     for (const [part, expected, actual] of parts) {
       const kind = judgePart('V', expected, actual, own);
-      if (kind) this.fail('integrity', kind, where, `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`);
+      if (kind)
+        this.fail(
+          'integrity',
+          kind,
+          where,
+          `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
+        );
     }
   }
 
@@ -280,7 +300,12 @@ export class Machine {
     const kind = judgePart('V', t.exp_kst, c.regV, this.layout.kernelWriter);
     if (kind) {
       const n = this.naming;
-      this.fail('kernel-integrity', kind, where, `${n.task(t.slot)}'s kernel-mode NEON on cpu${c.id} sees ${n.token(c.regV)}, expected ${n.token(t.exp_kst)}`);
+      this.fail(
+        'kernel-integrity',
+        kind,
+        where,
+        `${n.task(t.slot)}'s kernel-mode NEON on cpu${c.id} sees ${n.token(c.regV)}, expected ${n.token(t.exp_kst)}`,
+      );
     }
   }
 
@@ -305,7 +330,12 @@ export class Machine {
     }
     if (kind) {
       const n = this.naming;
-      this.fail('integrity', kind, where, `the tracer reads ${n.token(actual)} in ${n.task(t.slot)}'s ${part}, expected ${n.token(expected)}`);
+      this.fail(
+        'integrity',
+        kind,
+        where,
+        `the tracer reads ${n.token(actual)} in ${n.task(t.slot)}'s ${part}, expected ${n.token(expected)}`,
+      );
     }
   }
 
@@ -327,7 +357,12 @@ export class Machine {
     }
     if (kind) {
       const n = this.naming;
-      this.fail('integrity', kind, where, `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`);
+      this.fail(
+        'integrity',
+        kind,
+        where,
+        `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
+      );
     }
   }
 
@@ -339,7 +374,12 @@ export class Machine {
       const hi = judgePart('Hi', v.exp_Hi, c.regHi, own);
       if (hi) {
         const n = this.naming;
-        this.fail('guest-integrity', hi, where, `guest ${n.guest(v.id)} on cpu${c.id} sees ${n.token(c.regHi)} in its SVE part, expected ${n.token(v.exp_Hi)}`);
+        this.fail(
+          'guest-integrity',
+          hi,
+          where,
+          `guest ${n.guest(v.id)} on cpu${c.id} sees ${n.token(c.regHi)} in its SVE part, expected ${n.token(v.exp_Hi)}`,
+        );
       }
     }
     if (kind) {

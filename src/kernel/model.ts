@@ -49,7 +49,9 @@ export function shapeOf(layout: Layout): StateShape {
   };
   const covered = layout.regions.reduce((n, r) => n + r.stride * r.count, 0);
   if (covered !== layout.words) {
-    throw new Error(`FPC506 model bug: layout regions cover ${covered} of ${layout.words} words; describe the new region in src/kernel/model.ts`);
+    throw new Error(
+      `FPC506 model bug: layout regions cover ${covered} of ${layout.words} words; describe the new region in src/kernel/model.ts`,
+    );
   }
   const CPU = 0;
   const SLOT = 1;
@@ -129,7 +131,10 @@ export class KernelModel implements Model {
   ) {
     this.machine = createMachine(Kernel, spec);
     const { layout } = this.machine;
-    this.machine.naming = new CheckerNaming(layout, slotOrder(spec).map((t) => t.name));
+    this.machine.naming = new CheckerNaming(
+      layout,
+      slotOrder(spec).map((t) => t.name),
+    );
     this.words = layout.words;
     this.shape = shapeOf(layout);
     this.canon = new TokenCanonicalizer(layout.tokenOffsets, this.shape.counterOffsets, layout.tokenOffsets.length + 16);

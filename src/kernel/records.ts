@@ -234,7 +234,7 @@ export const TASK_EXT_FIELDS = [
     init: NR_CPUS,
     doc: 'thread.kernel_fpsimd_cpu: the CPU kernel_fpsimd_state was last saved on (load elided if still bound there)',
   },
-  { name: 'exp_kst', kind: 'token', init: ZERO, doc: 'ghost: the registers the task\'s kernel-mode NEON section last wrote' },
+  { name: 'exp_kst', kind: 'token', init: ZERO, doc: "ghost: the registers the task's kernel-mode NEON section last wrote" },
   { name: 'exp_SM', kind: 'bool', doc: 'ghost: user space believes it is in streaming mode' },
   { name: 'exp_ZAen', kind: 'bool', doc: 'ghost: user space believes ZA is enabled' },
   { name: 'exp_ZA', kind: 'token', init: ZERO, doc: 'ghost: the ZA contents user space must read back' },
@@ -255,7 +255,7 @@ export const VCPU_FIELDS = [
   { name: 'version', kind: 'int', doc: 'ghost: last data version written by this guest' },
   // vcpu->arch.flags bits of the v4.18 design (e6b673b741ea and its fixes); unused before v4.18.
   { name: 'FP_ENABLED', kind: 'bool', doc: 'KVM_ARM64_FP_ENABLED: the guest FP state is loaded in the registers' },
-  { name: 'FP_HOST', kind: 'bool', doc: 'KVM_ARM64_FP_HOST: the registers may hold the host thread\'s live state' },
+  { name: 'FP_HOST', kind: 'bool', doc: "KVM_ARM64_FP_HOST: the registers may hold the host thread's live state" },
   { name: 'HOST_SVE_IN_USE', kind: 'bool', doc: 'KVM_ARM64_HOST_SVE_IN_USE: the host thread had TIF_SVE at vcpu_load' },
   {
     name: 'HOST_SVE_ENABLED',
@@ -272,10 +272,10 @@ export const VCPU_EXT_FIELDS = [
   {
     name: 'FP_FOREIGN_FPSTATE',
     kind: 'bool',
-    doc: 'KVM_ARM64_FP_FOREIGN_FPSTATE (v5.x): the thread\'s TIF_FOREIGN_FPSTATE mirrored for hyp at guest entry',
+    doc: "KVM_ARM64_FP_FOREIGN_FPSTATE (v5.x): the thread's TIF_FOREIGN_FPSTATE mirrored for hyp at guest entry",
   },
   { name: 'HOST_SME_ENABLED', kind: 'bool', doc: 'HOST_SME_ENABLED: EL0 SME access was enabled (CPACR_EL1.SMEN) at vcpu_load' },
-  { name: 'fpmr', kind: 'token', init: ZERO, doc: 'the vcpu\'s FPMR sysreg (where a bound vcpu\'s save puts FPMR)' },
+  { name: 'fpmr', kind: 'token', init: ZERO, doc: "the vcpu's FPMR sysreg (where a bound vcpu's save puts FPMR)" },
 ] as const satisfies RecordSpec;
 
 /** Machine-wide words. */

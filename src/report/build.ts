@@ -4,7 +4,18 @@
  */
 
 import type { Trace } from '../trace/types.js';
-import { boundsText, slug, verdictText, type Bounds, type CheckRow, type CostRow, type CostSection, type CostWaste, type ReportTrace, type RunRow } from './data.js';
+import {
+  boundsText,
+  slug,
+  verdictText,
+  type Bounds,
+  type CheckRow,
+  type CostRow,
+  type CostSection,
+  type CostWaste,
+  type ReportTrace,
+  type RunRow,
+} from './data.js';
 
 export interface ScenarioInfo {
   name: string;
@@ -27,7 +38,7 @@ export function scenarioTrace(trace: Trace, sc: ScenarioInfo, outcome: ScenarioO
     title: `${sc.name} on ${trace.variant}`,
     scenario: sc.name,
     ...(sc.description ? { description: sc.description } : {}),
-    ...(notes && notes.some((n) => n) ? { notes } : {}),
+    ...(notes?.some((n) => n) ? { notes } : {}),
     reproduce: `fpctx run ${shellWord(sc.arg ?? sc.name)} --variant ${trace.variant}`,
     ...(outcome.expected !== undefined ? { expected: outcome.expected } : {}),
     ...(outcome.expectationMet !== undefined ? { expectationMet: outcome.expectationMet } : {}),
@@ -77,7 +88,7 @@ export function checkCommand(variant: string, bounds: Bounds): string {
 }
 
 export function checkTrace(r: CheckLike, check?: string): ReportTrace | undefined {
-  if (!r.trace || !r.trace.violation) return undefined;
+  if (!r.trace?.violation) return undefined;
   const b = r.bounds;
   const bounds = boundsText(b);
   const where = check ? `${check} (${bounds})` : bounds;
@@ -134,10 +145,23 @@ const COST_SKIP = new Set(['variant', 'kernel', 'mutation', 'timing', 'topWaste'
  */
 export function costSectionFromDoc(doc: Record<string, unknown>, title?: string): CostSection {
   const source = (doc.source ?? {}) as Record<string, unknown>;
-  const profile = typeof doc.profile === 'string' ? doc.profile : typeof source.name === 'string' ? source.name : typeof source.file === 'string' ? source.file : undefined;
+  const profile =
+    typeof doc.profile === 'string'
+      ? doc.profile
+      : typeof source.name === 'string'
+        ? source.name
+        : typeof source.file === 'string'
+          ? source.file
+          : undefined;
   const waste: Record<string, CostWaste[]> = {};
   const rows = (doc.rows as Record<string, unknown>[]).map((r) => {
-    const row: CostRow = { variant: String(r.variant), bytes: Number(r.bytes), loads: Number(r.loads), saves: Number(r.saves), redundantLoads: Number(r.redundantLoads) };
+    const row: CostRow = {
+      variant: String(r.variant),
+      bytes: Number(r.bytes),
+      loads: Number(r.loads),
+      saves: Number(r.saves),
+      redundantLoads: Number(r.redundantLoads),
+    };
     for (const [k, v] of Object.entries(r)) {
       if (COST_SKIP.has(k) || k in row) continue;
       if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v === null) row[k] = v;
@@ -155,7 +179,7 @@ export function costSectionFromDoc(doc: Record<string, unknown>, title?: string)
   if (source.kind === 'workload' && typeof source.seed === 'number') facts.push(`seed ${source.seed}`);
   if (typeof source.cpus === 'number') facts.push(`${source.cpus} CPUs`);
   if (typeof source.tasks === 'number') facts.push(`${source.tasks} tasks`);
-  if (typeof source.vcpus === 'number' && source.vcpus) facts.push(`${source.vcpus} vcpu thread${source.vcpus === 1 ? "" : "s"}`);
+  if (typeof source.vcpus === 'number' && source.vcpus) facts.push(`${source.vcpus} vcpu thread${source.vcpus === 1 ? '' : 's'}`);
   if (typeof source.sveVlBits === 'number') facts.push(`SVE VL ${source.sveVlBits}`);
   return {
     title: title ?? `Cost${profile ? ` on ${profile}` : ''}`,

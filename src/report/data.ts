@@ -64,7 +64,11 @@ export type Bounds = Record<string, number | string | boolean | readonly string[
 
 /** Bounds in one line: `cpus=1 tasks=2 … events=core,neon`. */
 export function boundsText(b: Bounds | undefined): string {
-  return b ? Object.entries(b).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ') : '';
+  return b
+    ? Object.entries(b)
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+        .join(' ')
+    : '';
 }
 
 /** One bounded exploration: a variant at one configuration (a matrix cell). */
@@ -164,7 +168,7 @@ export function mergeReports(docs: readonly ReportData[], title?: string): Repor
       local.set(t.id, id);
       (out.traces ??= []).push(id === t.id ? t : { ...t, id });
     }
-    const re = (id: string | undefined) => (id === undefined ? undefined : local.get(id) ?? id);
+    const re = (id: string | undefined) => (id === undefined ? undefined : (local.get(id) ?? id));
     if (d.commands) (out.commands ??= []).push(...d.commands);
     if (d.summary) (out.summary ??= []).push(...d.summary);
     for (const v of d.variants ?? []) if (!out.variants?.some((x) => x.name === v.name)) (out.variants ??= []).push(v);

@@ -11,11 +11,27 @@
  */
 
 import { INVARIANTS, type InvariantInfo } from '../check/invariants.js';
-import { renderCalls, renderCounters, renderEffect, renderTimeline as renderTextTimeline, renderVerdict, stateChanges } from '../trace/text.js';
+import {
+  renderCalls,
+  renderCounters,
+  renderEffect,
+  renderTimeline as renderTextTimeline,
+  renderVerdict,
+  stateChanges,
+} from '../trace/text.js';
 import { PLAIN } from '../trace/style.js';
 import type { MachineSnapshot, Trace } from '../trace/types.js';
 import { REPORT_SCRIPT } from './client.js';
-import { boundsText, type ChecksSection, type CostRow, type CostSection, type ReportData, type ReportTrace, type RunRow, verdictText } from './data.js';
+import {
+  boundsText,
+  type ChecksSection,
+  type CostRow,
+  type CostSection,
+  type ReportData,
+  type ReportTrace,
+  type RunRow,
+  verdictText,
+} from './data.js';
 import { el, esc, leaf, scriptJson, text } from './markup.js';
 import { REPORT_CSS } from './style.js';
 import { MARKER_DEFS, renderTimeline } from './timeline.js';
@@ -60,11 +76,17 @@ function runsMatrix(runs: RunRow[]): string {
         const r = runs.find((x) => x.variant === v && x.scenario === s);
         if (!r) return text('td', { class: 'muted' }, '—');
         const verdict = `${r.verdict}${r.step ? ` @${r.step}` : ''}`;
-        const exp = r.expectationMet === undefined ? '' : r.expectationMet ? ' ✓' : ' ✗ expected ' + (r.expected ?? '?');
+        const exp = r.expectationMet === undefined ? '' : r.expectationMet ? ' ✓' : ` ✗ expected ${r.expected ?? '?'}`;
         const cost = r.loads !== undefined ? ` · ${plural(r.loads, 'load')}` : '';
         const cls = r.expectationMet === false ? 'warn' : r.verdict === 'ok' ? 'ok' : r.verdict === 'n/a' ? 'muted' : 'bad';
         const title = `${v} on ${s}: ${verdict}${r.expected ? `; expected ${r.expected}${r.expectationMet ? ' (met)' : ' (NOT met)'}` : ''}${r.loads !== undefined ? `; ${plural(r.loads, 'load')}, ${plural(r.saves ?? 0, 'save')}` : ''}`;
-        return el('td', { class: cls, title }, traceLink(r.traceId, esc(verdict)), esc(exp), el('span', { class: 'muted small' }, esc(cost)));
+        return el(
+          'td',
+          { class: cls, title },
+          traceLink(r.traceId, esc(verdict)),
+          esc(exp),
+          el('span', { class: 'muted small' }, esc(cost)),
+        );
       }),
     ),
   );
@@ -78,9 +100,11 @@ function runsMatrix(runs: RunRow[]): string {
       }),
     ]),
   );
-  return el('table', { class: 'matrix runs' }, el('thead', {}, head), el('tbody', {}, ...body)) + asMarkdown(`**Scenarios: every variant on every scenario**\n\n${md}`);
+  return (
+    el('table', { class: 'matrix runs' }, el('thead', {}, head), el('tbody', {}, ...body)) +
+    asMarkdown(`**Scenarios: every variant on every scenario**\n\n${md}`)
+  );
 }
-
 
 function checksSection(sec: ChecksSection): string {
   const variants = [...new Set(sec.rows.map((r) => r.variant))];
@@ -89,7 +113,16 @@ function checksSection(sec: ChecksSection): string {
   const matrix = el(
     'table',
     { class: 'matrix checks' },
-    el('thead', {}, el('tr', {}, text('th', {}, 'variant'), ...checks.map((c) => el('th', { title: boundsText(sec.rows.find((r) => r.check === c)?.bounds) }, esc(c))))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        text('th', {}, 'variant'),
+        ...checks.map((c) => el('th', { title: boundsText(sec.rows.find((r) => r.check === c)?.bounds) }, esc(c))),
+      ),
+    ),
     el(
       'tbody',
       {},
@@ -104,7 +137,12 @@ function checksSection(sec: ChecksSection): string {
             const label = r.violation ? `${verdictText(r.violation)}${r.violation.step ? ` @${r.violation.step}` : ''}` : r.verdict;
             const cls = r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : r.verdict === 'n/a' ? 'muted' : 'warn';
             const title = `${r.unexpected ? 'UNEXPECTED: ' : ''}${r.violation?.message ?? ''}${r.states !== undefined ? `${r.violation?.message ? '; ' : ''}${r.states} states` : ''}`;
-            return el('td', { class: cls, title }, traceLink(r.traceId, esc(label)), r.unexpected ? el('b', { title: 'unexpected' }, ' ⚠') : '');
+            return el(
+              'td',
+              { class: cls, title },
+              traceLink(r.traceId, esc(label)),
+              r.unexpected ? el('b', { title: 'unexpected' }, ' ⚠') : '',
+            );
           }),
         ),
       ),
@@ -116,7 +154,12 @@ function checksSection(sec: ChecksSection): string {
     el(
       'thead',
       {},
-      el('tr', {}, ...['variant', 'check', 'bounds', 'verdict', 'steps'].map((h) => text('th', {}, h)), ...['states', 'transitions', 'depth', 'seconds'].map((h) => text('th', { class: 'num' }, h))),
+      el(
+        'tr',
+        {},
+        ...['variant', 'check', 'bounds', 'verdict', 'steps'].map((h) => text('th', {}, h)),
+        ...['states', 'transitions', 'depth', 'seconds'].map((h) => text('th', { class: 'num' }, h)),
+      ),
     ),
     el(
       'tbody',
@@ -128,7 +171,14 @@ function checksSection(sec: ChecksSection): string {
           text('td', {}, r.variant),
           text('td', {}, r.check),
           text('td', { class: 'mono small' }, boundsText(r.bounds)),
-          el('td', { class: r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : r.verdict === 'n/a' ? 'muted' : 'warn' }, traceLink(r.traceId, esc(r.violation ? `${verdictText(r.violation)}${r.violation.code ? ` (${r.violation.code})` : ''}` : r.verdict))),
+          el(
+            'td',
+            { class: r.verdict === 'ok' ? 'ok' : r.violation ? 'bad' : r.verdict === 'n/a' ? 'muted' : 'warn' },
+            traceLink(
+              r.traceId,
+              esc(r.violation ? `${verdictText(r.violation)}${r.violation.code ? ` (${r.violation.code})` : ''}` : r.verdict),
+            ),
+          ),
           text('td', { class: 'num' }, r.violation?.step ?? ''),
           text('td', { class: 'num' }, r.states ?? ''),
           text('td', { class: 'num' }, r.transitions ?? ''),
@@ -166,7 +216,13 @@ export function markdownTable(head: string[], rows: string[][]): string {
 }
 
 function asMarkdown(md: string): string {
-  return el('details', { class: 'astext' }, el('summary', {}, 'As Markdown (to paste into a review)'), el('button', { type: 'button', 'data-copy': '' }, 'copy'), text('pre', {}, md));
+  return el(
+    'details',
+    { class: 'astext' },
+    el('summary', {}, 'As Markdown (to paste into a review)'),
+    el('button', { type: 'button', 'data-copy': '' }, 'copy'),
+    text('pre', {}, md),
+  );
 }
 
 // --- cost ------------------------------------------------------------------------------------------
@@ -205,7 +261,19 @@ function barChart(title: string, items: { label: string; value: number; cls: str
     'figure',
     {},
     text('figcaption', {}, title),
-    el('svg', { class: 'bars', xmlns: 'http://www.w3.org/2000/svg', width: labelW + barW + 160, height: h, viewBox: `0 0 ${labelW + barW + 160} ${h}`, role: 'img', 'aria-label': title }, ...rows),
+    el(
+      'svg',
+      {
+        class: 'bars',
+        xmlns: 'http://www.w3.org/2000/svg',
+        width: labelW + barW + 160,
+        height: h,
+        viewBox: `0 0 ${labelW + barW + 160} ${h}`,
+        role: 'img',
+        'aria-label': title,
+      },
+      ...rows,
+    ),
   );
 }
 
@@ -234,7 +302,12 @@ function costSection(sec: CostSection): string {
     const differs = ratios.some((v) => v !== worst);
     charts.unshift(
       barChart('ratio to the oracle (1 = optimal)', [
-        ...sec.rows.map((r, i) => ({ label: r.variant, value: ratios[i]!, cls: differs && ratios[i] === worst ? 'worst' : '', note: finite[i] === undefined ? '∞' : '' })),
+        ...sec.rows.map((r, i) => ({
+          label: r.variant,
+          value: ratios[i]!,
+          cls: differs && ratios[i] === worst ? 'worst' : '',
+          note: finite[i] === undefined ? '∞' : '',
+        })),
         { label: 'oracle', value: 1, cls: 'oracle' },
       ]),
     );
@@ -252,23 +325,60 @@ function costSection(sec: CostSection): string {
       el(
         'tbody',
         {},
-        ...sec.rows.map((r: CostRow) => el('tr', {}, text('th', {}, r.variant), ...names.map((c) => text('td', { class: c === 'violation' && r[c] ? 'bad' : 'num' }, cell(r[c], c))))),
-        Object.keys(oracle).length ? el('tr', { class: 'oracle' }, text('th', {}, 'oracle'), ...names.map((c) => text('td', { class: 'num' }, typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : ''))) : '',
+        ...sec.rows.map((r: CostRow) =>
+          el(
+            'tr',
+            {},
+            text('th', {}, r.variant),
+            ...names.map((c) => text('td', { class: c === 'violation' && r[c] ? 'bad' : 'num' }, cell(r[c], c))),
+          ),
+        ),
+        Object.keys(oracle).length
+          ? el(
+              'tr',
+              { class: 'oracle' },
+              text('th', {}, 'oracle'),
+              ...names.map((c) => text('td', { class: 'num' }, typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : '')),
+            )
+          : '',
       ),
     );
   const main = cols.slice(0, 10);
-  const waste = sec.waste && Object.keys(sec.waste).length
-    ? el(
-        'details',
-        {},
-        el('summary', {}, 'Where the waste comes from (largest sources per variant)'),
-        el('ul', { class: 'small' }, ...Object.entries(sec.waste).map(([v, list]) => el('li', {}, el('b', {}, esc(v)), esc(': ' + list.map((w) => `${w.kind} ${w.source} ×${fmtNum(w.count)} (${fmtNum(w.bytes)} B)`).join('; '))))),
-      )
-    : '';
-  const facts = [sec.profile ? `workload profile ${sec.profile}` : '', sec.events !== undefined ? `${fmtNum(sec.events)} events` : '', 'oracle = the least traffic any correct protocol needs on the same workload'].filter(Boolean).join(' · ');
+  const waste =
+    sec.waste && Object.keys(sec.waste).length
+      ? el(
+          'details',
+          {},
+          el('summary', {}, 'Where the waste comes from (largest sources per variant)'),
+          el(
+            'ul',
+            { class: 'small' },
+            ...Object.entries(sec.waste).map(([v, list]) =>
+              el(
+                'li',
+                {},
+                el('b', {}, esc(v)),
+                esc(`: ${list.map((w) => `${w.kind} ${w.source} ×${fmtNum(w.count)} (${fmtNum(w.bytes)} B)`).join('; ')}`),
+              ),
+            ),
+          ),
+        )
+      : '';
+  const facts = [
+    sec.profile ? `workload profile ${sec.profile}` : '',
+    sec.events !== undefined ? `${fmtNum(sec.events)} events` : '',
+    'oracle = the least traffic any correct protocol needs on the same workload',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const md = markdownTable(
     ['variant', ...main],
-    [...sec.rows.map((r) => [r.variant, ...main.map((c) => cell(r[c], c))]), ...(Object.keys(oracle).length ? [['oracle', ...main.map((c) => (typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : ''))]] : [])],
+    [
+      ...sec.rows.map((r) => [r.variant, ...main.map((c) => cell(r[c], c))]),
+      ...(Object.keys(oracle).length
+        ? [['oracle', ...main.map((c) => (typeof oracle[c] === 'number' ? fmtNum(oracle[c] as number) : ''))]]
+        : []),
+    ],
   );
   return el(
     'div',
@@ -280,7 +390,9 @@ function costSection(sec: CostSection): string {
     table(main),
     cols.length > main.length ? el('details', {}, el('summary', {}, 'all columns'), table(cols)) : '',
     waste,
-    asMarkdown(`**${sec.title}** (${facts.replace(' · oracle = the least traffic any correct protocol needs on the same workload', '')})\n\n${md}`),
+    asMarkdown(
+      `**${sec.title}** (${facts.replace(' · oracle = the least traffic any correct protocol needs on the same workload', '')})\n\n${md}`,
+    ),
   );
 }
 
@@ -293,7 +405,14 @@ function violationBox(data: ReportData, rt: ReportTrace): string {
   return el(
     'div',
     { class: 'violation', role: 'note' },
-    el('p', {}, el('b', {}, esc(`${v.code} ${v.invariant}${v.kind ? `/${v.kind}` : ''}`)), esc(info ? ` — ${info.title}` : ''), esc(` — at step ${v.step}, detected in `), text('code', {}, v.where)),
+    el(
+      'p',
+      {},
+      el('b', {}, esc(`${v.code} ${v.invariant}${v.kind ? `/${v.kind}` : ''}`)),
+      esc(info ? ` — ${info.title}` : ''),
+      esc(` — at step ${v.step}, detected in `),
+      text('code', {}, v.where),
+    ),
     text('p', { class: 'msg' }, v.message),
     info ? text('p', {}, info.doc) : '',
     v.kind && KIND_WORDS[v.kind] ? text('p', {}, KIND_WORDS[v.kind]!) : '',
@@ -303,18 +422,40 @@ function violationBox(data: ReportData, rt: ReportTrace): string {
 function stepList(rt: ReportTrace, selected: number): string {
   const t = rt.trace;
   const items: string[] = [];
-  const row = (cls: string, k: string, content: string) => el('div', { class: `row ${cls}` }, text('span', { class: 'k' }, k), esc(content));
-  items.push(el('li', { 'data-step': 0, class: selected === 0 ? 'sel' : undefined }, el('div', { class: 'head' }, text('span', { class: 'num' }, '0'), esc('boot: the initial state'))));
+  const row = (cls: string, k: string, content: string) =>
+    el('div', { class: `row ${cls}` }, text('span', { class: 'k' }, k), esc(content));
+  items.push(
+    el(
+      'li',
+      { 'data-step': 0, class: selected === 0 ? 'sel' : undefined },
+      el('div', { class: 'head' }, text('span', { class: 'num' }, '0'), esc('boot: the initial state')),
+    ),
+  );
   let before = t.initial;
   for (const s of t.steps) {
-    const parts: string[] = [el('div', { class: 'head' }, text('span', { class: 'num' }, s.step), text('span', { class: 'cpu' }, s.cpu === null ? '' : `cpu${s.cpu}`), esc(s.label))];
+    const parts: string[] = [
+      el(
+        'div',
+        { class: 'head' },
+        text('span', { class: 'num' }, s.step),
+        text('span', { class: 'cpu' }, s.cpu === null ? '' : `cpu${s.cpu}`),
+        esc(s.label),
+      ),
+    ];
     const note = rt.notes?.[s.step - 1];
     if (note) parts.push(row('note', '#', note));
     const calls = renderCalls(s.calls);
     if (calls) parts.push(row('calls', 'calls', calls));
     if (s.effects.length) parts.push(row('did', 'did', s.effects.map(renderEffect).join('  ·  ')));
     for (const [who, items2] of stateChanges(before, s.state)) parts.push(row('chg', who, items2.join('  ')));
-    if (s.violation) parts.push(row('err', '!!', `${s.violation.code} ${s.violation.invariant}${s.violation.kind ? `/${s.violation.kind}` : ''}: ${s.violation.message}`));
+    if (s.violation)
+      parts.push(
+        row(
+          'err',
+          '!!',
+          `${s.violation.code} ${s.violation.invariant}${s.violation.kind ? `/${s.violation.kind}` : ''}: ${s.violation.message}`,
+        ),
+      );
     const cls = [s.violation ? 'viol' : '', s.step === selected ? 'sel' : ''].filter(Boolean).join(' ');
     items.push(el('li', { 'data-step': s.step, class: cls || undefined }, ...parts));
     before = s.state;
@@ -344,12 +485,52 @@ const LEGEND = el(
   el(
     'ul',
     {},
-    el('li', {}, esc('Columns are steps (0 = boot); each shows the state after the step. Click a column or a step, or use '), el('kbd', {}, '←'), ' ', el('kbd', {}, '→'), esc(' / '), el('kbd', {}, 'Home'), ' ', el('kbd', {}, 'End'), esc(', to see the full machine state.')),
+    el(
+      'li',
+      {},
+      esc('Columns are steps (0 = boot); each shows the state after the step. Click a column or a step, or use '),
+      el('kbd', {}, '←'),
+      ' ',
+      el('kbd', {}, '→'),
+      esc(' / '),
+      el('kbd', {}, 'Home'),
+      ' ',
+      el('kbd', {}, 'End'),
+      esc(', to see the full machine state.'),
+    ),
     el('li', {}, esc('cpu lane, event: the step on that CPU (⚡ = it trapped); red = where the violation was detected.')),
-    el('li', {}, esc('registers: whose data the V registers hold, coloured by writer (A#3 = version 3 of A\'s data, † = a dead task\'s, K = kernel NEON, 0 / ? = zero / garbage).')),
-    el('li', {}, esc('last_state: whom fpsimd_last_state names. ✓ both sides of the binding agree and the registers really hold that state; ~ only the CPU side names it (the context reloads); '), el('b', {}, '✗ amber'), esc(': both sides agree but the registers hold something else — a skipped reload would be wrong; '), el('b', {}, '† red'), esc(': it names freed memory.')),
-    el('li', {}, esc('task lane: where the task is, its side of the binding (fpsimd_cpu, TIF_FOREIGN_FPSTATE, TIF_SVE; green = the CPU it names names it back), and its memory copy.')),
-    el('li', {}, esc('Arrows: save (blue, registers → memory), load (green; dashed = redundant, the registers already held it), hyp (purple: KVM\'s own host/guest save and restore). ✕ = a binding flushed.')),
+    el(
+      'li',
+      {},
+      esc(
+        "registers: whose data the V registers hold, coloured by writer (A#3 = version 3 of A's data, † = a dead task's, K = kernel NEON, 0 / ? = zero / garbage).",
+      ),
+    ),
+    el(
+      'li',
+      {},
+      esc(
+        'last_state: whom fpsimd_last_state names. ✓ both sides of the binding agree and the registers really hold that state; ~ only the CPU side names it (the context reloads); ',
+      ),
+      el('b', {}, '✗ amber'),
+      esc(': both sides agree but the registers hold something else — a skipped reload would be wrong; '),
+      el('b', {}, '† red'),
+      esc(': it names freed memory.'),
+    ),
+    el(
+      'li',
+      {},
+      esc(
+        'task lane: where the task is, its side of the binding (fpsimd_cpu, TIF_FOREIGN_FPSTATE, TIF_SVE; green = the CPU it names names it back), and its memory copy.',
+      ),
+    ),
+    el(
+      'li',
+      {},
+      esc(
+        "Arrows: save (blue, registers → memory), load (green; dashed = redundant, the registers already held it), hyp (purple: KVM's own host/guest save and restore). ✕ = a binding flushed.",
+      ),
+    ),
   ),
 );
 
@@ -357,10 +538,16 @@ function traceArticle(data: ReportData, rt: ReportTrace): string {
   const t = rt.trace;
   const selected = initialStep(t);
   const v = t.violation;
-  const badge = v ? el('span', { class: 'badge bad' }, esc(`${v.code} ${verdictText(v)} @${v.step}`)) : el('span', { class: 'badge ok' }, 'ok');
+  const badge = v
+    ? el('span', { class: 'badge bad' }, esc(`${v.code} ${verdictText(v)} @${v.step}`))
+    : el('span', { class: 'badge ok' }, 'ok');
   const exp =
     rt.expected !== undefined
-      ? el('span', { class: `badge ${rt.expectationMet ? 'ok' : 'warn'}` }, esc(`expected ${rt.expected}: ${rt.expectationMet ? 'met' : 'NOT met'}`))
+      ? el(
+          'span',
+          { class: `badge ${rt.expectationMet ? 'ok' : 'warn'}` },
+          esc(`expected ${rt.expected}: ${rt.expectationMet ? 'met' : 'NOT met'}`),
+        )
       : '';
   const variant = data.variants?.find((x) => x.name === t.variant);
   const meta = [
@@ -371,14 +558,35 @@ function traceArticle(data: ReportData, rt: ReportTrace): string {
   const counters = el(
     'details',
     {},
-    el('summary', {}, esc(`Counters: ${t.counters.saves} saves, ${t.counters.loads} loads (${t.counters.redundantLoads} redundant), ${t.counters.bytesSaved + t.counters.bytesLoaded + t.counters.bytesHyp} bytes moved`)),
+    el(
+      'summary',
+      {},
+      esc(
+        `Counters: ${t.counters.saves} saves, ${t.counters.loads} loads (${t.counters.redundantLoads} redundant), ${t.counters.bytesSaved + t.counters.bytesLoaded + t.counters.bytesHyp} bytes moved`,
+      ),
+    ),
     el('pre', {}, esc(renderCounters(t.counters).join('\n'))),
     Object.keys(t.byContext).length
       ? el(
           'table',
           {},
-          el('thead', {}, el('tr', {}, ...['context', 'saves', 'loads', 'redundant', 'bytes saved', 'bytes loaded'].map((h) => text('th', {}, h)))),
-          el('tbody', {}, ...Object.entries(t.byContext).map(([k, c]) => el('tr', {}, text('th', {}, k), ...[c.saves, c.loads, c.redundantLoads, c.bytesSaved, c.bytesLoaded].map((n) => text('td', { class: 'num' }, n))))),
+          el(
+            'thead',
+            {},
+            el('tr', {}, ...['context', 'saves', 'loads', 'redundant', 'bytes saved', 'bytes loaded'].map((h) => text('th', {}, h))),
+          ),
+          el(
+            'tbody',
+            {},
+            ...Object.entries(t.byContext).map(([k, c]) =>
+              el(
+                'tr',
+                {},
+                text('th', {}, k),
+                ...[c.saves, c.loads, c.redundantLoads, c.bytesSaved, c.bytesLoaded].map((n) => text('td', { class: 'num' }, n)),
+              ),
+            ),
+          ),
         )
       : '',
   );
@@ -392,15 +600,45 @@ function traceArticle(data: ReportData, rt: ReportTrace): string {
     violationBox(data, rt),
     rt.reproduce ? el('p', { class: 'small' }, esc('Reproduce: '), text('code', {}, rt.reproduce)) : '',
     el('div', { class: 'tl-wrap', tabindex: 0, 'aria-label': 'timeline: ← and → move between steps' }, renderTimeline(rt, selected)),
-    el('div', { class: 'keys' }, esc('Click a column or a step · '), el('kbd', {}, '←'), ' ', el('kbd', {}, '→'), esc(' or '), el('kbd', {}, 'j'), ' ', el('kbd', {}, 'k'), esc(' move · '), el('kbd', {}, 'Home'), ' ', el('kbd', {}, 'End'), esc(' · '), el('kbd', {}, '['), ' ', el('kbd', {}, ']'), esc(' other traces · hover previews · the address links to the step')),
+    el(
+      'div',
+      { class: 'keys' },
+      esc('Click a column or a step · '),
+      el('kbd', {}, '←'),
+      ' ',
+      el('kbd', {}, '→'),
+      esc(' or '),
+      el('kbd', {}, 'j'),
+      ' ',
+      el('kbd', {}, 'k'),
+      esc(' move · '),
+      el('kbd', {}, 'Home'),
+      ' ',
+      el('kbd', {}, 'End'),
+      esc(' · '),
+      el('kbd', {}, '['),
+      ' ',
+      el('kbd', {}, ']'),
+      esc(' other traces · hover previews · the address links to the step'),
+    ),
     LEGEND,
     el(
       'div',
       { class: 'detail' },
       stepList(rt, selected),
-      el('aside', { class: 'state', 'aria-live': 'polite', 'aria-label': 'machine state at the selected step' }, el('noscript', {}, 'The machine state at each step is shown with the inline script enabled; the step list shows what changed.')),
+      el(
+        'aside',
+        { class: 'state', 'aria-live': 'polite', 'aria-label': 'machine state at the selected step' },
+        el('noscript', {}, 'The machine state at each step is shown with the inline script enabled; the step list shows what changed.'),
+      ),
     ),
-    el('details', { class: 'astext' }, el('summary', {}, 'As text (to paste into a review)'), el('button', { type: 'button', 'data-copy': '' }, 'copy'), text('pre', {}, traceAsText(rt))),
+    el(
+      'details',
+      { class: 'astext' },
+      el('summary', {}, 'As text (to paste into a review)'),
+      el('button', { type: 'button', 'data-copy': '' }, 'copy'),
+      text('pre', {}, traceAsText(rt)),
+    ),
     counters,
   );
 }
@@ -419,7 +657,12 @@ function tracePicker(traces: ReportTrace[], featured: string | undefined): strin
       out.push(
         el(
           'a',
-          { href: `#trace-${t.id}`, 'data-trace': t.id, class: [v ? 'bad' : '', t.id === featured ? 'active' : ''].filter(Boolean).join(' ') || undefined, title: v ? `${v.code} ${verdictText(v)} at step ${v.step}` : 'ok' },
+          {
+            href: `#trace-${t.id}`,
+            'data-trace': t.id,
+            class: [v ? 'bad' : '', t.id === featured ? 'active' : ''].filter(Boolean).join(' ') || undefined,
+            title: v ? `${v.code} ${verdictText(v)} at step ${v.step}` : 'ok',
+          },
           esc(t.title),
           v ? esc(` — ${verdictText(v)}`) : '',
         ),
@@ -460,7 +703,9 @@ function clientData(data: ReportData): unknown {
       did: t.steps.map((s) => s.effects.map((e) => renderEffect(e) ?? e.kind).join(' · ')),
       initial: t.initial,
       deltas: t.steps.map((s, i) => delta(states[i]!, s.state)),
-      ...(v ? { violation: { step: v.step, text: `${v.code} ${v.invariant}${v.kind ? `/${v.kind}` : ''} in ${v.where}: ${v.message}` } } : {}),
+      ...(v
+        ? { violation: { step: v.step, text: `${v.code} ${v.invariant}${v.kind ? `/${v.kind}` : ''} in ${v.where}: ${v.message}` } }
+        : {}),
     };
   }
   return { featured: data.featured ?? null, traces };
@@ -481,7 +726,17 @@ export function renderReport(data: ReportData): string {
         { id: 'verdicts' },
         text('h2', {}, 'Verdicts'),
         data.runs?.length
-          ? el('div', {}, text('h3', {}, 'Scenarios: every variant on every scenario'), text('p', { class: 'muted small' }, 'Verdict and the step it was found at; ✓/✗ = the scenario\'s stated expectation met or not; loads = register reloads on the way. Click a cell for its timeline.'), runsMatrix(data.runs))
+          ? el(
+              'div',
+              {},
+              text('h3', {}, 'Scenarios: every variant on every scenario'),
+              text(
+                'p',
+                { class: 'muted small' },
+                "Verdict and the step it was found at; ✓/✗ = the scenario's stated expectation met or not; loads = register reloads on the way. Click a cell for its timeline.",
+              ),
+              runsMatrix(data.runs),
+            )
           : '',
         ...(data.checks ?? []).map(checksSection),
       ),
@@ -510,7 +765,16 @@ export function renderReport(data: ReportData): string {
         'section',
         { id: 'variants' },
         text('h2', {}, 'Variants'),
-        el('table', {}, el('thead', {}, el('tr', {}, ...['variant', 'kernel', 'what it is'].map((h) => text('th', {}, h)))), el('tbody', {}, ...data.variants.map((v) => el('tr', {}, text('th', {}, v.name), text('td', {}, v.kernel), text('td', {}, v.summary))))),
+        el(
+          'table',
+          {},
+          el('thead', {}, el('tr', {}, ...['variant', 'kernel', 'what it is'].map((h) => text('th', {}, h)))),
+          el(
+            'tbody',
+            {},
+            ...data.variants.map((v) => el('tr', {}, text('th', {}, v.name), text('td', {}, v.kernel), text('td', {}, v.summary))),
+          ),
+        ),
       ),
     );
   }
@@ -521,7 +785,24 @@ export function renderReport(data: ReportData): string {
       'section',
       { id: 'invariants' },
       text('h2', {}, 'Invariants'),
-      el('table', {}, el('thead', {}, el('tr', {}, ...['code', 'invariant', 'what it means'].map((h) => text('th', {}, h)))), el('tbody', {}, ...inv.map((i) => el('tr', {}, text('td', { class: 'mono' }, i.code), el('td', {}, el('b', {}, esc(i.id)), leaf('br', {}, false), el('span', { class: 'muted small' }, esc(i.title))), text('td', {}, i.doc))))),
+      el(
+        'table',
+        {},
+        el('thead', {}, el('tr', {}, ...['code', 'invariant', 'what it means'].map((h) => text('th', {}, h)))),
+        el(
+          'tbody',
+          {},
+          ...inv.map((i) =>
+            el(
+              'tr',
+              {},
+              text('td', { class: 'mono' }, i.code),
+              el('td', {}, el('b', {}, esc(i.id)), leaf('br', {}, false), el('span', { class: 'muted small' }, esc(i.title))),
+              text('td', {}, i.doc),
+            ),
+          ),
+        ),
+      ),
     ),
   );
 
@@ -548,7 +829,19 @@ export function renderReport(data: ReportData): string {
     '</head>',
     '<body>',
     MARKER_DEFS,
-    el('main', {}, head, ...sections, el('footer', { class: 'muted small' }, esc(`fpctx ${TOOL_VERSION} · one self-contained file: no network, no external assets · print with the browser's print command (the selected trace prints)`))),
+    el(
+      'main',
+      {},
+      head,
+      ...sections,
+      el(
+        'footer',
+        { class: 'muted small' },
+        esc(
+          `fpctx ${TOOL_VERSION} · one self-contained file: no network, no external assets · print with the browser's print command (the selected trace prints)`,
+        ),
+      ),
+    ),
     `<script type="application/json" id="fpctx-data">${scriptJson(clientData(data))}</script>`,
     `<script>${REPORT_SCRIPT}</script>`,
     '</body>',
@@ -556,4 +849,3 @@ export function renderReport(data: ReportData): string {
     '',
   ].join('\n');
 }
-

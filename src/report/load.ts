@@ -16,7 +16,18 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { MachineSnapshot, Trace, TraceStep } from '../trace/types.js';
 import { checkRow, checkTrace, costSectionFromDoc, runRow, scenarioTrace, type CheckLike } from './build.js';
-import { REPORT_FORMAT, boundsText, emptyReport, slug, verdictText, type Bounds, type CheckRow, type ReportData, type ReportTrace, type RunRow } from './data.js';
+import {
+  REPORT_FORMAT,
+  boundsText,
+  emptyReport,
+  slug,
+  verdictText,
+  type Bounds,
+  type CheckRow,
+  type ReportData,
+  type ReportTrace,
+  type RunRow,
+} from './data.js';
 
 // --- schemas: what the report relies on -------------------------------------------------------
 
@@ -178,7 +189,13 @@ function machineOf(s: MachineSnapshot): Trace['machine'] {
   return { cpus: s.cpus.length, slots: s.tasks.length, vcpus: s.vcpus.length, sveVlBits: s.tasks[0]?.sve_vl ?? 128 };
 }
 
-function traceFrom(variant: string, steps: TraceStep[], initial: MachineSnapshot | undefined, counters: Record<string, number> | undefined, byContext: Trace['byContext'] | undefined): { trace: Trace; initialUnknown: boolean } {
+function traceFrom(
+  variant: string,
+  steps: TraceStep[],
+  initial: MachineSnapshot | undefined,
+  counters: Record<string, number> | undefined,
+  byContext: Trace['byContext'] | undefined,
+): { trace: Trace; initialUnknown: boolean } {
   const first = initial ?? steps[0]?.state;
   if (!first) throw new InputError('the document has no steps and no initial state: nothing to draw');
   const last = steps[steps.length - 1];
@@ -196,9 +213,19 @@ function traceFrom(variant: string, steps: TraceStep[], initial: MachineSnapshot
 }
 
 function fromRunDoc(doc: z.infer<typeof RunDocSchema>): { trace: ReportTrace; row: RunRow } {
-  const { trace, initialUnknown } = traceFrom(doc.variant, doc.trace as unknown as TraceStep[], doc.initial as unknown as MachineSnapshot | undefined, doc.counters, doc.byContext as unknown as Trace['byContext']);
+  const { trace, initialUnknown } = traceFrom(
+    doc.variant,
+    doc.trace as unknown as TraceStep[],
+    doc.initial as unknown as MachineSnapshot | undefined,
+    doc.counters,
+    doc.byContext as unknown as Trace['byContext'],
+  );
   const expected = expectationWords(doc.expected);
-  const rt = scenarioTrace(trace, { name: doc.scenario }, { ...(expected ? { expected } : {}), ...(doc.expectationMet !== undefined ? { expectationMet: doc.expectationMet } : {}) });
+  const rt = scenarioTrace(
+    trace,
+    { name: doc.scenario },
+    { ...(expected ? { expected } : {}), ...(doc.expectationMet !== undefined ? { expectationMet: doc.expectationMet } : {}) },
+  );
   if (initialUnknown) rt.initialUnknown = true;
   return { trace: rt, row: runRow(rt) };
 }
@@ -217,8 +244,14 @@ function fromCheckDoc(doc: z.infer<typeof CheckDocSchema>, check: string): { tra
   const v = doc.violation;
   let full: Trace | undefined;
   let unknownInitial = false;
-  if (v?.trace && v.trace.length) {
-    const { trace, initialUnknown } = traceFrom(doc.variant, v.trace as unknown as TraceStep[], doc.initial as unknown as MachineSnapshot | undefined, doc.counters, undefined);
+  if (v?.trace?.length) {
+    const { trace, initialUnknown } = traceFrom(
+      doc.variant,
+      v.trace as unknown as TraceStep[],
+      doc.initial as unknown as MachineSnapshot | undefined,
+      doc.counters,
+      undefined,
+    );
     full = trace;
     unknownInitial = initialUnknown;
   }
@@ -259,12 +292,19 @@ function cellArray(doc: Record<string, unknown>): [string, unknown[]] | undefine
 function fromMatrixDoc(doc: z.infer<typeof MatrixDocSchema>): ReportData {
   const out = emptyReport('fpctx matrix');
   const boundsOf = new Map((doc.checks ?? []).map((c) => [c.name, c.bounds as Bounds]));
-  const verdict = (c: z.infer<typeof MatrixCellSchema>) => (c.verdict === 'violation' && c.invariant ? verdictText({ invariant: c.invariant, ...(c.kind ? { kind: c.kind } : {}) }) : c.verdict);
+  const verdict = (c: z.infer<typeof MatrixCellSchema>) =>
+    c.verdict === 'violation' && c.invariant ? verdictText({ invariant: c.invariant, ...(c.kind ? { kind: c.kind } : {}) }) : c.verdict;
   const runs: RunRow[] = [];
   const rows: CheckRow[] = [];
   for (const c of doc.cells) {
     if (c.type === 'scenario') {
-      runs.push({ variant: c.variant, scenario: c.column, verdict: verdict(c), ...(c.step !== undefined ? { step: c.step } : {}), ...(c.expectationMet !== undefined ? { expectationMet: c.expectationMet } : {}) });
+      runs.push({
+        variant: c.variant,
+        scenario: c.column,
+        verdict: verdict(c),
+        ...(c.step !== undefined ? { step: c.step } : {}),
+        ...(c.expectationMet !== undefined ? { expectationMet: c.expectationMet } : {}),
+      });
     } else {
       const b = boundsOf.get(c.column);
       rows.push({
@@ -274,7 +314,16 @@ function fromMatrixDoc(doc: z.infer<typeof MatrixDocSchema>): ReportData {
         ...(c.states !== undefined ? { states: c.states } : {}),
         ...(c.seconds !== undefined ? { seconds: c.seconds } : {}),
         verdict: c.verdict,
-        ...(c.invariant ? { violation: { invariant: c.invariant, ...(c.kind ? { kind: c.kind } : {}), ...(c.step !== undefined ? { step: c.step } : {}), ...(c.message ? { message: c.message } : {}) } } : {}),
+        ...(c.invariant
+          ? {
+              violation: {
+                invariant: c.invariant,
+                ...(c.kind ? { kind: c.kind } : {}),
+                ...(c.step !== undefined ? { step: c.step } : {}),
+                ...(c.message ? { message: c.message } : {}),
+              },
+            }
+          : {}),
         ...(c.unexpected ? { unexpected: true } : {}),
       });
     }
@@ -294,11 +343,18 @@ function fromMatrixDoc(doc: z.infer<typeof MatrixDocSchema>): ReportData {
 
 /** Recognises and converts one parsed document. */
 export function reportFromDocument(value: unknown, file: string, textIn: string): ReportData {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a JSON object (the output of an fpctx --json command)', file, 1);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new InputError('expected a JSON object (the output of an fpctx --json command)', file, 1);
   const doc = value as Record<string, unknown>;
 
   if (doc.format !== undefined) {
-    if (doc.format !== REPORT_FORMAT) throw new InputError(`unknown format '${String(doc.format)}' (this fpctx reads ${REPORT_FORMAT})`, file, lineOfPath(textIn, ['format']), 'format');
+    if (doc.format !== REPORT_FORMAT)
+      throw new InputError(
+        `unknown format '${String(doc.format)}' (this fpctx reads ${REPORT_FORMAT})`,
+        file,
+        lineOfPath(textIn, ['format']),
+        'format',
+      );
     parseWith(ReportDocSchema, doc, file, textIn);
     return doc as unknown as ReportData;
   }
@@ -332,10 +388,22 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
   }
 
   // fpctx suite --json
-  if (Array.isArray(doc.scenarios) && Array.isArray(doc.checks) && doc.scenarios.every((x) => x && typeof x === 'object' && 'results' in x)) {
+  if (
+    Array.isArray(doc.scenarios) &&
+    Array.isArray(doc.checks) &&
+    doc.scenarios.every((x) => x && typeof x === 'object' && 'results' in x)
+  ) {
     const out = emptyReport('fpctx suite');
-    out.runs = (doc.scenarios as { variant: string; results: { scenario: string; verdict: string; expectationMet?: boolean; loads?: number }[] }[]).flatMap((v) =>
-      v.results.map((x) => ({ variant: v.variant, scenario: x.scenario, verdict: x.verdict, ...(x.expectationMet !== undefined ? { expectationMet: x.expectationMet } : {}), ...(x.loads !== undefined ? { loads: x.loads } : {}) })),
+    out.runs = (
+      doc.scenarios as { variant: string; results: { scenario: string; verdict: string; expectationMet?: boolean; loads?: number }[] }[]
+    ).flatMap((v) =>
+      v.results.map((x) => ({
+        variant: v.variant,
+        scenario: x.scenario,
+        verdict: x.verdict,
+        ...(x.expectationMet !== undefined ? { expectationMet: x.expectationMet } : {}),
+        ...(x.loads !== undefined ? { loads: x.loads } : {}),
+      })),
     );
     const rows = (doc.checks as unknown[]).map((c, i) => {
       const d = parseWith(CheckDocSchema.extend({ check: str }), c, file, textIn, ['checks', i]);
@@ -345,10 +413,21 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
     const seed = doc.seedCounterexample as { trace?: unknown } | undefined;
     if (seed && Array.isArray(seed.trace)) {
       const steps = parseWith(z.array(StepSchema), seed.trace, file, textIn, ['seedCounterexample', 'trace']) as unknown as TraceStep[];
-      const initial = (seed as { initial?: unknown }).initial ? (parseWith(SnapshotSchema, (seed as { initial: unknown }).initial, file, textIn, ['seedCounterexample', 'initial']) as unknown as MachineSnapshot) : undefined;
+      const initial = (seed as { initial?: unknown }).initial
+        ? (parseWith(SnapshotSchema, (seed as { initial: unknown }).initial, file, textIn, [
+            'seedCounterexample',
+            'initial',
+          ]) as unknown as MachineSnapshot)
+        : undefined;
       const variant = typeof (seed as { variant?: unknown }).variant === 'string' ? (seed as { variant: string }).variant : 'v4.15-rc1';
       const { trace, initialUnknown } = traceFrom(variant, steps, initial, undefined, undefined);
-      const rt: ReportTrace = { id: 'seed', kind: 'counterexample', title: `the seed bug: shortest counterexample for ${variant}`, trace, ...(initialUnknown ? { initialUnknown } : {}) };
+      const rt: ReportTrace = {
+        id: 'seed',
+        kind: 'counterexample',
+        title: `the seed bug: shortest counterexample for ${variant}`,
+        trace,
+        ...(initialUnknown ? { initialUnknown } : {}),
+      };
       out.traces = [rt];
       out.featured = 'seed';
     }
@@ -360,7 +439,10 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
     const d = parseWith(CheckDocSchema, doc, file, textIn);
     const { trace, row } = fromCheckDoc(d, 'check');
     row.check = boundsName(d.bounds);
-    const out = { ...emptyReport(`fpctx check --variant ${d.variant}`), checks: [{ title: `Bounded check of ${d.variant}`, rows: [row] }] } as ReportData;
+    const out = {
+      ...emptyReport(`fpctx check --variant ${d.variant}`),
+      checks: [{ title: `Bounded check of ${d.variant}`, rows: [row] }],
+    } as ReportData;
     if (trace) {
       out.traces = [trace];
       out.featured = trace.id;
@@ -372,7 +454,9 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
   const cells = cellArray(doc);
   if (cells) {
     const [key, list] = cells;
-    const out = emptyReport(key === 'results' ? 'fpctx check --variant all' : `fpctx ${key === 'cells' || key === 'matrix' ? 'matrix' : 'results'}`);
+    const out = emptyReport(
+      key === 'results' ? 'fpctx check --variant all' : `fpctx ${key === 'cells' || key === 'matrix' ? 'matrix' : 'results'}`,
+    );
     const rows: CheckRow[] = [];
     list.forEach((c, i) => {
       const cell = c as Record<string, unknown>;
@@ -387,12 +471,21 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
       }
       rows.push(row);
     });
-    out.checks = [{ title: key === 'results' ? `Bounded checks at ${boundsName((doc.bounds ?? {}) as Bounds)}` : 'Matrix: variants × configurations', rows }];
+    out.checks = [
+      {
+        title: key === 'results' ? `Bounded checks at ${boundsName((doc.bounds ?? {}) as Bounds)}` : 'Matrix: variants × configurations',
+        rows,
+      },
+    ];
     if (out.traces?.length) out.featured = out.traces[0]!.id;
     return out;
   }
 
-  throw new InputError('not an fpctx document: expected the output of run/check/suite/matrix/cost --json, or a report --data file', file, 1);
+  throw new InputError(
+    'not an fpctx document: expected the output of run/check/suite/matrix/cost --json, or a report --data file',
+    file,
+    1,
+  );
 }
 
 /** Reads one JSON document (a path, or `-` for standard input). */
@@ -420,7 +513,10 @@ export function loadReportDocument(file: string): ReportData {
 export function jsonError(t: string): { offset: number; message: string } {
   let i = 0;
   class Bad {
-    constructor(readonly offset: number, readonly message: string) {}
+    constructor(
+      readonly offset: number,
+      readonly message: string,
+    ) {}
   }
   const ws = () => {
     while (i < t.length && ' \t\r\n'.includes(t[i]!)) i++;
@@ -461,9 +557,15 @@ export function jsonError(t: string): { offset: number; message: string } {
         else fail("',' or ']'");
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(t.slice(i, i + 64));
-    if (m) return void (i += m[0].length);
+    if (m) {
+      i += m[0].length;
+      return;
+    }
     fail('a value');
   };
   const string = () => {
@@ -485,4 +587,3 @@ export function jsonError(t: string): { offset: number; message: string } {
     throw e;
   }
 }
-

@@ -4,7 +4,7 @@
  * kept for violations and amber for a binding the kernel believes but that is false.
  */
 
-export const REPORT_CSS = String.raw`
+export const REPORT_CSS = `
 :root {
   --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bg: #ffffff; --panel: #f6f8fa;
   --bad: #c62828; --badbg: #fdecea; --good: #1a7f37; --goodbg: #e8f5ec; --warn: #9a6700; --warnbg: #fff4d6;

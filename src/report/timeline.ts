@@ -133,7 +133,11 @@ function taskStatus(s: MachineSnapshot, slot: number, named: boolean): Cell {
   const pos = t.state === 'zombie' ? '' : ` · ${t.pos}${t.pos === 'kernel' && t.in_syscall ? ' (syscall)' : ''}`;
   const name = named ? `${t.name}: ` : '';
   const cls = t.state === 'running' ? 'st-run' : t.state === 'zombie' ? 'st-zombie' : 'st-wait';
-  return { text: `${name}${where}${pos}`, cls, title: `${t.name} is ${t.state}${t.on_cpu !== null ? ` on cpu${t.on_cpu}` : ''}, ${t.pos}${t.mm ? '' : ' (no mm)'}` };
+  return {
+    text: `${name}${where}${pos}`,
+    cls,
+    title: `${t.name} is ${t.state}${t.on_cpu !== null ? ` on cpu${t.on_cpu}` : ''}, ${t.pos}${t.mm ? '' : ' (no mm)'}`,
+  };
 }
 
 function taskSide(s: MachineSnapshot, slot: number): Cell {
@@ -147,7 +151,9 @@ function taskSide(s: MachineSnapshot, slot: number): Cell {
     cls: agrees ? 'tb-sync' : 'tb-off',
     title:
       `${t.name}.fpsimd_cpu = ${cpu}, TIF_FOREIGN_FPSTATE = ${+t.flags.TIF_FOREIGN_FPSTATE}, TIF_SVE = ${+t.flags.TIF_SVE}` +
-      (agrees ? `; ${cpu}'s fpsimd_last_state names ${t.name}: both sides agree` : '; the CPU side does not name it: it reloads before running'),
+      (agrees
+        ? `; ${cpu}'s fpsimd_last_state names ${t.name}: both sides agree`
+        : '; the CPU side does not name it: it reloads before running'),
   };
 }
 
@@ -202,7 +208,14 @@ function layout(trace: Trace, states: MachineSnapshot[]): Layout {
   });
   const guestLane = new Map<number, Lane>();
   const slot = trace.initial.tasks.map((_, i) => {
-    const names = [...new Set(states.map((s) => s.tasks[i]!).filter((x) => x.state !== 'free').map((x) => x.name))];
+    const names = [
+      ...new Set(
+        states
+          .map((s) => s.tasks[i]!)
+          .filter((x) => x.state !== 'free')
+          .map((x) => x.name),
+      ),
+    ];
     const vcpus = [...new Set(states.map((s) => s.tasks[i]!.vcpu).filter((v): v is number => v !== null))];
     if (!names.length) return undefined; // a spare slot no fork used: nothing to draw
     const hasFree = trace.steps.some((s) => s.cpu === null && names.includes(s.task ?? ''));
@@ -236,7 +249,11 @@ export const MARKER_DEFS = el(
     'defs',
     {},
     ...Object.entries(MARKERS).map(([k, color]) =>
-      el('marker', { id: `ah-${k}`, viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' }, leaf('path', { d: 'M0,0 L8,4 L0,8 z', fill: color })),
+      el(
+        'marker',
+        { id: `ah-${k}`, viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' },
+        leaf('path', { d: 'M0,0 L8,4 L0,8 z', fill: color }),
+      ),
     ),
   ),
 );
@@ -341,7 +358,11 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
         'g',
         { class: `col${viol ? ' viol' : ''}`, 'data-step': col },
         leaf('rect', { class: 'colbg', x, y: 0, width: G.stepW, height: L.height }),
-        text('text', { class: 'colhead', x: x + G.stepW / 2, y: 17, 'text-anchor': 'middle' }, col === 0 ? 'boot' : `${col}${step?.cpu !== null && step?.cpu !== undefined ? ` · cpu${step.cpu}` : ''}${viol ? ' !!' : ''}`),
+        text(
+          'text',
+          { class: 'colhead', x: x + G.stepW / 2, y: 17, 'text-anchor': 'middle' },
+          col === 0 ? 'boot' : `${col}${step?.cpu !== null && step?.cpu !== undefined ? ` · cpu${step.cpu}` : ''}${viol ? ' !!' : ''}`,
+        ),
       ),
     );
   }
@@ -365,42 +386,71 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
     const lane = L.cpu[ci]!;
     const cells = (f: (s: MachineSnapshot) => Cell) => states.map(f);
     parts.push(
-      bars(lane.rows.get('run')!, cells((s) => {
-        const cc = s.cpus[ci]!;
-        if (cc.current === null) return { text: 'idle', cls: 'st-idle', title: `cpu${c.id} runs its idle task` };
-        const t = s.tasks.find((x) => x.name === cc.current);
-        const pos = t ? t.pos : '?';
-        const guest = t && t.pos === 'guest' && t.vcpu !== null ? ` ${guestName(t.vcpu)}` : '';
-        return { text: `${cc.current} · ${pos}${guest}`, cls: pos === 'guest' && t?.vcpu !== null && t?.vcpu !== undefined ? pal.of(guestName(t.vcpu)) : pal.of(cc.current), title: `cpu${c.id}: current is ${cc.current}, in ${pos}${guest ? ` (guest ${guest.trim()} running)` : ''}` };
-      })),
+      bars(
+        lane.rows.get('run')!,
+        cells((s) => {
+          const cc = s.cpus[ci]!;
+          if (cc.current === null) return { text: 'idle', cls: 'st-idle', title: `cpu${c.id} runs its idle task` };
+          const t = s.tasks.find((x) => x.name === cc.current);
+          const pos = t ? t.pos : '?';
+          const guest = t && t.pos === 'guest' && t.vcpu !== null ? ` ${guestName(t.vcpu)}` : '';
+          return {
+            text: `${cc.current} · ${pos}${guest}`,
+            cls: pos === 'guest' && t?.vcpu !== null && t?.vcpu !== undefined ? pal.of(guestName(t.vcpu)) : pal.of(cc.current),
+            title: `cpu${c.id}: current is ${cc.current}, in ${pos}${guest ? ` (guest ${guest.trim()} running)` : ''}`,
+          };
+        }),
+      ),
     );
     parts.push(
-      bars(lane.rows.get('regs')!, cells((s) => {
-        const r = s.cpus[ci]!.regs;
-        const txt = r.hi === '0' || r.hi === r.V && tokenWriter(r.V) === null ? r.V : r.hi === r.V ? `${r.V} +SVE` : `${r.V} | hi ${r.hi}`;
-        return { text: txt, cls: pal.of(tokenWriter(r.V)), title: `cpu${c.id} registers: V ${r.V}, SVE part ${r.hi}${s.cpus[ci]!.zen_el0 ? ' (EL0 SVE enabled)' : ''}` };
-      })),
+      bars(
+        lane.rows.get('regs')!,
+        cells((s) => {
+          const r = s.cpus[ci]!.regs;
+          const txt =
+            r.hi === '0' || (r.hi === r.V && tokenWriter(r.V) === null) ? r.V : r.hi === r.V ? `${r.V} +SVE` : `${r.V} | hi ${r.hi}`;
+          return {
+            text: txt,
+            cls: pal.of(tokenWriter(r.V)),
+            title: `cpu${c.id} registers: V ${r.V}, SVE part ${r.hi}${s.cpus[ci]!.zen_el0 ? ' (EL0 SVE enabled)' : ''}`,
+          };
+        }),
+      ),
     );
     parts.push(
-      bars(lane.rows.get('bind')!, cells((s) => {
-        const b = cpuBinding(s, s.cpus[ci]!);
-        const txt = b.boundTo === null ? 'NULL' : `→ ${b.boundTo}${MARK[b.status]}`;
-        const cls = b.status === 'bound' ? `b-bound ${pal.of(b.boundTo)}` : `b-${b.status}`;
-        return { text: txt, cls, title: b.explain };
-      })),
+      bars(
+        lane.rows.get('bind')!,
+        cells((s) => {
+          const b = cpuBinding(s, s.cpus[ci]!);
+          const txt = b.boundTo === null ? 'NULL' : `→ ${b.boundTo}${MARK[b.status]}`;
+          const cls = b.status === 'bound' ? `b-bound ${pal.of(b.boundTo)}` : `b-${b.status}`;
+          return { text: txt, cls, title: b.explain };
+        }),
+      ),
     );
     const host = lane.rows.get('host');
     if (host) {
       parts.push(
-        bars(host, cells((s) => {
-          const tok = s.cpus[ci]!.host_fpV;
-          return { text: tok, cls: pal.of(tokenWriter(tok)), title: `KVM per-CPU host context of cpu${c.id} (V part): ${tok}` };
-        })),
+        bars(
+          host,
+          cells((s) => {
+            const tok = s.cpus[ci]!.host_fpV;
+            return { text: tok, cls: pal.of(tokenWriter(tok)), title: `KVM per-CPU host context of cpu${c.id} (V part): ${tok}` };
+          }),
+        ),
       );
     }
     const ev = lane.rows.get('ev')!;
     trace.steps.forEach((step, i) => {
-      if (step.cpu === c.id) parts.push(eventBlock(step, ev, i + 1, step.effects.filter((e) => e.kind === 'trap')));
+      if (step.cpu === c.id)
+        parts.push(
+          eventBlock(
+            step,
+            ev,
+            i + 1,
+            step.effects.filter((e) => e.kind === 'trap'),
+          ),
+        );
     });
   });
 
@@ -409,19 +459,41 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
     const lane = L.slot[si];
     if (!lane) return;
     const named = lane.label.includes('→');
-    parts.push(bars(lane.rows.get('task')!, states.map((s) => taskStatus(s, si, named))));
-    parts.push(bars(lane.rows.get('tbind')!, states.map((s) => taskSide(s, si))));
-    parts.push(bars(lane.rows.get('mem')!, states.map((s) => taskMemory(s, si, pal))));
+    parts.push(
+      bars(
+        lane.rows.get('task')!,
+        states.map((s) => taskStatus(s, si, named)),
+      ),
+    );
+    parts.push(
+      bars(
+        lane.rows.get('tbind')!,
+        states.map((s) => taskSide(s, si)),
+      ),
+    );
+    parts.push(
+      bars(
+        lane.rows.get('mem')!,
+        states.map((s) => taskMemory(s, si, pal)),
+      ),
+    );
     for (const [key, row] of lane.rows) {
       const m = /^guest(\d+)$/.exec(key);
       if (!m) continue;
       const v = Number(m[1]);
       parts.push(
-        bars(row, states.map((s) => {
-          const vc = s.vcpus.find((x) => x.id === v);
-          const tok = vc?.mem.V ?? '?';
-          return { text: tok, cls: pal.of(tokenWriter(tok)), title: `vcpu${v} fp_regs in memory: ${tok}; the guest last wrote ${vc?.expected.V ?? '?'}` };
-        })),
+        bars(
+          row,
+          states.map((s) => {
+            const vc = s.vcpus.find((x) => x.id === v);
+            const tok = vc?.mem.V ?? '?';
+            return {
+              text: tok,
+              cls: pal.of(tokenWriter(tok)),
+              title: `vcpu${v} fp_regs in memory: ${tok}; the guest last wrote ${vc?.expected.V ?? '?'}`,
+            };
+          }),
+        ),
       );
     }
     const ev = lane.rows.get('ev');
@@ -433,7 +505,7 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
   });
 
   // Effects on top, then the labels.
-  trace.steps.forEach((step, i) => parts.push(effectMarks(L, step, i + 1, states[i]!)));
+  for (const [i, step] of trace.steps.entries()) parts.push(effectMarks(L, step, i + 1, states[i]!));
   parts.push(el('g', { class: 'labels', 'data-labels': '' }, ...labels));
 
   return el(
@@ -454,4 +526,3 @@ export function renderTimeline(rt: ReportTrace, selected: number): string {
     ...parts,
   );
 }
-

@@ -32,8 +32,17 @@ export interface NamedCheck {
 }
 
 const CLEAN = {
-  'v4.15-rc1': 'ok', 'rfc-2017': 'ok', 'flush-always': 'ok', 'no-sve-flush': 'ok', 'v4.15': 'ok', 'v4.18-rc1': 'ok', 'v4.18': 'ok',
-  'v5.17': 'ok', 'v6.12-rc1': 'ok', 'v6.12': 'ok', mainline: 'ok',
+  'v4.15-rc1': 'ok',
+  'rfc-2017': 'ok',
+  'flush-always': 'ok',
+  'no-sve-flush': 'ok',
+  'v4.15': 'ok',
+  'v4.18-rc1': 'ok',
+  'v4.18': 'ok',
+  'v5.17': 'ok',
+  'v6.12-rc1': 'ok',
+  'v6.12': 'ok',
+  mainline: 'ok',
 } as const;
 const UAF = { invariant: 'no-uaf' } as const;
 const BH_WARN = { invariant: 'kernel-warn', step: 2 } as const; // b045e4d0f392
@@ -55,15 +64,24 @@ const VL_STALE = { invariant: 'integrity', kind: 'lost', step: 9 } as const;
 export const BOUNDED_CHECKS: readonly NamedCheck[] = [
   {
     name: '1cpu-kvm',
-    description: 'two tasks and a vcpu thread on one CPU: the seed thread\'s world (switches, syscalls, SVE traps, kernel NEON, fork/exit, guest runs)',
+    description:
+      "two tasks and a vcpu thread on one CPU: the seed thread's world (switches, syscalls, SVE traps, kernel NEON, fork/exit, guest runs)",
     reference: 'linux-arm-kernel, 2017-11: [RFC PATCH 2/4] arm64/sve: KVM: Avoid dereference of dead task during guest entry',
     bounds: { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 12 },
     standard: true,
-    expect: { ...CLEAN, 'v4.15-rc1': UAF, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN, 'v5.17': HOST_SVE_ENABLED, 'v6.12-rc1': KVM_PREPARE_LOST, 'v6.12': KVM_PREPARE_LOST },
+    expect: {
+      ...CLEAN,
+      'v4.15-rc1': UAF,
+      'no-sve-flush': CORRUPT,
+      'v4.18-rc1': BH_WARN,
+      'v5.17': HOST_SVE_ENABLED,
+      'v6.12-rc1': KVM_PREPARE_LOST,
+      'v6.12': KVM_PREPARE_LOST,
+    },
   },
   {
     name: '1cpu-fork',
-    description: 'two tasks on one CPU with fork into a dead task\'s task_struct (address reuse)',
+    description: "two tasks on one CPU with fork into a dead task's task_struct (address reuse)",
     reference: '071b6d4a5d34 arm64: fpsimd: Prevent registers leaking from dead tasks',
     bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 14 },
     standard: true,
@@ -78,12 +96,19 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
   },
   {
     name: 'sve-stress',
-    description: 'one task migrating between two CPUs, taking signals (frames modified by the handler) with preemption and softirq NEON inside delivery and sigreturn',
+    description:
+      'one task migrating between two CPUs, taking signals (frames modified by the handler) with preemption and softirq NEON inside delivery and sigreturn',
     reference: 'tools/testing/selftests/arm64/fp/sve-stress, fpsimd-stress (irritator signals)',
     bounds: { cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 15, events: ['core', 'neon', 'signal'] },
     standard: true,
     // a45448313706; 751ecf6afd65 on v5.17; the FPMR record (929fa99b1215) on v6.12(-rc1)
-    expect: { ...CLEAN, 'v4.15-rc1': { invariant: 'integrity', kind: 'lost' }, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
+    expect: {
+      ...CLEAN,
+      'v4.15-rc1': { invariant: 'integrity', kind: 'lost' },
+      'v5.17': STALE_SVE_TRAP,
+      'v6.12-rc1': FPMR_SIGNAL,
+      'v6.12': FPMR_SIGNAL,
+    },
   },
   {
     name: 'fp-stress',
@@ -95,7 +120,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
   },
   {
     name: 'sve-ptrace',
-    description: 'a tracer writing and reading a stopped task\'s FPSIMD and SVE regsets (with VL changes), the tracee resuming anywhere',
+    description: "a tracer writing and reading a stopped task's FPSIMD and SVE regsets (with VL changes), the tracee resuming anywhere",
     reference: 'tools/testing/selftests/arm64/fp/sve-ptrace.c, fp-ptrace.c',
     bounds: { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 11, events: ['core', 'ptrace'] },
     standard: true,
@@ -108,8 +133,17 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 1, depth: 13, events: ['core', 'fork', 'ptrace'] },
     standard: true,
     // v4.15-rc1 shows its shorter fork bug (071b6d4a5d34, a child in a reused task_struct) first
-    expect: { 'v4.15-rc1': { invariant: 'integrity', kind: 'leak' }, 'rfc-2017': CLONE_LOST, 'flush-always': CLONE_LOST, 'no-sve-flush': CLONE_LOST, 'v4.15': CLONE_LOST, 'v4.18-rc1': CLONE_LOST, 'v4.18': CLONE_LOST,
-      'v5.17': CLONE_LOST, 'v6.12-rc1': CLONE_LOST, 'v6.12': CLONE_LOST,
+    expect: {
+      'v4.15-rc1': { invariant: 'integrity', kind: 'leak' },
+      'rfc-2017': CLONE_LOST,
+      'flush-always': CLONE_LOST,
+      'no-sve-flush': CLONE_LOST,
+      'v4.15': CLONE_LOST,
+      'v4.18-rc1': CLONE_LOST,
+      'v4.18': CLONE_LOST,
+      'v5.17': CLONE_LOST,
+      'v6.12-rc1': CLONE_LOST,
+      'v6.12': CLONE_LOST,
       // mainline (fixed e0cb0f26594c) shows its sve_set_common() bug first (5cbb61bf4168)
       mainline: TRACER_ZEROED,
     },
@@ -134,11 +168,19 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     description: 'a task and a vcpu thread on one CPU with signals and softirq NEON around guest runs',
     bounds: { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12, events: ['core', 'neon', 'kvm', 'signal'] },
     standard: true,
-    expect: { ...CLEAN, 'no-sve-flush': CORRUPT, 'v4.18-rc1': BH_WARN, 'v5.17': HOST_SVE_ENABLED, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
+    expect: {
+      ...CLEAN,
+      'no-sve-flush': CORRUPT,
+      'v4.18-rc1': BH_WARN,
+      'v5.17': HOST_SVE_ENABLED,
+      'v6.12-rc1': FPMR_SIGNAL,
+      'v6.12': FPMR_SIGNAL,
+    },
   },
   {
     name: 'sme-stress',
-    description: 'two SME tasks on two CPUs: streaming mode, ZA/ZT0 and the SME access trap, SME VL changes, preemption and migration (n/a without SME)',
+    description:
+      'two SME tasks on two CPUs: streaming mode, ZA/ZT0 and the SME access trap, SME VL changes, preemption and migration (n/a without SME)',
     reference: 'tools/testing/selftests/arm64/fp/za-stress, ssve-stress, zt-stress (fp-stress.c running za-test, ssve-test, zt-test)',
     bounds: { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 12, events: ['core', 'sme'] },
     requires: ['sme'],

@@ -84,11 +84,17 @@ export function parseScenario(text: string, file: string): Scenario {
 
   const names = new Set<string>();
   sc.machine.tasks.forEach((t, i) => {
-    if (names.has(t.name)) throw new InputError(`duplicate task name '${t.name}'`, file, nodeLine(['machine', 'tasks', i, 'name']), 'machine.tasks.name');
+    if (names.has(t.name))
+      throw new InputError(`duplicate task name '${t.name}'`, file, nodeLine(['machine', 'tasks', i, 'name']), 'machine.tasks.name');
     names.add(t.name);
   });
   if (sc.machine.sve_vl !== undefined && !isValidVectorLength(sc.machine.sve_vl)) {
-    throw new InputError(`${sc.machine.sve_vl} is not a vector length (a multiple of 128 from 128 to 2048)`, file, nodeLine(['machine', 'sve_vl']), 'machine.sve_vl');
+    throw new InputError(
+      `${sc.machine.sve_vl} is not a vector length (a multiple of 128 from 128 to 2048)`,
+      file,
+      nodeLine(['machine', 'sve_vl']),
+      'machine.sve_vl',
+    );
   }
   const requires: ScenarioFeature[] = [...new Set(sc.requires ?? [])];
   const steps: ScenarioStep[] = sc.steps.map((st, i) => {
@@ -100,14 +106,19 @@ export function parseScenario(text: string, file: string): Scenario {
     if (!ev) fail('event', `unknown event '${st.event}' (events: ${EVENT_NAMES.join(', ')})`);
     const params = ev!.params;
     if (st.cpu !== undefined && st.cpu >= sc.machine.cpus) fail('cpu', `cpu ${st.cpu} does not exist (machine.cpus is ${sc.machine.cpus})`);
-    if (params === 'cpu+task' && (st.cpu === undefined || st.task === undefined)) fail(st.cpu === undefined ? 'cpu' : 'task', `'${st.event}' needs both cpu and task`);
+    if (params === 'cpu+task' && (st.cpu === undefined || st.task === undefined))
+      fail(st.cpu === undefined ? 'cpu' : 'task', `'${st.event}' needs both cpu and task`);
     if (params === 'task' && st.task === undefined) fail('task', `'${st.event}' needs a task`);
-    if ((params === 'cpu' || params === 'cpu+slot') && st.cpu === undefined && st.task === undefined) fail('cpu', `'${st.event}' needs a cpu (or the task running there)`);
+    if ((params === 'cpu' || params === 'cpu+slot') && st.cpu === undefined && st.task === undefined)
+      fail('cpu', `'${st.event}' needs a cpu (or the task running there)`);
     if (params === 'task' && st.cpu !== undefined) fail('cpu', `'${st.event}' does not take a cpu`);
     if (st.as !== undefined && params !== 'cpu+slot') fail('as', `only fork names a new task`);
     const feature = featureOfFamily(ev!.family);
     if (feature && !requires.includes(feature)) {
-      fail('event', `'${st.event}' exists only on kernels with ${feature}: declare it with \`requires: [${[...requires, feature].join(', ')}]\``);
+      fail(
+        'event',
+        `'${st.event}' exists only on kernels with ${feature}: declare it with \`requires: [${[...requires, feature].join(', ')}]\``,
+      );
     }
     return { ...st, line };
   });

@@ -34,8 +34,20 @@ const CONTINUE = eventIndex('continue');
  * written `continue` is recorded as a no-op "(nothing to continue)" instead of an error.
  */
 const PATH_EVENTS: ReadonlySet<string> = new Set([
-  'continue', 'ret_to_user', 'ret_to_user_irq', 'signal', 'sigreturn', 'sve_write', 'smstart_sm', 'smstart_za', 'za_write',
-  'fp_write', 'kernel_neon', 'set_vl', 'set_vl_inherit', 'set_sme_vl',
+  'continue',
+  'ret_to_user',
+  'ret_to_user_irq',
+  'signal',
+  'sigreturn',
+  'sve_write',
+  'smstart_sm',
+  'smstart_za',
+  'za_write',
+  'fp_write',
+  'kernel_neon',
+  'set_vl',
+  'set_vl_inherit',
+  'set_sme_vl',
 ]);
 
 /**
@@ -44,7 +56,16 @@ const PATH_EVENTS: ReadonlySet<string> = new Set([
  * `ret_to_user`; where the variant took no trap the task is still in user mode, and that
  * `ret_to_user` is recorded as a no-op "(no trap taken)".
  */
-const TRAPPING_EVENTS: ReadonlySet<string> = new Set(['sve_write', 'smstart_sm', 'smstart_za', 'smstop_sm', 'smstop', 'za_write', 'fp_write', 'fpmr_write']);
+const TRAPPING_EVENTS: ReadonlySet<string> = new Set([
+  'sve_write',
+  'smstart_sm',
+  'smstart_za',
+  'smstop_sm',
+  'smstop',
+  'za_write',
+  'fp_write',
+  'fpmr_write',
+]);
 const RET_TO_USER = eventIndex('ret_to_user');
 
 /** Bound on implied steps before one written step (kernel paths have at most a few steps). */
@@ -129,7 +150,8 @@ function nextRequest(k: Kvm, st: ScenarioStep, last: string[], implied: { n: num
   if (event === CONTINUE) {
     // nothing pending on this CPU (else `continue` would be enabled)
     const t = current === NONE ? null : k.tasks[current]!;
-    if (t && t.pos !== Pos.GUEST && t.kpath === KPath.NONE && PATH_EVENTS.has(last[cpu] ?? '')) return { action: req.action, noop: 'nothing to continue' };
+    if (t && t.pos !== Pos.GUEST && t.kpath === KPath.NONE && PATH_EVENTS.has(last[cpu] ?? ''))
+      return { action: req.action, noop: 'nothing to continue' };
     return req;
   }
   if (event === RET_TO_USER && current !== NONE && k.tasks[current]!.pos === Pos.USER && TRAPPING_EVENTS.has(last[cpu] ?? '')) {

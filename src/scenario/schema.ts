@@ -27,7 +27,7 @@
 import { z } from 'zod';
 import { SCENARIO_FEATURES } from './features.js';
 
-const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_']*$/, 'a name is a letter followed by letters, digits, _ or \'');
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_']*$/, "a name is a letter followed by letters, digits, _ or '");
 
 export const StepSchema = z.strictObject({
   event: z.string(),
@@ -58,7 +58,11 @@ export const ScenarioSchema = z.strictObject({
    * one, the outcome is n/a (src/scenario/features.ts). Events of those families require it.
    */
   requires: z
-    .array(z.enum(SCENARIO_FEATURES, { error: (iss) => `unknown feature ${JSON.stringify(iss.input)} (features: ${SCENARIO_FEATURES.join(', ')})` }))
+    .array(
+      z.enum(SCENARIO_FEATURES, {
+        error: (iss) => `unknown feature ${JSON.stringify(iss.input)} (features: ${SCENARIO_FEATURES.join(', ')})`,
+      }),
+    )
     .optional(),
   machine: z.strictObject({
     cpus: z.number().int().min(1).max(8),

@@ -47,7 +47,19 @@ interface TraceEvent {
   args?: Record<string, string | number | boolean>;
 }
 
-const ASCII: Record<string, string> = { '→': '->', '←': '<-', '†': 'dead:', '›': '>', '·': '-', '—': '-', '–': '-', '…': '...', '✓': 'ok', '✗': 'x', '×': 'x' };
+const ASCII: Record<string, string> = {
+  '→': '->',
+  '←': '<-',
+  '†': 'dead:',
+  '›': '>',
+  '·': '-',
+  '—': '-',
+  '–': '-',
+  '…': '...',
+  '✓': 'ok',
+  '✗': 'x',
+  '×': 'x',
+};
 
 /** Strings as ASCII, for importers that read raw bytes. */
 export function ascii(s: string): string {
@@ -123,14 +135,38 @@ function traceEvents(pid: number, input: PerfettoInput): TraceEvent[] {
     const owners = t.steps.map((s, i) => ownerAt(states[i]!, s.state, c));
     const guests = t.steps.map((s, i) => guestAt(states[i]!, s.state, owners[i]!, s.cpu === c));
     for (const [name, a, b] of spans(owners)) {
-      body.push(ev({ name, cat: 'context', ph: 'X', ts: (a - 1) * STEP_US, dur: (b - a + 1) * STEP_US, pid, tid, args: { context: name, steps: `${a}-${b}` } }));
+      body.push(
+        ev({
+          name,
+          cat: 'context',
+          ph: 'X',
+          ts: (a - 1) * STEP_US,
+          dur: (b - a + 1) * STEP_US,
+          pid,
+          tid,
+          args: { context: name, steps: `${a}-${b}` },
+        }),
+      );
     }
     for (const [name, a, b] of spans(guests)) {
-      body.push(ev({ name: `guest ${name}`, cat: 'context', ph: 'X', ts: (a - 1) * STEP_US + INSET, dur: (b - a + 1) * STEP_US - 2 * INSET, pid, tid, args: { context: name } }));
+      body.push(
+        ev({
+          name: `guest ${name}`,
+          cat: 'context',
+          ph: 'X',
+          ts: (a - 1) * STEP_US + INSET,
+          dur: (b - a + 1) * STEP_US - 2 * INSET,
+          pid,
+          tid,
+          args: { context: name },
+        }),
+      );
     }
   }
 
-  const inset = (i: number, cpu: number | null) => (cpu !== null && t.steps[i] && guestAt(states[i]!, t.steps[i]!.state, ownerAt(states[i]!, t.steps[i]!.state, cpu), true) ? 2 : 1) * INSET;
+  const inset = (i: number, cpu: number | null) =>
+    (cpu !== null && t.steps[i] && guestAt(states[i]!, t.steps[i]!.state, ownerAt(states[i]!, t.steps[i]!.state, cpu), true) ? 2 : 1) *
+    INSET;
   t.steps.forEach((s, i) => {
     const tid = s.cpu === null ? noCpuTid : s.cpu + 1;
     const start = i * STEP_US;
@@ -142,15 +178,36 @@ function traceEvents(pid: number, input: PerfettoInput): TraceEvent[] {
     const calls = renderCalls(s.calls);
     if (calls) args.calls = calls;
     if (changes) args.changes = changes;
-    if (s.violation) args.violation = `${s.violation.code} ${s.violation.invariant}${s.violation.kind ? `/${s.violation.kind}` : ''}: ${s.violation.message}`;
-    body.push(ev({ name: s.label, cat: s.violation ? 'event,violation' : 'event', ph: 'X', ts: start + pad, dur: STEP_US - 2 * pad, pid, tid, args }));
+    if (s.violation)
+      args.violation = `${s.violation.code} ${s.violation.invariant}${s.violation.kind ? `/${s.violation.kind}` : ''}: ${s.violation.message}`;
+    body.push(
+      ev({
+        name: s.label,
+        cat: s.violation ? 'event,violation' : 'event',
+        ph: 'X',
+        ts: start + pad,
+        dur: STEP_US - 2 * pad,
+        pid,
+        tid,
+        args,
+      }),
+    );
 
-    const marks = s.effects.map((e) => ({ name: renderEffect(e) ?? e.kind, args: { ...(e as unknown as Record<string, string | number | boolean>) } }));
-    if (s.violation) marks.push({ name: `VIOLATION ${s.violation.code} ${s.violation.invariant}${s.violation.kind ? `/${s.violation.kind}` : ''}`, args: { message: s.violation.message, where: s.violation.where } as Record<string, string | number | boolean> });
+    const marks = s.effects.map((e) => ({
+      name: renderEffect(e) ?? e.kind,
+      args: { ...(e as unknown as Record<string, string | number | boolean>) },
+    }));
+    if (s.violation)
+      marks.push({
+        name: `VIOLATION ${s.violation.code} ${s.violation.invariant}${s.violation.kind ? `/${s.violation.kind}` : ''}`,
+        args: { message: s.violation.message, where: s.violation.where } as Record<string, string | number | boolean>,
+      });
     const room = STEP_US - 2 * pad - 2 * INSET;
     marks.forEach((m, k) => {
       const ts = start + pad + INSET + Math.round(((k + 1) * room) / (marks.length + 1));
-      body.push(ev({ name: m.name, cat: m.name.startsWith('VIOLATION') ? 'violation' : 'effect', ph: 'i', ts, pid, tid, s: 't', args: m.args }));
+      body.push(
+        ev({ name: m.name, cat: m.name.startsWith('VIOLATION') ? 'violation' : 'effect', ph: 'i', ts, pid, tid, s: 't', args: m.args }),
+      );
     });
   });
 
@@ -163,15 +220,27 @@ function traceEvents(pid: number, input: PerfettoInput): TraceEvent[] {
   let redundant = 0;
   const sample = (ts: number) => {
     body.push(ev({ name: 'bytes moved', cat: 'counter', ph: 'C', ts, pid, tid: 1, args: { saved, loaded, hyp } }));
-    body.push(ev({ name: 'register traffic', cat: 'counter', ph: 'C', ts, pid, tid: 1, args: { saves, loads, redundant_loads: redundant } }));
+    body.push(
+      ev({ name: 'register traffic', cat: 'counter', ph: 'C', ts, pid, tid: 1, args: { saves, loads, redundant_loads: redundant } }),
+    );
   };
   sample(0);
   t.steps.forEach((s, i) => {
     let moved = false;
     for (const e of s.effects) {
-      if (e.kind === 'save') (saved += e.bytes), saves++, (moved = true);
-      else if (e.kind === 'load') (loaded += e.bytes), loads++, (redundant += e.redundant ? 1 : 0), (moved = true);
-      else if (e.kind === 'hyp') (hyp += e.bytes), (moved = true);
+      if (e.kind === 'save') {
+        saved += e.bytes;
+        saves++;
+        moved = true;
+      } else if (e.kind === 'load') {
+        loaded += e.bytes;
+        loads++;
+        redundant += e.redundant ? 1 : 0;
+        moved = true;
+      } else if (e.kind === 'hyp') {
+        hyp += e.bytes;
+        moved = true;
+      }
     }
     if (moved) sample((i + 1) * STEP_US - 1);
   });
@@ -186,11 +255,19 @@ function phaseOrder(e: TraceEvent): number {
 }
 
 /** The trace-event document for `inputs` (one process each). */
-export function toPerfetto(inputs: readonly PerfettoInput[]): { displayTimeUnit: 'ms'; traceEvents: TraceEvent[]; otherData: Record<string, string | number> } {
+export function toPerfetto(inputs: readonly PerfettoInput[]): {
+  displayTimeUnit: 'ms';
+  traceEvents: TraceEvent[];
+  otherData: Record<string, string | number>;
+} {
   return {
     displayTimeUnit: 'ms',
     traceEvents: inputs.flatMap((inp, i) => traceEvents(i + 1, inp)),
-    otherData: { generator: 'fpctx', time: 'logical: one step = 1 ms (1000 us); effects are spread inside their step', traces: inputs.length },
+    otherData: {
+      generator: 'fpctx',
+      time: 'logical: one step = 1 ms (1000 us); effects are spread inside their step',
+      traces: inputs.length,
+    },
   };
 }
 

@@ -62,7 +62,11 @@ class StepEffects implements EffectSink {
   }
   trap(cpu: number, kind: TrapKindId): void {
     this.counters.trap(cpu, kind);
-    this.records.push({ kind: 'trap', cpu, trap: kind === TrapKind.SVE_EL0 ? 'sve_el0' : kind === TrapKind.SME_EL0 ? 'sme_el0' : 'guest_fp' });
+    this.records.push({
+      kind: 'trap',
+      cpu,
+      trap: kind === TrapKind.SVE_EL0 ? 'sve_el0' : kind === TrapKind.SME_EL0 ? 'sme_el0' : 'guest_fp',
+    });
   }
   hyp(cpu: number, who: 'host' | 'guest', restore: boolean, bytes: number): void {
     this.counters.hyp(cpu, who, restore, bytes);
@@ -121,12 +125,7 @@ export function labelAction(k: Kvm, action: number): { label: string; cpu: numbe
 /** A step given as a fixed action, or resolved against the machine as it is when the step runs. */
 export type StepSource = StepRequest | ((k: Kvm) => StepRequest | string);
 
-export function recordRun(
-  variantName: string,
-  Kernel: KernelClass,
-  spec: BootSpec,
-  steps: readonly StepSource[],
-): RecordResult {
+export function recordRun(variantName: string, Kernel: KernelClass, spec: BootSpec, steps: readonly StepSource[]): RecordResult {
   const k = createMachine(Kernel, spec);
   const calls = new Calls();
   k.traceCalls(calls);
@@ -154,7 +153,12 @@ export function recordRun(
     const { event, cpu, arg } = decodeAction(req.action);
     const ev = EVENTS[event]!;
     if (req.noop === undefined && !ev.enabled(k, cpu, arg)) {
-      return { ok: false, index: i, reason: `event '${ev.name}' is not enabled here: ${explainDisabled(k, ev, cpu, arg)}`, trace: finish() };
+      return {
+        ok: false,
+        index: i,
+        reason: `event '${ev.name}' is not enabled here: ${explainDisabled(k, ev, cpu, arg)}`,
+        trace: finish(),
+      };
     }
     const { label, cpu: stepCpu, task } = labelAction(k, req.action);
     calls.records = [];

@@ -53,7 +53,10 @@ function taskFields(t: TaskSnapshot): [string, string][] {
     ['vl_onexec', t.sve_vl_onexec === null ? 'default' : String(t.sve_vl_onexec)],
     ['INHERIT', t.vl_inherit ? '1' : '0'],
     ['kpath', t.kpath === 'none' ? 'none' : `${t.kpath}.${t.kstep}`],
-    ['sigframe', t.sigframe ? `${t.sigframe.V}${t.sigframe.sve ? ` sve ${t.sigframe.sve.zV}/${t.sigframe.sve.hi}@${t.sigframe.sve.vl}` : ''}` : 'none'],
+    [
+      'sigframe',
+      t.sigframe ? `${t.sigframe.V}${t.sigframe.sve ? ` sve ${t.sigframe.sve.zV}/${t.sigframe.sve.hi}@${t.sigframe.sve.vl}` : ''}` : 'none',
+    ],
   ];
 }
 
@@ -87,7 +90,10 @@ export function stateChanges(before: MachineSnapshot, after: MachineSnapshot): [
   after.tasks.forEach((t, i) => {
     const b = before.tasks[i]!;
     if (t.state === 'free' && b.state === 'free') return;
-    const d = b.name !== t.name ? [`slot ${t.slot} now ${t.name}`, ...taskFields(t).map(([k, v]) => `${k} ${v}`)] : diff(taskFields(b), taskFields(t));
+    const d =
+      b.name !== t.name
+        ? [`slot ${t.slot} now ${t.name}`, ...taskFields(t).map(([k, v]) => `${k} ${v}`)]
+        : diff(taskFields(b), taskFields(t));
     if (d.length) rows.push([t.name, d]);
   });
   after.vcpus.forEach((v, i) => {
@@ -129,7 +135,11 @@ export function renderEffect(e: EffectRecord): string {
     case 'flush_task':
       return `flush ${e.task} binding`;
     case 'trap':
-      return e.trap === 'sve_el0' ? `trap: EL0 SVE access on cpu${e.cpu}` : e.trap === 'sme_el0' ? `trap: EL0 SME access on cpu${e.cpu}` : `trap: guest FP access on cpu${e.cpu}`;
+      return e.trap === 'sve_el0'
+        ? `trap: EL0 SVE access on cpu${e.cpu}`
+        : e.trap === 'sme_el0'
+          ? `trap: EL0 SME access on cpu${e.cpu}`
+          : `trap: guest FP access on cpu${e.cpu}`;
     case 'hyp':
       return `hyp ${e.op} ${e.who} ${e.bytes > 528 ? 'SVE' : 'V'} regs ${e.bytes} B`;
     case 'frame':

@@ -129,7 +129,8 @@ export async function loadPluginVariant(
   let spec = (mod as { default?: unknown }).default;
   // A .ts module outside an ESM package is compiled as CommonJS, and its `export default`
   // arrives one level down (module.exports.default): unwrap that interop layer.
-  if (spec && typeof spec === 'object' && Object.keys(spec).length === 1 && 'default' in spec) spec = (spec as { default: unknown }).default;
+  if (spec && typeof spec === 'object' && Object.keys(spec).length === 1 && 'default' in spec)
+    spec = (spec as { default: unknown }).default;
   if (!spec || typeof spec !== 'object') throw bad('the module has no default export object (see docs/variants.md)', 'default');
   const p = spec as Record<string, unknown>;
   for (const key of Object.keys(p)) {
@@ -143,7 +144,8 @@ export async function loadPluginVariant(
   for (const f of ['kernel', 'summary'] as const) {
     if (p[f] !== undefined && typeof p[f] !== 'string') throw bad('must be a string', f);
   }
-  if ((p.overrides === undefined) === (p.Kernel === undefined)) throw bad('give exactly one of overrides (an object of functions) or Kernel (a class factory)', 'overrides');
+  if ((p.overrides === undefined) === (p.Kernel === undefined))
+    throw bad('give exactly one of overrides (an object of functions) or Kernel (a class factory)', 'overrides');
 
   let Kernel: KernelClass;
   if (p.overrides !== undefined) {

@@ -28,7 +28,7 @@ export class Rfc2017Kernel extends V415Kernel {}
 export const rfc2017: Variant = {
   name: 'rfc-2017',
   kernel: 'v4.15, cb968afc7898 (+071b6d4a5d34)',
-  summary: 'the seed\'s fix: per-CPU {st, sve_in_use}; the pre-entry SVE flush never follows the pointer',
+  summary: "the seed's fix: per-CPU {st, sve_in_use}; the pre-entry SVE flush never follows the pointer",
   status: 'release',
   Kernel: Rfc2017Kernel,
 };

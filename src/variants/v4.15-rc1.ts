@@ -52,7 +52,7 @@ export class V415rc1Kernel extends V415Kernel {
   override sve_flush_cpu_state(): void {
     if (this.cpu.last_st === 0) return;
     const tsk = this.derefLastStateTask('sve_flush_cpu_state');
-    if (tsk && tsk.TIF_SVE) this.fpsimd_flush_cpu_state();
+    if (tsk?.TIF_SVE) this.fpsimd_flush_cpu_state();
   }
 
   /** @models copy_thread() — process.c v4.15-rc1: unaliases sve_state, no fpsimd_flush_task_state(). */
@@ -77,7 +77,7 @@ export class V415rc1Kernel extends V415Kernel {
    */
   override fpsimd_thread_switch(next: TaskView | null): void {
     super.fpsimd_thread_switch(next);
-    if (next && next.mm && next.fpsimd_cpu === STACK_GARBAGE_CPU && this.cpu.last_st === this.layout.stOfTask(next.slot)) {
+    if (next?.mm && next.fpsimd_cpu === STACK_GARBAGE_CPU && this.cpu.last_st === this.layout.stOfTask(next.slot)) {
       next.TIF_FOREIGN_FPSTATE = false;
     }
   }

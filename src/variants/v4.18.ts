@@ -101,7 +101,14 @@ export class V418Kernel extends V415Kernel {
     if (!t || t.TIF_FOREIGN_FPSTATE) return;
     const c = this.cpu;
     if (t.TIF_SVE) {
-      if (this.warnOn(c.hw_vq !== t.sve_vq, 'fpsimd_save', `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`)) return;
+      if (
+        this.warnOn(
+          c.hw_vq !== t.sve_vq,
+          'fpsimd_save',
+          `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
+        )
+      )
+        return;
       // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
       const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
       const vl = t.sve_vq * VQ_BITS;
@@ -399,7 +406,7 @@ export class V418Kernel extends V415Kernel {
 export const v418: Variant = {
   name: 'v4.18',
   kernel: 'v4.18 (e6b673b741ea, df3fb9682045; fixes b3eb56b629d1, 2955bcc8c309)',
-  summary: 'KVM binds the vcpu through the host\'s context tracking: lazy host save into the task, no pre-entry flush',
+  summary: "KVM binds the vcpu through the host's context tracking: lazy host save into the task, no pre-entry flush",
   status: 'release',
   Kernel: V418Kernel,
 };

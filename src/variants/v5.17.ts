@@ -123,7 +123,8 @@ export class V517Kernel extends V418Kernel {
     const c = this.cpu;
     if (t.TIF_SVE) {
       const vq = this.lastSveVq();
-      if (this.warnOn(c.hw_vq !== vq, 'fpsimd_save', `RDVL is ${c.hw_vq * VQ_BITS}, the bound state's VL is ${vq * VQ_BITS} (SIGKILL)`)) return;
+      if (this.warnOn(c.hw_vq !== vq, 'fpsimd_save', `RDVL is ${c.hw_vq * VQ_BITS}, the bound state's VL is ${vq * VQ_BITS} (SIGKILL)`))
+        return;
       const { st, unmodified } = this.storeSveToLastState('fpsimd_save', vq);
       this.fx.save(c.id, st, Format.SVE, sveSaveBytes(vq * VQ_BITS), unmodified, vq * VQ_BITS);
     } else {

@@ -301,9 +301,9 @@ export class V612rc1Kernel extends V517Kernel {
    */
   override fpsimd_thread_switch(next: TaskView | null): void {
     const prev = this.current;
-    if (prev && prev.TIF_KERNEL_FPSTATE) this.fpsimd_save_kernel_state(prev);
+    if (prev?.TIF_KERNEL_FPSTATE) this.fpsimd_save_kernel_state(prev);
     else this.fpsimd_save_user_state();
-    if (next && next.TIF_KERNEL_FPSTATE) {
+    if (next?.TIF_KERNEL_FPSTATE) {
       this.switchToKernelNeonTask(next);
     } else if (next) {
       const c = this.cpu;
@@ -326,7 +326,7 @@ export class V612rc1Kernel extends V517Kernel {
    */
   override kernel_neon_begin(): void {
     const t = this.current;
-    if (t && t.TIF_KERNEL_FPSTATE) {
+    if (t?.TIF_KERNEL_FPSTATE) {
       this.warnOn(!this.inSoftirq, 'kernel_neon_begin', `BUG_ON: nested kernel-mode NEON outside softirq in ${this.naming.task(t.slot)}`);
       this.fpsimd_save_kernel_state(t);
     } else {
@@ -702,7 +702,13 @@ export class V612rc1Kernel extends V517Kernel {
       ['SVE part', target.exp_Hi, memHi, 'Hi'],
     ] as const) {
       const kind = judgePart(rule, expected, actual, own);
-      if (kind) this.fail('integrity', kind, 'sve_get', `the tracer reads ${n.token(actual)} in ${n.task(target.slot)}'s ${part}, expected ${n.token(expected)}`);
+      if (kind)
+        this.fail(
+          'integrity',
+          kind,
+          'sve_get',
+          `the tracer reads ${n.token(actual)} in ${n.task(target.slot)}'s ${part}, expected ${n.token(expected)}`,
+        );
     }
   }
 
@@ -757,11 +763,7 @@ export class V612rc1Kernel extends V517Kernel {
 
   /** Frame bytes: fpsimd_context, the SVE block at the frame's VL, ZA and ZT0 when present. */
   override frameBytes(t: TaskView): number {
-    return (
-      FPSIMD_STATE_BYTES +
-      (t.sig_sve ? sveRegsBytes(t.sig_vq * VQ_BITS) : 0) +
-      (t.sig_za ? this.smeVqBytes(t.sme_vq) + ZT0_BYTES : 0)
-    );
+    return FPSIMD_STATE_BYTES + (t.sig_sve ? sveRegsBytes(t.sig_vq * VQ_BITS) : 0) + (t.sig_za ? this.smeVqBytes(t.sme_vq) + ZT0_BYTES : 0);
   }
 
   /** Integrity of the frame: the base records, and ZA/ZT0/FPMR as user space had them. */
@@ -770,14 +772,25 @@ export class V612rc1Kernel extends V517Kernel {
     const own = this.layout.writerOfTask(t.slot);
     const n = this.naming;
     if (t.sig_za !== t.exp_ZAen) {
-      this.fail('integrity', 'lost', where, `${n.task(t.slot)}'s signal frame says ZA ${t.sig_za ? 'on' : 'off'}, it was ${t.exp_ZAen ? 'on' : 'off'}`);
+      this.fail(
+        'integrity',
+        'lost',
+        where,
+        `${n.task(t.slot)}'s signal frame says ZA ${t.sig_za ? 'on' : 'off'}, it was ${t.exp_ZAen ? 'on' : 'off'}`,
+      );
     }
     const parts: [string, number, number][] = [];
     if (t.sig_za) parts.push(['za_context', t.exp_ZA, t.sig_ZA], ['zt_context', t.exp_ZT0, t.sig_ZT0]);
     if (this.hasFpmr) parts.push(['fpmr_context', t.exp_FPMR, t.sig_FPMR]);
     for (const [part, expected, actual] of parts) {
       const kind = judgePart('V', expected, actual, own);
-      if (kind) this.fail('integrity', kind, where, `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`);
+      if (kind)
+        this.fail(
+          'integrity',
+          kind,
+          where,
+          `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
+        );
     }
   }
 
@@ -1075,7 +1088,8 @@ export class V612rc1Kernel extends V517Kernel {
 export const v612rc1: Variant = {
   name: 'v6.12-rc1',
   kernel: 'v6.12-rc1 (snapshots A = v6.10 fpsimd.c, K = ef3be86021c3; SME enabled, before 751ecf6afd65 and 81235ae0c846)',
-  summary: 'fp_type/to_save, SVE kept across syscalls, preemptible kernel NEON, FPMR, SME (streaming/ZA/ZT0) with lazy FPSIMD-only host save in hyp',
+  summary:
+    'fp_type/to_save, SVE kept across syscalls, preemptible kernel NEON, FPMR, SME (streaming/ZA/ZT0) with lazy FPSIMD-only host save in hyp',
   status: 'prerelease',
   Kernel: V612rc1Kernel,
 };

@@ -22,7 +22,8 @@ describe('the state queue', () => {
     const word = fc.oneof(fc.integer({ min: -1, max: 300 }), fc.constant(0x7fffffff), fc.constant(-2_000_000_000));
     const state = fc.array(word, { minLength: words, maxLength: words }).map((a) => {
       const s = Int32Array.from(a);
-      for (const o of tokens) s[o] = Math.abs(a[o]!) % 3 === 0 ? Math.abs(a[o]!) % 2 : dataToken(1 + (Math.abs(a[o]!) % 30), 1 + (Math.abs(a[o]!) % 900));
+      for (const o of tokens)
+        s[o] = Math.abs(a[o]!) % 3 === 0 ? Math.abs(a[o]!) % 2 : dataToken(1 + (Math.abs(a[o]!) % 30), 1 + (Math.abs(a[o]!) % 900));
       return s;
     });
     fc.assert(
@@ -133,7 +134,7 @@ function xxh64(bytes: Uint8Array): bigint {
   const [P1, P2, P3, P4, P5] = [0x9e3779b185ebca87n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f9n, 0x85ebca77c2b2ae63n, 0x27d4eb2f165667c5n];
   const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
   const round = (acc: bigint, input: bigint) => (rotl((acc + input * P2) & M, 31n) * P1) & M;
-  const merge = (acc: bigint, v: bigint) => (((acc ^ round(0n, v)) * P1 + P4) & M);
+  const merge = (acc: bigint, v: bigint) => ((acc ^ round(0n, v)) * P1 + P4) & M;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
   let p = 0;
@@ -211,7 +212,12 @@ describe('exploration results', () => {
     expect(r.verdict).toBe('violation');
     const path = r.violation!.path;
     expect(path.length).toBe(r.depth);
-    const rec = recordRun(v.name, v.Kernel, spec, path.map((action) => ({ action })));
+    const rec = recordRun(
+      v.name,
+      v.Kernel,
+      spec,
+      path.map((action) => ({ action })),
+    );
     expect(rec.ok).toBe(true);
     expect(rec.trace.violation?.invariant).toBe(r.violation!.violation.invariant);
     expect(rec.trace.violation?.step).toBe(path.length);

@@ -39,7 +39,11 @@ describe('exploration on 2 workers', () => {
     }
   });
   it('stops at the memory cap with an incomplete verdict', async () => {
-    const r = await checkVariantParallel(findVariant('rfc-2017')!, { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 16 }, { workers: 2, memoryBytes: 4 << 20 });
+    const r = await checkVariantParallel(
+      findVariant('rfc-2017')!,
+      { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 16 },
+      { workers: 2, memoryBytes: 4 << 20 },
+    );
     expect(r.verdict).toBe('incomplete');
     expect(r.limit?.kind).toBe('memory');
     expect(r.completeDepth).toBeGreaterThan(3);

@@ -62,10 +62,13 @@ describe('rfc-2017 under random event sequences', () => {
 describe('token canonicalisation', () => {
   const offsets = Int32Array.from([0, 1, 2, 3, 4, 5]);
   const counters = Int32Array.from([-1, 6, 7, -1]); // writers 1 and 2 have counters at words 6, 7
-  const token = fc.oneof(fc.constantFrom(0, 1), fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 })).map(([w, v]) => dataToken(w, v)));
+  const token = fc.oneof(
+    fc.constantFrom(0, 1),
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 })).map(([w, v]) => dataToken(w, v)),
+  );
   const state = fc.array(token, { minLength: 6, maxLength: 6 }).map((t) => Int32Array.from([...t, 99, 99]));
 
-  it('preserves which words are equal, and each word\'s writer', () => {
+  it("preserves which words are equal, and each word's writer", () => {
     const canon = new TokenCanonicalizer(offsets, counters, 64);
     fc.assert(
       fc.property(state, (s) => {
@@ -93,7 +96,7 @@ describe('token canonicalisation', () => {
       }),
     );
   });
-  it('sets each writer\'s counter to the number of its versions in use', () => {
+  it("sets each writer's counter to the number of its versions in use", () => {
     const canon = new TokenCanonicalizer(offsets, counters, 64);
     const s = Int32Array.from([dataToken(1, 9), dataToken(1, 4), dataToken(1, 9), dataToken(2, 7), 0, 1, 50, 50]);
     canon.apply(s);

@@ -50,7 +50,11 @@ describe('simulate', () => {
     expect(t.runs).toBe(t.failure!.run + 1);
   });
   it('finds nothing in rfc-2017, and without swarm every kind is on', async () => {
-    const r = await simulateVariant(findVariant('rfc-2017')!, { cpus: 3, tasks: 2, vcpus: 2, spare: 1 }, { seed: 1, runs: 300, steps: 200, swarm: false });
+    const r = await simulateVariant(
+      findVariant('rfc-2017')!,
+      { cpus: 3, tasks: 2, vcpus: 2, spare: 1 },
+      { seed: 1, runs: 300, steps: 200, swarm: false },
+    );
     expect(r.verdict).toBe('ok');
     expect(r.runs).toBe(300);
     expect(r.states).toBe(r.runs + r.steps);
@@ -59,7 +63,14 @@ describe('simulate', () => {
   it('agrees with the explorer: every violation found is reachable for it within that many steps', async () => {
     const b = { cpus: 1, tasks: 2, vcpus: 1, spare: 0 };
     let checked = 0;
-    for (const [variant, seed] of [['v4.15-rc1', 1], ['v4.15-rc1', 2], ['v4.15-rc1', 3], ['no-sve-flush', 1], ['no-sve-flush', 2], ['no-sve-flush', 3]] as const) {
+    for (const [variant, seed] of [
+      ['v4.15-rc1', 1],
+      ['v4.15-rc1', 2],
+      ['v4.15-rc1', 3],
+      ['no-sve-flush', 1],
+      ['no-sve-flush', 2],
+      ['no-sve-flush', 3],
+    ] as const) {
       const v = findVariant(variant)!;
       const r = await simulateVariant(v, b, { seed, runs: 2000, steps: 60, shrink: false });
       if (r.verdict !== 'violation') continue;
@@ -76,11 +87,17 @@ describe('simulate', () => {
 
 describe('shrink', () => {
   it('keeps the invariant and is 1-minimal: dropping any single event, or a CPU or task, loses it', () => {
-    for (const [variant, b] of [['v4.15-rc1', { cpus: 3, tasks: 2, vcpus: 1, spare: 1 }], ['no-sve-flush', { cpus: 2, tasks: 2, vcpus: 1, spare: 0 }]] as const) {
+    for (const [variant, b] of [
+      ['v4.15-rc1', { cpus: 3, tasks: 2, vcpus: 1, spare: 1 }],
+      ['no-sve-flush', { cpus: 2, tasks: 2, vcpus: 1, spare: 0 }],
+    ] as const) {
       const v = findVariant(variant)!;
       const spec = bootSpecOf(b);
       const model = new KernelModel(v.Kernel, spec);
-      const f = combineSlices([simulateSlice(model, { seed: 1, runs: 5000, steps: 200 }, newControl(false), Number.MAX_SAFE_INTEGER)], false).failure!;
+      const f = combineSlices(
+        [simulateSlice(model, { seed: 1, runs: 5000, steps: 200 }, newControl(false), Number.MAX_SAFE_INTEGER)],
+        false,
+      ).failure!;
       expect(f).toBeDefined();
       const subject = new KernelShrinkSubject(v.Kernel);
       const s = shrinkRun(v, spec, f.path, f.violation);
@@ -119,4 +136,3 @@ describe('shrink', () => {
     expect(shrink(subject, 0, input, target).actions).toEqual([3, 7]);
   });
 });
-

@@ -90,7 +90,8 @@ describe('the canonical form', () => {
         }
         // ...and it is itself an image of the state (the least candidate, never a merge of orbits);
         // the brute-force check costs |G| images, so only on the small machine.
-        if (model.shape.groups.every((g) => g.count <= 3)) expect(key(bruteCanonical(model.shape, a))).toBe(key(bruteCanonical(model.shape, s)));
+        if (model.shape.groups.every((g) => g.count <= 3))
+          expect(key(bruteCanonical(model.shape, a))).toBe(key(bruteCanonical(model.shape, s)));
       }
       expect(canon.inexact).toBe(0);
     });
@@ -101,7 +102,11 @@ describe('the canonical form', () => {
     // canonicalizeJs is the same algorithm in plain JavaScript. Both, with symmetry and data
     // relabelling on and off, on states of several variants (and with versions scrambled, so
     // the renaming paths run too).
-    for (const [name, b] of [['rfc-2017', CONFIGS[0]!], ['v4.18', CONFIGS[1]!], ['v4.15-rc1', { cpus: 2, tasks: 3, vcpus: 1, spare: 1 }]] as const) {
+    for (const [name, b] of [
+      ['rfc-2017', CONFIGS[0]!],
+      ['v4.18', CONFIGS[1]!],
+      ['v4.15-rc1', { cpus: 2, tasks: 3, vcpus: 1, spare: 1 }],
+    ] as const) {
       const model = new KernelModel(findVariant(name)!.Kernel, bootSpecOf(b));
       const rng = new Rng(7);
       for (const opts of [{}, { symmetry: false }, { relabel: false }, { symmetry: false, relabel: false }]) {

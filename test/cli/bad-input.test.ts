@@ -24,24 +24,48 @@ const HEAD = 'name: x\nmachine:\n  cpus: 1\n  tasks: [{name: A}, {name: B}]\nste
 
 describe('scenario files', () => {
   const cases: [string, string, RegExp][] = [
-    ['malformed YAML', HEAD + '  - {event: switch, cpu: 0, task: A\n', /:6: malformed YAML/],
-    ['unknown event', HEAD + '  - {event: switch, cpu: 0, task: A}\n  - {event: teleport, cpu: 0}\n', /:7: steps\[1\]\.event: unknown event 'teleport' \(events: switch, /],
-    ['unknown field in a step', HEAD + '  - {event: switch, cpu: 0, task: A, colour: red}\n', /:6: steps\[0\]\.colour: unknown field 'colour'/],
-    ['unknown top-level field', 'name: x\nflavour: 1\n' + HEAD.slice(8) + '  - {event: idle, cpu: 0}\n', /:2: flavour: unknown field 'flavour'/],
+    ['malformed YAML', `${HEAD}  - {event: switch, cpu: 0, task: A\n`, /:6: malformed YAML/],
+    [
+      'unknown event',
+      `${HEAD}  - {event: switch, cpu: 0, task: A}\n  - {event: teleport, cpu: 0}\n`,
+      /:7: steps\[1\]\.event: unknown event 'teleport' \(events: switch, /,
+    ],
+    [
+      'unknown field in a step',
+      `${HEAD}  - {event: switch, cpu: 0, task: A, colour: red}\n`,
+      /:6: steps\[0\]\.colour: unknown field 'colour'/,
+    ],
+    ['unknown top-level field', `name: x\nflavour: 1\n${HEAD.slice(8)}  - {event: idle, cpu: 0}\n`, /:2: flavour: unknown field 'flavour'/],
     ['wrong type', 'name: x\nmachine:\n  cpus: two\n  tasks: [{name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n', /:3: machine\.cpus: /],
-    ['missing field', 'name: x\nmachine:\n  tasks: [{name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n', /:\d+: machine\.cpus: missing required field/],
-    ['cpu out of range', HEAD + '  - {event: switch, cpu: 3, task: A}\n', /:6: steps\[0\]\.cpu: cpu 3 does not exist/],
-    ['event not enabled (nothing running)', HEAD + '  - {event: fp_write, cpu: 0}\n', /:6: step 1 \(fp_write\): event 'fp_write' is not enabled here: it needs current in user mode; cpu0 is idle/],
+    [
+      'missing field',
+      'name: x\nmachine:\n  tasks: [{name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n',
+      /:\d+: machine\.cpus: missing required field/,
+    ],
+    ['cpu out of range', `${HEAD}  - {event: switch, cpu: 3, task: A}\n`, /:6: steps\[0\]\.cpu: cpu 3 does not exist/],
+    [
+      'event not enabled (nothing running)',
+      `${HEAD}  - {event: fp_write, cpu: 0}\n`,
+      /:6: step 1 \(fp_write\): event 'fp_write' is not enabled here: it needs current in user mode; cpu0 is idle/,
+    ],
     [
       'scheduling a freed task',
       HEAD +
         '  - {event: switch, cpu: 0, task: A}\n  - {event: ret_to_user, task: A}\n  - {event: syscall, task: A}\n  - {event: exit, task: A}\n  - {event: free, task: A}\n  - {event: switch, cpu: 0, task: A}\n',
       /:11: step 6 \(switch\): task 'A' has been freed/,
     ],
-    ['unknown task', HEAD + '  - {event: switch, cpu: 0, task: Z}\n', /:6: step 1 \(switch\): no task named 'Z'/],
-    ['duplicate task name', 'name: x\nmachine:\n  cpus: 1\n  tasks: [{name: A}, {name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n', /:4: machine\.tasks\.name: duplicate task name 'A'/],
-    ['switch without a task', HEAD + '  - {event: switch, cpu: 0}\n', /:6: steps\[0\]\.task: 'switch' needs both cpu and task/],
-    ['bad vector length', 'name: x\nmachine:\n  cpus: 1\n  sve_vl: 100\n  tasks: [{name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n', /:4: machine\.sve_vl: 100 is not a vector length/],
+    ['unknown task', `${HEAD}  - {event: switch, cpu: 0, task: Z}\n`, /:6: step 1 \(switch\): no task named 'Z'/],
+    [
+      'duplicate task name',
+      'name: x\nmachine:\n  cpus: 1\n  tasks: [{name: A}, {name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n',
+      /:4: machine\.tasks\.name: duplicate task name 'A'/,
+    ],
+    ['switch without a task', `${HEAD}  - {event: switch, cpu: 0}\n`, /:6: steps\[0\]\.task: 'switch' needs both cpu and task/],
+    [
+      'bad vector length',
+      'name: x\nmachine:\n  cpus: 1\n  sve_vl: 100\n  tasks: [{name: A}]\nsteps:\n  - {event: idle, cpu: 0}\n',
+      /:4: machine\.sve_vl: 100 is not a vector length/,
+    ],
   ];
   for (const [what, text, re] of cases) {
     it(what, async () => {
@@ -50,7 +74,7 @@ describe('scenario files', () => {
       expect(r.code).toBe(2);
       expect(r.err).toHaveLength(1);
       expect(r.err[0]).toMatch(new RegExp(`^fpctx: ${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${re.source}`));
-      expect(r.err[0]).not.toMatch(/\n|    at /);
+      expect(r.err[0]).not.toMatch(/\n| {4}at /);
       expect(r.out).toHaveLength(0);
     });
   }
@@ -68,7 +92,10 @@ describe('flags', () => {
     [['check', '--cpus', 'x'], /^fpctx: --cpus: expected an integer, got 'x'$/],
     [['check', '--cpus', '99'], /^fpctx: --cpus: must be between 1 and 8, got 99$/],
     [['check', '--depth', '0'], /^fpctx: --depth: must be between 1 and 1000, got 0$/],
-    [['check', '--tasks', '9', '--vcpus', '4', '--spare', '9'], /^fpctx: --spare: must be between|^fpctx: --tasks: tasks \+ vcpus \+ spare/],
+    [
+      ['check', '--tasks', '9', '--vcpus', '4', '--spare', '9'],
+      /^fpctx: --spare: must be between|^fpctx: --tasks: tasks \+ vcpus \+ spare/,
+    ],
     [['check', '--bogus'], /^fpctx: unknown option '--bogus'/],
     [['frobnicate'], /^fpctx: unknown command 'frobnicate'/],
   ];

@@ -67,7 +67,9 @@ describe('fpctx check', () => {
     const r = await cli('check', '--variant', 'no-sve-flush', '--cpus', '1', '--tasks', '1', '--json');
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
-    expect(Object.keys(doc)).toEqual(expect.arrayContaining(['variant', 'bounds', 'states', 'transitions', 'seconds', 'verdict', 'violation', 'counters']));
+    expect(Object.keys(doc)).toEqual(
+      expect.arrayContaining(['variant', 'bounds', 'states', 'transitions', 'seconds', 'verdict', 'violation', 'counters']),
+    );
     expect(doc.bounds).toEqual({ cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12 });
     expect(doc.violation.trace.length).toBe(doc.violation.step);
     expect(doc.violation.trace[0]).toHaveProperty('state.cpus');
@@ -90,7 +92,19 @@ describe('listings', () => {
   it('variants --json lists name, kernel, summary', async () => {
     const r = await cli('variants', '--json');
     const list = JSON.parse(r.out);
-    expect(list.map((v: { name: string }) => v.name)).toEqual(['v4.15-rc1', 'rfc-2017', 'flush-always', 'no-sve-flush', 'v4.15', 'v4.18-rc1', 'v4.18', 'v5.17', 'v6.12-rc1', 'v6.12', 'mainline']);
+    expect(list.map((v: { name: string }) => v.name)).toEqual([
+      'v4.15-rc1',
+      'rfc-2017',
+      'flush-always',
+      'no-sve-flush',
+      'v4.15',
+      'v4.18-rc1',
+      'v4.18',
+      'v5.17',
+      'v6.12-rc1',
+      'v6.12',
+      'mainline',
+    ]);
     for (const v of list) expect(Object.keys(v)).toEqual(expect.arrayContaining(['name', 'kernel', 'summary']));
   });
   it('scenarios and events list the built-ins', async () => {

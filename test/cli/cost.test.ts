@@ -43,7 +43,8 @@ describe('fpctx cost', () => {
     expect(doc.oracle).toMatchObject({ bytes: expect.any(Number), loads: expect.any(Number), saves: expect.any(Number) });
     expect(doc.rows.map((x: { variant: string }) => x.variant)).toEqual(VARIANTS.map((v) => v.name));
     for (const row of doc.rows) {
-      for (const k of ['variant', 'bytes', 'loads', 'saves', 'redundantLoads', 'wastedSaves', 'oracleRatio']) expect(row, k).toHaveProperty(k);
+      for (const k of ['variant', 'bytes', 'loads', 'saves', 'redundantLoads', 'wastedSaves', 'oracleRatio'])
+        expect(row, k).toHaveProperty(k);
       expect(row.oracleRatio).toBeCloseTo(row.bytes / doc.oracle.bytes, 3);
       expect(row.topWaste.length).toBeLessThanOrEqual(3);
       expect(row.topWaste).toEqual(row.waste.slice(0, 3));
@@ -66,19 +67,26 @@ describe('fpctx cost', () => {
     expect(r.out).toMatch(/^variant\s+moved\s+×oracle\s+loads\s+saves\s+redund\.\s+wasted\s+hyp\s+verdict$/m);
     expect(r.out).toMatch(/^flush-always\s+[\d.]+ [KM]iB\s+[\d.]+\s/m);
     expect(r.out).toMatch(/^oracle\s+.*lower bound$/m);
-    expect(r.out).toMatch(/1\. .*redundant load: binding dropped by fpsimd_flush_cpu_state in vcpu_enter|1\. .*hyp host save\/restore never used/);
+    expect(r.out).toMatch(
+      /1\. .*redundant load: binding dropped by fpsimd_flush_cpu_state in vcpu_enter|1\. .*hyp host save\/restore never used/,
+    );
   });
 
   it('--md prints a Markdown table', async () => {
     const r = await cli('cost', 'hpc-sve', '--events', '5000', '--md', '--variant', 'rfc-2017');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('| variant | bytes moved | × oracle | loads | saves | redundant loads | wasted saves | hyp bytes | verdict | top 3 sources of waste |');
+    expect(r.out).toContain(
+      '| variant | bytes moved | × oracle | loads | saves | redundant loads | wasted saves | hyp bytes | verdict | top 3 sources of waste |',
+    );
     expect(r.out).toMatch(/^\| rfc-2017 \| [\d.]+ [KM]iB \| [\d.]+ \|/m);
     expect(r.out).toMatch(/^\| \*oracle\* \|/m);
   });
 
   it('accepts a profile file and reports intents the alphabet cannot express', async () => {
-    const p = file('mine.yaml', 'name: mine\ncpus: 2\nevents: 3000\ntasks:\n  - { name: app, count: 3, fp: 0.5, syscall: 0.5, signal: 0.5, block: 0.3 }\n');
+    const p = file(
+      'mine.yaml',
+      'name: mine\ncpus: 2\nevents: 3000\ntasks:\n  - { name: app, count: 3, fp: 0.5, syscall: 0.5, signal: 0.5, block: 0.3 }\n',
+    );
     const r = await cli('cost', p, '--json', '--variant', 'rfc-2017');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
@@ -89,7 +97,11 @@ describe('fpctx cost', () => {
   describe('bad input: exit 2, one line', () => {
     const HEAD = 'name: x\ncpus: 2\ntasks:\n';
     const cases: [string, string[], RegExp][] = [
-      ['unknown profile', ['cost', 'nonesuch'], /^fpctx: nonesuch: no such workload profile \(built-in profiles: android-neon, desktop, hpc-sve, kvm-host\)$/],
+      [
+        'unknown profile',
+        ['cost', 'nonesuch'],
+        /^fpctx: nonesuch: no such workload profile \(built-in profiles: android-neon, desktop, hpc-sve, kvm-host\)$/,
+      ],
       ['unknown variant', ['cost', 'desktop', '--variant', 'v9'], /^fpctx: --variant: unknown variant 'v9'/],
       ['--events 0', ['cost', 'desktop', '--events', '0'], /^fpctx: --events: must be between 1 and/],
       ['--seed x', ['cost', 'desktop', '--seed', 'x'], /^fpctx: --seed: expected an integer, got 'x'$/],
@@ -104,16 +116,24 @@ describe('fpctx cost', () => {
       });
     }
     const files: [string, string, RegExp][] = [
-      ['unknown field', HEAD + '  - { name: a, count: 1, colour: red }\n', /:4: tasks\[0\]\.colour: unknown field 'colour'$/],
-      ['probability above 1', HEAD + '  - name: a\n    count: 1\n    fp: 1.5\n', /:6: tasks\[0\]\.fp: /],
-      ['missing count', HEAD + '  - { name: a }\n', /:4: tasks\[0\]\.count: missing required field$/],
+      ['unknown field', `${HEAD}  - { name: a, count: 1, colour: red }\n`, /:4: tasks\[0\]\.colour: unknown field 'colour'$/],
+      ['probability above 1', `${HEAD}  - name: a\n    count: 1\n    fp: 1.5\n`, /:6: tasks\[0\]\.fp: /],
+      ['missing count', `${HEAD}  - { name: a }\n`, /:4: tasks\[0\]\.count: missing required field$/],
       ['bad vector length', 'name: x\ncpus: 2\nsve_vl: 100\ntasks:\n  - { name: a, count: 1 }\n', /:3: sve_vl: 100 is not a vector length/],
-      ['duplicate class', HEAD + '  - { name: a, count: 1 }\n  - { name: a, count: 2 }\n', /:5: tasks\[1\]\.name: duplicate task class 'a'$/],
-      ['vcpu field on a host class', HEAD + '  - { name: a, count: 1, guest_fp: 0.5 }\n', /:4: tasks\[0\]\.guest_fp: only vcpu classes/],
-      ['fork on a vcpu class', HEAD + '  - { name: v, count: 1, vcpu: true, fork: 0.1 }\n', /:4: tasks\[0\]\.fork: fork is for host task classes/],
-      ['max below count', HEAD + '  - { name: a, count: 3, max: 2 }\n', /:4: tasks\[0\]\.max: max must be at least count$/],
+      [
+        'duplicate class',
+        `${HEAD}  - { name: a, count: 1 }\n  - { name: a, count: 2 }\n`,
+        /:5: tasks\[1\]\.name: duplicate task class 'a'$/,
+      ],
+      ['vcpu field on a host class', `${HEAD}  - { name: a, count: 1, guest_fp: 0.5 }\n`, /:4: tasks\[0\]\.guest_fp: only vcpu classes/],
+      [
+        'fork on a vcpu class',
+        `${HEAD}  - { name: v, count: 1, vcpu: true, fork: 0.1 }\n`,
+        /:4: tasks\[0\]\.fork: fork is for host task classes/,
+      ],
+      ['max below count', `${HEAD}  - { name: a, count: 3, max: 2 }\n`, /:4: tasks\[0\]\.max: max must be at least count$/],
       ['too many CPUs', 'name: x\ncpus: 65\ntasks:\n  - { name: a, count: 1 }\n', /:2: cpus: /],
-      ['malformed YAML', HEAD + '  - { name: a, count: 1\n', /:4: malformed YAML/],
+      ['malformed YAML', `${HEAD}  - { name: a, count: 1\n`, /:4: malformed YAML/],
     ];
     for (const [what, text, re] of files) {
       it(`profile: ${what}`, async () => {
@@ -148,7 +168,8 @@ describe('fpctx replay', () => {
     const doc = JSON.parse(r.out);
     expect(doc.events).toBeGreaterThan(30);
     expect(doc.rows.map((x: { variant: string }) => x.variant)).toEqual(VARIANTS.map((v) => v.name));
-    for (const row of doc.rows) for (const k of ['variant', 'bytes', 'loads', 'saves', 'redundantLoads', 'wastedSaves', 'oracleRatio']) expect(row).toHaveProperty(k);
+    for (const row of doc.rows)
+      for (const k of ['variant', 'bytes', 'loads', 'saves', 'redundantLoads', 'wastedSaves', 'oracleRatio']) expect(row).toHaveProperty(k);
     expect(doc.source).toMatchObject({ kind: 'trace', format: 'ftrace', cpus: 2, tasks: 1, vcpus: 2, kernelThreads: 1, fpUse: 'always' });
   });
 
@@ -158,7 +179,11 @@ describe('fpctx replay', () => {
     expect(a.code).toBe(0);
     expect(deterministic(a.out)).toBe(deterministic(b.out));
     const doc = JSON.parse(a.out);
-    expect(doc.source).toMatchObject({ format: 'trace-cmd', lostEvents: 12, unknownEvents: { irq_handler_entry: 1, irq_handler_exit: 1, signal_generate: 1 } });
+    expect(doc.source).toMatchObject({
+      format: 'trace-cmd',
+      lostEvents: 12,
+      unknownEvents: { irq_handler_entry: 1, irq_handler_exit: 1, signal_generate: 1 },
+    });
     const text = await cli('replay', 'examples/shell.trace-cmd.txt');
     expect(text.out).toMatch(/trace events not used: irq_handler_entry ×1, irq_handler_exit ×1, signal_generate ×1/);
     expect(text.out).toMatch(/the trace lost 12 events/);
@@ -166,12 +191,28 @@ describe('fpctx replay', () => {
 
   describe('bad input: exit 2, one line', () => {
     const cases: [string, () => string[], RegExp][] = [
-      ['a malformed line', () => ['replay', file('bad.txt', '  a-1 [000] 1.0: sys_exit: NR 1 = 0\n  a-1 [000] 1.0: sched_switch: prev_comm=a\n')], /bad\.txt:2: sched_switch: cannot parse the fields 'prev_comm=a'$/],
+      [
+        'a malformed line',
+        () => ['replay', file('bad.txt', '  a-1 [000] 1.0: sys_exit: NR 1 = 0\n  a-1 [000] 1.0: sched_switch: prev_comm=a\n')],
+        /bad\.txt:2: sched_switch: cannot parse the fields 'prev_comm=a'$/,
+      ],
       ['not a trace', () => ['replay', file('prose.txt', 'Dear diary,\n')], /prose\.txt:1: not an ftrace event line: 'Dear diary,'$/],
       ['a missing file', () => ['replay', join(dir, 'nope.txt')], /nope\.txt: cannot read: ENOENT$/],
-      ['--fp-use sometimes', () => ['replay', 'examples/kvm-host.trace.txt', '--fp-use', 'sometimes'], /^fpctx: --fp-use: expected always, never or p=<probability in \[0, 1\]>, got 'sometimes'$/],
-      ['--fp-use p=2', () => ['replay', 'examples/kvm-host.trace.txt', '--fp-use', 'p=2'], /^fpctx: --fp-use: expected always, never or p=/],
-      ['--sve-vl 100', () => ['replay', 'examples/kvm-host.trace.txt', '--sve-vl', '100'], /^fpctx: --sve-vl: must be between 128 and 2048, got 100$/],
+      [
+        '--fp-use sometimes',
+        () => ['replay', 'examples/kvm-host.trace.txt', '--fp-use', 'sometimes'],
+        /^fpctx: --fp-use: expected always, never or p=<probability in \[0, 1\]>, got 'sometimes'$/,
+      ],
+      [
+        '--fp-use p=2',
+        () => ['replay', 'examples/kvm-host.trace.txt', '--fp-use', 'p=2'],
+        /^fpctx: --fp-use: expected always, never or p=/,
+      ],
+      [
+        '--sve-vl 100',
+        () => ['replay', 'examples/kvm-host.trace.txt', '--sve-vl', '100'],
+        /^fpctx: --sve-vl: must be between 128 and 2048, got 100$/,
+      ],
       ['--sve-vl 200', () => ['replay', 'examples/kvm-host.trace.txt', '--sve-vl', '200'], /^fpctx: --sve-vl: 200 is not a vector length/],
     ];
     for (const [what, argv, re] of cases) {

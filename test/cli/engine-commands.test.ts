@@ -27,7 +27,22 @@ describe('fpctx check (engine)', () => {
     const b = await cli('check', '--variant', 'v4.15-rc1', '--cpus', '1', '--json');
     expect(a.code).toBe(1);
     const doc = JSON.parse(a.out);
-    for (const k of ['variant', 'bounds', 'states', 'transitions', 'depth', 'seconds', 'peakBytes', 'verdict', 'violation', 'counters', 'symmetry', 'orbits', 'completeDepth']) expect(doc).toHaveProperty(k);
+    for (const k of [
+      'variant',
+      'bounds',
+      'states',
+      'transitions',
+      'depth',
+      'seconds',
+      'peakBytes',
+      'verdict',
+      'violation',
+      'counters',
+      'symmetry',
+      'orbits',
+      'completeDepth',
+    ])
+      expect(doc).toHaveProperty(k);
     expect(doc.violation).toMatchObject({ invariant: 'no-uaf', code: 'FPC101', step: 7, originalLength: 7 });
     expect(doc.violation.trace).toHaveLength(7);
     expect(doc.peakBytes).toBeGreaterThan(0);
@@ -75,12 +90,31 @@ describe('fpctx check (engine)', () => {
 });
 
 describe('fpctx simulate', () => {
-  const args = ['simulate', '--variant', 'v4.15-rc1', '--cpus', '2', '--tasks', '2', '--vcpus', '1', '--spare', '1', '--runs', '3000', '--steps', '120', '--seed', '3'];
+  const args = [
+    'simulate',
+    '--variant',
+    'v4.15-rc1',
+    '--cpus',
+    '2',
+    '--tasks',
+    '2',
+    '--vcpus',
+    '1',
+    '--spare',
+    '1',
+    '--runs',
+    '3000',
+    '--steps',
+    '120',
+    '--seed',
+    '3',
+  ];
   it('exits 1 on a violation; --json has the contract fields and the shrunk trace', async () => {
     const r = await cli(...args, '--json');
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
-    for (const k of ['states', 'transitions', 'seconds', 'peakBytes', 'runs', 'steps', 'verdict', 'violation', 'seed']) expect(doc).toHaveProperty(k);
+    for (const k of ['states', 'transitions', 'seconds', 'peakBytes', 'runs', 'steps', 'verdict', 'violation', 'seed'])
+      expect(doc).toHaveProperty(k);
     expect(doc.verdict).toBe('violation');
     expect(doc.states).toBe(doc.runs + doc.steps);
     expect(doc.violation.trace).toHaveLength(doc.violation.step);
@@ -135,11 +169,39 @@ describe('fpctx shrink', () => {
     expect(replay.out).toMatch(/expected: no-uaf at step 7 — met/);
   });
   it('accepts the JSON of check --json and simulate --json, and its own', async () => {
-    const chk = save('check.json', (await cli('check', '--variant', 'v4.15-rc1', '--cpus', '1', '--tasks', '2', '--vcpus', '0', '--depth', '14', '--json')).out);
+    const chk = save(
+      'check.json',
+      (await cli('check', '--variant', 'v4.15-rc1', '--cpus', '1', '--tasks', '2', '--vcpus', '0', '--depth', '14', '--json')).out,
+    );
     const a = await cli('shrink', chk, '--json');
     expect(a.code).toBe(1);
     expect(JSON.parse(a.out).violation).toMatchObject({ invariant: 'integrity', kind: 'leak' });
-    const sim = save('sim.json', (await cli('simulate', '--variant', 'v4.15-rc1', '--cpus', '2', '--tasks', '2', '--vcpus', '1', '--spare', '1', '--runs', '3000', '--steps', '120', '--seed', '3', '--no-shrink', '--json')).out);
+    const sim = save(
+      'sim.json',
+      (
+        await cli(
+          'simulate',
+          '--variant',
+          'v4.15-rc1',
+          '--cpus',
+          '2',
+          '--tasks',
+          '2',
+          '--vcpus',
+          '1',
+          '--spare',
+          '1',
+          '--runs',
+          '3000',
+          '--steps',
+          '120',
+          '--seed',
+          '3',
+          '--no-shrink',
+          '--json',
+        )
+      ).out,
+    );
     const b = await cli('shrink', sim, '--json');
     expect(b.code).toBe(1);
     const own = save('own.json', b.out);
@@ -152,9 +214,18 @@ describe('fpctx shrink', () => {
       ['[1, 2]', /: expected one JSON object/],
       ['{"variant": "rfc-2017", "verdict": "ok"}', /: violation: the trace has no violation to shrink$/],
       ['{"variant": "v9", "violation": {"invariant": "no-uaf"}}', /: variant: unknown variant 'v9'/],
-      ['{"variant": "v4.15-rc1", "violation": {"invariant": "no-uaf", "trace": [{"event": "teleport", "cpu": 0}], "boot": {"cpus": 1, "tasks": [{"name": "A"}]}}}', /: violation\.trace\[0\]\.event: unknown event 'teleport'$/],
-      ['{"variant": "v4.15-rc1", "violation": {"invariant": "no-uaf", "trace": [{"event": "fp_write", "cpu": 0}], "boot": {"cpus": 1, "tasks": [{"name": "A"}]}}}', /: violation\.trace\[0\]\.event: 'fp_write' is not enabled here: it needs current in user mode; cpu0 is idle$/],
-      ['{"variant": "rfc-2017", "violation": {"invariant": "no-uaf", "trace": [{"event": "switch", "cpu": 0, "task": "A"}], "boot": {"cpus": 1, "tasks": [{"name": "A"}]}}}', /: violation: the steps do not reproduce the violation on rfc-2017: expected no-uaf, got none$/],
+      [
+        '{"variant": "v4.15-rc1", "violation": {"invariant": "no-uaf", "trace": [{"event": "teleport", "cpu": 0}], "boot": {"cpus": 1, "tasks": [{"name": "A"}]}}}',
+        /: violation\.trace\[0\]\.event: unknown event 'teleport'$/,
+      ],
+      [
+        '{"variant": "v4.15-rc1", "violation": {"invariant": "no-uaf", "trace": [{"event": "fp_write", "cpu": 0}], "boot": {"cpus": 1, "tasks": [{"name": "A"}]}}}',
+        /: violation\.trace\[0\]\.event: 'fp_write' is not enabled here: it needs current in user mode; cpu0 is idle$/,
+      ],
+      [
+        '{"variant": "rfc-2017", "violation": {"invariant": "no-uaf", "trace": [{"event": "switch", "cpu": 0, "task": "A"}], "boot": {"cpus": 1, "tasks": [{"name": "A"}]}}}',
+        /: violation: the steps do not reproduce the violation on rfc-2017: expected no-uaf, got none$/,
+      ],
     ];
     for (const [i, [text, re]] of cases.entries()) {
       const p = save(`bad${i}.json`, text);

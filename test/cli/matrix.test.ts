@@ -25,9 +25,25 @@ describe('fpctx matrix', () => {
     expect(m.variants.map((v: { name: string }) => v.name)).toEqual(['v4.15-rc1', 'v4.18']);
     expect(m.cells).toHaveLength(2 * (m.scenarios.length + 1));
     const cell = (v: string, col: string) => m.cells.find((c: { variant: string; column: string }) => c.variant === v && c.column === col);
-    expect(cell('v4.15-rc1', 'fork-reuse')).toMatchObject({ type: 'scenario', scenario: 'fork-reuse', verdict: 'violation', violation: { invariant: 'integrity', kind: 'leak', code: 'FPC102', step: 13 }, expectationMet: true, unexpected: false });
-    expect(cell('v4.15-rc1', 'seed-uaf')).toMatchObject({ verdict: 'violation', violation: { invariant: 'no-uaf', where: 'sve_flush_cpu_state' } });
-    expect(cell('v4.15-rc1', '1cpu-fork')).toMatchObject({ type: 'check', check: '1cpu-fork', bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 14 }, verdict: 'violation', violation: { kind: 'leak', step: 12 } });
+    expect(cell('v4.15-rc1', 'fork-reuse')).toMatchObject({
+      type: 'scenario',
+      scenario: 'fork-reuse',
+      verdict: 'violation',
+      violation: { invariant: 'integrity', kind: 'leak', code: 'FPC102', step: 13 },
+      expectationMet: true,
+      unexpected: false,
+    });
+    expect(cell('v4.15-rc1', 'seed-uaf')).toMatchObject({
+      verdict: 'violation',
+      violation: { invariant: 'no-uaf', where: 'sve_flush_cpu_state' },
+    });
+    expect(cell('v4.15-rc1', '1cpu-fork')).toMatchObject({
+      type: 'check',
+      check: '1cpu-fork',
+      bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 14 },
+      verdict: 'violation',
+      violation: { kind: 'leak', step: 12 },
+    });
     // bounds are numbers only (the event families, when chosen, are a separate field)
     for (const c of m.cells) for (const x of Object.values(c.bounds)) expect(typeof x).toBe('number');
     expect(cell('v4.18', '1cpu-fork')).toMatchObject({ verdict: 'ok' });
@@ -43,7 +59,7 @@ describe('fpctx matrix', () => {
     expect(r.out).toMatch(/\| scenario `kvm-sve-trap-restore` \| ok \| kernel-warn @12 \|/);
   });
 
-  it('a check named like a scenario (fp-stress) shows its own verdict, not the scenario\'s', async () => {
+  it("a check named like a scenario (fp-stress) shows its own verdict, not the scenario's", async () => {
     // v6.12: scenario fp-stress is ok; the check fp-stress finds the FPMR signal-record bug at step 3
     const md = await cli('matrix', '--variant', 'v6.12', '--checks', 'fp-stress', '--md');
     expect(md.out).toMatch(/\| scenario `fp-stress` \| ok \|/);
@@ -72,10 +88,16 @@ describe('fpctx matrix', () => {
     const check = findCheck('1cpu-fork')!;
     // a known finding is expected, not unexpected
     const known = computeMatrix([rc1], [sc], [check]);
-    expect(known.cells.map((c) => [c.expectationMet, c.unexpected])).toEqual([[true, false], [true, false]]);
+    expect(known.cells.map((c) => [c.expectationMet, c.unexpected])).toEqual([
+      [true, false],
+      [true, false],
+    ]);
     // rc1's code under the name v4.15: both expectations ('ok') are broken
     const regressed = computeMatrix([{ ...findVariant('v4.15')!, Kernel: rc1.Kernel }], [sc], [check]);
-    expect(regressed.cells.map((c) => [c.expectationMet, c.unexpected])).toEqual([[false, true], [false, true]]);
+    expect(regressed.cells.map((c) => [c.expectationMet, c.unexpected])).toEqual([
+      [false, true],
+      [false, true],
+    ]);
     // a plug-in release with no stated expectation: a violation in a check is unexpected
     const plugin = computeMatrix([{ ...rc1, name: 'my-release', status: 'release' as const }], [], [check]);
     expect(plugin.cells[0]).toMatchObject({ verdict: 'violation', unexpected: true });

@@ -65,10 +65,15 @@ describe('fpctx report', () => {
   });
 
   it('merges several inputs into one report, and reads a document from stdin', () => {
-    const check = spawnSync(process.execPath, [BIN, 'check', '--variant', 'no-sve-flush', '--cpus', '1', '--tasks', '1', '--json'], { encoding: 'utf8' });
+    const check = spawnSync(process.execPath, [BIN, 'check', '--variant', 'no-sve-flush', '--cpus', '1', '--tasks', '1', '--json'], {
+      encoding: 'utf8',
+    });
     expect(check.status).toBe(1);
     const file = join(dir, 'merged.html');
-    const r = spawnSync(process.execPath, [BIN, 'report', '-', 'seed-kvm-sve', '--variant', 'no-sve-flush', '-o', file], { input: check.stdout, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'report', '-', 'seed-kvm-sve', '--variant', 'no-sve-flush', '-o', file], {
+      input: check.stdout,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('no-sve-flush: shortest counterexample');
@@ -78,7 +83,9 @@ describe('fpctx report', () => {
   it('bad input: one line naming the file or the flag, exit 2', async () => {
     const none = await cli('report');
     expect(none.code).toBe(2);
-    expect(none.err).toEqual(['fpctx: <input>: nothing to report: name a scenario, a saved --json document (or - for stdin), or give --check']);
+    expect(none.err).toEqual([
+      'fpctx: <input>: nothing to report: name a scenario, a saved --json document (or - for stdin), or give --check',
+    ]);
     const missing = await cli('report', join(dir, 'absent.json'));
     expect(missing.code).toBe(2);
     expect(missing.err).toEqual([`fpctx: ${join(dir, 'absent.json')}: cannot read: ENOENT`]);
@@ -103,7 +110,10 @@ describe('fpctx suite (npm start)', () => {
       const block = out.split('\n\n').find((b) => new RegExp(`^variant .* ${scenario}( |$)`, 'm').test(b))!;
       const [head, ...rows] = block.split('\n');
       const col = head!.search(new RegExp(` ${scenario}( |$)`)) + 1;
-      return rows.find((r) => r.startsWith(`${variant} `))!.slice(col).split(/\s+/)[0];
+      return rows
+        .find((r) => r.startsWith(`${variant} `))!
+        .slice(col)
+        .split(/\s+/)[0];
     };
     expect(cellOf('seed-uaf', 'v4.15-rc1')).toBe('no-uaf');
     expect(cellOf('seed-kvm-sve', 'v4.15-rc1')).toBe('ok');

@@ -15,7 +15,9 @@ import { colourEnabled, styleFor } from '../../src/trace/style.js';
 import { builtinScenarioNames } from '../../src/scenario/load.js';
 import { VARIANTS } from '../../src/variants/index.js';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
 const ANSI = /\x1b\[[0-9;]*m/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
@@ -28,10 +30,14 @@ async function lines(...argv: string[]): Promise<string[]> {
 
 /** Runs the built CLI under a pseudo-terminal of `cols` columns; returns what the terminal shows. */
 function onTerminal(args: string, env: Record<string, string> = {}, cols = 100): string {
-  const r = spawnSync(SCRIPT!, ['-qec', `stty cols ${cols} rows 50; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}`, '/dev/null'], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', TERM: 'xterm', ...env },
-  });
+  const r = spawnSync(
+    SCRIPT!,
+    ['-qec', `stty cols ${cols} rows 50; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}`, '/dev/null'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', TERM: 'xterm', ...env },
+    },
+  );
   return r.stdout.replace(/\r/g, '');
 }
 
@@ -56,7 +62,10 @@ describe.skipIf(!SCRIPT)('on a real terminal', () => {
     expect(onTerminal('run seed-uaf --variant v4.15-rc1')).toMatch(ANSI);
     expect(onTerminal('run seed-uaf --variant v4.15-rc1', { NO_COLOR: '1' })).not.toMatch(ANSI);
     expect(onTerminal('run seed-uaf --variant v4.15-rc1', { TERM: 'dumb' })).not.toMatch(ANSI);
-    const piped = spawnSync(process.execPath, [BIN, 'run', 'seed-uaf', '--variant', 'v4.15-rc1'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    const piped = spawnSync(process.execPath, [BIN, 'run', 'seed-uaf', '--variant', 'v4.15-rc1'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '' },
+    });
     expect(piped.stdout).toContain('VIOLATION of no-uaf');
     expect(piped.stdout).not.toMatch(ANSI);
   });
@@ -94,6 +103,16 @@ describe('every line fits 100 columns', () => {
     check(await lines('check', '--variant', 'all', '--cpus', '1', '--tasks', '1', '--depth', '10'));
   });
   it('listings and help', async () => {
-    for (const argv of [['variants'], ['scenarios'], ['events'], ['--help'], ['report', '--help'], ['suite', '--help'], ['check', '--help'], ['run', '--help']]) check(await lines(...argv));
+    for (const argv of [
+      ['variants'],
+      ['scenarios'],
+      ['events'],
+      ['--help'],
+      ['report', '--help'],
+      ['suite', '--help'],
+      ['check', '--help'],
+      ['run', '--help'],
+    ])
+      check(await lines(...argv));
   });
 });

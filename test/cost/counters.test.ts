@@ -47,7 +47,7 @@ describe('the seed scenario, hand-traced', () => {
     expect(row.oracleRatio).toBe(1.5);
   });
 
-  it('flush-always: the unconditional flush makes A reload what the registers hold, and KVM\'s host restore was for nothing', () => {
+  it("flush-always: the unconditional flush makes A reload what the registers hold, and KVM's host restore was for nothing", () => {
     const { row } = costOf('flush-always', SEED, seedScript);
     expect(row).toMatchObject({ loads: 2, saves: 1, redundantLoads: 1, bytesRedundantLoads: F, wastedSaves: 0 });
     expect(row.flushes).toBe(1);
@@ -132,7 +132,7 @@ describe('wasted saves over the stream', () => {
     expect(row).toMatchObject({ saves: 2, wastedSaves: 2, savesPendingAtEnd: 0 });
     expect(row.waste.map((w) => w.source).sort()).toEqual(['save never read (owner exited) in idle', 'save of unmodified state in idle']);
   });
-  it('a save read by fork\'s copy of the parent was needed', () => {
+  it("a save read by fork's copy of the parent was needed", () => {
     const b: BootSpec = { cpus: 1, tasks: [{ name: 'P' }], spareSlots: 1 };
     const { row } = costOf('rfc-2017', b, (n, s) => {
       n.run(0, s('P'));

@@ -21,7 +21,7 @@ async function cli(...argv: string[]): Promise<string> {
   const io = memoryIo();
   const code = await main(argv, io);
   expect(code, io.stderr.join('\n')).toBe(0);
-  return io.stdout.join('\n') + '\n';
+  return `${io.stdout.join('\n')}\n`;
 }
 
 /** The JSON document without its wall-clock fields, the profile named by its file name. */
@@ -30,7 +30,7 @@ function deterministic(out: string): string {
   delete doc.timing;
   for (const r of doc.rows) delete r.timing;
   if (doc.source.kind === 'workload') doc.source.file = basename(doc.source.file);
-  return JSON.stringify(doc) + '\n';
+  return `${JSON.stringify(doc)}\n`;
 }
 
 describe('the cost pipeline prints exactly what it printed before its performance work', () => {

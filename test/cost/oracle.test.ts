@@ -19,7 +19,7 @@ function oracleOf(boot: BootSpec, script: (n: Normalizer, slot: (name: string) =
   const eager = new Oracle(boot);
   const lazy = new Oracle(boot, true);
   const buf = new Int32Array(1024);
-  for (let n; (n = src.fill(buf)) > 0; ) {
+  for (let n: number; (n = src.fill(buf)) > 0; ) {
     eager.feed(buf, n);
     lazy.feed(buf, n);
   }
@@ -129,7 +129,7 @@ describe('oracle: hand-computed minima', () => {
     expect(eager).toEqual({ loads: 3, saves: 1, bytesLoaded: 3 * F, bytesSaved: F, bytes: 4 * F });
   });
 
-  it('a forked child starts with its parent\'s data: still in the registers, it needs no load', () => {
+  it("a forked child starts with its parent's data: still in the registers, it needs no load", () => {
     const boot: BootSpec = { cpus: 1, tasks: [{ name: 'P' }], spareSlots: 1 };
     const { eager } = oracleOf(boot, (n, s) => {
       n.run(0, s('P'));

@@ -147,8 +147,24 @@ describe('the oracle is a lower bound', () => {
 
 function base(name: string, vcpu: boolean): TaskClass {
   return {
-    name, count: 1, max: 1, vcpu, weight: 1, fp: 0, sve: 0, sme: 0, syscall: 0, preempt: 0, kernelNeon: 0,
-    block: 0, signal: 0, fork: 0, exit: 0, guestFp: 0, guestRuns: 1, exitToUser: 0,
+    name,
+    count: 1,
+    max: 1,
+    vcpu,
+    weight: 1,
+    fp: 0,
+    sve: 0,
+    sme: 0,
+    syscall: 0,
+    preempt: 0,
+    kernelNeon: 0,
+    block: 0,
+    signal: 0,
+    fork: 0,
+    exit: 0,
+    guestFp: 0,
+    guestRuns: 1,
+    exitToUser: 0,
   };
 }
 
@@ -169,7 +185,8 @@ describe('events the alphabet may lack', () => {
 
 describe('determinism', () => {
   it('the same profile and seed give the same document, wall-clock fields aside', () => {
-    const strip = (d: ReturnType<typeof costWorkload>) => JSON.stringify({ ...d, timing: 0, rows: d.rows.map((r) => ({ ...r, timing: 0 })) });
+    const strip = (d: ReturnType<typeof costWorkload>) =>
+      JSON.stringify({ ...d, timing: 0, rows: d.rows.map((r) => ({ ...r, timing: 0 })) });
     const a = costWorkload('android-neon', VARIANTS, { events: 30_000, seed: 9 });
     const b = costWorkload('android-neon', VARIANTS, { events: 30_000, seed: 9 });
     expect(strip(a)).toBe(strip(b));
@@ -195,7 +212,7 @@ describe("the seed's claim on kvm-host", () => {
     expect(rfc.oracleRatio).toBeGreaterThan(1);
   });
 
-  it('v4.18 (KVM using the host\'s context management) moves less than both, when that variant exists', () => {
+  it("v4.18 (KVM using the host's context management) moves less than both, when that variant exists", () => {
     const v418 = row('v4.18');
     if (!v418) return; // the variant is being written on another branch (issue 4); checked once it lands
     expect(v418.correct).toBe(true);

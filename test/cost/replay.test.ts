@@ -26,52 +26,139 @@ describe('parser: every supported line shape', () => {
   const p = new TraceParser('t.txt');
   const parse = (s: string) => {
     const l = p.parseText(s, 1);
-    return { kind: l.kind, name: l.name, comm: l.comm(), pid: l.pid, cpu: l.cpu, pid2: l.pid2, num: l.num, str: l.str(), state: l.state(), lost: l.lost };
+    return {
+      kind: l.kind,
+      name: l.name,
+      comm: l.comm(),
+      pid: l.pid,
+      cpu: l.cpu,
+      pid2: l.pid2,
+      num: l.num,
+      str: l.str(),
+      state: l.state(),
+      lost: l.lost,
+    };
   };
   it('the header: comm with spaces and dashes, the TGID column, with and without flags, either tool', () => {
-    expect(parse('            bash-1234    [001] d..2.  5678.901234: sys_exit: NR 63 = 3')).toMatchObject({ kind: Ev.SYS_EXIT, comm: 'bash', pid: 1234, cpu: 1, num: 63 });
-    expect(parse('       CPU 0/KVM-901     [000] d..1   2312.001010: kvm_entry: PC: 0xffff800008a1c2d4')).toMatchObject({ kind: Ev.KVM_ENTRY, comm: 'CPU 0/KVM', pid: 901, cpu: 0 });
-    expect(parse('  kworker/u8:2-events-88 (     88) [003] .....  100.5: sched_waking: comm=bash pid=1234 prio=120 target_cpu=001')).toMatchObject({ comm: 'kworker/u8:2-events', pid: 88, cpu: 3, pid2: 1234 });
-    expect(parse('  gmain-77 (-------) [002] ....  100.5: sys_enter: NR 73 (5, 0, 0, 0, 0, 0)')).toMatchObject({ comm: 'gmain', pid: 77, cpu: 2, num: 73 });
-    expect(parse('            bash-1234  [001]  5678.901234: sys_enter:            NR 220 (1200011, 0, 0, ffff8fd1e0f0, 0, 0)')).toMatchObject({ kind: Ev.SYS_ENTER, num: 220 });
-    expect(parse('            bash-1234  [001]  5678.901234: raw_syscalls:sys_exit: NR 63 = -4')).toMatchObject({ kind: Ev.SYS_EXIT, name: 'sys_exit', num: 63 });
-    expect(parse('          <idle>-0       [000] dNh2.  12: sched_wakeup: comm=a b pid=5 prio=120 target_cpu=000')).toMatchObject({ comm: '<idle>', pid: 0, str: 'a b', pid2: 5 });
+    expect(parse('            bash-1234    [001] d..2.  5678.901234: sys_exit: NR 63 = 3')).toMatchObject({
+      kind: Ev.SYS_EXIT,
+      comm: 'bash',
+      pid: 1234,
+      cpu: 1,
+      num: 63,
+    });
+    expect(parse('       CPU 0/KVM-901     [000] d..1   2312.001010: kvm_entry: PC: 0xffff800008a1c2d4')).toMatchObject({
+      kind: Ev.KVM_ENTRY,
+      comm: 'CPU 0/KVM',
+      pid: 901,
+      cpu: 0,
+    });
+    expect(
+      parse('  kworker/u8:2-events-88 (     88) [003] .....  100.5: sched_waking: comm=bash pid=1234 prio=120 target_cpu=001'),
+    ).toMatchObject({ comm: 'kworker/u8:2-events', pid: 88, cpu: 3, pid2: 1234 });
+    expect(parse('  gmain-77 (-------) [002] ....  100.5: sys_enter: NR 73 (5, 0, 0, 0, 0, 0)')).toMatchObject({
+      comm: 'gmain',
+      pid: 77,
+      cpu: 2,
+      num: 73,
+    });
+    expect(
+      parse('            bash-1234  [001]  5678.901234: sys_enter:            NR 220 (1200011, 0, 0, ffff8fd1e0f0, 0, 0)'),
+    ).toMatchObject({ kind: Ev.SYS_ENTER, num: 220 });
+    expect(parse('            bash-1234  [001]  5678.901234: raw_syscalls:sys_exit: NR 63 = -4')).toMatchObject({
+      kind: Ev.SYS_EXIT,
+      name: 'sys_exit',
+      num: 63,
+    });
+    expect(parse('          <idle>-0       [000] dNh2.  12: sched_wakeup: comm=a b pid=5 prio=120 target_cpu=000')).toMatchObject({
+      comm: '<idle>',
+      pid: 0,
+      str: 'a b',
+      pid2: 5,
+    });
   });
   it('sched_switch, ftrace and trace-cmd', () => {
-    expect(parse('          <idle>-0  [000] d..2.  1.0: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=Web Content next_pid=4321 next_prio=120')).toMatchObject({
-      kind: Ev.SWITCH, pid: 0, state: 'R', pid2: 4321, str: 'Web Content',
+    expect(
+      parse(
+        '          <idle>-0  [000] d..2.  1.0: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=Web Content next_pid=4321 next_prio=120',
+      ),
+    ).toMatchObject({
+      kind: Ev.SWITCH,
+      pid: 0,
+      state: 'R',
+      pid2: 4321,
+      str: 'Web Content',
     });
-    expect(parse('  bash-1  [000] d..2  1.0: sched_switch: prev_comm=bash prev_pid=1 prev_prio=120 prev_state=S|D ==> next_comm=x next_pid=2 next_prio=-1')).toMatchObject({ state: 'S|D', pid2: 2 });
-    expect(parse('     Web Content-4321  [002]  1.0: sched_switch:         Web Content:4321 [120] R+ ==> kworker/u8:2-events:88 [120]')).toMatchObject({
-      kind: Ev.SWITCH, pid: 4321, state: 'R+', pid2: 88, str: 'kworker/u8:2-events',
+    expect(
+      parse(
+        '  bash-1  [000] d..2  1.0: sched_switch: prev_comm=bash prev_pid=1 prev_prio=120 prev_state=S|D ==> next_comm=x next_pid=2 next_prio=-1',
+      ),
+    ).toMatchObject({ state: 'S|D', pid2: 2 });
+    expect(
+      parse('     Web Content-4321  [002]  1.0: sched_switch:         Web Content:4321 [120] R+ ==> kworker/u8:2-events:88 [120]'),
+    ).toMatchObject({
+      kind: Ev.SWITCH,
+      pid: 4321,
+      state: 'R+',
+      pid2: 88,
+      str: 'kworker/u8:2-events',
     });
   });
   it('sched_wakeup and friends, ftrace (with and without success=) and trace-cmd (with and without success=)', () => {
-    expect(parse('  a-1 [000] 1.0: sched_wakeup: comm=bash pid=1234 prio=120 target_cpu=001')).toMatchObject({ kind: Ev.WAKEUP, pid2: 1234, str: 'bash' });
+    expect(parse('  a-1 [000] 1.0: sched_wakeup: comm=bash pid=1234 prio=120 target_cpu=001')).toMatchObject({
+      kind: Ev.WAKEUP,
+      pid2: 1234,
+      str: 'bash',
+    });
     expect(parse('  a-1 [000] 1.0: sched_wakeup: comm=bash pid=1234 prio=120 success=1 target_cpu=001')).toMatchObject({ pid2: 1234 });
     expect(parse('  a-1 [000] 1.0: sched_wakeup_new:     bash:1388 [120] CPU:000')).toMatchObject({ kind: Ev.WAKEUP, pid2: 1388 });
     expect(parse('  a-1 [000] 1.0: sched_wakeup:         gmain:77 [120] success=1 CPU:002')).toMatchObject({ pid2: 77, str: 'gmain' });
   });
   it('process lifetime events', () => {
-    expect(parse('  bash-1234 [001] 1.0: sched_process_fork: comm=bash pid=1234 child_comm=bash child_pid=1300')).toMatchObject({ kind: Ev.FORK, pid2: 1300, str: 'bash' });
-    expect(parse('  ls-1300 [001] 1.0: sched_process_exec: filename=/bin/ls pid=1300 old_pid=1300')).toMatchObject({ kind: Ev.EXEC, pid2: 1300, str: '/bin/ls' });
+    expect(parse('  bash-1234 [001] 1.0: sched_process_fork: comm=bash pid=1234 child_comm=bash child_pid=1300')).toMatchObject({
+      kind: Ev.FORK,
+      pid2: 1300,
+      str: 'bash',
+    });
+    expect(parse('  ls-1300 [001] 1.0: sched_process_exec: filename=/bin/ls pid=1300 old_pid=1300')).toMatchObject({
+      kind: Ev.EXEC,
+      pid2: 1300,
+      str: '/bin/ls',
+    });
     expect(parse('  ls-1300 [001] 1.0: sched_process_exit: comm=ls pid=1300 prio=120')).toMatchObject({ kind: Ev.EXIT, pid2: 1300 });
-    expect(parse('  ls-1300 [001] 1.0: sched_process_exit: comm=ls pid=1300 prio=120 group_dead=true')).toMatchObject({ kind: Ev.EXIT, pid2: 1300 });
+    expect(parse('  ls-1300 [001] 1.0: sched_process_exit: comm=ls pid=1300 prio=120 group_dead=true')).toMatchObject({
+      kind: Ev.EXIT,
+      pid2: 1300,
+    });
     expect(parse('  rcu-9 [001] 1.0: sched_process_free: comm=ls pid=1300 prio=120')).toMatchObject({ kind: Ev.FREE, pid2: 1300 });
-    expect(parse('  a-1 [001] 1.0: sched_migrate_task: comm=gmain pid=77 prio=120 orig_cpu=0 dest_cpu=2')).toMatchObject({ kind: Ev.MIGRATE, pid2: 77, num: 2 });
+    expect(parse('  a-1 [001] 1.0: sched_migrate_task: comm=gmain pid=77 prio=120 orig_cpu=0 dest_cpu=2')).toMatchObject({
+      kind: Ev.MIGRATE,
+      pid2: 77,
+      num: 2,
+    });
   });
   it('KVM: kvm_entry of any architecture; kvm_exit with the ESR exception class when arm64 prints one', () => {
-    expect(parse('  q-9 [003] 1.0: kvm_exit: TRAP: HSR_EC: 0x0007 (FP_ASIMD), PC: 0xffff800010123456')).toMatchObject({ kind: Ev.KVM_EXIT, num: 0x07 });
+    expect(parse('  q-9 [003] 1.0: kvm_exit: TRAP: HSR_EC: 0x0007 (FP_ASIMD), PC: 0xffff800010123456')).toMatchObject({
+      kind: Ev.KVM_EXIT,
+      num: 0x07,
+    });
     expect(parse('  q-9 [003] 1.0: kvm_exit: TRAP: vcpu: 1 HSR_EC: 0x0019 (SVE), PC: 0xffff800010123456')).toMatchObject({ num: 0x19 });
     expect(parse('  q-9 [003] 1.0: kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), PC: 0x0000000000401000')).toMatchObject({ num: 0 });
     expect(parse('  q-9 [003] 1.0: kvm_exit: vcpu 0 reason EPT_VIOLATION rip 0xffffffff81000000 info 0 0')).toMatchObject({ num: -1 });
     expect(parse('  q-9 [003] 1.0: kvm_entry: vcpu 0, rip 0xffffffff81000000')).toMatchObject({ kind: Ev.KVM_ENTRY });
   });
   it('signal_deliver', () => {
-    expect(parse('  bash-1 [001] 1.0: signal_deliver: sig=17 errno=0 code=1 sa_handler=aaaab3c1f2e0 sa_flags=4000000')).toMatchObject({ kind: Ev.SIGNAL, num: 17, str: 'aaaab3c1f2e0' });
+    expect(parse('  bash-1 [001] 1.0: signal_deliver: sig=17 errno=0 code=1 sa_handler=aaaab3c1f2e0 sa_flags=4000000')).toMatchObject({
+      kind: Ev.SIGNAL,
+      num: 17,
+      str: 'aaaab3c1f2e0',
+    });
   });
   it('other events are recognised by their header and named', () => {
-    expect(parse('  ls-1 [000] 1.0: irq_handler_entry:    irq=11 name=arch_timer')).toMatchObject({ kind: Ev.UNKNOWN, name: 'irq_handler_entry' });
+    expect(parse('  ls-1 [000] 1.0: irq_handler_entry:    irq=11 name=arch_timer')).toMatchObject({
+      kind: Ev.UNKNOWN,
+      name: 'irq_handler_entry',
+    });
     expect(parse('  ls-1 [000] 1.0: bputs: 0xffff: hello')).toMatchObject({ kind: Ev.UNKNOWN, name: 'bputs' });
   });
   it('non-event lines of both tools, and lost-event notes', () => {
@@ -84,7 +171,10 @@ describe('parser: every supported line shape', () => {
     const bad: [string, RegExp][] = [
       ['garbage here', /^t\.txt:7: not an ftrace event line: 'garbage here'$/],
       ['  bash-1234 [001] 1.0 sched_switch: no colon after the time', /^t\.txt:7: not an ftrace event line/],
-      ['  bash-1234 [001] 1.0: sched_switch: prev_comm=bash prev_pid=x', /^t\.txt:7: sched_switch: cannot parse the fields 'prev_comm=bash prev_pid=x'$/],
+      [
+        '  bash-1234 [001] 1.0: sched_switch: prev_comm=bash prev_pid=x',
+        /^t\.txt:7: sched_switch: cannot parse the fields 'prev_comm=bash prev_pid=x'$/,
+      ],
       ['  bash-1234 [001] 1.0: sched_switch: bash:1234 [120] S', /^t\.txt:7: sched_switch: cannot parse/],
       ['  bash-1234 [001] 1.0: sched_wakeup: pid=1', /^t\.txt:7: sched_wakeup: cannot parse/],
       ['  bash-1234 [001] 1.0: sched_process_fork: comm=bash pid=1234 child_comm=bash', /^t\.txt:7: sched_process_fork: cannot parse/],
@@ -111,15 +201,23 @@ describe('parser: every supported line shape', () => {
 
 /** The model events a trace maps to, as `event cpuN [arg]` strings (meta actions as `label slot=name`). */
 function mapped(text: string, fpUse = 'always'): { events: string[]; src: TraceSource } {
-  const src = new TraceSource(scanTrace(traceFile(text)), { fpUse: parseUseFlag('--fp-use', fpUse), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 });
+  const src = new TraceSource(scanTrace(traceFile(text)), {
+    fpUse: parseUseFlag('--fp-use', fpUse),
+    sveUse: parseUseFlag('--sve-use', 'never'),
+    seed: 1,
+    sveVlBits: 512,
+  });
   const buf = new Int32Array(4096);
   const events: string[] = [];
-  for (let n; (n = src.fill(buf)) > 0; ) {
+  for (let n: number; (n = src.fill(buf)) > 0; ) {
     for (let i = 0; i < n; i++) {
       const a = buf[i]!;
       const e = a & 0xff;
       if (e === META) events.push(`label ${(a >>> 8) & 0xff}=${src.labels[a >>> 16]}`);
-      else events.push(`${EVENT_NAMES[e]} cpu${(a >>> 8) & 0xff}${EVENT_NAMES[e] === 'switch' || EVENT_NAMES[e] === 'fork' || EVENT_NAMES[e] === 'free' ? ` ${a >>> 16}` : ''}`);
+      else
+        events.push(
+          `${EVENT_NAMES[e]} cpu${(a >>> 8) & 0xff}${EVENT_NAMES[e] === 'switch' || EVENT_NAMES[e] === 'fork' || EVENT_NAMES[e] === 'free' ? ` ${a >>> 16}` : ''}`,
+        );
     }
   }
   return { events, src };
@@ -226,7 +324,14 @@ describe('mapping a trace onto model events', () => {
 
   it('unknown events are counted, not fatal; lost events are reported', () => {
     const scan = scanTrace(
-      traceFile(['  a-1 [000] 1.0: irq_handler_entry: irq=1 name=x', '  a-1 [000] 1.0: irq_handler_entry: irq=1 name=x', 'CPU:0 [LOST 5 EVENTS]', '  a-1 [000] 1.0: sys_exit: NR 1 = 0'].join('\n')),
+      traceFile(
+        [
+          '  a-1 [000] 1.0: irq_handler_entry: irq=1 name=x',
+          '  a-1 [000] 1.0: irq_handler_entry: irq=1 name=x',
+          'CPU:0 [LOST 5 EVENTS]',
+          '  a-1 [000] 1.0: sys_exit: NR 1 = 0',
+        ].join('\n'),
+      ),
     );
     expect(scan.unknownEvents).toEqual({ irq_handler_entry: 2 });
     expect(scan.traceEvents).toEqual({ sys_exit: 1 });
@@ -245,7 +350,8 @@ describe('mapping a trace onto model events', () => {
     const bad = traceFile('  a-1 [000] 1.0: sys_exit: NR 1 = 0\n\nthis is not a trace line\n');
     expect(formatted(() => scanTrace(bad))).toMatch(/t\d+\.txt:3: not an ftrace event line: 'this is not a trace line'$/);
     expect(formatted(() => scanTrace(traceFile('# only comments\n')))).toMatch(/t\d+\.txt: no supported trace events/);
-    const kthreads = '  kworker/0:1-33 [000] 1.0: sched_switch: prev_comm=kworker/0:1 prev_pid=33 prev_prio=120 prev_state=I ==> next_comm=swapper/0 next_pid=0 next_prio=120';
+    const kthreads =
+      '  kworker/0:1-33 [000] 1.0: sched_switch: prev_comm=kworker/0:1 prev_pid=33 prev_prio=120 prev_state=I ==> next_comm=swapper/0 next_pid=0 next_prio=120';
     expect(() => scanTrace(traceFile(kthreads))).toThrow(/no user task: nothing owns FP state/);
     const cpus = Array.from({ length: 65 }, (_, c) => `  a-1 [${String(c).padStart(3, '0')}] 1.0: sys_exit: NR 1 = 0`).join('\n');
     expect(() => scanTrace(traceFile(cpus))).toThrow(/65 CPUs; the model holds at most 64/);
@@ -271,8 +377,16 @@ describe('parser: the byte-level paths accept exactly what the regular expressio
   function outcome(p: TraceParser, s: string): string {
     try {
       const l = p.parseText(s, 1);
-      return JSON.stringify([l.kind, l.name, l.kind <= Ev.SIGNAL || l.kind === Ev.UNKNOWN ? [l.comm(), l.pid, l.cpu] : 0, l.pid2, l.num, l.lost,
-        l.kind === Ev.SWITCH || l.kind === Ev.WAKEUP ? l.str() : '', l.kind === Ev.SWITCH ? l.state() : '']);
+      return JSON.stringify([
+        l.kind,
+        l.name,
+        l.kind <= Ev.SIGNAL || l.kind === Ev.UNKNOWN ? [l.comm(), l.pid, l.cpu] : 0,
+        l.pid2,
+        l.num,
+        l.lost,
+        l.kind === Ev.SWITCH || l.kind === Ev.WAKEUP ? l.str() : '',
+        l.kind === Ev.SWITCH ? l.state() : '',
+      ]);
     } catch (e) {
       return `error ${(e as InputError).format()}`;
     }
@@ -285,7 +399,12 @@ describe('parser: the byte-level paths accept exactly what the regular expressio
       expect(outcome(fast, s)).not.toMatch(/^error/);
     }
     const edit = fc
-      .tuple(fc.constantFrom(...SHAPES), fc.nat(), fc.nat({ max: 3 }), fc.constantFrom(' ', '-', '[', ']', ':', '=', '0', '9', 'x', '(', ')', '.', '>', ''))
+      .tuple(
+        fc.constantFrom(...SHAPES),
+        fc.nat(),
+        fc.nat({ max: 3 }),
+        fc.constantFrom(' ', '-', '[', ']', ':', '=', '0', '9', 'x', '(', ')', '.', '>', ''),
+      )
       .map(([s, at, del, ins]) => {
         const i = at % (s.length + 1);
         return s.slice(0, i) + ins + s.slice(i + del);

@@ -49,7 +49,16 @@ describe('signal delivery: what the frame holds', () => {
     act(k, 'irq', 0);
     const fx = new CountingSink(() => '');
     const frames: number[] = [];
-    k.fx = { ...fx, save: fx.save.bind(fx), load: fx.load.bind(fx), flushCpu: fx.flushCpu.bind(fx), flushTask: fx.flushTask.bind(fx), trap: fx.trap.bind(fx), hyp: fx.hyp.bind(fx), frame: (_c, _s, _op, bytes) => void frames.push(bytes) };
+    k.fx = {
+      ...fx,
+      save: fx.save.bind(fx),
+      load: fx.load.bind(fx),
+      flushCpu: fx.flushCpu.bind(fx),
+      flushTask: fx.flushTask.bind(fx),
+      trap: fx.trap.bind(fx),
+      hyp: fx.hyp.bind(fx),
+      frame: (_c, _s, _op, bytes) => void frames.push(bytes),
+    };
     deliver(k);
     expect(a.sig_frame).toBe(true);
     expect(a.sig_V).toBe(a.exp_V);
@@ -144,7 +153,7 @@ describe('sigreturn', () => {
     expect(k.cpus[0]!.zen_el0).toBe(false);
   });
 
-  it('a frame whose sve_context.vl is not the task\'s VL is refused: SIGSEGV kills the task', () => {
+  it("a frame whose sve_context.vl is not the task's VL is refused: SIGSEGV kills the task", () => {
     const k = sveLive();
     act(k, 'syscall', 0);
     deliver(k);
@@ -241,7 +250,14 @@ describe('exec (fpsimd_flush_thread)', () => {
     act(k, 'syscall', 0);
     act(k, 'exec', 0);
     const a = A(k);
-    expect([a.uw_V, a.TIF_SVE, a.sve_state, a.fpsimd_cpu, a.TIF_FOREIGN_FPSTATE, a.sig_frame]).toEqual([ZERO, false, false, NR_CPUS, true, false]);
+    expect([a.uw_V, a.TIF_SVE, a.sve_state, a.fpsimd_cpu, a.TIF_FOREIGN_FPSTATE, a.sig_frame]).toEqual([
+      ZERO,
+      false,
+      false,
+      NR_CPUS,
+      true,
+      false,
+    ]);
     act(k, 'ret_to_user', 0);
     expect(k.cpus[0]!.regV).toBe(ZERO);
     expect(act(k, 'fp_read', 0)).toBeNull();
@@ -404,7 +420,7 @@ describe('kernel-mode NEON', () => {
 });
 
 describe('fork', () => {
-  it('the child copies the parent\'s preserved state, the VL and the handler frame; loses TIF_SVE; is unbound', () => {
+  it("the child copies the parent's preserved state, the VL and the handler frame; loses TIF_SVE; is unbound", () => {
     const k = machine('v4.15', { cpus: 1, tasks: [{ name: 'A' }], spareSlots: 1 });
     act(k, 'switch', 0, 0);
     act(k, 'ret_to_user', 0);

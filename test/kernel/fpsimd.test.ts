@@ -180,7 +180,10 @@ describe('el0_svc (v4.15 syscall entry)', () => {
 
 describe('fork and exit', () => {
   it('copy_thread flushes the child (v4.15) but not in v4.15-rc1', () => {
-    for (const [variant, expected] of [['rfc-2017', NR_CPUS], ['v4.15-rc1', 0]] as const) {
+    for (const [variant, expected] of [
+      ['rfc-2017', NR_CPUS],
+      ['v4.15-rc1', 0],
+    ] as const) {
       const k = machine(variant, { cpus: 1, tasks: [{ name: 'P' }], spareSlots: 1 });
       act(k, 'switch', 0, 0);
       act(k, 'ret_to_user', 0);
@@ -209,7 +212,7 @@ describe('fork and exit', () => {
 });
 
 describe('initial state', () => {
-  it('tasks start unbound with their own data in memory; CPUs hold nobody\'s data', () => {
+  it("tasks start unbound with their own data in memory; CPUs hold nobody's data", () => {
     const k = machine();
     const a = k.tasks[slot(k, 'A')]!;
     expect(a.TIF_FOREIGN_FPSTATE).toBe(true);

@@ -66,7 +66,10 @@ describe('pre-entry flush per variant', () => {
     });
   }
   it('flush-always drops even an FPSIMD-only binding; rfc-2017 keeps it', () => {
-    for (const [variant, kept] of [['rfc-2017', true], ['flush-always', false]] as const) {
+    for (const [variant, kept] of [
+      ['rfc-2017', true],
+      ['flush-always', false],
+    ] as const) {
       const k = machine(variant);
       act(k, 'switch', 0, slot(k, 'A'));
       act(k, 'ret_to_user', 0);

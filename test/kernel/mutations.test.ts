@@ -23,7 +23,7 @@ const SIGRETURN_RACE: CheckBounds = { cpus: 1, tasks: 1, vcpus: 0, spare: 0, dep
 
 const mutations: [string, CheckBounds, KernelClass, string][] = [
   [
-    'ptrace writes that do not flush the tracee\'s binding',
+    "ptrace writes that do not flush the tracee's binding",
     PTRACE,
     class extends V415Kernel {
       override fpsimd_flush_task_state(t: TaskView): void {
@@ -133,7 +133,7 @@ const mutations: [string, CheckBounds, KernelClass, string][] = [
   ],
 ];
 
-describe('v4.15 is clean at each mutation\'s bound', () => {
+describe("v4.15 is clean at each mutation's bound", () => {
   for (const b of [SIGNAL, PTRACE, HOTPLUG, PM, EXEC, VL, SIGRETURN_RACE]) {
     it(`events ${b.events!.join('+')}, ${b.cpus} CPU(s), ${b.tasks} task(s), depth ${b.depth}`, () => {
       expect(check('v4.15', V415Kernel, b).verdict).toBe('ok');

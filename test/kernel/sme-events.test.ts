@@ -190,7 +190,7 @@ describe('ret_to_user_irq (v6.2+): the state is reloaded at syscall exit with IR
 });
 
 describe('guest_sve: an SVE vcpu (v5.2+)', () => {
-  it('the guest\'s Z/P/FFR survive the host running another task in between; hyp restores the SVE layout', () => {
+  it("the guest's Z/P/FFR survive the host running another task in between; hyp restores the SVE layout", () => {
     for (const v of ['v5.17', 'v6.12', 'mainline']) {
       const k = machine(v, { cpus: 1, guestSve: true, tasks: [{ name: 'A' }, { name: 'B', vcpu: true }] });
       const b = slot(k, 'B');
@@ -209,7 +209,10 @@ describe('guest_sve: an SVE vcpu (v5.2+)', () => {
       k.fx = { ...NO_EFFECTS, hyp: (_c, who, restore, bytes) => void hyp.push({ who, restore, bytes }) };
       act(k, 'vcpu_enter', 0);
       expect(act(k, 'guest_sve', 0), v).toBeNull(); // checkGuestView: its own Z/P/FFR
-      expect(hyp.filter((h) => h.who === 'guest'), v).toEqual([{ who: 'guest', restore: true, bytes: sveSaveBytes(k.defaultVq * VQ_BITS) }]);
+      expect(
+        hyp.filter((h) => h.who === 'guest'),
+        v,
+      ).toEqual([{ who: 'guest', restore: true, bytes: sveSaveBytes(k.defaultVq * VQ_BITS) }]);
     }
   });
 
@@ -363,7 +366,7 @@ for (const variant of SME_VARIANTS) {
       expect(act(k, 'fp_read', 1)).toBeNull();
     });
 
-    it('fork() with ZA live: the child has PSTATE.SM clear and PSTATE.ZA set, with a copy of the parent\'s ZA (za-fork)', () => {
+    it("fork() with ZA live: the child has PSTATE.SM clear and PSTATE.ZA set, with a copy of the parent's ZA (za-fork)", () => {
       const k = smeUser(variant);
       act(k, 'smstart_za', 0);
       act(k, 'za_write', 0);
@@ -508,7 +511,11 @@ describe('kernels without SME never enable the SME events', () => {
 
   it('FPMR is written by user space on v6.12 (FEAT_FPMR, v6.9+) but not on v5.17', () => {
     const fpmr = EVENTS.find((e) => e.name === 'fpmr_write')!;
-    for (const [variant, enabled] of [['v5.17', false], ['v6.12', true], ['mainline', true]] as const) {
+    for (const [variant, enabled] of [
+      ['v5.17', false],
+      ['v6.12', true],
+      ['mainline', true],
+    ] as const) {
       const k = machine(variant, SPEC2);
       act(k, 'switch', 0, slot(k, 'A'));
       act(k, 'ret_to_user', 0);

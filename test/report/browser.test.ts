@@ -27,14 +27,29 @@ const ARTIFACTS = resolve('artifacts');
 const available = existsSync(CHROMIUM);
 
 /** Launch flags for a closed network: no background fetches, no first-run, a fresh profile. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function buildReport(): ReportData {
   // A two-CPU counterexample (featured), the seed-uaf script on two variants, a cost document.
   const bounds = { cpus: 2, tasks: 1, vcpus: 1, spare: 0, depth: 10 };
   const r = checkVariant(findVariant('v4.15-rc1')!, bounds);
   const rt = checkTrace({ ...r, bounds: { ...bounds } }, '2cpu-kvm')!;
-  const check: ReportData = { format: 'fpctx-report/1', title: 'check', traces: [rt], featured: rt.id, checks: [{ title: 'Bounded checks', rows: [checkRow({ ...r, bounds: { ...bounds } }, '2cpu-kvm', rt.id)] }] };
+  const check: ReportData = {
+    format: 'fpctx-report/1',
+    title: 'check',
+    traces: [rt],
+    featured: rt.id,
+    checks: [{ title: 'Bounded checks', rows: [checkRow({ ...r, bounds: { ...bounds } }, '2cpu-kvm', rt.id)] }],
+  };
   const runs = mergeReports([scenarioReport('seed-uaf', 'v4.15-rc1'), scenarioReport('seed-uaf', 'rfc-2017')]);
   const cost = loadReportDocument(join(import.meta.dirname, 'fixtures', 'cost-kvm-host.json'));
   return { ...mergeReports([check, runs, cost], 'fpctx report: browser test'), ...catalogues() };
@@ -56,7 +71,11 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     writeFileSync(file, renderReport(data));
     url = pathToFileURL(file).href;
     profile = mkdtempSync(join(tmpdir(), 'fpctx-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1400, height: 1000 } });
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      viewport: { width: 1400, height: 1000 },
+    });
     page = await ctx.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
@@ -96,26 +115,36 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     expect(await stateStep()).toBe(v.step);
   });
 
-  it('switches traces from the picker, and clicking a step shows that step\'s machine state', async () => {
+  it("switches traces from the picker, and clicking a step shows that step's machine state", async () => {
     await page.locator('.picker a', { hasText: 'seed-uaf on v4.15-rc1' }).click();
     await expect.poll(() => active().getAttribute('data-trace')).toBe('run-seed-uaf-v4.15-rc1');
     expect(await active().locator('svg.timeline').getAttribute('data-lanes')).toBe('cpu0 slot0 slot1');
     // Click column 2 (the ret_to_user of A) in the cpu0 lane, wherever that lands (a bar, a
     // block): the script maps the pointer to the column.
-    await active().locator('g.col[data-step="2"] rect.colbg').click({ position: { x: 56, y: 60 }, force: true });
+    await active()
+      .locator('g.col[data-step="2"] rect.colbg')
+      .click({ position: { x: 56, y: 60 }, force: true });
     expect(await stateStep()).toBe(2);
     const panel = active().locator('aside.state');
     expect(await panel.locator('h4').innerText()).toContain('ret_to_user cpu0 (A)');
     // After ret_to_user, fpsimd_restore_current_state() has loaded A's state and bound it on
     // both sides: cpu0's fpsimd_last_state names A's storage, A.fpsimd_cpu is 0 and
     // TIF_FOREIGN_FPSTATE is clear; before, the pointer was NULL and the flag set.
-    const cell = (row: string, col: number) => panel.locator('table').filter({ has: page.locator(`th:text-is("${row}")`) }).first().locator(`tr:has(th:text-is("${row}")) td`).nth(col);
+    const cell = (row: string, col: number) =>
+      panel
+        .locator('table')
+        .filter({ has: page.locator(`th:text-is("${row}")`) })
+        .first()
+        .locator(`tr:has(th:text-is("${row}")) td`)
+        .nth(col);
     expect(await cell('fpsimd_last_state.st', 0).innerText()).toBe('&A.fpsimd_state (was NULL)');
     expect(await cell('TIF_FOREIGN_FPSTATE', 0).innerText()).toBe('0 (was 1)');
     expect(await cell('fpsimd_cpu', 0).innerText()).toBe('0 (was NR_CPUS)');
     expect(await panel.locator('td.chg').count()).toBeGreaterThanOrEqual(5);
     // The cursor moved to the column, and the step list follows.
-    expect(await active().locator('rect[data-cursor]').getAttribute('x')).toBe(String(await active().locator('g.col[data-step="2"] rect.colbg').getAttribute('x')));
+    expect(await active().locator('rect[data-cursor]').getAttribute('x')).toBe(
+      String(await active().locator('g.col[data-step="2"] rect.colbg').getAttribute('x')),
+    );
     expect(await active().locator('ol.steps li.sel').getAttribute('data-step')).toBe('2');
   });
 
@@ -147,7 +176,9 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
   });
 
   it('previews the state of a hovered column and returns to the selection when the pointer leaves', async () => {
-    await active().locator('g.col[data-step="3"] rect.colbg').hover({ position: { x: 56, y: 100 }, force: true });
+    await active()
+      .locator('g.col[data-step="3"] rect.colbg')
+      .hover({ position: { x: 56, y: 100 }, force: true });
     expect(await stateStep()).toBe(3);
     expect(await active().locator('aside.state .preview').innerText()).toContain('selected: step 6');
     await page.mouse.move(5, 5);
@@ -186,7 +217,9 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
   it('draws the cost comparison with the oracle', async () => {
     const bars = page.locator('#cost svg.bars');
     expect(await bars.count()).toBeGreaterThanOrEqual(4);
-    expect(await page.locator('#cost figcaption').allTextContents()).toEqual(expect.arrayContaining(['ratio to the oracle (1 = optimal)', 'bytes moved (B)', 'loads', 'redundant loads']));
+    expect(await page.locator('#cost figcaption').allTextContents()).toEqual(
+      expect.arrayContaining(['ratio to the oracle (1 = optimal)', 'bytes moved (B)', 'loads', 'redundant loads']),
+    );
   });
 
   it('offers the trace as text, with a copy button that copies it or selects it', async () => {
@@ -196,7 +229,13 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
     await active().locator('details.astext button[data-copy]').click();
     // Headless Chromium may refuse the clipboard; then the text is selected for Ctrl-C.
     await expect
-      .poll(async () => (await active().locator('details.astext button[data-copy]').innerText()) === 'copied' || (await page.evaluate(() => String((globalThis as unknown as { getSelection(): unknown }).getSelection()))).includes('verdict: VIOLATION'))
+      .poll(
+        async () =>
+          (await active().locator('details.astext button[data-copy]').innerText()) === 'copied' ||
+          (await page.evaluate(() => String((globalThis as unknown as { getSelection(): unknown }).getSelection()))).includes(
+            'verdict: VIOLATION',
+          ),
+      )
       .toBe(true);
   });
 

@@ -50,12 +50,26 @@ describe('reading saved documents', () => {
     expect(t.trace.machine).toEqual(live.trace.machine);
     expect(t.expected).toBe('no-uaf at step 8');
     expect(t.expectationMet).toBe(true);
-    expect(doc.runs).toEqual([expect.objectContaining({ variant: 'v4.15-rc1', scenario: 'seed-uaf', verdict: 'no-uaf', step: 8, traceId: t.id })]);
+    expect(doc.runs).toEqual([
+      expect.objectContaining({ variant: 'v4.15-rc1', scenario: 'seed-uaf', verdict: 'no-uaf', step: 8, traceId: t.id }),
+    ]);
   });
 
   it('run --json --variant all: one trace per variant', async () => {
     const doc = loadReportDocument(await save('runs.json', 'run', 'seed-kvm', '--variant', 'all', '--json'));
-    expect(doc.traces!.map((t) => t.trace.variant)).toEqual(['v4.15-rc1', 'rfc-2017', 'flush-always', 'no-sve-flush', 'v4.15', 'v4.18-rc1', 'v4.18', 'v5.17', 'v6.12-rc1', 'v6.12', 'mainline']);
+    expect(doc.traces!.map((t) => t.trace.variant)).toEqual([
+      'v4.15-rc1',
+      'rfc-2017',
+      'flush-always',
+      'no-sve-flush',
+      'v4.15',
+      'v4.18-rc1',
+      'v4.18',
+      'v5.17',
+      'v6.12-rc1',
+      'v6.12',
+      'mainline',
+    ]);
     // v4.18 and later reload the host's state after a guest that used FP (the guest's state was
     // live; mainline had already saved and flushed it at vcpu_load)
     expect(doc.runs!.map((r) => r.loads)).toEqual([1, 1, 2, 1, 1, 1, 2, 2, 2, 2, 2]);
@@ -74,7 +88,13 @@ describe('reading saved documents', () => {
 
   it('check --json: the counterexample, drawable from its first step', async () => {
     const doc = loadReportDocument(await save('check.json', 'check', '--variant', 'v4.15-rc1', '--cpus', '1', '--tasks', '1', '--json'));
-    expect(doc.checks![0]!.rows).toEqual([expect.objectContaining({ variant: 'v4.15-rc1', verdict: 'violation', violation: expect.objectContaining({ invariant: 'no-uaf', step: 7 }) })]);
+    expect(doc.checks![0]!.rows).toEqual([
+      expect.objectContaining({
+        variant: 'v4.15-rc1',
+        verdict: 'violation',
+        violation: expect.objectContaining({ invariant: 'no-uaf', step: 7 }),
+      }),
+    ]);
     const t = doc.traces![0]!;
     expect(t.kind).toBe('counterexample');
     expect(t.initialUnknown).toBeUndefined();
@@ -84,7 +104,9 @@ describe('reading saved documents', () => {
   });
 
   it('check --variant all --json: a row per variant, a trace per violation', async () => {
-    const doc = loadReportDocument(await save('all.json', 'check', '--variant', 'all', '--cpus', '1', '--tasks', '1', '--depth', '12', '--json'));
+    const doc = loadReportDocument(
+      await save('all.json', 'check', '--variant', 'all', '--cpus', '1', '--tasks', '1', '--depth', '12', '--json'),
+    );
     const rows = doc.checks![0]!.rows;
     expect(rows.map((r) => [r.variant, r.verdict])).toEqual([
       ['v4.15-rc1', 'violation'],
@@ -125,7 +147,9 @@ describe('reading saved documents', () => {
     expect(Object.keys(rfc!)).not.toEqual(expect.arrayContaining(['timing']));
     for (const k of ['parts', 'waste', 'topWaste', 'perCpu', 'perContext', 'timing', 'kernel']) expect(rfc).not.toHaveProperty(k);
     expect(mut).toMatchObject({ oracleRatio: null, correct: false, violation: 'integrity/corrupt', violations: 3 });
-    expect(c.waste).toEqual({ 'rfc-2017': [expect.objectContaining({ source: 'A', count: 60 }), expect.objectContaining({ source: 'hyp' })] });
+    expect(c.waste).toEqual({
+      'rfc-2017': [expect.objectContaining({ source: 'A', count: 60 }), expect.objectContaining({ source: 'hyp' })],
+    });
     const html = renderReport(doc);
     expect(html).not.toContain('[object Object]');
     expect(html).toContain('<td class="num">∞</td>');
@@ -137,7 +161,11 @@ describe('reading saved documents', () => {
     const doc = loadReportDocument(join(FIX, 'matrix-issue4.json'));
     // 3 variants × 3 scenarios, and 3 variants × 2 named checks
     expect(doc.runs).toHaveLength(9);
-    expect(doc.runs!.find((r) => r.variant === 'v4.15-rc1' && r.scenario === 'seed-uaf')).toMatchObject({ verdict: 'no-uaf', step: 8, expectationMet: true });
+    expect(doc.runs!.find((r) => r.variant === 'v4.15-rc1' && r.scenario === 'seed-uaf')).toMatchObject({
+      verdict: 'no-uaf',
+      step: 8,
+      expectationMet: true,
+    });
     const rows = doc.checks![0]!.rows;
     expect(rows.map((r) => `${r.variant}/${r.check}/${r.verdict}`)).toEqual([
       'v4.15-rc1/1cpu-kvm/violation',
@@ -156,7 +184,9 @@ describe('reading saved documents', () => {
   });
 
   it('names what fpctx check cannot repeat from flags', () => {
-    expect(checkCommand('v4.18', { cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 15, events: ['core', 'neon'] })).toBe('fpctx check --variant v4.18 --cpus 2 --tasks 1 --vcpus 0 --spare 0 --depth 15  # with events=core,neon');
+    expect(checkCommand('v4.18', { cpus: 2, tasks: 1, vcpus: 0, spare: 0, depth: 15, events: ['core', 'neon'] })).toBe(
+      'fpctx check --variant v4.18 --cpus 2 --tasks 1 --vcpus 0 --spare 0 --depth 15  # with events=core,neon',
+    );
   });
 
   it('report --data round-trips: the same data gives the same page', async () => {
@@ -196,7 +226,11 @@ describe('bad documents: one line naming the file, the line and the field', () =
     writeFileSync(f, '{"hello": 1}');
     expect(inputError(() => loadReportDocument(f)).message).toMatch(/^not an fpctx document/);
     writeFileSync(f, '{"format": "fpctx-report/9", "title": "x"}');
-    expect(inputError(() => loadReportDocument(f)).format()).toBe(`${f}:1: format: unknown format 'fpctx-report/9' (this fpctx reads fpctx-report/1)`);
-    expect(inputError(() => loadReportDocument(join(dir, 'absent.json'))).format()).toBe(`${join(dir, 'absent.json')}: cannot read: ENOENT`);
+    expect(inputError(() => loadReportDocument(f)).format()).toBe(
+      `${f}:1: format: unknown format 'fpctx-report/9' (this fpctx reads fpctx-report/1)`,
+    );
+    expect(inputError(() => loadReportDocument(join(dir, 'absent.json'))).format()).toBe(
+      `${join(dir, 'absent.json')}: cannot read: ENOENT`,
+    );
   });
 });

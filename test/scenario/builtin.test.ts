@@ -31,10 +31,10 @@ describe('seed scenarios', () => {
   it('flush-always reloads A once more than rfc-2017 in seed-kvm (the redundant reload)', () => {
     const rfc = run('seed-kvm', 'rfc-2017').trace;
     const always = run('seed-kvm', 'flush-always').trace;
-    expect(always.byContext['A']!.loads).toBe(rfc.byContext['A']!.loads + 1);
+    expect(always.byContext.A!.loads).toBe(rfc.byContext.A!.loads + 1);
     expect(always.counters.loads).toBe(rfc.counters.loads + 1);
     // rfc-2017: A loads once (entering user space the first time), never after the guest ran
-    expect(rfc.byContext['A']!.loads).toBe(1);
+    expect(rfc.byContext.A!.loads).toBe(1);
     // and the extra load in flush-always reloads exactly what the registers held
     expect(always.counters.redundantLoads).toBe(rfc.counters.redundantLoads + 1);
   });
@@ -48,7 +48,7 @@ describe('seed scenarios', () => {
     expect(last.regs.hi).toBe('0');
   });
 
-  it('v4.15-rc1 leaks a dead task\'s registers to a child in its reused slot (fork-reuse)', () => {
+  it("v4.15-rc1 leaks a dead task's registers to a child in its reused slot (fork-reuse)", () => {
     const v = run('fork-reuse', 'v4.15-rc1').trace.violation;
     expect(v).toMatchObject({ invariant: 'integrity', kind: 'leak', step: 13 });
     expect(v?.message).toContain('†A');

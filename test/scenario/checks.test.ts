@@ -24,7 +24,10 @@ describe('standard bounded checks × built-in variants', () => {
         const e = c.expect?.[v.name];
         expect(e, `${c.name} states no expectation for ${v.name}`).toBeDefined();
         const r = checkVariant(v, c.bounds);
-        expect(meetsCheckExpectation(r.violation, e!), `${c.name} on ${v.name}: ${r.violation ? `${r.violation.invariant}/${r.violation.kind ?? ''} @${r.violation.step}: ${r.violation.message}` : 'ok'}`).toBe(true);
+        expect(
+          meetsCheckExpectation(r.violation, e!),
+          `${c.name} on ${v.name}: ${r.violation ? `${r.violation.invariant}/${r.violation.kind ?? ''} @${r.violation.step}: ${r.violation.message}` : 'ok'}`,
+        ).toBe(true);
         if (e === 'ok') expect(r.depth).toBe(c.bounds.depth); // explored to the full bound
       });
     }

@@ -84,7 +84,16 @@ describe('implied continue', () => {
       'v5.17',
     ).trace;
     expect(t.violation).toBeUndefined();
-    expect(t.steps.map((s) => `${s.event}${s.implied ? '*' : ''}`)).toEqual(['switch', 'ret_to_user', 'sve_write', 'switch', 'switch', 'continue*', 'ret_to_user', 'fp_read']);
+    expect(t.steps.map((s) => `${s.event}${s.implied ? '*' : ''}`)).toEqual([
+      'switch',
+      'ret_to_user',
+      'sve_write',
+      'switch',
+      'switch',
+      'continue*',
+      'ret_to_user',
+      'fp_read',
+    ]);
     // B ran while A was part-way through the trap: A's kpath survives the switch
     expect(t.steps[3]!.state.tasks[0]!.kpath).toBe('sve_acc');
   });

@@ -143,13 +143,21 @@ describe('n/a where the variant lacks the feature', () => {
     expect(html).not.toContain('NOT met');
   });
 
-  it('suite: n/a cells in the table and the report\'s verdict rows, not counted as unmet', () => {
+  it("suite: n/a cells in the table and the report's verdict rows, not counted as unmet", () => {
     const sc = loadScenario(join(BUILTIN_DIR, 'za-test.yaml'));
     const runs = ['v6.12-rc1', 'mainline'].map((v) => runScenario(sc, findVariant(v)!));
     const r: SuiteResult = {
       scenarios: [{ scenario: 'za-test', runs, na: [{ variant: 'v6.12', reason: 'needs sme' }] }],
       checks: [],
-      seed: { variant: 'v4.15-rc1', bounds: { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 1 }, verdict: 'ok', states: 1, transitions: 0, depth: 0, seconds: 0 } as unknown as SuiteResult['seed'],
+      seed: {
+        variant: 'v4.15-rc1',
+        bounds: { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 1 },
+        verdict: 'ok',
+        states: 1,
+        transitions: 0,
+        depth: 0,
+        seconds: 0,
+      } as unknown as SuiteResult['seed'],
       unmet: [],
     };
     const data = suiteReport(r);

@@ -11,7 +11,8 @@ import { ascii, perfettoJson, STEP_US } from '../../src/trace/perfetto.js';
 import type { Trace } from '../../src/trace/types.js';
 import { findVariant } from '../../src/variants/index.js';
 
-const trace = (scenario: string, variant: string): Trace => runScenario(loadScenario(join(BUILTIN_DIR, `${scenario}.yaml`)), findVariant(variant)!).trace;
+const trace = (scenario: string, variant: string): Trace =>
+  runScenario(loadScenario(join(BUILTIN_DIR, `${scenario}.yaml`)), findVariant(variant)!).trace;
 
 interface Ev {
   name: string;
@@ -57,7 +58,8 @@ function validate(text: string): Ev[] {
   }
   // Slices and thread-scoped instants nest strictly on every thread.
   const byThread = new Map<string, Ev[]>();
-  for (const e of doc.traceEvents) if (e.ph === 'X' || e.ph === 'i') byThread.set(`${e.pid}/${e.tid}`, [...(byThread.get(`${e.pid}/${e.tid}`) ?? []), e]);
+  for (const e of doc.traceEvents)
+    if (e.ph === 'X' || e.ph === 'i') byThread.set(`${e.pid}/${e.tid}`, [...(byThread.get(`${e.pid}/${e.tid}`) ?? []), e]);
   for (const [thread, evs] of byThread) {
     const sorted = [...evs].sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
     const stack: number[] = [];
@@ -74,12 +76,18 @@ function validate(text: string): Ev[] {
 describe('perfetto export', () => {
   it('follows the trace-event rules for every built-in scenario on every variant', () => {
     for (const s of ['seed-kvm', 'seed-kvm-sve', 'seed-uaf', 'fork-reuse']) {
-      for (const v of ['v4.15-rc1', 'rfc-2017', 'flush-always', 'no-sve-flush']) validate(perfettoJson([{ title: `${s} on ${v}`, trace: trace(s, v) }]));
+      for (const v of ['v4.15-rc1', 'rfc-2017', 'flush-always', 'no-sve-flush'])
+        validate(perfettoJson([{ title: `${s} on ${v}`, trace: trace(s, v) }]));
     }
   });
 
   it('names one process per trace and one thread per CPU', () => {
-    const evs = validate(perfettoJson([{ title: 'seed-kvm on flush-always', trace: trace('seed-kvm', 'flush-always') }, { title: 'two', trace: trace('seed-uaf', 'v4.15-rc1') }]));
+    const evs = validate(
+      perfettoJson([
+        { title: 'seed-kvm on flush-always', trace: trace('seed-kvm', 'flush-always') },
+        { title: 'two', trace: trace('seed-uaf', 'v4.15-rc1') },
+      ]),
+    );
     const meta = (name: string) => evs.filter((e) => e.ph === 'M' && e.name === name).map((e) => [e.pid, e.tid, e.args!.name]);
     expect(meta('process_name')).toEqual([
       [1, 1, 'seed-kvm on flush-always'],

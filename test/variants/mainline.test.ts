@@ -98,8 +98,8 @@ describe('mainline: eager save+flush of the host state at vcpu_load', () => {
     // survives the guest run. mainline: vcpu_load's flush drops A's binding, so A reloads its
     // SVE state although the registers still held it.
     const sve = sveSaveBytes(4 * VQ_BITS);
-    expect(v612.byContext['A']).toMatchObject({ loads: 1, redundantLoads: 0, bytesLoaded: FPSIMD_STATE_BYTES });
-    expect(main.byContext['A']).toMatchObject({ loads: 2, redundantLoads: 1, bytesLoaded: FPSIMD_STATE_BYTES + sve });
+    expect(v612.byContext.A).toMatchObject({ loads: 1, redundantLoads: 0, bytesLoaded: FPSIMD_STATE_BYTES });
+    expect(main.byContext.A).toMatchObject({ loads: 2, redundantLoads: 1, bytesLoaded: FPSIMD_STATE_BYTES + sve });
     expect(main.counters.flushes - v612.counters.flushes).toBe(1);
     expect(main.counters.hypHostSaves).toBe(0);
   });
@@ -152,7 +152,7 @@ class MainlinePtraceFixed extends MainlineKernel {
   }
 }
 
-describe('mainline: sve_set_common() zeroes the tracer\'s FPSIMD state (5cbb61bf4168)', () => {
+describe("mainline: sve_set_common() zeroes the tracer's FPSIMD state (5cbb61bf4168)", () => {
   it('a tracer that was switched out inside its syscall loses its V registers to the SETREGSET', () => {
     const r = checkVariant(findVariant('mainline')!, findCheck('sve-ptrace')!.bounds);
     expect(r.violation).toMatchObject({ invariant: 'integrity', kind: 'lost', step: 8 });

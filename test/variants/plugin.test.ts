@@ -45,7 +45,10 @@ describe('the shipped example re-creates flush-always from rfc-2017', () => {
       const b = runScenario(sc, builtin).trace;
       expect(a.violation, name).toEqual(b.violation);
       expect(a.counters, name).toEqual(b.counters);
-      expect(a.steps.map((s) => s.calls), name).toEqual(b.steps.map((s) => s.calls));
+      expect(
+        a.steps.map((s) => s.calls),
+        name,
+      ).toEqual(b.steps.map((s) => s.calls));
     }
   });
 
@@ -67,7 +70,10 @@ describe('the shipped example re-creates flush-always from rfc-2017', () => {
     expect(par.verdict).toBe('ok');
     expect(par.states).toBe(seq.states);
     // The plug-in's behaviour, not its base's: a mutation of it still finds the bug in workers.
-    const broken = module('broken.ts', `export default { name: 'broken', extends: 'rfc-2017', overrides: { kvm_fpsimd_flush_cpu_state() {} } };`);
+    const broken = module(
+      'broken.ts',
+      `export default { name: 'broken', extends: 'rfc-2017', overrides: { kvm_fpsimd_flush_cpu_state() {} } };`,
+    );
     const r = await cli('check', '--variant', broken, '--cpus', '1', '--tasks', '2', '--depth', '12', '--workers', '2', '--quiet');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/integrity/);
@@ -127,13 +133,48 @@ describe('bad plug-in modules: one line naming the module and field, exit 2', ()
     ['missing file', 'nope.mjs', '', /nope\.mjs: --variant: no such variant module$/],
     ['syntax error', 'syntax.mjs', 'export default {', /syntax\.mjs: --variant: cannot load the module: /],
     ['no default export', 'nodefault.mjs', 'export const x = 1;', /nodefault\.mjs: default: the module has no default export object/],
-    ['built-in name', 'clash.mjs', "export default { name: 'v4.18', extends: 'v4.15', overrides: { kernel_neon_end() {} } };", /clash\.mjs: name: 'v4\.18' is a built-in variant/],
-    ['unknown base', 'base.mjs', "export default { name: 'x', extends: 'v9', overrides: { kernel_neon_end() {} } };", /base\.mjs: extends: unknown variant 'v9'/],
-    ['typo in a function name', 'typo.mjs', "export default { name: 'x', extends: 'rfc-2017', overrides: { kvm_fpsimd_flush_cpu_sate() {} } };", /typo\.mjs: overrides\.kvm_fpsimd_flush_cpu_sate: rfc-2017 has no kernel function 'kvm_fpsimd_flush_cpu_sate' \(did you mean 'kvm_fpsimd_flush_cpu_state'\?\)/],
-    ['not a function', 'notfn.mjs', "export default { name: 'x', extends: 'rfc-2017', overrides: { kernel_neon_end: 3 } };", /notfn\.mjs: overrides\.kernel_neon_end: must be a function/],
-    ['both forms', 'both.mjs', "export default { name: 'x', extends: 'rfc-2017', overrides: {}, Kernel: (B) => B };", /both\.mjs: overrides: give exactly one of/],
-    ['factory not a subclass', 'notsub.mjs', "export default { name: 'x', extends: 'rfc-2017', Kernel: () => class {} };", /notsub\.mjs: Kernel: the factory must return a class extending/],
-    ['unknown field', 'field.mjs', "export default { name: 'x', extends: 'rfc-2017', overides: {} };", /field\.mjs: overides: unknown field 'overides'/],
+    [
+      'built-in name',
+      'clash.mjs',
+      "export default { name: 'v4.18', extends: 'v4.15', overrides: { kernel_neon_end() {} } };",
+      /clash\.mjs: name: 'v4\.18' is a built-in variant/,
+    ],
+    [
+      'unknown base',
+      'base.mjs',
+      "export default { name: 'x', extends: 'v9', overrides: { kernel_neon_end() {} } };",
+      /base\.mjs: extends: unknown variant 'v9'/,
+    ],
+    [
+      'typo in a function name',
+      'typo.mjs',
+      "export default { name: 'x', extends: 'rfc-2017', overrides: { kvm_fpsimd_flush_cpu_sate() {} } };",
+      /typo\.mjs: overrides\.kvm_fpsimd_flush_cpu_sate: rfc-2017 has no kernel function 'kvm_fpsimd_flush_cpu_sate' \(did you mean 'kvm_fpsimd_flush_cpu_state'\?\)/,
+    ],
+    [
+      'not a function',
+      'notfn.mjs',
+      "export default { name: 'x', extends: 'rfc-2017', overrides: { kernel_neon_end: 3 } };",
+      /notfn\.mjs: overrides\.kernel_neon_end: must be a function/,
+    ],
+    [
+      'both forms',
+      'both.mjs',
+      "export default { name: 'x', extends: 'rfc-2017', overrides: {}, Kernel: (B) => B };",
+      /both\.mjs: overrides: give exactly one of/,
+    ],
+    [
+      'factory not a subclass',
+      'notsub.mjs',
+      "export default { name: 'x', extends: 'rfc-2017', Kernel: () => class {} };",
+      /notsub\.mjs: Kernel: the factory must return a class extending/,
+    ],
+    [
+      'unknown field',
+      'field.mjs',
+      "export default { name: 'x', extends: 'rfc-2017', overides: {} };",
+      /field\.mjs: overides: unknown field 'overides'/,
+    ],
   ];
   for (const [what, name, text, re] of cases) {
     it(what, async () => {
@@ -146,7 +187,10 @@ describe('bad plug-in modules: one line naming the module and field, exit 2', ()
     });
   }
   it('a TypeScript module with a type error still loads (types are stripped) but a syntax error does not', async () => {
-    const p = module('bad.ts', "export default { name: 'x', extends: 'rfc-2017', overrides: { kernel_neon_end(): void { const a: = 1; } } };");
+    const p = module(
+      'bad.ts',
+      "export default { name: 'x', extends: 'rfc-2017', overrides: { kernel_neon_end(): void { const a: = 1; } } };",
+    );
     const r = await cli('run', 'seed-kvm', '--variant', p);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/bad\.ts: --variant: cannot load the module/);

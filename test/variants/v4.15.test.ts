@@ -28,7 +28,21 @@ describe('v4.15-rc1: a45448313706 (sigreturn copies the whole fpsimd_state, `cpu
     expect(r.violation).toMatchObject({ invariant: 'integrity', kind: 'lost', step: 13, where: 'ret_to_user' });
     const events = r.violation!.trace.map((s) => s.event);
     // loaded on one CPU, migrated, a signal whose handler edits the frame, sigreturn, back
-    expect(events).toEqual(['switch', 'ret_to_user', 'idle', 'switch', 'signal', 'continue', 'ret_to_user', 'frame_write', 'sigreturn', 'continue', 'idle', 'switch', 'ret_to_user']);
+    expect(events).toEqual([
+      'switch',
+      'ret_to_user',
+      'idle',
+      'switch',
+      'signal',
+      'continue',
+      'ret_to_user',
+      'frame_write',
+      'sigreturn',
+      'continue',
+      'idle',
+      'switch',
+      'ret_to_user',
+    ]);
   });
   it('v4.15 copies only user_fpsimd and is clean at the same bound', () => {
     expect(checkVariant(findVariant('v4.15')!, findCheck('sve-stress')!.bounds).verdict).toBe('ok');
@@ -36,17 +50,17 @@ describe('v4.15-rc1: a45448313706 (sigreturn copies the whole fpsimd_state, `cpu
 });
 
 describe('v4.15-rc1: 071b6d4a5d34 (copy_thread does not flush the child)', () => {
-  it('the 1cpu-fork check finds the leak to a child in a dead task\'s task_struct in 12 steps', () => {
+  it("the 1cpu-fork check finds the leak to a child in a dead task's task_struct in 12 steps", () => {
     const r = checkVariant(findVariant('v4.15-rc1')!, findCheck('1cpu-fork')!.bounds);
     expect(r.violation).toMatchObject({ invariant: 'integrity', kind: 'leak', step: 12 });
     expect(r.violation?.message).toMatch(/sees †/);
   });
 });
 
-describe('what v4.15\'s pre-entry flush costs', () => {
+describe("what v4.15's pre-entry flush costs", () => {
   it('an SVE task reloads after any guest run, FP or not (v4.18 does not)', () => {
-    expect(run('kvm-guest-no-fp', 'v4.15').byContext['A']!.loads).toBe(3);
-    expect(run('kvm-guest-no-fp', 'v4.18').byContext['A']!.loads).toBe(2);
+    expect(run('kvm-guest-no-fp', 'v4.15').byContext.A!.loads).toBe(3);
+    expect(run('kvm-guest-no-fp', 'v4.18').byContext.A!.loads).toBe(2);
   });
   it('and per guest FP use the hypervisor saves and restores the host V registers', () => {
     const t = run('seed-kvm', 'v4.15');

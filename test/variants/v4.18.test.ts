@@ -32,8 +32,8 @@ describe('v4.18: what the host-context integration saves', () => {
     const v415 = run('kvm-guest-no-fp', 'v4.15');
     expect(v418.violation).toBeUndefined();
     // A loads at its first return, then in SVE format after the trap; v4.15 once more after the guest
-    expect(v418.byContext['A']!.loads).toBe(2);
-    expect(v415.byContext['A']!.loads).toBe(3);
+    expect(v418.byContext.A!.loads).toBe(2);
+    expect(v415.byContext.A!.loads).toBe(3);
     // and v4.18 left A's EL0 SVE enabled: its last SVE write did not trap
     expect(v418.counters.sveTraps).toBe(1);
     const a = v418.steps.at(-1)!.state.tasks.find((t) => t.name === 'A')!;
@@ -41,7 +41,11 @@ describe('v4.18: what the host-context integration saves', () => {
   });
 
   it('an FPSIMD-only host task skips its reload after a guest that never used FP (flush-always does not)', () => {
-    for (const [variant, loads] of [['v4.18', 1], ['rfc-2017', 1], ['flush-always', 2]] as const) {
+    for (const [variant, loads] of [
+      ['v4.18', 1],
+      ['rfc-2017', 1],
+      ['flush-always', 2],
+    ] as const) {
       const k = machine(variant);
       act(k, 'switch', 0, slot(k, 'A'));
       act(k, 'ret_to_user', 0);
@@ -61,8 +65,8 @@ describe('v4.18: what the host-context integration saves', () => {
   it('costs a reload in the seed scenario: the guest state stays live after exit, so A loses the CPU', () => {
     const v418 = run('seed-kvm', 'v4.18');
     const rfc = run('seed-kvm', 'rfc-2017');
-    expect(v418.byContext['A']!.loads).toBe(2);
-    expect(rfc.byContext['A']!.loads).toBe(1);
+    expect(v418.byContext.A!.loads).toBe(2);
+    expect(rfc.byContext.A!.loads).toBe(1);
     // but the hypervisor never saves or restores host registers itself: vcpu B was foreign at
     // entry (A's state was bound), so FP_HOST was dropped and A's state was already saved
     expect(v418.counters.hypHostSaves).toBe(0);
@@ -70,12 +74,12 @@ describe('v4.18: what the host-context integration saves', () => {
     expect(rfc.counters.hypHostSaves).toBe(1);
     expect(rfc.counters.hypHostRestores).toBe(1);
     // the guest's registers are written back once, by vcpu_put through the vcpu's binding
-    expect(v418.byContext['G0']!.saves).toBe(1);
+    expect(v418.byContext.G0!.saves).toBe(1);
   });
 });
 
 describe('v4.18 KVM functions', () => {
-  it('kvm_arch_vcpu_ctxsync_fp binds the vcpu and clears the thread\'s flag (the vcpu state is live)', () => {
+  it("kvm_arch_vcpu_ctxsync_fp binds the vcpu and clears the thread's flag (the vcpu state is live)", () => {
     const k = guestUsedFp();
     const b = k.tasks[slot(k, 'B')]!;
     const v = k.vcpus[0]!;
@@ -109,7 +113,7 @@ describe('v4.18 KVM functions', () => {
     expect(act(k, 'guest_fp', 0)).toBeNull();
   });
 
-  it('the first guest FP trap saves the vcpu thread\'s live state into its own task_struct (FP_HOST)', () => {
+  it("the first guest FP trap saves the vcpu thread's live state into its own task_struct (FP_HOST)", () => {
     const k = machine('v4.18', { cpus: 1, tasks: [{ name: 'B', vcpu: true }] });
     const b = k.tasks[slot(k, 'B')]!;
     act(k, 'switch', 0, b.slot);
@@ -162,7 +166,10 @@ describe('v4.18 KVM functions', () => {
 
 describe('v4.18 host functions (what changed from v4.15)', () => {
   it('fpsimd_flush_cpu_state marks current foreign (d8ad71fa38a9); v4.15 leaves the flag', () => {
-    for (const [variant, foreign] of [['v4.18', true], ['v4.15', false]] as const) {
+    for (const [variant, foreign] of [
+      ['v4.18', true],
+      ['v4.15', false],
+    ] as const) {
       const k = machine(variant);
       act(k, 'switch', 0, slot(k, 'A'));
       act(k, 'ret_to_user', 0);
@@ -173,7 +180,10 @@ describe('v4.18 host functions (what changed from v4.15)', () => {
   });
 
   it('a dying task is saved at its last switch (no task->mm check, df3fb9682045); v4.15 abandons it', () => {
-    for (const [variant, saved] of [['v4.18', true], ['v4.15', false]] as const) {
+    for (const [variant, saved] of [
+      ['v4.18', true],
+      ['v4.15', false],
+    ] as const) {
       const k = machine(variant);
       const a = k.tasks[slot(k, 'A')]!;
       act(k, 'switch', 0, a.slot);

@@ -58,7 +58,7 @@ describe('v5.17: the host side of a guest run', () => {
     expect(v.FP_ENABLED).toBe(false);
   });
 
-  it('the first guest FP trap saves the host V registers only, into current\'s uw.fpsimd_state', () => {
+  it("the first guest FP trap saves the host V registers only, into current's uw.fpsimd_state", () => {
     const k = machine('v5.17');
     vmmUsedSve(k);
     const b = k.tasks[slot(k, 'B')]!;

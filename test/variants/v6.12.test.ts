@@ -146,10 +146,13 @@ describe('v6.12: FPMR', () => {
     expect(() => act(k, 'fpmr_write', 0)).toThrow(/not enabled/);
   });
 
-  it('the signal record reads the live FPMR even when current\'s state is not loaded (v6.9-v6.15)', () => {
+  it("the signal record reads the live FPMR even when current's state is not loaded (v6.9-v6.15)", () => {
     // do_notify_resume() delivers the signal before it restores the FP state; A was just
     // switched in, so the registers are not A's: preserve_fpmr_context() records another FPMR
-    for (const [variant, ok] of [['v6.12', false], ['mainline', true]] as const) {
+    for (const [variant, ok] of [
+      ['v6.12', false],
+      ['mainline', true],
+    ] as const) {
       const k = machine(variant, AB);
       act(k, 'switch', 0, slot(k, 'A'));
       act(k, 'signal', 0);

@@ -41,7 +41,8 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     ...(f.events !== undefined ? { events: eventsFlag(f.events) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
-  if (b.tasks + b.vcpus + b.spare > MAX_SLOTS) throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
+  if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
+    throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
   return b;
 }
 
@@ -51,7 +52,12 @@ export function eventsFlag(value: string): EventFamily[] {
   const out: EventFamily[] = [];
   for (const part of value.split(',').map((s) => s.trim())) {
     if (!(EVENT_FAMILIES as readonly string[]).includes(part)) {
-      throw new InputError(`unknown event family '${part}' (families: ${EVENT_FAMILIES.join(', ')}, all)`, undefined, undefined, '--events');
+      throw new InputError(
+        `unknown event family '${part}' (families: ${EVENT_FAMILIES.join(', ')}, all)`,
+        undefined,
+        undefined,
+        '--events',
+      );
     }
     if (!out.includes(part as EventFamily)) out.push(part as EventFamily);
   }
@@ -71,7 +77,8 @@ export function memoryFlag(value: string | undefined): number {
 export function timeFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = parseSeconds(value);
-  if (n === null || n <= 0) throw new InputError(`expected a duration such as 90, 90s, 15m or 2h, got '${value}'`, undefined, undefined, '--time');
+  if (n === null || n <= 0)
+    throw new InputError(`expected a duration such as 90, 90s, 15m or 2h, got '${value}'`, undefined, undefined, '--time');
   return n;
 }
 
@@ -109,8 +116,10 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const memoryBytes = memoryFlag(f.memory);
   const timeSeconds = timeFlag(f.time);
   const workers = intFlag('--workers', f.workers, 1, 64, 1);
-  if (workers > 1 && f.relabel === false) throw new InputError('--no-relabel needs the sequential explorer (--workers 1)', undefined, undefined, '--no-relabel');
-  if (workers > 1 && f.orbits) throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
+  if (workers > 1 && f.relabel === false)
+    throw new InputError('--no-relabel needs the sequential explorer (--workers 1)', undefined, undefined, '--no-relabel');
+  if (workers > 1 && f.orbits)
+    throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
@@ -134,16 +143,27 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const status = failed ? 1 : stopped ? 3 : 0;
   if (f.json) {
     const { events, ...numeric } = bounds;
-    io.out(JSON.stringify(variants.length === 1 ? checkJson(results[0]!) : { bounds: numeric, ...(events ? { events } : {}), results: results.map(checkJson) }, null, 2));
+    io.out(
+      JSON.stringify(
+        variants.length === 1
+          ? checkJson(results[0]!)
+          : { bounds: numeric, ...(events ? { events } : {}), results: results.map(checkJson) },
+        null,
+        2,
+      ),
+    );
     return status;
   }
   const st = io.style;
   const width = io.columns;
   if (results.length === 1) {
     const r = results[0]!;
-    if (!f.quiet) io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'})`);
+    if (!f.quiet)
+      io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'})`);
     const orbits = r.orbits !== undefined && r.orbits !== r.states ? ` (${r.orbits} orbits)` : '';
-    io.out(`${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`);
+    io.out(
+      `${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`,
+    );
     if (r.trace) {
       if (!f.quiet) {
         io.out('');
@@ -153,7 +173,11 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       }
       for (const l of renderVerdict(r.trace, { style: st, width })) io.out(l);
     } else if (r.verdict === 'incomplete') {
-      io.out(st.warn(`incomplete: ${r.limit?.message ?? 'limit reached'}; every state within ${r.completeDepth} steps was explored, none violates`));
+      io.out(
+        st.warn(
+          `incomplete: ${r.limit?.message ?? 'limit reached'}; every state within ${r.completeDepth} steps was explored, none violates`,
+        ),
+      );
     } else io.out(st.good(`ok: no violation within the bounds${r.exhausted ? ' (the whole reachable space was explored)' : ''}`));
     return status;
   }
@@ -162,9 +186,21 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   io.out(['variant'.padEnd(vw), 'verdict'.padEnd(30), 'states'.padStart(10), 'steps'.padStart(6), 'seconds'.padStart(8)].join(' '));
   for (const r of results) {
     const v = r.violation;
-    const verdict = v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} (${v.code})` : r.verdict === 'incomplete' ? `incomplete (${r.limit?.kind})` : 'ok';
+    const verdict = v
+      ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} (${v.code})`
+      : r.verdict === 'incomplete'
+        ? `incomplete (${r.limit?.kind})`
+        : 'ok';
     const cell = verdict.padEnd(30);
-    io.out([r.variant.padEnd(vw), v ? st.bad(cell) : r.verdict === 'incomplete' ? st.warn(cell) : st.good(cell), String(r.states).padStart(10), (v ? String(v.step) : '-').padStart(6), r.seconds.toFixed(2).padStart(8)].join(' '));
+    io.out(
+      [
+        r.variant.padEnd(vw),
+        v ? st.bad(cell) : r.verdict === 'incomplete' ? st.warn(cell) : st.good(cell),
+        String(r.states).padStart(10),
+        (v ? String(v.step) : '-').padStart(6),
+        r.seconds.toFixed(2).padStart(8),
+      ].join(' '),
+    );
   }
   return status;
 }

@@ -43,7 +43,9 @@ export async function runCostCommand(profileArg: string, f: CostFlags, io: Io): 
     onProgress: (n) => {
       if (quiet) return;
       const secs = (performance.now() - t0) / 1000;
-      io.progress(`${profile.name}: ${n.toLocaleString('en-US')}/${events.toLocaleString('en-US')} events, ${variants.length} variants, ${secs.toFixed(1)}s`);
+      io.progress(
+        `${profile.name}: ${n.toLocaleString('en-US')}/${events.toLocaleString('en-US')} events, ${variants.length} variants, ${secs.toFixed(1)}s`,
+      );
     },
   });
   io.progressDone();

@@ -10,10 +10,15 @@ import { wrapText } from '../../trace/text.js';
 import type { Io } from '../io.js';
 import { join } from 'node:path';
 
-
 export function runVariants(f: { json?: boolean }, io: Io): number {
   if (f.json) {
-    io.out(JSON.stringify(VARIANTS.map((v) => ({ name: v.name, kernel: v.kernel, summary: v.summary, ...(v.mutation ? { mutation: true } : {}) })), null, 2));
+    io.out(
+      JSON.stringify(
+        VARIANTS.map((v) => ({ name: v.name, kernel: v.kernel, summary: v.summary, ...(v.mutation ? { mutation: true } : {}) })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   for (const v of VARIANTS) {
@@ -28,7 +33,13 @@ export function runVariants(f: { json?: boolean }, io: Io): number {
 export function runScenarios(f: { json?: boolean }, io: Io): number {
   const list = builtinScenarioNames().map((n) => {
     const s = loadScenario(join(BUILTIN_DIR, `${n}.yaml`));
-    return { name: n, description: s.description ?? '', steps: s.steps.length, ...(s.requires.length ? { requires: [...s.requires] } : {}), expect: s.expect };
+    return {
+      name: n,
+      description: s.description ?? '',
+      steps: s.steps.length,
+      ...(s.requires.length ? { requires: [...s.requires] } : {}),
+      expect: s.expect,
+    };
   });
   if (f.json) {
     io.out(JSON.stringify(list, null, 2));
@@ -43,14 +54,21 @@ export function runScenarios(f: { json?: boolean }, io: Io): number {
 
 export function runEvents(f: { json?: boolean }, io: Io): number {
   if (f.json) {
-    io.out(JSON.stringify({
-      events: EVENTS.map((e) => ({ name: e.name, family: e.family, params: e.params, doc: e.doc, needs: e.needs })),
-      invariants: INVARIANTS,
-    }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          events: EVENTS.map((e) => ({ name: e.name, family: e.family, params: e.params, doc: e.doc, needs: e.needs })),
+          invariants: INVARIANTS,
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   io.out(io.style.bold('events'));
-  for (const e of EVENTS) for (const l of wrapText(`  ${e.name.padEnd(17)} ${e.family.padEnd(8)} ${e.params.padEnd(9)} `, e.doc, io.columns)) io.out(l);
+  for (const e of EVENTS)
+    for (const l of wrapText(`  ${e.name.padEnd(17)} ${e.family.padEnd(8)} ${e.params.padEnd(9)} `, e.doc, io.columns)) io.out(l);
   io.out(io.style.bold('invariants'));
   for (const i of INVARIANTS) for (const l of wrapText(`  ${i.id.padEnd(16)} ${i.code}  `, i.title, io.columns)) io.out(l);
   return 0;

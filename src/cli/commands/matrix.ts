@@ -83,7 +83,17 @@ export function computeMatrix(
     for (const sc of scenarios) {
       const na = notApplicable(sc.requires, v);
       if (na) {
-        cells.push({ variant: v.name, column: sc.name, type: 'scenario', scenario: sc.name, bounds: {}, verdict: 'n/a', reason: na, seconds: 0, unexpected: false });
+        cells.push({
+          variant: v.name,
+          column: sc.name,
+          type: 'scenario',
+          scenario: sc.name,
+          bounds: {},
+          verdict: 'n/a',
+          reason: na,
+          seconds: 0,
+          unexpected: false,
+        });
         continue;
       }
       opts.onProgress?.(`${v.name}: scenario ${sc.name}`);
@@ -131,26 +141,55 @@ export function computeMatrix(
         });
       } catch (e) {
         if (!(e instanceof Budget)) throw e;
-        cells.push({ ...checkCellBase(v, c), verdict: 'incomplete', seconds: (performance.now() - s0) / 1000, states: e.states, unexpected: false });
+        cells.push({
+          ...checkCellBase(v, c),
+          verdict: 'incomplete',
+          seconds: (performance.now() - s0) / 1000,
+          states: e.states,
+          unexpected: false,
+        });
       }
     }
   }
   return {
     variants: variants.map((v) => ({ name: v.name, kernel: v.kernel, status: v.status ?? (v.mutation ? 'mutation' : 'release') })),
-    scenarios: scenarios.map((s) => ({ name: s.name, ...(s.reference ? { reference: s.reference } : {}), ...(s.requires.length ? { requires: [...s.requires] } : {}) })),
-    checks: checks.map((c) => ({ name: c.name, ...(c.reference ? { reference: c.reference } : {}), ...(c.requires?.length ? { requires: [...c.requires] } : {}), bounds: c.bounds })),
+    scenarios: scenarios.map((s) => ({
+      name: s.name,
+      ...(s.reference ? { reference: s.reference } : {}),
+      ...(s.requires.length ? { requires: [...s.requires] } : {}),
+    })),
+    checks: checks.map((c) => ({
+      name: c.name,
+      ...(c.reference ? { reference: c.reference } : {}),
+      ...(c.requires?.length ? { requires: [...c.requires] } : {}),
+      bounds: c.bounds,
+    })),
     cells,
     seconds: (performance.now() - t0) / 1000,
   };
 }
 
-function violationOf(v: { invariant: string; kind?: string; code: string; message: string; where: string; step: number }): NonNullable<MatrixCell['violation']> {
+function violationOf(v: {
+  invariant: string;
+  kind?: string;
+  code: string;
+  message: string;
+  where: string;
+  step: number;
+}): NonNullable<MatrixCell['violation']> {
   return { invariant: v.invariant, ...(v.kind ? { kind: v.kind } : {}), code: v.code, message: v.message, where: v.where, step: v.step };
 }
 
 function checkCellBase(v: Variant, c: NamedCheck) {
   const { events, ...bounds } = c.bounds;
-  return { variant: v.name, column: c.name, type: 'check' as const, check: c.name, bounds: { ...bounds }, ...(events ? { events: [...events] } : {}) };
+  return {
+    variant: v.name,
+    column: c.name,
+    type: 'check' as const,
+    check: c.name,
+    bounds: { ...bounds },
+    ...(events ? { events: [...events] } : {}),
+  };
 }
 
 /** Short verdict for the text table: `ok`, `leak@13`, `uaf@8`, `warn@8`, `g-lost@9`, `incompl.`. */
@@ -167,10 +206,10 @@ export function shortCell(c: MatrixCell): string {
         : v.invariant === 'kernel-integrity'
           ? `k-${v.kind ?? 'int'}`
           : v.invariant === 'no-uaf'
-          ? 'uaf'
-          : v.invariant === 'kernel-warn'
-            ? 'warn'
-            : v.invariant;
+            ? 'uaf'
+            : v.invariant === 'kernel-warn'
+              ? 'warn'
+              : v.invariant;
   return `${what}@${v.step}`;
 }
 
@@ -190,21 +229,34 @@ export function matrixMarkdown(m: MatrixResult): string[] {
   out.push(row(['', ...m.variants.map((v) => `\`${v.name}\``)]));
   out.push(row(['---', ...m.variants.map(() => '---')]));
   // a scenario and a check may share a name (fp-stress, sve-ptrace, vec-syscfg): match the type too
-  const cell = (type: MatrixCell['type'], col: string, v: string) => m.cells.find((c) => c.type === type && c.column === col && c.variant === v)!;
+  const cell = (type: MatrixCell['type'], col: string, v: string) =>
+    m.cells.find((c) => c.type === type && c.column === col && c.variant === v)!;
   for (const s of m.scenarios) {
-    out.push(row([`scenario \`${s.name}\``, ...m.variants.map((v) => {
-      const c = cell('scenario', s.name, v.name);
-      return `${longCell(c)}${c.expectationMet === false ? ' **(unexpected)**' : ''}`;
-    })]));
+    out.push(
+      row([
+        `scenario \`${s.name}\``,
+        ...m.variants.map((v) => {
+          const c = cell('scenario', s.name, v.name);
+          return `${longCell(c)}${c.expectationMet === false ? ' **(unexpected)**' : ''}`;
+        }),
+      ]),
+    );
   }
   for (const k of m.checks) {
-    out.push(row([`check \`${k.name}\``, ...m.variants.map((v) => {
-      const c = cell('check', k.name, v.name);
-      return `${longCell(c)}${c.unexpected ? ' **(unexpected)**' : ''}`;
-    })]));
+    out.push(
+      row([
+        `check \`${k.name}\``,
+        ...m.variants.map((v) => {
+          const c = cell('check', k.name, v.name);
+          return `${longCell(c)}${c.unexpected ? ' **(unexpected)**' : ''}`;
+        }),
+      ]),
+    );
   }
   out.push('');
-  out.push(`Checks: ${m.checks.map((k) => `\`${k.name}\` = cpus ${k.bounds.cpus}, tasks ${k.bounds.tasks}, vcpus ${k.bounds.vcpus}, spare ${k.bounds.spare}, depth ${k.bounds.depth}${k.bounds.events ? `, events ${k.bounds.events.join('+')}` : ''}`).join('; ')}.`);
+  out.push(
+    `Checks: ${m.checks.map((k) => `\`${k.name}\` = cpus ${k.bounds.cpus}, tasks ${k.bounds.tasks}, vcpus ${k.bounds.vcpus}, spare ${k.bounds.spare}, depth ${k.bounds.depth}${k.bounds.events ? `, events ${k.bounds.events.join('+')}` : ''}`).join('; ')}.`,
+  );
   return out;
 }
 
@@ -223,7 +275,13 @@ function parseChecks(flag: string | undefined): NamedCheck[] {
   if (flag === 'all') return [...BOUNDED_CHECKS];
   return flag.split(',').map((n) => {
     const c = BOUNDED_CHECKS.find((x) => x.name === n.trim());
-    if (!c) throw new InputError(`unknown check '${n}' (known: ${BOUNDED_CHECKS.map((x) => x.name).join(', ')}, all, none)`, undefined, undefined, '--checks');
+    if (!c)
+      throw new InputError(
+        `unknown check '${n}' (known: ${BOUNDED_CHECKS.map((x) => x.name).join(', ')}, all, none)`,
+        undefined,
+        undefined,
+        '--checks',
+      );
     return c;
   });
 }
@@ -234,7 +292,10 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   const maxStates = f.maxStates === undefined ? 2_000_000 : intFlag('--max-states', f.maxStates, 1, 1_000_000_000, 0);
   const scenarios = builtinScenarioNames().map((n) => loadScenario(join(BUILTIN_DIR, `${n}.yaml`)));
   const quiet = f.json || f.quiet;
-  const m = computeMatrix(variants, scenarios, checks, { maxStates, ...(quiet ? {} : { onProgress: (w: string) => io.progress(`matrix: ${w}…`) }) });
+  const m = computeMatrix(variants, scenarios, checks, {
+    maxStates,
+    ...(quiet ? {} : { onProgress: (w: string) => io.progress(`matrix: ${w}…`) }),
+  });
   io.progressDone();
   const unexpected = m.cells.filter((c) => c.unexpected);
   if (f.json) {
@@ -261,7 +322,8 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
     if (b && used + 1 + widths[i]! <= width) b.push(i);
     else blocks.push([i]);
   }
-  if (!f.quiet) io.out(st.bold(`fpctx matrix: ${m.variants.length} variants × ${m.scenarios.length} scenarios + ${m.checks.length} bounded checks`));
+  if (!f.quiet)
+    io.out(st.bold(`fpctx matrix: ${m.variants.length} variants × ${m.scenarios.length} scenarios + ${m.checks.length} bounded checks`));
   blocks.forEach((block, bi) => {
     if (bi > 0) io.out('');
     // Pad every column but the last, so that no line ends in spaces.
@@ -271,7 +333,13 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
       const cells = block.map((i, k) => {
         const c = m.cells.find((x) => x.type === type && x.column === col && x.variant === m.variants[i]!.name)!;
         const text = pad(shortCell(c) + (c.unexpected ? '!' : ''), k);
-        return c.verdict === 'ok' ? st.good(text) : c.verdict === 'n/a' ? st.dim(text) : c.verdict === 'incomplete' ? st.warn(text) : st.bad(text);
+        return c.verdict === 'ok'
+          ? st.good(text)
+          : c.verdict === 'n/a'
+            ? st.dim(text)
+            : c.verdict === 'incomplete'
+              ? st.warn(text)
+              : st.bad(text);
       });
       io.out([title.padEnd(nameW), ...cells].join(' '));
     };
@@ -279,7 +347,13 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
     for (const s of m.scenarios) line(`  ${s.name}`, 'scenario', s.name);
     if (m.checks.length) io.out(st.dim('bounded checks'));
     for (const c of m.checks) line(`  ${c.name}`, 'check', c.name);
-    const secs = block.map((i) => m.cells.filter((c) => c.variant === m.variants[i]!.name).reduce((a, c) => a + c.seconds, 0).toFixed(1).concat('s'));
+    const secs = block.map((i) =>
+      m.cells
+        .filter((c) => c.variant === m.variants[i]!.name)
+        .reduce((a, c) => a + c.seconds, 0)
+        .toFixed(1)
+        .concat('s'),
+    );
     io.out(st.dim(['seconds'.padEnd(nameW), ...secs.map((x, k) => pad(x, k))].join(' ')));
   });
   if (!f.quiet) {

@@ -30,7 +30,8 @@ export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Pr
   const sveUse = parseUseFlag('--sve-use', f.sveUse ?? 'never');
   const seed = intFlag('--seed', f.seed, 0, 2 ** 31 - 1, 1);
   const sveVlBits = intFlag('--sve-vl', f.sveVl, 128, 2048, DEFAULT_SVE_VL_BITS);
-  if (!isValidVectorLength(sveVlBits)) throw new InputError(`${sveVlBits} is not a vector length (a multiple of 128 from 128 to 2048)`, undefined, undefined, '--sve-vl');
+  if (!isValidVectorLength(sveVlBits))
+    throw new InputError(`${sveVlBits} is not a vector length (a multiple of 128 from 128 to 2048)`, undefined, undefined, '--sve-vl');
   const quiet = f.json || f.quiet;
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
   const progress = (pass: number, bytes: number, total: number) => {

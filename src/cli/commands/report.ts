@@ -64,7 +64,10 @@ export function scenarioReport(arg: string, variant: string | undefined, resolve
     const rt = scenarioTrace(
       r.trace,
       { name: scenario.name, arg, ...(scenario.description ? { description: scenario.description } : {}), notes: r.notes },
-      { ...(r.expected !== undefined ? { expected: expectationText(r.expected) } : {}), ...(r.expectationMet !== undefined ? { expectationMet: r.expectationMet } : {}) },
+      {
+        ...(r.expected !== undefined ? { expected: expectationText(r.expected) } : {}),
+        ...(r.expectationMet !== undefined ? { expectationMet: r.expectationMet } : {}),
+      },
     );
     out.traces.push(rt);
     out.runs.push(runRow(rt));
@@ -81,7 +84,8 @@ function checkReport(f: ReportFlags, io: Io, resolved?: readonly Variant[]): Rep
   const rows = variants.map((v) => {
     const t0 = performance.now();
     const r = checkVariant(v, bounds, (depth, states) => {
-      if (!f.quiet) io.progress(`${v.name}: depth ${depth}/${bounds.depth}  ${states} states  ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      if (!f.quiet)
+        io.progress(`${v.name}: depth ${depth}/${bounds.depth}  ${states} states  ${((performance.now() - t0) / 1000).toFixed(1)}s`);
     });
     io.progressDone();
     const rt = checkTrace({ ...r, bounds: { ...r.bounds } });
@@ -94,13 +98,21 @@ function checkReport(f: ReportFlags, io: Io, resolved?: readonly Variant[]): Rep
   for (const r of rows) r.check = b;
   out.checks = [{ title: `Bounded check at ${b}`, note: 'Exhaustive breadth-first exploration: a violation is the shortest one.', rows }];
   if (traces.length) out.traces = traces;
-  out.commands = [`fpctx check --variant ${f.variant ?? 'rfc-2017'} ${Object.entries(bounds).map(([k, v]) => `--${k} ${v}`).join(' ')}`];
+  out.commands = [
+    `fpctx check --variant ${f.variant ?? 'rfc-2017'} ${Object.entries(bounds)
+      .map(([k, v]) => `--${k} ${v}`)
+      .join(' ')}`,
+  ];
   return out;
 }
 
 /** Does the report show a violation (exit status 1, as for run and check)? */
 export function reportHasViolation(d: ReportData): boolean {
-  return !!d.traces?.some((t) => t.trace.violation) || !!d.checks?.some((c) => c.rows.some((r) => r.violation)) || !!d.runs?.some((r) => r.verdict !== 'ok' && r.verdict !== 'n/a');
+  return (
+    !!d.traces?.some((t) => t.trace.violation) ||
+    !!d.checks?.some((c) => c.rows.some((r) => r.violation)) ||
+    !!d.runs?.some((r) => r.verdict !== 'ok' && r.verdict !== 'n/a')
+  );
 }
 
 function write(path: string, content: string, flag: string): void {
@@ -116,19 +128,33 @@ export function kib(bytes: number): string {
 }
 
 /** Writes the requested outputs and says where; returns the HTML path written, if any. */
-export function writeReport(data: ReportData, f: { output?: string; perfetto?: string; data?: string; quiet?: boolean }, io: Io): string | undefined {
+export function writeReport(
+  data: ReportData,
+  f: { output?: string; perfetto?: string; data?: string; quiet?: boolean },
+  io: Io,
+): string | undefined {
   const html = f.output ?? (f.perfetto || f.data ? undefined : DEFAULT_REPORT_FILE);
   const traces = data.traces ?? [];
   if (html) {
     const page = renderReport(data);
     write(html, page, '--output');
-    const what = [`${traces.length} trace${traces.length === 1 ? '' : 's'}`, data.checks?.length ? `${data.checks.reduce((n, c) => n + c.rows.length, 0)} check result${data.checks.reduce((n, c) => n + c.rows.length, 0) === 1 ? '' : 's'}` : '', data.cost?.length ? 'cost' : ''].filter(Boolean).join(', ');
+    const what = [
+      `${traces.length} trace${traces.length === 1 ? '' : 's'}`,
+      data.checks?.length
+        ? `${data.checks.reduce((n, c) => n + c.rows.length, 0)} check result${data.checks.reduce((n, c) => n + c.rows.length, 0) === 1 ? '' : 's'}`
+        : '',
+      data.cost?.length ? 'cost' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     io.out(`report: ${html} (${kib(Buffer.byteLength(page))}; ${what})`);
     io.out(`  open ${pathToFileURL(resolve(html)).href}`);
   }
   if (f.perfetto) {
     write(f.perfetto, perfettoJson(traces.map((t) => ({ title: t.title, trace: t.trace }))), '--perfetto');
-    io.out(`perfetto: ${f.perfetto} (${traces.length} trace${traces.length === 1 ? '' : 's'}; open it in ui.perfetto.dev or chrome://tracing)`);
+    io.out(
+      `perfetto: ${f.perfetto} (${traces.length} trace${traces.length === 1 ? '' : 's'}; open it in ui.perfetto.dev or chrome://tracing)`,
+    );
   }
   if (f.data) {
     write(f.data, `${JSON.stringify(data, null, 1)}\n`, '--data');
@@ -146,9 +172,18 @@ export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promi
     else docs.push(scenarioReport(arg, f.variant, resolved));
   }
   if (f.check) docs.push(checkReport(f, io, resolved));
-  if (!docs.length) throw new InputError('nothing to report: name a scenario, a saved --json document (or - for stdin), or give --check', undefined, undefined, '<input>');
+  if (!docs.length)
+    throw new InputError(
+      'nothing to report: name a scenario, a saved --json document (or - for stdin), or give --check',
+      undefined,
+      undefined,
+      '<input>',
+    );
   const only = docs.length === 1 ? docs[0]!.title : undefined;
-  const merged = mergeReports(docs, f.title ?? (only === undefined ? 'fpctx report' : only.startsWith('fpctx') ? only : `fpctx report: ${only}`));
+  const merged = mergeReports(
+    docs,
+    f.title ?? (only === undefined ? 'fpctx report' : only.startsWith('fpctx') ? only : `fpctx report: ${only}`),
+  );
   Object.assign(merged, { ...catalogues(), ...(merged.variants?.length ? { variants: merged.variants } : {}) });
   writeReport(merged, f, io);
   return reportHasViolation(merged) ? 1 : 0;

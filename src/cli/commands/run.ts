@@ -56,8 +56,15 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
   const failed = runs.some(({ r }) => !!r.trace.violation);
   if (f.json) {
     const docs = runs.map(({ r, seconds }) => ({ ...runJson(r), seconds }));
-    const naDocs = na.map((v) => ({ scenario: scenario.name, variant: v.name, verdict: 'n/a', reason: notApplicable(scenario.requires, v) }));
-    io.out(JSON.stringify(docs.length === 1 && naDocs.length === 0 ? docs[0] : { scenario: scenario.name, runs: [...docs, ...naDocs] }, null, 2));
+    const naDocs = na.map((v) => ({
+      scenario: scenario.name,
+      variant: v.name,
+      verdict: 'n/a',
+      reason: notApplicable(scenario.requires, v),
+    }));
+    io.out(
+      JSON.stringify(docs.length === 1 && naDocs.length === 0 ? docs[0] : { scenario: scenario.name, runs: [...docs, ...naDocs] }, null, 2),
+    );
     return failed ? 1 : 0;
   }
   const st = io.style;
@@ -92,7 +99,15 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
     const v = r.trace.violation;
     const verdict = (v ? `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}` : 'ok').padEnd(28);
     const exp = r.expected === undefined ? '' : `${expectationText(r.expected)} ${r.expectationMet ? '✓' : '✗'}`;
-    io.out([r.trace.variant.padEnd(vw), v ? st.bad(verdict) : st.good(verdict), String(r.trace.counters.loads).padStart(6), String(r.trace.counters.saves).padStart(6), exp].join(' '));
+    io.out(
+      [
+        r.trace.variant.padEnd(vw),
+        v ? st.bad(verdict) : st.good(verdict),
+        String(r.trace.counters.loads).padStart(6),
+        String(r.trace.counters.saves).padStart(6),
+        exp,
+      ].join(' '),
+    );
   }
   return failed ? 1 : 0;
 }

@@ -68,7 +68,8 @@ function bootOf(doc: Record<string, unknown>, steps: StepIn[], file: string): Bo
   };
   if (isObj(v.boot)) {
     const b = v.boot;
-    if (typeof b.cpus !== 'number' || !Array.isArray(b.tasks)) bad('violation.boot', 'expected {cpus, tasks: [{name, vcpu?}], spareSlots?}');
+    if (typeof b.cpus !== 'number' || !Array.isArray(b.tasks))
+      bad('violation.boot', 'expected {cpus, tasks: [{name, vcpu?}], spareSlots?}');
     return {
       cpus: b.cpus as number,
       tasks: (b.tasks as unknown[]).map((t, i) => {
@@ -80,13 +81,19 @@ function bootOf(doc: Record<string, unknown>, steps: StepIn[], file: string): Bo
     };
   }
   const bounds = doc.bounds;
-  if (!isObj(bounds) || typeof bounds.cpus !== 'number') return bad('bounds', "missing: the document names no machine (expected 'violation.boot' or 'bounds')");
+  if (!isObj(bounds) || typeof bounds.cpus !== 'number')
+    return bad('bounds', "missing: the document names no machine (expected 'violation.boot' or 'bounds')");
   if (typeof bounds.tasks === 'number' && typeof bounds.vcpus === 'number') {
-    return bootSpecOf({ cpus: bounds.cpus, tasks: bounds.tasks, vcpus: bounds.vcpus, spare: typeof bounds.spare === 'number' ? bounds.spare : 0 });
+    return bootSpecOf({
+      cpus: bounds.cpus,
+      tasks: bounds.tasks,
+      vcpus: bounds.vcpus,
+      spare: typeof bounds.spare === 'number' ? bounds.spare : 0,
+    });
   }
   // `run --json`: the tasks as the first step left them (no step can fork or free before step 2).
   const first = steps[0]?.state?.tasks;
-  if (!Array.isArray(first)) return bad('violation.trace[0].state.tasks', 'missing: cannot tell the machine\'s tasks');
+  if (!Array.isArray(first)) return bad('violation.trace[0].state.tasks', "missing: cannot tell the machine's tasks");
   const tasks: TaskSpec[] = [];
   let spare = 0;
   for (const t of first) {
@@ -110,18 +117,31 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
     throw new InputError(`not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, file);
   }
   if (!isObj(doc)) throw new InputError('expected one JSON object (the output of run, check, simulate or shrink with --json)', file);
-  if (Array.isArray(doc.runs) || Array.isArray(doc.results)) throw new InputError('holds several variants\' results; print one (a single --variant) and shrink that', file);
+  if (Array.isArray(doc.runs) || Array.isArray(doc.results))
+    throw new InputError("holds several variants' results; print one (a single --variant) and shrink that", file);
   const variant =
-    variantOverride === undefined ? findVariant(String(doc.variant)) : typeof variantOverride === 'string' ? variantFlag(variantOverride, '', false)[0]! : variantOverride;
-  if (!variant) throw new InputError(`unknown variant '${String(doc.variant)}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`, file, undefined, 'variant');
+    variantOverride === undefined
+      ? findVariant(String(doc.variant))
+      : typeof variantOverride === 'string'
+        ? variantFlag(variantOverride, '', false)[0]!
+        : variantOverride;
+  if (!variant)
+    throw new InputError(
+      `unknown variant '${String(doc.variant)}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`,
+      file,
+      undefined,
+      'variant',
+    );
   const v = doc.violation;
   if (!isObj(v)) throw new InputError('the trace has no violation to shrink', file, undefined, 'violation');
   if (typeof v.invariant !== 'string') throw new InputError('missing', file, undefined, 'violation.invariant');
   const raw = Array.isArray(v.trace) ? v.trace : doc.trace;
-  if (!Array.isArray(raw) || raw.length === 0) throw new InputError('missing: expected the steps of the failing run', file, undefined, 'violation.trace');
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new InputError('missing: expected the steps of the failing run', file, undefined, 'violation.trace');
   const steps = raw as StepIn[];
   const boot = bootOf(doc, steps, file);
-  if (boot.cpus < 1 || boot.cpus > 8 || slotOrder(boot).length + (boot.spareSlots ?? 0) < 1) throw new InputError('not a machine fpctx can build', file, undefined, 'bounds');
+  if (boot.cpus < 1 || boot.cpus > 8 || slotOrder(boot).length + (boot.spareSlots ?? 0) < 1)
+    throw new InputError('not a machine fpctx can build', file, undefined, 'bounds');
 
   // Resolve each step against the machine as it replays.
   const k = createMachine(variant.Kernel, boot);
@@ -144,12 +164,15 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
       arg = t.slot;
     } else if (ev.params === 'cpu+slot') {
       const after = st.state?.tasks;
-      const filled = Array.isArray(after) ? k.tasks.find((x) => x.state === TaskState.FREE && after[x.slot] && after[x.slot]!.state !== 'free') : undefined;
+      const filled = Array.isArray(after)
+        ? k.tasks.find((x) => x.state === TaskState.FREE && after[x.slot] && after[x.slot]!.state !== 'free')
+        : undefined;
       const slot = filled ?? k.tasks.find((x) => x.state === TaskState.FREE);
       if (!slot) throw new InputError('no free slot for the forked child', file, undefined, field('event'));
       arg = slot.slot;
     }
-    if (!ev.enabled(k, cpu, arg)) throw new InputError(`'${ev.name}' is not enabled here: ${explainDisabled(k, ev, cpu, arg)}`, file, undefined, field('event'));
+    if (!ev.enabled(k, cpu, arg))
+      throw new InputError(`'${ev.name}' is not enabled here: ${explainDisabled(k, ev, cpu, arg)}`, file, undefined, field('event'));
     k.violation = null;
     try {
       ev.apply(k, cpu, arg);
@@ -177,7 +200,13 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
 }
 
 /** The shrunk trace as a scenario file (src/scenario/schema.ts); null with a reason if it cannot express it. */
-export function scenarioYaml(name: string, source: string, trace: Trace, boot: BootSpec, originalLength: number): { yaml: string } | { error: string } {
+export function scenarioYaml(
+  name: string,
+  source: string,
+  trace: Trace,
+  boot: BootSpec,
+  originalLength: number,
+): { yaml: string } | { error: string } {
   const steps: Record<string, unknown>[] = [];
   let prev = trace.initial;
   for (const st of trace.steps) {
@@ -189,7 +218,10 @@ export function scenarioYaml(name: string, source: string, trace: Trace, boot: B
       // A scenario's fork takes the first free slot: say so only if that is the one the trace used.
       const firstFree = prev.tasks.find((t) => t.state === 'free');
       const filled = st.state.tasks.find((t, i) => prev.tasks[i]!.state === 'free' && t.state !== 'free');
-      if (!filled || !firstFree || filled.slot !== firstFree.slot) return { error: `step ${st.step} forks into slot ${filled?.slot} while slot ${firstFree?.slot} is free; a scenario cannot say which slot` };
+      if (!filled || !firstFree || filled.slot !== firstFree.slot)
+        return {
+          error: `step ${st.step} forks into slot ${filled?.slot} while slot ${firstFree?.slot} is free; a scenario cannot say which slot`,
+        };
       Object.assign(step, { cpu: st.cpu, as: filled.name });
     } else Object.assign(step, { cpu: st.cpu });
     steps.push(step);
@@ -210,7 +242,17 @@ export function scenarioYaml(name: string, source: string, trace: Trace, boot: B
     expect: { [trace.variant]: { invariant: v.invariant, ...(v.kind ? { kind: v.kind } : {}), step: v.step } },
   };
   // Flow style for steps and tasks keeps one step per line, like the built-in scenarios.
-  return { yaml: stringify(doc, { collectionStyle: 'block', lineWidth: 100 }).replace(/^( {2}- )event: (.*)\n((?: {4}.*\n)*)/gm, (_m, dash: string, event: string, rest: string) => `${dash}{ event: ${event}${rest.split('\n').filter(Boolean).map((l) => `, ${l.trim()}`).join('')} }\n`) };
+  return {
+    yaml: stringify(doc, { collectionStyle: 'block', lineWidth: 100 }).replace(
+      /^( {2}- )event: (.*)\n((?: {4}.*\n)*)/gm,
+      (_m, dash: string, event: string, rest: string) =>
+        `${dash}{ event: ${event}${rest
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `, ${l.trim()}`)
+          .join('')} }\n`,
+    ),
+  };
 }
 
 export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<number> {
@@ -256,7 +298,15 @@ export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<n
   const st = io.style;
   if (!f.quiet) {
     const m = sh.spec;
-    io.out(st.bold(`shrunk ${input.actions.length} → ${sh.actions.length} steps in ${sh.tests} replays, on ${m.cpus} CPU${m.cpus > 1 ? 's' : ''}, tasks ${slotOrder(m).map((t) => t.name).join(' ')}${m.spareSlots ? ` + ${m.spareSlots} spare` : ''}${sh.removed.length ? ` (removed ${sh.removed.join(', ')})` : ''}`));
+    io.out(
+      st.bold(
+        `shrunk ${input.actions.length} → ${sh.actions.length} steps in ${sh.tests} replays, on ${m.cpus} CPU${m.cpus > 1 ? 's' : ''}, tasks ${slotOrder(
+          m,
+        )
+          .map((t) => t.name)
+          .join(' ')}${m.spareSlots ? ` + ${m.spareSlots} spare` : ''}${sh.removed.length ? ` (removed ${sh.removed.join(', ')})` : ''}`,
+      ),
+    );
     io.out('');
     for (const l of renderTimeline(trace, { style: st, width: io.columns })) io.out(l);
     io.out('');

@@ -52,7 +52,8 @@ export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, SIMULATE_DEFAULTS.spare),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
-  if (b.tasks + b.vcpus + b.spare > MAX_SLOTS) throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
+  if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
+    throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
   return b;
 }
 
@@ -79,7 +80,10 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
     ...(timeSeconds !== undefined ? { timeSeconds } : {}),
     shrink: f.shrink !== false,
     onProgress: (p) => {
-      if (!quiet && p.seconds >= 1) io.progress(`${variant!.name}: ${count(p.steps)} steps  ${count(Math.round(p.steps / p.seconds))} steps/s  ${p.seconds.toFixed(0)}s`);
+      if (!quiet && p.seconds >= 1)
+        io.progress(
+          `${variant!.name}: ${count(p.steps)} steps  ${count(Math.round(p.steps / p.seconds))} steps/s  ${p.seconds.toFixed(0)}s`,
+        );
     },
   });
   io.progressDone();
@@ -91,15 +95,25 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
   const st = io.style;
   const b = r.bounds;
   if (!f.quiet) {
-    io.out(`simulate ${r.variant}  (cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare}; seed ${r.seed}, ${runs} runs of up to ${steps} steps${r.swarm ? ', swarm' : ''}${workers > 1 ? `, ${workers} workers` : ''})`);
+    io.out(
+      `simulate ${r.variant}  (cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare}; seed ${r.seed}, ${runs} runs of up to ${steps} steps${r.swarm ? ', swarm' : ''}${workers > 1 ? `, ${workers} workers` : ''})`,
+    );
   }
   io.out(`${r.runs} runs, ${r.steps} steps, ${r.seconds.toFixed(2)}s, ${count(r.stepsPerSecond)} steps/s, ${formatBytes(r.peakBytes)}`);
   const v = r.violation;
   if (v && r.trace) {
     if (!f.quiet) {
       const m = v.boot;
-      io.out(`run ${v.run} (seed ${v.runSeed}) failed after ${v.originalLength} steps; shrunk to ${v.step} steps on ${m.cpus} CPU${m.cpus > 1 ? 's' : ''}, tasks ${m.tasks.map((t) => t.name).join(' ')}${m.spareSlots ? ` + ${m.spareSlots} spare` : ''}`);
-      io.out(st.dim(`swarm: ${Object.entries(v.swarm).map(([k, w]) => `${k}×${w}`).join(' ')}`));
+      io.out(
+        `run ${v.run} (seed ${v.runSeed}) failed after ${v.originalLength} steps; shrunk to ${v.step} steps on ${m.cpus} CPU${m.cpus > 1 ? 's' : ''}, tasks ${m.tasks.map((t) => t.name).join(' ')}${m.spareSlots ? ` + ${m.spareSlots} spare` : ''}`,
+      );
+      io.out(
+        st.dim(
+          `swarm: ${Object.entries(v.swarm)
+            .map(([k, w]) => `${k}×${w}`)
+            .join(' ')}`,
+        ),
+      );
       io.out('');
       io.out(st.bold(`shrunk counterexample (${v.step} steps):`));
       for (const l of renderTimeline(r.trace, { style: st, width: io.columns })) io.out(l);

@@ -80,7 +80,9 @@ export function runSuiteChecks(io: Io, progress: boolean): SuiteResult {
   if (progress) io.progress('kvm-host cost…');
   const cost = kvmHostCost();
   io.progressDone();
-  const unmet = scenarioRuns.flatMap((s) => s.runs.filter((r) => r.expectationMet === false).map((r) => `${r.trace.variant} on ${s.scenario}`));
+  const unmet = scenarioRuns.flatMap((s) =>
+    s.runs.filter((r) => r.expectationMet === false).map((r) => `${r.trace.variant} on ${s.scenario}`),
+  );
   return { scenarios: scenarioRuns, checks, seed, ...(cost ? { cost } : {}), unmet };
 }
 
@@ -116,9 +118,9 @@ export function suiteReport(r: SuiteResult): ReportData {
   data.checks = [
     {
       title: 'Standard bounded checks: every interleaving up to the bounds',
-      note:
-        [...new Map(r.checks.map((c) => [c.check, c.result.bounds])).entries()].map(([n, b]) => `${n}: cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} depth=${b.depth}`).join('; ') +
-        '. A violation is the shortest one (breadth-first).',
+      note: `${[...new Map(r.checks.map((c) => [c.check, c.result.bounds])).entries()]
+        .map(([n, b]) => `${n}: cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} depth=${b.depth}`)
+        .join('; ')}. A violation is the shortest one (breadth-first).`,
       rows,
     },
   ];
@@ -129,7 +131,10 @@ export function suiteReport(r: SuiteResult): ReportData {
       const rt = scenarioTrace(
         run.trace,
         { name: sc.name, ...(sc.description ? { description: sc.description } : {}), notes: run.notes },
-        { ...(run.expected !== undefined ? { expected: expectationText(run.expected) } : {}), ...(run.expectationMet !== undefined ? { expectationMet: run.expectationMet } : {}) },
+        {
+          ...(run.expected !== undefined ? { expected: expectationText(run.expected) } : {}),
+          ...(run.expectationMet !== undefined ? { expectationMet: run.expectationMet } : {}),
+        },
       );
       traces.push(rt);
       data.runs.push(runRow(rt));
@@ -145,9 +150,11 @@ export function suiteReport(r: SuiteResult): ReportData {
 export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean) => SuiteResult = runSuiteChecks): number {
   const st = io.style;
   const r = run(io, !f.json && !f.quiet);
-  const reportPath = f.report === false ? undefined : f.report ?? DEFAULT_REPORT_FILE;
+  const reportPath = f.report === false ? undefined : (f.report ?? DEFAULT_REPORT_FILE);
   const writeOutputs = (out: Io) =>
-    reportPath || f.perfetto ? writeReport(suiteReport(r), { ...(reportPath ? { output: reportPath } : {}), ...(f.perfetto ? { perfetto: f.perfetto } : {}) }, out) : undefined;
+    reportPath || f.perfetto
+      ? writeReport(suiteReport(r), { ...(reportPath ? { output: reportPath } : {}), ...(f.perfetto ? { perfetto: f.perfetto } : {}) }, out)
+      : undefined;
 
   if (f.json) {
     // The report's location goes in the document; nothing else may reach stdout.
@@ -156,21 +163,40 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
     io.out(
       JSON.stringify(
         {
-          scenarios: r.scenarios.flatMap((s) => s.runs.map((x) => ({ s: s.scenario, x }))).reduce<{ variant: string; results: object[] }[]>((acc, { s, x }) => {
-            let row = acc.find((a) => a.variant === x.trace.variant);
-            if (!row) acc.push((row = { variant: x.trace.variant, results: [] }));
-            row.results.push({ scenario: s, verdict: verdictOf(x.trace.violation), expectationMet: x.expectationMet, loads: x.trace.counters.loads });
-            return acc;
-          }, []).map((row) => ({
-            ...row,
-            results: [...row.results, ...r.scenarios.flatMap((s) => (s.na ?? []).filter((x) => x.variant === row.variant).map((x) => ({ scenario: s.scenario, verdict: 'n/a', reason: x.reason })))],
-          })),
+          scenarios: r.scenarios
+            .flatMap((s) => s.runs.map((x) => ({ s: s.scenario, x })))
+            .reduce<{ variant: string; results: object[] }[]>((acc, { s, x }) => {
+              let row = acc.find((a) => a.variant === x.trace.variant);
+              if (!row) acc.push((row = { variant: x.trace.variant, results: [] }));
+              row.results.push({
+                scenario: s,
+                verdict: verdictOf(x.trace.violation),
+                expectationMet: x.expectationMet,
+                loads: x.trace.counters.loads,
+              });
+              return acc;
+            }, [])
+            .map((row) => ({
+              ...row,
+              results: [
+                ...row.results,
+                ...r.scenarios.flatMap((s) =>
+                  (s.na ?? [])
+                    .filter((x) => x.variant === row.variant)
+                    .map((x) => ({ scenario: s.scenario, verdict: 'n/a', reason: x.reason })),
+                ),
+              ],
+            })),
           checks: r.checks.map(({ variant, check, result }) => ({
             variant,
             check,
             bounds: result.bounds,
             verdict: result.verdict,
-            violation: result.violation && { invariant: result.violation.invariant, kind: result.violation.kind, step: result.violation.step },
+            violation: result.violation && {
+              invariant: result.violation.invariant,
+              kind: result.violation.kind,
+              step: result.violation.step,
+            },
             states: result.states,
             seconds: result.seconds,
           })),
@@ -190,7 +216,9 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
   io.out('');
   // Columns fit the longest verdict or scenario name (at most 22), and the scenarios are wrapped
   // into blocks of columns so that every line stays within the terminal (100 columns in tests).
-  const variantsShown = VARIANTS.filter((x) => r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name) || s.na?.some((n) => n.variant === x.name)));
+  const variantsShown = VARIANTS.filter((x) =>
+    r.scenarios.some((s) => s.runs.some((run) => run.trace.variant === x.name) || s.na?.some((n) => n.variant === x.name)),
+  );
   const cellText = (x: ScenarioRun) => `${verdictOf(x.trace.violation)}${x.expectationMet === false ? ' ✗' : ''}`;
   const widest = Math.max(...r.scenarios.flatMap((s) => [s.scenario.length, ...s.runs.map((x) => cellText(x).length)]));
   const scW = Math.max(12, Math.min(22, widest));
@@ -229,12 +257,40 @@ export function runSuite(f: SuiteFlags, io: Io, run: (io: Io, progress: boolean)
     io.out('');
     io.out(st.bold(`${r.cost.title}${r.cost.events !== undefined ? ` (${r.cost.events} events)` : ''}`));
     const n = (x: number) => x.toLocaleString('en-US');
-    io.out(['variant'.padEnd(14), 'bytes moved'.padStart(14), 'loads'.padStart(10), 'redundant'.padStart(10), 'saves'.padStart(10), '× oracle'.padStart(9)].join(' '));
+    io.out(
+      [
+        'variant'.padEnd(14),
+        'bytes moved'.padStart(14),
+        'loads'.padStart(10),
+        'redundant'.padStart(10),
+        'saves'.padStart(10),
+        '× oracle'.padStart(9),
+      ].join(' '),
+    );
     for (const row of r.cost.rows) {
       const ratio = row.oracleRatio === undefined ? '' : row.oracleRatio === null ? '∞' : row.oracleRatio.toFixed(2);
-      io.out([row.variant.padEnd(14), n(row.bytes).padStart(14), n(row.loads).padStart(10), n(row.redundantLoads).padStart(10), n(row.saves).padStart(10), ratio.padStart(9)].join(' '));
+      io.out(
+        [
+          row.variant.padEnd(14),
+          n(row.bytes).padStart(14),
+          n(row.loads).padStart(10),
+          n(row.redundantLoads).padStart(10),
+          n(row.saves).padStart(10),
+          ratio.padStart(9),
+        ].join(' '),
+      );
     }
-    if (r.cost.oracle?.bytes !== undefined) io.out(['oracle'.padEnd(14), n(r.cost.oracle.bytes).padStart(14), n(r.cost.oracle.loads ?? 0).padStart(10), ''.padStart(10), n(r.cost.oracle.saves ?? 0).padStart(10), '1.00'.padStart(9)].join(' '));
+    if (r.cost.oracle?.bytes !== undefined)
+      io.out(
+        [
+          'oracle'.padEnd(14),
+          n(r.cost.oracle.bytes).padStart(14),
+          n(r.cost.oracle.loads ?? 0).padStart(10),
+          ''.padStart(10),
+          n(r.cost.oracle.saves ?? 0).padStart(10),
+          '1.00'.padStart(9),
+        ].join(' '),
+      );
   }
   const seed = r.seed;
   if (seed.trace && !f.quiet) {

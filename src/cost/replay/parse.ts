@@ -128,7 +128,8 @@ export type TraceFormat = 'ftrace' | 'trace-cmd' | 'unknown';
 
 // The specification of every shape, as regular expressions.
 const HEADER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+(?:\w+:)?(\w+):(?:\s+|$)(.*)$/;
-const SWITCH_FTRACE = /^prev_comm=(.*) prev_pid=(\d+) prev_prio=-?\d+ prev_state=(\S+) ==> next_comm=(.*) next_pid=(\d+) next_prio=-?\d+\s*$/;
+const SWITCH_FTRACE =
+  /^prev_comm=(.*) prev_pid=(\d+) prev_prio=-?\d+ prev_state=(\S+) ==> next_comm=(.*) next_pid=(\d+) next_prio=-?\d+\s*$/;
 const SWITCH_TRACECMD = /^(.*):(\d+) \[-?\d+\] (\S+) ==> (.*):(\d+) \[-?\d+\]\s*$/;
 const WAKEUP_FTRACE = /^comm=(.*) pid=(\d+) prio=-?\d+(?: success=\d+)?(?: target_cpu=\d+)?\s*$/;
 const WAKEUP_TRACECMD = /^(.*):(\d+) \[-?\d+\](?: success=\d+)?(?: CPU:\d+)?\s*$/;

@@ -70,7 +70,8 @@ const EC_FP_ASIMD = 0x07;
 const EC_SVE = 0x19;
 
 /** Names of threads that are kernel threads (no user FP state). */
-const KTHREAD = /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
+const KTHREAD =
+  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
 
 // --- incarnations, shared by both passes -------------------------------------------------------------
 
@@ -245,7 +246,10 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
     reader.close();
   }
   if (Object.keys(traceEvents).length === 0) {
-    throw new InputError('no supported trace events (sched_switch, sys_enter, kvm_entry, ...): see examples/README.md for how to record a trace', file);
+    throw new InputError(
+      'no supported trace events (sched_switch, sys_enter, kvm_entry, ...): see examples/README.md for how to record a trace',
+      file,
+    );
   }
   // Classify in creation order: a parent is classified before its children.
   let kernelThreads = 0;
@@ -305,7 +309,8 @@ function checkCapacity(s: TraceScan): void {
     );
   }
   const vcpus = s.bootOrder.filter((id) => s.incarnations[id]!.vcpu).length;
-  if (vcpus > CAPACITY.vcpus) throw new InputError(`the trace has ${vcpus} vcpu threads; the model holds at most ${CAPACITY.vcpus}`, s.file);
+  if (vcpus > CAPACITY.vcpus)
+    throw new InputError(`the trace has ${vcpus} vcpu threads; the model holds at most ${CAPACITY.vcpus}`, s.file);
   const slots = s.bootOrder.length + s.spareSlots;
   if (slots === 0) throw new InputError('the trace shows no user task: nothing owns FP state', s.file);
   if (slots > CAPACITY.slots) {
@@ -357,8 +362,8 @@ export class TraceSource extends IntentSource {
     this.initialLabels = order.map((id) => this.label(this.inc[id]!.comm));
     this.n = new Normalizer(this.boot);
     this.slotOf = new Int32Array(this.inc.length).fill(NONE);
-    order.forEach((id, slot) => (this.slotOf[id] = slot));
-    scan.cpuIds.forEach((id, c) => this.cpuOf.set(id, c));
+    for (const [slot, id] of order.entries()) this.slotOf[id] = slot;
+    for (const [c, id] of scan.cpuIds.entries()) this.cpuOf.set(id, c);
     this.userFp = new Uint8Array(this.inc.length);
     this.guestFp = new Uint8Array(this.inc.length);
     // One uniform draw per task: SVE with probability sve, else FPSIMD with probability fp.
