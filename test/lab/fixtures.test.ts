@@ -60,7 +60,8 @@ describe.each(kernels)('committed lab traces of kernel %s', (kernel) => {
       expect(countEvents(t), w).toEqual(m.trace.counts);
       expect(t.lost, w).toEqual([]);
       // time never goes backwards on one CPU (the global clock)
-      for (const c of t.cpus) for (let i = 1; i < c.events.length; i++) expect(c.events[i]!.ts, `${w} line ${c.events[i]!.line}`).toBeGreaterThanOrEqual(c.events[i - 1]!.ts);
+      const backwards = t.cpus.flatMap((c) => c.events.filter((e, i) => i > 0 && e.ts < c.events[i - 1]!.ts).map((e) => e.line));
+      expect(backwards, w).toEqual([]);
     }
     expect(committed).toBeGreaterThanOrEqual(8);
   });
