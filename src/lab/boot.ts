@@ -9,7 +9,18 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { BUFFER_KB, EVENTS, FTRACE_FILTER, LAB_DIR, MODULES, qemuArgs, REQUIRED_MODULES, type Workload } from './config.js';
 import { LabError, run, sh, shq } from './host.js';
@@ -40,10 +51,14 @@ interface Mod {
 
 function modIndex(k: KernelFiles, log: string): Map<string, Mod> {
   const root = join(k.dir, 'lib/modules', k.release, 'kernel');
-  const files = sh(`find ${shq(root)} -name '*.ko' -o -name '*.ko.xz'`, 'listing modules', { log }).split('\n').filter(Boolean);
+  const files = sh(`find ${shq(root)} -name '*.ko' -o -name '*.ko.xz'`, 'listing modules', { log })
+    .split('\n')
+    .filter(Boolean);
   const idx = new Map<string, Mod>();
   for (const f of files) {
-    const name = basename(f).replace(/\.ko(\.xz)?$/, '').replace(/-/g, '_');
+    const name = basename(f)
+      .replace(/\.ko(\.xz)?$/, '')
+      .replace(/-/g, '_');
     idx.set(name, { file: f, name, depends: [], compressed: f.endsWith('.xz') });
   }
   return idx;
@@ -127,7 +142,8 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   writeFileSync(join(root, 'lab/buffer_kb'), `${BUFFER_KB}\n`);
   writeFileSync(join(root, 'lab/ftrace-filter'), `${FTRACE_FILTER.join('\n')}\n`);
   for (const [p, evs] of Object.entries(EVENTS)) writeFileSync(join(root, `lab/events-${p}`), `${evs.join('\n')}\n`);
-  for (const w of spec.plan) if (/[|\n]/.test(w.name + w.command)) throw new LabError(`workload ${w.name}: '|' or a newline in its command`);
+  for (const w of spec.plan)
+    if (/[|\n]/.test(w.name + w.command)) throw new LabError(`workload ${w.name}: '|' or a newline in its command`);
   writeFileSync(join(root, 'lab/plan'), spec.plan.map((w) => `${w.name}|${w.profile}|${w.timeout}|${w.command}\n`).join(''));
   const initrd = join(work, 'initrd.gz');
   sh(`cd ${shq(root)} && find . | cpio -o -H newc --quiet | gzip -1 > ${shq(initrd)}`, 'building the initramfs', { log: spec.log });
@@ -195,7 +211,12 @@ function runQemu(argv: string[], consoleLog: string, spec: BootSpec): Promise<vo
       appendFileSync(spec.log, `$ qemu-system-aarch64 ${argv.join(' ')}: exit ${code}\n`);
       if (!failed && lastLine.startsWith('LAB: fatal')) failed = `guest: ${lastLine.slice('LAB: fatal '.length)}`;
       if (failed) reject(new LabError(`${spec.kernelId}: ${failed} (console: ${consoleLog})`));
-      else if (!done) reject(new LabError(`${spec.kernelId}: QEMU exited (status ${code}) before the guest finished; last: '${lastLine}' (console: ${consoleLog})`));
+      else if (!done)
+        reject(
+          new LabError(
+            `${spec.kernelId}: QEMU exited (status ${code}) before the guest finished; last: '${lastLine}' (console: ${consoleLog})`,
+          ),
+        );
       else resolve();
     });
   });

@@ -58,6 +58,7 @@ export function have(prog: string): boolean {
 
 /** The installed version of a Debian package, or null. */
 export function dpkgVersion(pkg: string): string | null {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format syntax
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status} ${Version}', pkg], { encoding: 'utf8' });
   if (r.status !== 0) return null;
   const m = /^install ok installed (\S+)$/.exec(r.stdout.trim());

@@ -11,7 +11,10 @@ import { LabError } from './host.js';
 import { DEFAULTS, runLab } from './run.js';
 
 function list(v: string): string[] {
-  const l = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const l = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!l.length) throw new InvalidArgumentError('an empty list');
   return l;
 }
@@ -31,10 +34,15 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-install', 'never run apt-get install; fail naming what is missing')
     .option('--fetch-only', 'install tools and fetch packages, then stop')
     .option('--no-source', 'do not fetch the linux-source packages (implies --no-kselftests)')
-    .option('--seed <n>', 'offset of the workloads\' register patterns (recorded in the manifests)', int, 0)
+    .option('--seed <n>', "offset of the workloads' register patterns (recorded in the manifests)", int, 0)
     .option('--cache <dir>', 'package cache', DEFAULTS.cache)
     .option('--out <dir>', 'where traces and manifests go', DEFAULTS.out)
-    .option('--stall <seconds>', 'seconds without guest progress, beyond a workload\'s own timeout, before a boot counts as hung', int, DEFAULTS.stall)
+    .option(
+      '--stall <seconds>',
+      "seconds without guest progress, beyond a workload's own timeout, before a boot counts as hung",
+      int,
+      DEFAULTS.stall,
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {

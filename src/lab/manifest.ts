@@ -10,7 +10,12 @@ import { InputError } from '../errors.js';
 
 const Pin = z.strictObject({ package: z.string(), arch: z.string(), version: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
-const Tap = z.strictObject({ pass: z.number().int(), fail: z.number().int(), skip: z.number().int(), planned: z.number().int().nullable() });
+const Tap = z.strictObject({
+  pass: z.number().int(),
+  fail: z.number().int(),
+  skip: z.number().int(),
+  planned: z.number().int().nullable(),
+});
 
 export const ManifestSchema = z.strictObject({
   schema: z.literal(1),

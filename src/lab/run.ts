@@ -13,7 +13,16 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { boot, kernelFiles } from './boot.js';
 import { buildFplab, buildKselftests } from './build.js';
-import { BUFFER_KB, fplabWorkloads, kselftestWorkload, LAB_DIR, loadPackages, smokeWorkload, type KernelPin, type Workload } from './config.js';
+import {
+  BUFFER_KB,
+  fplabWorkloads,
+  kselftestWorkload,
+  LAB_DIR,
+  loadPackages,
+  smokeWorkload,
+  type KernelPin,
+  type Workload,
+} from './config.js';
 import { cacheAt, ensureTools, fetchPackage, type Fetched } from './fetch.js';
 import { LabError, versionLine } from './host.js';
 import { checkManifest, tapSummary, type Manifest } from './manifest.js';
@@ -77,7 +86,9 @@ export interface KernelOutcome {
 export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
   const pk = loadPackages();
   const wanted = o.kernels ?? pk.kernels.map((k) => k.id);
-  for (const k of wanted) if (!pk.kernels.some((p) => p.id === k)) throw new LabError(`unknown kernel '${k}' (lab/packages.json has ${pk.kernels.map((p) => p.id).join(', ')})`);
+  for (const k of wanted)
+    if (!pk.kernels.some((p) => p.id === k))
+      throw new LabError(`unknown kernel '${k}' (lab/packages.json has ${pk.kernels.map((p) => p.id).join(', ')})`);
   const cache = cacheAt(o.cache);
   mkdirSync(o.build, { recursive: true });
   const log = join(o.build, 'lab.log');
@@ -86,7 +97,9 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
   const busybox = fetchPackage(pk.busybox, cache);
   const fetched = new Map<string, { image: Fetched; source: Fetched | null }>();
   for (const k of pk.kernels.filter((p) => wanted.includes(p.id))) {
-    o.log(`lab: ${k.id}: packages ${k.image.package} ${k.image.version}${o.sources && !o.smoke ? `, ${k.source.package} ${k.source.version}` : ''}`);
+    o.log(
+      `lab: ${k.id}: packages ${k.image.package} ${k.image.version}${o.sources && !o.smoke ? `, ${k.source.package} ${k.source.version}` : ''}`,
+    );
     const image = fetchPackage(k.image, cache);
     const source = o.sources && !o.smoke ? fetchPackage(k.source, cache, false) : null;
     fetched.set(k.id, { image, source });
@@ -111,7 +124,8 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
       }
       if (o.workloads) {
         const names = new Set(o.workloads);
-        for (const n of names) if (!plan.some((w) => w.name === n)) throw new LabError(`unknown workload '${n}' (known: ${plan.map((w) => w.name).join(', ')})`);
+        for (const n of names)
+          if (!plan.some((w) => w.name === n)) throw new LabError(`unknown workload '${n}' (known: ${plan.map((w) => w.name).join(', ')})`);
         plan = plan.filter((w) => names.has(w.name));
       }
     }
@@ -156,8 +170,20 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
           packages: { image: pin(f.image), source: sourcePin(k, cache.debs, f.source), busybox: pin(busybox) },
           tools,
           qemu: { argv: b.qemuArgv, version: qemuVersion },
-          cpu: { model: b.qemuArgv[b.qemuArgv.indexOf('-cpu') + 1]!, cpus: Number(b.qemuArgv[b.qemuArgv.indexOf('-smp') + 1]), ...common.cpu },
-          workload: { name: w.name, about: w.about, kind: w.kind, command: w.command, pinning: w.pinning, seed: o.seed, timeout: w.timeout },
+          cpu: {
+            model: b.qemuArgv[b.qemuArgv.indexOf('-cpu') + 1]!,
+            cpus: Number(b.qemuArgv[b.qemuArgv.indexOf('-smp') + 1]),
+            ...common.cpu,
+          },
+          workload: {
+            name: w.name,
+            about: w.about,
+            kind: w.kind,
+            command: w.command,
+            pinning: w.pinning,
+            seed: o.seed,
+            timeout: w.timeout,
+          },
           result: { exitStatus: rc ?? -1, start: start ?? 0, end: end ?? 0, tap: tapSummary(output), output },
           tracing: {
             tracer: trace.tracer ?? 'unknown',
@@ -167,7 +193,13 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
             functions: lines(join(b.outDir, 'ftrace-filter')),
             dropped: drops(join(b.outDir, `${w.name}.stats`)),
           },
-          trace: { file: `${w.name}.trace`, bytes: Buffer.byteLength(text), lines: text.split('\n').length - 1, events: trace.events.length, counts },
+          trace: {
+            file: `${w.name}.trace`,
+            bytes: Buffer.byteLength(text),
+            lines: text.split('\n').length - 1,
+            events: trace.events.length,
+            counts,
+          },
           kernelWarnings: common.warnings,
           boot: { seconds: Math.round(b.seconds * 10) / 10, missingModules: b.missingModules },
           date: new Date().toISOString(),
@@ -228,7 +260,12 @@ function drops(file: string): Manifest['tracing']['dropped'] {
   return out;
 }
 
-function guestFacts(dir: string): { release: string; version: string; cpu: { features: string[]; sveDefaultVl: number | null; kvm: boolean }; warnings: string[] } {
+function guestFacts(dir: string): {
+  release: string;
+  version: string;
+  cpu: { features: string[]; sveDefaultVl: number | null; kvm: boolean };
+  warnings: string[];
+} {
   const read = (f: string): string => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').trim() : '');
   const feat = /^Features\s*:\s*(.*)$/m.exec(read('cpuinfo'));
   const vl = read('sve-default-vl');
@@ -270,7 +307,10 @@ function writeSummary(out: string, results: KernelOutcome[]): void {
     })),
   );
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ kernels: results.map((k) => ({ kernel: k.kernel, bootSeconds: Math.round(k.bootSeconds) })), rows }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'summary.json'),
+    `${JSON.stringify({ kernels: results.map((k) => ({ kernel: k.kernel, bootSeconds: Math.round(k.bootSeconds) })), rows }, null, 2)}\n`,
+  );
   const md = [
     '| kernel | workload | exit | TAP pass/fail/skip | trace bytes | events | calls | sched_switch | kvm_entry | markers | dropped |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

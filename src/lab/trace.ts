@@ -297,7 +297,15 @@ function event(h: LineHeader, name: string, fields: string, raw: string, replay:
       const l = known();
       if (l.kind !== Ev.SWITCH) bad();
       const prev = /prev_comm=(.*) prev_pid=/.exec(fields);
-      return { ...h, kind: 'switch', prevPid: l.pid, prevComm: prev ? prev[1]! : '', prevState: l.state(), nextPid: l.pid2, nextComm: l.str() };
+      return {
+        ...h,
+        kind: 'switch',
+        prevPid: l.pid,
+        prevComm: prev ? prev[1]! : '',
+        prevState: l.state(),
+        nextPid: l.pid2,
+        nextComm: l.str(),
+      };
     }
     case 'sched_wakeup':
     case 'sched_wakeup_new':

@@ -69,9 +69,12 @@ describe('workloads and QEMU line', () => {
 });
 
 describe('kselftest list', () => {
-  it("reads TEST_GEN_PROGS (continued lines, +=) and not the _EXTENDED helpers", () => {
+  it('reads TEST_GEN_PROGS (continued lines, +=) and not the _EXTENDED helpers', () => {
     const f = join(tmp(), 'Makefile');
-    writeFileSync(f, 'TEST_GEN_PROGS := \\\n\tfp-ptrace \\\n\tfp-stress \\\n\tsve-ptrace\nTEST_GEN_PROGS += za-fork\nTEST_GEN_PROGS_EXTENDED := fpsimd-test sve-test\n');
+    writeFileSync(
+      f,
+      'TEST_GEN_PROGS := \\\n\tfp-ptrace \\\n\tfp-stress \\\n\tsve-ptrace\nTEST_GEN_PROGS += za-fork\nTEST_GEN_PROGS_EXTENDED := fpsimd-test sve-test\n',
+    );
     expect(testProgs(f)).toEqual(['fp-ptrace', 'fp-stress', 'sve-ptrace', 'za-fork']);
   });
 });

@@ -15,7 +15,11 @@ const kernels = loadPackages().kernels.map((k) => k.id);
 
 function manifests(kernel: string): string[] {
   const dir = join(TRACES, kernel);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.manifest.json')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.manifest.json'))
+        .sort()
+    : [];
 }
 
 const cache = new Map<string, LabTrace>();
@@ -66,7 +70,7 @@ describe.each(kernels)('committed lab traces of kernel %s', (kernel) => {
     expect(committed).toBeGreaterThanOrEqual(8);
   });
 
-  it('the seed: A and B share CPU 0, B enters the guest, A\'s registers always came back intact', () => {
+  it("the seed: A and B share CPU 0, B enters the guest, A's registers always came back intact", () => {
     const m = readManifest(join(TRACES, kernel, 'seed-kvm.manifest.json'));
     expect(m.result.exitStatus).toBe(0);
     const t = trace(kernel, 'seed-kvm');
@@ -92,7 +96,7 @@ describe.each(kernels)('committed lab traces of kernel %s', (kernel) => {
     expect(calls).toContain('kvm_arch_vcpu_put_fp<-kvm_arch_vcpu_put');
   });
 
-  it('the SVE seed: the SVE task\'s first SVE use traps (do_sve_acc) and its Z registers survive', () => {
+  it("the SVE seed: the SVE task's first SVE use traps (do_sve_acc) and its Z registers survive", () => {
     const t = trace(kernel, 'seed-kvm-sve');
     const checks = t.events.filter((e) => e.kind === 'marker' && e.action === 'fp_check');
     expect(checks.length).toBe(20);

@@ -22,7 +22,9 @@ const ci = Boolean(process.env.CI);
 function why(kernel: string): string | null {
   if (tools.length) return `${tools.join(', ')} not installed`;
   const k = pk.kernels.find((p) => p.id === kernel)!;
-  for (const p of [k.image, pk.busybox]) if (!existsSync(join(DEFAULTS.cache, 'debs', debName(p)))) return `${p.package} ${p.version} not in lab/cache (npm run lab -- --fetch-only --no-source)`;
+  for (const p of [k.image, pk.busybox])
+    if (!existsSync(join(DEFAULTS.cache, 'debs', debName(p))))
+      return `${p.package} ${p.version} not in lab/cache (npm run lab -- --fetch-only --no-source)`;
   return null;
 }
 
@@ -36,7 +38,16 @@ describe.each(pk.kernels.map((k) => k.id))('live smoke test: kernel %s under QEM
       expect(reason, 'the lab cannot run here').toBeNull();
       const build = mkdtempSync(join(tmpdir(), `fpctx-lab-smoke-${kernel}-`));
       const lines: string[] = [];
-      const [k] = await runLab({ ...DEFAULTS, kernels: [kernel], smoke: true, kselftests: false, sources: false, install: false, build, log: (l) => lines.push(l) });
+      const [k] = await runLab({
+        ...DEFAULTS,
+        kernels: [kernel],
+        smoke: true,
+        kselftests: false,
+        sources: false,
+        install: false,
+        build,
+        log: (l) => lines.push(l),
+      });
       const w = k!.workloads[0]!;
       expect(w.manifest.result.exitStatus, w.manifest.result.output).toBe(0);
       expect(w.manifest.result.tap).toMatchObject({ pass: 2, fail: 0 });
@@ -48,7 +59,8 @@ describe.each(pk.kernels.map((k) => k.id))('live smoke test: kernel %s under QEM
       const kinds = new Set(t.events.map((e) => e.kind));
       for (const kind of ['switch', 'call', 'kvm_entry', 'kvm_exit', 'marker', 'sys_enter', 'fork']) expect(kinds, kind).toContain(kind);
       const fns = new Set(t.events.flatMap((e) => (e.kind === 'call' ? [e.fn] : [])));
-      for (const fn of ['fpsimd_thread_switch', 'kvm_arch_vcpu_load_fp', 'kvm_arch_vcpu_put_fp', 'task_fpsimd_load']) expect(fns, fn).toContain(fn);
+      for (const fn of ['fpsimd_thread_switch', 'kvm_arch_vcpu_load_fp', 'kvm_arch_vcpu_put_fp', 'task_fpsimd_load'])
+        expect(fns, fn).toContain(fn);
       const checks = t.events.filter((e) => e.kind === 'marker' && e.action === 'fp_check');
       expect(checks.length).toBe(3);
       expect(checks.every((e) => e.kind === 'marker' && e.rest[0] === 'ok')).toBe(true);

@@ -37,7 +37,8 @@ CPU:1 [LOST 7 EVENTS]
 `;
 
 const parse = (body: string) => parseLabTrace(HEADER + body, 'x.trace');
-const only = <K extends LabEvent['kind']>(evs: LabEvent[], kind: K) => evs.filter((e): e is Extract<LabEvent, { kind: K }> => e.kind === kind);
+const only = <K extends LabEvent['kind']>(evs: LabEvent[], kind: K) =>
+  evs.filter((e): e is Extract<LabEvent, { kind: K }> => e.kind === kind);
 
 describe('parseLabTrace', () => {
   const t = parse(BODY);
@@ -57,7 +58,10 @@ describe('parseLabTrace', () => {
   it('groups per CPU, ascending, with a view of the function calls', () => {
     expect(t.cpus.map((c) => c.cpu)).toEqual([0, 1]);
     expect(t.cpus[0]!.events).toHaveLength(8);
-    expect(t.cpus[0]!.calls.map((c) => `${c.fn}<-${c.caller}`)).toEqual(['kvm_arch_vcpu_load_fp<-kvm_arch_vcpu_load', 'fpsimd_save<-fpsimd_save_and_flush_cpu_state']);
+    expect(t.cpus[0]!.calls.map((c) => `${c.fn}<-${c.caller}`)).toEqual([
+      'kvm_arch_vcpu_load_fp<-kvm_arch_vcpu_load',
+      'fpsimd_save<-fpsimd_save_and_flush_cpu_state',
+    ]);
     expect(t.cpus[1]!.events.every((e) => e.cpu === 1)).toBe(true);
   });
 
@@ -75,7 +79,7 @@ describe('parseLabTrace', () => {
     expect(only(t.events, 'other')[0]).toMatchObject({ name: 'cpu_idle', fields: 'state=1 cpu_id=1' });
   });
 
-  it('reads the workloads\' markers into workload, role, action, number and the rest', () => {
+  it("reads the workloads' markers into workload, role, action, number and the rest", () => {
     const m = only(t.events, 'marker');
     expect(m[0]).toMatchObject({ workload: 'seed-kvm', role: 'B', action: 'kvm_run', n: 2, rest: [] });
     expect(m[1]).toMatchObject({ workload: 'signals', role: 'S', action: 'fp_check', n: 3, rest: ['ok'] });
@@ -86,7 +90,7 @@ describe('parseLabTrace', () => {
     expect([...markerRoles(t, 'signals').keys()]).toEqual(['S']);
   });
 
-  it('keeps a marker that is not the lab\'s as text only', () => {
+  it("keeps a marker that is not the lab's as text only", () => {
     const m = only(parse('  sh-5 [000] .....  1.000000: tracing_mark_write: hello world\n').events, 'marker')[0]!;
     expect(m).toMatchObject({ text: 'hello world', workload: null, role: null, action: null, n: null });
   });
