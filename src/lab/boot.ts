@@ -108,7 +108,8 @@ export interface BootSpec {
   plan: Workload[];
   /** Scratch folder for this boot (initramfs root, disk, console log, results). */
   work: string;
-  /** Seconds without a new LAB: console line before the guest counts as hung. */
+  /** Seconds the kernel may take to reach /init, and beyond a workload's own timeout, seconds
+   * without a new LAB: console line before the guest counts as hung. */
   stallSeconds: number;
   log: string;
   /** Called with each LAB: line (progress). */
@@ -181,6 +182,7 @@ function runQemu(argv: string[], consoleLog: string, spec: BootSpec): Promise<vo
         buf = buf.slice(nl + 1);
         const at = line.indexOf('LAB: ');
         if (at >= 0) {
+          up = true;
           last = Date.now();
           lastLine = line.slice(at);
           spec.onProgress?.(lastLine);
@@ -193,10 +195,12 @@ function runQemu(argv: string[], consoleLog: string, spec: BootSpec): Promise<vo
     q.stderr.on('data', onData);
     // Workload timeouts are enforced inside the guest; this catches a guest that stopped making
     // progress at all (a hung boot, a stuck kill, a dead console).
+    // Before the first LAB: line only the boot itself runs: stallSeconds bounds it.
     const maxStep = Math.max(...spec.plan.map((w) => w.timeout)) + spec.stallSeconds;
+    let up = false;
     const timer = setInterval(() => {
       const idle = (Date.now() - last) / 1000;
-      if (idle > maxStep) {
+      if (idle > (up ? maxStep : spec.stallSeconds)) {
         failed = `guest hung: no progress for ${Math.round(idle)} s after '${lastLine}'`;
         q.kill('SIGKILL');
       }

@@ -115,20 +115,34 @@ export function readManifest(file: string): Manifest {
   return checkManifest(raw, file);
 }
 
-/** TAP summary of a workload's output: "ok N", "not ok N", "ok N ... # SKIP", and "1..N". */
+/**
+ * TAP summary of a workload's output. The kselftests end with their own count ("# Totals:
+ * pass:N fail:N xfail:N xpass:N skip:N error:N"), which is authoritative where present (6.1's
+ * za-fork reports its skip as a bare "ok 0 skipped"): failures include xpass and error.
+ * Otherwise (the lab's own workloads) the "ok N", "not ok N", "ok N ... # SKIP" lines are
+ * counted. "1..N" plans are summed.
+ */
 export function tapSummary(output: string): z.infer<typeof Tap> {
   let pass = 0;
   let fail = 0;
   let skip = 0;
   let planned: number | null = null;
+  const totals = { pass: 0, fail: 0, skip: 0, seen: false };
   for (const line of output.split('\n')) {
     const plan = /^1\.\.(\d+)\s*$/.exec(line);
     if (plan) planned = (planned ?? 0) + Number(plan[1]);
+    const t = /^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+) skip:(\d+) error:(\d+)/.exec(line);
+    if (t) {
+      totals.seen = true;
+      totals.pass += Number(t[1]) + Number(t[3]);
+      totals.fail += Number(t[2]) + Number(t[4]) + Number(t[6]);
+      totals.skip += Number(t[5]);
+    }
     if (/^not ok\b/.test(line)) fail++;
     else if (/^ok\b/.test(line)) {
       if (/#\s*SKIP/i.test(line)) skip++;
       else pass++;
     }
   }
-  return { pass, fail, skip, planned };
+  return totals.seen ? { pass: totals.pass, fail: totals.fail, skip: totals.skip, planned } : { pass, fail, skip, planned };
 }

@@ -85,6 +85,12 @@ describe('TAP summary', () => {
     expect(tapSummary(out)).toEqual({ pass: 1, fail: 1, skip: 2, planned: 4 });
     expect(tapSummary('no tap here')).toEqual({ pass: 0, fail: 0, skip: 0, planned: null });
   });
+
+  it("prefers the kselftests' own Totals line (6.1's za-fork prints its skip as a bare ok)", () => {
+    const out = ['1..1', 'ok 0 skipped', '# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0'].join('\n');
+    expect(tapSummary(out)).toEqual({ pass: 0, fail: 0, skip: 1, planned: 1 });
+    expect(tapSummary('# Totals: pass:3 fail:1 xfail:1 xpass:1 skip:2 error:1')).toMatchObject({ pass: 4, fail: 3, skip: 2 });
+  });
 });
 
 describe('manifests', () => {

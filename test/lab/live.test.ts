@@ -68,4 +68,30 @@ describe.each(pk.kernels.map((k) => k.id))('live smoke test: kernel %s under QEM
     // A boot takes 15-25 s on a quiet 2-core machine, minutes on a busy one.
     900_000,
   );
+
+  it.skipIf(reason !== null && !ci)(
+    'a guest that makes no progress is killed and reported in one line',
+    async () => {
+      expect(reason, 'the lab cannot run here').toBeNull();
+      const build = mkdtempSync(join(tmpdir(), `fpctx-lab-hang-${kernel}-`));
+      // One second cannot be enough for a kernel to reach /init under TCG: that is the hang.
+      const run = runLab({
+        ...DEFAULTS,
+        kernels: [kernel],
+        smoke: true,
+        kselftests: false,
+        sources: false,
+        install: false,
+        build,
+        stall: 1,
+        log: () => {},
+      });
+      await expect(run).rejects.toThrow(
+        new RegExp(
+          `^${kernel.replace('.', '\\.')}: guest hung: no progress for \\d+ s after 'none \\(the kernel did not reach /init\\)' \\(console: .*console\\.log\\)$`,
+        ),
+      );
+    },
+    300_000,
+  );
 });
