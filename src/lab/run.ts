@@ -8,7 +8,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { boot, kernelFiles } from './boot.js';
@@ -25,6 +25,7 @@ import {
 } from './config.js';
 import { cacheAt, ensureTools, fetchPackage, type Fetched } from './fetch.js';
 import { LabError, versionLine } from './host.js';
+import { InputError } from '../errors.js';
 import { checkManifest, tapSummary, type Manifest } from './manifest.js';
 import { countEvents, parseLabTrace, type LabTrace } from './trace.js';
 
@@ -88,7 +89,12 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
   const wanted = o.kernels ?? pk.kernels.map((k) => k.id);
   for (const k of wanted)
     if (!pk.kernels.some((p) => p.id === k))
-      throw new LabError(`unknown kernel '${k}' (lab/packages.json has ${pk.kernels.map((p) => p.id).join(', ')})`);
+      throw new InputError(
+        `unknown kernel '${k}' (lab/packages.json has ${pk.kernels.map((p) => p.id).join(', ')})`,
+        undefined,
+        undefined,
+        '--kernel',
+      );
   const cache = cacheAt(o.cache);
   mkdirSync(o.build, { recursive: true });
   const log = join(o.build, 'lab.log');
@@ -125,7 +131,13 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
       if (o.workloads) {
         const names = new Set(o.workloads);
         for (const n of names)
-          if (!plan.some((w) => w.name === n)) throw new LabError(`unknown workload '${n}' (known: ${plan.map((w) => w.name).join(', ')})`);
+          if (!plan.some((w) => w.name === n))
+            throw new InputError(
+              `unknown workload '${n}' (known: ${plan.map((w) => w.name).join(', ')})`,
+              undefined,
+              undefined,
+              '--workload',
+            );
         plan = plan.filter((w) => names.has(w.name));
       }
     }
@@ -213,7 +225,10 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
         const z = gzipSync(text, { level: 9 });
         gz = join(outDir, `${w.name}.trace.gz`);
         if (z.length <= o.fixtureBytes) writeFileSync(gz, z);
-        else gz = null;
+        else {
+          rmSync(gz, { force: true }); // a smaller one from an earlier run is not this trace
+          gz = null;
+        }
       }
       outcomes.push({ kernel: k.id, workload: w.name, manifest, trace, traceFile: o.smoke ? src : traceFile, gz });
       const tap = manifest.result.tap;
@@ -284,7 +299,7 @@ function guestFacts(dir: string): {
 function gitCommit(): string {
   const r = spawnSync('git', ['-C', LAB_DIR, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
   if (r.status !== 0) return 'unknown';
-  const dirty = spawnSync('git', ['-C', LAB_DIR, 'status', '--porcelain', '--', '.', '../src/lab'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['-C', LAB_DIR, 'status', '--porcelain', '--', '.', ':!traces', '../src/lab'], { encoding: 'utf8' }).stdout.trim();
   return `${r.stdout.trim()}${dirty ? '-dirty' : ''}`;
 }
 
