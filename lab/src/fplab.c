@@ -376,6 +376,9 @@ static int seed_kvm(int a_sve, int sve_guest, int rounds, int runs_max)
 
 static volatile int handled;
 static int sig_sve;
+/* The handler's own store buffer: a signal may arrive after the interrupted round stored its
+ * registers into zbuf and before it compared them, and must not overwrite what it compares. */
+static uint8_t hbuf[32 * 256];
 
 static void on_alarm(int sig)
 {
@@ -385,9 +388,9 @@ static void on_alarm(int sig)
 	mark("H %s %d", sig_sve ? "sve_write" : "fp_write", handled);
 	/* Clobber every register the interrupted code holds live: sigreturn must restore them. */
 	if (sig_sve)
-		z_fill_spin_store(0xa5, 1, zbuf);
+		z_fill_spin_store(0xa5, 1, hbuf);
 	else
-		v_fill_spin_store(0xa5, 1, zbuf);
+		v_fill_spin_store(0xa5, 1, hbuf);
 }
 
 static int signals(int sve, int rounds)
