@@ -179,7 +179,7 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
           release: common.release,
           version: common.version,
           nearestVariant: k.nearestVariant,
-          packages: { image: pin(f.image), source: sourcePin(k, cache.debs, f.source), busybox: pin(busybox) },
+          packages: { image: pin(f.image), source: sourcePin(k, f.source), busybox: pin(busybox) },
           tools,
           qemu: { argv: b.qemuArgv, version: qemuVersion },
           cpu: {
@@ -248,7 +248,7 @@ function pin(f: Fetched): Manifest['packages']['image'] {
 
 /** The source pin; its checksum when it was fetched (smoke runs skip the 150 MB download and
  * record the pin with a zero checksum: the kselftests were not built in them). */
-function sourcePin(k: KernelPin, _debs: string, f: Fetched | null): Manifest['packages']['source'] {
+function sourcePin(k: KernelPin, f: Fetched | null): Manifest['packages']['source'] {
   return f ? pin(f) : { package: k.source.package, arch: k.source.arch, version: k.source.version, sha256: '0'.repeat(64) };
 }
 
@@ -299,7 +299,9 @@ function guestFacts(dir: string): {
 function gitCommit(): string {
   const r = spawnSync('git', ['-C', LAB_DIR, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
   if (r.status !== 0) return 'unknown';
-  const dirty = spawnSync('git', ['-C', LAB_DIR, 'status', '--porcelain', '--', '.', ':!traces', '../src/lab'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['-C', LAB_DIR, 'status', '--porcelain', '--', '.', ':!traces', '../src/lab'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   return `${r.stdout.trim()}${dirty ? '-dirty' : ''}`;
 }
 
