@@ -43,12 +43,18 @@ export function loadPackages(file = join(LAB_DIR, 'packages.json')): LabPackages
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new InputError(`cannot read the package pins: ${(e as Error).message}`, file);
+    throw new InputError(
+      `cannot read the package pins: ${(e as Error).message}`,
+      file,
+      undefined,
+      undefined,
+      e instanceof SyntaxError ? 'FPC403' : 'FPC402',
+    );
   }
   const r = Packages.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new InputError(issue.message, file, undefined, issue.path.join('.'));
+    throw new InputError(issue.message, file, undefined, issue.path.join('.'), 'FPC404');
   }
   return r.data;
 }

@@ -92,7 +92,7 @@ export function checkManifest(raw: unknown, file: string): Manifest {
   const r = ManifestSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new InputError(issue.message, file, undefined, issue.path.join('.') || 'manifest');
+    throw new InputError(issue.message, file, undefined, issue.path.join('.') || 'manifest', 'FPC404');
   }
   return r.data;
 }
@@ -102,7 +102,7 @@ export function readManifest(file: string): Manifest {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
   }
   let raw: unknown;
   try {
@@ -110,7 +110,7 @@ export function readManifest(file: string): Manifest {
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
     const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
-    throw new InputError(`not JSON: ${(e as Error).message}`, file, line);
+    throw new InputError(`not JSON: ${(e as Error).message}`, file, line, undefined, 'FPC403');
   }
   return checkManifest(raw, file);
 }

@@ -239,7 +239,7 @@ export function parseLabTrace(text: string, file: string): LabTrace {
     }
     if (NOT_EVENT.test(raw)) continue;
     const m = HEAD.exec(raw);
-    if (!m) throw new InputError(`not an ftrace line: '${clip(raw)}'`, file, no);
+    if (!m) throw new InputError(`not an ftrace line: '${clip(raw)}'`, file, no, undefined, 'FPC403');
     const frac = (m[6] ?? '').padEnd(9, '0').slice(0, 9);
     const h: LineHeader = {
       line: no,
@@ -255,7 +255,7 @@ export function parseLabTrace(text: string, file: string): LabTrace {
     if (call) ev = { ...h, kind: 'call', fn: call[1]!, caller: call[2]! };
     else {
       const em = EVENT.exec(rest);
-      if (!em) throw new InputError(`neither an event nor a function call: '${clip(rest)}'`, file, no);
+      if (!em) throw new InputError(`neither an event nor a function call: '${clip(rest)}'`, file, no, undefined, 'FPC403');
       ev = event(h, em[1]!, em[2] ?? '', raw, replay, file);
     }
     trace.events.push(ev);
@@ -274,13 +274,13 @@ export function readLabTrace(file: string): LabTrace {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
   }
   if (file.endsWith('.gz')) {
     try {
       bytes = gunzipSync(bytes);
     } catch {
-      throw new InputError('not a gzip file', file);
+      throw new InputError('not a gzip file', file, undefined, undefined, 'FPC403');
     }
   }
   return parseLabTrace(bytes.toString('utf8'), file);
@@ -288,7 +288,7 @@ export function readLabTrace(file: string): LabTrace {
 
 function event(h: LineHeader, name: string, fields: string, raw: string, replay: TraceParser, file: string): LabEvent {
   const bad = (): never => {
-    throw new InputError(`cannot parse the fields '${clip(fields)}'`, file, h.line, name);
+    throw new InputError(`cannot parse the fields '${clip(fields)}'`, file, h.line, name, 'FPC403');
   };
   // The replay's parser reads the events it knows (same spelling, same checks).
   const known = () => replay.parseText(raw, h.line);

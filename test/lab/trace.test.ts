@@ -124,6 +124,7 @@ describe('bad input: one InputError naming the file and line', () => {
 
   it('a line that is not ftrace output', () => {
     expect(err('  a-1 [000] .....  1.0: fpsimd_save <-x\nhello there\n')).toBe("x.trace:8: not an ftrace line: 'hello there'");
+    expect(() => parse('hello there\n')).toThrow(expect.objectContaining({ code: 'FPC403' }));
   });
 
   it('an event whose fields do not parse names the event', () => {
