@@ -18,7 +18,8 @@ import { runWorkers } from '../check/workers.js';
 import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
-import { findVariant, VARIANTS } from '../variants/index.js';
+import { VARIANTS } from '../variants/index.js';
+import { variantOfExpression } from '../variants/expression.js';
 import { loadPluginVariant } from '../variants/plugin.js';
 import type { Variant } from '../variants/types.js';
 
@@ -63,9 +64,9 @@ export interface KernelModelArg {
   readonly boot: BootSpec;
 }
 
-/** The factory worker threads call: a KernelModel of a built-in variant. */
+/** The factory worker threads call: a KernelModel of a built-in variant or a variant expression. */
 export function kernelModel(arg: KernelModelArg): KernelModel {
-  const v = findVariant(arg.variant);
+  const v = variantOfExpression(arg.variant);
   if (!v) throw new Error(`FPC508 model bug: worker asked for unknown variant ${arg.variant}`);
   return new KernelModel(v.Kernel, arg.boot);
 }
@@ -83,7 +84,7 @@ export interface PluginModelArg {
 export async function kernelModelOfPlugin(arg: PluginModelArg): Promise<KernelModel> {
   const v = await loadPluginVariant(
     arg.source,
-    findVariant,
+    variantOfExpression,
     VARIANTS.map((b) => b.name),
   );
   return new KernelModel(v.Kernel, arg.boot);
