@@ -21,7 +21,7 @@ export interface Commit {
   /** The first release (or -rc) that has it, as far as the sources read say. */
   readonly release: string;
   readonly kind: 'commit' | 'series' | 'proposal' | 'mutation';
-  /** The commit named by its `Fixes:` tag (or the CVE's "introduced by"), when read. */
+  /** The commit named by its `Fixes:` tag (or the CVE's "introduced by"), where that was read; absent otherwise. */
   readonly fixes?: string;
   /** For a series: the other kernel commits folded into this model commit. */
   readonly also?: readonly string[];
@@ -85,14 +85,12 @@ export const COMMITS: readonly Commit[] = [
     title: "KVM: arm64: Don't mask softirq with IRQs disabled in vcpu_put()",
     release: 'v4.18',
     kind: 'commit',
-    fixes: 'e6b673b741ea',
   },
   {
     id: 'b3eb56b629d1',
     title: 'KVM: arm64/sve: Fix SVE trap restoration for non-current tasks',
     release: 'v4.18',
     kind: 'commit',
-    fixes: 'e6b673b741ea',
     also: ['2955bcc8c309'],
     note: '2955bcc8c309 (restore TIF_SVE only after saving) is folded in: its ordering is unreachable in the model (HOST_SVE_IN_USE is never set)',
   },
