@@ -7,7 +7,8 @@
  * set on the way is a consistent one (src/history/resolve.ts) whenever the ends are. Like `git
  * bisect` it halves the walk, testing O(log n) sets, and so names *a* commit at which the verdict
  * changes; with one change on the way (the usual case: a bug introduced or fixed once) it is
- * the first. The verdict is the violated invariant and kind, `ok`, `incomplete` or `n/a`.
+ * the first. The verdict is the violated invariant and kind (and for a WARN_ON its function,
+ * since that is what tells one WARN from another), `ok`, `incomplete` or `n/a`.
  */
 
 import { InputError } from '../errors.js';
@@ -46,6 +47,10 @@ export interface BisectResult {
   readonly first: { readonly at: number; readonly step: BisectStep; readonly before: Probe; readonly after: Probe };
 }
 
+function verdictOf(vi: { invariant: string; kind?: string; where?: string }): string {
+  return `${vi.invariant}${vi.kind ? `/${vi.kind}` : ''}${vi.invariant === 'kernel-warn' && vi.where ? ` in ${vi.where}` : ''}`;
+}
+
 /** The verdict of a target on one variant. */
 export function probe(v: Variant, target: BisectTarget): Probe {
   if ('check' in target) {
@@ -53,13 +58,13 @@ export function probe(v: Variant, target: BisectTarget): Probe {
     if (notApplicable(c.requires, v)) return { variant: v, verdict: 'n/a' };
     const r = checkVariant(v, c.bounds);
     const vi = r.violation;
-    return { variant: v, verdict: vi ? `${vi.invariant}${vi.kind ? `/${vi.kind}` : ''}` : r.verdict, check: r };
+    return { variant: v, verdict: vi ? verdictOf(vi) : r.verdict, check: r };
   }
   const sc = target.scenario;
   if (notApplicable(sc.requires, v)) return { variant: v, verdict: 'n/a' };
   const run = runScenario(sc, v);
   const vi = run.trace.violation;
-  return { variant: v, verdict: vi ? `${vi.invariant}${vi.kind ? `/${vi.kind}` : ''}` : 'ok', run };
+  return { variant: v, verdict: vi ? verdictOf(vi) : 'ok', run };
 }
 
 function walkBetween(good: Variant, bad: Variant): BisectStep[] {
