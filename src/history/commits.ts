@@ -92,7 +92,7 @@ export const COMMITS: readonly Commit[] = [
     release: 'v4.18',
     kind: 'commit',
     also: ['2955bcc8c309'],
-    note: '2955bcc8c309 (restore TIF_SVE only after saving) is folded in: its ordering is unreachable in the model (HOST_SVE_IN_USE is never set)',
+    note: '2955bcc8c309 (restore TIF_SVE only after saving the vcpu state) is folded in: the model has the put_fp of v4.18-rc1 and of v4.18, not the state between them',
   },
   {
     id: '8383741ab2e7',
