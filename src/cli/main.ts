@@ -120,7 +120,7 @@ const commits: CommandFactory = (io, done) =>
 const bisectCmd: CommandFactory = (io, done) =>
   new Command('bisect')
     .description('name the first modelled commit between two variants at which a check or scenario changes its verdict')
-    .argument('<target>', 'a bounded check (1cpu-kvm, sve-ptrace, ...: src/scenario/checks.ts) or a scenario name or file')
+    .argument('<target>', 'a bounded check (1cpu-kvm, sve-ptrace, ...: src/app/checks.ts) or a scenario name or file')
     .option('--good <variant>', 'where the walk starts: a variant or variant expression (v6.12, mainline+5cbb61bf4168)')
     .option('--bad <variant>', 'where it ends: a variant or variant expression with a different verdict')
     .option('--json', 'print one JSON document: the walk, the sets tested, the commit and both sides (check/run documents)')

@@ -231,6 +231,20 @@ export const COMMITS: readonly Commit[] = [
   },
 ];
 
+/** A commit as JSON (id, title, release, kind, also, fixes and the fixed commit's title). */
+export function commitJson(c: Commit): object {
+  const f = c.fixes ? findCommit(c.fixes) : undefined;
+  return {
+    id: c.id,
+    title: c.title,
+    release: c.release,
+    kind: c.kind,
+    ...(c.also ? { also: c.also } : {}),
+    ...(c.fixes ? { fixes: c.fixes } : {}),
+    ...(f ? { fixesTitle: f.title } : {}),
+  };
+}
+
 const INDEX = new Map(COMMITS.map((c, i) => [c.id, i]));
 
 /** A commit's place in the history (older first), or undefined for an unknown id. */

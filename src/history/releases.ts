@@ -4,8 +4,6 @@
  * sets are data: src/history/resolve.ts turns each into one kernel class.
  */
 
-import type { Variant } from '../variants/types.js';
-
 export interface Release {
   readonly name: string;
   /** The set this one starts from (its commits are included), if any. */
@@ -14,7 +12,8 @@ export interface Release {
   readonly add: readonly string[];
   readonly kernel: string;
   readonly summary: string;
-  readonly status: NonNullable<Variant['status']>;
+  /** As Variant.status (src/variants/types.ts). */
+  readonly status: 'release' | 'prerelease' | 'proposal' | 'mutation';
 }
 
 /** Oldest first within each line; the listing order of `fpctx variants` is VARIANT_ORDER. */
@@ -143,6 +142,6 @@ export const VARIANT_ORDER = [
 /** The full commit set of a release (its predecessors' commits included), in history order of listing. */
 export function commitsOfRelease(name: string): string[] {
   const r = RELEASES.find((x) => x.name === name);
-  if (!r) throw new Error(`FPC506 model bug: no release ${name}`);
+  if (!r) throw new Error(`FPC518 model bug: no release ${name}`);
   return [...(r.after ? commitsOfRelease(r.after) : []), ...r.add];
 }

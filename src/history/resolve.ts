@@ -47,7 +47,7 @@ export const VERSIONS_BY_FUNCTION: ReadonlyMap<string, readonly Version[]> = (()
     for (const [fn, vs] of Object.entries(table)) {
       for (const commit of Object.keys(vs)) {
         if (commitIndex(commit) === undefined)
-          throw new Error(`FPC506 model bug: ${subsystem} ${fn}() has a version for unknown commit ${commit}`);
+          throw new Error(`FPC518 model bug: ${subsystem} ${fn}() has a version for unknown commit ${commit}`);
         const descriptor = Object.getOwnPropertyDescriptor(vs, commit)!;
         const list = m.get(fn) ?? [];
         list.push({ fn, commit, subsystem, descriptor });

@@ -13,11 +13,11 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveSaveBytes } from '../../src/arch/sizes.js';
 import { ZERO } from '../../src/arch/tokens.js';
-import { checkVariant } from '../../src/cli/api.js';
+import { checkVariant } from '../../src/app/check.js';
 import { Format, NO_EFFECTS, type EffectSink } from '../../src/kernel/effects.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
 import { FpType, type TaskView } from '../../src/kernel/records.js';
-import { findCheck } from '../../src/scenario/checks.js';
+import { findCheck } from '../../src/app/checks.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
 

@@ -13,12 +13,12 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { FPSIMD_STATE_BYTES } from '../../src/arch/sizes.js';
 import { ZERO } from '../../src/arch/tokens.js';
-import { checkVariant } from '../../src/cli/api.js';
+import { checkVariant } from '../../src/app/check.js';
 import { NO_EFFECTS, type EffectSink } from '../../src/kernel/effects.js';
 import { createMachine } from '../../src/kernel/kernel.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
 import { KPath, type VcpuView } from '../../src/kernel/records.js';
-import { findCheck } from '../../src/scenario/checks.js';
+import { findCheck } from '../../src/app/checks.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
 

@@ -6,10 +6,11 @@
  */
 
 import { InputError } from '../../errors.js';
-import { findCheck } from '../../scenario/checks.js';
+import { findCheck } from '../../app/checks.js';
 import { loadScenario, resolveScenarioPath } from '../../scenario/load.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
-import { type BisectResult, type BisectTarget, type Probe, bisect, commitJson } from '../bisect.js';
+import { type BisectResult, type BisectTarget, type Probe, bisect } from '../../app/bisect.js';
+import { commitJson } from '../../history/commits.js';
 import type { Io } from '../io.js';
 import { resolveVariants } from '../options.js';
 import { checkJson } from './check.js';
@@ -22,7 +23,7 @@ export interface BisectFlags {
   quiet?: boolean;
 }
 
-/** A standard or named bounded check (src/scenario/checks.ts), else a scenario name or file. */
+/** A standard or named bounded check (src/app/checks.ts), else a scenario name or file. */
 function targetOf(arg: string): { target: BisectTarget; label: string } {
   const c = findCheck(arg);
   if (c) return { target: { check: c }, label: `check ${c.name}` };

@@ -3,11 +3,10 @@
  * functions each commit introduces or changes and the built-in variants that have it.
  */
 
-import { COMMITS } from '../../history/commits.js';
+import { COMMITS, commitJson } from '../../history/commits.js';
 import { functionsOf } from '../../history/resolve.js';
 import { wrapText } from '../../trace/text.js';
 import { VARIANTS } from '../../variants/index.js';
-import { commitJson } from '../bisect.js';
 import type { Io } from '../io.js';
 
 export function commitsList(): object[] {

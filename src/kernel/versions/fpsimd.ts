@@ -592,7 +592,7 @@ export const fpsimd = versions({
         vc.fp_Hi = c.regHi;
         return { st, unmodified };
       }
-      throw new Error(`FPC505 model bug: fpsimd_last_state.st ${st} names no SVE storage (vq ${vq})`);
+      throw new Error(`FPC513 model bug: fpsimd_last_state.st ${st} names no SVE storage (vq ${vq})`);
     },
   },
   fpsimd_save_and_flush_cpu_state: {
@@ -645,7 +645,7 @@ export const fpsimd = versions({
       if (c.last_st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} saves through a NULL fpsimd_last_state`);
       const b = this.lastBinding();
       if (b.task) this.derefLastStateTask(where);
-      if (b.kernelOf) throw new Error(`FPC505 model bug: user-state save with ${this.naming.task(b.kernelOf.slot)}'s kernel state bound`);
+      if (b.kernelOf) throw new Error(`FPC514 model bug: user-state save with ${this.naming.task(b.kernelOf.slot)}'s kernel state bound`);
       const bound = b.task ?? null;
       const vc = b.vcpu;
       if (this.hasFpmr) {

@@ -28,6 +28,6 @@ export function versions<T extends VersionTable>(table: T & ThisType<Kvm>): T {
  */
 export function base(name: string): unknown {
   const f = (Kvm.prototype as unknown as Record<string, unknown>)[name];
-  if (typeof f !== 'function') throw new Error(`FPC506 model bug: the base kernel has no function ${name}`);
+  if (typeof f !== 'function') throw new Error(`FPC518 model bug: the base kernel has no function ${name}`);
   return f;
 }

@@ -12,14 +12,14 @@
  */
 
 import { InputError } from '../errors.js';
-import { type Commit, findCommit } from '../history/commits.js';
+import type { Commit } from '../history/commits.js';
 import { inHistoryOrder, resolveKernel } from '../history/resolve.js';
-import type { NamedCheck } from '../scenario/checks.js';
+import type { NamedCheck } from './checks.js';
 import { notApplicable } from '../scenario/features.js';
 import type { Scenario } from '../scenario/load.js';
 import { type ScenarioRun, runScenario } from '../scenario/run.js';
 import type { Variant } from '../variants/types.js';
-import { type CheckResult, checkVariant } from './api.js';
+import { type CheckResult, checkVariant } from './check.js';
 
 export type BisectTarget = { readonly check: NamedCheck } | { readonly scenario: Scenario };
 
@@ -148,18 +148,4 @@ export function bisect(good: Variant, bad: Variant, target: BisectTarget, onProg
   }
   tested.sort((x, y) => x.at - y.at);
   return { good: g, bad: b, walk, tested, first: { at: hi, step: walk[hi - 1]!, before, after } };
-}
-
-/** A commit as JSON (id, title, release, kind, fixes). */
-export function commitJson(c: Commit): object {
-  const f = c.fixes ? findCommit(c.fixes) : undefined;
-  return {
-    id: c.id,
-    title: c.title,
-    release: c.release,
-    kind: c.kind,
-    ...(c.also ? { also: c.also } : {}),
-    ...(c.fixes ? { fixes: c.fixes } : {}),
-    ...(f ? { fixesTitle: f.title } : {}),
-  };
 }
