@@ -163,13 +163,19 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
     throw new InputError(
       'expected one JSON object (the output of run, check, simulate or shrink with --json)',
       file,
-      1,
+      undefined,
       undefined,
       'FPC404',
     );
   const kind = documentKind(doc);
   if (kind === 'several')
-    throw new InputError("holds several variants' results; print one (a single --variant) and shrink that", file, 1, undefined, 'FPC404');
+    throw new InputError(
+      "holds several variants' results; print one (a single --variant) and shrink that",
+      file,
+      undefined,
+      undefined,
+      'FPC404',
+    );
   // A document of another command is named; one of no known shape is read field by field.
   if (kind && !['run', 'check', 'simulate', 'shrink'].includes(kind))
     throw new InputError(
