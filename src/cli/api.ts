@@ -6,8 +6,8 @@
 import { resolve } from 'node:path';
 import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
 import { exploreParallel } from '../check/parallel.js';
-import type { Violation } from '../check/invariants.js';
-import type { ModelRecipe } from '../check/model.js';
+import type { Violation } from '../spec/invariants.js';
+import type { ModelRecipe, Violation as EngineViolation } from '../check/model.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { KernelModel, KernelShrinkSubject } from '../kernel/model.js';
@@ -424,7 +424,7 @@ export interface ShrinkOutcome {
 }
 
 /** Shrinks a failing action sequence on `spec` (see src/check/shrink.ts). */
-export function shrinkRun(variant: Variant, spec: BootSpec, actions: readonly number[], target: Violation): ShrinkOutcome {
+export function shrinkRun(variant: Variant, spec: BootSpec, actions: readonly number[], target: EngineViolation): ShrinkOutcome {
   const r = shrink(new KernelShrinkSubject(variant.Kernel), spec, actions, target);
   return { spec: r.config, actions: r.actions, removed: r.removed, tests: r.tests };
 }

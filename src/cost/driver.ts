@@ -8,8 +8,8 @@
  *  - an event the variant does not enable at that point is skipped and counted (a correct
  *    variant never skips: the stream mirrors the kernel's scheduling state);
  *  - violations do not stop the run: a cost run measures traffic, the checker judges
- *    correctness. The machine's `fail` is overridden to record the violation and let the kernel
- *    path carry on, as the real kernel would (a use-after-free read returns whatever memory
+ *    correctness. The machine's `onViolation` hook records each violation and lets the kernel
+ *    path carry on (Machine.fail returns instead of unwinding), as the real kernel would (a use-after-free read returns whatever memory
  *    holds, a task runs on with corrupt registers). Rows of variants that violated an invariant
  *    are marked; their traffic may be below the oracle's because they skip work that is needed.
  *  - token versions are 16-bit (src/arch/tokens.ts); long runs compact them from time to time
@@ -18,9 +18,9 @@
  */
 
 import { VERSION_BITS } from '../arch/tokens.js';
-import type { IntegrityKind, InvariantId, Violation } from '../check/invariants.js';
+import type { Violation } from '../spec/invariants.js';
 import { EVENTS, EVENT_NAMES, type EventKind } from '../kernel/events.js';
-import { createMachine, type KernelClass } from '../kernel/kernel.js';
+import { createMachine } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { ViolationStop } from '../kernel/machine.js';
 import type { Layout } from '../kernel/layout.js';
@@ -28,42 +28,6 @@ import { GLOBAL, KPath, NONE, Pos, TASK, VCPU, type CpuView, type TaskView } fro
 import type { Variant } from '../variants/types.js';
 import { CostSink, type CostCounters } from './counters.js';
 import { META, type ActionSource } from './stream.js';
-
-/** A kernel class whose violations are recorded instead of thrown. */
-type LenientKvm = Kvm & { onViolation: (v: Violation) => void };
-
-type LenientClass = (new (...args: ConstructorParameters<KernelClass>) => LenientKvm) & Pick<KernelClass, 'features'>;
-
-/**
- * One lenient subclass per kernel class, made once: every class is a hidden class of its own to
- * V8, and the kernel's code is shared by all variants, so a fresh subclass per driver (per run)
- * would multiply the shapes its inline caches see and turn them megamorphic sooner.
- */
-const LENIENT = new WeakMap<KernelClass, LenientClass>();
-
-function lenient(K: KernelClass): LenientClass {
-  let L = LENIENT.get(K);
-  if (!L) {
-    L = makeLenient(K);
-    LENIENT.set(K, L);
-  }
-  return L;
-}
-
-function makeLenient(K: KernelClass): LenientClass {
-  return class extends K {
-    onViolation: (v: Violation) => void = () => {};
-    override fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
-      try {
-        super.fail(invariant, kind, where, message);
-      } catch (e) {
-        if (!(e instanceof ViolationStop)) throw e;
-        this.onViolation(e.violation);
-      }
-      return undefined as never;
-    }
-  };
-}
 
 export interface DriverStats {
   /** Kernel events applied (the stream's, plus trap retries). */
@@ -82,7 +46,7 @@ const COMPACT_AT = (1 << VERSION_BITS) - 8192;
 const COMPACT_EVERY = 4096;
 
 export class VariantDriver {
-  readonly k: LenientKvm;
+  readonly k: Kvm;
   readonly sink: CostSink;
   readonly stats: DriverStats = { modelEvents: 0, skipped: 0, trapRetries: 0, violations: 0 };
   /** Wall-clock seconds spent in `run` (excluded from deterministic output). */
@@ -108,7 +72,7 @@ export class VariantDriver {
     readonly variant: Variant,
     private readonly source: ActionSource,
   ) {
-    const k = createMachine(lenient(variant.Kernel), source.boot) as LenientKvm;
+    const k = createMachine(variant.Kernel, source.boot);
     this.k = k;
     k.onViolation = (v) => {
       this.stats.violations++;

@@ -34,7 +34,7 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.js';
 import type { KernelClass } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
-import { Machine } from '../kernel/machine.js';
+import { Machine, sealedOverride } from '../kernel/machine.js';
 import type { Variant } from './types.js';
 
 /** What a plug-in module exports (the type is for plug-in authors; the loader checks it at run time). */
@@ -179,6 +179,12 @@ export async function loadPluginVariant(
       throw bad(`the factory must return a class extending its argument (${base.name}'s kernel)`, 'Kernel');
     }
     Kernel = K as KernelClass;
+    const sealed = sealedOverride(Kernel);
+    if (sealed)
+      throw bad(
+        `the class redefines '${sealed}', through which the specification (src/spec/) observes the kernel: a variant cannot change how it is judged`,
+        'Kernel',
+      );
   }
   return {
     name: p.name,

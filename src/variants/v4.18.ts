@@ -64,6 +64,7 @@ import { fpsimdWriteRegs } from '../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveSaveBytes } from '../arch/sizes.js';
 import { Format, TrapKind } from '../kernel/effects.js';
 import { Pos, type TaskView, type VcpuView } from '../kernel/records.js';
+import { guestRuns } from '../spec/observe.js';
 import type { Variant } from './types.js';
 import { V415Kernel } from './v4.15.js';
 
@@ -355,7 +356,7 @@ export class V418Kernel extends V415Kernel {
   override guestFpUse(): void {
     const v = this.currentVcpu;
     if (this.cpu.guest_fp_trap) this.__hyp_switch_fpsimd();
-    this.checkGuestView(v, 'guest FP use');
+    guestRuns(this, v, 'guest FP use');
     const tok = this.newGuestToken(v);
     fpsimdWriteRegs(this.cpu, tok);
     v.exp_V = tok;

@@ -55,6 +55,7 @@ import { ZERO } from '../arch/tokens.js';
 import { Format, TrapKind } from '../kernel/effects.js';
 import type { KernelFeatures } from '../kernel/machine.js';
 import { KPath, Pos, type TaskView, type VcpuView } from '../kernel/records.js';
+import { guestRuns, storedThroughNull } from '../spec/observe.js';
 import type { Variant } from './types.js';
 import { V418Kernel } from './v4.18.js';
 
@@ -90,7 +91,7 @@ export class V517Kernel extends V418Kernel {
   storeSveToLastState(where: string, vq: number): { st: number; unmodified: boolean } {
     const c = this.cpu;
     const st = c.last_st;
-    if (st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} stores its registers through a NULL fpsimd_last_state`);
+    storedThroughNull(this, st === 0, where, 'stores its registers through a NULL fpsimd_last_state');
     const slot = this.layout.taskOfSt(st);
     if (slot >= 0) {
       this.derefLastStateTask(where);
@@ -269,7 +270,7 @@ export class V517Kernel extends V418Kernel {
   override guestSveUse(): void {
     const v = this.currentVcpu;
     if (this.cpu.guest_fp_trap) this.__hyp_switch_fpsimd();
-    this.checkGuestView(v, 'guest SVE use');
+    guestRuns(this, v, 'guest SVE use');
     const tok = this.newGuestToken(v);
     sveWriteRegs(this.cpu, tok, tok);
     v.exp_V = tok;

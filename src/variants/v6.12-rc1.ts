@@ -58,12 +58,12 @@
 import { fpsimdWriteRegs, setStreamingMode, setZaEnable, smstop, sveWriteRegs } from '../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, ZT0_BYTES, sveRegsBytes, sveSaveBytes, zaBytes } from '../arch/sizes.js';
 import { ZERO } from '../arch/tokens.js';
-import { judgePart } from '../check/invariants.js';
 import { Format, TrapKind } from '../kernel/effects.js';
 import type { KernelFeatures } from '../kernel/machine.js';
 import { FpOwner, FpType, KPath, Pos, type TaskView, type VcpuView } from '../kernel/records.js';
 import type { Variant } from './types.js';
 import { V517Kernel } from './v5.17.js';
+import { handlerEntered, kernelNeonResumes, storedThroughNull, tracerReads, userRuns } from '../spec/observe.js';
 
 export class V612rc1Kernel extends V517Kernel {
   static override readonly features: KernelFeatures = { ext: true, sme: true, fpmr: true, guestSve: true };
@@ -112,7 +112,7 @@ export class V612rc1Kernel extends V517Kernel {
     if (!t || t.TIF_FOREIGN_FPSTATE) return;
     const c = this.cpu;
     const where = 'fpsimd_save_user_state';
-    if (c.last_st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} saves through a NULL fpsimd_last_state`);
+    storedThroughNull(this, c.last_st === 0, where, 'saves through a NULL fpsimd_last_state');
     const b = this.lastBinding();
     if (b.task) this.derefLastStateTask(where);
     if (b.kernelOf) throw new Error(`FPC505 model bug: user-state save with ${this.naming.task(b.kernelOf.slot)}'s kernel state bound`);
@@ -132,7 +132,7 @@ export class V612rc1Kernel extends V517Kernel {
       }
       if (c.regZAen) {
         // sme_save_state(last->sme_state): a bound vcpu has none (NULL)
-        if (!bound) this.fail('no-uaf', undefined, where, `cpu${c.id} saves ZA through the NULL sme_state of a bound vcpu`);
+        storedThroughNull(this, !bound, where, 'saves ZA through the NULL sme_state of a bound vcpu');
         const za = this.smeVqBytes(bound!.sme_vq);
         const unmodified = bound!.sme_ZA === c.regZA && bound!.sme_ZT0 === c.regZT0;
         bound!.sme_ZA = c.regZA;
@@ -473,7 +473,7 @@ export class V612rc1Kernel extends V517Kernel {
         this.do_sme_acc();
         return;
       case KPath.KERNEL_NEON:
-        this.checkKernelView(t, 'kernel-mode NEON');
+        kernelNeonResumes(this, t, 'kernel-mode NEON');
         this.kernel_neon_end();
         this.leaveKPath(t);
         return;
@@ -542,7 +542,7 @@ export class V612rc1Kernel extends V517Kernel {
   returnToUser(t: TaskView): void {
     t.pos = Pos.USER;
     t.in_syscall = false;
-    this.checkUserView(t, 'ret_to_user');
+    userRuns(this, t, 'ret_to_user');
   }
 
   // --- exec and the vector lengths -------------------------------------------------------------------
@@ -688,28 +688,11 @@ export class V612rc1Kernel extends V517Kernel {
   }
 
   /**
-   * @models sve_get() — ptrace.c (A era): the saved format is read from fp_type. Integrity
-   * check point for the tracer's view.
+   * @models sve_get() — ptrace.c (A era): the saved format is read from fp_type (not TIF_SVE).
+   * Observation point: the tracer reads the tracee's memory in that format.
    */
   override sve_get(target: TaskView): void {
-    const own = this.layout.writerOfTask(target.slot);
-    const sve = target.fp_type === FpType.SVE;
-    const memV = sve ? target.sve_V : target.uw_V;
-    const memHi = sve ? target.sve_Hi : ZERO;
-    const n = this.naming;
-    for (const [part, expected, actual, rule] of [
-      ['V', target.exp_V, memV, 'V'],
-      ['SVE part', target.exp_Hi, memHi, 'Hi'],
-    ] as const) {
-      const kind = judgePart(rule, expected, actual, own);
-      if (kind)
-        this.fail(
-          'integrity',
-          kind,
-          'sve_get',
-          `the tracer reads ${n.token(actual)} in ${n.task(target.slot)}'s ${part}, expected ${n.token(expected)}`,
-        );
-    }
+    tracerReads(this, target, target.fp_type === FpType.SVE, 'sve_get');
   }
 
   // --- signals (A era) -----------------------------------------------------------------------------
@@ -751,7 +734,7 @@ export class V612rc1Kernel extends V517Kernel {
     if (this.hasFpmr) this.preserveFpmr(t);
     t.sig_frame = true;
     this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
-    this.checkFrameView(t, 'setup_sigframe');
+    handlerEntered(this, t, 'setup_sigframe');
     this.setupReturnMemory(t);
   }
 
@@ -764,34 +747,6 @@ export class V612rc1Kernel extends V517Kernel {
   /** Frame bytes: fpsimd_context, the SVE block at the frame's VL, ZA and ZT0 when present. */
   override frameBytes(t: TaskView): number {
     return FPSIMD_STATE_BYTES + (t.sig_sve ? sveRegsBytes(t.sig_vq * VQ_BITS) : 0) + (t.sig_za ? this.smeVqBytes(t.sme_vq) + ZT0_BYTES : 0);
-  }
-
-  /** Integrity of the frame: the base records, and ZA/ZT0/FPMR as user space had them. */
-  override checkFrameView(t: TaskView, where: string): void {
-    super.checkFrameView(t, where);
-    const own = this.layout.writerOfTask(t.slot);
-    const n = this.naming;
-    if (t.sig_za !== t.exp_ZAen) {
-      this.fail(
-        'integrity',
-        'lost',
-        where,
-        `${n.task(t.slot)}'s signal frame says ZA ${t.sig_za ? 'on' : 'off'}, it was ${t.exp_ZAen ? 'on' : 'off'}`,
-      );
-    }
-    const parts: [string, number, number][] = [];
-    if (t.sig_za) parts.push(['za_context', t.exp_ZA, t.sig_ZA], ['zt_context', t.exp_ZT0, t.sig_ZT0]);
-    if (this.hasFpmr) parts.push(['fpmr_context', t.exp_FPMR, t.sig_FPMR]);
-    for (const [part, expected, actual] of parts) {
-      const kind = judgePart('V', expected, actual, own);
-      if (kind)
-        this.fail(
-          'integrity',
-          kind,
-          where,
-          `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
-        );
-    }
   }
 
   /**

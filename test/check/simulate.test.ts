@@ -10,7 +10,7 @@ import { combineSlices, newControl, simulateSlice } from '../../src/check/simula
 import { KernelModel, KernelShrinkSubject } from '../../src/kernel/model.js';
 import { bootSpecOf, checkVariant, simulateVariant, shrinkRun } from '../../src/cli/api.js';
 import { findVariant } from '../../src/variants/index.js';
-import type { Violation } from '../../src/check/invariants.js';
+import type { Violation } from '../../src/spec/invariants.js';
 
 const strip = (r: object) => JSON.stringify({ ...r, seconds: 0, stepsPerSecond: 0, workers: 0, peakBytes: 0, trace: undefined });
 

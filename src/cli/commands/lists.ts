@@ -3,7 +3,7 @@
  */
 
 import { EVENTS } from '../../kernel/events.js';
-import { INVARIANTS } from '../../check/invariants.js';
+import { INVARIANTS } from '../../spec/invariants.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
 import { VARIANTS } from '../../variants/index.js';
 import { wrapText } from '../../trace/text.js';

@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
-import type { IntegrityKind, InvariantId, Violation } from '../../check/invariants.js';
+import type { IntegrityKind, InvariantId, Violation } from '../../spec/invariants.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../../kernel/boot.js';
 import { EVENTS, encodeAction, eventIndex, explainDisabled } from '../../kernel/events.js';
