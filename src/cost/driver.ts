@@ -19,7 +19,7 @@
 
 import { VERSION_BITS } from '../arch/tokens.js';
 import type { Violation } from '../spec/invariants.js';
-import { EVENTS, EVENT_NAMES, type EventKind } from '../kernel/events.js';
+import { EVENTS, EVENT_NAMES, eventCode, type EventKind } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { ViolationStop } from '../kernel/machine.js';
@@ -54,13 +54,13 @@ export class VariantDriver {
 
   private streamEvents = 0;
   private readonly sinkLabel: number[] = [];
-  private readonly retToUser = EVENT_NAMES.indexOf('ret_to_user');
-  /** Alphabets that split kernel paths at preemption points step them with `continue` (-1: none). */
-  private readonly cont = EVENT_NAMES.indexOf('continue');
-  private readonly fork = EVENT_NAMES.indexOf('fork');
-  private readonly exit = EVENT_NAMES.indexOf('exit');
-  private readonly contEvent: EventKind | null = this.cont >= 0 ? EVENTS[this.cont]! : null;
-  /** Events that execute user instructions (they may trap). */
+  private readonly retToUser = eventCode('ret_to_user');
+  /** Kernel paths split at preemption points are stepped with `continue`. */
+  private readonly cont = eventCode('continue');
+  private readonly fork = eventCode('fork');
+  private readonly exit = eventCode('exit');
+  private readonly contEvent: EventKind | null = EVENTS[this.cont]!;
+  /** Events that run user instructions (declared `runs: 'user'`): they may trap. */
   private readonly userInsn: Uint8Array;
   private readonly layout: Layout;
   private readonly cpus: readonly CpuView[];
@@ -91,7 +91,7 @@ export class VariantDriver {
     for (const [slot, l] of source.initialLabels.entries()) this.sink.labelOf[layout.stOfTask(slot)] = this.labelFor(l);
     for (let v = 0; v < k.cfg.vcpus; v++) this.sink.labelOf[layout.stOfVcpu(v)] = this.sink.label(`guest${v}`);
     k.fx = this.sink;
-    this.userInsn = Uint8Array.from(EVENTS, (e) => (e.name === 'fp_write' || e.name === 'sve_write' || e.name === 'fp_read' ? 1 : 0));
+    this.userInsn = Uint8Array.from(EVENTS, (e) => (e.runs === 'user' ? 1 : 0));
     this.counters = new Int32Array(layout.writerCount).fill(-1);
     for (let t = 0; t < k.cfg.slots; t++) this.counters[layout.writerOfTask(t)] = layout.slotOffset(t) + TASK.version;
     for (let v = 0; v < k.cfg.vcpus; v++) this.counters[layout.writerOfGuest(v)] = layout.vcpuOffset(v) + VCPU.version;

@@ -27,7 +27,7 @@
 
 import type { BootSpec } from '../kernel/boot.js';
 import { slotOrder } from '../kernel/boot.js';
-import { EVENTS, eventIndex } from '../kernel/events.js';
+import { EVENTS, eventCode } from '../kernel/events.js';
 import { NONE, Pos, TaskState } from '../kernel/records.js';
 
 /** Event index of meta actions (never a kernel event). */
@@ -53,40 +53,36 @@ export interface ActionSource {
   fill(buf: Int32Array): number;
 }
 
-/** Indices of the events the normalizer emits, resolved by name. */
+/**
+ * Codes of the events the normalizer emits, resolved once from their declarations
+ * (src/kernel/families/): a missing one is a model bug at load time, not a silent drop.
+ */
 export class EventIds {
-  readonly switch = need('switch');
-  readonly idle = need('idle');
-  readonly ret_to_user = need('ret_to_user');
-  readonly fp_write = need('fp_write');
-  readonly sve_write = need('sve_write');
-  readonly fp_read = need('fp_read');
-  readonly syscall = need('syscall');
-  readonly kernel_neon = need('kernel_neon');
-  readonly softirq_neon = need('softirq_neon');
-  readonly fork = need('fork');
-  readonly exit = need('exit');
-  readonly free = need('free');
-  readonly kvm_run = need('kvm_run');
-  readonly vcpu_enter = need('vcpu_enter');
-  readonly guest_fp = need('guest_fp');
-  readonly vcpu_exit = need('vcpu_exit');
-  /** Optional events (-1 when the alphabet has none): leaving KVM_RUN for the VMM, exec, signals. */
-  readonly kvm_exit = eventIndex('kvm_exit');
-  readonly exec = eventIndex('exec');
-  readonly irq = eventIndex('irq');
-  readonly signal = eventIndex('signal');
-  readonly sigreturn = eventIndex('sigreturn');
+  readonly switch = eventCode('switch');
+  readonly idle = eventCode('idle');
+  readonly ret_to_user = eventCode('ret_to_user');
+  readonly fp_write = eventCode('fp_write');
+  readonly sve_write = eventCode('sve_write');
+  readonly fp_read = eventCode('fp_read');
+  readonly syscall = eventCode('syscall');
+  readonly kernel_neon = eventCode('kernel_neon');
+  readonly softirq_neon = eventCode('softirq_neon');
+  readonly fork = eventCode('fork');
+  readonly exit = eventCode('exit');
+  readonly free = eventCode('free');
+  readonly kvm_run = eventCode('kvm_run');
+  readonly vcpu_enter = eventCode('vcpu_enter');
+  readonly guest_fp = eventCode('guest_fp');
+  readonly vcpu_exit = eventCode('vcpu_exit');
+  readonly kvm_exit = eventCode('kvm_exit');
+  readonly exec = eventCode('exec');
+  readonly irq = eventCode('irq');
+  readonly signal = eventCode('signal');
+  readonly sigreturn = eventCode('sigreturn');
 }
 
-function need(name: string): number {
-  const i = eventIndex(name);
-  if (i < 0) throw new Error(`FPC506 model bug: the cost model needs event '${name}', which events.ts no longer has`);
-  return i;
-}
-
-/** Intents the event alphabet may not support yet; counted and reported when dropped. */
-export type OptionalIntent = 'signal' | 'sigreturn' | 'exec' | 'sme';
+/** Intents the event alphabet does not model (SME use in a workload); counted and reported when dropped. */
+export type OptionalIntent = 'sme';
 
 /**
  * The scheduling state every variant shares (who runs where, in which mode), mirrored from the
@@ -250,8 +246,8 @@ export class Normalizer {
     const p = this.pos[t];
     if (p === Pos.USER) return true;
     if (p === Pos.GUEST) this.doVcpuExit(c);
-    if (this.pos[t] === Pos.RUNLOOP && this.ids.kvm_exit >= 0) {
-      // Alphabets with a separate run-loop exit (vcpu_put, back in the ioctl) take it first.
+    if (this.pos[t] === Pos.RUNLOOP) {
+      // Leaving the run loop (vcpu_put, back in the ioctl) comes first.
       this.emit(this.ids.kvm_exit, c, 0);
       this.pos[t] = Pos.KERNEL;
       this.inSyscall[t] = 1;
@@ -377,9 +373,8 @@ export class Normalizer {
     return true;
   }
 
-  /** The current task's syscall is execve(): fresh FP state (dropped if the alphabet has no exec). */
+  /** The current task's syscall is execve(): fresh FP state. */
   exec(c: number): boolean {
-    if (this.ids.exec < 0) return this.drop('exec');
     const t = this.current[c]!;
     if (t === NONE || this.isVcpu[t] || !this.inSys(c)) return false;
     this.emit(this.ids.exec, c, 0);
@@ -389,15 +384,13 @@ export class Normalizer {
   /**
    * A signal with a handler is delivered to the current task on its way back to user space (its
    * FP state goes to a frame on the user stack; the handler runs next). From user mode the task
-   * is interrupted first. Dropped where the alphabet has no signal events; no nesting.
+   * is interrupted first. No nesting.
    */
   signal(c: number): boolean {
-    if (this.ids.signal < 0) return this.drop('signal');
     const t = this.current[c]!;
     if (t === NONE || this.inHandler[t]) return false;
     const p = this.pos[t];
     if (p === Pos.USER) {
-      if (this.ids.irq < 0) return this.drop('signal');
       this.emit(this.ids.irq, c, 0);
       this.pos[t] = Pos.KERNEL;
       this.inSyscall[t] = 0;
@@ -410,7 +403,7 @@ export class Normalizer {
   /** The handler returns (rt_sigreturn): FP state comes back from the frame. */
   sigreturn(c: number): boolean {
     const t = this.current[c]!;
-    if (t === NONE || !this.inHandler[t] || this.ids.sigreturn < 0 || !this.toUser(c)) return false;
+    if (t === NONE || !this.inHandler[t] || !this.toUser(c)) return false;
     this.emit(this.ids.sigreturn, c, 0);
     this.pos[t] = Pos.KERNEL; // rt_sigreturn is a syscall
     this.inSyscall[t] = 1;

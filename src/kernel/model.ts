@@ -189,8 +189,6 @@ export class KernelModel implements Model {
         return `${ev.name} cpu${cpu} slot${arg}`;
       case 'task':
         return `${ev.name} slot${arg}`;
-      default:
-        return `${ev.name} cpu${cpu} arg${arg}`;
     }
   }
 }
