@@ -27,7 +27,7 @@
 
 import type { BootSpec } from '../kernel/boot.js';
 import { slotOrder } from '../kernel/boot.js';
-import { EVENTS, eventCode } from '../kernel/events.js';
+import { EVENTS, eventIndex } from '../kernel/events.js';
 import { NONE, Pos, TaskState } from '../kernel/records.js';
 
 /** Event index of meta actions (never a kernel event). */
@@ -58,27 +58,33 @@ export interface ActionSource {
  * (src/kernel/families/): a missing one is a model bug at load time, not a silent drop.
  */
 export class EventIds {
-  readonly switch = eventCode('switch');
-  readonly idle = eventCode('idle');
-  readonly ret_to_user = eventCode('ret_to_user');
-  readonly fp_write = eventCode('fp_write');
-  readonly sve_write = eventCode('sve_write');
-  readonly fp_read = eventCode('fp_read');
-  readonly syscall = eventCode('syscall');
-  readonly kernel_neon = eventCode('kernel_neon');
-  readonly softirq_neon = eventCode('softirq_neon');
-  readonly fork = eventCode('fork');
-  readonly exit = eventCode('exit');
-  readonly free = eventCode('free');
-  readonly kvm_run = eventCode('kvm_run');
-  readonly vcpu_enter = eventCode('vcpu_enter');
-  readonly guest_fp = eventCode('guest_fp');
-  readonly vcpu_exit = eventCode('vcpu_exit');
-  readonly kvm_exit = eventCode('kvm_exit');
-  readonly exec = eventCode('exec');
-  readonly irq = eventCode('irq');
-  readonly signal = eventCode('signal');
-  readonly sigreturn = eventCode('sigreturn');
+  readonly switch = need('switch');
+  readonly idle = need('idle');
+  readonly ret_to_user = need('ret_to_user');
+  readonly fp_write = need('fp_write');
+  readonly sve_write = need('sve_write');
+  readonly fp_read = need('fp_read');
+  readonly syscall = need('syscall');
+  readonly kernel_neon = need('kernel_neon');
+  readonly softirq_neon = need('softirq_neon');
+  readonly fork = need('fork');
+  readonly exit = need('exit');
+  readonly free = need('free');
+  readonly kvm_run = need('kvm_run');
+  readonly vcpu_enter = need('vcpu_enter');
+  readonly guest_fp = need('guest_fp');
+  readonly vcpu_exit = need('vcpu_exit');
+  readonly kvm_exit = need('kvm_exit');
+  readonly exec = need('exec');
+  readonly irq = need('irq');
+  readonly signal = need('signal');
+  readonly sigreturn = need('sigreturn');
+}
+
+function need(name: string): number {
+  const i = eventIndex(name);
+  if (i < 0) throw new Error(`FPC517 model bug: the cost model needs event '${name}', which no family in src/kernel/families/ declares`);
+  return i;
 }
 
 /** Intents the event alphabet does not model (SME use in a workload); counted and reported when dropped. */

@@ -13,7 +13,7 @@ import { lastStateFollowed, storedThroughNull } from '../spec/observe.js';
 import { NO_EFFECTS, type EffectSink } from './effects.js';
 import { Layout, type MachineConfig } from './layout.js';
 import { Naming } from './naming.js';
-import { CpuView, GlobalView, NONE, TaskView, VcpuView } from './records.js';
+import { CpuView, GlobalView, NONE, TaskState, TaskView, VcpuView } from './records.js';
 
 /** Thrown to unwind a kernel path once a violation is recorded. Never escapes Machine.run(). */
 export class ViolationStop {
@@ -109,7 +109,7 @@ export class Machine {
 
   constructor(cfg: MachineConfig, names: readonly string[] = []) {
     const sealed = sealedOverride(new.target);
-    if (sealed) throw new Error(`FPC501 model bug: kernel class ${new.target.name} redefines ${sealed}, which the specification relies on`);
+    if (sealed) throw new Error(`FPC520 model bug: kernel class ${new.target.name} redefines ${sealed}, which the specification relies on`);
     this.cfg = cfg;
     this.layout = new Layout(cfg);
     this.s = new Int32Array(this.layout.words);
@@ -183,7 +183,8 @@ export class Machine {
     const slot = this.layout.taskOfSt(c.last_st);
     if (slot < 0) return null;
     const t = this.tasks[slot]!;
-    lastStateFollowed(this, t, where);
+    // The spec judges `last_dangling` itself; the guard only spares naming the slot on every save.
+    if (c.last_dangling) lastStateFollowed(this, t.state === TaskState.FREE ? null : this.naming.task(slot), where);
     return t;
   }
 
@@ -212,7 +213,7 @@ export class Machine {
       vc.fp_V = c.regV;
       return { st, unmodified };
     }
-    throw new Error(`FPC505 model bug: fpsimd_last_state.st ${st} names no storage`);
+    throw new Error(`FPC513 model bug: fpsimd_last_state.st ${st} names no storage`);
   }
 
   // --- violations ---------------------------------------------------------------------------------

@@ -20,19 +20,77 @@
  */
 
 import { ZERO, type Token } from '../arch/tokens.js';
-import type { MachineConfig } from '../kernel/layout.js';
-import type { Layout } from '../kernel/layout.js';
-import type { Naming } from '../kernel/naming.js';
-import { TaskState, type CpuView, type TaskView, type VcpuView } from '../kernel/records.js';
 import { judgePart, type IntegrityKind, type InvariantId } from './invariants.js';
+
+// What the specification reads of the machine's records, stated here rather than imported: the
+// spec sits below the kernel (test/layering.test.ts) and sees its state only through these
+// fields. Field names are the kernel records' (src/kernel/records.ts); the machine's views
+// satisfy these shapes structurally, which the compiler checks at every observation call.
+
+/** The executing CPU's registers and EL0 trap controls, and the ghost side of its binding. */
+export interface ObservedCpu {
+  readonly id: number;
+  readonly regV: Token;
+  readonly regHi: Token;
+  readonly zen_el0: boolean;
+  readonly hw_vq: number;
+  /** fpsimd_last_state names freed storage (ghost). */
+  readonly last_dangling: boolean;
+  // SME-era registers (layouts with the extension only)
+  readonly regSM: boolean;
+  readonly smen_el0: boolean;
+  readonly hw_svq: number;
+  readonly regZAen: boolean;
+  readonly regZA: Token;
+  readonly regZT0: Token;
+  readonly regFPMR: Token;
+}
+
+/** A task: what user space last wrote (ghost `exp_*`), its memory copies and its signal frame. */
+export interface ObservedTask {
+  readonly slot: number;
+  readonly TIF_SVE: boolean;
+  readonly sve_vq: number;
+  readonly exp_V: Token;
+  readonly exp_Hi: Token;
+  readonly uw_V: Token;
+  readonly sve_V: Token;
+  readonly sve_Hi: Token;
+  readonly sig_V: Token;
+  readonly sig_sve: boolean;
+  readonly sig_Hi: Token;
+  // SME era
+  readonly sme_vq: number;
+  readonly exp_kst: Token;
+  readonly exp_SM: boolean;
+  readonly exp_ZAen: boolean;
+  readonly exp_ZA: Token;
+  readonly exp_ZT0: Token;
+  readonly exp_FPMR: Token;
+  readonly sig_za: boolean;
+  readonly sig_ZA: Token;
+  readonly sig_ZT0: Token;
+  readonly sig_FPMR: Token;
+}
+
+/** A vcpu: what its guest last wrote. */
+export interface ObservedVcpu {
+  readonly id: number;
+  readonly exp_V: Token;
+  readonly exp_Hi: Token;
+  readonly has_sve: boolean;
+}
 
 /** What the specification reads of a machine, and where it reports. */
 export interface Observed {
   /** The CPU executing the observed code (smp_processor_id()). */
-  readonly cpu: CpuView;
-  readonly cfg: MachineConfig;
-  readonly layout: Layout;
-  readonly naming: Naming;
+  readonly cpu: ObservedCpu;
+  /** `ext`: the layout has the SME-era words. */
+  readonly cfg: { readonly ext?: boolean };
+  /** Writer ids of data tokens: whose data a register or memory word holds. */
+  readonly layout: { writerOfTask(slot: number): number; writerOfGuest(v: number): number; readonly kernelWriter: number };
+  /** Names for messages. */
+  readonly naming: { task(slot: number): string; guest(v: number): string; token(t: Token): string };
   /** The system has FEAT_FPMR (FPMR is part of every context). */
   readonly hasFpmr: boolean;
   fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never;
@@ -45,7 +103,7 @@ export interface Observed {
  * do_sve_acc rebuilds it), and on layouts of the SME era PSTATE.SM, PSTATE.ZA, ZA/ZT0 while
  * enabled, and FPMR on systems with FEAT_FPMR.
  */
-export function userRuns(m: Observed, t: TaskView, where: string): void {
+export function userRuns(m: Observed, t: ObservedTask, where: string): void {
   const c = m.cpu;
   const own = m.layout.writerOfTask(t.slot);
   const n = m.naming;
@@ -100,7 +158,7 @@ export function userRuns(m: Observed, t: TaskView, where: string): void {
 }
 
 /** The SME-era parts of a running user context: PSTATE.ZA as it set it, ZA and ZT0 while enabled, FPMR. */
-function smeUserState(m: Observed, t: TaskView, c: CpuView, where: string): void {
+function smeUserState(m: Observed, t: ObservedTask, c: ObservedCpu, where: string): void {
   const own = m.layout.writerOfTask(t.slot);
   const n = m.naming;
   if (c.regZAen !== t.exp_ZAen) {
@@ -131,7 +189,7 @@ function smeUserState(m: Observed, t: TaskView, c: CpuView, where: string): void
  * clear under it (a kernel bug) the access is undefined and the task dies with SIGILL, so its ZA
  * is lost.
  */
-export function userAccessesZa(m: Observed, t: TaskView, where: string): void {
+export function userAccessesZa(m: Observed, t: ObservedTask, where: string): void {
   const c = m.cpu;
   if (!c.regZAen)
     m.fail(
@@ -146,7 +204,7 @@ export function userAccessesZa(m: Observed, t: TaskView, where: string): void {
  * A task-level kernel-mode NEON section (v6.8+, preemptible) uses the registers again: they hold
  * what it last wrote (kselftest kernel-test: the digest matches).
  */
-export function kernelNeonResumes(m: Observed, t: TaskView, where: string): void {
+export function kernelNeonResumes(m: Observed, t: ObservedTask, where: string): void {
   const c = m.cpu;
   const kind = judgePart('V', t.exp_kst, c.regV, m.layout.kernelWriter);
   if (kind) {
@@ -166,7 +224,7 @@ export function kernelNeonResumes(m: Observed, t: TaskView, where: string): void
  * v6.5, fp_type after): SVE format shows sve_state, V and the SVE part; FPSIMD format shows
  * the V registers of uw, and the rest reads as zero.
  */
-export function tracerReads(m: Observed, t: TaskView, sveFormat: boolean, where: string): void {
+export function tracerReads(m: Observed, t: ObservedTask, sveFormat: boolean, where: string): void {
   const own = m.layout.writerOfTask(t.slot);
   const memV = sveFormat ? t.sve_V : t.uw_V;
   const memHi = sveFormat ? t.sve_Hi : ZERO;
@@ -194,7 +252,7 @@ export function tracerReads(m: Observed, t: TaskView, sveFormat: boolean, where:
  * sig_ZT0, sig_FPMR) where its ABI has them, and where the layout has the words but the kernel
  * lacks SME (v5.17) user space can never have enabled ZA, so those judgements hold trivially.
  */
-export function handlerEntered(m: Observed, t: TaskView, where: string): void {
+export function handlerEntered(m: Observed, t: ObservedTask, where: string): void {
   const own = m.layout.writerOfTask(t.slot);
   const n = m.naming;
   let kind = judgePart('V', t.exp_V, t.sig_V, own);
@@ -234,7 +292,7 @@ export function handlerEntered(m: Observed, t: TaskView, where: string): void {
 }
 
 /** A guest uses FP: the registers hold what it last wrote (the SVE part too, for an SVE guest on an SME-era layout). */
-export function guestRuns(m: Observed, v: VcpuView, where: string): void {
+export function guestRuns(m: Observed, v: ObservedVcpu, where: string): void {
   const c = m.cpu;
   const own = m.layout.writerOfGuest(v.id);
   const kind = judgePart('V', v.exp_V, c.regV, own);
@@ -257,15 +315,15 @@ export function guestRuns(m: Observed, v: VcpuView, where: string): void {
 }
 
 /**
- * The kernel follows `fpsimd_last_state.st` of the executing CPU to the task_struct `t` that
- * contains it (container_of()). The pointer is never cleared when its task dies (the machine
+ * The kernel follows `fpsimd_last_state.st` of the executing CPU to the task_struct that
+ * contains it (container_of()); `reusedBy` names the task that slot now holds, null if free. The pointer is never cleared when its task dies (the machine
  * keeps `last_dangling` as ghost state), so it may name freed memory, or memory since reused by
  * another task: following it then is a use-after-free, whatever is done with the result.
  */
-export function lastStateFollowed(m: Observed, t: TaskView, where: string): void {
+export function lastStateFollowed(m: Observed, reusedBy: string | null, where: string): void {
   const c = m.cpu;
   if (c.last_dangling) {
-    const reuse = t.state === TaskState.FREE ? 'freed' : `freed and reused by ${m.naming.task(t.slot)}`;
+    const reuse = reusedBy === null ? 'freed' : `freed and reused by ${reusedBy}`;
     m.fail('no-uaf', undefined, where, `cpu${c.id} follows fpsimd_last_state to a task_struct that was ${reuse}`);
   }
 }
