@@ -46,10 +46,11 @@ export const ERROR_CODES = {
   FPC515: 'more event kinds than the cost counters can hold',
   FPC516: 'a continue step for a task on no split kernel path',
   FPC517: 'an event the cost model needs is missing from the event alphabet',
-  FPC518:
+  FPC518: 'a version table of src/kernel/versions/ names a commit the history does not have, or a base function that does not exist',
+  FPC519:
     'event declarations that do not assemble into an alphabet (a code used twice or left unused, a family out of its bit order, more than 255 events)',
-  FPC519: 'a module relies on an event that no family declares',
-  FPC520: 'a kernel class redefines a machine service the specification relies on (Machine.SEALED)',
+  FPC520: 'a module relies on an event that no family declares',
+  FPC521: 'a kernel class redefines a machine service the specification relies on (Machine.SEALED)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

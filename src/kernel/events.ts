@@ -82,9 +82,9 @@ function assemble(families: readonly FamilyDecl[]): EventKind[] {
   const events: EventKind[] = [];
   families.forEach((f, i) => {
     if (f.name !== EVENT_FAMILIES[i])
-      throw new Error(`FPC518 model bug: family ${f.name} listed at bit ${i}, EVENT_FAMILIES says ${EVENT_FAMILIES[i]}`);
+      throw new Error(`FPC519 model bug: family ${f.name} listed at bit ${i}, EVENT_FAMILIES says ${EVENT_FAMILIES[i]}`);
     for (const ev of f.events) {
-      if (events[ev.code]) throw new Error(`FPC518 model bug: events ${events[ev.code]!.name} and ${ev.name} share code ${ev.code}`);
+      if (events[ev.code]) throw new Error(`FPC519 model bug: events ${events[ev.code]!.name} and ${ev.name} share code ${ev.code}`);
       events[ev.code] = Object.freeze({
         ...ev,
         family: f.name,
@@ -93,8 +93,8 @@ function assemble(families: readonly FamilyDecl[]): EventKind[] {
       }) as EventKind;
     }
   });
-  for (let e = 0; e < events.length; e++) if (!events[e]) throw new Error(`FPC518 model bug: no event has code ${e}`);
-  if (events.length > 0xff) throw new Error('FPC518 model bug: more than 255 events do not fit the action encoding');
+  for (let e = 0; e < events.length; e++) if (!events[e]) throw new Error(`FPC519 model bug: no event has code ${e}`);
+  if (events.length > 0xff) throw new Error('FPC519 model bug: more than 255 events do not fit the action encoding');
   return events;
 }
 
@@ -116,7 +116,7 @@ export function eventIndex(name: string): number {
 /** The code of an event the caller relies on (the cost stream, the runner): a model bug if it is gone. */
 export function eventCode(name: string): number {
   const e = BY_NAME.get(name);
-  if (e === undefined) throw new Error(`FPC519 model bug: no event '${name}' is declared in src/kernel/families/`);
+  if (e === undefined) throw new Error(`FPC520 model bug: no event '${name}' is declared in src/kernel/families/`);
   return e;
 }
 

@@ -2,8 +2,8 @@
  * The simulated machine: the state buffer, views over it, and the services every kernel path
  * needs (which CPU is executing, the checked task accessor, violation and effect reporting).
  *
- * Kernel functions are methods of subclasses (src/kernel/fpsimd.ts, entry.ts, kvm.ts) and of
- * variants (src/variants/). Naming convention, relied on by the call tracer: methods that model
+ * Kernel functions are methods of subclasses (src/kernel/fpsimd.ts, entry.ts, kvm.ts) and
+ * versions installed by commits (src/kernel/versions/, src/history/). Naming convention, relied on by the call tracer: methods that model
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 
@@ -109,7 +109,7 @@ export class Machine {
 
   constructor(cfg: MachineConfig, names: readonly string[] = []) {
     const sealed = sealedOverride(new.target);
-    if (sealed) throw new Error(`FPC520 model bug: kernel class ${new.target.name} redefines ${sealed}, which the specification relies on`);
+    if (sealed) throw new Error(`FPC521 model bug: kernel class ${new.target.name} redefines ${sealed}, which the specification relies on`);
     this.cfg = cfg;
     this.layout = new Layout(cfg);
     this.s = new Int32Array(this.layout.words);

@@ -21,7 +21,7 @@ describe('the declared alphabet', () => {
       expect(eventIndex(e.name)).toBe(e.code);
     }
     expect(eventIndex('no_such_event')).toBe(-1);
-    expect(() => eventCode('no_such_event')).toThrow(/FPC519.*no_such_event/);
+    expect(() => eventCode('no_such_event')).toThrow(/FPC520.*no_such_event/);
   });
 
   it('declarations are consistent: traps only for user instructions, task events run on no CPU', () => {
