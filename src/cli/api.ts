@@ -61,13 +61,15 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
 export interface KernelModelArg {
   readonly variant: string;
   readonly boot: BootSpec;
+  /** Dead-data abstraction (src/kernel/dead.ts). */
+  readonly deadData?: boolean;
 }
 
 /** The factory worker threads call: a KernelModel of a built-in variant. */
 export function kernelModel(arg: KernelModelArg): KernelModel {
   const v = findVariant(arg.variant);
   if (!v) throw new Error(`FPC508 model bug: worker asked for unknown variant ${arg.variant}`);
-  return new KernelModel(v.Kernel, arg.boot);
+  return new KernelModel(v.Kernel, arg.boot, { deadData: arg.deadData === true });
 }
 
 /** What a worker thread needs to rebuild a plug-in variant's model: the module's absolute path. */
@@ -89,7 +91,7 @@ export async function kernelModelOfPlugin(arg: PluginModelArg): Promise<KernelMo
   return new KernelModel(v.Kernel, arg.boot);
 }
 
-export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe {
+export function kernelModelRecipe(variant: Variant, boot: BootSpec, deadData = false): ModelRecipe {
   if (variant.status === 'plugin' && variant.source) {
     return {
       module: import.meta.url,
@@ -97,7 +99,11 @@ export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe
       arg: { source: resolve(variant.source), boot } satisfies PluginModelArg,
     };
   }
-  return { module: import.meta.url, factory: 'kernelModel', arg: { variant: variant.name, boot } satisfies KernelModelArg };
+  return {
+    module: import.meta.url,
+    factory: 'kernelModel',
+    arg: { variant: variant.name, boot, deadData } satisfies KernelModelArg,
+  };
 }
 
 export interface CheckOptions {
@@ -105,6 +111,11 @@ export interface CheckOptions {
   readonly symmetry?: boolean;
   /** Rename data versions by first occurrence (default true). */
   readonly relabel?: boolean;
+  /**
+   * Dead-data abstraction (src/kernel/dead.ts; default true). Exact for the built-in variants
+   * only, so never applied to a plug-in.
+   */
+  readonly abstraction?: boolean;
   /** Cap on the explorer's stores, in bytes (default: a quarter of RAM). */
   readonly memoryBytes?: number;
   /** Wall-clock cap in seconds. */
@@ -149,6 +160,8 @@ export interface CheckResult {
   readonly exhausted: boolean;
   readonly symmetry: boolean;
   readonly relabel: boolean;
+  /** The dead-data abstraction was applied (src/kernel/dead.ts). */
+  readonly abstraction: boolean;
   /** Orbits of reachable states (see README "Performance"), when known. */
   readonly orbits?: number;
   readonly inexactCanon: number;
@@ -161,6 +174,11 @@ export interface CheckResult {
   readonly trace?: Trace;
 }
 
+/** Whether a check applies the dead-data abstraction: asked for (the default), on a built-in variant. */
+function deadDataFor(variant: Variant, opts: CheckOptions): boolean {
+  return opts.abstraction !== false && variant.status !== 'plugin';
+}
+
 /** Explores `variant` to `bounds`. A function as `options` is the older `onLevel` callback. */
 export function checkVariant(
   variant: Variant,
@@ -169,7 +187,7 @@ export function checkVariant(
 ): CheckResult {
   const opts: CheckOptions = typeof options === 'function' ? { onLevel: options } : options;
   const spec = bootSpecOf(bounds);
-  const model = new KernelModel(variant.Kernel, spec);
+  const model = new KernelModel(variant.Kernel, spec, { deadData: deadDataFor(variant, opts) });
   const r = explore(model, {
     maxDepth: bounds.depth,
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
@@ -181,7 +199,7 @@ export function checkVariant(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
   });
-  return checkResultOf(variant, bounds, spec, r);
+  return checkResultOf(variant, bounds, spec, r, model.dead !== null);
 }
 
 /**
@@ -195,8 +213,9 @@ export async function checkVariantParallel(
 ): Promise<CheckResult> {
   if (opts.workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
   const spec = bootSpecOf(bounds);
-  const model = new KernelModel(variant.Kernel, spec);
-  const r = await exploreParallel(model, kernelModelRecipe(variant, spec), {
+  const deadData = deadDataFor(variant, opts);
+  const model = new KernelModel(variant.Kernel, spec, { deadData });
+  const r = await exploreParallel(model, kernelModelRecipe(variant, spec, deadData), {
     maxDepth: bounds.depth,
     workers: opts.workers,
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
@@ -205,11 +224,17 @@ export async function checkVariantParallel(
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  return checkResultOf(variant, bounds, spec, r);
+  return checkResultOf(variant, bounds, spec, r, deadData);
 }
 
 /** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */
-export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult): CheckResult {
+export function checkResultOf(
+  variant: Variant,
+  bounds: CheckBounds,
+  spec: BootSpec,
+  r: ExploreResult,
+  abstraction = false,
+): CheckResult {
   const extra = {
     peakBytes: r.peakBytes,
     statesPerSecond: r.seconds > 0 ? Math.round(r.states / r.seconds) : 0,
@@ -217,6 +242,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     exhausted: r.exhausted,
     symmetry: r.symmetry,
     relabel: r.relabel,
+    abstraction,
     ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
     inexactCanon: r.inexactCanon,
     collisionProbability: r.collisionProbability,
