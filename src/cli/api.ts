@@ -228,13 +228,7 @@ export async function checkVariantParallel(
 }
 
 /** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */
-export function checkResultOf(
-  variant: Variant,
-  bounds: CheckBounds,
-  spec: BootSpec,
-  r: ExploreResult,
-  abstraction = false,
-): CheckResult {
+export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult, abstraction = false): CheckResult {
   const extra = {
     peakBytes: r.peakBytes,
     statesPerSecond: r.seconds > 0 ? Math.round(r.states / r.seconds) : 0,

@@ -161,7 +161,9 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   if (results.length === 1) {
     const r = results[0]!;
     if (!f.quiet)
-      io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'}${r.abstraction ? '' : ', no abstraction'})`);
+      io.out(
+        `check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'}${r.abstraction ? '' : ', no abstraction'})`,
+      );
     const orbits = r.orbits !== undefined && r.orbits !== r.states ? ` (${r.orbits} orbits)` : '';
     io.out(
       `${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`,
