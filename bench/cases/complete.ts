@@ -8,7 +8,7 @@
  */
 import { loadavg } from 'node:os';
 import type { BenchCase, BenchResult } from '../main.js';
-import { checkVariant, type CheckBounds } from '../../src/cli/api.js';
+import { checkVariant, type CheckBounds } from '../../src/app/check.js';
 import { findVariant } from '../../src/variants/index.js';
 
 const SEED: CheckBounds = { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 1000, events: ['core', 'fork', 'kvm'] };
