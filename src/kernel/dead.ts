@@ -38,8 +38,9 @@
  *    which is the only v4.15 path that disarms the trap; later KVMs never touch the area.
  *
  * These are claims about the shared model and every built-in variant. A plug-in variant that
- * reads one of these words where the rule calls it dead would break exactness, so the
- * abstraction is applied to built-in variants only (src/cli/api.ts).
+ * reads one of these words where the rule calls it dead would break exactness, and so could a
+ * derived variant (a release with a commit added or removed) that mixes function versions in a
+ * way no built-in does; the abstraction is applied to built-in variants only (src/app/check.ts).
  */
 
 import { ZERO } from '../arch/tokens.js';
