@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bootSpecOf, checkVariant, type CheckBounds } from '../../src/app/check.js';
-import type { Violation } from '../../src/check/invariants.js';
+import type { Violation } from '../../src/check/model.js';
 import { DEAD_RULE_NAMES, DeadData } from '../../src/kernel/dead.js';
 import { EVENT_FAMILIES, type EventFamily } from '../../src/kernel/events.js';
 import { KernelModel } from '../../src/kernel/model.js';
