@@ -56,6 +56,11 @@ export interface CheckOptions {
   readonly symmetry?: boolean;
   /** Rename data versions by first occurrence (default true). */
   readonly relabel?: boolean;
+  /**
+   * Dead-data abstraction (src/kernel/dead.ts; default true). Tested exact for the built-in
+   * variants only, so never applied to a plug-in or a derived variant.
+   */
+  readonly abstraction?: boolean;
   /** Cap on the explorer's stores, in bytes (default: a quarter of RAM). */
   readonly memoryBytes?: number;
   /** Wall-clock cap in seconds. */
@@ -100,6 +105,8 @@ export interface CheckResult {
   readonly exhausted: boolean;
   readonly symmetry: boolean;
   readonly relabel: boolean;
+  /** The dead-data abstraction was applied (src/kernel/dead.ts). */
+  readonly abstraction: boolean;
   /** Orbits of reachable states (see README "Performance"), when known. */
   readonly orbits?: number;
   readonly inexactCanon: number;
@@ -112,6 +119,15 @@ export interface CheckResult {
   readonly trace?: Trace;
 }
 
+/**
+ * Whether a check applies the dead-data abstraction: asked for (the default), on a built-in
+ * variant. Plug-ins and derived variants (commit sets with a fix added or removed) mix function
+ * versions the bisimulation test never ran together, so they are checked without it.
+ */
+function deadDataFor(variant: Variant, opts: CheckOptions): boolean {
+  return opts.abstraction !== false && variant.status !== 'plugin' && variant.status !== 'derived';
+}
+
 /** Explores `variant` to `bounds`. A function as `options` is the older `onLevel` callback. */
 export function checkVariant(
   variant: Variant,
@@ -120,7 +136,7 @@ export function checkVariant(
 ): CheckResult {
   const opts: CheckOptions = typeof options === 'function' ? { onLevel: options } : options;
   const spec = bootSpecOf(bounds);
-  const model = new KernelModel(variant.Kernel, spec);
+  const model = new KernelModel(variant.Kernel, spec, { deadData: deadDataFor(variant, opts) });
   const r = explore(model, {
     maxDepth: bounds.depth,
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
@@ -132,7 +148,7 @@ export function checkVariant(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
   });
-  return checkResultOf(variant, bounds, spec, r);
+  return checkResultOf(variant, bounds, spec, r, model.dead !== null);
 }
 
 /**
@@ -146,8 +162,9 @@ export async function checkVariantParallel(
 ): Promise<CheckResult> {
   if (opts.workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
   const spec = bootSpecOf(bounds);
-  const model = new KernelModel(variant.Kernel, spec);
-  const r = await exploreParallel(model, kernelModelRecipe(variant, spec), {
+  const deadData = deadDataFor(variant, opts);
+  const model = new KernelModel(variant.Kernel, spec, { deadData });
+  const r = await exploreParallel(model, kernelModelRecipe(variant, spec, deadData), {
     maxDepth: bounds.depth,
     workers: opts.workers,
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
@@ -156,11 +173,11 @@ export async function checkVariantParallel(
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  return checkResultOf(variant, bounds, spec, r);
+  return checkResultOf(variant, bounds, spec, r, deadData);
 }
 
 /** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */
-export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult): CheckResult {
+export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult, abstraction = false): CheckResult {
   const extra = {
     peakBytes: r.peakBytes,
     statesPerSecond: r.seconds > 0 ? Math.round(r.states / r.seconds) : 0,
@@ -168,6 +185,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     exhausted: r.exhausted,
     symmetry: r.symmetry,
     relabel: r.relabel,
+    abstraction,
     ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
     inexactCanon: r.inexactCanon,
     collisionProbability: r.collisionProbability,

@@ -17,13 +17,15 @@ import type { Variant } from '../variants/types.js';
 export interface KernelModelArg {
   readonly variant: string;
   readonly boot: BootSpec;
+  /** Dead-data abstraction (src/kernel/dead.ts). */
+  readonly deadData?: boolean;
 }
 
 /** The factory worker threads call: a KernelModel of a built-in variant or a variant expression. */
 export function kernelModel(arg: KernelModelArg): KernelModel {
   const v = variantOfExpression(arg.variant);
   if (!v) throw new Error(`FPC508 model bug: worker asked for unknown variant ${arg.variant}`);
-  return new KernelModel(v.Kernel, arg.boot);
+  return new KernelModel(v.Kernel, arg.boot, { deadData: arg.deadData === true });
 }
 
 /** What a worker thread needs to rebuild a plug-in variant's model: the module's absolute path. */
@@ -45,7 +47,7 @@ export async function kernelModelOfPlugin(arg: PluginModelArg): Promise<KernelMo
   return new KernelModel(v.Kernel, arg.boot);
 }
 
-export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe {
+export function kernelModelRecipe(variant: Variant, boot: BootSpec, deadData = false): ModelRecipe {
   if (variant.status === 'plugin' && variant.source) {
     return {
       module: import.meta.url,
@@ -53,5 +55,9 @@ export function kernelModelRecipe(variant: Variant, boot: BootSpec): ModelRecipe
       arg: { source: resolve(variant.source), boot } satisfies PluginModelArg,
     };
   }
-  return { module: import.meta.url, factory: 'kernelModel', arg: { variant: variant.name, boot } satisfies KernelModelArg };
+  return {
+    module: import.meta.url,
+    factory: 'kernelModel',
+    arg: { variant: variant.name, boot, deadData } satisfies KernelModelArg,
+  };
 }

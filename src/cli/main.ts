@@ -60,6 +60,7 @@ const check: CommandFactory = (io, done) =>
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
     .option('--no-relabel', 'do not rename data versions by first occurrence (data independence)')
+    .option('--no-abstraction', 'keep dead data (words no future step can read) instead of resetting it')
     .option('--orbits', 'with --no-symmetry or --no-relabel, also count the orbits of the states found')
     .option('--workers <n>', 'worker threads sharing the search (default 1)')
     .option('--json', 'print one JSON document')

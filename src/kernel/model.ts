@@ -22,6 +22,7 @@ import { validateShape, type RefDomain, type StateShape } from '../check/shape.j
 import { canonFor } from '../check/explore.js';
 import type { Reduction, Replay, ShrinkSubject } from '../check/shrink.js';
 import { boot, slotOrder, type BootSpec } from './boot.js';
+import { DEAD_RULE_NAMES, DeadData, type DeadRuleName } from './dead.js';
 import { EVENTS, EVENT_NAMES, applyAction, decodeAction, enabledActions } from './events.js';
 import { createMachine, type KernelClass } from './kernel.js';
 import type { Kvm } from './kvm.js';
@@ -118,18 +119,32 @@ class CheckerNaming extends Naming {
   override onFree(): void {}
 }
 
+export interface KernelModelOptions {
+  /**
+   * Dead-data abstraction (src/kernel/dead.ts): reset words no future step can read after every
+   * step; `true` for every rule. Off by default: it is exact for the built-in variants, which
+   * the tests check, not for any plug-in.
+   */
+  readonly deadData?: boolean | readonly DeadRuleName[];
+}
+
 export class KernelModel implements Model {
   readonly words: number;
   readonly machine: Kvm;
   readonly shape: StateShape;
   readonly actionKinds = EVENT_NAMES;
   private readonly canon: TokenCanonicalizer;
+  /** The dead-data abstraction applied after every step, or null. */
+  readonly dead: DeadData | null;
 
   constructor(
     readonly Kernel: KernelClass,
     readonly spec: BootSpec,
+    opts: KernelModelOptions = {},
   ) {
     this.machine = createMachine(Kernel, spec);
+    const rules = opts.deadData === true ? DEAD_RULE_NAMES : opts.deadData || [];
+    this.dead = rules.length > 0 ? new DeadData(this.machine.layout, rules) : null;
     const { layout } = this.machine;
     this.machine.naming = new CheckerNaming(
       layout,
@@ -143,6 +158,7 @@ export class KernelModel implements Model {
   initial(): Int32Array {
     boot(this.machine, this.spec);
     const s = this.machine.snapshotWords();
+    this.dead?.apply(s);
     this.canonicalize(s);
     return s;
   }
@@ -166,6 +182,7 @@ export class KernelModel implements Model {
     } catch (e) {
       if (!(e instanceof ViolationStop)) throw e;
     }
+    if (this.dead && !k.violation) this.dead.apply(k.s);
     if (out !== k.s) out.set(k.s);
     return k.violation;
   }

@@ -25,6 +25,7 @@ export interface CheckFlags {
   time?: string;
   symmetry?: boolean;
   relabel?: boolean;
+  abstraction?: boolean;
   orbits?: boolean;
   workers?: string;
   json?: boolean;
@@ -110,6 +111,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       workers,
       symmetry: f.symmetry !== false,
       relabel: f.relabel !== false,
+      abstraction: f.abstraction !== false,
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
       ...(f.orbits ? { countOrbits: true } : {}),
@@ -142,7 +144,9 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   if (results.length === 1) {
     const r = results[0]!;
     if (!f.quiet)
-      io.out(`check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'})`);
+      io.out(
+        `check ${r.variant}  (${boundsText(bounds)}${r.symmetry ? '' : ', no symmetry'}${r.relabel ? '' : ', no relabelling'}${r.abstraction ? '' : ', no abstraction'})`,
+      );
     const orbits = r.orbits !== undefined && r.orbits !== r.states ? ` (${r.orbits} orbits)` : '';
     io.out(
       `${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`,
