@@ -10,6 +10,7 @@ import { DEFAULT_SVE_VL_BITS } from '../../kernel/boot.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { intFlag, resolveVariants } from '../options.js';
+import { withSpooledInput } from '../spool.js';
 import { outputFlags, printCostDoc } from './cost.js';
 
 export interface ReplayFlags {
@@ -37,13 +38,12 @@ export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Pr
   const progress = (pass: number, bytes: number, total: number) => {
     if (!quiet) io.progress(`${file}: pass ${pass}/2, ${mib(bytes)}/${mib(total)} MiB`);
   };
-  const doc = replayTrace(file, variants, {
-    fpUse,
-    sveUse,
-    seed,
-    sveVlBits,
-    onRead: progress,
-  });
+  const opts = { fpUse, sveUse, seed, sveVlBits, onRead: progress };
+  // `-`: standard input, spooled to a temporary file (the replay reads its input twice).
+  const doc =
+    file === '-'
+      ? await withSpooledInput(process.stdin, (path) => replayTrace(path, variants, { ...opts, name: '<stdin>' }))
+      : replayTrace(file, variants, opts);
   io.progressDone();
   printCostDoc(doc, f, io);
   return 0;
