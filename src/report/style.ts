@@ -37,6 +37,10 @@ td.warn { background: var(--warnbg); color: var(--warn); }
 td.exp { background: repeating-linear-gradient(135deg, #f3f4f6 0 6px, #e9ebee 6px 12px); color: #8c3b3b; font-weight: 400; }
 td.unexp { background: var(--bad); color: #fff; font-weight: 700; outline: 2px solid #7f1d1d; outline-offset: -2px; }
 td a { color: inherit; }
+/* The scenario verdicts: one line a cell, scrolled sideways, the variant column pinned. */
+.matrix-wrap { overflow-x: auto; max-width: 100%; }
+table.matrix.runs td, table.matrix.runs th { white-space: nowrap; padding: 2px 6px; font-size: 12.5px; }
+table.matrix.runs tbody th { position: sticky; left: 0; z-index: 1; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; margin-left: 8px; vertical-align: 2px; }
 .badge.ok { background: var(--goodbg); color: var(--good); }
 .badge.bad { background: var(--badbg); color: var(--bad); }
