@@ -17,7 +17,7 @@ import { parseUseFlag, scanTrace, TraceSource } from '../../src/cost/replay/repl
 import { META } from '../../src/cost/stream.js';
 import { InputError } from '../../src/errors.js';
 import { EVENT_NAMES } from '../../src/kernel/events.js';
-import { styleFor } from '../../src/trace/style.js';
+import { styleFor } from '../../src/style.js';
 import { VARIANTS } from '../../src/variants/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/traces/${name}`, import.meta.url));

@@ -8,10 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkVariant } from '../../src/cli/api.js';
-import { scenarioReport } from '../../src/cli/commands/report.js';
+import { checkVariant } from '../../src/app/check.js';
+import { scenarioReport } from '../../src/app/report.js';
 import { checkTrace, costSectionFromDoc } from '../../src/report/build.js';
-import { runSuite, runSuiteChecks, suiteReport } from '../../src/cli/commands/suite.js';
+import { runSuite } from '../../src/cli/commands/suite.js';
+import { runSuiteChecks, suiteReport } from '../../src/app/suite.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { renderReport, traceAsText } from '../../src/report/html.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../src/scenario/load.js';
@@ -196,7 +197,7 @@ describe('the suite report', () => {
   it('has every section and every trace, the seed counterexample first; stays small', () => {
     // Without the suite's own kvm-host cost run (half its CPU time): the cost assertions below
     // use the cost document fixture instead, and test/cli/report.test.ts runs the whole suite.
-    const r = runSuiteChecks(memoryIo(), false, { cost: false });
+    const r = runSuiteChecks(undefined, { cost: false });
     expect(r.cost).toBeUndefined();
     const data = suiteReport(r);
     expect(data.featured).toBe('seed');

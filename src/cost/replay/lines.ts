@@ -35,7 +35,7 @@ export class LineReader {
     try {
       this.fd = openSync(file, 'r');
     } catch (e) {
-      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name);
+      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
     }
   }
 

@@ -318,9 +318,10 @@ function fileSize(file: string, name: string): number {
   try {
     st = statSync(file);
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name);
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
   }
-  if (st.isDirectory()) throw new InputError('is a directory: give a trace file (or - for standard input)', name);
+  if (st.isDirectory())
+    throw new InputError('is a directory: give a trace file (or - for standard input)', name, undefined, undefined, 'FPC402');
   return st.size;
 }
 
