@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   FPC515: 'more event kinds than the cost counters can hold',
   FPC516: 'a continue step for a task on no split kernel path',
   FPC517: 'an event the cost model needs is missing from the event alphabet',
+  FPC518: 'a version table of src/kernel/versions/ names a commit the history does not have, or a base function that does not exist',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

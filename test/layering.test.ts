@@ -27,6 +27,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['check'],
   ['spec'],
   ['kernel'],
+  ['history'],
   ['variants'],
   ['cost'],
   ['trace'],
