@@ -30,6 +30,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['history'],
   ['variants'],
   ['cost'],
+  ['lab'],
   ['trace'],
   ['report'],
   ['scenario'],
