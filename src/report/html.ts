@@ -19,7 +19,7 @@
 
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { INVARIANTS, type InvariantInfo } from '../check/invariants.js';
+import { INVARIANTS, type InvariantInfo } from '../spec/invariants.js';
 import {
   renderCalls,
   renderCounters,
