@@ -321,7 +321,7 @@ function fileSize(file: string, name: string): number {
     throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
   }
   if (st.isDirectory())
-    throw new InputError('is a directory: give a trace file (or - for standard input)', name, undefined, undefined, 'FPC402');
+    throw new InputError('cannot read: EISDIR', name, undefined, undefined, 'FPC402');
   return st.size;
 }
 
