@@ -320,8 +320,7 @@ function fileSize(file: string, name: string): number {
   } catch (e) {
     throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
   }
-  if (st.isDirectory())
-    throw new InputError('cannot read: EISDIR', name, undefined, undefined, 'FPC402');
+  if (st.isDirectory()) throw new InputError('cannot read: EISDIR', name, undefined, undefined, 'FPC402');
   return st.size;
 }
 
