@@ -246,7 +246,9 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
         }
         if ((id & 63) === 0) {
           const now = performance.now();
-          if (now > deadline) throw new LimitReached('time', `time limit of ${opts.timeSeconds}s reached`);
+          // At the time limit, one last progress report first: how far the search got is then
+          // shown whatever the clock did between reports (a stalled process may skip them all).
+          if (now > deadline) nextProgress = now;
           if (opts.onProgress && now >= nextProgress) {
             nextProgress = now + every;
             opts.onProgress({
@@ -258,6 +260,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
               bytes: storeBytes(),
             });
           }
+          if (now > deadline) throw new LimitReached('time', `time limit of ${opts.timeSeconds}s reached`);
         }
       }
       const added = seen.size - levelEnd;

@@ -161,7 +161,7 @@ const replay: CommandFactory = (io, done) =>
     .description(
       'replay a kernel trace (trace-cmd report or /sys/kernel/tracing/trace text) and compare the register traffic of every variant with the oracle',
     )
-    .argument('<trace>', 'ftrace text file (examples/README.md: how to record one on arm64)')
+    .argument('<trace>', 'ftrace text file, or - for standard input (examples/README.md: how to record one on arm64)')
     .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--fp-use <how>', 'which tasks use FP registers in each user slice: always, never, or p=<probability> per task', 'always')
     .option('--sve-use <how>', 'which tasks use SVE instead: always, never, or p=<probability> per task', 'never')

@@ -42,11 +42,14 @@ export function costWorkload(profile: Profile | string, variants: readonly Varia
   );
 }
 
-export interface ReplayCostOptions extends RunOptions, ReplayOptions {}
+export interface ReplayCostOptions extends RunOptions, ReplayOptions {
+  /** What messages and the document call the file (default: its path); `<stdin>` for standard input. */
+  readonly name?: string;
+}
 
 /** Replays a trace file (two passes, bounded memory) through every variant and the oracle. */
 export function replayTrace(file: string, variants: readonly Variant[], opts: ReplayCostOptions): CostDoc {
-  const scan = scanTrace(file, opts.onRead && ((bytes, total) => opts.onRead!(1, bytes, total)));
+  const scan = scanTrace(file, opts.onRead && ((bytes, total) => opts.onRead!(1, bytes, total)), opts.name ?? file);
   const src = new TraceSource(scan, opts);
   const run = runCost(src, variants, opts);
   const vcpus = src.boot.tasks.filter((t) => t.vcpu).length;
@@ -55,7 +58,7 @@ export function replayTrace(file: string, variants: readonly Variant[], opts: Re
     run,
     {
       kind: 'trace',
-      file,
+      file: scan.name,
       format: scan.format,
       lines: scan.lines,
       seed: opts.seed,
@@ -71,6 +74,9 @@ export function replayTrace(file: string, variants: readonly Variant[], opts: Re
       otherLines: scan.otherLines,
       lostEvents: scan.lostEvents,
       unmapped: src.unmapped,
+      userSlices: src.userSlices,
+      fpSlices: src.fpSlices,
+      inferred: src.inferred,
     },
     src.unsupported,
   );

@@ -46,6 +46,11 @@ export type CostSourceInfo =
       lostEvents: number;
       /** Trace facts the replay could not map (e.g. a fork with no slot free), by kind. */
       unmapped: Record<string, number>;
+      /** User slices replayed, and those in which the task wrote FP or SVE registers (--fp-use, --sve-use). */
+      userSlices: number;
+      fpSlices: number;
+      /** What the replay inferred where the trace is silent (src/cost/replay/replay.ts). */
+      inferred: { tasks: number; userReturns: number; preemptions: number; blockingSyscalls: number };
     };
 
 export interface CostDoc {
@@ -106,7 +111,7 @@ function sourceLine(doc: CostDoc): string {
   const what =
     s.kind === 'workload'
       ? `${s.name} (seed ${s.seed})`
-      : `${s.file} (${s.format}, ${int(s.lines)} lines, --fp-use ${s.fpUse}, --seed ${s.seed})`;
+      : `${s.file} (${s.format}, ${plural(s.lines, 'line')}, --fp-use ${s.fpUse}, --seed ${s.seed})`;
   const tasks = plural(s.tasks, s.kind === 'workload' ? 'task' : 'user task');
   return `${what}: ${plural(doc.events, 'event')} · ${plural(s.cpus, 'CPU')} · ${tasks}${s.vcpus ? `, ${plural(s.vcpus, 'vcpu thread')}` : ''} · SVE VL ${s.sveVlBits}`;
 }
@@ -138,6 +143,41 @@ function wasteText(w: WasteSource): string {
   return `${formatBytes(w.bytes)} ${w.source} ×${int(w.count)}`;
 }
 
+/**
+ * Why every figure is zero, when it is: an all-zero table is never printed without the reason.
+ * Null when something moved.
+ */
+export function zeroReason(doc: CostDoc): string | null {
+  if (doc.oracle.bytes > 0 || doc.rows.some((r) => r.bytes > 0 || r.loads > 0 || r.saves > 0)) return null;
+  const s = doc.source;
+  if (s.kind === 'trace') {
+    if (s.userSlices === 0)
+      return 'no register traffic: no user task ran in user mode in this trace (only kernel threads and the idle task ran, or no task was ever switched in)';
+    if (s.fpSlices === 0)
+      return `no register traffic: no task used FP in its ${plural(s.userSlices, 'user slice')} (--fp-use ${s.fpUse}, --sve-use ${s.sveUse})`;
+    return `no register traffic: the ${plural(s.fpSlices, 'user slice')} that wrote FP registers never made another context need them (no task switched on a CPU after using FP)`;
+  }
+  return doc.events === 0
+    ? 'no register traffic: the stream is empty'
+    : 'no register traffic: no context used FP registers while another needed them (the profile uses no FP)';
+}
+
+/** The lines that say what a replay inferred (empty when nothing was). */
+function inferredLines(doc: CostDoc): string[] {
+  const s = doc.source;
+  if (s.kind !== 'trace') return [];
+  const i = s.inferred;
+  if (i.userReturns + i.preemptions + i.blockingSyscalls === 0) return [];
+  const why =
+    i.tasks > 0
+      ? `${plural(i.tasks, 'user task')} without syscall events in the trace: a task switched in is taken to run in user mode until its next switch (prev_state R = preempted, otherwise blocked in a syscall)`
+      : 'a task switched back in after a preemption in user mode returns there';
+  return [
+    `inferred from the scheduler: ${plural(i.userReturns, 'return')} to user mode, ${plural(i.preemptions, 'preemption')} in user mode, ${plural(i.blockingSyscalls, 'blocking syscall')}`,
+    `  (${why})`,
+  ];
+}
+
 export function renderCostText(doc: CostDoc, st: Style): string[] {
   const out: string[] = [];
   out.push(st.bold(sourceLine(doc)));
@@ -158,6 +198,9 @@ export function renderCostText(doc: CostDoc, st: Style): string[] {
     out.push(r.correct ? l : st.bad(l));
   });
   out.push(st.dim(line(rows[rows.length - 1]!)));
+  const zero = zeroReason(doc);
+  if (zero) out.push(st.warn(zero));
+  for (const l of inferredLines(doc)) out.push(st.warn(l));
   // The columns count different hands in different eras; say so rather than let the oracle's
   // larger load count read as a bound the variants beat.
   out.push(st.dim("loads/saves: the kernel's (the oracle's: every context's); hyp: bytes the hypervisor"));
@@ -217,6 +260,10 @@ export function renderCostMarkdown(doc: CostDoc): string[] {
   const o = doc.oracle;
   out.push(`| *oracle* | ${formatBytes(o.bytes)} | 1.00 | ${int(o.loads)} | ${int(o.saves)} | 0 | 0 | 0 B | lower bound | |`);
   out.push('');
+  const zero = zeroReason(doc);
+  if (zero) out.push(`**${esc(zero)}.**`, '');
+  const inferred = inferredLines(doc);
+  if (inferred.length) out.push(esc(inferred.map((l) => l.trim()).join(' ')), '');
   out.push(
     "Loads and saves are the kernel's (the oracle's: every context's); *hyp bytes* are what the hypervisor moved itself (guest state; before v4.18 the host's too), not counted in loads or saves.",
   );

@@ -7,7 +7,10 @@
  *  - the full machine state at the selected step (every CPU, task and vcpu field, the ones
  *    that changed in that step highlighted with their old value), read from the JSON block;
  *  - "copy" for the plain-text timeline and the Markdown tables;
- *  - the address follows the selection (#trace-<id>:<step>), so a link opens a given step.
+ *  - the address follows the selection (#trace-<id>:<step>), so a link opens a given step;
+ *  - traces other than the featured one arrive compressed (the `fpctx-lazy` block: deflated
+ *    JSON {html, data}, base64): a trace is inflated into its article the first time it is
+ *    shown, so the page's work at load does not grow with the number of traces.
  *
  * Kept as a string because it runs in the browser, not in Node; the browser test
  * (test/report/browser.test.ts) is what exercises it.
@@ -19,9 +22,17 @@ export const REPORT_SCRIPT = String.raw`
   var doc = document;
   doc.documentElement.classList.add('js');
   var DATA = JSON.parse(doc.getElementById('fpctx-data').textContent);
+  // The compressed traces are parsed the first time one is shown, not at load.
+  var LAZY = null;
+  function lazyPayload(id) {
+    if (!LAZY) {
+      var block = doc.getElementById('fpctx-lazy');
+      LAZY = block ? JSON.parse(block.textContent) : {};
+    }
+    return LAZY[id];
+  }
   // Rebuild every snapshot from the boot state and the per-step deltas (changed records only).
-  Object.keys(DATA.traces).forEach(function (id) {
-    var t = DATA.traces[id];
+  function prepare(t) {
     var states = [t.initial];
     t.deltas.forEach(function (d) {
       var prev = states[states.length - 1];
@@ -34,7 +45,8 @@ export const REPORT_SCRIPT = String.raw`
       states.push(next);
     });
     t.states = states;
-  });
+  }
+  Object.keys(DATA.traces).forEach(function (id) { prepare(DATA.traces[id]); });
 
   var NAMES = {
     'regs.V': 'V regs', 'regs.hi': 'SVE part (Z>128, P, FFR)', 'zen_el0': 'EL0 SVE enabled',
@@ -194,60 +206,104 @@ export const REPORT_SCRIPT = String.raw`
   };
 
   // "copy" beside every text block (a trace as text, tables as Markdown).
-  Array.prototype.forEach.call(doc.querySelectorAll('button[data-copy]'), function (copy) {
-    copy.addEventListener('click', function () {
-      var pre = copy.parentNode.querySelector('pre');
-      var done = function () { copy.textContent = 'copied'; setTimeout(function () { copy.textContent = 'copy'; }, 1500); };
-      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(pre.textContent).then(done, function () { selectText(pre); });
-      else selectText(pre);
+  function bindCopy(root) {
+    Array.prototype.forEach.call(root.querySelectorAll('button[data-copy]'), function (copy) {
+      copy.addEventListener('click', function () {
+        var pre = copy.parentNode.querySelector('pre');
+        var done = function () { copy.textContent = 'copied'; setTimeout(function () { copy.textContent = 'copy'; }, 1500); };
+        if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(pre.textContent).then(done, function () { selectText(pre); });
+        else selectText(pre);
+      });
     });
-  });
+  }
+  bindCopy(doc);
 
+  // Every trace article, by id; a Trace object once its content is in the page.
+  var articles = {};
+  Array.prototype.forEach.call(doc.querySelectorAll('article.trace'), function (a) { articles[a.getAttribute('data-trace')] = a; });
   var traces = {};
-  Array.prototype.forEach.call(doc.querySelectorAll('article.trace'), function (a) {
-    traces[a.getAttribute('data-trace')] = new Trace(a);
+  var loading = {};
+  Object.keys(articles).forEach(function (id) {
+    if (!articles[id].hasAttribute('data-lazy')) traces[id] = new Trace(articles[id]);
   });
+  function inflate(b64) {
+    var bin = atob(b64);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'))).text();
+  }
+  // The Trace of an id, inflating its article first if it arrived compressed.
+  function load(id) {
+    if (traces[id]) return Promise.resolve(traces[id]);
+    if (!loading[id]) {
+      var art = articles[id];
+      loading[id] = inflate(lazyPayload(id)).then(function (json) {
+        var p = JSON.parse(json);
+        art.innerHTML = p.html;
+        art.removeAttribute('data-lazy');
+        prepare(p.data);
+        DATA.traces[id] = p.data;
+        bindCopy(art);
+        traces[id] = new Trace(art);
+        return traces[id];
+      });
+    }
+    return loading[id];
+  }
   var active = null;
+  var activeId = null;
+  // Shows trace id at once (its article, the picker); resolves to its Trace once loaded.
   function activate(id) {
-    if (!traces[id]) id = DATA.featured && traces[DATA.featured] ? DATA.featured : Object.keys(traces)[0];
-    if (!id) return;
-    active = traces[id];
-    Object.keys(traces).forEach(function (k) { traces[k].el.classList.toggle('active', k === id); });
-    active.reveal();
+    if (!articles[id]) id = DATA.featured && articles[DATA.featured] ? DATA.featured : Object.keys(articles)[0];
+    if (!id) return Promise.resolve(null);
+    activeId = id;
+    active = traces[id] || null;
+    Object.keys(articles).forEach(function (k) { articles[k].classList.toggle('active', k === id); });
     Array.prototype.forEach.call(doc.querySelectorAll('.picker a[data-trace]'), function (a) {
       a.classList.toggle('active', a.getAttribute('data-trace') === id);
+    });
+    return load(id).then(function (t) {
+      if (activeId !== id) return t;
+      active = t;
+      t.reveal();
+      return t;
+    }, function (err) {
+      articles[id].querySelector('.lazy-note').textContent = 'This trace could not be inflated: ' + err;
+      return null;
     });
   }
   function fromHash() {
     var h = decodeURIComponent(location.hash.replace(/^#/, ''));
     var m = /^trace-([^:]+)(?::(\d+))?$/.exec(h);
-    if (!m) return false;
-    activate(m[1]);
-    if (m[2] !== undefined && active && active.id === m[1]) active.select(Number(m[2]), true);
-    return true;
+    if (!m) return null;
+    return activate(m[1]).then(function (t) {
+      if (m[2] !== undefined && t && t.id === m[1]) t.select(Number(m[2]), true);
+      return t;
+    });
   }
   if (!fromHash()) activate(null);
   // Links to a trace (the picker, the verdict tables) switch at once; the address follows.
   doc.addEventListener('click', function (e) {
     var a = e.target.closest ? e.target.closest('a[data-trace]') : null;
-    if (a && traces[a.getAttribute('data-trace')]) activate(a.getAttribute('data-trace'));
+    if (a && articles[a.getAttribute('data-trace')]) activate(a.getAttribute('data-trace'));
   });
   window.addEventListener('hashchange', function () {
-    if (fromHash() && active) active.el.scrollIntoView({ block: 'start' });
+    var p = fromHash();
+    if (p) p.then(function (t) { if (t) t.el.scrollIntoView({ block: 'start' }); });
   });
 
   doc.addEventListener('keydown', function (e) {
-    if (!active || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!activeId || e.altKey || e.ctrlKey || e.metaKey) return;
     var t = e.target;
     if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
     // Steps move when nothing in particular has focus, or focus is inside the shown trace.
-    if (t && t !== doc.body && t !== doc.documentElement && !active.el.contains(t)) return;
+    if (t && t !== doc.body && t !== doc.documentElement && !articles[activeId].contains(t)) return;
     var k = e.key;
     var next = null;
     if (k === '[' || k === ']') {
       // Previous / next trace, in the picker's order.
       var ids = Array.prototype.map.call(doc.querySelectorAll('.picker a[data-trace]'), function (a) { return a.getAttribute('data-trace'); });
-      var at = ids.indexOf(active.id);
+      var at = ids.indexOf(activeId);
       var id = ids[at + (k === ']' ? 1 : -1)];
       if (id) {
         e.preventDefault();
@@ -256,6 +312,8 @@ export const REPORT_SCRIPT = String.raw`
       }
       return;
     }
+    // Until the shown trace is inflated (a few milliseconds) there is no step to move.
+    if (!active || active.id !== activeId) return;
     if (k === 'ArrowRight' || k === 'j') next = active.selected + 1;
     else if (k === 'ArrowLeft' || k === 'k') next = active.selected - 1;
     else if (k === 'Home') next = 0;
@@ -271,6 +329,6 @@ export const REPORT_SCRIPT = String.raw`
   window.addEventListener('afterprint', function () {
     Object.keys(traces).forEach(function (k) { traces[k].pinLabels(); });
   });
-  window.fpctxReport = { traces: traces, activate: activate };
+  window.fpctxReport = { traces: traces, activate: activate, load: load };
 })();
 `;

@@ -32,17 +32,29 @@ td.bad, span.bad { color: var(--bad); font-weight: 600; }
 td.ok { background: var(--goodbg); }
 td.bad { background: var(--badbg); }
 td.warn { background: var(--warnbg); color: var(--warn); }
+/* Expected violations (a buggy variant doing what its scenario says) are quiet: struck-through
+   red text on grey; unexpected ones (an expectation not met) shout: white on solid red. */
+td.exp { background: repeating-linear-gradient(135deg, #f3f4f6 0 6px, #e9ebee 6px 12px); color: #8c3b3b; font-weight: 400; }
+td.unexp { background: var(--bad); color: #fff; font-weight: 700; outline: 2px solid #7f1d1d; outline-offset: -2px; }
 td a { color: inherit; }
+/* The scenario verdicts: one line a cell, scrolled sideways, the variant column pinned. */
+.matrix-wrap { overflow-x: auto; max-width: 100%; }
+table.matrix.runs td, table.matrix.runs th { white-space: nowrap; padding: 2px 6px; font-size: 12.5px; }
+table.matrix.runs tbody th { position: sticky; left: 0; z-index: 1; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; margin-left: 8px; vertical-align: 2px; }
 .badge.ok { background: var(--goodbg); color: var(--good); }
 .badge.bad { background: var(--badbg); color: var(--bad); }
 .badge.warn { background: var(--warnbg); color: var(--warn); }
+.badge.exp { background: #eceef1; color: #8c3b3b; }
+.badge.unexp { background: var(--bad); color: #fff; }
 .violation { border: 1px solid var(--bad); border-left: 6px solid var(--bad); background: var(--badbg); padding: 8px 12px; margin: 10px 0; border-radius: 4px; }
 .violation p { margin: 4px 0; }
 .violation .msg { font-family: var(--mono); font-size: 13px; }
 .picker { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 14px; }
 .picker a { text-decoration: none; border: 1px solid var(--line); border-radius: 4px; padding: 2px 8px; font-size: 12.5px; color: var(--fg); background: var(--panel); }
 .picker a.bad { border-color: var(--bad); color: var(--bad); }
+.picker a.exp { border-style: dashed; color: #8c3b3b; }
+.picker a.unexp { background: var(--bad); border-color: #7f1d1d; color: #fff; font-weight: 700; }
 .picker a.active { outline: 2px solid #0969da; }
 .picker .group { width: 100%; font-size: 12px; color: var(--muted); margin-top: 4px; }
 article.trace { border-top: 3px solid var(--line); padding-top: 12px; margin-top: 18px; }

@@ -175,7 +175,9 @@ describe('limits', () => {
     const r = checkVariant(rfc, { cpus: 3, tasks: 3, vcpus: 1, spare: 0, depth: 30 }, { timeSeconds: 0.3 });
     expect(r.verdict).toBe('incomplete');
     expect(r.limit?.kind).toBe('time');
-    expect(r.seconds).toBeLessThan(5);
+    // Never stopped early; how late depends on the machine's load, which a test cannot know
+    // (once "< 5 s", a wall-clock bound that a busy machine could break): bench/ measures it.
+    expect(r.seconds).toBeGreaterThanOrEqual(0.3);
   });
   it('flag values parse', () => {
     expect(parseBytes('512M')).toBe(512 * 2 ** 20);

@@ -70,7 +70,8 @@ describe('fpctx check (engine)', () => {
       return { io: { ...memoryIo(), stderrIsTTY: true, progress: (l: string) => void lines.push(l) }, lines };
     };
     // A time limit, not a depth, makes the work long: the line appears after a second of work,
-    // however fast the machine explores.
+    // however fast the machine explores; and at the limit (1.6 s) the explorer reports once more,
+    // so a process stalled by a busy machine through the whole second still shows one.
     const args = ['check', '--cpus', '2', '--tasks', '2', '--depth', '40', '--time', '1.6s'];
     const a = capture();
     await main(args, a.io);

@@ -373,6 +373,12 @@ describe('parser: the byte-level paths accept exactly what the regular expressio
     '            bash-1234  [001]  5678.901234: irq_handler_entry: irq=11 name=arch_timer',
     'CPU:1 [LOST 1234 EVENTS]',
     '# tracer: nop',
+    '             cat-410     [001] d..a1    77.000400: sys_write(fd: 1, buf: ffffc9d0e000, count: 10)',
+    '             cat-410     [001] .....    77.000300: sys_write -> 0x10',
+    '            bash-1204  [001]  3001.100010: sys_enter_rt_sigreturn:',
+    '            bash-1204  [001]  3001.100030: sched_switch:         1204:120:R ==> 0:120: swapper/1',
+    '          <idle>-0     [000]  3001.100040: sched_wakeup:         0:?:? +   1388:120:? sleep Success',
+    ' qemu-system-x86-3412    [002] d..2.  5012.119100: kvm_exit: vcpu 0 reason EPT_VIOLATION rip 0xffffffff81a4b2f4 info1 0x0',
   ];
   function outcome(p: TraceParser, s: string): string {
     try {
@@ -386,6 +392,7 @@ describe('parser: the byte-level paths accept exactly what the regular expressio
         l.lost,
         l.kind === Ev.SWITCH || l.kind === Ev.WAKEUP ? l.str() : '',
         l.kind === Ev.SWITCH ? l.state() : '',
+        l.foreign,
       ]);
     } catch (e) {
       return `error ${(e as InputError).format()}`;

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -237,6 +237,54 @@ describe.skipIf(!available && !process.env.CI)('the HTML report in headless Chro
           ),
       )
       .toBe(true);
+  });
+
+  it('at scale (300 traces): one trace drawn at load, the others inflated when shown; time-to-usable recorded', async () => {
+    // 300 copies of the scenario-run traces: the featured one is in the page, the rest compressed.
+    const runs = data.traces!.filter((t) => t.kind === 'scenario');
+    const many: ReportData = {
+      ...data,
+      traces: [
+        ...data.traces!,
+        ...Array.from({ length: 300 }, (_, i) => ({ ...runs[i % runs.length]!, id: `copy-${i}`, title: `copy ${i}` })),
+      ],
+    };
+    const file = join(ARTIFACTS, 'report-scale.html');
+    const html = renderReport(many);
+    writeFileSync(file, html);
+    const big = await ctx.newPage();
+    const errors: string[] = [];
+    big.on('pageerror', (e) => errors.push(e.message));
+    big.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    try {
+      await big.goto(pathToFileURL(file).href);
+      // Usable = the featured trace's machine-state panel is drawn (the script has run).
+      await big.locator('article.trace.active aside.state [data-state-step]').waitFor();
+      const usableMs = await big.evaluate(() => performance.now());
+      expect(await big.locator('svg.timeline').count()).toBe(1);
+      expect(await big.locator('article.trace').count()).toBe(many.traces!.length);
+      // ] shows the next trace, inflated on demand, with its steps.
+      await big.locator('article.trace.active .tl-wrap').focus();
+      await big.keyboard.press(']');
+      const next = big.locator('article.trace.active');
+      await next.locator('svg.timeline').waitFor();
+      expect(await next.getAttribute('data-lazy')).toBeNull();
+      await next.locator('ol.steps li[data-step="2"]').click();
+      expect(await next.locator('aside.state [data-state-step]').getAttribute('data-state-step')).toBe('2');
+      // A link straight to a compressed trace and step.
+      await big.goto(`${pathToFileURL(file).href}#trace-copy-250:3`);
+      await big.reload();
+      await expect.poll(() => big.locator('article.trace.active aside.state [data-state-step]').getAttribute('data-state-step')).toBe('3');
+      expect(await big.locator('article.trace.active').getAttribute('data-trace')).toBe('copy-250');
+      expect(errors).toEqual([]);
+      // The figure is recorded, not asserted: it depends on the machine and its load.
+      const figure = { traces: many.traces!.length, bytes: Buffer.byteLength(html), usableMs: Math.round(usableMs), loadavg: loadavg() };
+      writeFileSync(join(ARTIFACTS, 'report-scale.json'), `${JSON.stringify(figure)}\n`);
+    } finally {
+      await big.close();
+    }
   });
 
   it('logs no error and fetches nothing but the file itself; saves a screenshot', async () => {

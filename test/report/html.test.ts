@@ -3,7 +3,9 @@
  * what the kernel did (binding states, arrows) — checked against the kernel's semantics.
  */
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkVariant } from '../../src/app/check.js';
@@ -105,7 +107,42 @@ describe('the page', () => {
     expect(html).not.toMatch(/<link|<img|<iframe|@import|url\((?!#)/i);
     expect(html).not.toMatch(/\s(src|href|action)="(?!#)/);
     expect(html.match(/https?:\/\/[^"]*/g)?.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"`);
+    // The script runs by its SHA-256, computed here from the script the page carries.
+    const code = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const hash = createHash('sha256').update(code, 'utf8').digest('base64');
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}'; img-src data:"`);
+    expect(html).not.toMatch(/script-src[^;"]*unsafe-inline/);
+  });
+
+  it('carries traces other than the featured one compressed, each inflating to its full article', () => {
+    // 11 traces: the featured (v4.15-rc1's violation) in the page, 10 in the lazy block.
+    expect(html.match(/<article /g)).toHaveLength(11);
+    expect(html.match(/<svg class="timeline"/g)).toHaveLength(1);
+    const lazy = JSON.parse(/<script type="application\/json" id="fpctx-lazy">([^<]*)<\/script>/.exec(html)![1]!) as Record<string, string>;
+    expect(Object.keys(lazy)).toHaveLength(10);
+    const rfc = JSON.parse(inflateSync(Buffer.from(lazy['run-seed-uaf-rfc-2017']!, 'base64')).toString('utf8'));
+    // The inflated markup is what an eager rendering of that trace puts in its article.
+    const alone = renderReport({ ...data, traces: data.traces!.filter((t) => t.id === 'run-seed-uaf-rfc-2017') });
+    const article = /<article [^>]*>([\s\S]*?)<\/article>/.exec(alone)![1]!;
+    expect(rfc.html).toBe(article);
+    expect(rfc.html).toContain('<svg class="timeline"');
+    expect(rfc.data.labels).toHaveLength(data.traces!.find((t) => t.id === 'run-seed-uaf-rfc-2017')!.trace.steps.length);
+    expect(html).toContain('<article class="trace" id="trace-run-seed-uaf-rfc-2017" data-trace="run-seed-uaf-rfc-2017"');
+  });
+
+  it('tells an expected violation (the scenario says so) from an unexpected one at a glance', () => {
+    // v4.15-rc1's use-after-free is what seed-uaf expects of it: the quiet "exp" class.
+    expect(html).toMatch(/<td class="exp" title="v4.15-rc1 on seed-uaf: no-uaf @8; expected no-uaf at step 8 \(met\)/);
+    expect(html).toContain('class="exp active" title="FPC101 no-uaf at step 8 — expected"');
+    const wrong = {
+      ...data,
+      runs: data.runs!.map((r) =>
+        r.variant === 'rfc-2017' ? { ...r, verdict: 'no-uaf', step: 8, expected: 'ok', expectationMet: false } : r,
+      ),
+    };
+    expect(renderReport(wrong)).toMatch(
+      /<td class="unexp" title="rfc-2017 on seed-uaf: no-uaf @8; expected ok \(NOT met\)[^"]*">.*✗ UNEXPECTED \(expected ok\)/,
+    );
   });
 
   it('is deterministic: the same data gives the same bytes', () => {
@@ -138,9 +175,9 @@ describe('the page', () => {
       expect(page).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; co');
       expect(page).not.toContain('<script>alert(2)');
       expect(page).toContain('O&#39;Neil');
-      // Exactly two scripts (the data block and the code), each closed once.
-      expect(page.match(/<script/g)).toHaveLength(2);
-      expect(page.match(/<\/script>/g)).toHaveLength(2);
+      // Exactly three scripts (the data block, the compressed traces, the code), each closed once.
+      expect(page.match(/<script/g)).toHaveLength(3);
+      expect(page.match(/<\/script>/g)).toHaveLength(3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -158,7 +195,10 @@ describe('the page', () => {
 
 describe('the suite report', () => {
   it('has every section and every trace, the seed counterexample first; stays small', () => {
-    const r = runSuiteChecks();
+    // Without the suite's own kvm-host cost run (half its CPU time): the cost assertions below
+    // use the cost document fixture instead, and test/cli/report.test.ts runs the whole suite.
+    const r = runSuiteChecks(undefined, { cost: false });
+    expect(r.cost).toBeUndefined();
     const data = suiteReport(r);
     expect(data.featured).toBe('seed');
     expect(data.traces![0]!.id).toBe('seed');
@@ -177,8 +217,10 @@ describe('the suite report', () => {
     // Every cell of the verdict tables that has a trace links to it, and every link has a target.
     const links = [...html.matchAll(/href="#trace-([^"]+)"/g)].map((m) => m[1]!);
     for (const id of new Set(links)) expect(html).toContain(`<article class="trace" id="trace-${id}"`);
-    // about 70 kB a trace at most (the four-scenario suite fitted in 1.5 MB)
-    expect(Buffer.byteLength(html)).toBeLessThan(70_000 * data.traces!.length);
+    // Compressed traces: about 11 kB a trace (2.5 MB for the suite's 237; 11 MB when every trace
+    // was drawn into the page), and one trace drawn at load whatever their number.
+    expect(Buffer.byteLength(html)).toBeLessThan(16_000 * data.traces!.length);
+    expect(html.match(/<svg class="timeline"/g)).toHaveLength(1);
     // The verdict tables as Markdown, for a review
     expect(html).toContain(
       '| variant | 1cpu-kvm | 1cpu-fork | 2cpu-kvm |\n| --- | ---: | ---: | ---: |\n| v4.15-rc1 | no-uaf @7 | integrity/leak @12 | no-uaf @7 |',

@@ -34,14 +34,17 @@ export function shortCell(c: MatrixCell): string {
   return `${what}@${v.step}`;
 }
 
-/** Long verdict for Markdown and JSON readers: `integrity/leak at step 13 (0.01 s)`. */
+/**
+ * Long verdict for Markdown readers: `integrity/leak @13`. No time: a cell depends only on the
+ * inputs (the wall clock once leaked into it as "ok (0.1 s)" on a busy machine); the times are
+ * the table's last row.
+ */
 export function longCell(c: MatrixCell): string {
-  const time = c.seconds < 0.05 ? '' : ` (${c.seconds.toFixed(1)} s)`;
-  if (c.verdict === 'ok') return `ok${time}`;
+  if (c.verdict === 'ok') return 'ok';
   if (c.verdict === 'n/a') return `n/a (${c.reason ?? 'not applicable'})`;
-  if (c.verdict === 'incomplete') return `incomplete at ${c.states} states${time}`;
+  if (c.verdict === 'incomplete') return `incomplete at ${c.states} states`;
   const v = c.violation!;
-  return `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}${c.type === 'check' ? ` in ${v.where}` : ''}${time}`;
+  return `${v.invariant}${v.kind ? `/${v.kind}` : ''} @${v.step}${c.type === 'check' ? ` in ${v.where}` : ''}`;
 }
 
 export function matrixMarkdown(m: MatrixResult): string[] {
@@ -74,6 +77,18 @@ export function matrixMarkdown(m: MatrixResult): string[] {
       ]),
     );
   }
+  // Wall-clock figures, kept apart from the verdicts (they vary between runs and machines).
+  out.push(
+    row([
+      '*seconds*',
+      ...m.variants.map((v) =>
+        m.cells
+          .filter((c) => c.variant === v.name)
+          .reduce((a, c) => a + c.seconds, 0)
+          .toFixed(1),
+      ),
+    ]),
+  );
   out.push('');
   out.push(
     `Checks: ${m.checks.map((k) => `\`${k.name}\` = cpus ${k.bounds.cpus}, tasks ${k.bounds.tasks}, vcpus ${k.bounds.vcpus}, spare ${k.bounds.spare}, depth ${k.bounds.depth}${k.bounds.events ? `, events ${k.bounds.events.join('+')}` : ''}`).join('; ')}.`,

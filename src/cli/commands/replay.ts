@@ -11,6 +11,7 @@ import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { limitGuard } from '../../app/limits.js';
 import { intFlag, memoryFlag, outputFormatFlags, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { withSpooledInput } from '../spool.js';
 import { printCostDoc, underLimits } from './cost.js';
 
 export interface ReplayFlags {
@@ -49,9 +50,20 @@ export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Pr
     guard();
     if (!quiet) io.progress(`${file}: pass ${pass}/2, ${mib(bytes)}/${mib(total)} MiB`);
   };
-  const r = underLimits(f, io, () =>
-    replayTrace(file, variants, { fpUse, sveUse, seed, sveVlBits, onRead: progress, onProgress: () => guard() }),
-  );
+  const run = (path: string, name?: string) =>
+    underLimits(f, io, () =>
+      replayTrace(path, variants, {
+        fpUse,
+        sveUse,
+        seed,
+        sveVlBits,
+        onRead: progress,
+        onProgress: () => guard(),
+        ...(name !== undefined ? { name } : {}),
+      }),
+    );
+  // `-`: standard input, spooled to a temporary file (the replay reads its input twice).
+  const r = file === '-' ? await withSpooledInput(process.stdin, (path) => run(path, '<stdin>')) : run(file);
   if ('code' in r) return r.code;
   io.progressDone();
   printCostDoc(r.doc, f, io);

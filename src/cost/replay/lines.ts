@@ -27,7 +27,11 @@ export class LineReader {
   /** Bytes read from the file so far. */
   bytes = 0;
 
-  constructor(readonly file: string) {
+  /** @param name what errors call the file (`<stdin>` for a spooled standard input); the path by default */
+  constructor(
+    readonly file: string,
+    readonly name: string = file,
+  ) {
     try {
       // A directory opens, and fails only at the first read: say so here, like any unreadable file.
       if (fstatSync((this.fd = openSync(file, 'r'))).isDirectory()) {
@@ -35,7 +39,7 @@ export class LineReader {
         throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
       }
     } catch (e) {
-      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
+      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
     }
   }
 
@@ -79,7 +83,7 @@ export class LineReader {
       this.filled = rest;
     }
     if (this.filled === this.buf.length) {
-      if (this.buf.length >= MAX_LINE) throw new InputError(`line longer than ${MAX_LINE} bytes: not a trace`, this.file, this.line + 1);
+      if (this.buf.length >= MAX_LINE) throw new InputError(`line longer than ${MAX_LINE} bytes: not a trace`, this.name, this.line + 1);
       const g = Buffer.allocUnsafe(this.buf.length * 2);
       this.buf.copy(g, 0, 0, this.filled);
       this.buf = g;

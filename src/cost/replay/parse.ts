@@ -11,9 +11,18 @@
  * `comm` may contain spaces and dashes (the pid is the last `-<digits>` before the CPU); the
  * TGID column appears with the record-tgid option; the flags column (irqs-off, need-resched,
  * hardirq/softirq, preempt depth, migrate-disable) with ftrace's irq-info option and with
- * `trace-cmd report -l`. Fields follow each event's TP_printk format, except where trace-cmd's
- * sched plugin prints sched_switch and sched_wakeup its own way. Every shape is accepted for
- * the events the replay uses; other events are recognised by the header alone and counted.
+ * `trace-cmd report -l` (its preempt-depth digits are hex). Fields follow each event's TP_printk
+ * format, except where trace-cmd's sched plugin prints sched_switch and sched_wakeup its own way
+ * (libtraceevent's plugin_sched_switch.c: `comm:pid [prio] S ==> comm:pid [prio]`; trace-cmd 1.x's compact `pid:prio:S ==> pid:prio: comm` and
+ * `pid:?:? +   pid:prio:? comm Success`), and except the syscall tracer's own lines
+ * (kernel/trace/trace_syscalls.c, print_syscall_enter/exit: `sys_read(fd: 3, ...)` and
+ * `sys_read -> 0x0`, which have no `event:` before them; trace-cmd prints the same events as
+ * `sys_enter_read:` / `sys_exit_read:`). Every shape is accepted for the events the replay uses;
+ * other events are recognised by the header alone and counted.
+ *
+ * A trace of another architecture's KVM (x86's `kvm_exit: vcpu 0 reason EPT_VIOLATION ...`,
+ * `kvm_entry: vcpu 0, rip 0x...`, its `x86_fpu_*` or `kvm_msr`/`kvm_cr`/`kvm_pio` events) is
+ * recognised: `TraceLine.foreign` names the evidence, and the replay refuses the trace.
  *
  * Speed: a 1 GB trace is ten million lines, read twice. The header and the frequent events
  * (sched_switch, sched_wakeup, sys_enter/exit, kvm_entry/exit) are parsed from the bytes, without
@@ -64,6 +73,46 @@ const KINDS: Record<string, EvKind> = {
 };
 const KNOWN = Object.entries(KINDS).map(([name, kind]) => ({ name, kind, bytes: Buffer.from(name, 'latin1') }));
 
+/** The rt_sigreturn syscall number on arm64 (include/uapi/asm-generic/unistd.h, __NR_rt_sigreturn). */
+export const NR_RT_SIGRETURN = 139;
+
+/**
+ * The kind of an event name: the table above, or one syscall's own event (`sys_enter_read`,
+ * `sys_exit_read`: the syscalls/ system, one event per syscall).
+ */
+function kindOf(name: string): EvKind {
+  const k = KINDS[name];
+  if (k !== undefined) return k;
+  if (name.startsWith('sys_enter_')) return Ev.SYS_ENTER;
+  if (name.startsWith('sys_exit_')) return Ev.SYS_EXIT;
+  return Ev.UNKNOWN;
+}
+
+/** The syscall number the replay needs from a per-syscall event name: rt_sigreturn's, else -1. */
+function nrOfName(syscall: string): number {
+  return syscall === 'rt_sigreturn' ? NR_RT_SIGRETURN : -1;
+}
+
+/** Event names only x86's KVM and FPU code define (arch/x86/kvm/trace.h, arch/x86/include/asm/trace/fpu.h). */
+const X86_EVENT =
+  /^(?:x86_fpu_\w+|kvm_(?:fpu|msr|cr|pio|cpuid|apic\w*|inj_virq|inj_exception|nested_\w+|emulate_insn|pv_eoi|vmexit_inject|ple_window_update|hypercall|pic_set_irq|ioapic_set_irq))$/;
+
+/** Why an event line shows another architecture's trace, or '' (see TraceLine.foreign). */
+export function foreignEvidence(name: string): string {
+  return X86_EVENT.test(name) ? `the event ${name} exists only on x86` : '';
+}
+
+/**
+ * Whether a task switched out with this prev_state was still runnable (preempted) rather than
+ * blocked: ftrace prints `R` or `R+` (preempted), a letter or letters for sleeping states; older
+ * kernels and tools print the number (TASK_RUNNING is 0, the sleeping states are the low eight
+ * bits; the preempted mark TASK_REPORT_MAX / TASK_STATE_MAX lies above them).
+ */
+export function runnableState(state: string): boolean {
+  if (/^(?:\d+|0x[0-9a-fA-F]+)$/.test(state)) return (Number(state) & 0xff) === 0;
+  return state.startsWith('R');
+}
+
 /** One parsed line; the parser reuses a single instance (read it before the next line). */
 export class TraceLine {
   kind: EvKind = Ev.OTHER;
@@ -85,6 +134,8 @@ export class TraceLine {
   num = 0;
   /** LOST: number of events lost. */
   lost = 0;
+  /** KVM_ENTRY, KVM_EXIT: why the line is another architecture's ('' if it is arm64's or cannot tell). */
+  foreign = '';
 
   /** Strings are decoded from byte ranges of `buf` on demand, or were set directly (s* = -1). */
   buf: Buffer = Buffer.alloc(0);
@@ -131,17 +182,29 @@ const HEADER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\
 const SWITCH_FTRACE =
   /^prev_comm=(.*) prev_pid=(\d+) prev_prio=-?\d+ prev_state=(\S+) ==> next_comm=(.*) next_pid=(\d+) next_prio=-?\d+\s*$/;
 const SWITCH_TRACECMD = /^(.*):(\d+) \[-?\d+\] (\S+) ==> (.*):(\d+) \[-?\d+\]\s*$/;
+/** trace-cmd 1.x's compact plugin: prev_pid:prev_prio:state ==> next_pid:next_prio: next_comm. */
+const SWITCH_COMPACT = /^(\d+):-?\d+:(\S+) ==> (\d+):-?\d+: (.*?)\s*$/;
 const WAKEUP_FTRACE = /^comm=(.*) pid=(\d+) prio=-?\d+(?: success=\d+)?(?: target_cpu=\d+)?\s*$/;
 const WAKEUP_TRACECMD = /^(.*):(\d+) \[-?\d+\](?: success=\d+)?(?: CPU:\d+)?\s*$/;
+/** trace-cmd 1.x's compact plugin: waker_pid:prio:state +   pid:prio:state comm [Success|Failed]. */
+const WAKEUP_COMPACT = /^\d+:(?:-?\d+|\?):\S+ \+ +(\d+):-?\d+:\S+ (.*?)(?: Success| Failed)?\s*$/;
 const FORK = /^comm=(.*) pid=(\d+) child_comm=(.*) child_pid=(\d+)\s*$/;
 const EXEC = /^filename=(.*) pid=(\d+) old_pid=(\d+)\s*$/;
 const PROCESS = /^comm=(.*) pid=(\d+) prio=-?\d+(?: \w+=\S+)*\s*$/;
 const MIGRATE = /^comm=(.*) pid=(\d+) prio=-?\d+ orig_cpu=(\d+) dest_cpu=(\d+)\s*$/;
 const KVM_EXIT_EC = /HSR_EC: 0x([0-9a-fA-F]+)/;
+/** x86's kvm_exit ("[vcpu %u ]reason %s rip 0x%lx ...") and kvm_entry ("vcpu %u, rip 0x%lx"). */
+const X86_KVM = /(?:^|\s)reason [\w ]+? rip 0x|^vcpu \d+, rip 0x/;
 const SYS_ENTER = /^NR (-?\d+) \(/;
 const SYS_EXIT = /^NR (-?\d+) = -?\d+\s*$/;
 const SIGNAL = /^sig=(\d+) errno=-?\d+ code=-?\d+ sa_handler=([0-9a-fA-F]+) sa_flags=[0-9a-fA-F]+\s*$/;
 const LOST = /^CPU:\s*\d+ \[LOST (\d+) EVENTS\]\s*$/;
+/**
+ * The syscall tracer's own lines: the header, then `sys_<name>(<args>)` or `sys_<name> -> 0x<ret>`
+ * in place of `event: fields` (print_syscall_enter/exit print no event name).
+ */
+const SYSCALL_TRACER =
+  /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+sys_(\w+)(?:\(.*\)| -> (?:0x[0-9a-fA-F]+|-?\d+))\s*$/;
 /** Non-event lines both tools print: headers, notes. */
 const NOT_EVENT = /^(?:\s*$|#|cpus=\d+\s*$|version = \d+\s*$|CPU \d+ is empty\s*$|##### CPU \d+ buffer started ####\s*$)/;
 
@@ -174,6 +237,17 @@ export class TraceParser {
       const text = buf.toString('utf8', start, end);
       const m = HEADER.exec(text);
       if (!m) {
+        const sys = SYSCALL_TRACER.exec(text);
+        if (sys) {
+          l.setComm(sys[1]!);
+          l.pid = Number(sys[2]);
+          l.cpu = Number(sys[3]);
+          const exit = sys[0].includes(' -> ');
+          l.kind = exit ? Ev.SYS_EXIT : Ev.SYS_ENTER;
+          l.name = exit ? 'sys_exit' : 'sys_enter';
+          l.num = nrOfName(sys[6]!);
+          return l;
+        }
         const lost = LOST.exec(text);
         if (lost) {
           l.kind = Ev.LOST;
@@ -190,11 +264,17 @@ export class TraceParser {
       l.pid = Number(m[2]);
       l.cpu = Number(m[3]);
       l.name = m[6]!;
-      l.kind = KINDS[l.name] ?? Ev.UNKNOWN;
+      l.kind = kindOf(l.name);
       fields = m[7]!;
       f = end;
     }
     if (l.kind === Ev.UNKNOWN) return l;
+    if ((l.kind === Ev.SYS_ENTER || l.kind === Ev.SYS_EXIT) && l.name !== 'sys_enter' && l.name !== 'sys_exit') {
+      // One syscall's own event: its name says which; its fields (the arguments, the return) are not needed.
+      l.num = nrOfName(l.name.slice(l.kind === Ev.SYS_ENTER ? 10 : 9));
+      return l;
+    }
+    l.foreign = '';
     switch (l.kind) {
       case Ev.SWITCH:
         if (fields === null && this.switchBytes(buf, f, end)) return l;
@@ -203,9 +283,11 @@ export class TraceParser {
         if (fields === null && this.wakeupBytes(buf, f, end)) return l;
         break;
       case Ev.KVM_ENTRY:
+        if (startsWith(buf, f, end, VCPU_SP)) this.x86(fields ?? buf.toString('latin1', f, end));
         return l;
       case Ev.KVM_EXIT:
         l.num = fields === null ? ecBytes(buf, f, end) : ecOf(fields);
+        if (l.num < 0) this.x86(fields ?? buf.toString('latin1', f, end));
         return l;
       case Ev.SYS_ENTER:
       case Ev.SYS_EXIT:
@@ -226,7 +308,14 @@ export class TraceParser {
       case Ev.SWITCH: {
         let s = SWITCH_FTRACE.exec(f);
         if (s) this.seen('ftrace');
-        else if ((s = SWITCH_TRACECMD.exec(f))) this.seen('trace-cmd');
+        else if ((s = SWITCH_COMPACT.exec(f))) {
+          this.seen('trace-cmd');
+          l.pid = Number(s[1]);
+          l.setState(s[2]!);
+          l.pid2 = Number(s[3]);
+          l.setStr(s[4]!);
+          break;
+        } else if ((s = SWITCH_TRACECMD.exec(f))) this.seen('trace-cmd');
         else bad();
         l.pid = Number(s![2]);
         l.setState(s![3]!);
@@ -237,7 +326,12 @@ export class TraceParser {
       case Ev.WAKEUP: {
         let s = WAKEUP_FTRACE.exec(f);
         if (s) this.seen('ftrace');
-        else if ((s = WAKEUP_TRACECMD.exec(f))) this.seen('trace-cmd');
+        else if ((s = WAKEUP_COMPACT.exec(f))) {
+          this.seen('trace-cmd');
+          l.pid2 = Number(s[1]);
+          l.setStr(s[2]!);
+          break;
+        } else if ((s = WAKEUP_TRACECMD.exec(f))) this.seen('trace-cmd');
         else bad();
         l.setStr(s![1]!);
         l.pid2 = Number(s![2]);
@@ -286,6 +380,12 @@ export class TraceParser {
         break;
       }
     }
+  }
+
+  /** Marks a KVM line that only x86 prints (see X86_KVM). */
+  private x86(fields: string): void {
+    const m = X86_KVM.exec(fields);
+    if (m) this.line.foreign = `'${clip(fields)}' is x86's format (arm64's names an ESR class and a PC)`;
   }
 
   private seen(f: TraceFormat): void {
@@ -380,7 +480,10 @@ export class TraceParser {
         break;
       }
     }
-    if (l.kind === Ev.UNKNOWN) l.name = b.toString('latin1', n, c);
+    if (l.kind === Ev.UNKNOWN) {
+      l.name = b.toString('latin1', n, c);
+      l.kind = kindOf(l.name);
+    }
     let f = c + 1;
     while (f < e && b[f] === SP) f++;
     return f;
@@ -516,6 +619,7 @@ const NR = bytes('NR ');
 const EQ = bytes(' = ');
 const SP_PAREN = bytes(' (');
 const HSR_EC = bytes('HSR_EC: 0x');
+const VCPU_SP = bytes('vcpu ');
 
 function isDigit(ch: number): boolean {
   return ch >= 48 && ch <= 57;

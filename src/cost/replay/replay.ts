@@ -22,6 +22,14 @@
  *         FP use if the guest uses FP or the exit says it trapped on FP (ESR EC FP_ASIMD, SVE);
  *       - signal_deliver with a handler is a signal (dropped and counted while the event alphabet
  *         has no signal events); sched_wakeup and sched_migrate_task only name current.
+ *     Where the trace does not record a task's syscalls (scheduler-only traces: Android's
+ *     systrace/atrace, most `trace-cmd report`s recorded by others), its user slices are inferred
+ *     from the scheduler: a task switched in returns to user mode and runs there until its next
+ *     switch, where prev_state says how it left (R, R+ or 0: preempted by an interrupt in user
+ *     mode; anything else: it blocked, so it entered the kernel by a syscall). A task whose
+ *     syscalls are traced is in user mode between sys_exit and sys_enter, and returns to user
+ *     mode when switched back in after a preemption in user mode. Every inference is counted
+ *     (`Inferred`) and printed with the table.
  *     A trace does not say when user code touches FP registers: `--fp-use` decides per task
  *     (always, never, or with probability p, by a hash of --seed and the task), and a task that
  *     uses FP writes its registers once per user slice, at the slice's end. `--sve-use` does the
@@ -38,7 +46,7 @@ import { NONE, Pos, TaskState } from '../../kernel/records.js';
 import { hashUnit } from '../rng.js';
 import { IntentSource, Normalizer } from '../stream.js';
 import { LineReader } from './lines.js';
-import { Ev, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
+import { Ev, foreignEvidence, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
 
 /** How often tasks use FP: `always`, `never`, or `p=<probability>`. */
 export interface UseFlag {
@@ -63,8 +71,7 @@ export interface ReplayOptions {
   readonly onRead?: (pass: 1 | 2, bytes: number, total: number) => void;
 }
 
-/** The rt_sigreturn syscall number on arm64 (asm-generic/unistd.h). */
-export const NR_RT_SIGRETURN = 139;
+export { NR_RT_SIGRETURN };
 /** ESR exception classes of a guest FP access trap. */
 const EC_FP_ASIMD = 0x07;
 const EC_SVE = 0x19;
@@ -85,6 +92,8 @@ interface Incarnation {
   parent: number;
   /** Makes syscalls, takes signals, execs: certainly has user state. */
   userEvidence: boolean;
+  /** Its syscalls are in the trace (sys_enter/sys_exit lines): its user slices need no inference. */
+  syscalls: boolean;
   vcpu: boolean;
   /** Lines of the fork and the free (Infinity if not freed within the trace). */
   birth: number;
@@ -172,7 +181,10 @@ function pair(self: number, other: number): { self: number; other: number } {
 // --- pass 1 -----------------------------------------------------------------------------------------
 
 export interface TraceScan {
+  /** The path read (a spooled copy for standard input). */
   readonly file: string;
+  /** What messages and the output call it: the path, or `<stdin>`. */
+  readonly name: string;
   readonly format: TraceFormat;
   readonly lines: number;
   readonly bytes: number;
@@ -189,14 +201,17 @@ export interface TraceScan {
   readonly lostEvents: number;
 }
 
-export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void): TraceScan {
-  const total = fileSize(file);
-  const reader = new LineReader(file);
-  const parser = new TraceParser(file);
+export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void, name: string = file): TraceScan {
+  const total = fileSize(file, name);
+  const reader = new LineReader(file, name);
+  const parser = new TraceParser(name);
   const inc: Incarnation[] = [];
   const table = new PidTable((id, pid, comm, born, parent) => {
-    inc[id] = { pid, comm, born, parent, userEvidence: false, vcpu: false, birth: 0, death: Infinity, user: false };
+    inc[id] = { pid, comm, born, parent, userEvidence: false, syscalls: false, vcpu: false, birth: 0, death: Infinity, user: false };
   });
+  const foreign = (why: string, event: string): never => {
+    throw new InputError(`${why}: not an arm64 trace (fpctx models arm64 only; record on an arm64 machine)`, name, reader.line, event);
+  };
   const cpus = new Set<number>();
   const traceEvents: Record<string, number> = {};
   const unknownEvents: Record<string, number> = {};
@@ -214,15 +229,23 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
         continue;
       }
       if (l.kind === Ev.UNKNOWN) {
-        unknownEvents[l.name] = (unknownEvents[l.name] ?? 0) + 1;
+        const n = unknownEvents[l.name];
+        if (n === undefined) {
+          const why = foreignEvidence(l.name);
+          if (why) foreign(why, l.name);
+        }
+        unknownEvents[l.name] = (n ?? 0) + 1;
         continue;
       }
+      if (l.foreign) foreign(l.foreign, l.name);
       traceEvents[l.name] = (traceEvents[l.name] ?? 0) + 1;
       cpus.add(l.cpu);
       const { self, other } = visit(l, table);
       switch (l.kind) {
         case Ev.SYS_ENTER:
         case Ev.SYS_EXIT:
+          if (self >= 0) inc[self]!.userEvidence = inc[self]!.syscalls = true;
+          break;
         case Ev.SIGNAL:
           if (self >= 0) inc[self]!.userEvidence = true;
           break;
@@ -248,7 +271,7 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   if (Object.keys(traceEvents).length === 0) {
     throw new InputError(
       'no supported trace events (sched_switch, sys_enter, kvm_entry, ...): see examples/README.md for how to record a trace',
-      file,
+      name,
     );
   }
   // Classify in creation order: a parent is classified before its children.
@@ -272,6 +295,7 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   const cpuIds = [...cpus].sort((a, b) => a - b);
   const scan: TraceScan = {
     file,
+    name,
     format: parser.format,
     lines: reader.line,
     bytes: reader.bytes,
@@ -289,12 +313,15 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   return scan;
 }
 
-function fileSize(file: string): number {
+function fileSize(file: string, name: string): number {
+  let st: ReturnType<typeof statSync>;
   try {
-    return statSync(file).size;
+    st = statSync(file);
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
   }
+  if (st.isDirectory()) throw new InputError('cannot read: EISDIR', name, undefined, undefined, 'FPC402');
+  return st.size;
 }
 
 function sortedRecord(r: Record<string, number>): Record<string, number> {
@@ -305,24 +332,36 @@ function checkCapacity(s: TraceScan): void {
   if (s.cpuIds.length > CAPACITY.cpus) {
     throw new InputError(
       `the trace uses ${s.cpuIds.length} CPUs; the model holds at most ${CAPACITY.cpus}: record fewer (trace-cmd record -M <cpumask>)`,
-      s.file,
+      s.name,
     );
   }
   const vcpus = s.bootOrder.filter((id) => s.incarnations[id]!.vcpu).length;
   if (vcpus > CAPACITY.vcpus)
-    throw new InputError(`the trace has ${vcpus} vcpu threads; the model holds at most ${CAPACITY.vcpus}`, s.file);
+    throw new InputError(`the trace has ${vcpus} vcpu threads; the model holds at most ${CAPACITY.vcpus}`, s.name);
   const slots = s.bootOrder.length + s.spareSlots;
-  if (slots === 0) throw new InputError('the trace shows no user task: nothing owns FP state', s.file);
+  if (slots === 0) throw new InputError('the trace shows no user task: nothing owns FP state', s.name);
   if (slots > CAPACITY.slots) {
     throw new InputError(
       `the trace needs ${slots} task slots (${s.bootOrder.length} user tasks alive at the start, ${s.spareSlots} forked ones alive at once); ` +
         `the model holds at most ${CAPACITY.slots}: record a shorter window or fewer CPUs`,
-      s.file,
+      s.name,
     );
   }
 }
 
 // --- pass 2 -----------------------------------------------------------------------------------------
+
+/** What the replay inferred because the trace does not say it (printed with the table). */
+export interface Inferred {
+  /** User tasks whose syscalls are not in the trace: their user slices come from the scheduler alone. */
+  tasks: number;
+  /** Returns to user mode no trace line shows: at a switch-in (or at a task's first line). */
+  userReturns: number;
+  /** Switches out of user mode with a runnable prev_state (R, R+, 0): preempted by an interrupt. */
+  preemptions: number;
+  /** Switches out of user mode with a sleeping prev_state by a task whose syscalls are not traced: a blocking syscall. */
+  blockingSyscalls: number;
+}
 
 export class TraceSource extends IntentSource {
   readonly boot: BootSpec;
@@ -331,6 +370,10 @@ export class TraceSource extends IntentSource {
   protected readonly n: Normalizer;
   /** Trace facts the replay could not map, by kind. */
   readonly unmapped: Record<string, number> = {};
+  readonly inferred: Inferred = { tasks: 0, userReturns: 0, preemptions: 0, blockingSyscalls: 0 };
+  /** User slices that ended in the replay, and those in which the task wrote FP or SVE registers. */
+  userSlices = 0;
+  fpSlices = 0;
 
   private readonly reader: LineReader;
   private readonly parser: TraceParser;
@@ -342,6 +385,10 @@ export class TraceSource extends IntentSource {
   /** Per incarnation: 1 = writes FPSIMD each user slice, 2 = writes SVE; guest: uses FP each run. */
   private readonly userFp: Uint8Array;
   private readonly guestFp: Uint8Array;
+  /** Per incarnation: 1 if its user slices are inferred from the scheduler (no syscall lines of its own). */
+  private readonly infer: Uint8Array;
+  /** Per slot: switched out while in user mode, so it returns there when switched back in. */
+  private readonly resumeUser: Uint8Array;
   private readonly total: number;
 
   constructor(
@@ -374,9 +421,17 @@ export class TraceSource extends IntentSource {
       this.userFp[id] = u < sve ? 2 : u < sve + fp * (1 - sve) ? 1 : 0;
       this.guestFp[id] = hashUnit(opts.seed, 2 * id + 1) < fp ? 1 : 0;
     });
+    this.infer = new Uint8Array(this.inc.length);
+    this.inc.forEach((i, id) => {
+      if (i.user && !i.vcpu && !i.syscalls) {
+        this.infer[id] = 1;
+        this.inferred.tasks++;
+      }
+    });
+    this.resumeUser = new Uint8Array(this.boot.tasks.length + scan.spareSlots);
     this.total = scan.bytes;
-    this.reader = new LineReader(scan.file);
-    this.parser = new TraceParser(scan.file);
+    this.reader = new LineReader(scan.file, scan.name);
+    this.parser = new TraceParser(scan.name);
   }
 
   get unsupported(): Readonly<Record<string, number>> {
@@ -423,21 +478,57 @@ export class TraceSource extends IntentSource {
       if (n.cur(c) !== NONE) n.idle(c);
       return NONE;
     }
-    if (n.cur(c) !== s && !n.run(c, s)) return NONE;
+    if (n.cur(c) !== s) {
+      if (!n.run(c, s)) return NONE;
+      this.switchedIn(c, id, s);
+    }
     return s;
+  }
+
+  /**
+   * Task `id` now runs on c in slot s: it goes back to user mode if nothing in the trace will
+   * say when (its syscalls are not traced), or if it left the CPU from user mode.
+   */
+  private switchedIn(c: number, id: number, s: number): void {
+    const { n } = this;
+    if ((this.infer[id] || this.resumeUser[s]) && n.pos[s] !== Pos.USER && n.pos[s] !== Pos.GUEST) {
+      if (n.toUser(c)) this.inferred.userReturns++;
+    }
+    this.resumeUser[s] = 0;
+  }
+
+  /**
+   * Task `id`, current on c, is switched out with prev_state `state`. A task in user mode ends
+   * its user slice; one whose syscalls are not traced and that did not stay runnable blocked,
+   * which in user mode means a syscall.
+   */
+  private switchOut(c: number, id: number, state: string): void {
+    const { n } = this;
+    const s = n.cur(c);
+    if (s === NONE || id < 0 || this.slotOf[id] !== s) return;
+    const inUser = n.pos[s] === Pos.USER;
+    this.resumeUser[s] = inUser ? 1 : 0;
+    if (!inUser) return;
+    this.sliceEnd(c, id, false);
+    if (!this.infer[id]) return;
+    if (runnableState(state)) this.inferred.preemptions++;
+    else if (n.syscall(c)) this.inferred.blockingSyscalls++;
   }
 
   /**
    * The user slice of task `id`, current on c, ends: it writes its registers if it uses FP. A
    * syscall always ends a user slice (the task returns to user space first if the model has it
-   * in the kernel); a switch ends one only if the task was preempted in user mode.
+   * in the kernel); a switch ends one only if the task was in user mode.
    */
   private sliceEnd(c: number, id: number, syscall: boolean): void {
     const s = this.n.cur(c);
     if (s === NONE || id < 0 || this.slotOf[id] !== s) return;
     if (!syscall && this.n.pos[s] !== Pos.USER) return;
+    this.userSlices++;
     if (this.userFp[id] === 2) this.n.userSve(c);
     else if (this.userFp[id] === 1) this.n.userFp(c);
+    else return;
+    this.fpSlices++;
   }
 
   private map(l: TraceLine): void {
@@ -446,11 +537,12 @@ export class TraceSource extends IntentSource {
     const { self, other } = visit(l, this.table);
     switch (l.kind) {
       case Ev.SWITCH: {
-        this.sliceEnd(c, self, false);
+        this.switchOut(c, self, l.state());
         const s = this.slot(other);
         if (s === NONE) {
           if (n.cur(c) !== NONE) n.idle(c);
         } else if (n.cur(c) !== s && !n.run(c, s)) this.miss('switch to a task that has exited');
+        else this.switchedIn(c, other, s);
         break;
       }
       case Ev.WAKEUP:
@@ -465,6 +557,7 @@ export class TraceSource extends IntentSource {
           break;
         }
         this.slotOf[other] = free;
+        this.resumeUser[free] = 0;
         n.meta(free, this.label(l.str()));
         break;
       }
