@@ -14,7 +14,7 @@ import { KernelModel, KernelShrinkSubject } from '../kernel/model.js';
 import { EVENT_NAMES, type EventFamily } from '../kernel/events.js';
 import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
 import { shrink } from '../check/shrink.js';
-import { runWorkers } from '../check/workers.js';
+import { capWorkers, runWorkers } from '../check/workers.js';
 import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
@@ -191,14 +191,16 @@ export function checkVariant(
 export async function checkVariantParallel(
   variant: Variant,
   bounds: CheckBounds,
-  opts: CheckOptions & { workers: number },
+  opts: CheckOptions & { workers: number; roundBytes?: number },
 ): Promise<CheckResult> {
-  if (opts.workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
+  const workers = capWorkers(opts.workers);
+  if (workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
   const spec = bootSpecOf(bounds);
   const model = new KernelModel(variant.Kernel, spec);
   const r = await exploreParallel(model, kernelModelRecipe(variant, spec), {
     maxDepth: bounds.depth,
-    workers: opts.workers,
+    workers,
+    ...(opts.roundBytes !== undefined ? { roundBytes: opts.roundBytes } : {}),
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
@@ -309,7 +311,7 @@ export interface SimulateResult {
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
   const spec = bootSpecOf(bounds);
   const params: SimulateParams = { seed: opts.seed >>> 0, runs: opts.runs, steps: opts.steps, swarm: opts.swarm ?? true };
-  const workers = Math.max(1, opts.workers ?? 1);
+  const workers = capWorkers(opts.workers ?? 1);
   const t0 = performance.now();
   const deadline = opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER;
   let slices: SliceResult[];
