@@ -43,7 +43,7 @@ import type { Worker } from 'node:worker_threads';
 
 // --- outboxes: fingerprint, parent, action index, and the state (self-contained varints) -------
 
-class ByteWriter {
+export class ByteWriter {
   buf = new Uint8Array(1 << 16);
   pos = 0;
   constructor(private readonly budget: MemoryBudget) {
@@ -82,7 +82,7 @@ class ByteWriter {
   }
 }
 
-function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
+export function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
   w.ensure(s.length * 10 + 40);
   let skip = 0;
   for (let j = 0; j < s.length; j++) {
@@ -98,7 +98,7 @@ function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
   w.varint(skip + 1); // a skip past the end terminates
 }
 
-class ByteReader {
+export class ByteReader {
   pos = 0;
   constructor(readonly buf: Uint8Array) {}
   get done(): boolean {
@@ -170,7 +170,7 @@ interface Found {
   state: Int32Array;
 }
 
-function lessState(a: Int32Array, b: Int32Array): number {
+export function lessState(a: Int32Array, b: Int32Array): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
   return 0;
 }

@@ -15,6 +15,11 @@ import { EVENT_NAMES, type EventFamily } from '../kernel/events.js';
 import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
 import { shrink } from '../check/shrink.js';
 import { capWorkers, runWorkers } from '../check/workers.js';
+import { exploreOnRedis, exploreSpec } from '../dist/explore.js';
+import { JobRun } from '../dist/jobs.js';
+import { portableRecipe } from '../dist/recipe.js';
+import { connect } from '../dist/redis.js';
+import { simulateOnRedis } from '../dist/simulate.js';
 import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
@@ -210,6 +215,43 @@ export async function checkVariantParallel(
   return checkResultOf(variant, bounds, spec, r);
 }
 
+/**
+ * checkVariant across processes (src/dist/explore.ts): this process coordinates, the workers
+ * (`fpctx worker --redis URL`) explore. The same states, transitions and verdicts as checkVariant.
+ */
+export async function checkVariantRedis(
+  variant: Variant,
+  bounds: CheckBounds,
+  opts: CheckOptions & { redis: string; partitions?: number },
+): Promise<CheckResult> {
+  const spec = bootSpecOf(bounds);
+  const model = new KernelModel(variant.Kernel, spec);
+  const symmetry = opts.symmetry ?? true;
+  const ropts = {
+    maxDepth: bounds.depth,
+    symmetry,
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
+    onLevel: (depth: number, states: number, transitions: number, seconds: number) => {
+      opts.onLevel?.(depth, states, transitions);
+      opts.onProgress?.({ depth, maxDepth: bounds.depth, states, transitions, seconds, bytes: 0 });
+    },
+  };
+  const redis = await connect(opts.redis);
+  try {
+    const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec)), ropts);
+    const run = await JobRun.start(redis, dspec);
+    try {
+      return checkResultOf(variant, bounds, spec, await exploreOnRedis(run, model, dspec, ropts));
+    } finally {
+      await run.close();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */
 export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult): CheckResult {
   const extra = {
@@ -268,6 +310,8 @@ export interface SimulateOptions {
   readonly swarm?: boolean;
   /** Worker threads (default 1: in this thread). */
   readonly workers?: number;
+  /** Coordinate worker processes through the Redis at this URL instead (src/dist/simulate.ts). */
+  readonly redis?: string;
   readonly timeSeconds?: number;
   /** Shrink a failing run (default true). */
   readonly shrink?: boolean;
@@ -317,7 +361,20 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
   let slices: SliceResult[];
   let timedOut: boolean;
   const report = (steps: number) => opts.onProgress?.({ steps, seconds: (performance.now() - t0) / 1000 });
-  if (workers === 1) {
+  if (opts.redis) {
+    const redis = await connect(opts.redis);
+    try {
+      const recipe = portableRecipe(kernelModelRecipe(variant, spec));
+      const run = await JobRun.start(redis, { engine: 'simulate', recipe, params, deadline });
+      try {
+        ({ slices, timedOut } = await simulateOnRedis(run, params, deadline));
+      } finally {
+        await run.close();
+      }
+    } finally {
+      redis.disconnect();
+    }
+  } else if (workers === 1) {
     const model = new KernelModel(variant.Kernel, spec);
     const ctrl = newControl(false);
     let steps = 0;

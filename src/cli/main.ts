@@ -19,6 +19,7 @@ import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { simulateCommand } from './commands/simulate.js';
 import { shrinkCommand } from './commands/shrink.js';
+import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
 
 export const EXIT_OK = 0;
@@ -59,7 +60,9 @@ const check: CommandFactory = (io, done) =>
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
     .option('--no-relabel', 'do not rename data versions by first occurrence (data independence)')
     .option('--orbits', 'with --no-symmetry or --no-relabel, also count the orbits of the states found')
-    .option('--workers <n>', 'worker threads sharing the search (default 1)')
+    .option('--workers <n>', 'worker threads sharing the search (default 1; at most the cores)')
+    .option('--redis <url>', 'coordinate `fpctx worker` processes through this Redis instead (e.g. redis://127.0.0.1:6379)')
+    .option('--partitions <n>', 'with --redis: fingerprint partitions of the state space (default 16)')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
     .action(async (opts) => done(await runCheck(opts, io)));
@@ -154,6 +157,7 @@ const COMMANDS: readonly CommandFactory[] = [
   run,
   check,
   simulateCommand,
+  workerCommand,
   shrinkCommand,
   suite,
   matrix,

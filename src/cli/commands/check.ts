@@ -3,7 +3,8 @@
  * Exit status: 0 ok, 1 violation, 2 bad input, 3 a limit (--memory, --time) stopped it early.
  */
 
-import { DEFAULT_BOUNDS, checkVariantParallel, type CheckBounds, type CheckResult } from '../api.js';
+import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../api.js';
+import { redisUrl } from '../../dist/redis.js';
 import type { Io } from '../io.js';
 import { intFlag, resolveVariants } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
@@ -27,6 +28,8 @@ export interface CheckFlags {
   relabel?: boolean;
   orbits?: boolean;
   workers?: string;
+  redis?: string;
+  partitions?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -120,21 +123,28 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     throw new InputError('--no-relabel needs the sequential explorer (--workers 1)', undefined, undefined, '--no-relabel');
   if (workers > 1 && f.orbits)
     throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
+  const redis = f.redis !== undefined ? redisUrl(f.redis) : undefined;
+  if (redis && (f.relabel === false || f.orbits))
+    throw new InputError('--no-relabel and --orbits need the sequential explorer, not --redis', undefined, undefined, '--redis');
+  if (f.partitions !== undefined && !redis) throw new InputError('needs --redis', undefined, undefined, '--partitions');
+  const partitions = intFlag('--partitions', f.partitions, 1, 4096, 16);
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
-    const r = await checkVariantParallel(v, bounds, {
-      workers,
+    const common = {
       symmetry: f.symmetry !== false,
       relabel: f.relabel !== false,
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
       ...(f.orbits ? { countOrbits: true } : {}),
-      onProgress: (p) => {
+      onProgress: (p: ExploreProgress) => {
         // Only for work that lasts: the first line after one second.
         if (!quiet && p.seconds >= 1) io.progress(progressLine(v.name, p));
       },
-    });
+    };
+    const r = redis
+      ? await checkVariantRedis(v, bounds, { ...common, redis, partitions })
+      : await checkVariantParallel(v, bounds, { ...common, workers });
     io.progressDone();
     results.push(r);
   }
