@@ -15,11 +15,11 @@ import { EVENT_NAMES, type EventFamily } from '../kernel/events.js';
 import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
 import { shrink } from '../check/shrink.js';
 import { capWorkers, runWorkers } from '../check/workers.js';
-import { exploreOnRedis, exploreSpec } from '../dist/explore.js';
-import { JobRun } from '../dist/jobs.js';
-import { portableRecipe } from '../dist/recipe.js';
-import { connect } from '../dist/redis.js';
-import { simulateOnRedis } from '../dist/simulate.js';
+import { exploreOnRedis, exploreSpec } from '../cluster/explore.js';
+import { JobRun } from '../cluster/jobs.js';
+import { portableRecipe } from '../cluster/recipe.js';
+import { connect } from '../cluster/redis.js';
+import { simulateOnRedis } from '../cluster/simulate.js';
 import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
@@ -216,7 +216,7 @@ export async function checkVariantParallel(
 }
 
 /**
- * checkVariant across processes (src/dist/explore.ts): this process coordinates, the workers
+ * checkVariant across processes (src/cluster/explore.ts): this process coordinates, the workers
  * (`fpctx worker --redis URL`) explore. The same states, transitions and verdicts as checkVariant.
  */
 export async function checkVariantRedis(
@@ -310,7 +310,7 @@ export interface SimulateOptions {
   readonly swarm?: boolean;
   /** Worker threads (default 1: in this thread). */
   readonly workers?: number;
-  /** Coordinate worker processes through the Redis at this URL instead (src/dist/simulate.ts). */
+  /** Coordinate worker processes through the Redis at this URL instead (src/cluster/simulate.ts). */
   readonly redis?: string;
   readonly timeSeconds?: number;
   /** Shrink a failing run (default true). */

@@ -1,12 +1,12 @@
 /**
  * `fpctx worker --redis URL`: a worker process for `check --redis` and `simulate --redis` (and
- * any later engine built on src/dist/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
+ * any later engine built on src/cluster/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
  * the current job) or, with --jobs N, after N jobs. Exit 0; bad flags or an unreachable Redis 2.
  */
 
 import { Command } from 'commander';
-import { runWorker } from '../../dist/worker.js';
-import { redisUrl } from '../../dist/redis.js';
+import { runWorker } from '../../cluster/worker.js';
+import { redisUrl } from '../../cluster/redis.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
 import { intFlag } from '../options.js';
