@@ -15,11 +15,7 @@ import { EVENT_NAMES, type EventFamily } from '../kernel/events.js';
 import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
 import { shrink } from '../check/shrink.js';
 import { capWorkers, runWorkers } from '../check/workers.js';
-import { exploreOnRedis, exploreSpec } from '../cluster/explore.js';
-import { JobRun } from '../cluster/jobs.js';
 import { portableRecipe } from '../cluster/recipe.js';
-import { connect } from '../cluster/redis.js';
-import { simulateOnRedis } from '../cluster/simulate.js';
 import type { SimulateJob } from '../check/worker.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
@@ -238,6 +234,12 @@ export async function checkVariantRedis(
       opts.onProgress?.({ depth, maxDepth: bounds.depth, states, transitions, seconds, bytes: 0 });
     },
   };
+  // Loaded here: the Redis client is needed by --redis runs only.
+  const [{ connect }, { JobRun }, { exploreOnRedis, exploreSpec }] = await Promise.all([
+    import('../cluster/redis.js'),
+    import('../cluster/jobs.js'),
+    import('../cluster/explore.js'),
+  ]);
   const redis = await connect(opts.redis);
   try {
     const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec)), ropts);
@@ -362,6 +364,11 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
   let timedOut: boolean;
   const report = (steps: number) => opts.onProgress?.({ steps, seconds: (performance.now() - t0) / 1000 });
   if (opts.redis) {
+    const [{ connect }, { JobRun }, { simulateOnRedis }] = await Promise.all([
+      import('../cluster/redis.js'),
+      import('../cluster/jobs.js'),
+      import('../cluster/simulate.js'),
+    ]);
     const redis = await connect(opts.redis);
     try {
       const recipe = portableRecipe(kernelModelRecipe(variant, spec));

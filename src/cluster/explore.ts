@@ -196,8 +196,12 @@ export const exploreJobs: Record<string, JobHandler> = {
         r.state(codec, s);
         const id = `${hi}:${lo}`;
         const old = best.get(id);
-        if (!old || pp < old.pp || (pp === old.pp && (pi < old.pi || (pi === old.pi && a < old.a))))
-          best.set(id, { pp, pi, a, hi, lo, state: old ? (old.state.set(s), old.state) : s.slice() });
+        if (!old) best.set(id, { pp, pi, a, hi, lo, state: s.slice() });
+        else if (pp < old.pp || (pp === old.pp && (pi < old.pi || (pi === old.pi && a < old.a)))) {
+          old.pp = pp;
+          old.pi = pi;
+          old.a = a; // the state is the same (the same fingerprint)
+        }
       }
     }
     const cands = [...best.values()];

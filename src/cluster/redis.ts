@@ -9,19 +9,7 @@
 import { Redis } from 'ioredis';
 import { InputError } from '../errors.js';
 
-/** Checks a `--redis` URL (redis:// or rediss://, host required); returns it. */
-export function redisUrl(text: string, flag = '--redis'): string {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    throw new InputError(`expected a URL such as redis://127.0.0.1:6379, got '${text}'`, undefined, undefined, flag);
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
-    throw new InputError(`expected a redis:// or rediss:// URL, got '${text}'`, undefined, undefined, flag);
-  if (!u.hostname) throw new InputError(`the URL names no host: '${text}'`, undefined, undefined, flag);
-  return text;
-}
+export { redisUrl } from './url.js';
 
 /**
  * Connects, and waits until the server answers. Unreachable servers are an input error of the

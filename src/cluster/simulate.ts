@@ -89,4 +89,3 @@ export async function simulateOnRedis(
     timedOut: out.some((j) => j.timedOut),
   };
 }
-

@@ -75,7 +75,13 @@ function stopWorkers(): void {
   for (const w of workers.splice(0)) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
 }
 
-const counts = (r: CheckResult) => ({ verdict: r.verdict, states: r.states, transitions: r.transitions, levels: r.levels, exhausted: r.exhausted });
+const counts = (r: CheckResult) => ({
+  verdict: r.verdict,
+  states: r.states,
+  transitions: r.transitions,
+  levels: r.levels,
+  exhausted: r.exhausted,
+});
 
 describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes through Redis', () => {
   beforeAll(async () => {

@@ -4,7 +4,7 @@
  */
 
 import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../api.js';
-import { redisUrl } from '../../cluster/redis.js';
+import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
 import { intFlag, resolveVariants } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';

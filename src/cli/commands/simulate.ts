@@ -14,7 +14,7 @@ import { count, timeFlag } from './check.js';
 import { formatBytes } from '../../check/memory.js';
 import { Command } from 'commander';
 import type { CommandFactory } from '../main.js';
-import { redisUrl } from '../../cluster/redis.js';
+import { redisUrl } from '../../cluster/url.js';
 
 export interface SimulateFlags {
   variant?: string;

@@ -5,8 +5,7 @@
  */
 
 import { Command } from 'commander';
-import { runWorker } from '../../cluster/worker.js';
-import { redisUrl } from '../../cluster/redis.js';
+import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
 import { intFlag } from '../options.js';
@@ -38,6 +37,7 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   if (!f.quiet) io.err(`fpctx worker: taking jobs from ${url} (pid ${process.pid})`);
+  const { runWorker } = await import('../../cluster/worker.js');
   const n = await runWorker(url, {
     ...(reclaim !== undefined ? { reclaimAfterMs: reclaim * 1000 } : {}),
     ...(maxJobs !== undefined ? { maxJobs } : {}),
