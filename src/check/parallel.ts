@@ -125,6 +125,17 @@ export class ByteReader {
       j++;
     }
   }
+  /** Passes over a state of `words` words without decoding it (a duplicate's). */
+  skipState(words: number): void {
+    const buf = this.buf;
+    let j = 0;
+    for (;;) {
+      j += this.varint();
+      if (j >= words) return;
+      while (buf[this.pos++]! & 0x80);
+      j++;
+    }
+  }
 }
 
 // --- the worker side ---------------------------------------------------------------------------
@@ -204,13 +215,16 @@ export function serveExplore(
   let stored = 0;
   const sent = new Int32Array(2 * (SENT_MASK + 1));
 
-  const store = (hi: number, lo: number, parent: number, index: number, state: Int32Array): void => {
-    if (!seen.add(hi, lo)) return;
+  /** Stores a state whose fingerprint was just added to the visited set. */
+  const keep = (parent: number, index: number, state: Int32Array): void => {
     parents.push(parent);
     via.push(index);
     queue.push(state);
     added++;
     stored++;
+  };
+  const store = (hi: number, lo: number, parent: number, index: number, state: Int32Array): void => {
+    if (seen.add(hi, lo)) keep(parent, index, state);
   };
 
   try {
@@ -315,8 +329,12 @@ export function serveExplore(
                   const lo = r.varint() | 0;
                   const parent = r.varint() | 0;
                   const index = r.varint();
-                  r.state(codec, cs);
-                  store(hi, lo, parent, index, cs);
+                  // Most arrivals are states the owner has already stored: test the
+                  // fingerprint first and decode only the new ones.
+                  if (seen.add(hi, lo)) {
+                    r.state(codec, cs);
+                    keep(parent, index, cs);
+                  } else r.skipState(words);
                 }
               }
             } finally {
@@ -385,6 +403,12 @@ export interface ParallelOptions extends ExploreOptions {
   readonly workers: number;
   /** See ROUND_BYTES (the default). */
   readonly roundBytes?: number;
+  /**
+   * Called at the end with the load balance: rounds, transitions, and the sum over rounds of the
+   * busiest worker's transitions (the critical path: on idle cores the run takes about
+   * critical / transitions of the CPU time it needs in all).
+   */
+  readonly onBalance?: (b: { rounds: number; transitions: number; critical: number }) => void;
 }
 
 /** Time a coordinator waits past the deadline for workers that have not noticed it. */
@@ -449,6 +473,9 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   let limit: ExploreResult['limit'];
   let found: Found | null = null;
   let late = false;
+  let rounds = 0;
+  let critical = 0;
+  const before = new Float64Array(W); // each worker's transitions before the round
   try {
     try {
       const ready = await all<{ limit: ExploreResult['limit'] | null; states: number }>();
@@ -471,6 +498,13 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           }>();
           transitions = ex.reduce((n, r) => n + r.transitions, 0);
           states = ex.reduce((n, r) => n + r.states, 0);
+          let busiest = 0;
+          ex.forEach((r, w) => {
+            busiest = Math.max(busiest, r.transitions - before[w]!);
+            before[w] = r.transitions;
+          });
+          critical += busiest;
+          rounds++;
           limit = ex.find((r) => r.limit)?.limit ?? undefined;
           for (const r of ex) {
             const f = r.found;
@@ -530,6 +564,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       edges.reverse();
       path = reconstruct(model, canonFor(model, symmetry, opts.maxCandidates), edges, found.index, found.violation);
     }
+    opts.onBalance?.({ rounds, transitions, critical });
     if (!late) for (const p of peers) p.send({ type: 'finish' });
     const fin = late
       ? peers.map((_, w) => ({ peakBytes: progress[3 * w + 2]!, inexact: 0 }))
