@@ -9,8 +9,14 @@ import { existsSync } from 'node:fs';
 const workers = Number(process.argv[2] ?? 1);
 const depth = Number(process.argv[3] ?? 14);
 const dist = new URL('../dist/', import.meta.url);
-const from = (m: string) => (existsSync(new URL('cli/api.js', dist)) ? import(new URL(`${m}.js`, dist).href) : import(`../src/${m}.ts`));
-const [api, vs, par, km] = await Promise.all([from('cli/api'), from('variants/index'), from('check/parallel'), from('kernel/model')]);
+const from = (m: string) => (existsSync(new URL('app/check.js', dist)) ? import(new URL(`${m}.js`, dist).href) : import(`../src/${m}.ts`));
+const [api, recipes, vs, par, km] = await Promise.all([
+  from('app/check'),
+  from('app/recipes'),
+  from('variants/index'),
+  from('check/parallel'),
+  from('kernel/model'),
+]);
 const variant = vs.findVariant('rfc-2017');
 const bounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth };
 const spec = api.bootSpecOf(bounds);
@@ -20,7 +26,7 @@ const u0 = process.cpuUsage();
 const r =
   workers === 1
     ? api.checkVariant(variant, bounds)
-    : await par.exploreParallel(model, api.kernelModelRecipe(variant, spec), {
+    : await par.exploreParallel(model, recipes.kernelModelRecipe(variant, spec), {
         maxDepth: depth,
         workers,
         onBalance: (b: { transitions: number; critical: number }) => {

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 
 const workers = Number(process.argv[2] ?? 1);
-const dist = new URL('../dist/cli/api.js', import.meta.url);
+const dist = new URL('../dist/app/simulate.js', import.meta.url);
 const [api, vs] = existsSync(dist)
   ? await Promise.all([import(dist.href), import(new URL('../dist/variants/index.js', import.meta.url).href)])
-  : await Promise.all([import('../src/cli/api.js'), import('../src/variants/index.js')]);
+  : await Promise.all([import('../src/app/simulate.js'), import('../src/variants/index.js')]);
 const variant = vs.findVariant('rfc-2017');
 const bounds = { cpus: 4, tasks: 3, vcpus: 2, spare: 1 };
 const u0 = process.cpuUsage();

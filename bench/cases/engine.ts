@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import type { BenchCase, BenchResult } from '../main.js';
 import { explore } from '../../src/check/explore.js';
 import type { Model } from '../../src/check/model.js';
-import { checkVariant, checkVariantParallel, type CheckBounds } from '../../src/cli/api.js';
+import { checkVariant, checkVariantParallel, type CheckBounds } from '../../src/app/check.js';
 import { findVariant } from '../../src/variants/index.js';
 
 const load = () => Number(loadavg()[0]!.toFixed(2));

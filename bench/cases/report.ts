@@ -4,8 +4,7 @@
  * the Perfetto export from its data, and the report's size.
  */
 import type { BenchCase } from '../main.js';
-import { runSuiteChecks, suiteReport } from '../../src/cli/commands/suite.js';
-import { memoryIo } from '../../src/cli/io.js';
+import { runSuiteChecks, suiteReport } from '../../src/app/suite.js';
 import { renderReport } from '../../src/report/html.js';
 import { perfettoJson } from '../../src/trace/perfetto.js';
 
@@ -14,7 +13,7 @@ export const cases: BenchCase[] = [
     name: 'report',
     run() {
       const t0 = performance.now();
-      const result = runSuiteChecks(memoryIo(), false);
+      const result = runSuiteChecks();
       const suiteSecs = (performance.now() - t0) / 1000;
       const data = suiteReport(result);
       const t1 = performance.now();

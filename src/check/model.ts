@@ -42,7 +42,7 @@ export interface Model {
 /**
  * How a worker thread obtains its own copy of a model: a module to import, the name of a
  * factory function it exports, and a structured-clonable argument. The check engines stay
- * ignorant of what the model is; the caller (src/cli/api.ts) names its factory.
+ * ignorant of what the model is; the caller (src/app/recipes.ts) names its factory.
  */
 export interface ModelRecipe {
   /** URL of an ES module. */

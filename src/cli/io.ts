@@ -3,7 +3,7 @@
  * them in-process and read what they printed.
  */
 
-import { styleFor, type Style } from '../trace/style.js';
+import { styleFor, type Style } from '../style.js';
 
 export interface Io {
   out(line: string): void;

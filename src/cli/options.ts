@@ -1,10 +1,9 @@
 /**
- * Flag values: parsed strictly, and rejected with an InputError that names the flag.
+ * Flag values: parsed strictly, and rejected with an InputError that names the flag. (A
+ * --variant value is resolved in src/app/variants.ts, since the application needs it too.)
  */
 
 import { InputError } from '../errors.js';
-import { findVariant, VARIANTS, type Variant } from '../variants/index.js';
-import { isPluginPath, loadPluginVariant } from '../variants/plugin.js';
 
 export function intFlag(flag: string, value: string | undefined, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -14,62 +13,4 @@ export function intFlag(flag: string, value: string | undefined, min: number, ma
   return n;
 }
 
-/**
- * Resolves --variant to built-in variants only: a name, or `all` when allowed. Kept for
- * callers that cannot await; commands should use resolveVariants(), which also loads plug-ins.
- */
-export function variantFlag(value: string | undefined, fallback: string, allowAll: boolean): Variant[] {
-  const name = value ?? fallback;
-  if (allowAll && name === 'all') return [...VARIANTS];
-  const v = findVariant(name);
-  if (!v) {
-    const known = VARIANTS.map((x) => x.name).join(', ');
-    throw new InputError(`unknown variant '${name}' (known: ${known}${allowAll ? ', all' : ''})`, undefined, undefined, '--variant');
-  }
-  return [v];
-}
-
-export interface ResolveOptions {
-  /** The variant when the flag is absent (default rfc-2017). */
-  readonly fallback?: string;
-  /** Accept `all` (every built-in variant) and comma-separated lists (default true). */
-  readonly allowMany?: boolean;
-}
-
-/**
- * Resolves a --variant flag, for every command that takes one: a built-in name, a path to a
- * plug-in module (`./my-variant.ts`, see docs/variants.md), `all` for every built-in variant,
- * or a comma-separated list of these (`v4.15,v4.18,./mine.ts`). Duplicates are dropped, order
- * is kept. Bad input throws an InputError naming the flag (or the module and field).
- */
-export async function resolveVariants(flag: string | undefined, opts: ResolveOptions = {}): Promise<Variant[]> {
-  const allowMany = opts.allowMany ?? true;
-  const value = flag ?? opts.fallback ?? 'rfc-2017';
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.some((s) => s === '')) throw new InputError(`empty variant name in '${value}'`, undefined, undefined, '--variant');
-  if (!allowMany && (parts.length > 1 || parts[0] === 'all')) {
-    throw new InputError('takes exactly one variant here', undefined, undefined, '--variant');
-  }
-  const reserved = VARIANTS.map((v) => v.name);
-  const out: Variant[] = [];
-  const add = (v: Variant) => {
-    if (!out.some((x) => x.name === v.name)) out.push(v);
-  };
-  for (const part of parts) {
-    if (part === 'all') VARIANTS.forEach(add);
-    else if (isPluginPath(part)) add(await loadPluginVariant(part, findVariant, reserved));
-    else {
-      const v = findVariant(part);
-      if (!v) {
-        throw new InputError(
-          `unknown variant '${part}' (known: ${reserved.join(', ')}${allowMany ? ', all' : ''}; or a path to a plug-in module)`,
-          undefined,
-          undefined,
-          '--variant',
-        );
-      }
-      add(v);
-    }
-  }
-  return out;
-}
+export { resolveVariants, variantFlag, type ResolveOptions } from '../app/variants.js';

@@ -78,7 +78,7 @@ export class JobRun {
     return payloads.map((_, i) => {
       const v = JSON.parse(raw[String(i)]!) as R | { error: string };
       if (v && typeof v === 'object' && 'error' in v && typeof v.error === 'string')
-        throw new Error(`FPC511 a worker failed a ${kind} job: ${v.error}`);
+        throw new Error(`FPC518 a worker failed a ${kind} job: ${v.error}`);
       return v as R;
     });
   }

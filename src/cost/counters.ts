@@ -311,7 +311,7 @@ export class CostSink implements EffectSink {
   private readonly lastLoadCpu: Int32Array;
 
   constructor(private readonly cfg: CostSinkConfig) {
-    if (cfg.eventNames.length > MAX_EVENTS) throw new Error(`FPC505 model bug: more than ${MAX_EVENTS} events`);
+    if (cfg.eventNames.length > MAX_EVENTS) throw new Error(`FPC515 model bug: more than ${MAX_EVENTS} events`);
     const n = cfg.contexts;
     this.labelOf = new Int32Array(n);
     this.cpuRows = new Float64Array(cfg.cpus * NF);

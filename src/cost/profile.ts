@@ -18,15 +18,15 @@
  * (1), `max` (= count) and `guest_runs` (1). Errors name the file, line and field.
  */
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import { CAPACITY } from '../kernel/layout.js';
-import { zodToInputError } from '../scenario/load.js';
+import { readInput } from '../input/read.js';
+import { parseYaml, validateYaml } from '../input/yaml.js';
 
 const p = z.number().min(0).max(1);
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'a name is a letter followed by letters, digits, _ . or -');
@@ -145,28 +145,13 @@ export function resolveProfilePath(arg: string): string {
 }
 
 export function loadProfile(path: string): Profile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
-  }
-  return parseProfile(text, path);
+  return parseProfile(readInput(path), path);
 }
 
 export function parseProfile(text: string, file: string): Profile {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset).line);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const at = Math.max(0, Math.min(e.pos[0], text.trimEnd().length - 1));
-    throw new InputError(`malformed YAML: ${e.message.split('\n')[0]}`, file, lineAt(at));
-  }
-  const parsed = ProfileSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw zodToInputError(parsed.error, doc.contents, file, lineAt);
-  const pf = parsed.data;
-  const nodeLine = (path: (string | number)[]) => lineAt((doc.getIn(path, true) as { range?: [number] } | undefined)?.range?.[0]);
+  const input = parseYaml(text, file);
+  const pf = validateYaml(ProfileSchema, input);
+  const nodeLine = input.lineOf;
   const fail = (path: (string | number)[], field: string, msg: string): never => {
     throw new InputError(msg, file, nodeLine(path), field);
   };

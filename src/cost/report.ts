@@ -7,7 +7,7 @@
  * same document once those are removed.
  */
 
-import type { Style } from '../trace/style.js';
+import type { Style } from '../style.js';
 import type { WasteSource } from './counters.js';
 import type { CostRow, CostRun } from './engine.js';
 

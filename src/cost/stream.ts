@@ -81,7 +81,7 @@ export class EventIds {
 
 function need(name: string): number {
   const i = eventIndex(name);
-  if (i < 0) throw new Error(`FPC506 model bug: the cost model needs event '${name}', which events.ts no longer has`);
+  if (i < 0) throw new Error(`FPC517 model bug: the cost model needs event '${name}', which events.ts no longer has`);
   return i;
 }
 

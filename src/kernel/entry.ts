@@ -452,7 +452,7 @@ export class Entry extends Fpsimd {
         this.leaveKPath(t);
         return;
     }
-    throw new Error(`FPC506 model bug: ${this.naming.task(t.slot)} continues no kernel path`);
+    throw new Error(`FPC516 model bug: ${this.naming.task(t.slot)} continues no kernel path`);
   }
 
   // --- signals: delivery ------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ export class Machine {
       vc.fp_V = c.regV;
       return { st, unmodified };
     }
-    throw new Error(`FPC505 model bug: fpsimd_last_state.st ${st} names no storage`);
+    throw new Error(`FPC513 model bug: fpsimd_last_state.st ${st} names no storage`);
   }
 
   // --- violations ---------------------------------------------------------------------------------

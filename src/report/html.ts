@@ -19,7 +19,7 @@ import {
   renderVerdict,
   stateChanges,
 } from '../trace/text.js';
-import { PLAIN } from '../trace/style.js';
+import { PLAIN } from '../style.js';
 import type { MachineSnapshot, Trace } from '../trace/types.js';
 import { REPORT_SCRIPT } from './client.js';
 import {

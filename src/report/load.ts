@@ -10,10 +10,10 @@
  * JSON) to find the line of the offending value.
  */
 
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { lineOfPath, parseJson } from '../input/json.js';
+import { readInput } from '../input/read.js';
 import type { MachineSnapshot, Trace, TraceStep } from '../trace/types.js';
 import { checkRow, checkTrace, costSectionFromDoc, runRow, scenarioTrace, type CheckLike } from './build.js';
 import {
@@ -158,17 +158,6 @@ const ReportDocSchema = z.looseObject({
 
 type Path = (string | number)[];
 
-function lineOfPath(textIn: string, path: Path): number | undefined {
-  const lc = new LineCounter();
-  const doc = parseDocument(textIn, { lineCounter: lc, prettyErrors: false });
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
-    const at = node?.range?.[0];
-    if (at !== undefined) return lc.linePos(at).line;
-  }
-  return undefined;
-}
-
 function fieldName(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join('');
 }
@@ -180,7 +169,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, textIn
   const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
   let message = issue.message;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'missing required field';
-  throw new InputError(message, file, lineOfPath(textIn, path), fieldName(path) || undefined);
+  throw new InputError(message, file, lineOfPath(textIn, path), fieldName(path) || undefined, 'FPC404');
 }
 
 // --- conversion --------------------------------------------------------------------------------
@@ -490,100 +479,6 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
 
 /** Reads one JSON document (a path, or `-` for standard input). */
 export function loadReportDocument(file: string): ReportData {
-  let textIn: string;
-  try {
-    textIn = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(textIn);
-  } catch {
-    const { offset, message } = jsonError(textIn);
-    throw new InputError(`malformed JSON: ${message}`, file, textIn.slice(0, offset).split('\n').length);
-  }
-  return reportFromDocument(value, file, textIn);
-}
-
-/**
- * Where JSON.parse failed, and why, in one line. V8's own message has no position for most
- * errors (and quotes the text, newlines included), so this small scanner finds it.
- */
-export function jsonError(t: string): { offset: number; message: string } {
-  let i = 0;
-  class Bad {
-    constructor(
-      readonly offset: number,
-      readonly message: string,
-    ) {}
-  }
-  const ws = () => {
-    while (i < t.length && ' \t\r\n'.includes(t[i]!)) i++;
-  };
-  const fail = (what: string): never => {
-    throw new Bad(i, i >= t.length ? `unexpected end of input, expected ${what}` : `unexpected ${JSON.stringify(t[i])}, expected ${what}`);
-  };
-  const value = (): void => {
-    ws();
-    const c = t[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (t[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (t[i] !== '"') fail('a quoted key');
-        string();
-        ws();
-        if (t[i] !== ':') fail("':'");
-        i++;
-        value();
-        ws();
-        if (t[i] === ',') i++;
-        else if (t[i] === '}') return void i++;
-        else fail("',' or '}'");
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (t[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (t[i] === ',') i++;
-        else if (t[i] === ']') return void i++;
-        else fail("',' or ']'");
-      }
-    }
-    if (c === '"') {
-      string();
-      return;
-    }
-    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(t.slice(i, i + 64));
-    if (m) {
-      i += m[0].length;
-      return;
-    }
-    fail('a value');
-  };
-  const string = () => {
-    i++;
-    while (i < t.length && t[i] !== '"') {
-      if (t[i] === '\n') fail('a closing quote');
-      i += t[i] === '\\' ? 2 : 1;
-    }
-    if (i >= t.length) fail('a closing quote');
-    i++;
-  };
-  try {
-    value();
-    ws();
-    if (i < t.length) fail('the end of the document');
-    return { offset: 0, message: 'not valid JSON' };
-  } catch (e) {
-    if (e instanceof Bad) return { offset: e.offset, message: e.message };
-    throw e;
-  }
+  const textIn = readInput(file, { stdin: true });
+  return reportFromDocument(parseJson(textIn, file), file, textIn);
 }

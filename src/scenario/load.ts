@@ -4,14 +4,13 @@
  * can name the line.
  */
 
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Node } from 'yaml';
-import type { ZodError } from 'zod';
 import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
+import { readInput } from '../input/read.js';
+import { parseYaml, validateYaml } from '../input/yaml.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { EVENTS, EVENT_NAMES } from '../kernel/events.js';
 import { featureOfFamily, type ScenarioFeature } from './features.js';
@@ -55,32 +54,13 @@ export function resolveScenarioPath(arg: string): string {
 }
 
 export function loadScenario(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
-  }
-  return parseScenario(text, path);
+  return parseScenario(readInput(path), path);
 }
 
 export function parseScenario(text: string, file: string): Scenario {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset).line);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    // An error found at end of input (an unclosed bracket, say) belongs to the last line with content.
-    const lastContent = text.trimEnd().length - 1;
-    const at = Math.max(0, Math.min(e.pos[0], lastContent));
-    throw new InputError(`malformed YAML: ${e.message.split('\n')[0]}`, file, lineAt(at));
-  }
-  const raw = doc.toJS() as unknown;
-  const parsed = ScenarioSchema.safeParse(raw);
-  if (!parsed.success) throw zodToInputError(parsed.error, doc.contents, file, lineAt);
-  const sc: ScenarioFile = parsed.data;
-
-  const nodeLine = (path: (string | number)[]) => lineAt((doc.getIn(path, true) as Node | undefined)?.range?.[0]);
+  const input = parseYaml(text, file);
+  const sc: ScenarioFile = validateYaml(ScenarioSchema, input);
+  const nodeLine = input.lineOf;
 
   const names = new Set<string>();
   sc.machine.tasks.forEach((t, i) => {
@@ -139,41 +119,4 @@ export function parseScenario(text: string, file: string): Scenario {
     steps,
     expect: sc.expect ?? {},
   };
-}
-
-/** The first zod issue as an InputError pointing at the offending YAML node (also used by workload profiles). */
-export function zodToInputError(
-  err: ZodError,
-  root: unknown,
-  file: string,
-  lineAt: (o: number | undefined) => number | undefined,
-): InputError {
-  const issue = err.issues[0]!;
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  let node = nodeAt(root, path);
-  let field = path.join('.').replace(/\.(\d+)/g, '[$1]');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
-      if (pair) node = pair.key as Node;
-    }
-    field = field ? `${field}.${key}` : key;
-    message = `unknown field '${key}'`;
-  } else if (issue.code === 'invalid_type' && node === undefined) {
-    message = `missing required field`;
-  }
-  const offset = (node as Node | undefined)?.range?.[0] ?? (nodeAt(root, path.slice(0, -1)) as Node | undefined)?.range?.[0];
-  return new InputError(message, file, lineAt(offset), field || undefined);
-}
-
-function nodeAt(root: unknown, path: (string | number)[]): unknown {
-  let node: unknown = root;
-  for (const key of path) {
-    if (node && typeof node === 'object' && 'get' in node && typeof (node as { get: unknown }).get === 'function') {
-      node = (node as { get(k: unknown, keepScalar: boolean): unknown }).get(key, true);
-    } else return undefined;
-  }
-  return node;
 }

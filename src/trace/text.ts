@@ -13,7 +13,7 @@
 
 import { invariantInfo } from '../check/invariants.js';
 import type { Counters } from '../cost/counters.js';
-import type { Style } from './style.js';
+import type { Style } from '../style.js';
 import type { CallRecord, CpuSnapshot, EffectRecord, MachineSnapshot, TaskSnapshot, Trace, VcpuSnapshot } from './types.js';
 
 export interface TextOptions {

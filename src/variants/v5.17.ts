@@ -108,7 +108,7 @@ export class V517Kernel extends V418Kernel {
       vc.fp_Hi = c.regHi;
       return { st, unmodified };
     }
-    throw new Error(`FPC505 model bug: fpsimd_last_state.st ${st} names no SVE storage (vq ${vq})`);
+    throw new Error(`FPC513 model bug: fpsimd_last_state.st ${st} names no SVE storage (vq ${vq})`);
   }
 
   /**

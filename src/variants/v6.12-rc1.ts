@@ -115,7 +115,7 @@ export class V612rc1Kernel extends V517Kernel {
     if (c.last_st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} saves through a NULL fpsimd_last_state`);
     const b = this.lastBinding();
     if (b.task) this.derefLastStateTask(where);
-    if (b.kernelOf) throw new Error(`FPC505 model bug: user-state save with ${this.naming.task(b.kernelOf.slot)}'s kernel state bound`);
+    if (b.kernelOf) throw new Error(`FPC514 model bug: user-state save with ${this.naming.task(b.kernelOf.slot)}'s kernel state bound`);
     const bound = b.task ?? null;
     const vc = b.vcpu;
     if (this.hasFpmr) {

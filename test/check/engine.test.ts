@@ -10,7 +10,7 @@ import { FingerprintSet, Fingerprinter } from '../../src/check/fpset.js';
 import { LimitReached, MemoryBudget, parseBytes, parseSeconds } from '../../src/check/memory.js';
 import { StateQueue, WordCodec } from '../../src/check/store.js';
 import { KernelModel } from '../../src/kernel/model.js';
-import { bootSpecOf, checkVariant } from '../../src/cli/api.js';
+import { bootSpecOf, checkVariant } from '../../src/app/check.js';
 import { findVariant } from '../../src/variants/index.js';
 import { recordRun } from '../../src/trace/record.js';
 import { dataToken } from '../../src/arch/tokens.js';

@@ -3,7 +3,7 @@
  * are clean.
  */
 import { describe, expect, it } from 'vitest';
-import { checkVariant, type CheckBounds } from '../../src/cli/api.js';
+import { checkVariant, type CheckBounds } from '../../src/app/check.js';
 import { findVariant } from '../../src/variants/index.js';
 
 const check = (variant: string, b: Partial<CheckBounds>) =>

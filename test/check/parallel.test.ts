@@ -4,7 +4,7 @@
  * length that replay; deterministic for a given worker count; limits still give "incomplete".
  */
 import { describe, expect, it } from 'vitest';
-import { checkVariant, checkVariantParallel, type CheckResult } from '../../src/cli/api.js';
+import { checkVariant, checkVariantParallel, type CheckResult } from '../../src/app/check.js';
 import { findVariant } from '../../src/variants/index.js';
 import { capWorkers } from '../../src/check/workers.js';
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { TokenCanonicalizer } from '../../src/check/canonical.js';
 import { KernelModel } from '../../src/kernel/model.js';
 import { findVariant } from '../../src/variants/index.js';
-import { bootSpecOf } from '../../src/cli/api.js';
+import { bootSpecOf } from '../../src/app/check.js';
 import { dataToken } from '../../src/arch/tokens.js';
 
 /** Unbiased choice sequences: fast-check's default bias towards 0 would always pick the first action. */

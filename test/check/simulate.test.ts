@@ -8,7 +8,9 @@ import { shrink, type ShrinkSubject } from '../../src/check/shrink.js';
 import { sameViolation } from '../../src/check/reconstruct.js';
 import { combineSlices, newControl, simulateSlice } from '../../src/check/simulate.js';
 import { KernelModel, KernelShrinkSubject } from '../../src/kernel/model.js';
-import { bootSpecOf, checkVariant, simulateVariant, shrinkRun } from '../../src/cli/api.js';
+import { bootSpecOf, checkVariant } from '../../src/app/check.js';
+import { simulateVariant } from '../../src/app/simulate.js';
+import { shrinkRun } from '../../src/app/shrink.js';
 import { findVariant } from '../../src/variants/index.js';
 import type { Violation } from '../../src/check/invariants.js';
 

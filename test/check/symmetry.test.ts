@@ -9,7 +9,7 @@ import { StateCanonicalizer } from '../../src/check/symmetry.js';
 import { explore } from '../../src/check/explore.js';
 import { Rng } from '../../src/check/rng.js';
 import { KernelModel } from '../../src/kernel/model.js';
-import { bootSpecOf, checkVariant, type CheckBounds } from '../../src/cli/api.js';
+import { bootSpecOf, checkVariant, type CheckBounds } from '../../src/app/check.js';
 import { VARIANTS, findVariant } from '../../src/variants/index.js';
 import { applyPermutation, bruteCanonical, groupElements, relabel } from './brute.js';
 

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
-import { computeMatrix } from '../../src/cli/commands/matrix.js';
+import { computeMatrix } from '../../src/app/matrix.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
-import { findCheck } from '../../src/scenario/checks.js';
+import { findCheck } from '../../src/app/checks.js';
 import { findVariant } from '../../src/variants/index.js';
 
 async function cli(...argv: string[]) {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
-import { colourEnabled, styleFor } from '../../src/trace/style.js';
+import { colourEnabled, styleFor } from '../../src/style.js';
 import { builtinScenarioNames } from '../../src/scenario/load.js';
 import { VARIANTS } from '../../src/variants/index.js';
 

@@ -5,7 +5,7 @@
  * each preemption point can see the bug its protection prevents.
  */
 import { describe, expect, it } from 'vitest';
-import { checkVariant, type CheckBounds } from '../../src/cli/api.js';
+import { checkVariant, type CheckBounds } from '../../src/app/check.js';
 import type { KernelClass } from '../../src/kernel/kernel.js';
 import { KPath, TaskState, type TaskView } from '../../src/kernel/records.js';
 import { V415Kernel } from '../../src/variants/v4.15.js';

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bootSpecOf } from '../../src/cli/api.js';
+import { bootSpecOf } from '../../src/app/check.js';
 import { EVENT_FAMILIES } from '../../src/kernel/events.js';
 import type { KernelClass } from '../../src/kernel/kernel.js';
 import { KernelModel } from '../../src/kernel/model.js';

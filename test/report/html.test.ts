@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkVariant } from '../../src/cli/api.js';
-import { scenarioReport } from '../../src/cli/commands/report.js';
+import { checkVariant } from '../../src/app/check.js';
+import { scenarioReport } from '../../src/app/report.js';
 import { checkTrace, costSectionFromDoc } from '../../src/report/build.js';
-import { runSuite, runSuiteChecks, suiteReport } from '../../src/cli/commands/suite.js';
+import { runSuite } from '../../src/cli/commands/suite.js';
+import { runSuiteChecks, suiteReport } from '../../src/app/suite.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { renderReport, traceAsText } from '../../src/report/html.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../src/scenario/load.js';
@@ -157,7 +158,7 @@ describe('the page', () => {
 
 describe('the suite report', () => {
   it('has every section and every trace, the seed counterexample first; stays small', () => {
-    const r = runSuiteChecks(memoryIo(), false);
+    const r = runSuiteChecks();
     const data = suiteReport(r);
     expect(data.featured).toBe('seed');
     expect(data.traces![0]!.id).toBe('seed');

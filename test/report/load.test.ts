@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
-import { scenarioReport } from '../../src/cli/commands/report.js';
+import { scenarioReport } from '../../src/app/report.js';
 import { InputError } from '../../src/errors.js';
 import { checkCommand } from '../../src/report/build.js';
 import { renderReport } from '../../src/report/html.js';

@@ -5,8 +5,8 @@
  * is claimed clean.
  */
 import { describe, expect, it } from 'vitest';
-import { checkVariant } from '../../src/cli/api.js';
-import { STANDARD_MATRIX_CHECKS, meetsCheckExpectation } from '../../src/scenario/checks.js';
+import { checkVariant } from '../../src/app/check.js';
+import { STANDARD_MATRIX_CHECKS, meetsCheckExpectation } from '../../src/app/checks.js';
 import { VARIANTS } from '../../src/variants/index.js';
 import { notApplicable } from '../../src/scenario/features.js';
 

@@ -11,7 +11,7 @@ import { InputError } from '../../src/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { renderTimeline } from '../../src/trace/text.js';
-import { PLAIN } from '../../src/trace/style.js';
+import { PLAIN } from '../../src/style.js';
 import { findVariant } from '../../src/variants/index.js';
 
 const scenario = (steps: string, tasks = '[{ name: A }, { name: B }]') =>

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { checkVariant } from '../../src/cli/api.js';
-import { findCheck } from '../../src/scenario/checks.js';
+import { checkVariant } from '../../src/app/check.js';
+import { findCheck } from '../../src/app/checks.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { findVariant } from '../../src/variants/index.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { checkVariant } from '../../src/cli/api.js';
+import { checkVariant } from '../../src/app/check.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { findVariant } from '../../src/variants/index.js';

@@ -2,6 +2,7 @@
  * `fpctx run <scenario>`: execute a fixed event script, print the timeline and the verdict.
  */
 
+import { expectationText } from '../../app/report.js';
 import { loadScenario, resolveScenarioPath, type Scenario } from '../../scenario/load.js';
 import { notApplicable } from '../../scenario/features.js';
 import { runScenario, type ScenarioRun } from '../../scenario/run.js';
@@ -13,13 +14,6 @@ export interface RunFlags {
   variant?: string;
   json?: boolean;
   quiet?: boolean;
-}
-
-/** An expectation in words: `ok`, `integrity/corrupt at step 11`. */
-export function expectationText(exp: ScenarioRun['expected']): string {
-  if (exp === undefined) return 'none';
-  if (exp === 'ok') return 'ok';
-  return `${exp.invariant}${exp.kind ? `/${exp.kind}` : ''}${exp.step ? ` at step ${exp.step}` : ''}`;
 }
 
 export function runJson(r: ScenarioRun): object {

@@ -1,39 +1,19 @@
 /**
- * `fpctx shrink <trace.json>`: reduce a failing trace to a minimal one (src/check/shrink.ts),
- * print it, and optionally write it as a scenario file.
- *
- * Accepted input: one JSON document as printed by `run --json`, `check --json`,
- * `simulate --json` or `shrink --json` for a single variant, holding
- *  - `variant` (overridable with --variant);
- *  - the machine: `violation.boot` (check, simulate, shrink), or else `bounds` with
- *    `tasks`/`vcpus`/`spare` (check), or else the task list of the first step's state (run);
- *  - the steps: `violation.trace` (else `trace`), each with `event`, `cpu`, `task` and the
- *    `state` after it (used to find which slot a fork filled and the child's name);
- *  - the violation: `violation.invariant` and `violation.kind`, which the shrunk trace keeps.
- * Steps are resolved by task name against the machine as it replays, like scenario steps. A
- * document that cannot be read, or whose steps do not replay to its violation, is bad input
- * (exit 2), reported against the file.
+ * `fpctx shrink <trace.json>`: reduce a failing trace to a minimal one (src/app/shrink.ts says
+ * which documents it reads), print it, and optionally write it as a scenario file.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { stringify } from 'yaml';
-import type { IntegrityKind, InvariantId, Violation } from '../../check/invariants.js';
+import { readTraceInput, scenarioYaml, shrinkRun, traceOf } from '../../app/shrink.js';
 import { InputError } from '../../errors.js';
-import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../../kernel/boot.js';
-import { EVENTS, encodeAction, eventIndex, explainDisabled } from '../../kernel/events.js';
-import { createMachine } from '../../kernel/kernel.js';
-import { ViolationStop } from '../../kernel/machine.js';
-import { TaskState } from '../../kernel/records.js';
+import { readInput } from '../../input/read.js';
+import { slotOrder } from '../../kernel/boot.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
-import type { Trace } from '../../trace/types.js';
-import { findVariant, VARIANTS } from '../../variants/index.js';
-import type { Variant } from '../../variants/types.js';
-import { bootSpecOf, shrinkRun, traceOf } from '../api.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
-import { resolveVariants, variantFlag } from '../options.js';
+import { resolveVariants } from '../options.js';
 
 export interface ShrinkFlags {
   variant?: string;
@@ -42,228 +22,10 @@ export interface ShrinkFlags {
   quiet?: boolean;
 }
 
-interface StepIn {
-  event?: unknown;
-  cpu?: unknown;
-  task?: unknown;
-  state?: { tasks?: { slot?: unknown; name?: unknown; state?: unknown; vcpu?: unknown }[] };
-}
-
-/** A failing trace read from a document: what to replay and what it must violate. */
-export interface TraceInput {
-  readonly variant: Variant;
-  readonly boot: BootSpec;
-  readonly actions: number[];
-  /** Names of forked children, by step index (kept so the shrunk trace reads the same). */
-  readonly violation: Violation;
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** Reads the machine of a trace document. */
-function bootOf(doc: Record<string, unknown>, steps: StepIn[], file: string): BootSpec {
-  const v = doc.violation as Record<string, unknown>;
-  const bad = (field: string, msg: string): never => {
-    throw new InputError(msg, file, undefined, field);
-  };
-  if (isObj(v.boot)) {
-    const b = v.boot;
-    if (typeof b.cpus !== 'number' || !Array.isArray(b.tasks))
-      bad('violation.boot', 'expected {cpus, tasks: [{name, vcpu?}], spareSlots?}');
-    return {
-      cpus: b.cpus as number,
-      tasks: (b.tasks as unknown[]).map((t, i) => {
-        if (!isObj(t) || typeof t.name !== 'string') return bad(`violation.boot.tasks[${i}]`, 'expected {name, vcpu?}');
-        return { name: t.name, ...(t.vcpu === true ? { vcpu: true } : {}) };
-      }),
-      spareSlots: typeof b.spareSlots === 'number' ? b.spareSlots : 0,
-      ...(typeof b.sveVlBits === 'number' ? { sveVlBits: b.sveVlBits } : {}),
-    };
-  }
-  const bounds = doc.bounds;
-  if (!isObj(bounds) || typeof bounds.cpus !== 'number')
-    return bad('bounds', "missing: the document names no machine (expected 'violation.boot' or 'bounds')");
-  if (typeof bounds.tasks === 'number' && typeof bounds.vcpus === 'number') {
-    return bootSpecOf({
-      cpus: bounds.cpus,
-      tasks: bounds.tasks,
-      vcpus: bounds.vcpus,
-      spare: typeof bounds.spare === 'number' ? bounds.spare : 0,
-    });
-  }
-  // `run --json`: the tasks as the first step left them (no step can fork or free before step 2).
-  const first = steps[0]?.state?.tasks;
-  if (!Array.isArray(first)) return bad('violation.trace[0].state.tasks', "missing: cannot tell the machine's tasks");
-  const tasks: TaskSpec[] = [];
-  let spare = 0;
-  for (const t of first) {
-    if (t.state === 'free') spare++;
-    else if (typeof t.name === 'string') tasks.push({ name: t.name, ...(t.vcpu !== null && t.vcpu !== undefined ? { vcpu: true } : {}) });
-  }
-  return {
-    cpus: bounds.cpus,
-    tasks,
-    spareSlots: spare,
-    ...(typeof bounds.sveVlBits === 'number' && bounds.sveVlBits !== DEFAULT_SVE_VL_BITS ? { sveVlBits: bounds.sveVlBits } : {}),
-  };
-}
-
-/** Parses a trace document into what to shrink; every problem is an InputError on `file`. */
-export function readTraceInput(text: string, file: string, variantOverride?: string | Variant): TraceInput {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, file);
-  }
-  if (!isObj(doc)) throw new InputError('expected one JSON object (the output of run, check, simulate or shrink with --json)', file);
-  if (Array.isArray(doc.runs) || Array.isArray(doc.results))
-    throw new InputError("holds several variants' results; print one (a single --variant) and shrink that", file);
-  const variant =
-    variantOverride === undefined
-      ? findVariant(String(doc.variant))
-      : typeof variantOverride === 'string'
-        ? variantFlag(variantOverride, '', false)[0]!
-        : variantOverride;
-  if (!variant)
-    throw new InputError(
-      `unknown variant '${String(doc.variant)}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`,
-      file,
-      undefined,
-      'variant',
-    );
-  const v = doc.violation;
-  if (!isObj(v)) throw new InputError('the trace has no violation to shrink', file, undefined, 'violation');
-  if (typeof v.invariant !== 'string') throw new InputError('missing', file, undefined, 'violation.invariant');
-  const raw = Array.isArray(v.trace) ? v.trace : doc.trace;
-  if (!Array.isArray(raw) || raw.length === 0)
-    throw new InputError('missing: expected the steps of the failing run', file, undefined, 'violation.trace');
-  const steps = raw as StepIn[];
-  const boot = bootOf(doc, steps, file);
-  if (boot.cpus < 1 || boot.cpus > 8 || slotOrder(boot).length + (boot.spareSlots ?? 0) < 1)
-    throw new InputError('not a machine fpctx can build', file, undefined, 'bounds');
-
-  // Resolve each step against the machine as it replays.
-  const k = createMachine(variant.Kernel, boot);
-  const actions: number[] = [];
-  let hit: Violation | null = null;
-  steps.forEach((st, i) => {
-    if (hit) return;
-    const field = (f: string) => `violation.trace[${i}].${f}`;
-    if (typeof st !== 'object' || st === null) throw new InputError('expected a step object', file, undefined, `violation.trace[${i}]`);
-    const e = typeof st.event === 'string' ? eventIndex(st.event) : -1;
-    if (e < 0) throw new InputError(`unknown event '${String(st.event)}'`, file, undefined, field('event'));
-    const ev = EVENTS[e]!;
-    const cpu = typeof st.cpu === 'number' ? st.cpu : 0;
-    if (cpu < 0 || cpu >= k.cfg.cpus) throw new InputError(`cpu ${cpu} does not exist`, file, undefined, field('cpu'));
-    let arg = 0;
-    if (ev.params === 'cpu+task' || ev.params === 'task') {
-      const name = st.task;
-      const t = k.tasks.find((x) => x.state !== TaskState.FREE && k.naming.task(x.slot) === name);
-      if (!t) throw new InputError(`no live task named '${String(name)}' at this step`, file, undefined, field('task'));
-      arg = t.slot;
-    } else if (ev.params === 'cpu+slot') {
-      const after = st.state?.tasks;
-      const filled = Array.isArray(after)
-        ? k.tasks.find((x) => x.state === TaskState.FREE && after[x.slot] && after[x.slot]!.state !== 'free')
-        : undefined;
-      const slot = filled ?? k.tasks.find((x) => x.state === TaskState.FREE);
-      if (!slot) throw new InputError('no free slot for the forked child', file, undefined, field('event'));
-      arg = slot.slot;
-    }
-    if (!ev.enabled(k, cpu, arg))
-      throw new InputError(`'${ev.name}' is not enabled here: ${explainDisabled(k, ev, cpu, arg)}`, file, undefined, field('event'));
-    k.violation = null;
-    try {
-      ev.apply(k, cpu, arg);
-    } catch (x) {
-      if (!(x instanceof ViolationStop)) throw x;
-    }
-    if (ev.params === 'cpu+slot') {
-      const child = st.state?.tasks?.[arg]?.name;
-      if (typeof child === 'string') k.naming.rename(arg, child);
-    }
-    actions.push(encodeAction(e, cpu, arg));
-    hit = k.violation;
-  });
-  const target = { invariant: v.invariant as InvariantId, ...(typeof v.kind === 'string' ? { kind: v.kind as IntegrityKind } : {}) };
-  const got = hit as Violation | null;
-  if (!got || got.invariant !== target.invariant || (got.kind ?? null) !== (target.kind ?? null)) {
-    throw new InputError(
-      `the steps do not reproduce the violation on ${variant.name}: expected ${target.invariant}${target.kind ? `/${target.kind}` : ''}, got ${got ? `${got.invariant}${got.kind ? `/${got.kind}` : ''} at step ${actions.length}` : 'none'}`,
-      file,
-      undefined,
-      'violation',
-    );
-  }
-  return { variant, boot, actions, violation: got };
-}
-
-/** The shrunk trace as a scenario file (src/scenario/schema.ts); null with a reason if it cannot express it. */
-export function scenarioYaml(
-  name: string,
-  source: string,
-  trace: Trace,
-  boot: BootSpec,
-  originalLength: number,
-): { yaml: string } | { error: string } {
-  const steps: Record<string, unknown>[] = [];
-  let prev = trace.initial;
-  for (const st of trace.steps) {
-    const ev = EVENTS[eventIndex(st.event)]!;
-    const step: Record<string, unknown> = { event: st.event };
-    if (ev.params === 'task') step.task = st.task;
-    else if (ev.params === 'cpu+task') Object.assign(step, { cpu: st.cpu, task: st.task });
-    else if (ev.params === 'cpu+slot') {
-      // A scenario's fork takes the first free slot: say so only if that is the one the trace used.
-      const firstFree = prev.tasks.find((t) => t.state === 'free');
-      const filled = st.state.tasks.find((t, i) => prev.tasks[i]!.state === 'free' && t.state !== 'free');
-      if (!filled || !firstFree || filled.slot !== firstFree.slot)
-        return {
-          error: `step ${st.step} forks into slot ${filled?.slot} while slot ${firstFree?.slot} is free; a scenario cannot say which slot`,
-        };
-      Object.assign(step, { cpu: st.cpu, as: filled.name });
-    } else Object.assign(step, { cpu: st.cpu });
-    steps.push(step);
-    prev = st.state;
-  }
-  const v = trace.violation!;
-  const doc = {
-    name,
-    description: `Shrunk by fpctx shrink from a ${originalLength}-step trace (${source}) to ${trace.steps.length} steps.`,
-    variant: trace.variant,
-    machine: {
-      cpus: boot.cpus,
-      ...(boot.spareSlots ? { spare_slots: boot.spareSlots } : {}),
-      ...(boot.sveVlBits !== undefined && boot.sveVlBits !== DEFAULT_SVE_VL_BITS ? { sve_vl: boot.sveVlBits } : {}),
-      tasks: slotOrder(boot).map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
-    },
-    steps,
-    expect: { [trace.variant]: { invariant: v.invariant, ...(v.kind ? { kind: v.kind } : {}), step: v.step } },
-  };
-  // Flow style for steps and tasks keeps one step per line, like the built-in scenarios.
-  return {
-    yaml: stringify(doc, { collectionStyle: 'block', lineWidth: 100 }).replace(
-      /^( {2}- )event: (.*)\n((?: {4}.*\n)*)/gm,
-      (_m, dash: string, event: string, rest: string) =>
-        `${dash}{ event: ${event}${rest
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => `, ${l.trim()}`)
-          .join('')} }\n`,
-    ),
-  };
-}
-
 export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<number> {
   // --variant goes through the shared resolver, so a plug-in module can replay the trace too.
   const override = f.variant === undefined ? undefined : (await resolveVariants(f.variant, { allowMany: false }))[0]!;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
-  }
+  const text = readInput(file);
   const input = readTraceInput(text, file, override);
   const sh = shrinkRun(input.variant, input.boot, input.actions, input.violation);
   const trace = traceOf(input.variant, sh.spec, sh.actions);
@@ -273,7 +35,7 @@ export async function runShrink(file: string, f: ShrinkFlags, io: Io): Promise<n
     try {
       writeFileSync(f.scenario, y.yaml);
     } catch (e) {
-      throw new InputError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, f.scenario);
+      throw new InputError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, f.scenario, undefined, undefined, 'FPC402');
     }
   }
   if (f.json) {

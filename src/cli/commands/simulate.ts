@@ -7,7 +7,7 @@
 import { InputError } from '../../errors.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
-import { simulateVariant, type SimulateBounds, type SimulateResult } from '../api.js';
+import { simulateVariant, type SimulateBounds, type SimulateResult } from '../../app/simulate.js';
 import type { Io } from '../io.js';
 import { intFlag, resolveVariants } from '../options.js';
 import { count, timeFlag } from './check.js';

@@ -31,7 +31,7 @@ export class LineReader {
     try {
       this.fd = openSync(file, 'r');
     } catch (e) {
-      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+      throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
     }
   }
 

@@ -293,7 +293,7 @@ function fileSize(file: string): number {
   try {
     return statSync(file).size;
   } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file);
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
   }
 }
 

@@ -6,8 +6,8 @@
  * which test they mirror.
  */
 
-import type { CheckBounds } from '../cli/api.js';
-import type { ScenarioFeature } from './features.js';
+import type { ScenarioFeature } from '../scenario/features.js';
+import type { CheckBounds } from './check.js';
 
 /** What a check is known to find in a variant: nothing, or a violation (docs/findings.md). */
 export type CheckExpectation = 'ok' | { readonly invariant: string; readonly kind?: string; readonly step?: number };

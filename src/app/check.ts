@@ -1,0 +1,247 @@
+/**
+ * The application's check: a variant explored to bounds (src/check/explore.ts, or the parallel
+ * explorer on workers), its counterexample replayed into a full trace. Typed inputs, data
+ * results, no argv, no printing: the CLI, the suite, the tests and the benchmarks call it.
+ */
+
+import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
+import type { Violation } from '../check/invariants.js';
+import { exploreParallel } from '../check/parallel.js';
+import { zeroCounters, type Counters } from '../cost/counters.js';
+import type { BootSpec } from '../kernel/boot.js';
+import type { EventFamily } from '../kernel/events.js';
+import { KernelModel } from '../kernel/model.js';
+import { recordRun } from '../trace/record.js';
+import type { Trace, TraceStep } from '../trace/types.js';
+import type { Variant } from '../variants/types.js';
+import { capWorkers } from '../check/workers.js';
+import { portableRecipe } from '../cluster/recipe.js';
+import { kernelModelRecipe } from './recipes.js';
+
+export interface CheckBounds {
+  /** CPUs. */
+  readonly cpus: number;
+  /** User-task slots, each holding a runnable task at the start. */
+  readonly tasks: number;
+  /** vcpus, each with its own vcpu thread (an extra slot) starting inside the run loop. */
+  readonly vcpus: number;
+  /** Extra slots that start free, for fork. */
+  readonly spare: number;
+  /** Maximum number of steps from the initial state. */
+  readonly depth: number;
+  /** Event families to explore (default: DEFAULT_FAMILIES, the first model's alphabet). */
+  readonly events?: readonly EventFamily[];
+}
+
+/**
+ * Defaults: a configuration where every event kind is possible and the seed's use-after-free
+ * is reachable (7 steps on one CPU). rfc-2017 is clean at exactly these bounds.
+ */
+export const DEFAULT_BOUNDS: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
+
+const TASK_NAMES = 'ABCDEFGHIJKLMNOP';
+
+export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: number }): BootSpec {
+  return {
+    cpus: b.cpus,
+    tasks: [
+      ...Array.from({ length: b.tasks }, (_, i) => ({ name: TASK_NAMES[i]! })),
+      ...Array.from({ length: b.vcpus }, (_, i) => ({ name: `V${i}`, vcpu: true })),
+    ],
+    spareSlots: b.spare,
+    ...(b.events ? { events: b.events } : {}),
+  };
+}
+
+export interface CheckOptions {
+  /** Symmetry reduction over CPUs, task slots and vcpus (default true). */
+  readonly symmetry?: boolean;
+  /** Rename data versions by first occurrence (default true). */
+  readonly relabel?: boolean;
+  /** Cap on the explorer's stores, in bytes (default: a quarter of RAM). */
+  readonly memoryBytes?: number;
+  /** Wall-clock cap in seconds. */
+  readonly timeSeconds?: number;
+  /** With symmetry off, also count orbits (for comparing the two modes). */
+  readonly countOrbits?: boolean;
+  /** Report only violations of these invariants; other violating steps are dead ends. */
+  readonly invariants?: readonly string[];
+  readonly onProgress?: (p: ExploreProgress) => void;
+  /** Called once per completed level (kept for older callers). */
+  readonly onLevel?: (depth: number, states: number, transitions: number) => void;
+}
+
+export type CheckViolation = Violation & {
+  step: number;
+  trace: TraceStep[];
+  /** Length of the counterexample before shrinking (BFS counterexamples are already minimal). */
+  originalLength: number;
+  /** The machine the trace runs on (what `fpctx shrink` and `fpctx run` need to replay it). */
+  boot: BootSpec;
+};
+
+export interface CheckResult {
+  readonly variant: string;
+  readonly bounds: CheckBounds;
+  /** Distinct states stored: orbit representatives with symmetry, states without. */
+  readonly states: number;
+  readonly transitions: number;
+  /** Deepest level reached. */
+  readonly depth: number;
+  readonly seconds: number;
+  readonly verdict: 'ok' | 'violation' | 'incomplete';
+  readonly violation?: CheckViolation;
+  /** Register traffic along the counterexample (zero when there is none). */
+  readonly counters: Counters;
+  /** Peak bytes held by the explorer's stores (visited table, trace links, queue). */
+  readonly peakBytes: number;
+  readonly statesPerSecond: number;
+  /** Every state within this many steps was explored. */
+  readonly completeDepth: number;
+  /** The whole reachable space lies within the bound. */
+  readonly exhausted: boolean;
+  readonly symmetry: boolean;
+  readonly relabel: boolean;
+  /** Orbits of reachable states (see README "Performance"), when known. */
+  readonly orbits?: number;
+  readonly inexactCanon: number;
+  readonly collisionProbability: number;
+  /** New states per level. */
+  readonly levels: readonly number[];
+  /** Which limit stopped an incomplete check. */
+  readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
+  /** The counterexample as a full trace (for the timeline and the report). */
+  readonly trace?: Trace;
+}
+
+/** Explores `variant` to `bounds`. A function as `options` is the older `onLevel` callback. */
+export function checkVariant(
+  variant: Variant,
+  bounds: CheckBounds,
+  options: CheckOptions | ((depth: number, states: number, transitions: number) => void) = {},
+): CheckResult {
+  const opts: CheckOptions = typeof options === 'function' ? { onLevel: options } : options;
+  const spec = bootSpecOf(bounds);
+  const model = new KernelModel(variant.Kernel, spec);
+  const r = explore(model, {
+    maxDepth: bounds.depth,
+    ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
+    ...(opts.relabel !== undefined ? { relabel: opts.relabel } : {}),
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+    ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+    ...(opts.countOrbits ? { countOrbits: true } : {}),
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
+  });
+  return checkResultOf(variant, bounds, spec, r);
+}
+
+/**
+ * checkVariant on `workers` threads (src/check/parallel.ts); with one worker, the sequential
+ * explorer. Orbit counting and onLevel are sequential-only.
+ */
+export async function checkVariantParallel(
+  variant: Variant,
+  bounds: CheckBounds,
+  opts: CheckOptions & { workers: number; roundBytes?: number },
+): Promise<CheckResult> {
+  const workers = capWorkers(opts.workers);
+  if (workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
+  const spec = bootSpecOf(bounds);
+  const model = new KernelModel(variant.Kernel, spec);
+  const r = await exploreParallel(model, kernelModelRecipe(variant, spec), {
+    maxDepth: bounds.depth,
+    workers,
+    ...(opts.roundBytes !== undefined ? { roundBytes: opts.roundBytes } : {}),
+    ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+    ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  return checkResultOf(variant, bounds, spec, r);
+}
+
+/**
+ * checkVariant across processes (src/cluster/explore.ts): this process coordinates, the workers
+ * (`fpctx worker --redis URL`) explore. The same states, transitions and verdicts as checkVariant.
+ */
+export async function checkVariantRedis(
+  variant: Variant,
+  bounds: CheckBounds,
+  opts: CheckOptions & { redis: string; partitions?: number },
+): Promise<CheckResult> {
+  const spec = bootSpecOf(bounds);
+  const model = new KernelModel(variant.Kernel, spec);
+  const symmetry = opts.symmetry ?? true;
+  const ropts = {
+    maxDepth: bounds.depth,
+    symmetry,
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
+    onLevel: (depth: number, states: number, transitions: number, seconds: number) => {
+      opts.onLevel?.(depth, states, transitions);
+      opts.onProgress?.({ depth, maxDepth: bounds.depth, states, transitions, seconds, bytes: 0 });
+    },
+  };
+  // Loaded here: the Redis client is needed by --redis runs only.
+  const [{ connect }, { JobRun }, { exploreOnRedis, exploreSpec }] = await Promise.all([
+    import('../cluster/redis.js'),
+    import('../cluster/jobs.js'),
+    import('../cluster/explore.js'),
+  ]);
+  const redis = await connect(opts.redis);
+  try {
+    const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec)), ropts);
+    const run = await JobRun.start(redis, dspec);
+    try {
+      return checkResultOf(variant, bounds, spec, await exploreOnRedis(run, model, dspec, ropts));
+    } finally {
+      await run.close();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */
+export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootSpec, r: ExploreResult): CheckResult {
+  const extra = {
+    peakBytes: r.peakBytes,
+    statesPerSecond: r.seconds > 0 ? Math.round(r.states / r.seconds) : 0,
+    completeDepth: r.completeDepth,
+    exhausted: r.exhausted,
+    symmetry: r.symmetry,
+    relabel: r.relabel,
+    ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
+    inexactCanon: r.inexactCanon,
+    collisionProbability: r.collisionProbability,
+    levels: r.levels,
+    ...(r.limit ? { limit: r.limit } : {}),
+  };
+  const head = { variant: variant.name, bounds, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds };
+  if (!r.violation) return { ...head, verdict: r.verdict === 'incomplete' ? 'incomplete' : 'ok', counters: zeroCounters(), ...extra };
+
+  // Replay the path with full instrumentation: names, calls, effects, snapshots.
+  const path = r.violation.path;
+  const replay = recordRun(
+    variant.name,
+    variant.Kernel,
+    spec,
+    path.map((action) => ({ action })),
+  );
+  const tv = replay.trace.violation;
+  if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== r.violation.violation.invariant) {
+    throw new Error(`FPC504 model bug: replaying the counterexample of ${variant.name} does not reproduce it`);
+  }
+  return {
+    ...head,
+    verdict: 'violation',
+    violation: { ...tv, trace: replay.trace.steps, originalLength: path.length, boot: spec },
+    counters: replay.trace.counters,
+    ...extra,
+    trace: replay.trace,
+  };
+}
