@@ -107,6 +107,8 @@ export interface ServeOptions {
   readonly stop?: () => boolean;
   /** Called after each job, with its kind and whether this worker's result was the one kept. */
   readonly onJob?: (kind: string, counted: boolean) => void;
+  /** Told about a failed exchange with Redis (the worker waits a second and goes on). */
+  readonly onError?: (e: Error) => void;
   /**
    * Test hook (FPCTX_WORKER_CRASH_AFTER): after running this many jobs, die by SIGKILL with the
    * last one done but neither recorded nor acknowledged, the worst moment to be lost.
@@ -116,58 +118,76 @@ export interface ServeOptions {
 
 type Entry = [id: string, fields: string[]];
 
+interface WorkerState {
+  readonly consumer: string;
+  readonly reclaim: number;
+  ran: number;
+  current: { run: string; spec: unknown; cache: Map<string, unknown> } | null;
+}
+
 /** Takes and runs jobs until `stop()`; one at a time (the handlers are CPU-bound). */
 export async function serveJobs(redis: Redis, handlers: Record<string, JobHandler>, opts: ServeOptions = {}): Promise<void> {
   await ensureGroup(redis);
-  const consumer = `${hostname()}:${process.pid}`;
-  const reclaim = opts.reclaimAfterMs ?? 30_000;
-  let current = null as { run: string; spec: unknown; cache: Map<string, unknown> } | null;
-  let ran = 0;
+  const w: WorkerState = { consumer: `${hostname()}:${process.pid}`, reclaim: opts.reclaimAfterMs ?? 30_000, ran: 0, current: null };
   while (!opts.stop?.()) {
-    // A dead worker's jobs first: they hold up a wave that everything else waits for.
-    const claimed = (await redis.xautoclaim(K.jobs, K.group, consumer, reclaim, '0-0', 'COUNT', 1)) as [string, Entry[]];
-    let entry = claimed[1][0];
-    if (!entry) {
-      const read = (await redis.xreadgroup('GROUP', K.group, consumer, 'COUNT', 1, 'BLOCK', 500, 'STREAMS', K.jobs, '>')) as
-        | [string, Entry[]][]
-        | null;
-      entry = read?.[0]?.[1][0];
-    }
-    if (!entry) continue;
-    const [sid, list] = entry;
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < list.length; i += 2) f[list[i]!] = list[i + 1]!;
-    const finish = async () => {
-      await redis.xack(K.jobs, K.group, sid);
-      await redis.xdel(K.jobs, sid);
-    };
-    const run = f.run ?? '';
-    const results = K.results(run, Number(f.wave));
-    if (current?.run !== run) {
-      const spec = await redis.get(K.spec(run));
-      current = spec === null ? null : { run, spec: JSON.parse(spec), cache: new Map() };
-    }
-    if (!current || (await redis.hexists(results, f.id ?? ''))) {
-      await finish(); // the run is over, or the job was done by someone else
-      continue;
-    }
-    const handler = handlers[f.kind ?? ''];
-    let value: unknown;
     try {
-      value = handler
-        ? await handler(JSON.parse(f.payload ?? 'null') as never, { redis, run, spec: current.spec, cache: current.cache })
-        : { error: `this worker does not know jobs of kind '${f.kind}'` };
+      await serveOne(redis, handlers, opts, w);
     } catch (e) {
-      // Handlers are deterministic: running the job again would fail again. The coordinator
-      // reports it (an internal error, not a verdict).
-      value = { error: e instanceof Error ? e.message : String(e) };
+      // Redis unreachable or restarted: a job this worker held stays pending and is reclaimed.
+      opts.onError?.(e instanceof Error ? e : new Error(String(e)));
+      w.current = null;
+      await new Promise((r) => setTimeout(r, 1000));
     }
-    if (opts.crashAfter !== undefined && ++ran >= opts.crashAfter) process.kill(process.pid, 'SIGKILL');
-    const counted = (await redis.hsetnx(results, f.id ?? '', JSON.stringify(value))) === 1;
-    // Only while the run exists: a late result must not recreate a dropped run's keys.
-    if (!(await redis.exists(K.spec(run)))) await redis.unlink(results);
-    else await redis.lpush(K.done(run), '1');
-    await finish();
-    opts.onJob?.(f.kind ?? '', counted);
   }
+}
+
+/** Takes one job (or none within half a second) and runs it. */
+async function serveOne(redis: Redis, handlers: Record<string, JobHandler>, opts: ServeOptions, w: WorkerState): Promise<void> {
+  // A dead worker's jobs first: they hold up a wave that everything else waits for.
+  const claimed = (await redis.xautoclaim(K.jobs, K.group, w.consumer, w.reclaim, '0-0', 'COUNT', 1)) as [string, Entry[]];
+  let entry = claimed[1][0];
+  if (!entry) {
+    const read = (await redis.xreadgroup('GROUP', K.group, w.consumer, 'COUNT', 1, 'BLOCK', 500, 'STREAMS', K.jobs, '>')) as
+      | [string, Entry[]][]
+      | null;
+    entry = read?.[0]?.[1][0];
+  }
+  if (!entry) return;
+  const [sid, list] = entry;
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) f[list[i]!] = list[i + 1]!;
+  const finish = async () => {
+    await redis.xack(K.jobs, K.group, sid);
+    await redis.xdel(K.jobs, sid);
+  };
+  const run = f.run ?? '';
+  const results = K.results(run, Number(f.wave));
+  if (w.current?.run !== run) {
+    const spec = await redis.get(K.spec(run));
+    w.current = spec === null ? null : { run, spec: JSON.parse(spec), cache: new Map() };
+  }
+  const current = w.current;
+  if (!current || (await redis.hexists(results, f.id ?? ''))) {
+    await finish(); // the run is over, or the job was done by someone else
+    return;
+  }
+  const handler = handlers[f.kind ?? ''];
+  let value: unknown;
+  try {
+    value = handler
+      ? await handler(JSON.parse(f.payload ?? 'null') as never, { redis, run, spec: current.spec, cache: current.cache })
+      : { error: `this worker does not know jobs of kind '${f.kind}'` };
+  } catch (e) {
+    // Lost Redis: leave the job pending, to be run again. Anything else is the handler's own
+    // failure, which running it again would repeat: the coordinator reports it (FPC518).
+    if (redis.status !== 'ready') throw e;
+    value = { error: e instanceof Error ? e.message : String(e) };
+  }
+  if (opts.crashAfter !== undefined && ++w.ran >= opts.crashAfter) process.kill(process.pid, 'SIGKILL');
+  const counted = (await redis.hsetnx(results, f.id ?? '', JSON.stringify(value))) === 1;
+  // Only while the run exists: a late result must not recreate a dropped run's keys.
+  if (!(await redis.exists(K.spec(run)))) await redis.unlink(results);
+  else await redis.lpush(K.done(run), '1');
+  await finish();
+  opts.onJob?.(f.kind ?? '', counted);
 }

@@ -13,14 +13,17 @@ export { redisUrl } from './url.js';
 
 /**
  * Connects, and waits until the server answers. Unreachable servers are an input error of the
- * flag (exit 2) after a few attempts, not an endless retry loop.
+ * flag (exit 2) after a few attempts, not an endless retry loop. Once connected, a lost
+ * connection is retried for ever when `persistent` (a worker outlives a Redis restart), and
+ * for about ten seconds otherwise (a coordinator then fails; its run is lost anyway).
  */
-export async function connect(url: string, flag = '--redis'): Promise<Redis> {
+export async function connect(url: string, flag = '--redis', persistent = false): Promise<Redis> {
+  let up = false;
   const r = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 3,
     enableOfflineQueue: true,
-    retryStrategy: (n) => (n > 20 ? null : Math.min(50 * n, 500)),
+    retryStrategy: (n) => (up && persistent ? 1000 : n > 20 ? null : Math.min(50 * n, 500)),
   });
   // Errors surface through the commands that fail; an 'error' event without a listener would
   // end the process with a stack trace.
@@ -28,6 +31,7 @@ export async function connect(url: string, flag = '--redis'): Promise<Redis> {
   try {
     await r.connect();
     await r.ping();
+    up = true;
   } catch (e) {
     r.disconnect();
     throw new InputError(`cannot reach Redis at ${url}: ${e instanceof Error ? e.message : String(e)}`, undefined, undefined, flag);

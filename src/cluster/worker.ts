@@ -15,11 +15,12 @@ export interface WorkerOptions {
   /** Stop after this many jobs (default: never). */
   readonly maxJobs?: number;
   readonly onJob?: (kind: string, counted: boolean) => void;
+  readonly onError?: (e: Error) => void;
   readonly stop?: () => boolean;
 }
 
 export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<number> {
-  const redis = await connect(url);
+  const redis = await connect(url, '--redis', true);
   let jobs = 0;
   const crash = process.env.FPCTX_WORKER_CRASH_AFTER;
   try {
@@ -31,6 +32,7 @@ export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<
         jobs++;
         opts.onJob?.(kind, counted);
       },
+      ...(opts.onError ? { onError: opts.onError } : {}),
     });
   } finally {
     redis.disconnect();

@@ -42,6 +42,8 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
     ...(reclaim !== undefined ? { reclaimAfterMs: reclaim * 1000 } : {}),
     ...(maxJobs !== undefined ? { maxJobs } : {}),
     stop: () => stopping,
+    // One line per failed exchange, and the worker goes on (Redis restarting, a network hiccup).
+    onError: (e) => io.err(`fpctx worker: lost Redis (${e.message}); retrying`),
   });
   if (!f.quiet) io.err(`fpctx worker: ${n} jobs done`);
   return 0;
