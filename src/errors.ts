@@ -46,7 +46,8 @@ export const ERROR_CODES = {
   FPC515: 'more event kinds than the cost counters can hold',
   FPC516: 'a continue step for a task on no split kernel path',
   FPC517: 'an event the cost model needs is missing from the event alphabet',
-  FPC518: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
+  FPC518: 'a version table of src/kernel/versions/ names a commit the history does not have, or a base function that does not exist',
+  FPC519: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

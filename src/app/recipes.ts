@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import type { ModelRecipe } from '../check/model.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { KernelModel } from '../kernel/model.js';
-import { findVariant, VARIANTS } from '../variants/index.js';
+import { VARIANTS } from '../variants/index.js';
+import { variantOfExpression } from '../variants/expression.js';
 import { loadPluginVariant } from '../variants/plugin.js';
 import type { Variant } from '../variants/types.js';
 
@@ -18,9 +19,9 @@ export interface KernelModelArg {
   readonly boot: BootSpec;
 }
 
-/** The factory worker threads call: a KernelModel of a built-in variant. */
+/** The factory worker threads call: a KernelModel of a built-in variant or a variant expression. */
 export function kernelModel(arg: KernelModelArg): KernelModel {
-  const v = findVariant(arg.variant);
+  const v = variantOfExpression(arg.variant);
   if (!v) throw new Error(`FPC508 model bug: worker asked for unknown variant ${arg.variant}`);
   return new KernelModel(v.Kernel, arg.boot);
 }
@@ -38,7 +39,7 @@ export interface PluginModelArg {
 export async function kernelModelOfPlugin(arg: PluginModelArg): Promise<KernelModel> {
   const v = await loadPluginVariant(
     arg.source,
-    findVariant,
+    variantOfExpression,
     VARIANTS.map((b) => b.name),
   );
   return new KernelModel(v.Kernel, arg.boot);

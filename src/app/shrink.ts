@@ -28,7 +28,8 @@ import { KernelShrinkSubject } from '../kernel/model.js';
 import { TaskState } from '../kernel/records.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace } from '../trace/types.js';
-import { findVariant, VARIANTS } from '../variants/index.js';
+import { VARIANTS } from '../variants/index.js';
+import { variantOfExpression } from '../variants/expression.js';
 import type { Variant } from '../variants/types.js';
 import { bootSpecOf } from './check.js';
 import { variantFlag } from './variants.js';
@@ -144,7 +145,7 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
     throw new InputError("holds several variants' results; print one (a single --variant) and shrink that", file);
   const variant =
     variantOverride === undefined
-      ? findVariant(String(doc.variant))
+      ? variantOfExpression(String(doc.variant))
       : typeof variantOverride === 'string'
         ? variantFlag(variantOverride, '', false)[0]!
         : variantOverride;

@@ -4,17 +4,19 @@
  */
 
 import { InputError } from '../errors.js';
-import { findVariant, VARIANTS, type Variant } from '../variants/index.js';
+import { VARIANTS, type Variant } from '../variants/index.js';
+import { variantOfExpression } from '../variants/expression.js';
 import { isPluginPath, loadPluginVariant } from '../variants/plugin.js';
 
 /**
- * Resolves --variant to built-in variants only: a name, or `all` when allowed. Kept for
- * callers that cannot await; commands should use resolveVariants(), which also loads plug-ins.
+ * Resolves --variant to built-in variants and variant expressions only: a name, an expression
+ * (`v5.17+d52d165d67c5`), or `all` when allowed. Kept for callers that cannot await; commands
+ * should use resolveVariants(), which also loads plug-ins.
  */
 export function variantFlag(value: string | undefined, fallback: string, allowAll: boolean): Variant[] {
   const name = value ?? fallback;
   if (allowAll && name === 'all') return [...VARIANTS];
-  const v = findVariant(name);
+  const v = variantOfExpression(name);
   if (!v) {
     const known = VARIANTS.map((x) => x.name).join(', ');
     throw new InputError(`unknown variant '${name}' (known: ${known}${allowAll ? ', all' : ''})`, undefined, undefined, '--variant');
@@ -30,9 +32,10 @@ export interface ResolveOptions {
 }
 
 /**
- * Resolves a --variant flag, for every command that takes one: a built-in name, a path to a
- * plug-in module (`./my-variant.ts`, see docs/variants.md), `all` for every built-in variant,
- * or a comma-separated list of these (`v4.15,v4.18,./mine.ts`). Duplicates are dropped, order
+ * Resolves a --variant flag, for every command that takes one: a built-in name, a variant
+ * expression (`v5.17+d52d165d67c5`, `mainline-e0cb0f26594c`), a path to a plug-in module
+ * (`./my-variant.ts`, see docs/variants.md), `all` for every built-in variant, or a
+ * comma-separated list of these (`v4.15,v4.18,./mine.ts`). Duplicates are dropped, order
  * is kept. Bad input throws an InputError naming the flag (or the module and field).
  */
 export async function resolveVariants(flag: string | undefined, opts: ResolveOptions = {}): Promise<Variant[]> {
@@ -50,12 +53,12 @@ export async function resolveVariants(flag: string | undefined, opts: ResolveOpt
   };
   for (const part of parts) {
     if (part === 'all') VARIANTS.forEach(add);
-    else if (isPluginPath(part)) add(await loadPluginVariant(part, findVariant, reserved));
+    else if (isPluginPath(part)) add(await loadPluginVariant(part, variantOfExpression, reserved));
     else {
-      const v = findVariant(part);
+      const v = variantOfExpression(part);
       if (!v) {
         throw new InputError(
-          `unknown variant '${part}' (known: ${reserved.join(', ')}${allowMany ? ', all' : ''}; or a path to a plug-in module)`,
+          `unknown variant '${part}' (known: ${reserved.join(', ')}${allowMany ? ', all' : ''}; or a variant expression such as v5.17+d52d165d67c5, or a path to a plug-in module)`,
           undefined,
           undefined,
           '--variant',

@@ -9,7 +9,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
+import { runBisect } from './commands/bisect.js';
 import { runCheck } from './commands/check.js';
+import { runCommits } from './commands/commits.js';
 import { runCostCommand } from './commands/cost.js';
 import { runReplayCommand } from './commands/replay.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
@@ -108,9 +110,25 @@ const report: CommandFactory = (io, done) =>
 
 const variants: CommandFactory = (io, done) =>
   new Command('variants')
-    .description('list the built-in variants')
-    .option('--json', 'print [{name, kernel, summary}]')
+    .description('list the built-in variants and the commits of the modelled history each has')
+    .option('--json', 'print [{name, kernel, summary, commits}]')
     .action((opts) => done(runVariants(opts, io)));
+
+const commits: CommandFactory = (io, done) =>
+  new Command('commits')
+    .description('list the modelled history: each commit, its release, and the kernel functions it introduces or changes')
+    .option('--json', 'print [{id, title, release, kind, fixes, functions, variants}]')
+    .action((opts) => done(runCommits(opts, io)));
+
+const bisectCmd: CommandFactory = (io, done) =>
+  new Command('bisect')
+    .description('name the first modelled commit between two variants at which a check or scenario changes its verdict')
+    .argument('<target>', 'a bounded check (1cpu-kvm, sve-ptrace, ...: src/app/checks.ts) or a scenario name or file')
+    .option('--good <variant>', 'where the walk starts: a variant or variant expression (v6.12, mainline+5cbb61bf4168)')
+    .option('--bad <variant>', 'where it ends: a variant or variant expression with a different verdict')
+    .option('--json', 'print one JSON document: the walk, the sets tested, the commit and both sides (check/run documents)')
+    .option('--quiet', 'no timelines')
+    .action(async (target: string, opts) => done(await runBisect(target, opts, io)));
 
 const scenarios: CommandFactory = (io, done) =>
   new Command('scenarios')
@@ -164,7 +182,9 @@ const COMMANDS: readonly CommandFactory[] = [
   report,
   cost,
   replay,
+  bisectCmd,
   variants,
+  commits,
   scenarios,
   events,
 ];

@@ -335,7 +335,7 @@ export async function exploreOnRedis(run: JobRun, model: Model, spec: ExploreSpe
     const s = new Int32Array(model.words);
     for (let d = depth, p = found.p, i = found.i; ; d--) {
       const batch = await redis.lindexBuffer(key.frontier(run.id, d, p), Math.floor(i / BATCH));
-      if (!batch) throw new Error(`FPC518 the trace link ${d}/${p}/${i} is missing from Redis`);
+      if (!batch) throw new Error(`FPC519 the trace link ${d}/${p}/${i} is missing from Redis`);
       const r = new ByteReader(new Uint8Array(batch));
       let link = [0, 0, 0];
       for (let k = 0; k <= i % BATCH; k++) {

@@ -1,9 +1,9 @@
 /**
  * The complete modelled kernel of the base era, and how to instantiate one.
  *
- * `Kernel` is the most derived shared class (host fpsimd.c + entry paths + KVM). A variant is a
- * subclass of it (or of another variant) that overrides the kernel functions its version
- * changed; see src/variants/.
+ * `Kernel` is the base kernel (host fpsimd.c + entry paths + KVM: the functions no modelled
+ * commit changes). A variant's class is resolved from its commit set (src/history/resolve.ts):
+ * one class directly over this one, with each changed function's newest version in the set.
  */
 
 import { Kvm } from './kvm.js';

@@ -35,6 +35,7 @@ import { TrapKind } from './effects.js';
 import { Entry } from './entry.js';
 import { NONE, Pos, type TaskView, type VcpuView } from './records.js';
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares the functions later commits install on the resolved kernel's prototype
 export class Kvm extends Entry {
   /** The vcpu run by the current thread (a model bug if there is none). */
   get currentVcpu(): VcpuView {
@@ -202,4 +203,58 @@ export class Kvm extends Entry {
     t.pos = Pos.KERNEL;
     t.in_syscall = true;
   }
+}
+
+/**
+ * The kernel functions that later commits introduce (their versions are in src/kernel/versions/):
+ * declared here so that every version, whatever its commit, is typed against one kernel. A set
+ * that lacks the introducing commit has no such function, as the kernel it models has none;
+ * nothing older calls it.
+ */
+export interface Kvm {
+  /** Model state of v6.12-rc1's kernel-mode NEON (not machine state): inside a softirq for one step. */
+  inSoftirq: boolean;
+  readonly defaultSmeVq: number;
+  fpsimd_save(): void;
+  fpsimd_bind_task_to_cpu(): void;
+  fpsimd_bind_state_to_cpu(st: number, toSave?: number): void;
+  kvm_arch_vcpu_load_fp(v: VcpuView): void;
+  kvm_arch_vcpu_ctxsync_fp(v: VcpuView): void;
+  kvm_arch_vcpu_put_fp(v: VcpuView): void;
+  update_fp_enabled(v: VcpuView): boolean;
+  __hyp_switch_fpsimd(): void;
+  local_bh_enable(): void;
+  lastSveVq(): number;
+  storeSveToLastState(where: string, vq: number): { st: number; unmodified: boolean };
+  fpsimd_save_and_flush_cpu_state(): void;
+  kvm_arch_vcpu_ctxflush_fp(v: VcpuView): void;
+  lastBinding(): { task: TaskView | null; vcpu: VcpuView | null; kernelOf: TaskView | null };
+  saveSveFormat(t: TaskView): boolean;
+  fpsimd_save_user_state(): void;
+  smeVqBytes(svq: number): number;
+  loadFpmrBeforeSvcr(t: TaskView): void;
+  loadFpmrAfterSvcr(t: TaskView): void;
+  writeSvcr(sm: boolean, za: boolean): void;
+  fpsimd_load_kernel_state(t: TaskView): void;
+  fpsimd_save_kernel_state(t: TaskView): void;
+  switchToKernelNeonTask(next: TaskView): void;
+  sveAllocKeep(t: TaskView): void;
+  sme_alloc(t: TaskView): void;
+  sme_free(t: TaskView): void;
+  sveInitRegsForeign(t: TaskView): void;
+  smeAccForeign(t: TaskView): void;
+  returnToUser(t: TaskView): void;
+  flushThreadFpmr(t: TaskView): void;
+  preserveFpmr(t: TaskView): void;
+  setupReturnMemory(t: TaskView): void;
+  setupReturnSmstop(): void;
+  handlerEntryExpectation(t: TaskView): void;
+  sigreturnRestoreSmeRecords(): void;
+  restoreFpmr(t: TaskView): void;
+  fpsimd_kvm_prepare(): void;
+  hypSaveHost(host: TaskView): void;
+  fpsimd_save_and_flush_current_state(): void;
+  fpsimd_sync_from_effective_state(t: TaskView): void;
+  fpsimd_sync_to_effective_state_zeropad(t: TaskView): void;
+  task_smstop_sm(t: TaskView): void;
 }

@@ -2,8 +2,8 @@
  * The simulated machine: the state buffer, views over it, and the services every kernel path
  * needs (which CPU is executing, the checked task accessor, violation and effect reporting).
  *
- * Kernel functions are methods of subclasses (src/kernel/fpsimd.ts, entry.ts, kvm.ts) and of
- * variants (src/variants/). Naming convention, relied on by the call tracer: methods that model
+ * Kernel functions are methods of subclasses (src/kernel/fpsimd.ts, entry.ts, kvm.ts) and
+ * versions installed by commits (src/kernel/versions/, src/history/). Naming convention, relied on by the call tracer: methods that model
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 

@@ -1,28 +1,31 @@
 /**
- * The built-in variants, oldest first, and lookup by name.
+ * The built-in variants (each a named commit set of src/history/releases.ts, resolved once),
+ * and lookup by name or by variant expression.
  */
 
-import { flushAlways } from './flush-always.js';
-import { noSveFlush } from './no-sve-flush.js';
-import { rfc2017 } from './rfc-2017.js';
+import { inHistoryOrder, resolveKernel } from '../history/resolve.js';
+import { RELEASES, VARIANT_ORDER, commitsOfRelease } from '../history/releases.js';
 import type { Variant } from './types.js';
-import { v415rc1 } from './v4.15-rc1.js';
-import { v415 } from './v4.15.js';
-import { v418rc1 } from './v4.18-rc1.js';
-import { v418 } from './v4.18.js';
-import { v517 } from './v5.17.js';
-import { v612rc1 } from './v6.12-rc1.js';
-import { v612 } from './v6.12.js';
-import { mainline } from './mainline.js';
 
 export type { Variant } from './types.js';
 export { isRealKernel } from './types.js';
 
-/**
- * Roughly in order of time: the seed thread's three (v4.15-rc1, the fix as posted, the
- * review's alternative), the mutation that motivates the flush, then the releases.
- */
-export const VARIANTS: readonly Variant[] = [v415rc1, rfc2017, flushAlways, noSveFlush, v415, v418rc1, v418, v517, v612rc1, v612, mainline];
+function builtin(name: string): Variant {
+  const r = RELEASES.find((x) => x.name === name)!;
+  const commits = inHistoryOrder(commitsOfRelease(name)).map((c) => c.id);
+  return {
+    name: r.name,
+    kernel: r.kernel,
+    summary: r.summary,
+    status: r.status,
+    ...(r.status === 'mutation' ? { mutation: true } : {}),
+    commits,
+    Kernel: resolveKernel(commits, r.name),
+  };
+}
+
+/** Every built-in variant, in the listing order of `fpctx variants` (see VARIANT_ORDER). */
+export const VARIANTS: readonly Variant[] = VARIANT_ORDER.map(builtin);
 
 export function findVariant(name: string): Variant | undefined {
   return VARIANTS.find((v) => v.name === name);

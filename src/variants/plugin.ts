@@ -1,12 +1,13 @@
 /**
- * Plug-in variants: a user's module that extends a built-in variant by replacing named kernel
- * functions, loaded with `--variant ./path/to/variant.{js,mjs,ts,mts}`.
+ * Plug-in variants: a user's patch as a module that extends a variant (a built-in one, a variant
+ * expression such as `v5.17+d52d165d67c5`, or another plug-in module) with its own versions of
+ * named kernel functions, loaded with `--variant ./path/to/variant.{js,mjs,ts,mts}`.
  *
  * The module's default export is a plain object (docs/variants.md has the worked example):
  *
  *   export default {
  *     name: 'my-flush-always',            // shown in tables; must not be a built-in name
- *     extends: 'rfc-2017',                // the built-in variant to start from
+ *     extends: 'rfc-2017',                // what it starts from: a variant expression or a module path
  *     kernel: 'v4.15 + review proposal',  // optional: what kernel code it models
  *     summary: 'flush before every entry', // optional: one line
  *     overrides: {                        // kernel functions replaced, by their kernel names
@@ -16,8 +17,12 @@
  *
  * Inside an override `this` is the simulated kernel (every kernel function and the state
  * views: `this.cpu`, `this.current`, `this.tasks`, ...) and `super.name(...)` calls the
- * extended variant's own version. Instead of `overrides`, `Kernel: (Base) => class extends
- * Base { ... }` gives full control (new helpers, getters such as `hasVhe`).
+ * extended variant's own version. `calls: { caller: { callee() {...} } }` replaces a callee only
+ * while the caller runs, without copying the caller. Instead of `overrides`, `Kernel: (Base) =>
+ * class extends Base { ... }` gives full control (new helpers, getters such as `hasVhe`).
+ *
+ * A plug-in is one class over its base's resolved kernel: the patch's functions on its prototype,
+ * `super` the base's.
  *
  * Every mistake is reported as one line naming the module and the field (exit status 2):
  * a missing or clashing name, an unknown `extends`, an override that names no kernel function
@@ -29,23 +34,26 @@
  */
 
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.js';
 import type { KernelClass } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { Machine } from '../kernel/machine.js';
+import { installCallReplacement } from '../history/resolve.js';
 import type { Variant } from './types.js';
 
 /** What a plug-in module exports (the type is for plug-in authors; the loader checks it at run time). */
 export interface PluginVariant {
   readonly name: string;
-  /** Name of the built-in variant extended. */
+  /** What it extends: a variant expression (`v4.15`, `v5.17+d52d165d67c5`) or another plug-in's path (relative to this module). */
   readonly extends: string;
   readonly kernel?: string;
   readonly summary?: string;
   /** Kernel functions replaced; `this` is the kernel, `super.fn()` the extended variant's fn. */
   readonly overrides?: Record<string, (this: Kvm, ...args: never[]) => unknown>;
+  /** caller → callee → replacement: the callee is replaced only while the caller runs. */
+  readonly calls?: Record<string, Record<string, (this: Kvm, ...args: never[]) => unknown>>;
   /** Alternatively: a class factory extending the given base. */
   readonly Kernel?: (Base: KernelClass) => KernelClass;
 }
@@ -115,6 +123,7 @@ export async function loadPluginVariant(
   file: string,
   builtins: (name: string) => Variant | undefined,
   reserved: readonly string[],
+  seen: readonly string[] = [],
 ): Promise<Variant> {
   const path = resolve(file);
   const bad = (message: string, field?: string): InputError => new InputError(message, file, undefined, field ?? '--variant');
@@ -134,26 +143,47 @@ export async function loadPluginVariant(
   if (!spec || typeof spec !== 'object') throw bad('the module has no default export object (see docs/variants.md)', 'default');
   const p = spec as Record<string, unknown>;
   for (const key of Object.keys(p)) {
-    if (!['name', 'extends', 'kernel', 'summary', 'overrides', 'Kernel'].includes(key)) throw bad(`unknown field '${key}'`, key);
+    if (!['name', 'extends', 'kernel', 'summary', 'overrides', 'calls', 'Kernel'].includes(key)) throw bad(`unknown field '${key}'`, key);
   }
   if (typeof p.name !== 'string' || !NAME.test(p.name)) throw bad('must be a name of letters, digits, . _ + -', 'name');
   if (reserved.includes(p.name)) throw bad(`'${p.name}' is a built-in variant; give the plug-in its own name`, 'name');
   if (typeof p.extends !== 'string') throw bad(`missing: the built-in variant to extend (one of ${reserved.join(', ')})`, 'extends');
-  const base = builtins(p.extends);
-  if (!base) throw bad(`unknown variant '${p.extends}' (known: ${reserved.join(', ')})`, 'extends');
+  let base: Variant | undefined;
+  if (isPluginPath(p.extends)) {
+    const other = resolve(dirname(path), p.extends);
+    if (other === path || seen.includes(other)) throw bad(`'${p.extends}' extends this module again (a cycle)`, 'extends');
+    try {
+      base = await loadPluginVariant(other, builtins, reserved, [...seen, path]);
+    } catch (e) {
+      throw bad(`cannot load '${p.extends}': ${e instanceof Error ? e.message : String(e)}`, 'extends');
+    }
+  } else {
+    try {
+      base = builtins(p.extends);
+    } catch (e) {
+      throw bad(e instanceof Error ? e.message : String(e), 'extends');
+    }
+  }
+  if (!base)
+    throw bad(
+      `unknown variant '${p.extends}' (known: ${reserved.join(', ')}; or a variant expression, or a plug-in module's path)`,
+      'extends',
+    );
   for (const f of ['kernel', 'summary'] as const) {
     if (p[f] !== undefined && typeof p[f] !== 'string') throw bad('must be a string', f);
   }
-  if ((p.overrides === undefined) === (p.Kernel === undefined))
+  if (p.overrides !== undefined && p.Kernel !== undefined)
     throw bad('give exactly one of overrides (an object of functions) or Kernel (a class factory)', 'overrides');
+  if (p.overrides === undefined && p.Kernel === undefined && p.calls === undefined)
+    throw bad('give exactly one of overrides (an object of functions) or Kernel (a class factory), or calls', 'overrides');
 
   let Kernel: KernelClass;
-  if (p.overrides !== undefined) {
-    const ov = p.overrides;
+  if (p.Kernel === undefined) {
+    const ov = p.overrides ?? {};
     if (!ov || typeof ov !== 'object' || Array.isArray(ov)) throw bad('must be an object of functions', 'overrides');
     const known = kernelFunctions(base.Kernel);
     const entries = Object.entries(ov as Record<string, unknown>);
-    if (entries.length === 0) throw bad('overrides nothing', 'overrides');
+    if (entries.length === 0 && p.calls === undefined) throw bad('overrides nothing', 'overrides');
     for (const [fn, impl] of entries) {
       if (!known.has(fn)) {
         const hint = closest(fn, known);
@@ -166,6 +196,26 @@ export async function loadPluginVariant(
     Kernel = class extends base.Kernel {};
     for (const [fn, impl] of entries) {
       Object.defineProperty(Kernel.prototype, fn, { value: impl, writable: true, configurable: true });
+    }
+    if (p.calls !== undefined) {
+      const calls = p.calls;
+      if (!calls || typeof calls !== 'object' || Array.isArray(calls))
+        throw bad('must be an object { caller: { callee: function } }', 'calls');
+      for (const [caller, callees] of Object.entries(calls as Record<string, unknown>)) {
+        const hint = (n: string) => (closest(n, known) ? ` (did you mean '${closest(n, known)}'?)` : '');
+        if (!known.has(caller)) throw bad(`${base.name} has no kernel function '${caller}'${hint(caller)}`, `calls.${caller}`);
+        if (!callees || typeof callees !== 'object' || Array.isArray(callees))
+          throw bad('must be an object of replacement functions, by the callee they replace', `calls.${caller}`);
+        for (const [callee, impl] of Object.entries(callees as Record<string, unknown>)) {
+          if (!known.has(callee)) throw bad(`${base.name} has no kernel function '${callee}'${hint(callee)}`, `calls.${caller}.${callee}`);
+          if (typeof impl !== 'function') throw bad('must be a function', `calls.${caller}.${callee}`);
+        }
+        installCallReplacement(
+          Kernel.prototype as unknown as Record<string, unknown>,
+          caller,
+          callees as Record<string, (...args: never[]) => unknown>,
+        );
+      }
     }
   } else {
     if (typeof p.Kernel !== 'function') throw bad('must be a function (Base) => class extends Base { ... }', 'Kernel');
@@ -187,6 +237,7 @@ export async function loadPluginVariant(
     status: 'plugin',
     extends: base.name,
     source: file,
+    commits: base.commits,
     Kernel,
   };
 }

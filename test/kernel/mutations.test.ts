@@ -8,10 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { checkVariant, type CheckBounds } from '../../src/app/check.js';
 import type { KernelClass } from '../../src/kernel/kernel.js';
 import { KPath, TaskState, type TaskView } from '../../src/kernel/records.js';
-import { V415Kernel } from '../../src/variants/v4.15.js';
+import { findVariant } from '../../src/variants/index.js';
+
+const V415Kernel = findVariant('v4.15')!.Kernel;
 
 const check = (name: string, K: KernelClass, bounds: CheckBounds) =>
-  checkVariant({ name, kernel: 'mutation', summary: name, status: 'mutation', Kernel: K }, bounds);
+  checkVariant({ name, kernel: 'mutation', summary: name, status: 'mutation', commits: [], Kernel: K }, bounds);
 
 const SIGNAL: CheckBounds = { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 13, events: ['core', 'neon', 'signal'] };
 const PTRACE: CheckBounds = { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 12, events: ['core', 'ptrace'] };

@@ -20,7 +20,7 @@ import { FpType, type TaskView } from '../../src/kernel/records.js';
 import { findCheck } from '../../src/app/checks.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
-import { MainlineKernel } from '../../src/variants/mainline.js';
+
 import { findVariant } from '../../src/variants/index.js';
 import { act, machine, slot } from '../helpers.js';
 
@@ -142,6 +142,7 @@ describe('mainline: the syscall to_save window (entry-common.c, 398edaa12f9c)', 
 });
 
 /** 5cbb61bf4168 applied: sve_set_common() zeroes the target's uw.fpsimd_state, not the tracer's. */
+const MainlineKernel = findVariant('mainline')!.Kernel;
 class MainlinePtraceFixed extends MainlineKernel {
   override sve_set(target: TaskView, sveFormat: boolean, vq: number): void {
     const tracer = this.currentTask;

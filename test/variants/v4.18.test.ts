@@ -10,7 +10,7 @@ import { runScenario } from '../../src/scenario/run.js';
 import { findVariant } from '../../src/variants/index.js';
 import { ZERO } from '../../src/arch/tokens.js';
 import { NR_CPUS, Pos } from '../../src/kernel/records.js';
-import type { V418Kernel } from '../../src/variants/v4.18.js';
+import type { Kvm as V418Kernel } from '../../src/kernel/kvm.js';
 import { act, machine, slot } from '../helpers.js';
 
 const run = (scenario: string, variant: string) =>

@@ -21,7 +21,7 @@ import { KPath, type VcpuView } from '../../src/kernel/records.js';
 import { findCheck } from '../../src/app/checks.js';
 import { BUILTIN_DIR, loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/run.js';
-import { V517Kernel } from '../../src/variants/v5.17.js';
+
 import { findVariant } from '../../src/variants/index.js';
 import { act, machine, slot } from '../helpers.js';
 
@@ -84,6 +84,7 @@ describe('v5.17: the host side of a guest run', () => {
 });
 
 /** d52d165d67c5 applied: vcpu_load starts by clearing HOST_SVE_ENABLED. */
+const V517Kernel = findVariant('v5.17')!.Kernel;
 class V517Fixed extends V517Kernel {
   override kvm_arch_vcpu_load_fp(v: VcpuView): void {
     v.HOST_SVE_ENABLED = false;

@@ -5,6 +5,7 @@
 import { EVENTS } from '../../kernel/events.js';
 import { INVARIANTS } from '../../check/invariants.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
+import { RELEASES } from '../../history/releases.js';
 import { VARIANTS } from '../../variants/index.js';
 import { wrapText } from '../../trace/text.js';
 import type { Io } from '../io.js';
@@ -14,7 +15,13 @@ export function runVariants(f: { json?: boolean }, io: Io): number {
   if (f.json) {
     io.out(
       JSON.stringify(
-        VARIANTS.map((v) => ({ name: v.name, kernel: v.kernel, summary: v.summary, ...(v.mutation ? { mutation: true } : {}) })),
+        VARIANTS.map((v) => ({
+          name: v.name,
+          kernel: v.kernel,
+          summary: v.summary,
+          ...(v.mutation ? { mutation: true } : {}),
+          commits: v.commits,
+        })),
         null,
         2,
       ),
@@ -26,6 +33,9 @@ export function runVariants(f: { json?: boolean }, io: Io): number {
     head[0] = `${io.style.bold(v.name.padEnd(14))}${head[0]!.slice(14)}`;
     for (const l of head) io.out(l.endsWith('[mutation]') ? `${l.slice(0, -10)}${io.style.warn('[mutation]')}` : l);
     for (const l of wrapText(`${''.padEnd(14)} `, v.summary, io.columns)) io.out(l);
+    const r = RELEASES.find((x) => x.name === v.name);
+    const commits = r ? `${r.after ? `${r.after} ` : ''}${r.add.map((c) => `+${c}`).join(' ')}` : v.commits.join(' ');
+    for (const l of wrapText(`${''.padEnd(14)} `, `commits: ${commits}`, io.columns)) io.out(io.style.dim(l));
   }
   return 0;
 }

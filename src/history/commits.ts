@@ -1,0 +1,273 @@
+/**
+ * The modelled history: every commit whose effect on the FP/SVE/SME context protocol the model
+ * distinguishes, oldest first. A kernel version (src/history/releases.ts) is a set of these.
+ *
+ * A model commit is one kernel commit, or a series the model does not separate (`also` lists
+ * the other kernel commits it stands for; their code was read as one snapshot, see the
+ * `snapshot` note). The functions each commit introduces or changes are not listed here: they
+ * are the versions tagged with its id in src/kernel/versions/ (`fpctx commits` shows them).
+ *
+ * Order is the model's history: a later commit's version of a function wins over an earlier
+ * one's in any set that has both (src/history/resolve.ts). Hashes are the first 12 hex digits;
+ * a proposal or mutation, which never was a kernel commit, has a name instead.
+ */
+
+import type { KernelFeatures } from '../kernel/machine.js';
+
+export interface Commit {
+  /** The kernel's 12-digit abbreviated hash, or a name for what never was a kernel commit. */
+  readonly id: string;
+  readonly title: string;
+  /** The first release (or -rc) that has it, as far as the sources read say. */
+  readonly release: string;
+  readonly kind: 'commit' | 'series' | 'proposal' | 'mutation';
+  /** The commit named by its `Fixes:` tag (or the CVE's "introduced by"), where that was read; absent otherwise. */
+  readonly fixes?: string;
+  /** For a series: the other kernel commits folded into this model commit. */
+  readonly also?: readonly string[];
+  /** What the model's code of this commit was read from, or why it is reconstructed. */
+  readonly note?: string;
+  /** Kernel build features this commit switches (folded in history order over a set). */
+  readonly features?: Partial<KernelFeatures>;
+  /** Per-instance model fields (not machine state) its versions need, with initial values. */
+  readonly fields?: Readonly<Record<string, boolean | number>>;
+}
+
+export const COMMITS: readonly Commit[] = [
+  {
+    id: '8cd969d28fd2',
+    title: 'arm64/sve: Core task context handling (and the rest of the SVE series)',
+    release: 'v4.15-rc1',
+    kind: 'series',
+    note: 'the start of the modelled history: v4.15-rc1 as reconstructed from the seed diff and snapshot O (src/kernel/ holds the functions no later commit changed)',
+  },
+  {
+    id: '071b6d4a5d34',
+    title: 'arm64: fpsimd: Prevent registers leaking from dead tasks',
+    release: 'v4.15-rc3',
+    kind: 'commit',
+  },
+  {
+    id: 'cb968afc7898',
+    title: 'arm64/sve: Avoid dereference of dead task_struct in KVM guest entry',
+    release: 'v4.15',
+    kind: 'commit',
+    also: ['8884b7bd7e52'],
+    note: 'the seed thread (posted as RFC PATCH 2/4 on 2017-11-17)',
+  },
+  {
+    id: 'a45448313706',
+    title: 'arm64: fpsimd: Fix copying of FP state from signal frame into task struct',
+    release: 'v4.15-rc4',
+    kind: 'commit',
+  },
+  {
+    id: 'flush-always',
+    title: "KVM: flush the CPU's FP binding before every guest entry (Christoffer Dall's review alternative, never merged)",
+    release: '-',
+    kind: 'proposal',
+  },
+  {
+    id: 'no-sve-flush',
+    title: 'no flush of SVE bindings before guest entry (mutation: what the flush protects)',
+    release: '-',
+    kind: 'mutation',
+  },
+  {
+    id: 'e6b673b741ea',
+    title: 'KVM: arm64: Optimise FPSIMD handling to reduce guest/host thrashing (and the v4.18 fpsimd.c series)',
+    release: 'v4.18-rc1',
+    kind: 'series',
+    also: ['20b8547277a6', 'd8ad71fa38a9', 'd179761519d9', 'df3fb9682045', '0cff8e776f8f', '85acda3b4a27', '21cdd7fd76e3'],
+  },
+  {
+    id: 'b045e4d0f392',
+    title: "KVM: arm64: Don't mask softirq with IRQs disabled in vcpu_put()",
+    release: 'v4.18',
+    kind: 'commit',
+  },
+  {
+    id: 'b3eb56b629d1',
+    title: 'KVM: arm64/sve: Fix SVE trap restoration for non-current tasks',
+    release: 'v4.18',
+    kind: 'commit',
+    also: ['2955bcc8c309'],
+    note: '2955bcc8c309 (restore TIF_SVE only after saving the vcpu state) is folded in: the model has the put_fp of v4.18-rc1 and of v4.18, not the state between them',
+  },
+  {
+    id: '8383741ab2e7',
+    title: 'KVM: arm64: Get rid of host SVE tracking/saving (and the v4.19-v5.17 changes before it)',
+    release: 'v5.17',
+    kind: 'series',
+    also: ['54b8c7cbc57c', 'cccb78ce89c4'],
+    note: 'snapshot K0; with SVE guests (v5.2), the in-register SVE trap conversion cccb78ce89c4 (v5.13) and the FP_FOREIGN_FPSTATE mirror',
+    features: { ext: true, guestSve: true },
+  },
+  {
+    id: 'd52d165d67c5',
+    title: 'KVM: arm64: Always start with clearing SVE flag on load',
+    release: 'v5.19-rc3',
+    kind: 'commit',
+    fixes: '8383741ab2e7',
+  },
+  {
+    id: 'ef3be86021c3',
+    title: 'KVM: arm64: Add save/restore support for FPMR (and the v5.19-v6.12-rc1 SME, fp_type, kernel-NEON and FPMR changes before it)',
+    release: 'v6.12-rc1',
+    kind: 'series',
+    also: [
+      '0033cd933964',
+      'f8077b0d5923',
+      '1192b93ba352',
+      'baa8515281b3',
+      'deeb8f9a80fd',
+      '62021cc36add',
+      '8c845e273104',
+      '93ae6b01bafe',
+      'aefbab8e77eb',
+      '2632e2521769',
+      'e92bee9f861b',
+      '203f2b95a882',
+      '8c46def44409',
+    ],
+    note: 'snapshots A and K (src/kernel/versions/ cites them per function)',
+    features: { ext: true, sme: true, fpmr: true, guestSve: true },
+    fields: { inSoftirq: false },
+  },
+  {
+    id: '751ecf6afd65',
+    title: 'arm64/sve: Discard stale CPU state when handling SVE traps',
+    release: 'v6.12-rc7',
+    kind: 'commit',
+    fixes: 'cccb78ce89c4',
+    note: 'CVE-2024-50275; the model folds cccb78ce89c4 into 8383741ab2e7',
+  },
+  {
+    id: '81235ae0c846',
+    title: 'arm64: Kconfig: Make SME depend on BROKEN for now',
+    release: 'v6.12-rc7',
+    kind: 'commit',
+    features: { sme: false },
+  },
+  {
+    id: 'fbc7e61195e2',
+    title: 'KVM: arm64: Unconditionally save+flush host FPSIMD/SVE/SME state',
+    release: 'v6.14',
+    kind: 'series',
+    also: ['8eca7f6d5100', '459f059be702', '407a99c4654e', '59419f10045b'],
+  },
+  {
+    id: 'e5fa85fce08b',
+    title: "arm64/fpsimd: Don't corrupt FPMR when streaming mode changes",
+    release: 'mainline',
+    kind: 'commit',
+    also: ['45fd86986b79'],
+    note: '45fd86986b79 "Remove redundant SVE trap manipulation" is folded in (the same function)',
+  },
+  {
+    id: 'd3eaab3c7090',
+    title: 'arm64/fpsimd: Discard stale CPU state when handling SME traps',
+    release: 'mainline',
+    kind: 'commit',
+  },
+  {
+    id: '01098d893fa8',
+    title: 'arm64/fpsimd: Avoid clobbering kernel FPSIMD state with SMSTOP',
+    release: 'mainline',
+    kind: 'commit',
+  },
+  {
+    id: 'a90878f297d3',
+    title: 'arm64/fpsimd: Reset FPMR upon exec()',
+    release: 'mainline',
+    kind: 'commit',
+  },
+  {
+    id: '929fa99b1215',
+    title: 'arm64/fpsimd: signal: Always save+flush state early',
+    release: 'v6.15',
+    kind: 'series',
+    also: ['d3a181588df9', '99560c9452bb', 'c94f2f326146'],
+  },
+  {
+    id: '398edaa12f9c',
+    title: 'arm64/fpsimd: Do not discard modified SVE state',
+    release: 'v6.16',
+    kind: 'commit',
+  },
+  {
+    id: '49ce484187f7',
+    title: 'arm64/fpsimd: ptrace/prctl: Ensure VL changes do not resurrect stale data',
+    release: 'v6.16',
+    kind: 'series',
+    also: ['b87c8c4aca11'],
+  },
+  {
+    id: '316283f276eb',
+    title: 'arm64/fpsimd: ptrace: Consistently handle partial writes to NT_ARM_(S)SVE',
+    release: 'v6.16',
+    kind: 'commit',
+  },
+  {
+    id: 'e0cb0f26594c',
+    title: 'arm64/fpsimd: Consistently preserve FPSIMD state during clone()',
+    release: 'v6.16',
+    kind: 'commit',
+  },
+  {
+    id: 'sme-reenable',
+    title: 'arm64: SME selectable again (no longer depends on BROKEN)',
+    release: 'v6.16',
+    kind: 'commit',
+    note: 'the end of the 2025 rework series; its hash was not read',
+    features: { sme: true },
+  },
+  {
+    id: '5cbb61bf4168',
+    title: "arm64/fpsimd: ptrace: zero target's fpsimd_state, not the tracer's",
+    release: 'after the modelled mainline',
+    kind: 'commit',
+    fixes: '316283f276eb',
+  },
+];
+
+/** A commit as JSON (id, title, release, kind, also, fixes and the fixed commit's title). */
+export function commitJson(c: Commit): object {
+  const f = c.fixes ? findCommit(c.fixes) : undefined;
+  return {
+    id: c.id,
+    title: c.title,
+    release: c.release,
+    kind: c.kind,
+    ...(c.also ? { also: c.also } : {}),
+    ...(c.fixes ? { fixes: c.fixes } : {}),
+    ...(f ? { fixesTitle: f.title } : {}),
+  };
+}
+
+const INDEX = new Map(COMMITS.map((c, i) => [c.id, i]));
+
+/** A commit's place in the history (older first), or undefined for an unknown id. */
+export function commitIndex(id: string): number | undefined {
+  return INDEX.get(id);
+}
+
+export function findCommit(id: string): Commit | undefined {
+  const i = INDEX.get(id);
+  return i === undefined ? undefined : COMMITS[i];
+}
+
+/**
+ * The model commit an id names: its own id, an abbreviation of it (7 hex digits or more,
+ * unambiguous), a longer form of it (a full 40-digit hash), or a kernel commit a series folds in.
+ */
+export function lookupCommit(text: string): Commit | undefined {
+  const t = text.toLowerCase();
+  const own = findCommit(t);
+  if (own) return own;
+  if (/^[0-9a-f]{7,40}$/.test(t)) {
+    const hits = COMMITS.filter((c) => c.id.startsWith(t) || t.startsWith(c.id) || c.also?.some((a) => a.startsWith(t) || t.startsWith(a)));
+    if (hits.length === 1) return hits[0];
+  }
+  return undefined;
+}

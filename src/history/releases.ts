@@ -1,0 +1,147 @@
+/**
+ * The built-in variants as commit sets: each release (or -rc) is its predecessor's set plus the
+ * commits that landed in between; a proposal or mutation is a release plus its own change. The
+ * sets are data: src/history/resolve.ts turns each into one kernel class.
+ */
+
+export interface Release {
+  readonly name: string;
+  /** The set this one starts from (its commits are included), if any. */
+  readonly after?: string;
+  /** The commits added to it. */
+  readonly add: readonly string[];
+  readonly kernel: string;
+  readonly summary: string;
+  /** As Variant.status (src/variants/types.ts). */
+  readonly status: 'release' | 'prerelease' | 'proposal' | 'mutation';
+}
+
+/** Oldest first within each line; the listing order of `fpctx variants` is VARIANT_ORDER. */
+export const RELEASES: readonly Release[] = [
+  {
+    name: 'v4.15-rc1',
+    add: ['8cd969d28fd2'],
+    kernel: 'v4.15-rc1 (before cb968afc7898, 071b6d4a5d34 and a45448313706)',
+    summary: 'sve_flush_cpu_state() follows fpsimd_last_state to a possibly freed task (use-after-free)',
+    status: 'prerelease',
+  },
+  {
+    name: 'v4.15',
+    after: 'v4.15-rc1',
+    add: ['071b6d4a5d34', 'cb968afc7898', 'a45448313706'],
+    kernel: 'v4.15 (snapshot O: cb968afc7898, 071b6d4a5d34, a45448313706)',
+    summary: 'first SVE release: eager save, lazy restore; KVM saves host V only and flushes SVE bindings before guest entry',
+    status: 'release',
+  },
+  {
+    name: 'rfc-2017',
+    after: 'v4.15',
+    add: [],
+    kernel: 'v4.15, cb968afc7898 (+071b6d4a5d34)',
+    summary: "the seed's fix: per-CPU {st, sve_in_use}; the pre-entry SVE flush never follows the pointer",
+    status: 'release',
+  },
+  {
+    name: 'flush-always',
+    after: 'v4.15',
+    add: ['flush-always'],
+    kernel: 'v4.15 + review proposal (never merged)',
+    summary: 'unconditional fpsimd_flush_cpu_state() before guest entry: safe, but host tasks always reload',
+    status: 'proposal',
+  },
+  {
+    name: 'no-sve-flush',
+    after: 'v4.15',
+    add: ['no-sve-flush'],
+    kernel: 'v4.15 with the pre-entry flush removed (mutation)',
+    summary: 'no flush before guest entry: an SVE task skips its reload after KVM zeroed its SVE part',
+    status: 'mutation',
+  },
+  {
+    name: 'v4.18-rc1',
+    after: 'v4.15',
+    add: ['e6b673b741ea'],
+    kernel: 'v4.18-rc1 (before b045e4d0f392, b3eb56b629d1, 2955bcc8c309)',
+    summary: 'vcpu_put masks softirqs with IRQs off, and leaves EL0 SVE disabled for a task whose state survived the run loop',
+    status: 'prerelease',
+  },
+  {
+    name: 'v4.18',
+    after: 'v4.18-rc1',
+    add: ['b045e4d0f392', 'b3eb56b629d1'],
+    kernel: 'v4.18 (e6b673b741ea, df3fb9682045; fixes b3eb56b629d1, 2955bcc8c309)',
+    summary: "KVM binds the vcpu through the host's context tracking: lazy host save into the task, no pre-entry flush",
+    status: 'release',
+  },
+  {
+    name: 'v5.17',
+    after: 'v4.18',
+    add: ['8383741ab2e7'],
+    kernel: 'v5.17 (snapshot K0 @0033cd93: 8383741ab2e7, cccb78ce89c4; before d52d165d67c5)',
+    summary: 'lazy FPSIMD-only host save in hyp on the premise that KVM_RUN has no SVE state; SVE guests; HOST_SVE_ENABLED never cleared',
+    status: 'release',
+  },
+  {
+    name: 'v6.12-rc1',
+    after: 'v5.17',
+    add: ['d52d165d67c5', 'ef3be86021c3'],
+    kernel: 'v6.12-rc1 (snapshots A = v6.10 fpsimd.c, K = ef3be86021c3; SME enabled, before 751ecf6afd65 and 81235ae0c846)',
+    summary:
+      'fp_type/to_save, SVE kept across syscalls, preemptible kernel NEON, FPMR, SME (streaming/ZA/ZT0) with lazy FPSIMD-only host save in hyp',
+    status: 'prerelease',
+  },
+  {
+    name: 'v6.12',
+    after: 'v6.12-rc1',
+    add: ['751ecf6afd65', '81235ae0c846'],
+    kernel: 'v6.12 (snapshots A, K; 751ecf6afd65; SME depends on BROKEN, 81235ae0c846)',
+    summary: 'v6.12-rc1 with the SVE-trap flush; SME compiled out; FPMR, SVE kept across syscalls, fpsimd_kvm_prepare() at vcpu_load',
+    status: 'release',
+  },
+  {
+    name: 'mainline',
+    after: 'v6.12',
+    add: [
+      'fbc7e61195e2',
+      'e5fa85fce08b',
+      'd3eaab3c7090',
+      '01098d893fa8',
+      'a90878f297d3',
+      '929fa99b1215',
+      '398edaa12f9c',
+      '49ce484187f7',
+      '316283f276eb',
+      'e0cb0f26594c',
+      'sme-reenable',
+    ],
+    kernel: 'v6.16+ (snapshots B @0291023e7330, E, H: fbc7e61195e2, 929fa99b1215, 398edaa12f9c, e0cb0f26594c; before 5cbb61bf4168)',
+    summary: 'eager save+flush of the host state at vcpu_load, syscall to_save window, save+flush-first signals and fork, SME re-enabled',
+    status: 'release',
+  },
+];
+
+/**
+ * The order of `fpctx variants`, the matrix and `--variant all`: roughly in order of time, the
+ * seed thread's three (v4.15-rc1, the fix as posted, the review's alternative), the mutation
+ * that motivates the flush, then the releases.
+ */
+export const VARIANT_ORDER = [
+  'v4.15-rc1',
+  'rfc-2017',
+  'flush-always',
+  'no-sve-flush',
+  'v4.15',
+  'v4.18-rc1',
+  'v4.18',
+  'v5.17',
+  'v6.12-rc1',
+  'v6.12',
+  'mainline',
+];
+
+/** The full commit set of a release (its predecessors' commits included), in history order of listing. */
+export function commitsOfRelease(name: string): string[] {
+  const r = RELEASES.find((x) => x.name === name);
+  if (!r) throw new Error(`FPC518 model bug: no release ${name}`);
+  return [...(r.after ? commitsOfRelease(r.after) : []), ...r.add];
+}

@@ -1,0 +1,394 @@
+/**
+ * arch/arm64/kernel/signal.c (setup_rt_frame(), setup_sigframe(), setup_return(), rt_sigreturn()
+ * and the FP records): the versions of its functions after the base kernel's
+ * (src/kernel/entry.ts), each tagged with the commit that introduced it. v6.12-rc1's code is
+ * from excerpts (index ids 2452005356, 25162402580, 11157044942, 40230829670); mainline's from
+ * snapshot B (index id 8630279249).
+ *
+ * v6.12-rc1's checkFrameView() (an invariant: what the handler may see in the frame) is here as
+ * it was in its variant class; the specification's own module will take it over.
+ */
+
+import { smstop } from '../../arch/regfile.js';
+import { FPSIMD_STATE_BYTES, VQ_BITS, ZT0_BYTES, sveRegsBytes } from '../../arch/sizes.js';
+import { ZERO } from '../../arch/tokens.js';
+import { judgePart } from '../../check/invariants.js';
+import { Kvm } from '../kvm.js';
+import { FpType, KPath, type TaskView } from '../records.js';
+import { versions } from './table.js';
+
+export const signal = versions({
+  fpsimd_signal_preserve_current_state: {
+    // fpsimd_restore_current_state() and fpsimd_update_current_state() in A do what v4.18's do
+    // (load and bind if TIF_FOREIGN_FPSTATE; sigreturn merges the frame's V registers into
+    // sve_state only under TIF_SVE, not for a streaming-only task, then loads and binds): they are
+    // inherited from V418Kernel, with task_fpsimd_load() and fpsimd_bind_task_to_cpu() of this era.
+
+    /**
+     * @models fpsimd_signal_preserve_current_state() — fpsimd.c (A): save, then if the saved
+     * format is SVE copy the V part into uw for the frame's fpsimd_context.
+     */
+    ef3be86021c3(): void {
+      this.fpsimd_save_user_state();
+      const t = this.currentTask;
+      if (t.fp_type === FpType.SVE) this.sve_to_fpsimd(t);
+    },
+  },
+  setup_rt_frame: {
+    /**
+     * @models setup_rt_frame() — signal.c (v6.x), first step: do_signal() has already forgotten
+     * the syscall (forget_syscall: in_syscall() is false from here), then
+     * fpsimd_signal_preserve_current_state(). The frame is written next, after a point where
+     * the task can be preempted.
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      t.in_syscall = false;
+      this.fpsimd_signal_preserve_current_state();
+      this.enterKPath(t, KPath.SIGNAL, 1);
+    },
+    /**
+     * @models setup_rt_frame() — signal.c (B): fpsimd_save_and_flush_current_state() first
+     * (929fa99b1215), so every later step edits memory while the task's state is not live; the
+     * frame is written after a point where the task can be preempted.
+     */
+    '929fa99b1215'(): void {
+      const t = this.currentTask;
+      t.in_syscall = false;
+      this.fpsimd_save_and_flush_current_state();
+      this.enterKPath(t, KPath.SIGNAL, 1);
+    },
+  },
+  setup_sigframe: {
+    /**
+     * @models setup_sigframe() and the first half of setup_return() — signal.c (A era). Frame
+     * records from memory: fpsimd_context from uw; sve_context with the streaming registers at
+     * the SME VL if SVCR.SM, the SVE registers if fp_type is SVE, else a header; za_context and
+     * zt_context if SVCR.ZA; fpmr_context from the *live* FPMR, which preserve_fpmr_context()
+     * also writes into uw.fpmr (8c46def44409). Then setup_return() edits memory: if SVCR.SM,
+     * zero uw and set fp_type FPSIMD; clear SVCR.SM/ZA. Its SMSTOP of the live registers is the
+     * next step (a softirq or preemption can come in between).
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      t.sig_V = t.uw_V;
+      const sm = this.hasSme && t.svcr_SM;
+      t.sig_sm = sm;
+      t.sig_sve = sm || t.fp_type === FpType.SVE;
+      t.sig_zV = t.sig_sve ? t.sve_V : ZERO;
+      t.sig_Hi = t.sig_sve ? t.sve_Hi : ZERO;
+      t.sig_vq = sm ? t.sme_vq : t.sve_vq;
+      t.sig_za = this.hasSme && t.svcr_ZA;
+      t.sig_ZA = t.sig_za ? t.sme_ZA : ZERO;
+      t.sig_ZT0 = t.sig_za ? t.sme_ZT0 : ZERO;
+      if (this.hasFpmr) this.preserveFpmr(t);
+      t.sig_frame = true;
+      this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
+      this.checkFrameView(t, 'setup_sigframe');
+      this.setupReturnMemory(t);
+    },
+    /** preserve_fpsimd_context() syncs uw from the effective state before copying it (B). */
+    '929fa99b1215'(): void {
+      this.fpsimd_sync_from_effective_state(this.currentTask);
+      signal.setup_sigframe.ef3be86021c3.call(this);
+    },
+  },
+  preserveFpmr: {
+    /** preserve_fpmr_context() (v6.9-v6.14): uw.fpmr := the live FPMR, whoever's it is; then the frame. */
+    ef3be86021c3(t: TaskView): void {
+      t.uw_fpmr = this.cpu.regFPMR;
+      t.sig_FPMR = t.uw_fpmr;
+    },
+    /** preserve_fpmr_context() (B): from the saved uw.fpmr. */
+    '929fa99b1215'(t: TaskView): void {
+      t.sig_FPMR = t.uw_fpmr;
+    },
+  },
+  frameBytes: {
+    /** Frame bytes: fpsimd_context, the SVE block at the frame's VL, ZA and ZT0 when present. */
+    ef3be86021c3(t: TaskView): number {
+      return (
+        FPSIMD_STATE_BYTES + (t.sig_sve ? sveRegsBytes(t.sig_vq * VQ_BITS) : 0) + (t.sig_za ? this.smeVqBytes(t.sme_vq) + ZT0_BYTES : 0)
+      );
+    },
+  },
+  checkFrameView: {
+    /** Integrity of the frame: the base records, and ZA/ZT0/FPMR as user space had them. */
+    ef3be86021c3(t: TaskView, where: string): void {
+      Kvm.prototype.checkFrameView.call(this, t, where);
+      const own = this.layout.writerOfTask(t.slot);
+      const n = this.naming;
+      if (t.sig_za !== t.exp_ZAen) {
+        this.fail(
+          'integrity',
+          'lost',
+          where,
+          `${n.task(t.slot)}'s signal frame says ZA ${t.sig_za ? 'on' : 'off'}, it was ${t.exp_ZAen ? 'on' : 'off'}`,
+        );
+      }
+      const parts: [string, number, number][] = [];
+      if (t.sig_za) parts.push(['za_context', t.exp_ZA, t.sig_ZA], ['zt_context', t.exp_ZT0, t.sig_ZT0]);
+      if (this.hasFpmr) parts.push(['fpmr_context', t.exp_FPMR, t.sig_FPMR]);
+      for (const [part, expected, actual] of parts) {
+        const kind = judgePart('V', expected, actual, own);
+        if (kind)
+          this.fail(
+            'integrity',
+            kind,
+            where,
+            `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
+          );
+      }
+    },
+  },
+  setupReturnMemory: {
+    /**
+     * setup_return() (A era), memory part: a streaming task's saved V registers are zeroed and
+     * its format becomes FPSIMD; SVCR.SM and SVCR.ZA are cleared in thread.svcr. The live SMSTOP
+     * follows as the next step.
+     */
+    ef3be86021c3(t: TaskView): void {
+      if (!this.hasSme) {
+        this.leaveKPath(t);
+        this.handlerEntryExpectation(t);
+        return;
+      }
+      if (t.svcr_SM) {
+        t.uw_V = ZERO;
+        t.fp_type = FpType.FPSIMD;
+      }
+      t.svcr_SM = false;
+      t.svcr_ZA = false;
+      this.enterKPath(t, KPath.SIGNAL, 2);
+    },
+    /**
+     * setup_return() (B): the handler runs as if after SMSTOP, applied to memory only:
+     * task_smstop_sm() (if SVCR.SM: zero uw's V registers, FPSR to its reset value, FPMR 0, clear
+     * SVCR.SM, fp_type FPSIMD) and SVCR.ZA cleared; TPIDR2 zeroed. Nothing touches the registers.
+     */
+    '929fa99b1215'(t: TaskView): void {
+      if (this.hasSme) {
+        this.task_smstop_sm(t);
+        t.svcr_ZA = false;
+      }
+      this.leaveKPath(t);
+      this.handlerEntryExpectation(t);
+    },
+  },
+  setupReturnSmstop: {
+    /** setup_return() (A era), last part: sme_smstop() on whatever the CPU's registers hold. */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      smstop(this.cpu);
+      this.leaveKPath(t);
+      this.handlerEntryExpectation(t);
+    },
+  },
+  handlerEntryExpectation: {
+    /**
+     * What the handler may expect (sme.rst): it runs with streaming mode and ZA disabled; if
+     * the interrupted code was streaming, leaving streaming mode zeroed Z/P/FFR and FPMR.
+     */
+    ef3be86021c3(t: TaskView): void {
+      if (t.exp_SM) {
+        t.exp_SM = false;
+        t.exp_V = ZERO;
+        t.exp_Hi = ZERO;
+        t.exp_FPMR = ZERO;
+      }
+      t.exp_ZAen = false;
+      t.exp_ZA = ZERO;
+      t.exp_ZT0 = ZERO;
+    },
+  },
+  userFrameWrite: {
+    /** The handler rewrites every register record of its frame (ZA/ZT0 when present, FPMR). */
+    ef3be86021c3(): void {
+      Kvm.prototype.userFrameWrite.call(this);
+      const t = this.currentTask;
+      const tok = t.sig_V;
+      if (t.sig_za) {
+        t.sig_ZA = tok;
+        t.sig_ZT0 = tok;
+      }
+      if (this.hasFpmr) t.sig_FPMR = tok;
+    },
+  },
+  rt_sigreturn: {
+    /**
+     * @models rt_sigreturn() → restore_sve_fpsimd_context() — signal.c (A era), first step: the
+     * frame's VL must be the task's (the SME VL for a streaming frame) or SIGSEGV. A frame with
+     * SVE register data: flush the task's binding (TIF_FOREIGN_FPSTATE), then copy (next step);
+     * header only: clear TIF_SVE and SVCR.SM, fp_type FPSIMD.
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      if (t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
+        this.force_sig_segv();
+        return;
+      }
+      if (t.sig_sve) {
+        this.fpsimd_flush_task_state(t);
+        this.enterKPath(t, KPath.SIGRETURN, 1);
+      } else {
+        t.TIF_SVE = false;
+        t.svcr_SM = false;
+        t.fp_type = FpType.FPSIMD;
+        this.enterKPath(t, KPath.SIGRETURN, 2);
+      }
+    },
+    /**
+     * @models restore_sigframe() — signal.c (B), first part: forget the syscall, then
+     * fpsimd_save_and_flush_current_state() before anything is read from the frame; the records
+     * are then restored into memory and loaded at the return to user.
+     */
+    '929fa99b1215'(): void {
+      const t = this.currentTask;
+      t.in_syscall = false;
+      this.fpsimd_save_and_flush_current_state();
+      if (t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
+        this.force_sig_segv();
+        return;
+      }
+      if (t.sig_sve) {
+        this.enterKPath(t, KPath.SIGRETURN, 1);
+      } else {
+        // restore_fpsimd_context(): FPSIMD only, streaming mode off
+        t.TIF_SVE = false;
+        t.svcr_SM = false;
+        t.fp_type = FpType.FPSIMD;
+        this.enterKPath(t, KPath.SIGRETURN, 2);
+      }
+    },
+  },
+  sigreturnCopySveRegs: {
+    /**
+     * restore_sve_fpsimd_context() (A era), copy step: sve_alloc() and the register block into
+     * sve_state; SVCR.SM for a streaming frame, else TIF_SVE; fp_type SVE.
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      this.sve_alloc(t);
+      t.sve_V = t.sig_zV;
+      t.sve_Hi = t.sig_Hi;
+      if (t.sig_sm) t.svcr_SM = true;
+      else t.TIF_SVE = true;
+      t.fp_type = FpType.SVE;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
+    },
+    /**
+     * restore_sve_fpsimd_context() (B), copy step: sve_alloc(); for a streaming frame SVCR.SM and
+     * TIF_SME, else SVCR.SM cleared and TIF_SVE; fp_type SVE; then the register block.
+     */
+    '929fa99b1215'(): void {
+      const t = this.currentTask;
+      this.sve_alloc(t);
+      if (t.sig_sm) {
+        t.svcr_SM = true;
+        t.TIF_SME = true;
+      } else {
+        t.svcr_SM = false;
+        t.TIF_SVE = true;
+      }
+      t.fp_type = FpType.SVE;
+      t.sve_V = t.sig_zV;
+      t.sve_Hi = t.sig_Hi;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
+    },
+  },
+  sigreturnRestoreFpsimd: {
+    /**
+     * restore_sve_fpsimd_context() / restore_fpsimd_context() (A era), last step of the
+     * FPSIMD/SVE records: fpsimd_update_current_state() merges (if TIF_SVE) and loads eagerly.
+     * The SME-era records (FPMR, ZA, ZT0) are restored in the next step.
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      this.fx.frame?.(this.cpu.id, t.slot, 'restore', this.frameBytes(t));
+      t.exp_V = t.sig_V;
+      t.exp_Hi = t.sig_sve ? t.sig_Hi : ZERO;
+      t.exp_SM = t.sig_sm;
+      this.fpsimd_update_current_state(t.sig_V);
+      this.enterKPath(t, KPath.SIGRETURN, 3);
+    },
+  },
+  sigreturnRestoreSmeRecords: {
+    /**
+     * restore_sigframe() (A era), after the FPSIMD/SVE records: restore_fpmr_context() writes the
+     * live FPMR; restore_za_context() flushes the task's binding and copies ZA into sme_state
+     * (TIF_SME, SVCR.ZA), or clears SVCR.ZA for a header-only record; restore_zt_context()
+     * flushes again and copies ZT0.
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      if (this.hasFpmr) this.restoreFpmr(t);
+      if (this.hasSme) {
+        if (t.sig_za) {
+          this.fpsimd_flush_task_state(t);
+          this.sme_alloc(t);
+          t.sme_ZA = t.sig_ZA;
+          t.TIF_SME = true;
+          t.svcr_ZA = true;
+          this.fpsimd_flush_task_state(t);
+          t.sme_ZT0 = t.sig_ZT0;
+        } else {
+          t.svcr_ZA = false;
+        }
+      }
+      t.exp_ZAen = t.sig_za;
+      t.exp_ZA = t.sig_za ? t.sig_ZA : ZERO;
+      t.exp_ZT0 = t.sig_za ? t.sig_ZT0 : ZERO;
+      if (this.hasFpmr) t.exp_FPMR = t.sig_FPMR;
+      t.sig_frame = false;
+      this.leaveKPath(t);
+      t.in_syscall = false;
+    },
+    /**
+     * restore_za_context() / restore_zt_context() (B): memory only (the state was flushed at the
+     * start of sigreturn): ZA into a zeroed sme_state with TIF_SME and SVCR.ZA, ZT0 after it;
+     * a header-only ZA record clears SVCR.ZA.
+     */
+    '929fa99b1215'(): void {
+      const t = this.currentTask;
+      if (this.hasFpmr) this.restoreFpmr(t);
+      if (this.hasSme) {
+        if (t.sig_za) {
+          this.sme_alloc(t);
+          t.sme_ZA = t.sig_ZA;
+          t.sme_ZT0 = t.sig_ZT0;
+          t.TIF_SME = true;
+          t.svcr_ZA = true;
+        } else {
+          t.svcr_ZA = false;
+        }
+      }
+      t.exp_ZAen = t.sig_za;
+      t.exp_ZA = t.sig_za ? t.sig_ZA : ZERO;
+      t.exp_ZT0 = t.sig_za ? t.sig_ZT0 : ZERO;
+      if (this.hasFpmr) t.exp_FPMR = t.sig_FPMR;
+      t.sig_frame = false;
+      this.leaveKPath(t);
+      t.in_syscall = false;
+    },
+  },
+  restoreFpmr: {
+    /** restore_fpmr_context() (v6.9-v6.14): write the live FPMR. */
+    ef3be86021c3(t: TaskView): void {
+      this.cpu.regFPMR = t.sig_FPMR;
+    },
+    /** restore_fpmr_context() (B): into the saved uw.fpmr. */
+    '929fa99b1215'(t: TaskView): void {
+      t.uw_fpmr = t.sig_FPMR;
+    },
+  },
+  task_smstop_sm: {
+    /** @models task_smstop_sm() — fpsimd.c (B): the effects of SMSTOP SM on a saved state. */
+    '929fa99b1215'(t: TaskView): void {
+      if (!t.svcr_SM) return;
+      t.uw_V = ZERO;
+      if (this.hasFpmr) t.uw_fpmr = ZERO;
+      t.svcr_SM = false;
+      t.fp_type = FpType.FPSIMD;
+    },
+  },
+});
