@@ -1,7 +1,7 @@
 /**
  * The closed list of fpctx's codes, one meaning each, and bad input as a value.
  *
- *  - FPC1xx/FPC2xx name the invariant a verdict says is violated (src/check/invariants.ts
+ *  - FPC1xx/FPC2xx name the invariant a verdict says is violated (src/spec/invariants.ts
  *    carries their full statements): a finding about a kernel, exit status 1.
  *  - FPC4xx classify bad input (InputError): exit status 2, one line naming the file, line and
  *    field, or the flag. The line does not print the code (the README's contract for that line
@@ -47,7 +47,11 @@ export const ERROR_CODES = {
   FPC516: 'a continue step for a task on no split kernel path',
   FPC517: 'an event the cost model needs is missing from the event alphabet',
   FPC518: 'a version table of src/kernel/versions/ names a commit the history does not have, or a base function that does not exist',
-  FPC519: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
+  FPC519:
+    'event declarations that do not assemble into an alphabet (a code used twice or left unused, a family out of its bit order, more than 255 events)',
+  FPC520: 'a module relies on an event that no family declares',
+  FPC521: 'a kernel class redefines a machine service the specification relies on (Machine.SEALED)',
+  FPC522: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,7 +8,7 @@ import { createMachine } from '../src/kernel/kernel.js';
 import type { Kvm } from '../src/kernel/kvm.js';
 import type { BootSpec } from '../src/kernel/boot.js';
 import { findVariant } from '../src/variants/index.js';
-import type { Violation } from '../src/check/invariants.js';
+import type { Violation } from '../src/spec/invariants.js';
 
 export const SEED_MACHINE: BootSpec = { cpus: 1, tasks: [{ name: 'A' }, { name: 'B', vcpu: true }] };
 

@@ -5,7 +5,7 @@
  */
 
 import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
-import type { Violation } from '../check/invariants.js';
+import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import type { BootSpec } from '../kernel/boot.js';

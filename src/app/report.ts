@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { INVARIANTS } from '../check/invariants.js';
+import { INVARIANTS } from '../spec/invariants.js';
 import { InputError } from '../errors.js';
 import { checkRow, checkTrace, runRow, scenarioTrace } from '../report/build.js';
 import { emptyReport, type ReportData, type ReportTrace } from '../report/data.js';

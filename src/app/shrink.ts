@@ -17,7 +17,8 @@
  */
 
 import { stringify } from 'yaml';
-import type { IntegrityKind, InvariantId, Violation } from '../check/invariants.js';
+import type { Violation as EngineViolation } from '../check/model.js';
+import type { IntegrityKind, InvariantId, Violation } from '../spec/invariants.js';
 import { shrink } from '../check/shrink.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../kernel/boot.js';
@@ -43,7 +44,7 @@ export interface ShrinkOutcome {
 }
 
 /** Shrinks a failing action sequence on `spec` (see src/check/shrink.ts). */
-export function shrinkRun(variant: Variant, spec: BootSpec, actions: readonly number[], target: Violation): ShrinkOutcome {
+export function shrinkRun(variant: Variant, spec: BootSpec, actions: readonly number[], target: EngineViolation): ShrinkOutcome {
   const r = shrink(new KernelShrinkSubject(variant.Kernel), spec, actions, target);
   return { spec: r.config, actions: r.actions, removed: r.removed, tests: r.tests };
 }

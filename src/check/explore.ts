@@ -23,7 +23,7 @@
  */
 
 import { collisionProbability, FingerprintSet, Fingerprinter } from './fpset.js';
-import type { Violation } from './invariants.js';
+import type { Violation } from './model.js';
 import { defaultMemoryBytes, LimitReached, MemoryBudget } from './memory.js';
 import type { Model } from './model.js';
 import { edgesTo, reconstruct } from './reconstruct.js';

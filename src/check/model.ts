@@ -8,8 +8,22 @@
  * pure function of (state, action). A counterexample is rebuilt by replaying actions.
  */
 
-import type { Violation } from './invariants.js';
 import type { StateShape } from './shape.js';
+
+/**
+ * A property a step broke, as the engines see it: opaque names they compare and carry, never
+ * interpret. What the properties are and how they are judged is the model's business (for the
+ * kernel model: src/spec/).
+ */
+export interface Violation {
+  readonly invariant: string;
+  readonly kind?: string;
+  readonly code: string;
+  /** One line for the reader. */
+  readonly message: string;
+  /** Where the step detected it. */
+  readonly where: string;
+}
 
 export interface Model {
   /** Words per state. */

@@ -33,7 +33,7 @@
 import { collisionProbability, FingerprintSet } from './fpset.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
 import { canonFor, codecFor } from './explore.js';
-import type { Violation } from './invariants.js';
+import type { Violation } from './model.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
 import type { Model, ModelRecipe } from './model.js';
 import { reconstruct } from './reconstruct.js';

@@ -18,7 +18,7 @@
  */
 
 import type { Canon } from './explore.js';
-import type { Violation } from './invariants.js';
+import type { Violation } from './model.js';
 import type { Model } from './model.js';
 import type { ChunkedArray } from './store.js';
 

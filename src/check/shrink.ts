@@ -16,7 +16,7 @@
  * keeps it. It need not be the globally shortest trace (the explorer gives that).
  */
 
-import type { Violation } from './invariants.js';
+import type { Violation } from './model.js';
 import { sameViolation } from './reconstruct.js';
 
 export interface Replay {

@@ -22,7 +22,7 @@
  */
 
 import { canonFor } from './explore.js';
-import type { Violation } from './invariants.js';
+import type { Violation } from './model.js';
 import type { Model } from './model.js';
 import { Rng, runSeed } from './rng.js';
 

@@ -32,7 +32,7 @@
 import type { Redis } from 'ioredis';
 import { canonFor, codecFor, type Canon, type ExploreResult } from '../check/explore.js';
 import { collisionProbability } from '../check/fpset.js';
-import type { Violation } from '../check/invariants.js';
+import type { Violation } from '../check/model.js';
 import { MemoryBudget } from '../check/memory.js';
 import type { Model, ModelRecipe } from '../check/model.js';
 import { ByteReader, ByteWriter, lessState, writeState } from '../check/parallel.js';
@@ -335,7 +335,7 @@ export async function exploreOnRedis(run: JobRun, model: Model, spec: ExploreSpe
     const s = new Int32Array(model.words);
     for (let d = depth, p = found.p, i = found.i; ; d--) {
       const batch = await redis.lindexBuffer(key.frontier(run.id, d, p), Math.floor(i / BATCH));
-      if (!batch) throw new Error(`FPC519 the trace link ${d}/${p}/${i} is missing from Redis`);
+      if (!batch) throw new Error(`FPC522 the trace link ${d}/${p}/${i} is missing from Redis`);
       const r = new ByteReader(new Uint8Array(batch));
       let link = [0, 0, 0];
       for (let k = 0; k <= i % BATCH; k++) {

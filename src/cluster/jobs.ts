@@ -78,7 +78,7 @@ export class JobRun {
     return payloads.map((_, i) => {
       const v = JSON.parse(raw[String(i)]!) as R | { error: string };
       if (v && typeof v === 'object' && 'error' in v && typeof v.error === 'string')
-        throw new Error(`FPC519 a worker failed a ${kind} job: ${v.error}`);
+        throw new Error(`FPC522 a worker failed a ${kind} job: ${v.error}`);
       return v as R;
     });
   }
@@ -179,7 +179,7 @@ async function serveOne(redis: Redis, handlers: Record<string, JobHandler>, opts
       : { error: `this worker does not know jobs of kind '${f.kind}'` };
   } catch (e) {
     // Lost Redis: leave the job pending, to be run again. Anything else is the handler's own
-    // failure, which running it again would repeat: the coordinator reports it (FPC519).
+    // failure, which running it again would repeat: the coordinator reports it (FPC522).
     if (redis.status !== 'ready') throw e;
     value = { error: e instanceof Error ? e.message : String(e) };
   }

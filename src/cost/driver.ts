@@ -8,8 +8,8 @@
  *  - an event the variant does not enable at that point is skipped and counted (a correct
  *    variant never skips: the stream mirrors the kernel's scheduling state);
  *  - violations do not stop the run: a cost run measures traffic, the checker judges
- *    correctness. The machine's `fail` is overridden to record the violation and let the kernel
- *    path carry on, as the real kernel would (a use-after-free read returns whatever memory
+ *    correctness. The machine's `onViolation` hook records each violation and lets the kernel
+ *    path carry on (Machine.fail returns instead of unwinding), as the real kernel would (a use-after-free read returns whatever memory
  *    holds, a task runs on with corrupt registers). Rows of variants that violated an invariant
  *    are marked; their traffic may be below the oracle's because they skip work that is needed.
  *  - token versions are 16-bit (src/arch/tokens.ts); long runs compact them from time to time
@@ -18,9 +18,9 @@
  */
 
 import { VERSION_BITS } from '../arch/tokens.js';
-import type { IntegrityKind, InvariantId, Violation } from '../check/invariants.js';
-import { EVENTS, EVENT_NAMES, type EventKind } from '../kernel/events.js';
-import { createMachine, type KernelClass } from '../kernel/kernel.js';
+import type { Violation } from '../spec/invariants.js';
+import { EVENTS, EVENT_NAMES, eventCode, type EventKind } from '../kernel/events.js';
+import { createMachine } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { ViolationStop } from '../kernel/machine.js';
 import type { Layout } from '../kernel/layout.js';
@@ -28,42 +28,6 @@ import { GLOBAL, KPath, NONE, Pos, TASK, VCPU, type CpuView, type TaskView } fro
 import type { Variant } from '../variants/types.js';
 import { CostSink, type CostCounters } from './counters.js';
 import { META, type ActionSource } from './stream.js';
-
-/** A kernel class whose violations are recorded instead of thrown. */
-type LenientKvm = Kvm & { onViolation: (v: Violation) => void };
-
-type LenientClass = (new (...args: ConstructorParameters<KernelClass>) => LenientKvm) & Pick<KernelClass, 'features'>;
-
-/**
- * One lenient subclass per kernel class, made once: every class is a hidden class of its own to
- * V8, and the kernel's code is shared by all variants, so a fresh subclass per driver (per run)
- * would multiply the shapes its inline caches see and turn them megamorphic sooner.
- */
-const LENIENT = new WeakMap<KernelClass, LenientClass>();
-
-function lenient(K: KernelClass): LenientClass {
-  let L = LENIENT.get(K);
-  if (!L) {
-    L = makeLenient(K);
-    LENIENT.set(K, L);
-  }
-  return L;
-}
-
-function makeLenient(K: KernelClass): LenientClass {
-  return class extends K {
-    onViolation: (v: Violation) => void = () => {};
-    override fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
-      try {
-        super.fail(invariant, kind, where, message);
-      } catch (e) {
-        if (!(e instanceof ViolationStop)) throw e;
-        this.onViolation(e.violation);
-      }
-      return undefined as never;
-    }
-  };
-}
 
 export interface DriverStats {
   /** Kernel events applied (the stream's, plus trap retries). */
@@ -82,7 +46,7 @@ const COMPACT_AT = (1 << VERSION_BITS) - 8192;
 const COMPACT_EVERY = 4096;
 
 export class VariantDriver {
-  readonly k: LenientKvm;
+  readonly k: Kvm;
   readonly sink: CostSink;
   readonly stats: DriverStats = { modelEvents: 0, skipped: 0, trapRetries: 0, violations: 0 };
   /** Wall-clock seconds spent in `run` (excluded from deterministic output). */
@@ -90,13 +54,13 @@ export class VariantDriver {
 
   private streamEvents = 0;
   private readonly sinkLabel: number[] = [];
-  private readonly retToUser = EVENT_NAMES.indexOf('ret_to_user');
-  /** Alphabets that split kernel paths at preemption points step them with `continue` (-1: none). */
-  private readonly cont = EVENT_NAMES.indexOf('continue');
-  private readonly fork = EVENT_NAMES.indexOf('fork');
-  private readonly exit = EVENT_NAMES.indexOf('exit');
-  private readonly contEvent: EventKind | null = this.cont >= 0 ? EVENTS[this.cont]! : null;
-  /** Events that execute user instructions (they may trap). */
+  private readonly retToUser = eventCode('ret_to_user');
+  /** Kernel paths split at preemption points are stepped with `continue`. */
+  private readonly cont = eventCode('continue');
+  private readonly fork = eventCode('fork');
+  private readonly exit = eventCode('exit');
+  private readonly contEvent: EventKind | null = EVENTS[this.cont]!;
+  /** Events that run user instructions (declared `runs: 'user'`): they may trap. */
   private readonly userInsn: Uint8Array;
   private readonly layout: Layout;
   private readonly cpus: readonly CpuView[];
@@ -108,7 +72,7 @@ export class VariantDriver {
     readonly variant: Variant,
     private readonly source: ActionSource,
   ) {
-    const k = createMachine(lenient(variant.Kernel), source.boot) as LenientKvm;
+    const k = createMachine(variant.Kernel, source.boot);
     this.k = k;
     k.onViolation = (v) => {
       this.stats.violations++;
@@ -127,7 +91,7 @@ export class VariantDriver {
     for (const [slot, l] of source.initialLabels.entries()) this.sink.labelOf[layout.stOfTask(slot)] = this.labelFor(l);
     for (let v = 0; v < k.cfg.vcpus; v++) this.sink.labelOf[layout.stOfVcpu(v)] = this.sink.label(`guest${v}`);
     k.fx = this.sink;
-    this.userInsn = Uint8Array.from(EVENTS, (e) => (e.name === 'fp_write' || e.name === 'sve_write' || e.name === 'fp_read' ? 1 : 0));
+    this.userInsn = Uint8Array.from(EVENTS, (e) => (e.runs === 'user' ? 1 : 0));
     this.counters = new Int32Array(layout.writerCount).fill(-1);
     for (let t = 0; t < k.cfg.slots; t++) this.counters[layout.writerOfTask(t)] = layout.slotOffset(t) + TASK.version;
     for (let v = 0; v < k.cfg.vcpus; v++) this.counters[layout.writerOfGuest(v)] = layout.vcpuOffset(v) + VCPU.version;

@@ -35,7 +35,7 @@
 
 import { FPSIMD_STATE_BYTES, sveSaveBytes } from '../arch/sizes.js';
 import { DEFAULT_SVE_VL_BITS, machineConfigOf, slotOrder, type BootSpec } from '../kernel/boot.js';
-import { EVENTS } from '../kernel/events.js';
+import { EVENTS, eventCode } from '../kernel/events.js';
 import { Layout } from '../kernel/layout.js';
 import { NONE } from '../kernel/records.js';
 import { META } from './stream.js';
@@ -97,6 +97,8 @@ const OPS: Record<string, Op> = {
   set_vl_inherit: Op.SET_VL,
   set_vl_onexec: Op.SET_VL,
 };
+// Every key names a declared event (src/kernel/families/): a renamed event is a load-time error here, not a silent NOP.
+for (const name of Object.keys(OPS)) eventCode(name);
 
 /** SVE state at the smallest vector length (128 bits). */
 const MIN_SVE_BYTES = sveSaveBytes(128);

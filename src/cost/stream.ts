@@ -53,7 +53,10 @@ export interface ActionSource {
   fill(buf: Int32Array): number;
 }
 
-/** Indices of the events the normalizer emits, resolved by name. */
+/**
+ * Codes of the events the normalizer emits, resolved once from their declarations
+ * (src/kernel/families/): a missing one is a model bug at load time, not a silent drop.
+ */
 export class EventIds {
   readonly switch = need('switch');
   readonly idle = need('idle');
@@ -71,22 +74,21 @@ export class EventIds {
   readonly vcpu_enter = need('vcpu_enter');
   readonly guest_fp = need('guest_fp');
   readonly vcpu_exit = need('vcpu_exit');
-  /** Optional events (-1 when the alphabet has none): leaving KVM_RUN for the VMM, exec, signals. */
-  readonly kvm_exit = eventIndex('kvm_exit');
-  readonly exec = eventIndex('exec');
-  readonly irq = eventIndex('irq');
-  readonly signal = eventIndex('signal');
-  readonly sigreturn = eventIndex('sigreturn');
+  readonly kvm_exit = need('kvm_exit');
+  readonly exec = need('exec');
+  readonly irq = need('irq');
+  readonly signal = need('signal');
+  readonly sigreturn = need('sigreturn');
 }
 
 function need(name: string): number {
   const i = eventIndex(name);
-  if (i < 0) throw new Error(`FPC517 model bug: the cost model needs event '${name}', which events.ts no longer has`);
+  if (i < 0) throw new Error(`FPC517 model bug: the cost model needs event '${name}', which no family in src/kernel/families/ declares`);
   return i;
 }
 
-/** Intents the event alphabet may not support yet; counted and reported when dropped. */
-export type OptionalIntent = 'signal' | 'sigreturn' | 'exec' | 'sme';
+/** Intents the event alphabet does not model (SME use in a workload); counted and reported when dropped. */
+export type OptionalIntent = 'sme';
 
 /**
  * The scheduling state every variant shares (who runs where, in which mode), mirrored from the
@@ -250,8 +252,8 @@ export class Normalizer {
     const p = this.pos[t];
     if (p === Pos.USER) return true;
     if (p === Pos.GUEST) this.doVcpuExit(c);
-    if (this.pos[t] === Pos.RUNLOOP && this.ids.kvm_exit >= 0) {
-      // Alphabets with a separate run-loop exit (vcpu_put, back in the ioctl) take it first.
+    if (this.pos[t] === Pos.RUNLOOP) {
+      // Leaving the run loop (vcpu_put, back in the ioctl) comes first.
       this.emit(this.ids.kvm_exit, c, 0);
       this.pos[t] = Pos.KERNEL;
       this.inSyscall[t] = 1;
@@ -377,9 +379,8 @@ export class Normalizer {
     return true;
   }
 
-  /** The current task's syscall is execve(): fresh FP state (dropped if the alphabet has no exec). */
+  /** The current task's syscall is execve(): fresh FP state. */
   exec(c: number): boolean {
-    if (this.ids.exec < 0) return this.drop('exec');
     const t = this.current[c]!;
     if (t === NONE || this.isVcpu[t] || !this.inSys(c)) return false;
     this.emit(this.ids.exec, c, 0);
@@ -389,15 +390,13 @@ export class Normalizer {
   /**
    * A signal with a handler is delivered to the current task on its way back to user space (its
    * FP state goes to a frame on the user stack; the handler runs next). From user mode the task
-   * is interrupted first. Dropped where the alphabet has no signal events; no nesting.
+   * is interrupted first. No nesting.
    */
   signal(c: number): boolean {
-    if (this.ids.signal < 0) return this.drop('signal');
     const t = this.current[c]!;
     if (t === NONE || this.inHandler[t]) return false;
     const p = this.pos[t];
     if (p === Pos.USER) {
-      if (this.ids.irq < 0) return this.drop('signal');
       this.emit(this.ids.irq, c, 0);
       this.pos[t] = Pos.KERNEL;
       this.inSyscall[t] = 0;
@@ -410,7 +409,7 @@ export class Normalizer {
   /** The handler returns (rt_sigreturn): FP state comes back from the frame. */
   sigreturn(c: number): boolean {
     const t = this.current[c]!;
-    if (t === NONE || !this.inHandler[t] || this.ids.sigreturn < 0 || !this.toUser(c)) return false;
+    if (t === NONE || !this.inHandler[t] || !this.toUser(c)) return false;
     this.emit(this.ids.sigreturn, c, 0);
     this.pos[t] = Pos.KERNEL; // rt_sigreturn is a syscall
     this.inSyscall[t] = 1;

@@ -47,6 +47,7 @@ import { Fpsimd } from './fpsimd.js';
 import { GARBAGE, ZERO } from '../arch/tokens.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveRegsBytes } from '../arch/sizes.js';
 import { KPath, NONE, Pos, TaskState, type CpuView, type TaskView } from './records.js';
+import { handlerEntered, tracerReads, userAccessesZa, userRuns } from '../spec/observe.js';
 
 export class Entry extends Fpsimd {
   // --- interruption points -------------------------------------------------------------------
@@ -179,14 +180,7 @@ export class Entry extends Fpsimd {
       this.el0_sme_acc();
       return;
     }
-    if (!c.regZAen) {
-      this.fail(
-        'integrity',
-        'lost',
-        'ZA write',
-        `${this.naming.task(t.slot)} on cpu${c.id} accesses ZA with PSTATE.ZA clear, which it had set (SIGILL)`,
-      );
-    }
+    userAccessesZa(this, t, 'ZA write');
     const tok = this.newTaskToken(t);
     c.regZA = tok;
     c.regZT0 = tok;
@@ -204,7 +198,7 @@ export class Entry extends Fpsimd {
 
   /** EL0 reads its registers back and compares with what it wrote (fpsimd-test / sve-test style). */
   userFpRead(): void {
-    this.checkUserView(this.currentTask, 'user FP read');
+    userRuns(this, this.currentTask, 'user FP read');
   }
 
   // --- exceptions and syscalls ----------------------------------------------------------------------
@@ -282,7 +276,7 @@ export class Entry extends Fpsimd {
     if (t.TIF_FOREIGN_FPSTATE) this.fpsimd_restore_current_state();
     t.pos = Pos.USER;
     t.in_syscall = false;
-    this.checkUserView(t, 'ret_to_user');
+    userRuns(this, t, 'ret_to_user');
   }
 
   /**
@@ -489,7 +483,7 @@ export class Entry extends Fpsimd {
     t.sig_frame = true;
     this.leaveKPath(t);
     this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
-    this.checkFrameView(t, 'setup_sigframe');
+    handlerEntered(this, t, 'setup_sigframe');
   }
 
   /** Bytes of FP state in a frame: fpsimd_context, plus the SVE register block when present. */
@@ -653,7 +647,7 @@ export class Entry extends Fpsimd {
    * Integrity check point: what the tracer reads must be the tracee's own latest state.
    */
   sve_get(target: TaskView): void {
-    this.checkMemoryView(target, 'sve_get');
+    tracerReads(this, target, target.TIF_SVE, 'sve_get');
   }
 
   // --- exec ------------------------------------------------------------------------------------------------

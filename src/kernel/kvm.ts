@@ -34,6 +34,7 @@ import { FPSIMD_STATE_BYTES } from '../arch/sizes.js';
 import { TrapKind } from './effects.js';
 import { Entry } from './entry.js';
 import { NONE, Pos, type TaskView, type VcpuView } from './records.js';
+import { guestRuns } from '../spec/observe.js';
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares the functions later commits install on the resolved kernel's prototype
 export class Kvm extends Entry {
@@ -150,7 +151,7 @@ export class Kvm extends Entry {
   guestFpUse(): void {
     const v = this.currentVcpu;
     if (this.cpu.guest_fp_trap) this.__fpsimd_guest_restore();
-    this.checkGuestView(v, 'guest FP use');
+    guestRuns(this, v, 'guest FP use');
     const tok = this.newGuestToken(v);
     fpsimdWriteRegs(this.cpu, tok);
     v.exp_V = tok;

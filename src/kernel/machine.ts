@@ -7,8 +7,9 @@
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 
-import { ZERO, dataToken, versionOf, writerOf, type Token } from '../arch/tokens.js';
-import { invariantInfo, judgePart, type IntegrityKind, type InvariantId, type Violation } from '../check/invariants.js';
+import { dataToken, versionOf, writerOf, type Token } from '../arch/tokens.js';
+import { invariantInfo, type IntegrityKind, type InvariantId, type Violation } from '../spec/invariants.js';
+import { lastStateFollowed, storedThroughNull } from '../spec/observe.js';
 import { NO_EFFECTS, type EffectSink } from './effects.js';
 import { Layout, type MachineConfig } from './layout.js';
 import { Naming } from './naming.js';
@@ -43,6 +44,32 @@ export interface CallTracer {
   leave(): void;
 }
 
+/**
+ * The machine's services the specification (src/spec/) relies on: how violations are reported
+ * (`fail`, and `warnOn` for the kernel's own assertions), the checked pointer accessors that host
+ * the use-after-free observation, and the ghost bookkeeping of data ownership and freed memory.
+ * A kernel class that redefined one could weaken the property it is judged by, so none may:
+ * the constructor refuses such a class, and the plug-in loader says so as bad input.
+ */
+export const SEALED: readonly string[] = [
+  'fail',
+  'warnOn',
+  'derefLastStateTask',
+  'storeVToLastState',
+  'releaseSlot',
+  'newTaskToken',
+  'newGuestToken',
+  'newKernelToken',
+];
+
+/** The first sealed member (SEALED) that class `K` or a class between it and Machine redefines, if any. */
+export function sealedOverride(K: abstract new (...args: never[]) => unknown): string | undefined {
+  for (let p = K.prototype as object | null; p && p !== Machine.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of SEALED) if (Object.hasOwn(p, name)) return name;
+  }
+  return undefined;
+}
+
 export class Machine {
   /** What this kernel build supports (see KernelFeatures); variants of the SME era override it. */
   static readonly features: KernelFeatures = NO_FEATURES;
@@ -73,9 +100,16 @@ export class Machine {
    * preempt-notifier calls, for instance). Not state: set and cleared within one step.
    */
   irqsOff = false;
+  /**
+   * Lenient machines (the cost driver's, which count every violation of a long stream and run
+   * on): where `fail` hands each violation instead of unwinding the step. Null: it throws.
+   */
+  onViolation: ((v: Violation) => void) | null = null;
   private tracer: CallTracer | null = null;
 
   constructor(cfg: MachineConfig, names: readonly string[] = []) {
+    const sealed = sealedOverride(new.target);
+    if (sealed) throw new Error(`FPC521 model bug: kernel class ${new.target.name} redefines ${sealed}, which the specification relies on`);
     this.cfg = cfg;
     this.layout = new Layout(cfg);
     this.s = new Int32Array(this.layout.words);
@@ -149,10 +183,8 @@ export class Machine {
     const slot = this.layout.taskOfSt(c.last_st);
     if (slot < 0) return null;
     const t = this.tasks[slot]!;
-    if (c.last_dangling) {
-      const reuse = t.state === TaskState.FREE ? 'freed' : `freed and reused by ${this.naming.task(slot)}`;
-      this.fail('no-uaf', undefined, where, `cpu${c.id} follows fpsimd_last_state to a task_struct that was ${reuse}`);
-    }
+    // The spec judges `last_dangling` itself; the guard only spares naming the slot on every save.
+    if (c.last_dangling) lastStateFollowed(this, t.state === TaskState.FREE ? null : this.naming.task(slot), where);
     return t;
   }
 
@@ -165,7 +197,7 @@ export class Machine {
   storeVToLastState(where: string): { st: number; unmodified: boolean } {
     const c = this.cpu;
     const st = c.last_st;
-    if (st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} stores its registers through a NULL fpsimd_last_state`);
+    storedThroughNull(this, st === 0, where, 'stores its registers through a NULL fpsimd_last_state');
     const slot = this.layout.taskOfSt(st);
     if (slot >= 0) {
       this.derefLastStateTask(where);
@@ -186,9 +218,17 @@ export class Machine {
 
   // --- violations ---------------------------------------------------------------------------------
 
+  /**
+   * Reports a violation the specification (src/spec/) found: unwinds the step, or, with
+   * `onViolation` set, records it and returns, so that the code after the observation runs on.
+   */
   fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never {
     const v: Violation = { invariant, ...(kind ? { kind } : {}), code: invariantInfo(invariant).code, message, where };
     this.violation = v;
+    if (this.onViolation !== null) {
+      this.onViolation(v);
+      return undefined as never;
+    }
     throw new ViolationStop(v);
   }
 
@@ -196,201 +236,6 @@ export class Machine {
   warnOn(cond: boolean, where: string, message: string): boolean {
     if (cond) this.fail('kernel-warn', undefined, where, `WARN_ON in ${where}: ${message}`);
     return cond;
-  }
-
-  /**
-   * Integrity of a user context on the executing CPU: the V part always, the SVE part when EL0
-   * can access it without trapping (otherwise the first access traps and do_sve_acc rebuilds it).
-   */
-  checkUserView(t: TaskView, where: string): void {
-    const c = this.cpu;
-    const own = this.layout.writerOfTask(t.slot);
-    const n = this.naming;
-    if (this.cfg.ext && c.regSM !== t.exp_SM) {
-      // ssve-test / za-test read SVCR back (svcr_barf): the mode itself is part of the state.
-      this.fail('integrity', 'corrupt', where, `${n.task(t.slot)} on cpu${c.id} runs with PSTATE.SM=${+c.regSM}, it set ${+t.exp_SM}`);
-    }
-    let kind = judgePart('V', t.exp_V, c.regV, own);
-    let part = 'V';
-    let expected = t.exp_V;
-    let actual = c.regV;
-    // Z/P beyond V: accessible without a trap through CPACR_EL1.ZEN, or in streaming mode SMEN.
-    const streaming = this.cfg.ext && c.regSM;
-    const sveOpen = streaming ? c.smen_el0 : c.zen_el0;
-    if (!kind && streaming && c.smen_el0 && c.hw_svq !== t.sme_vq) {
-      this.fail(
-        'integrity',
-        'corrupt',
-        where,
-        `${n.task(t.slot)} on cpu${c.id} runs streaming SVE at VL ${c.hw_svq * 128}, its SME VL is ${t.sme_vq * 128}`,
-      );
-    }
-    if (!kind && !streaming && c.zen_el0 && t.TIF_SVE && c.hw_vq !== t.sve_vq) {
-      // RDVL disagrees with the VL the task set (sve-test's vl_barf): its Z/P data is laid out
-      // for another length, whatever the tokens say.
-      this.fail(
-        'integrity',
-        'corrupt',
-        where,
-        `${n.task(t.slot)} on cpu${c.id} runs SVE at VL ${c.hw_vq * 128}, its VL is ${t.sve_vq * 128}`,
-      );
-    }
-    if (!kind && sveOpen) {
-      kind = judgePart('Hi', t.exp_Hi, c.regHi, own);
-      part = 'SVE part';
-      expected = t.exp_Hi;
-      actual = c.regHi;
-    } else if (!kind && !streaming && !t.TIF_SVE && t.exp_Hi !== ZERO) {
-      // SVE state user space wrote (EL0 SVE was enabled although TIF_SVE was clear) that the
-      // kernel does not track: its next SVE access traps, and do_sve_acc() hands it zeroed
-      // Z/P/FFR above V. What it reads back is zero, not what it wrote.
-      kind = 'corrupt';
-      part = 'SVE part (untracked: EL0 SVE access traps and do_sve_acc zeroes it)';
-      expected = t.exp_Hi;
-      actual = ZERO;
-    }
-    if (!kind && this.cfg.ext) this.checkSmeUserView(t, c, where);
-    if (kind) {
-      const n = this.naming;
-      this.fail(
-        'integrity',
-        kind,
-        where,
-        `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
-      );
-    }
-  }
-
-  /**
-   * The SME-era parts of a user context's view (layouts with the extension): PSTATE.ZA as user
-   * space set it, ZA and ZT0 while it is enabled, FPMR on systems with FEAT_FPMR.
-   */
-  checkSmeUserView(t: TaskView, c: CpuView, where: string): void {
-    const own = this.layout.writerOfTask(t.slot);
-    const n = this.naming;
-    if (c.regZAen !== t.exp_ZAen) {
-      this.fail(
-        'integrity',
-        t.exp_ZAen ? 'lost' : 'corrupt',
-        where,
-        `${n.task(t.slot)} on cpu${c.id} runs with PSTATE.ZA=${+c.regZAen}, it set ${+t.exp_ZAen}`,
-      );
-    }
-    const parts: [string, Token, Token][] = [];
-    if (t.exp_ZAen) parts.push(['ZA', t.exp_ZA, c.regZA], ['ZT0', t.exp_ZT0, c.regZT0]);
-    if (this.hasFpmr) parts.push(['FPMR', t.exp_FPMR, c.regFPMR]);
-    for (const [part, expected, actual] of parts) {
-      const kind = judgePart('V', expected, actual, own);
-      if (kind)
-        this.fail(
-          'integrity',
-          kind,
-          where,
-          `${n.task(t.slot)} on cpu${c.id} sees ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
-        );
-    }
-  }
-
-  /**
-   * Integrity of a task-level kernel-mode NEON section (v6.8+, preemptible): when it uses the
-   * registers again they hold what it last wrote (kselftest kernel-test: the digest matches).
-   */
-  checkKernelView(t: TaskView, where: string): void {
-    const c = this.cpu;
-    const kind = judgePart('V', t.exp_kst, c.regV, this.layout.kernelWriter);
-    if (kind) {
-      const n = this.naming;
-      this.fail(
-        'kernel-integrity',
-        kind,
-        where,
-        `${n.task(t.slot)}'s kernel-mode NEON on cpu${c.id} sees ${n.token(c.regV)}, expected ${n.token(t.exp_kst)}`,
-      );
-    }
-  }
-
-  /**
-   * Integrity of a task's FP state as held in memory, where a tracer reads it (PTRACE_GETREGSET
-   * on a stopped task). The view depends on the format: NT_ARM_SVE reports the SVE registers
-   * when TIF_SVE is set, else only V (the rest reads as zero).
-   */
-  checkMemoryView(t: TaskView, where: string): void {
-    const own = this.layout.writerOfTask(t.slot);
-    const memV = t.TIF_SVE ? t.sve_V : t.uw_V;
-    const memHi = t.TIF_SVE ? t.sve_Hi : 0;
-    let kind = judgePart('V', t.exp_V, memV, own);
-    let part = 'V';
-    let expected = t.exp_V;
-    let actual = memV;
-    if (!kind) {
-      kind = judgePart('Hi', t.exp_Hi, memHi, own);
-      part = 'SVE part';
-      expected = t.exp_Hi;
-      actual = memHi;
-    }
-    if (kind) {
-      const n = this.naming;
-      this.fail(
-        'integrity',
-        kind,
-        where,
-        `the tracer reads ${n.token(actual)} in ${n.task(t.slot)}'s ${part}, expected ${n.token(expected)}`,
-      );
-    }
-  }
-
-  /**
-   * Integrity of a freshly written signal frame: the handler finds in its ucontext the state
-   * the interrupted code had (fpsimd_context always; sve_context register data when present).
-   */
-  checkFrameView(t: TaskView, where: string): void {
-    const own = this.layout.writerOfTask(t.slot);
-    let kind = judgePart('V', t.exp_V, t.sig_V, own);
-    let part = 'fpsimd_context';
-    let expected = t.exp_V;
-    let actual = t.sig_V;
-    if (!kind && t.sig_sve) {
-      kind = judgePart('Hi', t.exp_Hi, t.sig_Hi, own);
-      part = 'sve_context';
-      expected = t.exp_Hi;
-      actual = t.sig_Hi;
-    }
-    if (kind) {
-      const n = this.naming;
-      this.fail(
-        'integrity',
-        kind,
-        where,
-        `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
-      );
-    }
-  }
-
-  checkGuestView(v: VcpuView, where: string): void {
-    const c = this.cpu;
-    const own = this.layout.writerOfGuest(v.id);
-    const kind = judgePart('V', v.exp_V, c.regV, own);
-    if (!kind && this.cfg.ext && v.has_sve) {
-      const hi = judgePart('Hi', v.exp_Hi, c.regHi, own);
-      if (hi) {
-        const n = this.naming;
-        this.fail(
-          'guest-integrity',
-          hi,
-          where,
-          `guest ${n.guest(v.id)} on cpu${c.id} sees ${n.token(c.regHi)} in its SVE part, expected ${n.token(v.exp_Hi)}`,
-        );
-      }
-    }
-    if (kind) {
-      const n = this.naming;
-      this.fail(
-        'guest-integrity',
-        kind,
-        where,
-        `guest ${n.guest(v.id)} on cpu${c.id} sees ${n.token(c.regV)}, expected ${n.token(v.exp_V)}`,
-      );
-    }
   }
 
   // --- data tokens ----------------------------------------------------------------------------------

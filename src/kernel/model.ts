@@ -16,7 +16,7 @@
 
 import { VERSION_BITS } from '../arch/tokens.js';
 import { TokenCanonicalizer } from '../check/canonical.js';
-import type { Violation } from '../check/invariants.js';
+import type { Violation } from '../spec/invariants.js';
 import type { Model } from '../check/model.js';
 import { validateShape, type RefDomain, type StateShape } from '../check/shape.js';
 import { canonFor } from '../check/explore.js';
@@ -189,8 +189,6 @@ export class KernelModel implements Model {
         return `${ev.name} cpu${cpu} slot${arg}`;
       case 'task':
         return `${ev.name} slot${arg}`;
-      default:
-        return `${ev.name} cpu${cpu} arg${arg}`;
     }
   }
 }

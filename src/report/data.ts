@@ -8,7 +8,7 @@
  * out.json` reads it back, so a report can be rebuilt later or elsewhere.
  */
 
-import type { InvariantInfo } from '../check/invariants.js';
+import type { InvariantInfo } from '../spec/invariants.js';
 import type { Trace } from '../trace/types.js';
 
 export const REPORT_FORMAT = 'fpctx-report/1';

@@ -10,7 +10,7 @@
  * gives the same bytes (wall-clock seconds are part of the data, not added here).
  */
 
-import { INVARIANTS, type InvariantInfo } from '../check/invariants.js';
+import { INVARIANTS, type InvariantInfo } from '../spec/invariants.js';
 import {
   renderCalls,
   renderCounters,

@@ -7,7 +7,7 @@
  */
 
 import { InputError } from '../errors.js';
-import type { EventFamily } from '../kernel/events.js';
+import { FAMILIES, type EventFamily } from '../kernel/events.js';
 import type { KernelFeatures } from '../kernel/machine.js';
 import type { Variant } from '../variants/types.js';
 
@@ -17,18 +17,12 @@ export type ScenarioFeature = (typeof SCENARIO_FEATURES)[number];
 
 const FEATURE_KEY: Record<ScenarioFeature, keyof KernelFeatures> = { sme: 'sme', fpmr: 'fpmr', sve_guests: 'guestSve' };
 
-/** The feature without which an event family is never enabled, if any. */
+const SCENARIO_NAME: Record<Exclude<keyof KernelFeatures, 'ext'>, ScenarioFeature> = { sme: 'sme', fpmr: 'fpmr', guestSve: 'sve_guests' };
+
+/** The feature without which an event family is never enabled, if any (its declaration's `requires`). */
 export function featureOfFamily(family: EventFamily): ScenarioFeature | undefined {
-  switch (family) {
-    case 'sme':
-      return 'sme';
-    case 'fpmr':
-      return 'fpmr';
-    case 'kvm_sve':
-      return 'sve_guests';
-    default:
-      return undefined;
-  }
+  const req = FAMILIES.find((f) => f.name === family)?.requires;
+  return req ? SCENARIO_NAME[req] : undefined;
 }
 
 /** What the variant's kernel class declares (KernelFeatures; a static of the class, inherited by plug-ins). */

@@ -4,7 +4,7 @@
  */
 
 import { InputError } from '../errors.js';
-import { EVENTS, decodeAction, encodeAction, eventIndex } from '../kernel/events.js';
+import { EVENTS, decodeAction, encodeAction, eventCode, eventIndex } from '../kernel/events.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { KPath, NONE, Pos, TaskState } from '../kernel/records.js';
 import { recordRun, type StepRequest } from '../trace/record.js';
@@ -25,48 +25,30 @@ export interface ScenarioRun {
   readonly notes: readonly (string | undefined)[];
 }
 
-const CONTINUE = eventIndex('continue');
+const CONTINUE = eventCode('continue');
+const RET_TO_USER = eventCode('ret_to_user');
 
 /**
- * Events that are a multi-step kernel path in at least one variant (or end in one): after one
- * of them, or after a `continue`, a scenario may write `continue` for the path's next step. On
- * a variant where that path is atomic (or shorter), there is nothing left to continue and the
+ * After an event declared `path` (a multi-step kernel path in at least one variant, or ending
+ * in one), or after a `continue`, a scenario may write `continue` for the path's next step. On a
+ * variant where that path is atomic (or shorter), there is nothing left to continue and the
  * written `continue` is recorded as a no-op "(nothing to continue)" instead of an error.
  */
-const PATH_EVENTS: ReadonlySet<string> = new Set([
-  'continue',
-  'ret_to_user',
-  'ret_to_user_irq',
-  'signal',
-  'sigreturn',
-  'sve_write',
-  'smstart_sm',
-  'smstart_za',
-  'za_write',
-  'fp_write',
-  'kernel_neon',
-  'set_vl',
-  'set_vl_inherit',
-  'set_sme_vl',
-]);
+function endsPath(event: string | undefined): boolean {
+  const e = event === undefined ? -1 : eventIndex(event);
+  return e >= 0 && (e === CONTINUE || EVENTS[e]!.path === true);
+}
 
 /**
- * User-space instructions that trap to the kernel in some variants (SVE or SME access traps)
- * and run directly in others. A scenario written for a trapping variant follows one with
- * `ret_to_user`; where the variant took no trap the task is still in user mode, and that
- * `ret_to_user` is recorded as a no-op "(no trap taken)".
+ * After a user instruction declared `traps` (it traps to the kernel in some variants and runs
+ * directly in others), a scenario written for a trapping variant follows it with `ret_to_user`;
+ * where the variant took no trap the task is still in user mode, and that `ret_to_user` is
+ * recorded as a no-op "(no trap taken)".
  */
-const TRAPPING_EVENTS: ReadonlySet<string> = new Set([
-  'sve_write',
-  'smstart_sm',
-  'smstart_za',
-  'smstop_sm',
-  'smstop',
-  'za_write',
-  'fp_write',
-  'fpmr_write',
-]);
-const RET_TO_USER = eventIndex('ret_to_user');
+function mayHaveTrapped(event: string | undefined): boolean {
+  const e = event === undefined ? -1 : eventIndex(event);
+  return e >= 0 && EVENTS[e]!.traps === true;
+}
 
 /** Bound on implied steps before one written step (kernel paths have at most a few steps). */
 const MAX_IMPLIED = 16;
@@ -150,11 +132,11 @@ function nextRequest(k: Kvm, st: ScenarioStep, last: string[], implied: { n: num
   if (event === CONTINUE) {
     // nothing pending on this CPU (else `continue` would be enabled)
     const t = current === NONE ? null : k.tasks[current]!;
-    if (t && t.pos !== Pos.GUEST && t.kpath === KPath.NONE && PATH_EVENTS.has(last[cpu] ?? ''))
+    if (t && t.pos !== Pos.GUEST && t.kpath === KPath.NONE && endsPath(last[cpu]))
       return { action: req.action, noop: 'nothing to continue' };
     return req;
   }
-  if (event === RET_TO_USER && current !== NONE && k.tasks[current]!.pos === Pos.USER && TRAPPING_EVENTS.has(last[cpu] ?? '')) {
+  if (event === RET_TO_USER && current !== NONE && k.tasks[current]!.pos === Pos.USER && mayHaveTrapped(last[cpu])) {
     return { action: req.action, noop: 'no trap taken' };
   }
   if (implied.n >= MAX_IMPLIED) return req;

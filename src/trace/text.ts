@@ -11,7 +11,7 @@
  * outputs. Lines are wrapped to fit `width` columns (100 by default).
  */
 
-import { invariantInfo } from '../check/invariants.js';
+import { invariantInfo } from '../spec/invariants.js';
 import type { Counters } from '../cost/counters.js';
 import type { Style } from '../style.js';
 import type { CallRecord, CpuSnapshot, EffectRecord, MachineSnapshot, TaskSnapshot, Trace, VcpuSnapshot } from './types.js';

@@ -3,7 +3,7 @@
  * from. Nothing downstream of a Trace calls kernel code.
  */
 
-import type { Violation } from '../check/invariants.js';
+import type { Violation } from '../spec/invariants.js';
 import type { ContextCounters, Counters } from '../cost/counters.js';
 
 export interface CpuSnapshot {

@@ -39,7 +39,7 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.js';
 import type { KernelClass } from '../kernel/kernel.js';
 import type { Kvm } from '../kernel/kvm.js';
-import { Machine } from '../kernel/machine.js';
+import { Machine, sealedOverride } from '../kernel/machine.js';
 import { installCallReplacement } from '../history/resolve.js';
 import type { Variant } from './types.js';
 
@@ -229,6 +229,12 @@ export async function loadPluginVariant(
       throw bad(`the factory must return a class extending its argument (${base.name}'s kernel)`, 'Kernel');
     }
     Kernel = K as KernelClass;
+    const sealed = sealedOverride(Kernel);
+    if (sealed)
+      throw bad(
+        `the class redefines '${sealed}', through which the specification (src/spec/) observes the kernel: a variant cannot change how it is judged`,
+        'Kernel',
+      );
   }
   return {
     name: p.name,

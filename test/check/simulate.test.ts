@@ -12,7 +12,7 @@ import { bootSpecOf, checkVariant } from '../../src/app/check.js';
 import { simulateVariant } from '../../src/app/simulate.js';
 import { shrinkRun } from '../../src/app/shrink.js';
 import { findVariant } from '../../src/variants/index.js';
-import type { Violation } from '../../src/check/invariants.js';
+import type { Violation } from '../../src/spec/invariants.js';
 
 const strip = (r: object) => JSON.stringify({ ...r, seconds: 0, stepsPerSecond: 0, workers: 0, peakBytes: 0, trace: undefined });
 

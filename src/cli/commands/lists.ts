@@ -2,8 +2,9 @@
  * `fpctx variants`, `fpctx scenarios`, `fpctx events`: what is built in.
  */
 
-import { EVENTS } from '../../kernel/events.js';
-import { INVARIANTS } from '../../check/invariants.js';
+import { EVENTS, FAMILIES, type EventKind } from '../../kernel/events.js';
+import { featureOfFamily } from '../../scenario/features.js';
+import { INVARIANTS } from '../../spec/invariants.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
 import { RELEASES } from '../../history/releases.js';
 import { VARIANTS } from '../../variants/index.js';
@@ -63,11 +64,23 @@ export function runScenarios(f: { json?: boolean }, io: Io): number {
 }
 
 export function runEvents(f: { json?: boolean }, io: Io): number {
+  const flags = (e: EventKind): string[] => [...(e.traps ? ['traps'] : []), ...(e.path ? ['path'] : [])];
   if (f.json) {
     io.out(
       JSON.stringify(
         {
-          events: EVENTS.map((e) => ({ name: e.name, family: e.family, params: e.params, doc: e.doc, needs: e.needs })),
+          families: FAMILIES.map((fam) => ({ name: fam.name, doc: fam.doc, requires: featureOfFamily(fam.name) ?? null })),
+          events: EVENTS.map((e) => ({
+            name: e.name,
+            family: e.family,
+            params: e.params,
+            runs: e.runs,
+            requires: featureOfFamily(e.family) ?? null,
+            traps: e.traps === true,
+            path: e.path === true,
+            doc: e.doc,
+            needs: e.needs,
+          })),
           invariants: INVARIANTS,
         },
         null,
@@ -77,8 +90,17 @@ export function runEvents(f: { json?: boolean }, io: Io): number {
     return 0;
   }
   io.out(io.style.bold('events'));
-  for (const e of EVENTS)
-    for (const l of wrapText(`  ${e.name.padEnd(17)} ${e.family.padEnd(8)} ${e.params.padEnd(9)} `, e.doc, io.columns)) io.out(l);
+  for (const fam of FAMILIES) {
+    const req = featureOfFamily(fam.name);
+    io.out(`  ${io.style.bold(fam.name)}${req ? ` (requires ${req})` : ''}: ${fam.doc}`);
+    for (const e of EVENTS.filter((x) => x.family === fam.name))
+      for (const l of wrapText(
+        `    ${e.name.padEnd(17)} ${e.params.padEnd(8)} ${e.runs.padEnd(9)} ${flags(e).join(',').padEnd(10)} `,
+        e.doc,
+        io.columns,
+      ))
+        io.out(l);
+  }
   io.out(io.style.bold('invariants'));
   for (const i of INVARIANTS) for (const l of wrapText(`  ${i.id.padEnd(16)} ${i.code}  `, i.title, io.columns)) io.out(l);
   return 0;

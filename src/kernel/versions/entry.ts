@@ -11,6 +11,7 @@ import { TrapKind } from '../effects.js';
 import { Kvm } from '../kvm.js';
 import { FpType, KPath, Pos, type TaskView } from '../records.js';
 import { versions } from './table.js';
+import { kernelNeonResumes, userRuns } from '../../spec/observe.js';
 
 export const entry = versions({
   el0_sve_acc: {
@@ -47,7 +48,7 @@ export const entry = versions({
           this.do_sme_acc();
           return;
         case KPath.KERNEL_NEON:
-          this.checkKernelView(t, 'kernel-mode NEON');
+          kernelNeonResumes(this, t, 'kernel-mode NEON');
           this.kernel_neon_end();
           this.leaveKPath(t);
           return;
@@ -172,7 +173,7 @@ export const entry = versions({
     ef3be86021c3(t: TaskView): void {
       t.pos = Pos.USER;
       t.in_syscall = false;
-      this.checkUserView(t, 'ret_to_user');
+      userRuns(this, t, 'ret_to_user');
     },
     /**
      * The final return to EL0; after a syscall, fpsimd_syscall_exit() — entry-common.c (E) —

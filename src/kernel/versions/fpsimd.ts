@@ -16,6 +16,7 @@ import { Format, TrapKind } from '../effects.js';
 import { Kvm } from '../kvm.js';
 import { FpType, type TaskView, type VcpuView } from '../records.js';
 import { base, versions } from './table.js';
+import { storedThroughNull } from '../../spec/observe.js';
 
 /** fpsimd_state.cpu after v4.15-rc1's struct copy on sigreturn: uninitialised stack data (8cd969d28fd2's fpsimd_update_current_state()). */
 export const STACK_GARBAGE_CPU = 0xfe;
@@ -574,7 +575,7 @@ export const fpsimd = versions({
     '8383741ab2e7'(where: string, vq: number): { st: number; unmodified: boolean } {
       const c = this.cpu;
       const st = c.last_st;
-      if (st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} stores its registers through a NULL fpsimd_last_state`);
+      storedThroughNull(this, st === 0, where, 'stores its registers through a NULL fpsimd_last_state');
       const slot = this.layout.taskOfSt(st);
       if (slot >= 0) {
         this.derefLastStateTask(where);
@@ -642,7 +643,7 @@ export const fpsimd = versions({
       if (!t || t.TIF_FOREIGN_FPSTATE) return;
       const c = this.cpu;
       const where = 'fpsimd_save_user_state';
-      if (c.last_st === 0) this.fail('no-uaf', undefined, where, `cpu${c.id} saves through a NULL fpsimd_last_state`);
+      storedThroughNull(this, c.last_st === 0, where, 'saves through a NULL fpsimd_last_state');
       const b = this.lastBinding();
       if (b.task) this.derefLastStateTask(where);
       if (b.kernelOf) throw new Error(`FPC514 model bug: user-state save with ${this.naming.task(b.kernelOf.slot)}'s kernel state bound`);
@@ -662,7 +663,7 @@ export const fpsimd = versions({
         }
         if (c.regZAen) {
           // sme_save_state(last->sme_state): a bound vcpu has none (NULL)
-          if (!bound) this.fail('no-uaf', undefined, where, `cpu${c.id} saves ZA through the NULL sme_state of a bound vcpu`);
+          storedThroughNull(this, !bound, where, 'saves ZA through the NULL sme_state of a bound vcpu');
           const za = this.smeVqBytes(bound!.sme_vq);
           const unmodified = bound!.sme_ZA === c.regZA && bound!.sme_ZT0 === c.regZT0;
           bound!.sme_ZA = c.regZA;

@@ -11,6 +11,7 @@ import { ZERO } from '../../arch/tokens.js';
 import { TrapKind } from '../effects.js';
 import { FpOwner, FpType, Pos, type TaskView, type VcpuView } from '../records.js';
 import { versions } from './table.js';
+import { guestRuns } from '../../spec/observe.js';
 
 export const kvm = versions({
   hasVhe: {
@@ -304,7 +305,7 @@ export const kvm = versions({
     e6b673b741ea(): void {
       const v = this.currentVcpu;
       if (this.cpu.guest_fp_trap) this.__hyp_switch_fpsimd();
-      this.checkGuestView(v, 'guest FP use');
+      guestRuns(this, v, 'guest FP use');
       const tok = this.newGuestToken(v);
       fpsimdWriteRegs(this.cpu, tok);
       v.exp_V = tok;
@@ -434,7 +435,7 @@ export const kvm = versions({
     '8383741ab2e7'(): void {
       const v = this.currentVcpu;
       if (this.cpu.guest_fp_trap) this.__hyp_switch_fpsimd();
-      this.checkGuestView(v, 'guest SVE use');
+      guestRuns(this, v, 'guest SVE use');
       const tok = this.newGuestToken(v);
       sveWriteRegs(this.cpu, tok, tok);
       v.exp_V = tok;

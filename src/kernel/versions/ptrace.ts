@@ -1,8 +1,8 @@
 import { ZERO } from '../../arch/tokens.js';
-import { judgePart } from '../../check/invariants.js';
 import { Kvm } from '../kvm.js';
 import { FpType, type TaskView } from '../records.js';
 import { versions } from './table.js';
+import { tracerReads } from '../../spec/observe.js';
 
 export const ptrace = versions({
   sve_set: {
@@ -77,28 +77,11 @@ export const ptrace = versions({
   },
   sve_get: {
     /**
-     * @models sve_get() — ptrace.c (A era): the saved format is read from fp_type. Integrity
-     * check point for the tracer's view.
+     * @models sve_get() — ptrace.c (A era): the saved format is read from fp_type. Observation
+     * point: the tracer reads the tracee's memory in that format.
      */
     ef3be86021c3(target: TaskView): void {
-      const own = this.layout.writerOfTask(target.slot);
-      const sve = target.fp_type === FpType.SVE;
-      const memV = sve ? target.sve_V : target.uw_V;
-      const memHi = sve ? target.sve_Hi : ZERO;
-      const n = this.naming;
-      for (const [part, expected, actual, rule] of [
-        ['V', target.exp_V, memV, 'V'],
-        ['SVE part', target.exp_Hi, memHi, 'Hi'],
-      ] as const) {
-        const kind = judgePart(rule, expected, actual, own);
-        if (kind)
-          this.fail(
-            'integrity',
-            kind,
-            'sve_get',
-            `the tracer reads ${n.token(actual)} in ${n.task(target.slot)}'s ${part}, expected ${n.token(expected)}`,
-          );
-      }
+      tracerReads(this, target, target.fp_type === FpType.SVE, 'sve_get');
     },
   },
   __fpr_set: {

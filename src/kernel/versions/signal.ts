@@ -5,17 +5,17 @@
  * from excerpts (index ids 2452005356, 25162402580, 11157044942, 40230829670); mainline's from
  * snapshot B (index id 8630279249).
  *
- * v6.12-rc1's checkFrameView() (an invariant: what the handler may see in the frame) is here as
- * it was in its variant class; the specification's own module will take it over.
+ * v6.12-rc1's checkFrameView() override is gone: what the handler may see in the frame (the
+ * SME-era za/zt/fpmr records included) is judged by handlerEntered() in src/spec/observe.ts.
  */
 
 import { smstop } from '../../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, ZT0_BYTES, sveRegsBytes } from '../../arch/sizes.js';
 import { ZERO } from '../../arch/tokens.js';
-import { judgePart } from '../../check/invariants.js';
 import { Kvm } from '../kvm.js';
 import { FpType, KPath, type TaskView } from '../records.js';
 import { versions } from './table.js';
+import { handlerEntered } from '../../spec/observe.js';
 
 export const signal = versions({
   fpsimd_signal_preserve_current_state: {
@@ -84,7 +84,7 @@ export const signal = versions({
       if (this.hasFpmr) this.preserveFpmr(t);
       t.sig_frame = true;
       this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
-      this.checkFrameView(t, 'setup_sigframe');
+      handlerEntered(this, t, 'setup_sigframe');
       this.setupReturnMemory(t);
     },
     /** preserve_fpsimd_context() syncs uw from the effective state before copying it (B). */
@@ -110,35 +110,6 @@ export const signal = versions({
       return (
         FPSIMD_STATE_BYTES + (t.sig_sve ? sveRegsBytes(t.sig_vq * VQ_BITS) : 0) + (t.sig_za ? this.smeVqBytes(t.sme_vq) + ZT0_BYTES : 0)
       );
-    },
-  },
-  checkFrameView: {
-    /** Integrity of the frame: the base records, and ZA/ZT0/FPMR as user space had them. */
-    ef3be86021c3(t: TaskView, where: string): void {
-      Kvm.prototype.checkFrameView.call(this, t, where);
-      const own = this.layout.writerOfTask(t.slot);
-      const n = this.naming;
-      if (t.sig_za !== t.exp_ZAen) {
-        this.fail(
-          'integrity',
-          'lost',
-          where,
-          `${n.task(t.slot)}'s signal frame says ZA ${t.sig_za ? 'on' : 'off'}, it was ${t.exp_ZAen ? 'on' : 'off'}`,
-        );
-      }
-      const parts: [string, number, number][] = [];
-      if (t.sig_za) parts.push(['za_context', t.exp_ZA, t.sig_ZA], ['zt_context', t.exp_ZT0, t.sig_ZT0]);
-      if (this.hasFpmr) parts.push(['fpmr_context', t.exp_FPMR, t.sig_FPMR]);
-      for (const [part, expected, actual] of parts) {
-        const kind = judgePart('V', expected, actual, own);
-        if (kind)
-          this.fail(
-            'integrity',
-            kind,
-            where,
-            `${n.task(t.slot)}'s signal handler finds ${n.token(actual)} in its ${part}, expected ${n.token(expected)}`,
-          );
-      }
     },
   },
   setupReturnMemory: {

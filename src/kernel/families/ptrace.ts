@@ -1,0 +1,84 @@
+/**
+ * Event family `ptrace`: a tracer reading and writing a stopped task's FP regsets.
+ * How an event is declared: src/kernel/families/declare.ts.
+ */
+
+import { TaskState } from '../records.js';
+import { inKernel, tracee, type FamilyDecl } from './declare.js';
+
+export const ptraceFamily: FamilyDecl = {
+  name: 'ptrace',
+  doc: "a tracer reading and writing a stopped task's FP regsets",
+  events: [
+    {
+      name: 'ptrace_stop',
+      code: 21,
+      params: 'cpu',
+      runs: 'kernel',
+      doc: 'current stops for its tracer (signal-delivery or syscall stop) and is scheduled out',
+      needs: 'current a task in the kernel, not in the KVM run loop',
+      enabled: (k, cpu) => !!inKernel(k, cpu),
+      run: (k) => k.ptrace_stop(),
+    },
+    {
+      name: 'ptrace_cont',
+      code: 22,
+      params: 'task',
+      runs: 'task',
+      doc: 'the tracer resumes a stopped task (PTRACE_CONT): it becomes runnable, still in the kernel',
+      needs: 'a stopped task',
+      enabled: (k, _cpu, slot) => k.tasks[slot]!.state === TaskState.STOPPED,
+      run: (k, t) => k.ptrace_resume(t),
+    },
+    {
+      name: 'ptrace_fpr',
+      code: 23,
+      params: 'cpu+task',
+      runs: 'kernel',
+      doc: "current (the tracer, in a syscall) writes a stopped task's FPSIMD registers (PTRACE_SETREGSET NT_PRFPREG)",
+      needs: 'current inside a syscall, and a stopped task',
+      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      run: (k, t) => k.fpr_set(t),
+    },
+    {
+      name: 'ptrace_sve_fpsimd',
+      code: 24,
+      params: 'cpu+task',
+      runs: 'kernel',
+      doc: 'the tracer writes NT_ARM_SVE with an FPSIMD-format payload (same VL): the task leaves SVE mode',
+      needs: 'current inside a syscall, and a stopped task',
+      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      run: (k, t) => k.sve_set(t, false, t.sve_vq),
+    },
+    {
+      name: 'ptrace_sve',
+      code: 25,
+      params: 'cpu+task',
+      runs: 'kernel',
+      doc: "the tracer writes NT_ARM_SVE with an SVE-format payload at the task's VL: the task gets SVE state",
+      needs: 'current inside a syscall, and a stopped task',
+      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      run: (k, t) => k.sve_set(t, true, t.sve_vq),
+    },
+    {
+      name: 'ptrace_sve_vl',
+      code: 26,
+      params: 'cpu+task',
+      runs: 'kernel',
+      doc: 'the tracer writes NT_ARM_SVE with a header asking for the other VL and an SVE payload laid out for it',
+      needs: 'current inside a syscall, and a stopped task',
+      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      run: (k, t) => k.sve_set(t, true, k.otherVq(t.sve_vq)),
+    },
+    {
+      name: 'ptrace_read',
+      code: 27,
+      params: 'cpu+task',
+      runs: 'kernel',
+      doc: "the tracer reads a stopped task's NT_ARM_SVE regset (integrity check point)",
+      needs: 'current inside a syscall, and a stopped task',
+      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      run: (k, t) => k.sve_get(t),
+    },
+  ],
+};
