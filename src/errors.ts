@@ -70,6 +70,8 @@ export class InputError extends Error {
     readonly line?: number,
     readonly field?: string,
     code?: InputErrorCode,
+    /** 1-based column, for JSON documents (whose lines can be long, or one). */
+    readonly column?: number,
   ) {
     super(message);
     this.code = code ?? (field && /^(--|<)/.test(field) ? 'FPC401' : 'FPC405');
@@ -77,7 +79,8 @@ export class InputError extends Error {
 
   /** The one-line form. */
   format(): string {
-    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ''}: ` : '';
+    const at = this.line ? `:${this.line}${this.column ? `:${this.column}` : ''}` : '';
+    const where = this.file ? `${this.file}${at}: ` : '';
     const field = this.field ? `${this.field}: ` : '';
     return `${where}${field}${this.message}`;
   }

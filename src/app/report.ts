@@ -4,8 +4,8 @@
  * file. What to say about the files written is returned as lines; the CLI prints them.
  */
 
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, type Stats, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { INVARIANTS } from '../spec/invariants.js';
 import { InputError } from '../errors.js';
@@ -18,7 +18,7 @@ import { runScenario, type ScenarioRun } from '../scenario/run.js';
 import { perfettoJson } from '../trace/perfetto.js';
 import { VARIANTS } from '../variants/index.js';
 import type { Variant } from '../variants/types.js';
-import { checkVariant, type CheckBounds } from './check.js';
+import { type CheckBounds, type CheckOptions, checkVariant } from './check.js';
 import { variantFlag } from './variants.js';
 
 export const DEFAULT_REPORT_FILE = 'fpctx-report.html';
@@ -76,11 +76,12 @@ export function checkReport(
   bounds: CheckBounds,
   variantText: string | undefined,
   onLevel?: (variant: string, depth: number, states: number) => void,
+  limits: Pick<CheckOptions, 'memoryBytes' | 'timeSeconds'> = {},
 ): ReportData {
   const out = emptyReport('fpctx check');
   const traces: ReportTrace[] = [];
   const rows = variants.map((v) => {
-    const r = checkVariant(v, bounds, (depth, states) => onLevel?.(v.name, depth, states));
+    const r = checkVariant(v, bounds, { ...limits, onLevel: (depth, states) => onLevel?.(v.name, depth, states) });
     const rt = checkTrace({ ...r, bounds: { ...r.bounds } });
     if (rt) traces.push(rt);
     return checkRow({ ...r, bounds: { ...r.bounds } }, 'check', rt?.id);
@@ -99,6 +100,11 @@ export function checkReport(
   return out;
 }
 
+/** Did a limit (--time, --memory) stop a check in the report (exit status 3, as for check)? */
+export function reportIncomplete(d: ReportData): boolean {
+  return !!d.checks?.some((c) => c.rows.some((r) => r.verdict === 'incomplete'));
+}
+
 /** Does the report show a violation (exit status 1, as for run and check)? */
 export function reportHasViolation(d: ReportData): boolean {
   return (
@@ -106,6 +112,35 @@ export function reportHasViolation(d: ReportData): boolean {
     !!d.checks?.some((c) => c.rows.some((r) => r.violation)) ||
     !!d.runs?.some((r) => r.verdict !== 'ok' && r.verdict !== 'n/a')
   );
+}
+
+/**
+ * Fails fast, before any work, when `path` cannot be written: a directory, or in a directory
+ * that does not exist or cannot be written. The error names `flag`.
+ */
+export function checkWritable(path: string, flag: string): void {
+  const fail = (why: string): never => {
+    throw new InputError(`cannot write ${path}: ${why}`, undefined, undefined, flag, 'FPC402');
+  };
+  let st: Stats | undefined;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) fail('it is a directory');
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) fail(`${dir} is not a directory`);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    fail(`no directory ${dir}`);
+  }
+  try {
+    accessSync(st ? path : dir, constants.W_OK);
+  } catch {
+    fail('permission denied');
+  }
 }
 
 function write(path: string, content: string, flag: string): void {
@@ -126,14 +161,23 @@ export interface ReportWritten {
   readonly lines: string[];
 }
 
+/** The flag that names each output, for errors (`suite` calls the HTML report `--report`). */
+export interface OutputFlagNames {
+  readonly output?: string;
+}
+
 /** Writes the requested outputs (the HTML report unless only --perfetto/--data is asked for). */
-export function writeReport(data: ReportData, f: { output?: string; perfetto?: string; data?: string }): ReportWritten {
+export function writeReport(
+  data: ReportData,
+  f: { output?: string; perfetto?: string; data?: string },
+  names: OutputFlagNames = {},
+): ReportWritten {
   const html = f.output ?? (f.perfetto || f.data ? undefined : DEFAULT_REPORT_FILE);
   const traces = data.traces ?? [];
   const lines: string[] = [];
   if (html) {
     const page = renderReport(data);
-    write(html, page, '--output');
+    write(html, page, names.output ?? '--output');
     const what = [
       `${traces.length} trace${traces.length === 1 ? '' : 's'}`,
       data.checks?.length

@@ -20,7 +20,12 @@ import { stringify } from 'yaml';
 import type { Violation as EngineViolation } from '../check/model.js';
 import type { IntegrityKind, InvariantId, Violation } from '../spec/invariants.js';
 import { shrink } from '../check/shrink.js';
+import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
+import { parseJson } from '../input/json.js';
+import { documentKind, kindName } from '../input/kinds.js';
+import { MAX_NAME } from '../input/limits.js';
+import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../kernel/layout.js';
 import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../kernel/boot.js';
 import { EVENTS, encodeAction, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
@@ -133,23 +138,62 @@ function bootOf(doc: Record<string, unknown>, steps: StepIn[], file: string): Bo
   };
 }
 
+/**
+ * The machine a document names must be one the model builds: whole numbers within the layout's
+ * capacity (src/kernel/layout.ts), short names, a real vector length.
+ */
+function checkBoot(boot: BootSpec, file: string): void {
+  const bad = (msg: string): never => {
+    throw new InputError(`not a machine fpctx can build: ${msg}`, file, undefined, 'bounds');
+  };
+  const tasks = slotOrder(boot);
+  const spare = boot.spareSlots ?? 0;
+  const vcpus = tasks.filter((t) => t.vcpu).length;
+  if (!Number.isInteger(boot.cpus) || boot.cpus < 1 || boot.cpus > MAX_CPUS) bad(`cpus must be a whole number from 1 to ${MAX_CPUS}`);
+  if (!Number.isInteger(spare) || spare < 0) bad('spare slots must be a whole number');
+  if (tasks.length + spare < 1 || tasks.length + spare > MAX_SLOTS) bad(`tasks + spare slots must be from 1 to ${MAX_SLOTS}`);
+  if (vcpus > MAX_VCPUS) bad(`at most ${MAX_VCPUS} vcpus`);
+  if (tasks.some((t) => t.name.length === 0 || t.name.length > MAX_NAME)) bad(`task names are 1 to ${MAX_NAME} characters`);
+  if (boot.sveVlBits !== undefined && !isValidVectorLength(boot.sveVlBits)) bad(`${boot.sveVlBits} is not a vector length`);
+}
+
 /** Parses a trace document into what to shrink; every problem is an InputError on `file`. */
 export function readTraceInput(text: string, file: string, variantOverride?: string | Variant): TraceInput {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`not JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, file, undefined, undefined, 'FPC403');
-  }
-  if (!isObj(doc)) throw new InputError('expected one JSON object (the output of run, check, simulate or shrink with --json)', file);
-  if (Array.isArray(doc.runs) || Array.isArray(doc.results))
-    throw new InputError("holds several variants' results; print one (a single --variant) and shrink that", file);
+  const doc = parseJson(text, file);
+  if (!isObj(doc))
+    throw new InputError(
+      'expected one JSON object (the output of run, check, simulate or shrink with --json)',
+      file,
+      undefined,
+      undefined,
+      'FPC404',
+    );
+  const kind = documentKind(doc);
+  if (kind === 'several')
+    throw new InputError(
+      "holds several variants' results; print one (a single --variant) and shrink that",
+      file,
+      undefined,
+      undefined,
+      'FPC404',
+    );
+  // A document of another command is named; one of no known shape is read field by field.
+  if (kind && !['run', 'check', 'simulate', 'shrink'].includes(kind))
+    throw new InputError(
+      `${kindName(kind)}: shrink takes the output of run, check, simulate or shrink --json`,
+      file,
+      1,
+      undefined,
+      'FPC404',
+    );
   const variant =
     variantOverride === undefined
       ? variantOfExpression(String(doc.variant))
       : typeof variantOverride === 'string'
         ? variantFlag(variantOverride, '', false)[0]!
         : variantOverride;
+  if (variantOverride === undefined && typeof doc.variant !== 'string')
+    throw new InputError('missing: the variant the trace ran on (or give --variant)', file, undefined, 'variant', 'FPC404');
   if (!variant)
     throw new InputError(
       `unknown variant '${String(doc.variant)}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`,
@@ -165,8 +209,7 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
     throw new InputError('missing: expected the steps of the failing run', file, undefined, 'violation.trace');
   const steps = raw as StepIn[];
   const boot = bootOf(doc, steps, file);
-  if (boot.cpus < 1 || boot.cpus > 8 || slotOrder(boot).length + (boot.spareSlots ?? 0) < 1)
-    throw new InputError('not a machine fpctx can build', file, undefined, 'bounds');
+  checkBoot(boot, file);
 
   // Resolve each step against the machine as it replays.
   const k = createMachine(variant.Kernel, boot);
@@ -179,8 +222,9 @@ export function readTraceInput(text: string, file: string, variantOverride?: str
     const e = typeof st.event === 'string' ? eventIndex(st.event) : -1;
     if (e < 0) throw new InputError(`unknown event '${String(st.event)}'`, file, undefined, field('event'));
     const ev = EVENTS[e]!;
-    const cpu = typeof st.cpu === 'number' ? st.cpu : 0;
-    if (cpu < 0 || cpu >= k.cfg.cpus) throw new InputError(`cpu ${cpu} does not exist`, file, undefined, field('cpu'));
+    const cpu = st.cpu === undefined || st.cpu === null ? 0 : st.cpu;
+    if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 0 || cpu >= k.cfg.cpus)
+      throw new InputError(`cpu ${JSON.stringify(cpu)} does not exist (the machine has ${k.cfg.cpus})`, file, undefined, field('cpu'));
     let arg = 0;
     if (ev.params === 'cpu+task' || ev.params === 'task') {
       const name = st.task;

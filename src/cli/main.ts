@@ -104,8 +104,10 @@ const report: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'with --check: vcpus (default 1)')
     .option('--spare <n>', 'with --check: extra free slots for fork (default 0)')
     .option('--depth <n>', 'with --check: maximum steps (default 12)')
+    .option('--time <duration>', 'with --check: wall-clock cap, e.g. 90s; exit 3 when reached')
+    .option('--memory <size>', "with --check: cap on the explorer's stores, e.g. 512M; exit 3 when reached")
     .option('--title <text>', 'title of the report')
-    .option('--quiet', 'no progress')
+    .option('--quiet', 'print nothing (the exit status says whether the report shows a violation)')
     .action(async (inputs: string[], opts) => done(await runReport(inputs, opts, io)));
 
 const variants: CommandFactory = (io, done) =>
@@ -149,6 +151,8 @@ const cost: CommandFactory = (io, done) =>
     .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--events <n>', "stream length in events (default: the profile's)")
     .option('--seed <n>', "generator seed (default: the profile's)")
+    .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
+    .option('--memory <size>', "cap on the process's resident memory, e.g. 512M; exit 3 when reached")
     .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
     .option('--md', 'print the comparison as a Markdown table')
     .option('--quiet', 'no progress')
@@ -165,6 +169,8 @@ const replay: CommandFactory = (io, done) =>
     .option('--sve-use <how>', 'which tasks use SVE instead: always, never, or p=<probability> per task', 'never')
     .option('--seed <n>', 'seed of the per-task choices of --fp-use/--sve-use p=...', '1')
     .option('--sve-vl <bits>', 'SVE vector length of every task', String(512))
+    .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
+    .option('--memory <size>', "cap on the process's resident memory, e.g. 512M; exit 3 when reached")
     .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
     .option('--md', 'print the comparison as a Markdown table')
     .option('--quiet', 'no progress')

@@ -26,10 +26,17 @@ import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import { CAPACITY } from '../kernel/layout.js';
 import { readInput } from '../input/read.js';
+import { MAX_NAME, MAX_TEXT } from '../input/limits.js';
 import { parseYaml, validateYaml } from '../input/yaml.js';
 
 const p = z.number().min(0).max(1);
-const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'a name is a letter followed by letters, digits, _ . or -');
+/** The longest stream a profile or --events may ask for (minutes for every variant). */
+export const MAX_EVENTS = 100_000_000;
+
+const name = z
+  .string()
+  .max(MAX_NAME, `a name is at most ${MAX_NAME} characters`)
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'a name is a letter followed by letters, digits, _ . or -');
 
 export const TaskClassSchema = z
   .strictObject({
@@ -73,11 +80,16 @@ export const TaskClassSchema = z
 
 export const ProfileSchema = z.strictObject({
   name,
-  description: z.string().optional(),
+  description: z.string().max(MAX_TEXT, `at most ${MAX_TEXT} characters`).optional(),
   cpus: z.number().int().min(1).max(CAPACITY.cpus),
   sve_vl: z.number().int().optional(),
-  events: z.number().int().min(1).optional(),
-  seed: z.number().int().optional(),
+  events: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_EVENTS, `at most ${MAX_EVENTS.toLocaleString('en-US')} events (use --time to bound a run)`)
+    .optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
   migration: p.optional(),
   softirq_neon: p.optional(),
   idle: p.optional(),
@@ -150,7 +162,7 @@ export function loadProfile(path: string): Profile {
 
 export function parseProfile(text: string, file: string): Profile {
   const input = parseYaml(text, file);
-  const pf = validateYaml(ProfileSchema, input);
+  const pf = validateYaml(ProfileSchema, input, 'a workload profile (name, cpus, tasks)');
   const nodeLine = input.lineOf;
   const fail = (path: (string | number)[], field: string, msg: string): never => {
     throw new InputError(msg, file, nodeLine(path), field);

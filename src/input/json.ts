@@ -6,27 +6,59 @@
 
 import { LineCounter, type Node, parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
+import { checkDepth, MAX_DEPTH } from './limits.js';
 
 /** Parses JSON text; malformed JSON is an InputError naming the line and what was expected. */
 export function parseJson(text: string, file: string): unknown {
+  if (text.trim() === '') throw new InputError('the file is empty: expected one JSON document', file, undefined, undefined, 'FPC403');
   try {
-    return JSON.parse(text);
-  } catch {
-    const { offset, message } = jsonError(text);
-    throw new InputError(`malformed JSON: ${message}`, file, text.slice(0, offset).split('\n').length, undefined, 'FPC403');
+    const value: unknown = JSON.parse(text);
+    checkDepth(value, file);
+    return value;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    let where: { offset: number; message: string };
+    try {
+      where = jsonError(text);
+    } catch (deep) {
+      // The scanner recurses once per level: a stack overflow there is the nesting limit.
+      if (!(deep instanceof RangeError)) throw deep;
+      throw new InputError(
+        `nested more than ${MAX_DEPTH} levels deep: no fpctx document is; is this the right file?`,
+        file,
+        undefined,
+        undefined,
+        'FPC403',
+      );
+    }
+    const { offset, message } = where;
+    const at = positionOf(text, offset);
+    throw new InputError(`malformed JSON: ${message}`, file, at.line, undefined, 'FPC403', at.col);
   }
 }
 
-/** The line of the value at `path` (or of its nearest ancestor that exists). */
-export function lineOfPath(text: string, path: readonly (string | number)[]): number | undefined {
+/** 1-based line and column of a character offset. */
+export function positionOf(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const nl = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, col: offset - nl };
+}
+
+/** Line and column of the value at `path` (or of its nearest ancestor that exists). */
+export function positionOfPath(text: string, path: readonly (string | number)[]): { line: number; col: number } | undefined {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
     const at = node?.range?.[0];
-    if (at !== undefined) return lc.linePos(at).line;
+    if (at !== undefined) return lc.linePos(at);
   }
   return undefined;
+}
+
+/** The line of the value at `path` (or of its nearest ancestor that exists). */
+export function lineOfPath(text: string, path: readonly (string | number)[]): number | undefined {
+  return positionOfPath(text, path)?.line;
 }
 
 /**

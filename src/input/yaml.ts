@@ -4,9 +4,10 @@
  * Scenario files and workload profiles both read through here.
  */
 
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { ZodError, ZodType } from 'zod';
 import { InputError } from '../errors.js';
+import { checkDepth, kindOfValue, MAX_ALIASES, MAX_DEPTH } from './limits.js';
 
 export type YamlPath = (string | number)[];
 
@@ -22,29 +23,57 @@ export interface YamlInput {
   lineOf(path: YamlPath): number | undefined;
 }
 
-/** Parses YAML text; malformed YAML is an InputError at the line of the first error. */
+/**
+ * Parses YAML text; malformed YAML is an InputError at the line of the first error, and so are
+ * an alias bomb (more than MAX_ALIASES aliases expanded) and nesting beyond MAX_DEPTH.
+ */
 export function parseYaml(text: string, file: string): YamlInput {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset).line);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    // An error found at end of input (an unclosed bracket, say) belongs to the last line with content.
-    const lastContent = text.trimEnd().length - 1;
-    const at = Math.max(0, Math.min(e.pos[0], lastContent));
-    throw new InputError(`malformed YAML: ${e.message.split('\n')[0]}`, file, lineAt(at), undefined, 'FPC403');
+  const bad = (message: string, line?: number): never => {
+    throw new InputError(message, file, line, undefined, 'FPC403');
+  };
+  let doc: Document.Parsed;
+  let value: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      // An error found at end of input (an unclosed bracket, say) belongs to the last line with content.
+      const lastContent = text.trimEnd().length - 1;
+      const at = Math.max(0, Math.min(e.pos[0], lastContent));
+      // yaml reports its own stack overflow on deep nesting as a parse error: say what it means.
+      if (/call stack/i.test(e.message)) bad(`nested more than ${MAX_DEPTH} levels deep: no fpctx document is; is this the right file?`);
+      bad(`malformed YAML: ${e.message.split('\n')[0]}`, lineAt(at));
+    }
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    if (e instanceof ReferenceError && /alias/i.test(e.message))
+      bad(`too many aliases expanded (more than ${MAX_ALIASES}): an alias bomb? fpctx documents need none`);
+    if (e instanceof RangeError) bad(`nested more than ${MAX_DEPTH} levels deep: no fpctx document is; is this the right file?`);
+    throw e;
   }
+  checkDepth(value, file);
   return {
     file,
-    value: doc.toJS() as unknown,
+    value,
     root: doc.contents,
     lineAt,
     lineOf: (path) => lineAt((doc.getIn(path, true) as Node | undefined)?.range?.[0]),
   };
 }
 
-/** The value checked against `schema`; the first issue becomes an InputError at its YAML node. */
-export function validateYaml<T>(schema: ZodType<T>, input: YamlInput): T {
+/**
+ * The value checked against `schema`; the first issue becomes an InputError at its YAML node.
+ * `what` names the kind of document in the sentence for an empty file or a value that is not a
+ * mapping (`a scenario (name, machine, steps)`).
+ */
+export function validateYaml<T>(schema: ZodType<T>, input: YamlInput, what?: string): T {
+  if (what && (input.value === null || input.value === undefined))
+    throw new InputError(`the file is empty: expected ${what}`, input.file, undefined, undefined, 'FPC403');
+  if (what && (typeof input.value !== 'object' || Array.isArray(input.value)))
+    throw new InputError(`expected ${what} as a mapping of fields, got ${kindOfValue(input.value)}`, input.file, 1, undefined, 'FPC404');
   const parsed = schema.safeParse(input.value);
   if (!parsed.success) throw zodToInputError(parsed.error, input.root, input.file, input.lineAt);
   return parsed.data;

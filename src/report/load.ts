@@ -12,7 +12,8 @@
 
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { lineOfPath, parseJson } from '../input/json.js';
+import { parseJson, positionOfPath } from '../input/json.js';
+import { MAX_DEPTH, MAX_TEXT } from '../input/limits.js';
 import { readInput } from '../input/read.js';
 import type { MachineSnapshot, Trace, TraceStep } from '../trace/types.js';
 import { checkRow, checkTrace, costSectionFromDoc, runRow, scenarioTrace, type CheckLike } from './build.js';
@@ -31,19 +32,23 @@ import {
 
 // --- schemas: what the report relies on -------------------------------------------------------
 
-const str = z.string();
-const int = z.number().int();
-const nint = int.nullable();
+// Bounded everywhere: a saved document is read by code that draws it (a call depth becomes an
+// indent, a cpu id a lane), so a number or string no fpctx run can print is refused here.
+const str = z.string().max(MAX_TEXT);
+const int = z.number().int().min(-1_000_000_000).max(1_000_000_000);
+/** An id of a CPU, task slot or vcpu. */
+const id = z.number().int().min(0).max(1023);
+const nint = id.nullable();
 
 const CpuSchema = z.looseObject({
-  id: int,
+  id: id,
   current: str.nullable(),
   regs: z.looseObject({ V: str, hi: str }),
   last: z.looseObject({ st: str, sve_in_use: z.boolean(), dangling: z.boolean() }),
   host_fpV: str,
 });
 const TaskSchema = z.looseObject({
-  slot: int,
+  slot: id,
   name: str,
   state: str,
   pos: str,
@@ -56,7 +61,7 @@ const TaskSchema = z.looseObject({
   mem: z.looseObject({ uw_V: str, sve_state: z.looseObject({ V: str, hi: str }).nullable() }),
   expected: z.looseObject({ V: str, hi: str }),
 });
-const VcpuSchema = z.looseObject({ id: int, thread: str.nullable(), mem: z.looseObject({ V: str }), expected: z.looseObject({ V: str }) });
+const VcpuSchema = z.looseObject({ id: id, thread: str.nullable(), mem: z.looseObject({ V: str }), expected: z.looseObject({ V: str }) });
 const SnapshotSchema = z.looseObject({ cpus: z.array(CpuSchema).min(1), tasks: z.array(TaskSchema), vcpus: z.array(VcpuSchema) });
 const ViolationSchema = z.looseObject({ invariant: str, kind: str.optional(), code: str, message: str, where: str });
 const StepSchema = z.looseObject({
@@ -65,7 +70,7 @@ const StepSchema = z.looseObject({
   cpu: nint,
   task: str.nullable(),
   label: str,
-  calls: z.array(z.looseObject({ fn: str, depth: int })),
+  calls: z.array(z.looseObject({ fn: str, depth: z.number().int().min(0).max(MAX_DEPTH) })),
   effects: z.array(z.looseObject({ kind: str })),
   state: SnapshotSchema,
   violation: ViolationSchema.optional(),
@@ -169,7 +174,8 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, textIn
   const path = [...base, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
   let message = issue.message;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'missing required field';
-  throw new InputError(message, file, lineOfPath(textIn, path), fieldName(path) || undefined, 'FPC404');
+  const at = positionOfPath(textIn, path);
+  throw new InputError(message, file, at?.line, fieldName(path) || undefined, 'FPC404', at?.col);
 }
 
 // --- conversion --------------------------------------------------------------------------------
@@ -341,8 +347,10 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
       throw new InputError(
         `unknown format '${String(doc.format)}' (this fpctx reads ${REPORT_FORMAT})`,
         file,
-        lineOfPath(textIn, ['format']),
+        positionOfPath(textIn, ['format'])?.line,
         'format',
+        'FPC404',
+        positionOfPath(textIn, ['format'])?.col,
       );
     parseWith(ReportDocSchema, doc, file, textIn);
     return doc as unknown as ReportData;

@@ -59,7 +59,7 @@ export function loadScenario(path: string): Scenario {
 
 export function parseScenario(text: string, file: string): Scenario {
   const input = parseYaml(text, file);
-  const sc: ScenarioFile = validateYaml(ScenarioSchema, input);
+  const sc: ScenarioFile = validateYaml(ScenarioSchema, input, 'a scenario (name, machine, steps)');
   const nodeLine = input.lineOf;
 
   const names = new Set<string>();

@@ -25,16 +25,24 @@
  */
 
 import { z } from 'zod';
+import { MAX_NAME, MAX_TEXT } from '../input/limits.js';
 import { SCENARIO_FEATURES } from './features.js';
 
-const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_']*$/, "a name is a letter followed by letters, digits, _ or '");
+const name = z
+  .string()
+  .max(MAX_NAME, `a name is at most ${MAX_NAME} characters`)
+  .regex(/^[A-Za-z][A-Za-z0-9_']*$/, "a name is a letter followed by letters, digits, _ or '");
+/** Free text (a description, a note): bounded, as every string an input file gives. */
+const text = z.string().max(MAX_TEXT, `at most ${MAX_TEXT} characters`);
+/** The most steps a scenario may have (the longest built-in one has under 60). */
+export const MAX_STEPS = 10_000;
 
 export const StepSchema = z.strictObject({
-  event: z.string(),
+  event: z.string().max(MAX_NAME),
   cpu: z.number().int().min(0).optional(),
   task: name.optional(),
   as: name.optional(),
-  note: z.string().optional(),
+  note: text.optional(),
 });
 
 export const ExpectSchema = z.union([
@@ -47,12 +55,12 @@ export const ExpectSchema = z.union([
 ]);
 
 export const ScenarioSchema = z.strictObject({
-  name: z.string(),
-  description: z.string().optional(),
+  name: z.string().min(1).max(MAX_NAME, `a name is at most ${MAX_NAME} characters`),
+  description: text.optional(),
   /** What the scenario mirrors (a mail, a kselftest, a commit). */
-  reference: z.string().optional(),
+  reference: text.optional(),
   /** Default variant for `fpctx run` when --variant is not given. */
-  variant: z.string().optional(),
+  variant: z.string().max(MAX_TEXT).optional(),
   /**
    * Kernel features the scenario needs (SME, FPMR, SVE guests): on a variant whose class lacks
    * one, the outcome is n/a (src/scenario/features.ts). Events of those families require it.
@@ -73,8 +81,8 @@ export const ScenarioSchema = z.strictObject({
       .min(1)
       .max(12),
   }),
-  steps: z.array(StepSchema).min(1),
-  expect: z.record(z.string(), ExpectSchema).optional(),
+  steps: z.array(StepSchema).min(1).max(MAX_STEPS, `at most ${MAX_STEPS} steps`),
+  expect: z.record(z.string().max(MAX_TEXT), ExpectSchema).optional(),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioSchema>;

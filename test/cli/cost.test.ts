@@ -104,7 +104,11 @@ describe('fpctx cost', () => {
       ],
       ['unknown variant', ['cost', 'desktop', '--variant', 'v9'], /^fpctx: --variant: unknown variant 'v9'/],
       ['--events 0', ['cost', 'desktop', '--events', '0'], /^fpctx: --events: must be between 1 and/],
-      ['--seed x', ['cost', 'desktop', '--seed', 'x'], /^fpctx: --seed: expected an integer, got 'x'$/],
+      [
+        '--seed x',
+        ['cost', 'desktop', '--seed', 'x'],
+        /^fpctx: --seed: expected an integer from 0 to 4294967295 \(decimal or 0x hex\), got 'x'$/,
+      ],
       ['--json with --md', ['cost', 'desktop', '--json', '--md'], /^fpctx: --md: --json and --md are alternatives/],
     ];
     for (const [what, argv, re] of cases) {

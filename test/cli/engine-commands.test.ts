@@ -210,7 +210,7 @@ describe('fpctx shrink', () => {
   });
   it('reports bad input against the file', async () => {
     const cases: [string, RegExp][] = [
-      ['not json', /: not JSON: /],
+      ['not json', /:1:1: malformed JSON: /],
       ['[1, 2]', /: expected one JSON object/],
       ['{"variant": "rfc-2017", "verdict": "ok"}', /: violation: the trace has no violation to shrink$/],
       ['{"variant": "v9", "violation": {"invariant": "no-uaf"}}', /: variant: unknown variant 'v9'/],

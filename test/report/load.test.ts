@@ -203,7 +203,8 @@ describe('bad documents: one line naming the file, the line and the field', () =
     const f = join(dir, 'bad.json');
     writeFileSync(f, '{\n  "variant": "x",\n  "verdict": ok\n}\n');
     const e = inputError(() => loadReportDocument(f));
-    expect(e.format()).toMatch(new RegExp(`^${f}:3: malformed JSON: `));
+    // `  "verdict": ok`: the o of ok is the 14th character of line 3.
+    expect(e.format()).toMatch(new RegExp(`^${f}:3:14: malformed JSON: `));
   });
 
   it('a missing field names its path and line', async () => {
@@ -227,7 +228,8 @@ describe('bad documents: one line naming the file, the line and the field', () =
     expect(inputError(() => loadReportDocument(f)).message).toMatch(/^not an fpctx document/);
     writeFileSync(f, '{"format": "fpctx-report/9", "title": "x"}');
     expect(inputError(() => loadReportDocument(f)).format()).toBe(
-      `${f}:1: format: unknown format 'fpctx-report/9' (this fpctx reads fpctx-report/1)`,
+      // `{"format": ` is 11 characters: the value starts in column 12.
+      `${f}:1:12: format: unknown format 'fpctx-report/9' (this fpctx reads fpctx-report/1)`,
     );
     expect(inputError(() => loadReportDocument(join(dir, 'absent.json'))).format()).toBe(
       `${join(dir, 'absent.json')}: cannot read: ENOENT`,

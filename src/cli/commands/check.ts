@@ -6,12 +6,12 @@
 import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants } from '../options.js';
+import { intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
 import { EVENT_FAMILIES, type EventFamily } from '../../kernel/events.js';
-import { defaultMemoryBytes, formatBytes, parseBytes, parseSeconds } from '../../check/memory.js';
+import { formatBytes } from '../../check/memory.js';
 import type { ExploreProgress } from '../../check/explore.js';
 
 export interface CheckFlags {
@@ -68,23 +68,6 @@ export function eventsFlag(value: string): EventFamily[] {
 }
 
 /** --memory: a size such as 512M or 2G (at least 1 MiB); default a quarter of RAM. */
-export function memoryFlag(value: string | undefined): number {
-  if (value === undefined) return defaultMemoryBytes();
-  const n = parseBytes(value);
-  if (n === null) throw new InputError(`expected a size such as 512M or 2G, got '${value}'`, undefined, undefined, '--memory');
-  if (n < 2 ** 20) throw new InputError(`must be at least 1M, got '${value}'`, undefined, undefined, '--memory');
-  return n;
-}
-
-/** --time: seconds, or a duration such as 90s, 15m, 2h. */
-export function timeFlag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = parseSeconds(value);
-  if (n === null || n <= 0)
-    throw new InputError(`expected a duration such as 90, 90s, 15m or 2h, got '${value}'`, undefined, undefined, '--time');
-  return n;
-}
-
 /**
  * The JSON document of one check. `bounds` stays all-numeric (readers treat it as a record of
  * numbers); the event families, when not the default, are a separate `events` field.

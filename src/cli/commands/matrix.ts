@@ -12,7 +12,7 @@ import { computeMatrix, type MatrixCell, type MatrixResult } from '../../app/mat
 import { InputError } from '../../errors.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants } from '../options.js';
+import { intFlag, outputFormatFlags, resolveVariants } from '../options.js';
 
 export function shortCell(c: MatrixCell): string {
   if (c.verdict === 'ok') return 'ok';
@@ -108,6 +108,7 @@ function parseChecks(flag: string | undefined): NamedCheck[] {
 }
 
 export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
+  outputFormatFlags(f);
   const variants = await resolveVariants(f.variant, { fallback: 'all' });
   const checks = parseChecks(f.checks);
   const maxStates = f.maxStates === undefined ? 2_000_000 : intFlag('--max-states', f.maxStates, 1, 1_000_000_000, 0);

@@ -9,11 +9,14 @@ import { parseUseFlag } from '../../cost/replay/replay.js';
 import { DEFAULT_SVE_VL_BITS } from '../../kernel/boot.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants } from '../options.js';
-import { outputFlags, printCostDoc } from './cost.js';
+import { limitGuard } from '../../app/limits.js';
+import { intFlag, memoryFlag, outputFormatFlags, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { printCostDoc, underLimits } from './cost.js';
 
 export interface ReplayFlags {
   variant?: string;
+  time?: string;
+  memory?: string;
   fpUse?: string;
   sveUse?: string;
   seed?: string;
@@ -24,27 +27,33 @@ export interface ReplayFlags {
 }
 
 export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Promise<number> {
-  outputFlags(f);
+  outputFormatFlags(f);
   const variants = await resolveVariants(f.variant, { fallback: 'all' });
   const fpUse = parseUseFlag('--fp-use', f.fpUse ?? 'always');
   const sveUse = parseUseFlag('--sve-use', f.sveUse ?? 'never');
-  const seed = intFlag('--seed', f.seed, 0, 2 ** 31 - 1, 1);
+  const seed = seedFlag(f.seed, 1);
   const sveVlBits = intFlag('--sve-vl', f.sveVl, 128, 2048, DEFAULT_SVE_VL_BITS);
   if (!isValidVectorLength(sveVlBits))
     throw new InputError(`${sveVlBits} is not a vector length (a multiple of 128 from 128 to 2048)`, undefined, undefined, '--sve-vl');
+  const timeSeconds = timeFlag(f.time);
+  const memoryBytes = f.memory === undefined ? undefined : memoryFlag(f.memory);
   const quiet = f.json || f.quiet;
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+  let where = 'before reading the trace';
+  const guard = limitGuard(
+    { ...(timeSeconds !== undefined ? { timeSeconds } : {}), ...(memoryBytes !== undefined ? { memoryBytes } : {}) },
+    () => where,
+  );
   const progress = (pass: number, bytes: number, total: number) => {
+    where = `in pass ${pass} of 2 at ${mib(bytes)} of ${mib(total)} MiB`;
+    guard();
     if (!quiet) io.progress(`${file}: pass ${pass}/2, ${mib(bytes)}/${mib(total)} MiB`);
   };
-  const doc = replayTrace(file, variants, {
-    fpUse,
-    sveUse,
-    seed,
-    sveVlBits,
-    onRead: progress,
-  });
+  const r = underLimits(f, io, () =>
+    replayTrace(file, variants, { fpUse, sveUse, seed, sveVlBits, onRead: progress, onProgress: () => guard() }),
+  );
+  if ('code' in r) return r.code;
   io.progressDone();
-  printCostDoc(doc, f, io);
+  printCostDoc(r.doc, f, io);
   return 0;
 }

@@ -9,8 +9,8 @@ import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { simulateVariant, type SimulateBounds, type SimulateResult } from '../../app/simulate.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants } from '../options.js';
-import { count, timeFlag } from './check.js';
+import { intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { count } from './check.js';
 import { formatBytes } from '../../check/memory.js';
 import { Command } from 'commander';
 import type { CommandFactory } from '../main.js';
@@ -37,15 +37,6 @@ export interface SimulateFlags {
 /** Defaults: bigger than the exhaustive default, with a spare slot so fork can reuse memory. */
 export const SIMULATE_DEFAULTS = { cpus: 4, tasks: 3, vcpus: 2, spare: 1, seed: 0, runs: 1000, steps: 200 };
 
-/** --seed: a uint32 in decimal or 0x hex. */
-export function seedFlag(value: string | undefined): number {
-  if (value === undefined) return SIMULATE_DEFAULTS.seed;
-  if (!/^(0x[0-9a-f]{1,8}|\d+)$/i.test(value) || Number(value) > 0xffffffff) {
-    throw new InputError(`expected an integer from 0 to 4294967295 (decimal or 0x hex), got '${value}'`, undefined, undefined, '--seed');
-  }
-  return Number(value) >>> 0;
-}
-
 export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
   const b: SimulateBounds = {
     cpus: intFlag('--cpus', f.cpus, 1, MAX_CPUS, SIMULATE_DEFAULTS.cpus),
@@ -67,7 +58,7 @@ export function simulateJson(r: SimulateResult): object {
 export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
   const [variant] = await resolveVariants(f.variant, { fallback: 'rfc-2017', allowMany: false });
   const bounds = parseSimulateBounds(f);
-  const seed = seedFlag(f.seed);
+  const seed = seedFlag(f.seed, SIMULATE_DEFAULTS.seed);
   const runs = intFlag('--runs', f.runs, 1, 100_000_000, SIMULATE_DEFAULTS.runs);
   const steps = intFlag('--steps', f.steps, 1, 10_000_000, SIMULATE_DEFAULTS.steps);
   const workers = intFlag('--workers', f.workers, 1, 64, 1);

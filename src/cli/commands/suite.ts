@@ -5,7 +5,7 @@
  */
 
 import { type SuiteResult, runSuiteChecks, suiteReport } from '../../app/suite.js';
-import { DEFAULT_REPORT_FILE, writeReport } from '../../app/report.js';
+import { checkWritable, DEFAULT_REPORT_FILE, writeReport } from '../../app/report.js';
 import type { ScenarioRun } from '../../scenario/run.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { VARIANTS } from '../../variants/index.js';
@@ -26,12 +26,19 @@ function verdictOf(v: { invariant: string; kind?: string } | undefined): string 
 /** `run` is what produces the results (the tests pass results of their own). */
 export function runSuite(f: SuiteFlags, io: Io, run: (progress?: (what: string) => void) => SuiteResult = runSuiteChecks): number {
   const st = io.style;
+  const reportPath = f.report === false ? undefined : (f.report ?? DEFAULT_REPORT_FILE);
+  // Outputs that cannot be written fail now, not after the whole suite has run.
+  if (reportPath) checkWritable(reportPath, '--report');
+  if (f.perfetto) checkWritable(f.perfetto, '--perfetto');
   const r = run(f.json || f.quiet ? undefined : (what) => io.progress(what));
   io.progressDone();
-  const reportPath = f.report === false ? undefined : (f.report ?? DEFAULT_REPORT_FILE);
   const writeOutputs = () =>
     reportPath || f.perfetto
-      ? writeReport(suiteReport(r), { ...(reportPath ? { output: reportPath } : {}), ...(f.perfetto ? { perfetto: f.perfetto } : {}) })
+      ? writeReport(
+          suiteReport(r),
+          { ...(reportPath ? { output: reportPath } : {}), ...(f.perfetto ? { perfetto: f.perfetto } : {}) },
+          { output: '--report' },
+        )
       : undefined;
 
   if (f.json) {

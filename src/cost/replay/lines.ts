@@ -6,7 +6,7 @@
  * is needed (UTF-8).
  */
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 
 const CHUNK = 1 << 20;
@@ -29,7 +29,11 @@ export class LineReader {
 
   constructor(readonly file: string) {
     try {
-      this.fd = openSync(file, 'r');
+      // A directory opens, and fails only at the first read: say so here, like any unreadable file.
+      if (fstatSync((this.fd = openSync(file, 'r'))).isDirectory()) {
+        closeSync(this.fd);
+        throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+      }
     } catch (e) {
       throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
     }
