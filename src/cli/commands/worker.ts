@@ -8,8 +8,7 @@ import { Command } from 'commander';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
-import { intFlag } from '../options.js';
-import { timeFlag } from './check.js';
+import { intFlag, timeFlag } from '../options.js';
 import { InputError } from '../../errors.js';
 
 export interface WorkerFlags {
