@@ -13,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkVariant, checkVariantRedis, simulateVariant, type CheckResult } from '../../src/cli/api.js';
+import { checkVariant, checkVariantRedis, type CheckResult } from '../../src/app/check.js';
+import { simulateVariant } from '../../src/app/simulate.js';
 import { findVariant } from '../../src/variants/index.js';
 import { connect } from '../../src/cluster/redis.js';
 
