@@ -51,6 +51,7 @@ export const ERROR_CODES = {
     'event declarations that do not assemble into an alphabet (a code used twice or left unused, a family out of its bit order, more than 255 events)',
   FPC520: 'a module relies on an event that no family declares',
   FPC521: 'a kernel class redefines a machine service the specification relies on (Machine.SEALED)',
+  FPC522: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

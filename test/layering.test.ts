@@ -25,6 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['state'],
   ['arch'],
   ['check'],
+  ['cluster'],
   ['spec'],
   ['kernel'],
   ['history'],

@@ -14,6 +14,8 @@ import { KernelModel } from '../kernel/model.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
+import { capWorkers } from '../check/workers.js';
+import { portableRecipe } from '../cluster/recipe.js';
 import { kernelModelRecipe } from './recipes.js';
 
 export interface CheckBounds {
@@ -158,15 +160,17 @@ export function checkVariant(
 export async function checkVariantParallel(
   variant: Variant,
   bounds: CheckBounds,
-  opts: CheckOptions & { workers: number },
+  opts: CheckOptions & { workers: number; roundBytes?: number },
 ): Promise<CheckResult> {
-  if (opts.workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
+  const workers = capWorkers(opts.workers);
+  if (workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
   const spec = bootSpecOf(bounds);
   const deadData = deadDataFor(variant, opts);
   const model = new KernelModel(variant.Kernel, spec, { deadData });
   const r = await exploreParallel(model, kernelModelRecipe(variant, spec, deadData), {
     maxDepth: bounds.depth,
-    workers: opts.workers,
+    workers,
+    ...(opts.roundBytes !== undefined ? { roundBytes: opts.roundBytes } : {}),
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
@@ -174,6 +178,49 @@ export async function checkVariantParallel(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   return checkResultOf(variant, bounds, spec, r, deadData);
+}
+
+/**
+ * checkVariant across processes (src/cluster/explore.ts): this process coordinates, the workers
+ * (`fpctx worker --redis URL`) explore. The same states, transitions and verdicts as checkVariant.
+ */
+export async function checkVariantRedis(
+  variant: Variant,
+  bounds: CheckBounds,
+  opts: CheckOptions & { redis: string; partitions?: number },
+): Promise<CheckResult> {
+  const spec = bootSpecOf(bounds);
+  const model = new KernelModel(variant.Kernel, spec);
+  const symmetry = opts.symmetry ?? true;
+  const ropts = {
+    maxDepth: bounds.depth,
+    symmetry,
+    ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
+    onLevel: (depth: number, states: number, transitions: number, seconds: number) => {
+      opts.onLevel?.(depth, states, transitions);
+      opts.onProgress?.({ depth, maxDepth: bounds.depth, states, transitions, seconds, bytes: 0 });
+    },
+  };
+  // Loaded here: the Redis client is needed by --redis runs only.
+  const [{ connect }, { JobRun }, { exploreOnRedis, exploreSpec }] = await Promise.all([
+    import('../cluster/redis.js'),
+    import('../cluster/jobs.js'),
+    import('../cluster/explore.js'),
+  ]);
+  const redis = await connect(opts.redis);
+  try {
+    const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec)), ropts);
+    const run = await JobRun.start(redis, dspec);
+    try {
+      return checkResultOf(variant, bounds, spec, await exploreOnRedis(run, model, dspec, ropts));
+    } finally {
+      await run.close();
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Shapes an explorer result into the API's result, replaying a counterexample into a trace. */

@@ -5,7 +5,8 @@
 
 import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
 import type { SimulateJob } from '../check/worker.js';
-import { runWorkers } from '../check/workers.js';
+import { capWorkers, runWorkers } from '../check/workers.js';
+import { portableRecipe } from '../cluster/recipe.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import { EVENT_NAMES } from '../kernel/events.js';
 import { KernelModel } from '../kernel/model.js';
@@ -31,6 +32,8 @@ export interface SimulateOptions {
   readonly swarm?: boolean;
   /** Worker threads (default 1: in this thread). */
   readonly workers?: number;
+  /** Coordinate worker processes through the Redis at this URL instead (src/cluster/simulate.ts). */
+  readonly redis?: string;
   readonly timeSeconds?: number;
   /** Shrink a failing run (default true). */
   readonly shrink?: boolean;
@@ -74,13 +77,31 @@ export interface SimulateResult {
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
   const spec = bootSpecOf(bounds);
   const params: SimulateParams = { seed: opts.seed >>> 0, runs: opts.runs, steps: opts.steps, swarm: opts.swarm ?? true };
-  const workers = Math.max(1, opts.workers ?? 1);
+  const workers = capWorkers(opts.workers ?? 1);
   const t0 = performance.now();
   const deadline = opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER;
   let slices: SliceResult[];
   let timedOut: boolean;
   const report = (steps: number) => opts.onProgress?.({ steps, seconds: (performance.now() - t0) / 1000 });
-  if (workers === 1) {
+  if (opts.redis) {
+    const [{ connect }, { JobRun }, { simulateOnRedis }] = await Promise.all([
+      import('../cluster/redis.js'),
+      import('../cluster/jobs.js'),
+      import('../cluster/simulate.js'),
+    ]);
+    const redis = await connect(opts.redis);
+    try {
+      const recipe = portableRecipe(kernelModelRecipe(variant, spec));
+      const run = await JobRun.start(redis, { engine: 'simulate', recipe, params, deadline });
+      try {
+        ({ slices, timedOut } = await simulateOnRedis(run, params, deadline));
+      } finally {
+        await run.close();
+      }
+    } finally {
+      redis.disconnect();
+    }
+  } else if (workers === 1) {
     const model = new KernelModel(variant.Kernel, spec);
     const ctrl = newControl(false);
     let steps = 0;

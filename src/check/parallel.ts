@@ -2,15 +2,20 @@
  * Parallel breadth-first exploration: the state space is partitioned by fingerprint among
  * worker threads, each owning its share of the visited set, its queue and its trace links.
  *
- * Per level, two phases with a barrier between them (all coordinated by messages):
- *  1. expand: each worker expands the states of the current level it owns. A successor it owns
- *     (fingerprint hi mod W) is checked against its own table at once; one owned by another
- *     worker goes, with its fingerprint, parent and action index, into an outbox for that owner.
+ * Each level is expanded in *rounds*, all coordinated by messages:
+ *  1. expand: each worker expands states of the current level it owns, until the level is done
+ *     or one of its outboxes holds ROUND_BYTES. A successor it owns (fingerprint hi mod W) is
+ *     checked against its own table at once; one owned by another worker goes, with its
+ *     fingerprint, parent and action index, into the outbox for that owner.
  *  2. absorb: outboxes are handed (transferred, not copied) to their owners, which read them in
  *     worker order, keep the new states, and queue them for the next level.
+ * The round's barrier is the back-pressure: no worker produces more than one round ahead of
+ * its slowest receiver, so what is in flight between workers is bounded by about
+ * W × W × ROUND_BYTES whatever the level's size (a level-wide outbox grew to 2 GiB), and the
+ * receiver counts its inboxes in its budget while it reads them.
  * No memory is shared and nothing is locked; each worker's table grows on its own, within its
- * share of the memory cap. Everything each worker does depends only on the states it is given
- * and the fixed order of the outboxes, so a run is deterministic for a given worker count: the
+ * share of the memory cap. Where a round ends depends only on the worker's own states, and the
+ * outboxes are read in a fixed order, so a run is deterministic for a given worker count: the
  * same counts, the same counterexample. A state's number is (its index in its owner's store) *
  * W + owner, so trace links are fetched from the owners when a counterexample is rebuilt.
  *
@@ -19,6 +24,10 @@
  * index, is reported: which violation is shown does not depend on W either (the path to it
  * can, among equally short ones). Counts at a violation then cover the whole level, so they are
  * larger than the sequential explorer's, which stops at its first hit.
+ *
+ * The model is used only through `actions` and `step` on the state being expanded, so a
+ * reduction that shrinks the enabled list (partial-order reduction in the model) applies here
+ * as it does in the sequential explorer.
  */
 
 import { collisionProbability, FingerprintSet } from './fpset.js';
@@ -34,7 +43,7 @@ import type { Worker } from 'node:worker_threads';
 
 // --- outboxes: fingerprint, parent, action index, and the state (self-contained varints) -------
 
-class ByteWriter {
+export class ByteWriter {
   buf = new Uint8Array(1 << 16);
   pos = 0;
   constructor(private readonly budget: MemoryBudget) {
@@ -73,7 +82,7 @@ class ByteWriter {
   }
 }
 
-function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
+export function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
   w.ensure(s.length * 10 + 40);
   let skip = 0;
   for (let j = 0; j < s.length; j++) {
@@ -89,7 +98,7 @@ function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
   w.varint(skip + 1); // a skip past the end terminates
 }
 
-class ByteReader {
+export class ByteReader {
   pos = 0;
   constructor(readonly buf: Uint8Array) {}
   get done(): boolean {
@@ -116,11 +125,29 @@ class ByteReader {
       j++;
     }
   }
+  /** Passes over a state of `words` words without decoding it (a duplicate's). */
+  skipState(words: number): void {
+    const buf = this.buf;
+    let j = 0;
+    for (;;) {
+      j += this.varint();
+      if (j >= words) return;
+      while (buf[this.pos++]! & 0x80);
+      j++;
+    }
+  }
 }
 
 // --- the worker side ---------------------------------------------------------------------------
 
 const SENT_MASK = (1 << 16) - 1;
+
+/**
+ * An outbox holding this many bytes ends the worker's round (about 10K successors). A constant,
+ * not a share of --memory, so that the rounds, and with them the counterexample's path, do not
+ * depend on the memory cap.
+ */
+export const ROUND_BYTES = 1 << 18;
 
 export interface ExploreJob {
   readonly kind: 'explore';
@@ -137,9 +164,15 @@ export interface ExploreJob {
   readonly only: readonly string[] | null;
   /** Per worker: states stored, transitions, bytes held (for the progress line). */
   readonly progress: Float64Array;
+  /** Outbox bytes that end a round (ROUND_BYTES; smaller in tests, to make many rounds). */
+  readonly roundBytes: number;
 }
 
-type Request = { type: 'expand' } | { type: 'absorb'; inboxes: ArrayBuffer[] } | { type: 'links'; local: number } | { type: 'finish' };
+type Request =
+  | { type: 'expand' }
+  | { type: 'absorb'; inboxes: ArrayBuffer[]; endLevel: boolean }
+  | { type: 'links'; local: number }
+  | { type: 'finish' };
 
 interface Found {
   parent: number;
@@ -148,7 +181,7 @@ interface Found {
   state: Int32Array;
 }
 
-function lessState(a: Int32Array, b: Int32Array): number {
+export function lessState(a: Int32Array, b: Int32Array): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
   return 0;
 }
@@ -182,13 +215,16 @@ export function serveExplore(
   let stored = 0;
   const sent = new Int32Array(2 * (SENT_MASK + 1));
 
-  const store = (hi: number, lo: number, parent: number, index: number, state: Int32Array): void => {
-    if (!seen.add(hi, lo)) return;
+  /** Stores a state whose fingerprint was just added to the visited set. */
+  const keep = (parent: number, index: number, state: Int32Array): void => {
     parents.push(parent);
     via.push(index);
     queue.push(state);
     added++;
     stored++;
+  };
+  const store = (hi: number, lo: number, parent: number, index: number, state: Int32Array): void => {
+    if (seen.add(hi, lo)) keep(parent, index, state);
   };
 
   try {
@@ -206,10 +242,13 @@ export function serveExplore(
     failure = { kind: e.kind, message: e.message };
   }
 
+  /** Expands states of the current level until it is done or an outbox is full (see ROUND_BYTES). */
   const expand = () => {
     let best: Found | null = null;
     const only = job.only;
-    for (; current > 0; current--) {
+    let full = false;
+    while (current > 0 && !full) {
+      current--;
       queue.shift(s);
       const id = expanded++ * W + me;
       list.length = 0;
@@ -242,6 +281,7 @@ export function serveExplore(
           o.i32(id);
           o.varint(i);
           writeState(o, codec, cs);
+          if (o.pos >= job.roundBytes) full = true;
         }
       }
       if ((expanded & 255) === 0) {
@@ -267,31 +307,50 @@ export function serveExplore(
           }
         }
         const boxes = failure ? [] : outboxes.map((o) => o.take());
-        port.postMessage({ type: 'expanded', outboxes: boxes, transitions, states: stored, limit: failure, found: best }, boxes);
+        port.postMessage(
+          { type: 'expanded', outboxes: boxes, transitions, states: stored, limit: failure, found: best, more: !failure && current > 0 },
+          boxes,
+        );
         break;
       }
       case 'absorb': {
+        // The inboxes are this worker's memory while it reads them.
+        const inbound = m.inboxes.reduce((n, b) => n + b.byteLength, 0);
         if (!failure) {
           try {
-            for (const box of m.inboxes) {
-              const r = new ByteReader(new Uint8Array(box));
-              while (!r.done) {
-                const hi = r.varint() | 0;
-                const lo = r.varint() | 0;
-                const parent = r.varint() | 0;
-                const index = r.varint();
-                r.state(codec, cs);
-                store(hi, lo, parent, index, cs);
+            if (!budget.canAfford(inbound)) throw new LimitReached('memory', `memory cap reached (inboxes of ${inbound} bytes)`);
+            budget.used += inbound;
+            if (budget.used > budget.peak) budget.peak = budget.used;
+            try {
+              for (const box of m.inboxes) {
+                const r = new ByteReader(new Uint8Array(box));
+                while (!r.done) {
+                  const hi = r.varint() | 0;
+                  const lo = r.varint() | 0;
+                  const parent = r.varint() | 0;
+                  const index = r.varint();
+                  // Most arrivals are states the owner has already stored: test the
+                  // fingerprint first and decode only the new ones.
+                  if (seen.add(hi, lo)) {
+                    r.state(codec, cs);
+                    keep(parent, index, cs);
+                  } else r.skipState(words);
+                }
               }
+            } finally {
+              budget.used -= inbound;
             }
           } catch (e) {
             if (!(e instanceof LimitReached)) throw e;
             failure = { kind: e.kind, message: e.message };
           }
         }
-        current = added;
-        port.postMessage({ type: 'absorbed', added, states: stored, limit: failure });
-        added = 0;
+        const level = added;
+        if (m.endLevel) {
+          current = added;
+          added = 0;
+        }
+        port.postMessage({ type: 'absorbed', added: level, states: stored, limit: failure });
         break;
       }
       case 'links':
@@ -342,6 +401,29 @@ class Peer {
 
 export interface ParallelOptions extends ExploreOptions {
   readonly workers: number;
+  /** See ROUND_BYTES (the default). */
+  readonly roundBytes?: number;
+  /**
+   * Called at the end with the load balance: rounds, transitions, and the sum over rounds of the
+   * busiest worker's transitions (the critical path: on idle cores the run takes about
+   * critical / transitions of the CPU time it needs in all).
+   */
+  readonly onBalance?: (b: { rounds: number; transitions: number; critical: number }) => void;
+}
+
+/** Time a coordinator waits past the deadline for workers that have not noticed it. */
+const GRACE_MS = 1000;
+
+function overdue<T>(p: Promise<T>, deadline: number): Promise<T> {
+  if (deadline >= Number.MAX_SAFE_INTEGER) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new LimitReached('time', 'time limit reached (workers stopped)')),
+      Math.max(0, deadline - Date.now()) + GRACE_MS,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: ParallelOptions): Promise<ExploreResult> {
@@ -361,9 +443,13 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
     only: opts.invariants ?? null,
     progress,
+    roundBytes: opts.roundBytes ?? ROUND_BYTES,
   }));
   const peers = jobs.map((job) => new Peer(startWorker(job)));
-  const all = <T>() => Promise.all(peers.map((p) => p.next<T>()));
+  const deadline = jobs[0]!.deadline;
+  // Workers check the deadline every 256 states; this also bounds what they cannot see: a
+  // thread's start-up (module load, model build) and a round that does not end.
+  const all = <T>() => overdue(Promise.all(peers.map((p) => p.next<T>())), deadline);
   const timer = opts.onProgress
     ? setInterval(() => {
         let states = 0;
@@ -386,54 +472,82 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   const levels: number[] = [];
   let limit: ExploreResult['limit'];
   let found: Found | null = null;
+  let late = false;
+  let rounds = 0;
+  let critical = 0;
+  const before = new Float64Array(W); // each worker's transitions before the round
   try {
-    const ready = await all<{ limit: ExploreResult['limit'] | null; states: number }>();
-    limit = ready.find((r) => r.limit)?.limit ?? undefined;
-    states = ready.reduce((n, r) => n + r.states, 0);
-    levels.push(states);
-    while (!limit && depth < opts.maxDepth) {
-      for (const p of peers) p.send({ type: 'expand' });
-      const ex = await all<{
-        outboxes: ArrayBuffer[];
-        transitions: number;
-        states: number;
-        limit: ExploreResult['limit'] | null;
-        found: Found | null;
-      }>();
-      transitions = ex.reduce((n, r) => n + r.transitions, 0);
-      states = ex.reduce((n, r) => n + r.states, 0);
-      limit = ex.find((r) => r.limit)?.limit ?? undefined;
-      for (const r of ex) {
-        const f = r.found;
-        if (f && (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index)))
-          found = f;
+    try {
+      const ready = await all<{ limit: ExploreResult['limit'] | null; states: number }>();
+      limit = ready.find((r) => r.limit)?.limit ?? undefined;
+      states = ready.reduce((n, r) => n + r.states, 0);
+      levels.push(states);
+      while (!limit && depth < opts.maxDepth) {
+        // One level, in rounds (see the header): expand until an outbox is full, deliver, repeat.
+        let added = 0;
+        let more = true;
+        while (more && !limit) {
+          for (const p of peers) p.send({ type: 'expand' });
+          const ex = await all<{
+            outboxes: ArrayBuffer[];
+            transitions: number;
+            states: number;
+            limit: ExploreResult['limit'] | null;
+            found: Found | null;
+            more: boolean;
+          }>();
+          transitions = ex.reduce((n, r) => n + r.transitions, 0);
+          states = ex.reduce((n, r) => n + r.states, 0);
+          let busiest = 0;
+          ex.forEach((r, w) => {
+            busiest = Math.max(busiest, r.transitions - before[w]!);
+            before[w] = r.transitions;
+          });
+          critical += busiest;
+          rounds++;
+          limit = ex.find((r) => r.limit)?.limit ?? undefined;
+          for (const r of ex) {
+            const f = r.found;
+            if (f && (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index)))
+              found = f;
+          }
+          if (limit) break;
+          more = ex.some((r) => r.more);
+          // Delivered even after a violation: the level is finished, and the outboxes stay bounded.
+          peers.forEach((p, w) => {
+            const inboxes = ex.filter((_, v) => v !== w).map((r) => r.outboxes[w]!);
+            p.send({ type: 'absorb', inboxes, endLevel: !more }, inboxes);
+          });
+          const ab = await all<{ added: number; states: number; limit: ExploreResult['limit'] | null }>();
+          states = ab.reduce((n, r) => n + r.states, 0);
+          limit = ab.find((r) => r.limit)?.limit ?? undefined;
+          added = ab.reduce((n, r) => n + r.added, 0); // the level so far, cumulative
+        }
+        if (found) {
+          levels.push(states - levels.reduce((a, b) => a + b, 0));
+          break;
+        }
+        if (limit) {
+          if (added > 0) levels.push(added);
+          break;
+        }
+        opts.onLevel?.(depth + 1, states, transitions);
+        completeDepth = depth + 1;
+        if (added === 0) {
+          exhausted = true;
+          break;
+        }
+        levels.push(added);
+        depth++;
       }
-      if (found || limit) {
-        if (found) levels.push(states - levels.reduce((a, b) => a + b, 0));
-        break;
-      }
-      peers.forEach((p, w) => {
-        const inboxes = ex.filter((_, v) => v !== w).map((r) => r.outboxes[w]!);
-        p.send({ type: 'absorb', inboxes }, inboxes);
-      });
-      const ab = await all<{ added: number; states: number; limit: ExploreResult['limit'] | null }>();
-      states = ab.reduce((n, r) => n + r.states, 0);
-      limit = ab.find((r) => r.limit)?.limit ?? undefined;
-      const added = ab.reduce((n, r) => n + r.added, 0);
-      opts.onLevel?.(depth + 1, states, transitions);
-      if (limit) {
-        if (added > 0) levels.push(added);
-        break;
-      }
-      completeDepth = depth + 1;
-      if (added === 0) {
-        exhausted = true;
-        break;
-      }
-      levels.push(added);
-      depth++;
+      if (!found && !limit && depth >= opts.maxDepth) completeDepth = depth;
+    } catch (e) {
+      if (!(e instanceof LimitReached)) throw e;
+      // The workers are past the deadline and may be busy: no counterexample, no final reports.
+      limit = { kind: e.kind, message: e.message };
+      late = true;
+      found = null;
     }
-    if (!found && !limit && depth >= opts.maxDepth) completeDepth = depth;
 
     let path: number[] | null = null;
     if (found) {
@@ -450,8 +564,11 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       edges.reverse();
       path = reconstruct(model, canonFor(model, symmetry, opts.maxCandidates), edges, found.index, found.violation);
     }
-    for (const p of peers) p.send({ type: 'finish' });
-    const fin = await all<{ peakBytes: number; inexact: number }>();
+    opts.onBalance?.({ rounds, transitions, critical });
+    if (!late) for (const p of peers) p.send({ type: 'finish' });
+    const fin = late
+      ? peers.map((_, w) => ({ peakBytes: progress[3 * w + 2]!, inexact: 0 }))
+      : await all<{ peakBytes: number; inexact: number }>();
     const base = {
       states,
       transitions,

@@ -21,6 +21,7 @@ import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { simulateCommand } from './commands/simulate.js';
 import { shrinkCommand } from './commands/shrink.js';
+import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
 
 export const EXIT_OK = 0;
@@ -62,7 +63,9 @@ const check: CommandFactory = (io, done) =>
     .option('--no-relabel', 'do not rename data versions by first occurrence (data independence)')
     .option('--no-abstraction', 'keep dead data (words no future step can read) instead of resetting it')
     .option('--orbits', 'with --no-symmetry or --no-relabel, also count the orbits of the states found')
-    .option('--workers <n>', 'worker threads sharing the search (default 1)')
+    .option('--workers <n>', 'worker threads sharing the search (default 1; at most the cores)')
+    .option('--redis <url>', 'coordinate `fpctx worker` processes through this Redis instead (e.g. redis://127.0.0.1:6379)')
+    .option('--partitions <n>', 'with --redis: fingerprint partitions of the state space (default 16)')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
     .action(async (opts) => done(await runCheck(opts, io)));
@@ -179,6 +182,7 @@ const COMMANDS: readonly CommandFactory[] = [
   run,
   check,
   simulateCommand,
+  workerCommand,
   shrinkCommand,
   suite,
   matrix,

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkVariant, checkVariantParallel, type CheckResult } from '../../src/app/check.js';
 import { findVariant } from '../../src/variants/index.js';
+import { capWorkers } from '../../src/check/workers.js';
 
 const strip = (r: CheckResult) => JSON.stringify({ ...r, seconds: 0, statesPerSecond: 0, trace: undefined });
 
@@ -47,5 +48,37 @@ describe('exploration on 2 workers', () => {
     expect(r.verdict).toBe('incomplete');
     expect(r.limit?.kind).toBe('memory');
     expect(r.completeDepth).toBeGreaterThan(3);
+  });
+  it('delivers outboxes in bounded rounds: many small rounds store the same states', async () => {
+    // 512 bytes is a few dozen successors per round, so every level of this check takes many
+    // rounds (back-pressure at work); the BFS levels must not notice.
+    const v = findVariant('rfc-2017')!;
+    const b = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 8 };
+    const seq = checkVariant(v, b);
+    const small = await checkVariantParallel(v, b, { workers: 2, roundBytes: 512 });
+    expect(small.states).toBe(seq.states);
+    expect(small.transitions).toBe(seq.transitions);
+    expect(small.levels).toEqual(seq.levels);
+    // A violation found across rounds is the same one, and deterministic.
+    const bug = findVariant('v4.15-rc1')!;
+    const bb = { cpus: 1, tasks: 1, vcpus: 1, spare: 0, depth: 12 };
+    const x = await checkVariantParallel(bug, bb, { workers: 2, roundBytes: 512 });
+    const y = await checkVariantParallel(bug, bb, { workers: 2, roundBytes: 512 });
+    expect(x.violation?.invariant).toBe(checkVariant(bug, bb).violation?.invariant);
+    expect(x.violation?.step).toBe(checkVariant(bug, bb).violation?.step);
+    expect(strip(y)).toBe(strip(x));
+  });
+  it('caps the worker count at the cores (at least 2), and a time limit still holds', async () => {
+    expect(capWorkers(64, 2)).toBe(2);
+    expect(capWorkers(64, 16)).toBe(16);
+    expect(capWorkers(3, 1)).toBe(2);
+    expect(capWorkers(1, 8)).toBe(1);
+    const r = await checkVariantParallel(
+      findVariant('rfc-2017')!,
+      { cpus: 2, tasks: 3, vcpus: 1, spare: 0, depth: 30 },
+      { workers: 64, timeSeconds: 0.01 },
+    );
+    expect(r.verdict).toBe('incomplete');
+    expect(r.limit?.kind).toBe('time');
   });
 });

@@ -3,7 +3,8 @@
  * Exit status: 0 ok, 1 violation, 2 bad input, 3 a limit (--memory, --time) stopped it early.
  */
 
-import { DEFAULT_BOUNDS, checkVariantParallel, type CheckBounds, type CheckResult } from '../../app/check.js';
+import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../../app/check.js';
+import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
 import { intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
@@ -28,6 +29,8 @@ export interface CheckFlags {
   abstraction?: boolean;
   orbits?: boolean;
   workers?: string;
+  redis?: string;
+  partitions?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -104,22 +107,29 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     throw new InputError('--no-relabel needs the sequential explorer (--workers 1)', undefined, undefined, '--no-relabel');
   if (workers > 1 && f.orbits)
     throw new InputError('--orbits needs the sequential explorer (--workers 1)', undefined, undefined, '--orbits');
+  const redis = f.redis !== undefined ? redisUrl(f.redis) : undefined;
+  if (redis && (f.relabel === false || f.orbits))
+    throw new InputError('--no-relabel and --orbits need the sequential explorer, not --redis', undefined, undefined, '--redis');
+  if (f.partitions !== undefined && !redis) throw new InputError('needs --redis', undefined, undefined, '--partitions');
+  const partitions = intFlag('--partitions', f.partitions, 1, 4096, 16);
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
-    const r = await checkVariantParallel(v, bounds, {
-      workers,
+    const common = {
       symmetry: f.symmetry !== false,
       relabel: f.relabel !== false,
       abstraction: f.abstraction !== false,
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
       ...(f.orbits ? { countOrbits: true } : {}),
-      onProgress: (p) => {
+      onProgress: (p: ExploreProgress) => {
         // Only for work that lasts: the first line after one second.
         if (!quiet && p.seconds >= 1) io.progress(progressLine(v.name, p));
       },
-    });
+    };
+    const r = redis
+      ? await checkVariantRedis(v, bounds, { ...common, redis, partitions })
+      : await checkVariantParallel(v, bounds, { ...common, workers });
     io.progressDone();
     results.push(r);
   }

@@ -14,6 +14,7 @@ import { count } from './check.js';
 import { formatBytes } from '../../check/memory.js';
 import { Command } from 'commander';
 import type { CommandFactory } from '../main.js';
+import { redisUrl } from '../../cluster/url.js';
 
 export interface SimulateFlags {
   variant?: string;
@@ -25,6 +26,7 @@ export interface SimulateFlags {
   runs?: string;
   steps?: string;
   workers?: string;
+  redis?: string;
   time?: string;
   swarm?: boolean;
   shrink?: boolean;
@@ -68,6 +70,7 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
     steps,
     swarm: f.swarm !== false,
     workers,
+    ...(f.redis !== undefined ? { redis: redisUrl(f.redis) } : {}),
     ...(timeSeconds !== undefined ? { timeSeconds } : {}),
     shrink: f.shrink !== false,
     onProgress: (p) => {
@@ -127,7 +130,8 @@ export const simulateCommand: CommandFactory = (io, done) =>
     .option('--seed <n>', 'seed, decimal or 0x hex (default 0); the same seed gives the same result')
     .option('--runs <n>', 'number of runs (default 1000)')
     .option('--steps <n>', 'most steps per run (default 200)')
-    .option('--workers <n>', 'worker threads (default 1)')
+    .option('--workers <n>', 'worker threads (default 1; at most the cores)')
+    .option('--redis <url>', 'coordinate `fpctx worker` processes through this Redis instead (e.g. redis://127.0.0.1:6379)')
     .option('--time <duration>', 'wall-clock cap, e.g. 60s; exit 3 if runs remain')
     .option('--no-swarm', 'every event kind in every run, equal weights')
     .option('--no-shrink', 'print the failing run as found')

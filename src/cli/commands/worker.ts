@@ -1,0 +1,58 @@
+/**
+ * `fpctx worker --redis URL`: a worker process for `check --redis` and `simulate --redis` (and
+ * any later engine built on src/cluster/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
+ * the current job) or, with --jobs N, after N jobs. Exit 0; bad flags or an unreachable Redis 2.
+ */
+
+import { Command } from 'commander';
+import { redisUrl } from '../../cluster/url.js';
+import type { Io } from '../io.js';
+import type { CommandFactory } from '../main.js';
+import { intFlag, timeFlag } from '../options.js';
+import { InputError } from '../../errors.js';
+
+export interface WorkerFlags {
+  redis?: string;
+  reclaimAfter?: string;
+  jobs?: string;
+  quiet?: boolean;
+}
+
+export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> {
+  if (f.redis === undefined) throw new InputError('is required (e.g. --redis redis://127.0.0.1:6379)', undefined, undefined, '--redis');
+  const url = redisUrl(f.redis);
+  let reclaim: number | undefined;
+  try {
+    reclaim = timeFlag(f.reclaimAfter);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.message, undefined, undefined, '--reclaim-after');
+    throw e;
+  }
+  const maxJobs = f.jobs !== undefined ? intFlag('--jobs', f.jobs, 1, 1e9, 1) : undefined;
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  if (!f.quiet) io.err(`fpctx worker: taking jobs from ${url} (pid ${process.pid})`);
+  const { runWorker } = await import('../../cluster/worker.js');
+  const n = await runWorker(url, {
+    ...(reclaim !== undefined ? { reclaimAfterMs: reclaim * 1000 } : {}),
+    ...(maxJobs !== undefined ? { maxJobs } : {}),
+    stop: () => stopping,
+    // One line per failed exchange, and the worker goes on (Redis restarting, a network hiccup).
+    onError: (e) => io.err(`fpctx worker: lost Redis (${e.message}); retrying`),
+  });
+  if (!f.quiet) io.err(`fpctx worker: ${n} jobs done`);
+  return 0;
+}
+
+export const workerCommand: CommandFactory = (io, done) =>
+  new Command('worker')
+    .description('take jobs of check --redis and simulate --redis runs from a Redis, until stopped')
+    .option('--redis <url>', 'the Redis the coordinators use, e.g. redis://10.0.0.5:6379')
+    .option('--reclaim-after <duration>', "run again a job another worker has held this long (a dead worker's; default 30s)")
+    .option('--jobs <n>', 'stop after this many jobs')
+    .option('--quiet', 'no start and end lines on stderr')
+    .action(async (opts) => done(await runWorkerCommand(opts, io)));

@@ -1,0 +1,64 @@
+/**
+ * The connection to Redis, and the names of everything fpctx keeps there.
+ *
+ * Every key starts with `fpctx:`; a coordinator's run keeps its data under `fpctx:run:<id>:`
+ * and deletes it at the end, so one Redis can serve several runs (and other programs) at once.
+ * The only shared keys are the job stream and its consumer group (jobs.ts).
+ */
+
+import { Redis } from 'ioredis';
+import { InputError } from '../errors.js';
+
+export { redisUrl } from './url.js';
+
+/**
+ * Connects, and waits until the server answers. Unreachable servers are an input error of the
+ * flag (exit 2) after a few attempts, not an endless retry loop. Once connected, a lost
+ * connection is retried for ever when `persistent` (a worker outlives a Redis restart), and
+ * for about ten seconds otherwise (a coordinator then fails; its run is lost anyway).
+ */
+export async function connect(url: string, flag = '--redis', persistent = false): Promise<Redis> {
+  let up = false;
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 3,
+    enableOfflineQueue: true,
+    retryStrategy: (n) => (up && persistent ? 1000 : n > 20 ? null : Math.min(50 * n, 500)),
+  });
+  // Errors surface through the commands that fail; an 'error' event without a listener would
+  // end the process with a stack trace.
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    await r.ping();
+    up = true;
+  } catch (e) {
+    r.disconnect();
+    throw new InputError(`cannot reach Redis at ${url}: ${e instanceof Error ? e.message : String(e)}`, undefined, undefined, flag);
+  }
+  return r;
+}
+
+/** Key names. */
+export const K = {
+  /** The stream of jobs all workers read (one consumer group, `workers`). */
+  jobs: 'fpctx:jobs',
+  group: 'workers',
+  run: (run: string) => `fpctx:run:${run}`,
+  /** What a run's workers need: the model recipe and the engine's parameters (JSON). */
+  spec: (run: string) => `fpctx:run:${run}:spec`,
+  /** One wave of jobs' results: a hash job id → JSON, written once per job (HSETNX). */
+  results: (run: string, wave: number) => `fpctx:run:${run}:w:${wave}`,
+  /** A list pushed to whenever a result is written, for the coordinator to block on. */
+  done: (run: string) => `fpctx:run:${run}:done`,
+};
+
+/** Deletes everything a run stored. */
+export async function dropRun(r: Redis, run: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${K.run(run)}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.unlink(...keys);
+  } while (cursor !== '0');
+}

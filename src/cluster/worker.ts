@@ -1,0 +1,41 @@
+/**
+ * A worker process (`fpctx worker --redis URL`): takes jobs of every kind fpctx distributes
+ * until it is stopped. Kinds are listed here; `hunt` adds its own when it exists.
+ */
+
+import { exploreJobs } from './explore.js';
+import { serveJobs, type JobHandler } from './jobs.js';
+import { connect } from './redis.js';
+import { simulateJobs } from './simulate.js';
+
+export const JOB_KINDS: Record<string, JobHandler> = { ...exploreJobs, ...simulateJobs };
+
+export interface WorkerOptions {
+  readonly reclaimAfterMs?: number;
+  /** Stop after this many jobs (default: never). */
+  readonly maxJobs?: number;
+  readonly onJob?: (kind: string, counted: boolean) => void;
+  readonly onError?: (e: Error) => void;
+  readonly stop?: () => boolean;
+}
+
+export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<number> {
+  const redis = await connect(url, '--redis', true);
+  let jobs = 0;
+  const crash = process.env.FPCTX_WORKER_CRASH_AFTER;
+  try {
+    await serveJobs(redis, JOB_KINDS, {
+      ...(opts.reclaimAfterMs !== undefined ? { reclaimAfterMs: opts.reclaimAfterMs } : {}),
+      ...(crash ? { crashAfter: Number(crash) } : {}),
+      stop: () => (opts.maxJobs !== undefined && jobs >= opts.maxJobs) || !!opts.stop?.(),
+      onJob: (kind, counted) => {
+        jobs++;
+        opts.onJob?.(kind, counted);
+      },
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
+  } finally {
+    redis.disconnect();
+  }
+  return jobs;
+}
