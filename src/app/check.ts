@@ -190,7 +190,9 @@ export async function checkVariantRedis(
   opts: CheckOptions & { redis: string; partitions?: number },
 ): Promise<CheckResult> {
   const spec = bootSpecOf(bounds);
-  const model = new KernelModel(variant.Kernel, spec);
+  // The same abstraction as a single-process check, so that both count the same states.
+  const deadData = deadDataFor(variant, opts);
+  const model = new KernelModel(variant.Kernel, spec, { deadData });
   const symmetry = opts.symmetry ?? true;
   const ropts = {
     maxDepth: bounds.depth,
@@ -211,10 +213,10 @@ export async function checkVariantRedis(
   ]);
   const redis = await connect(opts.redis);
   try {
-    const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec)), ropts);
+    const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec, deadData)), ropts);
     const run = await JobRun.start(redis, dspec);
     try {
-      return checkResultOf(variant, bounds, spec, await exploreOnRedis(run, model, dspec, ropts));
+      return checkResultOf(variant, bounds, spec, await exploreOnRedis(run, model, dspec, ropts), deadData);
     } finally {
       await run.close();
     }
