@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,5 +237,43 @@ describe('the command line: standard input, directories', () => {
     const r = run(['replay', fileURLToPath(new URL('fixtures/traces', import.meta.url))]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(/traces: cannot read: EISDIR$/);
+  });
+});
+
+describe("the real-kernel lab's traces (function tracer lines beside the events)", () => {
+  // lab/traces holds ftrace text recorded on Debian's 6.12 under QEMU: `func <-caller` lines of the
+  // function tracer interleaved with the events. They are kernel calls, not events: replaying the
+  // trace with them must map exactly the events of the same trace with them removed.
+  const lab = fileURLToPath(new URL('../../lab/traces/6.12/seed-kvm.trace.gz', import.meta.url));
+  it('replays the seed trace, reading function-tracer lines as nothing', () => {
+    const text = gunzipSync(readFileSync(lab)).toString('utf8');
+    const calls = text.split('\n').filter((l) => / <-\w/.test(l));
+    expect(calls.length).toBeGreaterThan(100);
+    const dir = mkdtempSync(join(tmpdir(), 'fpctx-lab-'));
+    const whole = join(dir, 'whole.trace');
+    const eventsOnly = join(dir, 'events.trace');
+    writeFileSync(whole, text);
+    writeFileSync(
+      eventsOnly,
+      text
+        .split('\n')
+        .filter((l) => !/ <-\w/.test(l))
+        .join('\n'),
+    );
+    const a = mapped(whole);
+    const b = mapped(eventsOnly);
+    expect(a.events).toEqual(b.events);
+    expect(a.events.filter((e) => e.startsWith('switch ')).length).toBeGreaterThan(0);
+    const doc = replayTrace(
+      whole,
+      VARIANTS.filter((v) => v.name === 'v6.12'),
+      {
+        fpUse: parseUseFlag('--fp-use', 'always'),
+        sveUse: parseUseFlag('--sve-use', 'never'),
+        seed: 1,
+        sveVlBits: 512,
+      },
+    );
+    expect(doc.rows[0]!.loads).toBeGreaterThan(0);
   });
 });

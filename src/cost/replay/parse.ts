@@ -205,6 +205,12 @@ const LOST = /^CPU:\s*\d+ \[LOST (\d+) EVENTS\]\s*$/;
  */
 const SYSCALL_TRACER =
   /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+sys_(\w+)(?:\(.*\)| -> (?:0x[0-9a-fA-F]+|-?\d+))\s*$/;
+/**
+ * The function tracer's lines (`func <-caller` in place of `event: fields`), as the real-kernel lab
+ * records them beside the events: kernel calls, not events. Replay derives the calls from the
+ * events, so it reads these as nothing (`fpctx conform` is what compares them).
+ */
+const FUNCTION_TRACER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+[\w.$]+ <-[\w.$]+\s*$/;
 /** Non-event lines both tools print: headers, notes. */
 const NOT_EVENT = /^(?:\s*$|#|cpus=\d+\s*$|version = \d+\s*$|CPU \d+ is empty\s*$|##### CPU \d+ buffer started ####\s*$)/;
 
@@ -254,7 +260,7 @@ export class TraceParser {
           l.lost = Number(lost[1]);
           return l;
         }
-        if (NOT_EVENT.test(text)) {
+        if (NOT_EVENT.test(text) || FUNCTION_TRACER.test(text)) {
           l.kind = Ev.OTHER;
           return l;
         }
