@@ -20,13 +20,14 @@ const [api, recipes, vs, par, km] = await Promise.all([
 const variant = vs.findVariant('rfc-2017');
 const bounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth };
 const spec = api.bootSpecOf(bounds);
-const model = new km.KernelModel(variant.Kernel, spec);
+// The dead-data abstraction, as checkVariant applies it by default, so that both counts compare.
+const model = new km.KernelModel(variant.Kernel, spec, { deadData: true });
 let balance = 1;
 const u0 = process.cpuUsage();
 const r =
   workers === 1
     ? api.checkVariant(variant, bounds)
-    : await par.exploreParallel(model, recipes.kernelModelRecipe(variant, spec), {
+    : await par.exploreParallel(model, recipes.kernelModelRecipe(variant, spec, true), {
         maxDepth: depth,
         workers,
         onBalance: (b: { transitions: number; critical: number }) => {
