@@ -20,7 +20,9 @@ export interface Commit {
   readonly title: string;
   /** The first release (or -rc) that has it, as far as the sources read say. */
   readonly release: string;
-  readonly kind: 'commit' | 'series' | 'proposal' | 'mutation';
+  readonly kind: 'commit' | 'series' | 'proposal' | 'mutation' | 'backport';
+  /** For a backport: the upstream commit it carries to an older stable line (its id names the line). */
+  readonly upstream?: string;
   /** The commit named by its `Fixes:` tag (or the CVE's "introduced by"), where that was read; absent otherwise. */
   readonly fixes?: string;
   /** For a series: the other kernel commits folded into this model commit. */
@@ -109,6 +111,14 @@ export const COMMITS: readonly Commit[] = [
     release: 'v5.19-rc3',
     kind: 'commit',
     fixes: '8383741ab2e7',
+  },
+  {
+    id: 'fbc7e61195e2-6.1',
+    title: 'KVM: arm64: Unconditionally save+flush host FPSIMD/SVE/SME state (6.1.y backport)',
+    release: 'v6.1.y (Debian 6.1.192)',
+    kind: 'backport',
+    upstream: 'fbc7e61195e2',
+    note: 'upstream fbc7e61195e2 as linux-source-6.1 (6.1.192-3) has it, written over the v5.17 KVM code the 6.1 line keeps: arch/arm64/kvm/fpsimd.c:73-90 and :144-165. A side branch: no later commit is written over it',
   },
   {
     id: 'ef3be86021c3',
@@ -239,6 +249,7 @@ export function commitJson(c: Commit): object {
     title: c.title,
     release: c.release,
     kind: c.kind,
+    ...(c.upstream ? { upstream: c.upstream } : {}),
     ...(c.also ? { also: c.also } : {}),
     ...(c.fixes ? { fixes: c.fixes } : {}),
     ...(f ? { fixesTitle: f.title } : {}),

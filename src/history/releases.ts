@@ -99,6 +99,38 @@ export const RELEASES: readonly Release[] = [
     status: 'release',
   },
   {
+    name: 'v6.12.y',
+    after: 'v6.12',
+    add: ['fbc7e61195e2', '398edaa12f9c', 'a90878f297d3'],
+    kernel:
+      "Debian 6.12.118-1~deb12u1 (linux-source-6.12, the lab's 6.12 kernel), read from arch/arm64/kvm/fpsimd.c:50-74 and :132-150 " +
+      '(fbc7e61195e2: save+flush at vcpu_load, no trap state restored at vcpu_put), arch/arm64/kernel/entry-common.c:397-441 ' +
+      '(398edaa12f9c: fpsimd_syscall_enter/exit, SVE state kept in registers across syscalls), arch/arm64/kernel/fpsimd.c:1634-1677 ' +
+      '(a90878f297d3: fpsimd_flush_thread() zeroes FPMR), :437 fpsimd_save_user_state(); not backported: 929fa99b1215 ' +
+      '(fpsimd_signal_preserve_current_state() still at :1698), e0cb0f26594c (process.c:297-301 still preserves without flushing), ' +
+      "49ce484187f7, d3eaab3c7090 (do_sme_acc() at fpsimd.c:1440-1471 unchanged); e5fa85fce08b's FPMR-after-SVCR order is there " +
+      "(fpsimd.c:403-414) but not the 45fd86986b79 trap change the model folds with it, so it is left out (no FPMR on the lab's CPU)",
+    summary:
+      'v6.12 with the stable backports the lab kernel has: save+flush of the host state at vcpu_load, SVE kept across syscalls only while unmodified, FPMR reset at exec',
+    status: 'release',
+  },
+  {
+    name: 'v6.1.y',
+    after: 'v5.17',
+    add: ['d52d165d67c5', '81235ae0c846', 'fbc7e61195e2-6.1'],
+    kernel:
+      "Debian 6.1.192-3 (linux-source-6.1, the lab's 6.1 kernel), read from arch/arm64/kvm/fpsimd.c:73-90 (fbc7e61195e2 backported: " +
+      'save+flush at vcpu_load, fp_state FREE), :112-136 (ctxsync binds the vcpu with its fp_type), :144-165 (put_fp saves and flushes a ' +
+      'guest-owned state, restores no trap state), arch/arm64/kernel/fpsimd.c:445-500 (fpsimd_save() through fpsimd_last_state with ' +
+      'to_save/fp_type, the v6.2 baa8515281b3/deeb8f9a80fd design, backported), arch/arm64/kernel/syscall.c:163-203 (fp_user_discard(): ' +
+      'SVE dropped at every syscall, no 8c845e273104), arch/arm64/Kconfig:2193-2197 (ARM64_SME depends on BROKEN: 81235ae0c846 ' +
+      'backported; the image config has no CONFIG_ARM64_SME), no TIF_KERNEL_FPSTATE (kernel-mode NEON not preemptible), no FPMR; ' +
+      "the model has no separate fp_type commit before ef3be86021c3, so fp_type is approximated by v5.17's TIF_SVE",
+    summary:
+      'v5.17 with the 6.1 stable backports: host state saved and flushed at vcpu_load (no hyp host save), SME compiled out, SVE discarded at syscalls',
+    status: 'release',
+  },
+  {
     name: 'mainline',
     after: 'v6.12',
     add: [
@@ -134,8 +166,10 @@ export const VARIANT_ORDER = [
   'v4.18-rc1',
   'v4.18',
   'v5.17',
+  'v6.1.y',
   'v6.12-rc1',
   'v6.12',
+  'v6.12.y',
   'mainline',
 ];
 

@@ -83,7 +83,7 @@ export function featuresOf(ids: Iterable<string>): KernelFeatures {
 
 function isBranch(id: string): boolean {
   const k = findCommit(id)?.kind;
-  return k === 'proposal' || k === 'mutation';
+  return k === 'proposal' || k === 'mutation' || k === 'backport';
 }
 
 /** Why a set is not consistent (see the file comment), or undefined. */
@@ -93,7 +93,7 @@ export function conflictOf(ids: ReadonlySet<string>): string | undefined {
     for (let i = 0; i < list.length; i++) if (ids.has(list[i]!.commit)) newest = i;
     for (let i = 0; i < newest; i++) {
       const older = list[i]!.commit;
-      // A proposal or a mutation is a side branch: nothing later is written over it.
+      // A proposal, a mutation or a stable backport is a side branch: nothing later is written over it.
       if (!ids.has(older) && !isBranch(older)) return `${list[newest]!.commit}'s ${fn}() is written over ${older}'s, which the set lacks`;
     }
   }

@@ -341,12 +341,14 @@ export class Entry extends Fpsimd {
    * fpsimd_thread_switch() does not save: a dead task's registers are simply abandoned, and
    * fpsimd_last_state keeps naming its storage.
    */
-  do_exit(): void {
+  do_exit(next: TaskView | null = null): void {
     const t = this.currentTask;
     t.mm = false;
     t.state = TaskState.ZOMBIE;
     t.sig_frame = false;
-    this.__schedule(null);
+    // The final switch goes to idle in the event alphabet; `fpctx conform` passes the task the
+    // real kernel switched to, so that the one switch of the trace is one switch here.
+    this.__schedule(next);
   }
 
   /**

@@ -96,6 +96,8 @@ export interface SyscallEvent extends LineHeader {
   nr: number;
   /** sys_exit only: the return value. */
   ret: number | null;
+  /** sys_enter only: the six argument registers as printed (hex, no 0x), empty otherwise. */
+  args: string[];
 }
 
 export interface SignalGenerateEvent extends LineHeader {
@@ -205,6 +207,7 @@ const CALL = /^([\w.$]+) <-([\w.$]+(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?)\s*$/;
 const EVENT = /^(?:\w+:)?(\w+):(?:\s+(.*))?$/;
 const LOST = /^CPU:\s*(\d+) \[LOST (\d+) EVENTS\]\s*$/;
 const NOT_EVENT = /^(?:\s*$|#|CPU \d+ is empty\s*$|##### CPU \d+ buffer started ####\s*$)/;
+const SYS_ENTER_ARGS = /^NR -?\d+ \(([^)]*)\)/;
 const SYS_EXIT_RET = /^NR -?\d+ = (-?\d+)\s*$/;
 const WAKEUP_CPU = /target_cpu=(\d+)/;
 const SIG_GEN = /^sig=(\d+) errno=-?\d+ code=-?\d+ comm=(.*) pid=(\d+) grp=\d+ res=(\d+)\s*$/;
@@ -336,7 +339,8 @@ function event(h: LineHeader, name: string, fields: string, raw: string, replay:
     case 'sys_exit': {
       const l = known();
       const ret = name === 'sys_exit' ? SYS_EXIT_RET.exec(fields) : null;
-      return { ...h, kind: name, nr: l.num, ret: ret ? Number(ret[1]) : null };
+      const args = name === 'sys_enter' ? SYS_ENTER_ARGS.exec(fields) : null;
+      return { ...h, kind: name, nr: l.num, ret: ret ? Number(ret[1]) : null, args: args ? args[1]!.split(/,\s*/) : [] };
     }
     case 'signal_generate': {
       const s = SIG_GEN.exec(fields) ?? bad();

@@ -38,7 +38,7 @@ export type RecordResult =
   | { readonly ok: false; readonly index: number; readonly reason: string; readonly trace: Trace };
 
 /** Records effects of the current step as EffectRecords, and forwards them to the counters. */
-class StepEffects implements EffectSink {
+export class StepEffects implements EffectSink {
   records: EffectRecord[] = [];
   constructor(
     private readonly k: Kvm,
@@ -86,7 +86,7 @@ function fmt(f: FormatId): (typeof FORMAT_NAMES)[number] {
   return FORMAT_NAMES[f];
 }
 
-class Calls implements CallTracer {
+export class Calls implements CallTracer {
   records: CallRecord[] = [];
   private depth = 0;
   enter(fn: string): void {

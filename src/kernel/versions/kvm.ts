@@ -80,6 +80,18 @@ export const kvm = versions({
       if (this.cpu.zen_el0) v.HOST_SVE_ENABLED = true;
     },
     /**
+     * @models kvm_arch_vcpu_load_fp() — kvm/fpsimd.c of Debian 6.1.192 (lines 73-90, the 6.1.y
+     * backport of fbc7e61195e2): save and flush whatever host state is live, so that hyp never
+     * saves it and the host reloads it at return to user; neither the guest's nor the host's
+     * state is in the registers for KVM (fp_state FREE). No BUG_ON(TIF_SVE) and no EL0 SVE
+     * bookkeeping any more.
+     */
+    'fbc7e61195e2-6.1'(v: VcpuView): void {
+      this.fpsimd_save_and_flush_cpu_state();
+      v.FP_ENABLED = false;
+      v.FP_HOST = false;
+    },
+    /**
      * @models kvm_arch_vcpu_load_fp() — kvm/fpsimd.c (K): fpsimd_kvm_prepare(); the host owns
      * the registers (fp_owner HOST_OWNED; hyp will save them into current's uw.fpsimd_state);
      * record the EL0 SVE and SME enables; if streaming mode or ZA is live, save and flush now.
@@ -212,6 +224,18 @@ export const kvm = versions({
         this.cpu.zen_el0 = v.HOST_SVE_ENABLED;
       }
       t.TIF_SVE = false;
+    },
+    /**
+     * @models kvm_arch_vcpu_put_fp() — kvm/fpsimd.c of Debian 6.1.192 (lines 144-165, the 6.1.y
+     * backport of fbc7e61195e2), IRQs saved and disabled: if the guest's state is loaded, save it
+     * through the vcpu's binding and flush. No EL0 SVE access to restore (the host rebinds before
+     * any user task runs). 6.1.192 passes the vcpu's format to fpsimd_bind_state_to_cpu() as an
+     * fp_type and never touches the thread's TIF_SVE; the model's ctxsync (K0) carries that
+     * format in TIF_SVE, so it is put back to what the syscall entry left: clear.
+     */
+    'fbc7e61195e2-6.1'(v: VcpuView): void {
+      if (v.FP_ENABLED) this.fpsimd_save_and_flush_cpu_state();
+      this.currentTask.TIF_SVE = false;
     },
     /**
      * @models kvm_arch_vcpu_put_fp() — kvm/fpsimd.c (K), IRQs saved and disabled: on VHE with

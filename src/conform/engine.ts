@@ -1,0 +1,720 @@
+/**
+ * Trace validation (`fpctx conform`): a recorded execution of a real kernel is replayed through a
+ * variant, and at every trace event the context-management calls the model makes are compared
+ * with the calls the kernel made on that CPU up to its next event.
+ *
+ * Units. Each CPU's lines are cut at *anchor* events, the ones that start kernel work the
+ * protocol reacts to: sched_switch, sys_enter, sys_exit, signal_deliver, kvm_entry, kvm_exit,
+ * and three calls that are themselves the trace's record of an event the model has (an
+ * exception or a request, not a decision of the protocol): `do_sve_acc`/`do_sme_acc`/
+ * `do_fpsimd_acc` (the EL0 access traps) and `kernel_neon_begin` (a kernel-mode NEON section).
+ * A unit is an anchor and every line of its CPU up to the next anchor. The other events
+ * (fork, exec, exit, free, wakeups, migrations, markers) are *context*: they do not cut the
+ * unit, but fork, exec, exit and free drive model events whose calls count in the unit open on
+ * that CPU, because the kernel makes their calls before their tracepoint (exec's
+ * flush_thread(), fork's arch_dup_task_struct()) or after it in the same unit.
+ *
+ * Compared calls. Only functions the kernel traced (the manifest's `tracing.functions`, or the
+ * functions the trace shows) and the variant models (its kernel-named methods) are compared;
+ * kernel calls of traced functions the variant does not have are counted per function
+ * (`unmodelled`), never compared and never dropped silently.
+ *
+ * What the model cannot be told (user-mode FP use, whether the guest touched FP) comes from the
+ * workloads' markers and from options, as docs/conformance.md lists.
+ */
+
+import { CountingSink } from '../cost/counters.js';
+import { EVENTS, eventIndex, explainDisabled } from '../kernel/events.js';
+import { createMachine } from '../kernel/kernel.js';
+import type { BootSpec } from '../kernel/boot.js';
+import type { Kvm } from '../kernel/kvm.js';
+import { ViolationStop } from '../kernel/machine.js';
+import { KPath, NONE, Pos, TaskState, type TaskView } from '../kernel/records.js';
+import type { CallEvent, LabEvent, LabTrace } from '../lab/trace.js';
+import { snapshot } from '../trace/snapshot.js';
+import { Calls, StepEffects, labelAction } from '../trace/record.js';
+import type { MachineSnapshot, TraceStep } from '../trace/types.js';
+import type { Variant } from '../variants/types.js';
+import type { ConformTrace, Divergence, FunctionCount, KernelCall, ModelCall } from './types.js';
+
+export interface ConformOptions {
+  readonly variant: Variant;
+  /** The functions the kernel traced (manifest), or null: the functions the trace shows. */
+  readonly traced: readonly string[] | null;
+  /** Does the guest use FP in every run (the lab's guests do)? */
+  readonly guestFp: boolean;
+  /** SVE vector length of the machine, bits. */
+  readonly sveVlBits: number;
+  /** How many divergences to keep in full. */
+  readonly maxDivergences: number;
+  /** Manifest facts for the output. */
+  readonly kernel: string | null;
+  readonly workload: string | null;
+  /** The command line that reproduces a divergence, given its line. */
+  readonly command: (line: number) => string;
+}
+
+/** Calls that are the trace's record of an event (an exception or a request), and open a unit. */
+const TRAP_CALLS = new Set(['do_sve_acc', 'do_sme_acc', 'do_fpsimd_acc', 'kernel_neon_begin']);
+const ANCHORS = new Set(['switch', 'sys_enter', 'sys_exit', 'signal_deliver', 'kvm_entry', 'kvm_exit']);
+
+// Syscall numbers (arm64 asm-generic table).
+const NR_IOCTL = 29;
+const NR_PTRACE = 117;
+const NR_RT_SIGRETURN = 139;
+const NR_PRCTL = 167;
+const KVM_RUN = 'ae80';
+/** prctl options that change or read a vector length (PR_SVE_SET_VL 50 ... PR_SME_GET_VL 64). */
+const PR_VL = new Set(['32', '33', '3f', '40']);
+
+/** Kernel threads by name (no user FP state); the rest are told apart by what they do. */
+const KTHREAD =
+  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kdevtmpfs|jbd2\/|ext4-|scsi_|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|psimon|pr\/)/;
+
+export function isAnchor(e: LabEvent): boolean {
+  return ANCHORS.has(e.kind) || (e.kind === 'call' && TRAP_CALLS.has(e.fn));
+}
+
+/** The kernel-named methods of a variant's class: the functions the model can be compared on. */
+export function modelledFunctions(k: Kvm): Set<string> {
+  const names = new Set<string>();
+  for (let p = Object.getPrototypeOf(k); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const n of Object.getOwnPropertyNames(p)) if (/^_*[a-z0-9]+(_[a-z0-9]+)+$/.test(n)) names.add(n);
+  }
+  return names;
+}
+
+interface Task {
+  pid: number;
+  comm: string;
+  user: boolean;
+  vcpu: boolean;
+  /** Its syscalls are in the trace: user slices need no inference. */
+  syscalls: boolean;
+  slot: number;
+}
+
+interface Unit {
+  line: number;
+  cpu: number;
+  kind: string;
+  event: string;
+  kernel: KernelCall[];
+  model: ModelCall[];
+  steps: TraceStep[];
+  before: MachineSnapshot | null;
+  unexpressed: string | null;
+  mapping: string | null;
+}
+
+/** Runs one trace through a variant. */
+export function conformTrace(trace: LabTrace, o: ConformOptions): ConformTrace {
+  return new Conformer(trace, o).run();
+}
+
+class Conformer {
+  private readonly tasks = new Map<number, Task>();
+  private readonly k: Kvm;
+  private readonly calls = new Calls();
+  private readonly fx: StepEffects;
+  private readonly compared: Set<string>;
+  private readonly unmodelled: Record<string, number> = {};
+  private readonly cpuOf = new Map<number, number>();
+  private readonly boot: BootSpec;
+  private readonly open: (Unit | null)[];
+  private readonly units: Unit[] = [];
+  private readonly context: Record<string, number> = {};
+  private readonly violations: Record<string, number> = {};
+  /** Per slot: switched out from user mode, so it returns there when switched back in. */
+  private readonly resumeUser: boolean[];
+  /** pid → pending user-mode writes announced by a marker, applied at its next return to user. */
+  private readonly pendingWrite = new Map<number, string>();
+  private readonly exiting = new Set<number>();
+  private nextSlot: number;
+  private readonly pidOfSlot: number[] = [];
+  /** Per CPU, the index in trace.cpus[].events of each event: for lookahead. */
+  private readonly indexOnCpu = new Map<LabEvent, number>();
+
+  constructor(
+    private readonly trace: LabTrace,
+    private readonly o: ConformOptions,
+  ) {
+    this.classify();
+    const users = [...this.tasks.values()].filter((t) => t.user && !t.vcpu && !this.bornInTrace.has(t.pid));
+    const vcpus = [...this.tasks.values()].filter((t) => t.vcpu);
+    const forked = [...this.tasks.values()].filter((t) => t.user && this.bornInTrace.has(t.pid)).length;
+    const order = [...users, ...vcpus];
+    order.forEach((t, i) => {
+      t.slot = i;
+      this.pidOfSlot[i] = t.pid;
+    });
+    this.nextSlot = order.length;
+    trace.cpus.forEach((c, i) => this.cpuOf.set(c.cpu, i));
+    this.boot = {
+      cpus: Math.max(1, trace.cpus.length),
+      tasks: order.map((t) => ({ name: `${t.comm}-${t.pid}`, ...(t.vcpu ? { vcpu: true } : {}) })),
+      spareSlots: forked + (order.length === 0 && forked === 0 ? 1 : 0),
+      sveVlBits: o.sveVlBits,
+    };
+    this.k = createMachine(o.variant.Kernel, this.boot);
+    this.k.traceCalls(this.calls);
+    const counting = new CountingSink((ctx) => this.k.naming.context(ctx));
+    this.fx = new StepEffects(this.k, counting);
+    this.k.fx = this.fx;
+    this.k.onViolation = (v) => {
+      this.violations[v.invariant] = (this.violations[v.invariant] ?? 0) + 1;
+    };
+    const modelled = modelledFunctions(this.k);
+    const traced = o.traced ?? [...new Set(trace.events.filter((e): e is CallEvent => e.kind === 'call').map((e) => e.fn))];
+    this.compared = new Set(traced.filter((f) => modelled.has(f)));
+    this.open = trace.cpus.map(() => null);
+    this.resumeUser = Array.from({ length: order.length + (this.boot.spareSlots ?? 0) }, () => false);
+    for (const c of trace.cpus) c.events.forEach((e, i) => this.indexOnCpu.set(e, i));
+    this.bootVcpus(vcpus);
+    for (const t of order) this.unseen.add(t.pid);
+  }
+
+  private readonly bornInTrace = new Set<number>();
+
+  /** Which pids are user tasks, vcpu threads, and which are forked within the trace. */
+  private classify(): void {
+    const touch = (pid: number, comm: string): Task | null => {
+      if (pid === 0) return null;
+      let t = this.tasks.get(pid);
+      if (!t) this.tasks.set(pid, (t = { pid, comm, user: false, vcpu: false, syscalls: false, slot: NONE }));
+      return t;
+    };
+    const parentOf = new Map<number, number>();
+    for (const e of this.trace.events) {
+      const self = touch(e.pid, e.comm);
+      switch (e.kind) {
+        case 'sys_enter':
+        case 'sys_exit':
+          if (self) self.user = self.syscalls = true;
+          break;
+        case 'signal_deliver':
+          if (self) self.user = true;
+          break;
+        case 'kvm_entry':
+        case 'kvm_exit':
+          if (self) self.user = self.vcpu = true;
+          break;
+        case 'exec':
+          if (self) self.user = true;
+          break;
+        case 'call':
+          if (self && (e.caller.startsWith('el0_') || e.caller === 'do_notify_resume')) self.user = true;
+          break;
+        case 'fork':
+          if (!this.tasks.has(e.child)) {
+            touch(e.child, e.childComm);
+            this.bornInTrace.add(e.child);
+            parentOf.set(e.child, e.pid);
+          }
+          break;
+        case 'switch':
+          touch(e.prevPid, e.prevComm);
+          touch(e.nextPid, e.nextComm);
+          break;
+      }
+    }
+    // A child of a user task that is not a kernel thread by name is a user task (it returns to user).
+    for (const [child, parent] of parentOf) {
+      const c = this.tasks.get(child)!;
+      if (!c.user && this.tasks.get(parent)?.user && !KTHREAD.test(c.comm)) c.user = true;
+    }
+  }
+
+  /** vcpu threads boot inside the run loop (boot.ts); the trace starts with them in user space. */
+  private bootVcpus(vcpus: Task[]): void {
+    for (const t of vcpus) {
+      this.act('switch', 0, t.slot);
+      this.act('kvm_exit', 0, 0);
+      this.act('ret_to_user', 0, 0);
+      this.act('idle', 0, 0);
+      // Nothing of it is in any CPU's registers: it has not run yet as far as the trace goes.
+      const m = this.k.tasks[t.slot]!;
+      this.k.fpsimd_flush_task_state(m);
+      m.TIF_FOREIGN_FPSTATE = true;
+    }
+    this.resetStep();
+  }
+
+  run(): ConformTrace {
+    for (const e of this.trace.events) this.line(e);
+    for (let c = 0; c < this.open.length; c++) this.close(c, null);
+    return this.result();
+  }
+
+  // --- units --------------------------------------------------------------------------------------
+
+  private line(e: LabEvent): void {
+    const c = this.cpuOf.get(e.cpu)!;
+    if (isAnchor(e)) {
+      this.close(c, e.line);
+      this.open[c] = {
+        line: e.line,
+        cpu: e.cpu,
+        kind: e.kind === 'call' ? e.fn : e.kind,
+        event: describe(e),
+        kernel: [],
+        model: [],
+        steps: [],
+        before: snapshot(this.k),
+        unexpressed: null,
+        mapping: null,
+      };
+    }
+    if (e.kind === 'call') {
+      if (this.compared.has(e.fn)) this.open[c]?.kernel.push({ fn: e.fn, caller: e.caller, line: e.line });
+      else if (this.o.traced === null || this.o.traced.includes(e.fn)) this.unmodelled[e.fn] = (this.unmodelled[e.fn] ?? 0) + 1;
+    }
+    this.map(e, c);
+  }
+
+  private close(c: number, end: number | null): void {
+    const u = this.open[c];
+    if (!u) return;
+    this.open[c] = null;
+    (u as Unit & { end: number | null }).end = end;
+    this.units.push(u);
+  }
+
+  // --- the model ---------------------------------------------------------------------------------
+
+  private resetStep(): void {
+    this.calls.records = [];
+    this.fx.records = [];
+  }
+
+  /**
+   * Runs model event `name` on CPU c (arg: task slot where the event takes one). Its calls go
+   * to the unit open on c. Returns false (and notes why in the unit) when the model refuses it.
+   */
+  private act(name: string, c: number, arg: number, unit: Unit | null = null): boolean {
+    const ev = EVENTS[eventIndex(name)]!;
+    if (!ev.enabled(this.k, c, arg)) {
+      if (unit && !unit.mapping) unit.mapping = `the model cannot take '${name}': ${explainDisabled(this.k, ev, c, arg)}`;
+      return false;
+    }
+    const label = labelAction(this.k, ev.code | (c << 8) | (arg << 16));
+    this.resetStep();
+    try {
+      ev.apply(this.k, c, arg);
+    } catch (e) {
+      if (!(e instanceof ViolationStop)) throw e;
+    }
+    this.record(unit, ev.name, label.label, label.cpu, label.task);
+    return true;
+  }
+
+  /** Runs a kernel path the alphabet has no event for (a kernel thread's switch), traced like one. */
+  private direct(label: string, c: number, unit: Unit | null, f: (k: Kvm) => void, event = 'switch'): void {
+    this.resetStep();
+    this.k.onCpu(c);
+    try {
+      f(this.k);
+    } catch (e) {
+      if (!(e instanceof ViolationStop)) throw e;
+    }
+    this.record(unit, event, label, c, null);
+  }
+
+  private record(unit: Unit | null, event: string, label: string, cpu: number | null, task: string | null): void {
+    if (!unit) return;
+    for (const r of this.calls.records) if (this.compared.has(r.fn)) unit.model.push({ fn: r.fn, depth: r.depth });
+    unit.steps.push({
+      step: unit.steps.length + 1,
+      event,
+      cpu,
+      task,
+      label,
+      calls: this.calls.records,
+      effects: this.fx.records,
+      state: snapshot(this.k),
+    });
+  }
+
+  private cur(c: number): TaskView | null {
+    const s = this.k.cpus[c]!.current;
+    return s === NONE ? null : this.k.tasks[s]!;
+  }
+
+  /** Completes any multi-step kernel path current is in (the model splits some at preemption points). */
+  private finishPath(c: number, u: Unit | null): void {
+    for (let i = 0; i < 8; i++) {
+      const t = this.cur(c);
+      if (!t || t.pos !== Pos.KERNEL || t.kpath === KPath.NONE) return;
+      if (!this.act('continue', c, 0, u)) return;
+    }
+  }
+
+  /** Current on c returns to user space (completing a pending path first), then does any announced write. */
+  private toUser(c: number, u: Unit | null): void {
+    this.finishPath(c, u);
+    const t = this.cur(c);
+    if (!t) return;
+    if (t.pos === Pos.RUNLOOP) this.act('kvm_exit', c, 0, u);
+    if (t.pos === Pos.KERNEL) this.act('ret_to_user', c, 0, u);
+    const w = this.pendingWrite.get(this.pidOfSlot[t.slot]!);
+    if (w && t.pos === Pos.USER) {
+      this.pendingWrite.delete(this.pidOfSlot[t.slot]!);
+      this.act(w, c, 0, u);
+    }
+  }
+
+  /** The task of `pid` is current on c in the model (a kernel thread or idle: nothing of the user's is). */
+  private ensure(c: number, pid: number, u: Unit | null): TaskView | null {
+    const t = this.tasks.get(pid);
+    if (!t || !t.user || t.slot === NONE) return null;
+    const m = this.k.tasks[t.slot]!;
+    if (this.k.cpus[c]!.current === t.slot) return m;
+    if (this.unseen.delete(pid)) {
+      // Running when the trace began: the switch and whatever it loaded are before the trace.
+      if (u && !u.unexpressed) u.unexpressed = 'trace start (the task was running before the first line)';
+    }
+    if (m.state === TaskState.RUNNING) {
+      const other = m.on_cpu;
+      if (other !== NONE && other !== c) this.act('idle', other, 0, null);
+    }
+    if (!this.act('switch', c, t.slot, u)) return null;
+    return m;
+  }
+
+  private nextAnchor(e: LabEvent): LabEvent | null {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) if (isAnchor(list[i]!)) return list[i]!;
+    return null;
+  }
+
+  private note(kind: string): void {
+    this.context[kind] = (this.context[kind] ?? 0) + 1;
+  }
+
+  private map(e: LabEvent, c: number): void {
+    const u = this.open[c] ?? null;
+    const anchor = isAnchor(e) ? u : null;
+    switch (e.kind) {
+      case 'switch': {
+        const prev = this.tasks.get(e.prevPid);
+        const next = this.tasks.get(e.nextPid);
+        const nextUser = next?.user && next.slot !== NONE ? next : null;
+        const cur = this.cur(c);
+        if (cur && prev && cur.slot === prev.slot) this.resumeUser[cur.slot] = cur.pos === Pos.USER;
+        if (prev && this.exiting.has(prev.pid) && cur && cur.slot === prev.slot) {
+          // The exiting task's last switch: the model's exit ends in the switch to idle.
+          this.exiting.delete(prev.pid);
+          const m = nextUser ? this.k.tasks[nextUser.slot]! : null;
+          const to = m && m.state === TaskState.RUNNABLE ? m : null;
+          this.direct(
+            `exit cpu${c} (${prev.comm}-${prev.pid}) → ${to ? `${nextUser!.comm}-${nextUser!.pid}` : 'idle'}`,
+            c,
+            anchor,
+            (k) => k.do_exit(to),
+            'exit',
+          );
+          if (to) this.afterSwitchIn(c, nextUser!, anchor);
+          else if (nextUser) this.switchIn(c, nextUser, anchor);
+          return;
+        }
+        if (nextUser) this.switchIn(c, nextUser, anchor);
+        else if (cur) this.act('idle', c, 0, anchor);
+        else
+          this.direct(`switch cpu${c} (kernel thread → ${e.nextPid === 0 ? 'idle' : 'kernel thread'})`, c, anchor, (k) =>
+            k.__schedule(null),
+          );
+        return;
+      }
+      case 'sys_enter': {
+        const t = this.ensure(c, e.pid, anchor);
+        if (!t) return;
+        if (e.nr === NR_PTRACE && anchor) anchor.unexpressed = 'ptrace request';
+        if (e.nr === NR_PRCTL && PR_VL.has(e.args[0] ?? '') && anchor) anchor.unexpressed = 'prctl on a vector length';
+        this.finishPath(c, anchor);
+        if (t.pos === Pos.KERNEL) this.act('ret_to_user', c, 0, anchor);
+        if (e.nr === NR_RT_SIGRETURN && t.sig_frame) {
+          this.act('sigreturn', c, 0, anchor);
+          this.finishPath(c, anchor);
+          return;
+        }
+        this.act('syscall', c, 0, anchor);
+        if (e.nr === NR_IOCTL && e.args[1] === KVM_RUN && t.vcpu !== NONE) this.act('kvm_run', c, 0, anchor);
+        return;
+      }
+      case 'sys_exit': {
+        if (!this.ensure(c, e.pid, anchor)) return;
+        this.toUser(c, anchor);
+        return;
+      }
+      case 'kvm_entry': {
+        const t = this.ensure(c, e.pid, anchor);
+        if (!t) return;
+        if (t.pos !== Pos.RUNLOOP) {
+          if (t.pos === Pos.USER) this.act('syscall', c, 0, anchor);
+          this.act('kvm_run', c, 0, anchor);
+        }
+        this.act('vcpu_enter', c, 0, anchor);
+        if (this.o.guestFp) this.act('guest_fp', c, 0, anchor);
+        this.act('vcpu_exit', c, 0, anchor);
+        return;
+      }
+      case 'kvm_exit': {
+        const t = this.ensure(c, e.pid, anchor);
+        if (!t) return;
+        // The run loop returns to the VMM when the next thing this CPU does is the ioctl's return.
+        const next = this.nextAnchor(e);
+        if (next && next.kind === 'sys_exit' && next.pid === e.pid && t.pos === Pos.RUNLOOP) this.act('kvm_exit', c, 0, anchor);
+        return;
+      }
+      case 'signal_deliver': {
+        const t = this.ensure(c, e.pid, anchor);
+        if (!t) return;
+        if (e.handler === '0' || e.handler === '1' || e.handler === '0x0' || e.handler === '0x1') return;
+        if (t.pos === Pos.USER) this.act('irq', c, 0, anchor);
+        this.finishPath(c, anchor);
+        this.act('signal', c, 0, anchor);
+        this.finishPath(c, anchor);
+        return;
+      }
+      case 'call': {
+        if (!TRAP_CALLS.has(e.fn)) return;
+        const t = this.ensure(c, e.pid, anchor);
+        if (e.fn === 'kernel_neon_begin') {
+          if (e.flags.includes('s') || e.flags.includes('h') || !t) {
+            if (anchor) anchor.unexpressed = t ? null : 'kernel-mode NEON outside a user task';
+            if (t) this.act('softirq_neon', c, 0, anchor);
+            return;
+          }
+          if (t.pos === Pos.USER) this.act('syscall', c, 0, anchor);
+          this.act('kernel_neon', c, 0, anchor);
+          this.finishPath(c, anchor);
+          return;
+        }
+        if (!t) return;
+        if (e.fn === 'do_sve_acc') {
+          if (t.pos !== Pos.USER) this.toUser(c, anchor);
+          // The trap (do_sve_acc runs as the path's next step), the return, the write itself.
+          this.act('sve_write', c, 0, anchor);
+          this.finishPath(c, anchor);
+          if (t.pos === Pos.KERNEL) {
+            this.act('ret_to_user', c, 0, anchor);
+            this.act('sve_write', c, 0, anchor);
+          }
+          return;
+        }
+        if (anchor) anchor.unexpressed = `${e.fn} trap`;
+        return;
+      }
+      case 'fork': {
+        this.note('fork');
+        const parent = this.ensure(c, e.pid, u);
+        const child = this.tasks.get(e.child);
+        if (!parent || !child?.user) return;
+        this.fresh.add(child.pid);
+        // A vcpu thread is booted as one (the model cannot turn a task into a vcpu thread): its
+        // fork runs into a stand-in slot, which is never scheduled, so the parent's calls are made.
+        const slot = this.nextSlot++;
+        if (!this.act('fork', c, slot, u)) return;
+        if (child.vcpu) return;
+        child.slot = slot;
+        this.pidOfSlot[slot] = child.pid;
+        return;
+      }
+      case 'exec': {
+        this.note('exec');
+        const t = this.ensure(c, e.pid, u);
+        if (!t) return;
+        // A vcpu thread execs before it creates its VM: the same path, which the alphabet keeps
+        // from vcpu threads (their exec would end the VM).
+        if (t.vcpu !== NONE) this.direct(`exec cpu${c} (${e.comm}-${e.pid})`, c, u, (k) => k.flush_thread(), 'exec');
+        else this.act('exec', c, 0, u);
+        return;
+      }
+      case 'exit': {
+        this.note('exit');
+        const t = this.tasks.get(e.pid);
+        if (t?.user && t.slot !== NONE && !t.vcpu) this.exiting.add(t.pid);
+        return;
+      }
+      case 'free': {
+        this.note('free');
+        const t = this.tasks.get(e.task);
+        if (!t || t.slot === NONE || this.k.tasks[t.slot]!.state !== TaskState.ZOMBIE) return;
+        this.act('free', 0, t.slot, u);
+        return;
+      }
+      case 'marker': {
+        this.note('marker');
+        if (e.action === 'fp_write' || e.action === 'sve_write') {
+          // SVE use is seen through its trap (do_sve_acc); an announced FPSIMD write is applied
+          // when the task is next in user mode.
+          if (e.action === 'fp_write') this.pendingWrite.set(e.pid, 'fp_write');
+        }
+        return;
+      }
+      default:
+        this.note(e.kind);
+        return;
+    }
+  }
+
+  /** `next` is switched in on c; it resumes in user mode if it left from there or makes no traced syscalls. */
+  private switchIn(c: number, next: Task, u: Unit | null): void {
+    const m = this.k.tasks[next.slot]!;
+    if (m.state === TaskState.RUNNING && m.on_cpu !== c) this.act('idle', m.on_cpu, 0, null);
+    if (m.state !== TaskState.RUNNABLE) {
+      if (u && !u.mapping)
+        u.mapping = `switch to ${next.comm}-${next.pid}, which the model has ${['free', 'runnable', 'running', 'a zombie', 'stopped'][m.state]}`;
+      return;
+    }
+    this.act('switch', c, next.slot, u);
+    this.afterSwitchIn(c, next, u);
+  }
+
+  /**
+   * A task switched in goes back to user space now if it left the CPU from there, if its
+   * syscalls are not traced (nothing else will say when), or if it is a child that has not run
+   * yet (ret_from_fork returns to user with no sys_exit line).
+   */
+  private afterSwitchIn(c: number, next: Task, u: Unit | null): void {
+    this.unseen.delete(next.pid);
+    const fresh = this.fresh.delete(next.pid);
+    if (this.resumeUser[next.slot] || fresh || (!next.syscalls && !next.vcpu)) {
+      this.resumeUser[next.slot] = false;
+      this.toUser(c, u);
+    }
+  }
+
+  /** Children forked in the trace that have not run yet. */
+  private readonly fresh = new Set<number>();
+  /** Tasks alive when the trace began that have not been seen running yet. */
+  private readonly unseen = new Set<number>();
+
+  // --- the verdict -------------------------------------------------------------------------------
+
+  private result(): ConformTrace {
+    const counts = new Map<string, FunctionCount>();
+    const fc = (fn: string): FunctionCount => {
+      let r = counts.get(fn);
+      if (!r) counts.set(fn, (r = { fn, model: 0, kernel: 0 }));
+      return r;
+    };
+    let replayed = 0;
+    let agree = 0;
+    const unexpressed: Record<string, number> = {};
+    const causes: Record<string, number> = {};
+    const divergences: Divergence[] = [];
+    for (const u of this.units) {
+      if (u.unexpressed) {
+        unexpressed[u.unexpressed] = (unexpressed[u.unexpressed] ?? 0) + 1;
+        continue;
+      }
+      replayed++;
+      for (const k of u.kernel) fc(k.fn).kernel++;
+      for (const m of u.model) fc(m.fn).model++;
+      const same = u.kernel.length === u.model.length && u.kernel.every((k, i) => k.fn === u.model[i]!.fn);
+      if (same) {
+        agree++;
+        continue;
+      }
+      const cause = causeOf(u);
+      causes[cause] = (causes[cause] ?? 0) + 1;
+      if (divergences.length < this.o.maxDivergences) divergences.push(this.divergence(u));
+    }
+    const functions = [...counts.values()].sort((a, b) => (a.fn < b.fn ? -1 : 1));
+    return {
+      file: this.trace.file,
+      kernel: this.o.kernel,
+      workload: this.o.workload,
+      variant: this.o.variant.name,
+      cpus: this.boot.cpus,
+      tasks: this.boot.tasks.length + (this.boot.spareSlots ?? 0),
+      vcpus: this.boot.tasks.filter((t) => t.vcpu).length,
+      lines: this.trace.events.length,
+      replayed,
+      agree,
+      ratio: replayed === 0 ? 1 : agree / replayed,
+      unexpressed: sorted(unexpressed),
+      context: sorted(this.context),
+      functions,
+      unmodelled: sorted(this.unmodelled),
+      causes: sorted(causes),
+      divergences,
+      violations: sorted(this.violations),
+      verdict: agree === replayed ? 'agree' : 'diverge',
+    };
+  }
+
+  private divergence(u: Unit): Divergence {
+    const end = (u as Unit & { end: number | null }).end;
+    const m = this.k.cfg;
+    return {
+      line: u.line,
+      end,
+      cpu: u.cpu,
+      kind: u.kind,
+      event: u.event,
+      cause: causeOf(u),
+      kernel: u.kernel,
+      model: u.model,
+      trace: {
+        variant: this.o.variant.name,
+        machine: { cpus: m.cpus, slots: m.slots, vcpus: m.vcpus, sveVlBits: m.sveVlBits },
+        initial: u.before!,
+        steps: u.steps,
+        counters: emptyCounters(),
+        byContext: {},
+      },
+      command: this.o.command(u.line),
+    };
+  }
+}
+
+/** A short, stable name for why a unit diverges (what the table in docs/conformance.md counts). */
+function causeOf(u: Unit): string {
+  if (u.mapping) return `${u.kind}: mapping (${u.mapping.replace(/:.*$/, '')})`;
+  const k = u.kernel.map((c) => c.fn);
+  const m = u.model.map((c) => c.fn);
+  const extra = (a: string[], b: string[]): string | null => {
+    const left = [...b];
+    for (const f of a) {
+      const i = left.indexOf(f);
+      if (i < 0) return f;
+      left.splice(i, 1);
+    }
+    return null;
+  };
+  const kx = extra(k, m);
+  if (kx) return `${u.kind}: kernel calls ${kx}, the model does not`;
+  const mx = extra(m, k);
+  if (mx) return `${u.kind}: the model calls ${mx}, the kernel does not`;
+  return `${u.kind}: same calls, different order`;
+}
+
+function describe(e: LabEvent): string {
+  const who = `${e.comm}-${e.pid}`;
+  switch (e.kind) {
+    case 'call':
+      return `${who}: ${e.fn} <-${e.caller}`;
+    case 'switch':
+      return `sched_switch ${e.prevComm}-${e.prevPid} (${e.prevState}) ==> ${e.nextComm}-${e.nextPid}`;
+    case 'sys_enter':
+      return `${who}: sys_enter NR ${e.nr}${e.args.length ? ` (${e.args.slice(0, 2).join(', ')}, ...)` : ''}`;
+    case 'sys_exit':
+      return `${who}: sys_exit NR ${e.nr} = ${e.ret ?? '?'}`;
+    case 'kvm_exit':
+      return `${who}: kvm_exit ${e.reason}${e.ec >= 0 ? ` EC 0x${e.ec.toString(16)}` : ''}`;
+    case 'signal_deliver':
+      return `${who}: signal_deliver sig ${e.sig}`;
+    default:
+      return `${who}: ${e.kind}`;
+  }
+}
+
+function sorted(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function emptyCounters(): ConformTrace extends never ? never : import('../cost/counters.js').Counters {
+  return new CountingSink(() => '').total;
+}
