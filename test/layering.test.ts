@@ -33,6 +33,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cost'],
   ['lab'],
   ['trace'],
+  ['conform'],
   ['report'],
   ['scenario'],
   ['app'],

@@ -20,6 +20,8 @@ export interface ConformInput {
   readonly maxDivergences: number;
   /** A trace agrees when at least this share of its compared events agree (1: every one). */
   readonly threshold: number;
+  /** Show the unit at this line of the (single) trace, agreeing or not. */
+  readonly at?: number;
 }
 
 /** The manifest beside a lab trace (`x.trace[.gz]` → `x.manifest.json`), if there is one. */
@@ -41,6 +43,7 @@ export function conformOne(file: string, input: ConformInput): ConformTrace {
     maxDivergences: input.maxDivergences,
     kernel: manifest?.release ?? null,
     workload: manifest?.workload.name ?? null,
+    ...(input.at !== undefined ? { at: input.at } : {}),
     command: (line) => `npx fpctx conform ${file} --variant ${input.variantArg}${input.guestFp ? '' : ' --guest-fp never'} --at ${line}`,
   });
 }

@@ -14,6 +14,7 @@ import { runCheck } from './commands/check.js';
 import { runCommits } from './commands/commits.js';
 import { runCostCommand } from './commands/cost.js';
 import { runReplayCommand } from './commands/replay.js';
+import { runConformCommand } from './commands/conform.js';
 import { runEvents, runScenarios, runVariants } from './commands/lists.js';
 import { runMatrix } from './commands/matrix.js';
 import { runReport } from './commands/report.js';
@@ -177,6 +178,22 @@ const replay: CommandFactory = (io, done) =>
     .option('--quiet', 'no progress')
     .action(async (trace: string, opts) => done(await runReplayCommand(trace, opts, io)));
 
+const conformCmd: CommandFactory = (io, done) =>
+  new Command('conform')
+    .description(
+      "validate a variant against real kernel traces: at every trace event, compare the model's context-management calls with the kernel's",
+    )
+    .argument('<trace...>', 'lab traces (lab/traces/<kernel>/<workload>.trace.gz) or ftrace text with the same events')
+    .option('--variant <name>', 'the variant to check (one): a name such as v6.12.y, an expression, or a plug-in module')
+    .option('--guest-fp <how>', 'whether the guest uses FP in every run (always, never): the trace cannot show it', 'always')
+    .option('--max-divergences <n>', 'divergences printed in full per trace', '3')
+    .option('--min-agreement <share>', 'a trace agrees when at least this share of its events agree (0-1 or N%)', '1')
+    .option('--at <line>', 'print the unit that starts at this line of the trace (what a divergence says to run)')
+    .option('--json', 'print one JSON document: {kind: "conform", variant, threshold, traces: [...], verdict}')
+    .option('--md', 'print the per-trace table as Markdown')
+    .option('--quiet', 'no divergence timelines')
+    .action((traces: string[], opts) => done(runConformCommand(traces, opts, io)));
+
 /** Every command, in help order. A new command is a factory in its own module plus one entry here. */
 const COMMANDS: readonly CommandFactory[] = [
   run,
@@ -189,6 +206,7 @@ const COMMANDS: readonly CommandFactory[] = [
   report,
   cost,
   replay,
+  conformCmd,
   bisectCmd,
   variants,
   commits,

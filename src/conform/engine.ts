@@ -52,6 +52,8 @@ export interface ConformOptions {
   readonly workload: string | null;
   /** The command line that reproduces a divergence, given its line. */
   readonly command: (line: number) => string;
+  /** Keep only the unit that starts at this line (agreeing or not) in `divergences`. */
+  readonly at?: number;
 }
 
 /** Calls that are the trace's record of an event (an exception or a request), and open a unit. */
@@ -516,6 +518,7 @@ class Conformer {
         const slot = this.nextSlot++;
         if (!this.act('fork', c, slot, u)) return;
         if (child.vcpu) return;
+        this.k.naming.rename(slot, `${child.comm}-${child.pid}`);
         child.slot = slot;
         this.pidOfSlot[slot] = child.pid;
         return;
@@ -606,20 +609,21 @@ class Conformer {
     const divergences: Divergence[] = [];
     for (const u of this.units) {
       if (u.unexpressed) {
+        if (this.o.at === u.line) divergences.push(this.divergence(u));
         unexpressed[u.unexpressed] = (unexpressed[u.unexpressed] ?? 0) + 1;
         continue;
       }
+      if (this.o.at === u.line) divergences.push(this.divergence(u));
       replayed++;
       for (const k of u.kernel) fc(k.fn).kernel++;
       for (const m of u.model) fc(m.fn).model++;
-      const same = u.kernel.length === u.model.length && u.kernel.every((k, i) => k.fn === u.model[i]!.fn);
-      if (same) {
+      if (sameCalls(u)) {
         agree++;
         continue;
       }
       const cause = causeOf(u);
       causes[cause] = (causes[cause] ?? 0) + 1;
-      if (divergences.length < this.o.maxDivergences) divergences.push(this.divergence(u));
+      if (this.o.at === undefined && divergences.length < this.o.maxDivergences) divergences.push(this.divergence(u));
     }
     const functions = [...counts.values()].sort((a, b) => (a.fn < b.fn ? -1 : 1));
     return {
@@ -654,7 +658,8 @@ class Conformer {
       cpu: u.cpu,
       kind: u.kind,
       event: u.event,
-      cause: causeOf(u),
+      cause: u.unexpressed ? `not compared: ${u.unexpressed}` : causeOf(u),
+      agree: !u.unexpressed && sameCalls(u),
       kernel: u.kernel,
       model: u.model,
       trace: {
@@ -668,6 +673,10 @@ class Conformer {
       command: this.o.command(u.line),
     };
   }
+}
+
+function sameCalls(u: Unit): boolean {
+  return u.kernel.length === u.model.length && u.kernel.every((k, i) => k.fn === u.model[i]!.fn);
 }
 
 /** A short, stable name for why a unit diverges (what the table in docs/conformance.md counts). */

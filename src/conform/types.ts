@@ -30,8 +30,10 @@ export interface Divergence {
   kind: string;
   /** The trace event as printed, shortened. */
   event: string;
-  /** Short classification: `<kind>: kernel +fn` / `model +fn` / `order`. */
+  /** Short classification: `<kind>: kernel calls fn, ...` / `... the model calls fn ...` / order. */
   cause: string;
+  /** The calls agree (only for a unit asked for with --at). */
+  agree: boolean;
   /** The compared calls (functions both sides know). */
   kernel: KernelCall[];
   model: ModelCall[];

@@ -76,7 +76,7 @@ describe('fpctx commits and variants', () => {
       fixes: 'cccb78ce89c4',
       functions: [{ fn: 'sveInitRegsForeign', subsystem: 'fpsimd' }],
     });
-    expect(fix.variants).toEqual(['v6.12', 'mainline']);
+    expect(fix.variants).toEqual(['v6.12', 'v6.12.y', 'mainline']);
     const ptraceFix = list.find((c: { id: string }) => c.id === '5cbb61bf4168');
     expect(ptraceFix.variants).toEqual([]); // after the modelled mainline: only by expression
   });

@@ -25,7 +25,16 @@ describe('the commit registry and the version tables', () => {
 
   it('lists each function’s versions oldest first', () => {
     const ids = VERSIONS_BY_FUNCTION.get('kvm_arch_vcpu_put_fp')!.map((v) => v.commit);
-    expect(ids).toEqual(['e6b673b741ea', 'b045e4d0f392', 'b3eb56b629d1', '8383741ab2e7', 'ef3be86021c3', 'fbc7e61195e2']);
+    // 'fbc7e61195e2-6.1': the 6.1.y backport, a side branch placed after the v5.19 commit it builds on.
+    expect(ids).toEqual([
+      'e6b673b741ea',
+      'b045e4d0f392',
+      'b3eb56b629d1',
+      '8383741ab2e7',
+      'fbc7e61195e2-6.1',
+      'ef3be86021c3',
+      'fbc7e61195e2',
+    ]);
   });
 
   it('knows the functions a commit changes, by subsystem', () => {

@@ -1,0 +1,62 @@
+/**
+ * `fpctx conform` on committed lab traces (lab/traces/): the variants written from the Debian
+ * trees must keep agreeing with the kernels they were read from, and the first divergence the
+ * lab README predicted (save+flush at vcpu load, fbc7e61195e2 backported) must show against
+ * the upstream releases that lack it. Expected figures are the agreement floor of
+ * docs/conformance.md and counts read off the traces by hand (grep of the .trace.gz text).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { conform } from '../../src/app/conform.js';
+import { findVariant } from '../../src/variants/index.js';
+
+const run = (file: string, variant: string, extra: { at?: number } = {}) =>
+  conform({
+    files: [file],
+    variant: findVariant(variant)!,
+    variantArg: variant,
+    guestFp: true,
+    maxDivergences: 3,
+    threshold: 0.99,
+    ...extra,
+  }).traces[0]!;
+
+describe('conform on the lab traces', () => {
+  it('v6.12.y agrees with the 6.12.118 seed-kvm trace on at least 99 % of its events', () => {
+    const t = run('lab/traces/6.12/seed-kvm.trace.gz', 'v6.12.y');
+    expect(t.kernel).toBe('6.12.118+deb12-arm64');
+    expect(t.ratio).toBeGreaterThanOrEqual(0.99);
+    expect(t.verdict).toBe('agree');
+    // zcat seed-kvm.trace.gz | grep -c 'kvm_arch_vcpu_load_fp <-': 85 vcpu loads, each saving and
+    // flushing the host state (fpsimd_save_and_flush_cpu_state <-kvm_arch_vcpu_load_fp).
+    const f = (fn: string) => t.functions.find((x) => x.fn === fn)!;
+    expect(f('kvm_arch_vcpu_load_fp')).toEqual({ fn: 'kvm_arch_vcpu_load_fp', model: 85, kernel: 85 });
+    expect(f('fpsimd_thread_switch').kernel).toBe(260); // one per sched_switch (260 in the manifest)
+    expect(f('fpsimd_thread_switch').model).toBe(260);
+  });
+
+  it('v6.12 (no fbc7e61195e2) diverges at every KVM_RUN: the kernel saves and flushes at vcpu load', () => {
+    const t = run('lab/traces/6.12/seed-kvm.trace.gz', 'v6.12');
+    expect(t.verdict).toBe('diverge');
+    const cause = 'sys_enter: kernel calls fpsimd_save_and_flush_cpu_state, the model does not';
+    expect(t.causes[cause]).toBe(81); // 81 KVM_RUN ioctls that start in user space (the marker count)
+    const d = t.divergences.find((x) => x.cause === cause)!;
+    expect(d.kernel.map((k) => k.fn)).toContain('fpsimd_save_and_flush_cpu_state');
+    expect(d.model.map((m) => m.fn)).not.toContain('fpsimd_save_and_flush_cpu_state');
+    expect(d.command).toMatch(/^npx fpctx conform lab\/traces\/6\.12\/seed-kvm\.trace\.gz --variant v6\.12 --at \d+$/);
+  });
+
+  it('v6.1.y agrees with the 6.1.192 seed-kvm trace; v5.17 does not', () => {
+    expect(run('lab/traces/6.1/seed-kvm.trace.gz', 'v6.1.y').ratio).toBeGreaterThanOrEqual(0.99);
+    expect(run('lab/traces/6.1/seed-kvm.trace.gz', 'v5.17').ratio).toBeLessThan(0.95);
+  });
+
+  it('--at shows the unit at a line, with the model steps drawn from the machine before it', () => {
+    const first = run('lab/traces/6.12/seed-kvm.trace.gz', 'v6.12').divergences[0]!;
+    const t = run('lab/traces/6.12/seed-kvm.trace.gz', 'v6.12', { at: first.line });
+    expect(t.divergences).toHaveLength(1);
+    expect(t.divergences[0]!.line).toBe(first.line);
+    expect(t.divergences[0]!.trace.steps.length).toBeGreaterThan(0);
+    expect(t.divergences[0]!.trace.initial.cpus).toHaveLength(2);
+  });
+});
