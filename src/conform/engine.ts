@@ -58,6 +58,18 @@ export interface ConformOptions {
 
 /** Calls that are the trace's record of an event (an exception or a request), and open a unit. */
 const TRAP_CALLS = new Set(['do_sve_acc', 'do_sme_acc', 'do_fpsimd_acc', 'kernel_neon_begin']);
+/**
+ * Calls that are the trace's only record of a request the model cannot express (ptrace regset
+ * access, a vector-length change): they open a unit that is counted as not expressible. With
+ * syscall events (the lab's workloads) the syscall's own unit is marked already.
+ */
+const REQUEST_CALLS: Record<string, string> = {
+  fpr_get: 'ptrace request',
+  fpr_set: 'ptrace request',
+  sve_get: 'ptrace request',
+  sve_set: 'ptrace request',
+  vec_set_vector_length: 'prctl on a vector length',
+};
 const ANCHORS = new Set(['switch', 'sys_enter', 'sys_exit', 'signal_deliver', 'kvm_entry', 'kvm_exit']);
 
 // Syscall numbers (arm64 asm-generic table).
@@ -74,7 +86,7 @@ const KTHREAD =
   /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kdevtmpfs|jbd2\/|ext4-|scsi_|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|psimon|pr\/)/;
 
 export function isAnchor(e: LabEvent): boolean {
-  return ANCHORS.has(e.kind) || (e.kind === 'call' && TRAP_CALLS.has(e.fn));
+  return ANCHORS.has(e.kind) || (e.kind === 'call' && (TRAP_CALLS.has(e.fn) || e.fn in REQUEST_CALLS));
 }
 
 /** The kernel-named methods of a variant's class: the functions the model can be compared on. */
@@ -142,6 +154,17 @@ class Conformer {
     private readonly o: ConformOptions,
   ) {
     this.classify();
+    // A child whose parent the model does not run as a user task (a shell whose syscalls are not
+    // traced and that never showed user work) cannot be forked by the model: it is booted as
+    // present from the start, not yet run (fresh).
+    for (const [child, parent] of this.parentOf) {
+      const c = this.tasks.get(child)!;
+      if (c.user && !c.vcpu && !this.tasks.get(parent)?.user) {
+        this.bornInTrace.delete(child);
+        this.fresh.add(child);
+        this.orphans.add(child);
+      }
+    }
     const users = [...this.tasks.values()].filter((t) => t.user && !t.vcpu && !this.bornInTrace.has(t.pid));
     const vcpus = [...this.tasks.values()].filter((t) => t.vcpu);
     const forked = [...this.tasks.values()].filter((t) => t.user && this.bornInTrace.has(t.pid)).length;
@@ -151,7 +174,7 @@ class Conformer {
       this.pidOfSlot[i] = t.pid;
     });
     this.nextSlot = order.length;
-    trace.cpus.forEach((c, i) => this.cpuOf.set(c.cpu, i));
+    for (const [i, c] of trace.cpus.entries()) this.cpuOf.set(c.cpu, i);
     this.boot = {
       cpus: Math.max(1, trace.cpus.length),
       tasks: order.map((t) => ({ name: `${t.comm}-${t.pid}`, ...(t.vcpu ? { vcpu: true } : {}) })),
@@ -171,12 +194,20 @@ class Conformer {
     this.compared = new Set(traced.filter((f) => modelled.has(f)));
     this.open = trace.cpus.map(() => null);
     this.resumeUser = Array.from({ length: order.length + (this.boot.spareSlots ?? 0) }, () => false);
-    for (const c of trace.cpus) c.events.forEach((e, i) => this.indexOnCpu.set(e, i));
+    for (const c of trace.cpus) for (const [i, e] of c.events.entries()) this.indexOnCpu.set(e, i);
     this.bootVcpus(vcpus);
-    for (const t of order) this.unseen.add(t.pid);
+    for (const t of order) if (!this.orphans.has(t.pid)) this.unseen.add(t.pid);
+    // Booted children have not run: nothing of theirs is live anywhere.
+    for (const pid of this.orphans) {
+      const m = this.k.tasks[this.tasks.get(pid)!.slot]!;
+      m.TIF_FOREIGN_FPSTATE = true;
+    }
   }
 
   private readonly bornInTrace = new Set<number>();
+  private readonly parentOf = new Map<number, number>();
+  /** Children booted as present because their parent is not modelled (see the constructor). */
+  private readonly orphans = new Set<number>();
 
   /** Which pids are user tasks, vcpu threads, and which are forked within the trace. */
   private classify(): void {
@@ -186,7 +217,7 @@ class Conformer {
       if (!t) this.tasks.set(pid, (t = { pid, comm, user: false, vcpu: false, syscalls: false, slot: NONE }));
       return t;
     };
-    const parentOf = new Map<number, number>();
+    const parentOf = this.parentOf;
     for (const e of this.trace.events) {
       const self = touch(e.pid, e.comm);
       switch (e.kind) {
@@ -368,7 +399,7 @@ class Conformer {
   /** The task of `pid` is current on c in the model (a kernel thread or idle: nothing of the user's is). */
   private ensure(c: number, pid: number, u: Unit | null): TaskView | null {
     const t = this.tasks.get(pid);
-    if (!t || !t.user || t.slot === NONE) return null;
+    if (!t?.user || t.slot === NONE) return null;
     const m = this.k.tasks[t.slot]!;
     if (this.k.cpus[c]!.current === t.slot) return m;
     if (this.unseen.delete(pid)) {
@@ -479,6 +510,12 @@ class Conformer {
         return;
       }
       case 'call': {
+        const request = REQUEST_CALLS[e.fn];
+        if (request) {
+          // Already inside an unexpressed request (sve_set calls fpr_set...): one unit.
+          if (anchor) anchor.unexpressed = request;
+          return;
+        }
         if (!TRAP_CALLS.has(e.fn)) return;
         const t = this.ensure(c, e.pid, anchor);
         if (e.fn === 'kernel_neon_begin') {
@@ -511,8 +548,11 @@ class Conformer {
         this.note('fork');
         const parent = this.ensure(c, e.pid, u);
         const child = this.tasks.get(e.child);
-        if (!parent || !child?.user) return;
+        if (!parent || !child?.user || child.slot !== NONE) return;
         this.fresh.add(child.pid);
+        // Without syscall events (the kselftests' light profile) the model may have the parent in
+        // user mode: a fork is a syscall.
+        this.inSyscall(c, parent, u);
         // A vcpu thread is booted as one (the model cannot turn a task into a vcpu thread): its
         // fork runs into a stand-in slot, which is never scheduled, so the parent's calls are made.
         const slot = this.nextSlot++;
@@ -527,6 +567,7 @@ class Conformer {
         this.note('exec');
         const t = this.ensure(c, e.pid, u);
         if (!t) return;
+        this.inSyscall(c, t, u);
         // A vcpu thread execs before it creates its VM: the same path, which the alphabet keeps
         // from vcpu threads (their exec would end the VM).
         if (t.vcpu !== NONE) this.direct(`exec cpu${c} (${e.comm}-${e.pid})`, c, u, (k) => k.flush_thread(), 'exec');
@@ -558,6 +599,16 @@ class Conformer {
       default:
         this.note(e.kind);
         return;
+    }
+  }
+
+  /** Current `t` on c is inside a syscall the trace does not show the entry of: enter it. */
+  private inSyscall(c: number, t: TaskView, u: Unit | null): void {
+    if (t.pos === Pos.USER) this.act('syscall', c, 0, u);
+    else if (t.pos === Pos.KERNEL && !t.in_syscall) {
+      this.finishPath(c, u);
+      this.act('ret_to_user', c, 0, u);
+      this.act('syscall', c, 0, u);
     }
   }
 

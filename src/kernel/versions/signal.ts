@@ -25,11 +25,13 @@ export const signal = versions({
     // inherited from V418Kernel, with task_fpsimd_load() and fpsimd_bind_task_to_cpu() of this era.
 
     /**
-     * @models fpsimd_signal_preserve_current_state() — fpsimd.c (A): save, then if the saved
-     * format is SVE copy the V part into uw for the frame's fpsimd_context.
+     * @models fpsimd_signal_preserve_current_state() — fpsimd.c (A): fpsimd_preserve_current_state()
+     * (the save, in its own function: 6.12.118's fpsimd.c:1698-1703 calls it, and the lab's
+     * traces show the call), then if the saved format is SVE copy the V part into uw for the
+     * frame's fpsimd_context.
      */
     ef3be86021c3(): void {
-      this.fpsimd_save_user_state();
+      this.fpsimd_preserve_current_state();
       const t = this.currentTask;
       if (t.fp_type === FpType.SVE) this.sve_to_fpsimd(t);
     },
