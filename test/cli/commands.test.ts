@@ -101,8 +101,10 @@ describe('listings', () => {
       'v4.18-rc1',
       'v4.18',
       'v5.17',
+      'v6.1.y',
       'v6.12-rc1',
       'v6.12',
+      'v6.12.y',
       'mainline',
     ]);
     for (const v of list) expect(Object.keys(v)).toEqual(expect.arrayContaining(['name', 'kernel', 'summary']));

@@ -16,7 +16,7 @@ const run = (file: string, variant: string, extra: { at?: number } = {}) =>
     variant: findVariant(variant)!,
     variantArg: variant,
     guestFp: true,
-    maxDivergences: 3,
+    maxDivergences: 100,
     threshold: 0.99,
     ...extra,
   }).traces[0]!;

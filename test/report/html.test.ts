@@ -115,11 +115,11 @@ describe('the page', () => {
   });
 
   it('carries traces other than the featured one compressed, each inflating to its full article', () => {
-    // 11 traces: the featured (v4.15-rc1's violation) in the page, 10 in the lazy block.
-    expect(html.match(/<article /g)).toHaveLength(11);
+    // 13 traces (one per variant): the featured (v4.15-rc1's violation) in the page, 12 in the lazy block.
+    expect(html.match(/<article /g)).toHaveLength(13);
     expect(html.match(/<svg class="timeline"/g)).toHaveLength(1);
     const lazy = JSON.parse(/<script type="application\/json" id="fpctx-lazy">([^<]*)<\/script>/.exec(html)![1]!) as Record<string, string>;
-    expect(Object.keys(lazy)).toHaveLength(10);
+    expect(Object.keys(lazy)).toHaveLength(12);
     const rfc = JSON.parse(inflateSync(Buffer.from(lazy['run-seed-uaf-rfc-2017']!, 'base64')).toString('utf8'));
     // The inflated markup is what an eager rendering of that trace puts in its article.
     const alone = renderReport({ ...data, traces: data.traces!.filter((t) => t.id === 'run-seed-uaf-rfc-2017') });

@@ -66,13 +66,15 @@ describe('reading saved documents', () => {
       'v4.18-rc1',
       'v4.18',
       'v5.17',
+      'v6.1.y',
       'v6.12-rc1',
       'v6.12',
+      'v6.12.y',
       'mainline',
     ]);
     // v4.18 and later reload the host's state after a guest that used FP (the guest's state was
-    // live; mainline had already saved and flushed it at vcpu_load)
-    expect(doc.runs!.map((r) => r.loads)).toEqual([1, 1, 2, 1, 1, 1, 2, 2, 2, 2, 2]);
+    // live; mainline and the two stable kernels had already saved and flushed it at vcpu_load)
+    expect(doc.runs!.map((r) => r.loads)).toEqual([1, 1, 2, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
   });
 
   it('run --json keeps the implied and no-op steps of the scenario runner, marked, through a saved document', async () => {
@@ -117,8 +119,10 @@ describe('reading saved documents', () => {
       ['v4.18-rc1', 'violation'],
       ['v4.18', 'ok'],
       ['v5.17', 'violation'], // d52d165d67c5
+      ['v6.1.y', 'ok'], // has d52d165d67c5 and the backport of fbc7e61195e2
       ['v6.12-rc1', 'violation'], // fbc7e61195e2
       ['v6.12', 'violation'],
+      ['v6.12.y', 'ok'], // fbc7e61195e2 backported
       ['mainline', 'ok'],
     ]);
     expect(doc.traces!.map((t) => t.trace.variant)).toEqual(['v4.15-rc1', 'no-sve-flush', 'v4.18-rc1', 'v5.17', 'v6.12-rc1', 'v6.12']);

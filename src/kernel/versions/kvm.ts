@@ -90,6 +90,9 @@ export const kvm = versions({
       this.fpsimd_save_and_flush_cpu_state();
       v.FP_ENABLED = false;
       v.FP_HOST = false;
+      // Model bookkeeping, not 6.1 code: the K0 ctxsync carries the vcpu's format in the thread's
+      // TIF_SVE, which 6.1.192 never touches; put_fp gives the thread its own flag back.
+      v.HOST_SVE_IN_USE = this.currentTask.TIF_SVE;
     },
     /**
      * @models kvm_arch_vcpu_load_fp() — kvm/fpsimd.c (K): fpsimd_kvm_prepare(); the host owns
@@ -231,11 +234,11 @@ export const kvm = versions({
      * through the vcpu's binding and flush. No EL0 SVE access to restore (the host rebinds before
      * any user task runs). 6.1.192 passes the vcpu's format to fpsimd_bind_state_to_cpu() as an
      * fp_type and never touches the thread's TIF_SVE; the model's ctxsync (K0) carries that
-     * format in TIF_SVE, so it is put back to what the syscall entry left: clear.
+     * format in TIF_SVE, so the thread's own flag, as load_fp found it, is put back.
      */
     'fbc7e61195e2-6.1'(v: VcpuView): void {
       if (v.FP_ENABLED) this.fpsimd_save_and_flush_cpu_state();
-      this.currentTask.TIF_SVE = false;
+      this.currentTask.TIF_SVE = v.HOST_SVE_IN_USE;
     },
     /**
      * @models kvm_arch_vcpu_put_fp() — kvm/fpsimd.c (K), IRQs saved and disabled: on VHE with
