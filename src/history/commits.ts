@@ -206,7 +206,9 @@ export const COMMITS: readonly Commit[] = [
     id: '316283f276eb',
     title: 'arm64/fpsimd: ptrace: Consistently handle partial writes to NT_ARM_(S)SVE',
     release: 'v6.16',
-    kind: 'commit',
+    kind: 'series',
+    also: ['054d627c5554', 'b93e685ecff7', 'f916dd32a943', '9f8bf718f292'],
+    note: 'with the rest of the ptrace part of the 2025 series as snapshot B has it: save task state before generating the SVE header, no register data for the inactive mode, SVE payload mandated for streaming state, errors handled gracefully (whose system_supports_sme() guard 128a7494a9f1 removed); hashes from a backport listing (index id 55133223415)',
   },
   {
     id: 'e0cb0f26594c',

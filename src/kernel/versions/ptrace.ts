@@ -1,7 +1,7 @@
 import { ZERO } from '../../arch/tokens.js';
 import { FpType, type TaskView } from '../records.js';
 import { versions } from './table.js';
-import { tracerReads } from '../../spec/observe.js';
+import { tracerReads, tracerReadsV } from '../../spec/observe.js';
 
 export const ptrace = versions({
   sve_set: {
@@ -127,6 +127,25 @@ export const ptrace = versions({
      * point: the tracer reads the tracee's memory in that format.
      */
     ef3be86021c3(target: TaskView): void {
+      if (this.hasSme && target.svcr_SM) {
+        // sve_get_common() v6.12 (Debian 6.12.118): NT_ARM_SVE is not the active mode of a
+        // streaming task, so the header says FPSIMD and __fpr_get() presents uw's V registers,
+        // synced from sve_state first (sve.rst: "the FPSIMD subset of registers will be read
+        // via NT_ARM_SVE")
+        this.sve_sync_to_fpsimd(target);
+        tracerReadsV(this, target, 'sve_get');
+        return;
+      }
+      tracerReads(this, target, target.fp_type === FpType.SVE, 'sve_get');
+    },
+    /**
+     * @models sve_get() → sve_get_common() — ptrace.c (B): for a streaming task NT_ARM_SVE is
+     * the inactive mode and only the header is presented ("Do not present register data for
+     * inactive mode", b93e685ecff7, folded into 316283f276eb): nothing to judge. Otherwise the
+     * registers in the fp_type format.
+     */
+    '316283f276eb'(target: TaskView): void {
+      if (this.hasSme && target.svcr_SM) return;
       tracerReads(this, target, target.fp_type === FpType.SVE, 'sve_get');
     },
   },
