@@ -40,8 +40,10 @@ const CLEAN = {
   'v4.18-rc1': 'ok',
   'v4.18': 'ok',
   'v5.17': 'ok',
+  'v6.1.y': 'ok',
   'v6.12-rc1': 'ok',
   'v6.12': 'ok',
+  'v6.12.y': 'ok',
   mainline: 'ok',
 } as const;
 const UAF = { invariant: 'no-uaf' } as const;
@@ -108,6 +110,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
       'v5.17': STALE_SVE_TRAP,
       'v6.12-rc1': FPMR_SIGNAL,
       'v6.12': FPMR_SIGNAL,
+      'v6.12.y': FPMR_SIGNAL, // 929fa99b1215 is not in 6.12.118 (fpsimd.c:1698 unchanged)
     },
   },
   {
@@ -116,7 +119,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'tools/testing/selftests/arm64/fp/fp-stress.c',
     bounds: { cpus: 2, tasks: 2, vcpus: 0, spare: 0, depth: 10, events: ['core', 'neon', 'signal'] },
     standard: true,
-    expect: { ...CLEAN, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL },
+    expect: { ...CLEAN, 'v5.17': STALE_SVE_TRAP, 'v6.12-rc1': FPMR_SIGNAL, 'v6.12': FPMR_SIGNAL, 'v6.12.y': FPMR_SIGNAL },
   },
   {
     name: 'sve-ptrace',
@@ -142,8 +145,10 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
       'v4.18-rc1': CLONE_LOST,
       'v4.18': CLONE_LOST,
       'v5.17': CLONE_LOST,
+      'v6.1.y': CLONE_LOST, // e0cb0f26594c is in neither Debian tree (process.c arch_dup_task_struct)
       'v6.12-rc1': CLONE_LOST,
       'v6.12': CLONE_LOST,
+      'v6.12.y': CLONE_LOST,
       // mainline (fixed e0cb0f26594c) shows its sve_set_common() bug first (5cbb61bf4168)
       mainline: TRACER_ZEROED,
     },
@@ -154,7 +159,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
     reference: 'tools/testing/selftests/arm64/fp/vec-syscfg.c',
     bounds: { cpus: 1, tasks: 2, vcpus: 0, spare: 0, depth: 12, events: ['core', 'neon', 'exec', 'vl'] },
     standard: true,
-    expect: { ...CLEAN, 'v6.12-rc1': VL_STALE, 'v6.12': VL_STALE },
+    expect: { ...CLEAN, 'v6.12-rc1': VL_STALE, 'v6.12': VL_STALE, 'v6.12.y': VL_STALE }, // 49ce484187f7 not in 6.12.118
   },
   {
     name: 'pm-hotplug',
@@ -175,6 +180,7 @@ export const BOUNDED_CHECKS: readonly NamedCheck[] = [
       'v5.17': HOST_SVE_ENABLED,
       'v6.12-rc1': FPMR_SIGNAL,
       'v6.12': FPMR_SIGNAL,
+      'v6.12.y': FPMR_SIGNAL,
     },
   },
   {

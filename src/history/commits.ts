@@ -121,6 +121,15 @@ export const COMMITS: readonly Commit[] = [
     note: 'upstream fbc7e61195e2 as linux-source-6.1 (6.1.192-3) has it, written over the v5.17 KVM code the 6.1 line keeps: arch/arm64/kvm/fpsimd.c:73-90 and :144-165. A side branch: no later commit is written over it',
   },
   {
+    id: '751ecf6afd65-6.1',
+    title: 'arm64/sve: Discard stale CPU state when handling SVE traps (6.1.y backport)',
+    release: 'v6.1.y (Debian 6.1.192)',
+    kind: 'backport',
+    upstream: '751ecf6afd65',
+    fixes: '8383741ab2e7',
+    note: 'CVE-2024-50275 as linux-source-6.1 (6.1.192-3) has it: arch/arm64/kernel/fpsimd.c:1393-1416 (sve_init_regs() flushes the task binding when the state is not live), over the v5.17 do_sve_acc() the 6.1 line keeps',
+  },
+  {
     id: 'ef3be86021c3',
     title: 'KVM: arm64: Add save/restore support for FPMR (and the v5.19-v6.12-rc1 SME, fp_type, kernel-NEON and FPMR changes before it)',
     release: 'v6.12-rc1',

@@ -117,9 +117,10 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v6.1.y',
     after: 'v5.17',
-    add: ['d52d165d67c5', '81235ae0c846', 'fbc7e61195e2-6.1'],
+    add: ['d52d165d67c5', '81235ae0c846', '751ecf6afd65-6.1', 'fbc7e61195e2-6.1'],
     kernel:
-      "Debian 6.1.192-3 (linux-source-6.1, the lab's 6.1 kernel), read from arch/arm64/kvm/fpsimd.c:73-90 (fbc7e61195e2 backported: " +
+      "Debian 6.1.192-3 (linux-source-6.1, the lab's 6.1 kernel), read from arch/arm64/kernel/fpsimd.c:1393-1416 (751ecf6afd65 backported: " +
+      'the SVE trap flushes a stale binding), arch/arm64/kvm/fpsimd.c:73-90 (fbc7e61195e2 backported: ' +
       'save+flush at vcpu_load, fp_state FREE), :112-136 (ctxsync binds the vcpu with its fp_type), :144-165 (put_fp saves and flushes a ' +
       'guest-owned state, restores no trap state), arch/arm64/kernel/fpsimd.c:445-500 (fpsimd_save() through fpsimd_last_state with ' +
       'to_save/fp_type, the v6.2 baa8515281b3/deeb8f9a80fd design, backported), arch/arm64/kernel/syscall.c:163-203 (fp_user_discard(): ' +
@@ -127,7 +128,7 @@ export const RELEASES: readonly Release[] = [
       'backported; the image config has no CONFIG_ARM64_SME), no TIF_KERNEL_FPSTATE (kernel-mode NEON not preemptible), no FPMR; ' +
       "the model has no separate fp_type commit before ef3be86021c3, so fp_type is approximated by v5.17's TIF_SVE",
     summary:
-      'v5.17 with the 6.1 stable backports: host state saved and flushed at vcpu_load (no hyp host save), SME compiled out, SVE discarded at syscalls',
+      'v5.17 with the 6.1 stable backports: host state saved and flushed at vcpu_load (no hyp host save), the SVE-trap flush (CVE-2024-50275), SME compiled out, SVE discarded at syscalls',
     status: 'release',
   },
   {

@@ -456,6 +456,18 @@ export const fpsimd = versions({
       }
     },
     /**
+     * @models do_sve_acc() / sve_init_regs() — fpsimd.c of Debian 6.1.192 (lines 1393-1416, the
+     * 6.1.y backport of 751ecf6afd65): as v5.17, and when the state is not live the memory
+     * copy is converted and the task's binding flushed, so a stale copy left in another CPU's
+     * registers can no longer be taken for live. (6.1.192 also records fp_type SVE there; the
+     * model's 6.1 line carries the format in TIF_SVE.)
+     */
+    '751ecf6afd65-6.1'(): void {
+      const t = this.currentTask;
+      fpsimd.do_sve_acc['8383741ab2e7'].call(this);
+      if (t.TIF_FOREIGN_FPSTATE) this.fpsimd_flush_task_state(t);
+    },
+    /**
      * @models do_sve_acc() / sve_init_regs() — fpsimd.c (A). As v5.17, and the memory path now
      * records fp_type = FP_STATE_SVE. A does not flush the task's binding there.
      */
