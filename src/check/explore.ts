@@ -257,7 +257,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
         if (list.length > 0xffff) throw new Error(`FPC507 model bug: ${list.length} enabled actions in one state (at most 65535)`);
         // With partial-order reduction, the ample set's actions first (`pick` marks them); the
         // others only if the cycle proviso calls for the full expansion (see the file comment).
-        const partial = ample !== undefined && ample(s, list, amp);
+        const partial = ample?.(s, list, amp) === true;
         if (partial) {
           pick.fill(0, 0, list.length);
           for (let i = 0, j = 0; i < list.length && j < amp.length; i++) if (list[i] === amp[j]) pick[i] = ++j;

@@ -101,14 +101,12 @@ export function touchCpu(k: Kvm, cpu: number, out: Footprint): void {
   if (st === 0) return;
   const l = k.layout;
   const t = l.taskOfSt(st);
-  if (t >= 0) return touchTask(k, t, out);
   const v = l.vcpuOfSt(st);
-  if (v >= 0) {
+  if (t >= 0) touchTask(k, t, out);
+  else if (v >= 0) {
     out.vcpus.push(v);
     touchTask(k, k.vcpus[v]!.thread, out);
-    return;
-  }
-  if (k.cfg.ext) {
+  } else if (k.cfg.ext) {
     const kt = l.taskOfKernelSt(st);
     if (kt >= 0) touchTask(k, kt, out);
   }
