@@ -75,6 +75,21 @@ export interface ConformTrace {
   functions: FunctionCount[];
   /** Kernel calls of traced functions the variant does not model, by function (never compared). */
   unmodelled: Record<string, number>;
+  /**
+   * What the model moved over the whole trace (its effects: every unit, compared or not), and
+   * per context (task, vcpu) its saves and loads: the cost model's figures on the trace's own
+   * event sequence.
+   */
+  model: {
+    saves: number;
+    loads: number;
+    flushes: number;
+    sveTraps: number;
+    guestFpTraps: number;
+    bytesSaved: number;
+    bytesLoaded: number;
+  };
+  byContext: Record<string, { saves: number; loads: number }>;
   /** Divergences by cause. */
   causes: Record<string, number>;
   /** The first divergences (at most --max-divergences). */

@@ -25,8 +25,13 @@ export interface ReportVariant {
 export interface ReportTrace {
   /** Unique within the report; used as the HTML anchor (`#trace-<id>`). */
   id: string;
-  /** What produced it: a scenario run or a checker counterexample. */
-  kind: 'scenario' | 'counterexample';
+  /** What produced it: a scenario run, a checker counterexample, or a conformance divergence. */
+  kind: 'scenario' | 'counterexample' | 'conformance';
+  /**
+   * A conformance divergence (`fpctx conform`): the kernel's calls (from the trace) and the
+   * model's, drawn side by side above the model's steps.
+   */
+  calls?: { kernel: string[]; model: string[]; variant: string };
   title: string;
   scenario?: string;
   description?: string;

@@ -614,6 +614,7 @@ function traceArticleParts(data: ReportData, rt: ReportTrace): { attrs: Record<s
     rt.initialUnknown ? text('p', { class: 'muted small' }, 'The input had no initial state; step 1 is drawn against itself.') : '',
     violationBox(data, rt),
     rt.reproduce ? el('p', { class: 'small' }, esc('Reproduce: '), text('code', {}, rt.reproduce)) : '',
+    rt.calls ? callsTable(rt.calls) : '',
     el('div', { class: 'tl-wrap', tabindex: 0, 'aria-label': 'timeline: ← and → move between steps' }, renderTimeline(rt, selected)),
     el(
       'div',
@@ -681,9 +682,30 @@ function lazyTraceArticle(data: ReportData, rt: ReportTrace): { article: string;
   return { article, payload: deflateSync(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64') };
 }
 
+/** A conformance divergence's calls: the kernel's (the trace) and the model's, row by row; rows that differ are marked. */
+function callsTable(calls: NonNullable<ReportTrace['calls']>): string {
+  const n = Math.max(calls.kernel.length, calls.model.length);
+  const fn = (s: string | undefined): string => (s ?? '').replace(/^(· )*/, '').replace(/ <-.*$/, '');
+  const rows = Array.from({ length: n }, (_, i) =>
+    el(
+      'tr',
+      fn(calls.kernel[i]) === fn(calls.model[i]) ? {} : { class: 'calls-differ' },
+      text('td', {}, calls.kernel[i] ?? ''),
+      text('td', {}, calls.model[i] ?? ''),
+    ),
+  );
+  return el(
+    'table',
+    { class: 'calls' },
+    el('thead', {}, el('tr', {}, text('th', {}, 'kernel (trace)'), text('th', {}, `model (${calls.variant})`))),
+    el('tbody', {}, ...rows),
+  );
+}
+
 function tracePicker(traces: ReportTrace[], featured: string | undefined): string {
   const groups: [string, ReportTrace[]][] = [
     ['counterexamples', traces.filter((t) => t.kind === 'counterexample')],
+    ['conformance divergences', traces.filter((t) => t.kind === 'conformance')],
     ['scenario runs', traces.filter((t) => t.kind === 'scenario')],
   ];
   const out: string[] = [];

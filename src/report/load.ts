@@ -111,6 +111,33 @@ const CheckDocSchema = z.looseObject({
   violation: ViolationSchema.extend({ step: int, trace: z.array(StepSchema).optional() }).optional(),
   counters: CountersSchema.optional(),
 });
+const ConformDocSchema = z.looseObject({
+  kind: z.literal('conform'),
+  variant: str,
+  traces: z.array(
+    z.looseObject({
+      file: str,
+      workload: str.nullable().optional(),
+      kernel: str.nullable().optional(),
+      variant: str,
+      replayed: int,
+      agree: int,
+      ratio: z.number(),
+      divergences: z.array(
+        z.looseObject({
+          line: int,
+          cpu: int,
+          event: str,
+          cause: str,
+          kernel: z.array(z.looseObject({ fn: str, caller: str })),
+          model: z.array(z.looseObject({ fn: str, depth: int })),
+          trace: z.looseObject({ initial: SnapshotSchema, steps: z.array(StepSchema) }),
+          command: str,
+        }),
+      ),
+    }),
+  ),
+});
 const CostDocSchema = z.looseObject({
   profile: str.optional(),
   events: z.number().optional(),
@@ -153,7 +180,9 @@ const MatrixDocSchema = z.looseObject({
 const ReportDocSchema = z.looseObject({
   format: z.literal(REPORT_FORMAT),
   title: str,
-  traces: z.array(z.looseObject({ id: str, kind: z.enum(['scenario', 'counterexample']), title: str, trace: TraceSchema })).optional(),
+  traces: z
+    .array(z.looseObject({ id: str, kind: z.enum(['scenario', 'counterexample', 'conformance']), title: str, trace: TraceSchema }))
+    .optional(),
   runs: z.array(z.looseObject({ variant: str, scenario: str, verdict: str })).optional(),
   checks: z.array(z.looseObject({ title: str, rows: z.array(z.looseObject({ variant: str, check: str, verdict: str })) })).optional(),
   cost: z.array(z.looseObject({ title: str, rows: CostDocSchema.shape.rows })).optional(),
@@ -354,6 +383,43 @@ export function reportFromDocument(value: unknown, file: string, textIn: string)
       );
     parseWith(ReportDocSchema, doc, file, textIn);
     return doc as unknown as ReportData;
+  }
+
+  // fpctx conform --json: each divergence a trace, the kernel's calls beside the model's
+  if (doc.kind === 'conform' && Array.isArray(doc.traces)) {
+    const d = parseWith(ConformDocSchema, doc, file, textIn);
+    const out = emptyReport(`fpctx conform --variant ${d.variant}`);
+    out.summary = d.traces.map(
+      (t) =>
+        `${t.workload ?? t.file}${t.kernel ? ` (${t.kernel})` : ''} on ${t.variant}: ${t.replayed} events compared, ${t.agree} agree (${(100 * t.ratio).toFixed(2)}%)`,
+    );
+    out.traces = d.traces.flatMap((t) =>
+      t.divergences.map((x): ReportTrace => {
+        const { trace, initialUnknown } = traceFrom(
+          t.variant,
+          x.trace.steps as unknown as TraceStep[],
+          x.trace.initial as unknown as MachineSnapshot,
+          undefined,
+          undefined,
+        );
+        return {
+          id: `conform-${t.workload ?? 'trace'}-${x.line}`,
+          kind: 'conformance',
+          title: `${t.workload ?? t.file} line ${x.line}, cpu${x.cpu}: ${x.cause}`,
+          description: `Trace event: ${x.event}. The model's steps for it are drawn from the machine before the event; the kernel's calls are what the function tracer recorded on that CPU up to its next event.`,
+          reproduce: x.command,
+          calls: {
+            kernel: x.kernel.map((k) => `${k.fn} <-${k.caller}`),
+            model: x.model.map((m) => `${'· '.repeat(m.depth)}${m.fn}`),
+            variant: t.variant,
+          },
+          ...(initialUnknown ? { initialUnknown } : {}),
+          trace,
+        };
+      }),
+    );
+    out.featured = out.traces[0]?.id;
+    return out;
   }
 
   // fpctx cost --json

@@ -21,6 +21,8 @@ code, pre, .mono { font-family: var(--mono); font-size: 12.5px; }
 a { color: #0550ae; }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
+table.calls td, table.calls th { font-family: var(--mono); font-size: 11.5px; padding: 1px 8px; text-align: left; }
+table.calls tr.calls-differ td { background: #fde8e8; }
 header.top .cmd { margin: 2px 0; }
 nav.toc { margin: 8px 0 0; display: flex; gap: 14px; flex-wrap: wrap; font-size: 13px; }
 table { border-collapse: collapse; margin: 6px 0 10px; }
