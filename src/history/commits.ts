@@ -304,7 +304,10 @@ export function lookupCommit(text: string): Commit | undefined {
   const own = findCommit(t);
   if (own) return own;
   if (/^[0-9a-f]{7,40}$/.test(t)) {
-    const hits = COMMITS.filter((c) => c.id.startsWith(t) || t.startsWith(c.id) || c.also?.some((a) => a.startsWith(t) || t.startsWith(a)));
+    // A hash names an upstream commit: a backport (named `<upstream>-<line>`) only by its full id.
+    const hits = COMMITS.filter(
+      (c) => c.kind !== 'backport' && (c.id.startsWith(t) || t.startsWith(c.id) || c.also?.some((a) => a.startsWith(t) || t.startsWith(a))),
+    );
     if (hits.length === 1) return hits[0];
   }
   return undefined;
