@@ -23,6 +23,7 @@ import { kvmSveFamily } from './families/kvm_sve.js';
 import { neonFamily } from './families/neon.js';
 import { pmFamily } from './families/pm.js';
 import { ptraceFamily } from './families/ptrace.js';
+import { sigframeFamily } from './families/sigframe.js';
 import { signalFamily } from './families/signal.js';
 import { smeFamily } from './families/sme.js';
 import { vlFamily } from './families/vl.js';
@@ -46,6 +47,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   smeFamily,
   fpmrFamily,
   kvmSveFamily,
+  sigframeFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

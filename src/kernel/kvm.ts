@@ -259,4 +259,6 @@ export interface Kvm {
   fpsimd_sync_to_effective_state_zeropad(t: TaskView): void;
   task_smstop_sm(t: TaskView): void;
   sveSetExitStreaming(target: TaskView): void;
+  sigreturnRejectsLayout(t: TaskView): boolean;
+  sigreturnFpsimdOnly(t: TaskView): void;
 }

@@ -31,6 +31,7 @@ export const EVENT_FAMILIES = [
   'sme',
   'fpmr',
   'kvm_sve',
+  'sigframe',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
