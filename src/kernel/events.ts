@@ -23,6 +23,7 @@ import { kvmSveFamily } from './families/kvm_sve.js';
 import { neonFamily } from './families/neon.js';
 import { pmFamily } from './families/pm.js';
 import { ptraceFamily } from './families/ptrace.js';
+import { ptraceFullFamily } from './families/ptrace_full.js';
 import { sigframeFamily } from './families/sigframe.js';
 import { signalFamily } from './families/signal.js';
 import { smeFamily } from './families/sme.js';
@@ -48,6 +49,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   fpmrFamily,
   kvmSveFamily,
   sigframeFamily,
+  ptraceFullFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

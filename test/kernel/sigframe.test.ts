@@ -13,7 +13,6 @@ import { FpType, TaskState } from '../../src/kernel/records.js';
 import { variantOfExpression } from '../../src/variants/expression.js';
 import { act, slot } from '../helpers.js';
 
-
 /** A (one CPU, alone or with B) in its signal handler, in user mode; its frame as the kernel wrote it. */
 function inHandler(expr: string, withB = false): Kvm {
   const v = variantOfExpression(expr);

@@ -32,6 +32,7 @@ export const EVENT_FAMILIES = [
   'fpmr',
   'kvm_sve',
   'sigframe',
+  'ptrace_full',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
