@@ -12,6 +12,7 @@
  * task slot for events that take one. Codes live only in memory: saved documents name events.
  */
 
+import { atomicFamily } from './families/atomic.js';
 import { coreFamily } from './families/core.js';
 import { EVENT_FAMILIES, type EventDecl, type EventFamily, type EventParams, type FamilyDecl, cur } from './families/declare.js';
 import { execFamily } from './families/exec.js';
@@ -50,6 +51,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   kvmSveFamily,
   sigframeFamily,
   ptraceFullFamily,
+  atomicFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

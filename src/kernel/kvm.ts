@@ -268,4 +268,5 @@ export interface Kvm {
   fpmr_set(target: TaskView): void;
   za_get(target: TaskView): void;
   fpmr_get(target: TaskView): void;
+  signalPreserveSveToFpsimd(): void;
 }

@@ -33,6 +33,7 @@ export const EVENT_FAMILIES = [
   'kvm_sve',
   'sigframe',
   'ptrace_full',
+  'atomic',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 

@@ -44,6 +44,13 @@ export const signal = versions({
     ef3be86021c3(): void {
       const t = this.currentTask;
       t.in_syscall = false;
+      if (this.splitPaths) {
+        // fpsimd_signal_preserve_current_state(), first half: fpsimd_preserve_current_state()
+        // in the FP context; the second half (signalPreserveSveToFpsimd) is the next step
+        this.fpsimd_save_user_state();
+        this.enterKPath(t, KPath.SIGNAL, 3);
+        return;
+      }
       this.fpsimd_signal_preserve_current_state();
       this.enterKPath(t, KPath.SIGNAL, 1);
     },
@@ -56,6 +63,18 @@ export const signal = versions({
       const t = this.currentTask;
       t.in_syscall = false;
       this.fpsimd_save_and_flush_current_state();
+      this.enterKPath(t, KPath.SIGNAL, 1);
+    },
+  },
+  signalPreserveSveToFpsimd: {
+    /**
+     * fpsimd_signal_preserve_current_state() (A), second half, outside the FP context (the
+     * `atomic` family's split): if the saved format is SVE, copy its V part into uw for the
+     * frame's fpsimd_context. Then the frame is written (the next step).
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      if (t.fp_type === FpType.SVE) this.sve_to_fpsimd(t);
       this.enterKPath(t, KPath.SIGNAL, 1);
     },
   },
