@@ -15,6 +15,6 @@ import type { FamilyDecl } from './declare.js';
 
 export const atomicFamily: FamilyDecl = {
   name: 'atomic',
-  doc: 'no events: runs some kernel paths in the finer steps the kernel can be interrupted between (fpsimd_signal_preserve_current_state)',
+  doc: 'no events: some kernel paths run in the finer steps the kernel can be interrupted between',
   events: [],
 };

@@ -20,7 +20,7 @@ import { tracee, type FamilyDecl } from './declare.js';
 export const ptraceFullFamily: FamilyDecl = {
   name: 'ptrace_full',
   requires: 'sme',
-  doc: "a tracer's NT_ARM_SSVE, NT_ARM_ZA, NT_ARM_ZT and NT_ARM_FPMR reads and writes on a stopped task",
+  doc: "a tracer's NT_ARM_SSVE, NT_ARM_ZA, NT_ARM_ZT and NT_ARM_FPMR accesses",
   events: [
     {
       name: 'ptrace_ssve',
@@ -29,7 +29,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: "the tracer writes NT_ARM_SSVE with an SVE-format payload at the task's streaming VL: the task enters streaming mode with that state",
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && !!tracee(k, cpu, slot),
       run: (k, t) => k.ssve_set(t, true),
     },
     {
@@ -39,7 +39,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_SSVE with an FPSIMD-format payload (accepted before f916dd32a943, refused after with -EINVAL once the binding is flushed)',
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && !!tracee(k, cpu, slot),
       run: (k, t) => k.ssve_set(t, false),
     },
     {
@@ -49,7 +49,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_ZA with a payload: ZA on with that data',
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && !!tracee(k, cpu, slot),
       run: (k, t) => k.za_set(t, true),
     },
     {
@@ -59,7 +59,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_ZA with the header only: ZA off',
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && !!tracee(k, cpu, slot),
       run: (k, t) => k.za_set(t, false),
     },
     {
@@ -69,7 +69,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_ZT: ZT0 with that data, ZA on (zeroed if it was off)',
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && !!tracee(k, cpu, slot),
       run: (k, t) => k.zt_set(t),
     },
     {
@@ -79,7 +79,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_FPMR',
       needs: 'current inside a syscall, a stopped task, and FPMR',
-      enabled: (k, cpu, slot) => k.hasFpmr && !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && k.hasFpmr && !!tracee(k, cpu, slot),
       run: (k, t) => k.fpmr_set(t),
     },
     {
@@ -89,7 +89,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: "the tracer reads a stopped task's NT_ARM_ZA and NT_ARM_ZT (integrity check point)",
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && !!tracee(k, cpu, slot),
       run: (k, t) => k.za_get(t),
     },
     {
@@ -99,7 +99,7 @@ export const ptraceFullFamily: FamilyDecl = {
       runs: 'kernel',
       doc: "the tracer reads a stopped task's NT_ARM_FPMR (integrity check point)",
       needs: 'current inside a syscall, a stopped task, and FPMR',
-      enabled: (k, cpu, slot) => k.hasFpmr && !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSme && k.hasFpmr && !!tracee(k, cpu, slot),
       run: (k, t) => k.fpmr_get(t),
     },
   ],

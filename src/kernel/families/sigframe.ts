@@ -58,7 +58,7 @@ function layoutEdit(name: string, code: number, bit: number, doc: string, gate?:
 
 export const sigframeFamily: FamilyDecl = {
   name: 'sigframe',
-  doc: 'a signal handler (or CRIU) rewrites the layout of its frame: records missing or duplicated, the SM flag, the VL, payloads',
+  doc: 'a signal handler (or CRIU) lays out its own frame: records, SM flag, VL, payloads',
   events: [
     {
       name: 'frame_sm',
