@@ -104,6 +104,7 @@ const report: CommandFactory = (io, done) =>
     .option('--data <file>', 'also write the report data as JSON (fpctx report <file> rebuilds the report)')
     .option('--variant <name>', "variant for scenarios (default: the scenario's own) and --check; 'all' for every variant")
     .option('--check', 'run a bounded check (with the bounds below) and report it')
+    .option('--hw <list>', `${HW_HELP}; for the scenarios and --check`)
     .option('--cpus <n>', 'with --check: CPUs (default 2)')
     .option('--tasks <n>', 'with --check: user-task slots (default 2)')
     .option('--vcpus <n>', 'with --check: vcpus (default 1)')
