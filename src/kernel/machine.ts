@@ -8,6 +8,7 @@
  */
 
 import type { Hardware } from '../arch/hw.js';
+import { EVENT_FAMILIES } from './families/declare.js';
 import { dataToken, versionOf, writerOf, type Token } from '../arch/tokens.js';
 import { invariantInfo, type IntegrityKind, type InvariantId, type Violation } from '../spec/invariants.js';
 import { lastStateFollowed, storedThroughNull } from '../spec/observe.js';
@@ -15,6 +16,9 @@ import { NO_EFFECTS, type EffectSink } from './effects.js';
 import { Layout, type MachineConfig } from './layout.js';
 import { Naming } from './naming.js';
 import { CpuView, GlobalView, NONE, TaskState, TaskView, VcpuView } from './records.js';
+
+/** The `atomic` family's bit in an event mask: not a family of events but a switch (families/atomic.ts). */
+const ATOMIC_BIT = 1 << EVENT_FAMILIES.indexOf('atomic');
 
 /** Thrown to unwind a kernel path once a violation is recorded. Never escapes Machine.run(). */
 export class ViolationStop {
@@ -115,7 +119,7 @@ export class Machine {
    * src/kernel/events.ts). Configuration, not state: scenarios name their events explicitly
    * and are not filtered.
    */
-  eventMask = 0xffff;
+  eventMask = ~ATOMIC_BIT;
   /**
    * The machine's CPU (`--hw`; configuration, not state: one run has one CPU model, so the
    * fingerprint of a state need not include it). Set through setHardware.
@@ -188,6 +192,14 @@ export class Machine {
   /** The features of this kernel's class (KernelFeatures). */
   get features(): KernelFeatures {
     return (this.constructor as typeof Machine).features;
+  }
+
+  /**
+   * Whether the `atomic` family is enabled: some kernel paths then run in the finer steps the
+   * kernel can be interrupted between (src/kernel/families/atomic.ts).
+   */
+  get splitPaths(): boolean {
+    return (this.eventMask & ATOMIC_BIT) !== 0;
   }
 
   // --- execution context --------------------------------------------------------------------------
