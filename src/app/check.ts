@@ -4,7 +4,7 @@
  * results, no argv, no printing: the CLI, the suite, the tests and the benchmarks call it.
  */
 
-import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
+import { explore, type ExploreProgress, type ExploreResult, type FoundViolation } from '../check/explore.js';
 import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
@@ -31,6 +31,8 @@ export interface CheckBounds {
   readonly depth: number;
   /** Event families to explore (default: DEFAULT_FAMILIES, the first model's alphabet). */
   readonly events?: readonly EventFamily[];
+  /** Events of those families left out (by name). */
+  readonly without?: readonly string[];
 }
 
 /**
@@ -50,6 +52,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     ],
     spareSlots: b.spare,
     ...(b.events ? { events: b.events } : {}),
+    ...(b.without?.length ? { without: b.without } : {}),
   };
 }
 
@@ -71,6 +74,8 @@ export interface CheckOptions {
   readonly countOrbits?: boolean;
   /** Report only violations of these invariants; other violating steps are dead ends. */
   readonly invariants?: readonly string[];
+  /** Go on past violations: the shortest violation of every class (ExploreOptions.continue). */
+  readonly continue?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called once per completed level (kept for older callers). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
@@ -96,6 +101,8 @@ export interface CheckResult {
   readonly seconds: number;
   readonly verdict: 'ok' | 'violation' | 'incomplete';
   readonly violation?: CheckViolation;
+  /** With `continue`: the shortest violation of every class found, shortest first. */
+  readonly violations?: readonly CheckViolation[];
   /** Register traffic along the counterexample (zero when there is none). */
   readonly counters: Counters;
   /** Peak bytes held by the explorer's stores (visited table, trace links, queue). */
@@ -147,6 +154,7 @@ export function checkVariant(
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.countOrbits ? { countOrbits: true } : {}),
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.continue ? { continue: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
   });
@@ -175,6 +183,7 @@ export async function checkVariantParallel(
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.continue ? { continue: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   return checkResultOf(variant, bounds, spec, r, deadData);
@@ -244,8 +253,22 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
   const head = { variant: variant.name, bounds, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds };
   if (!r.violation) return { ...head, verdict: r.verdict === 'incomplete' ? 'incomplete' : 'ok', counters: zeroCounters(), ...extra };
 
-  // Replay the path with full instrumentation: names, calls, effects, snapshots.
-  const path = r.violation.path;
+  const first = replayViolation(variant, spec, r.violation);
+  const violations = r.violations?.map((f, i) => (i === 0 ? first.violation : replayViolation(variant, spec, f).violation));
+  return {
+    ...head,
+    verdict: 'violation',
+    violation: first.violation,
+    ...(violations ? { violations } : {}),
+    counters: first.trace.counters,
+    ...extra,
+    trace: first.trace,
+  };
+}
+
+/** Replays a counterexample with full instrumentation: names, calls, effects, snapshots. */
+function replayViolation(variant: Variant, spec: BootSpec, found: FoundViolation): { violation: CheckViolation; trace: Trace } {
+  const path = found.path;
   const replay = recordRun(
     variant.name,
     variant.Kernel,
@@ -253,15 +276,8 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     path.map((action) => ({ action })),
   );
   const tv = replay.trace.violation;
-  if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== r.violation.violation.invariant) {
+  if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== found.violation.invariant) {
     throw new Error(`FPC504 model bug: replaying the counterexample of ${variant.name} does not reproduce it`);
   }
-  return {
-    ...head,
-    verdict: 'violation',
-    violation: { ...tv, trace: replay.trace.steps, originalLength: path.length, boot: spec },
-    counters: replay.trace.counters,
-    ...extra,
-    trace: replay.trace,
-  };
+  return { violation: { ...tv, trace: replay.trace.steps, originalLength: path.length, boot: spec }, trace: replay.trace };
 }

@@ -175,7 +175,7 @@ function violationOf(v: {
 }
 
 function checkCellBase(v: Variant, c: NamedCheck) {
-  const { events, ...bounds } = c.bounds;
+  const { events, without: _without, ...bounds } = c.bounds;
   return {
     variant: v.name,
     column: c.name,

@@ -56,7 +56,11 @@ const check: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
-    .option('--events <list>', "event families to explore, comma-separated, or 'all' (default core,neon,fork,kvm; see fpctx events)")
+    .option(
+      '--events <list>',
+      "families and events to explore, comma-separated, 'all', '-name' to leave one out (default core,neon,fork,kvm; see fpctx events)",
+    )
+    .option('--continue', 'go on past violations: the shortest counterexample of every violation class')
     .option('--memory <size>', "cap on the explorer's stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached")
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')

@@ -40,6 +40,8 @@ export interface BootSpec {
    * first model's alphabet). Scenario scripts may use any event whatever this says.
    */
   readonly events?: readonly EventFamily[];
+  /** Events of those families the explorer leaves out (by name; `--events core,-sve_write`). */
+  readonly without?: readonly string[];
 }
 
 export const DEFAULT_SVE_VL_BITS = 512;

@@ -95,6 +95,8 @@ export class Machine {
    * and are not filtered.
    */
   eventMask = 0xffff;
+  /** Events left out inside the enabled families (by code, 1 = off; `--events -name`), or null. */
+  eventOff: Uint8Array | null = null;
   /**
    * IRQs are disabled on the executing CPU for the code now running (the scheduler's
    * preempt-notifier calls, for instance). Not state: set and cleared within one step.

@@ -10,7 +10,7 @@ import { intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
-import { EVENT_FAMILIES, type EventFamily } from '../../kernel/events.js';
+import { DEFAULT_FAMILIES, type EventFamily, parseEventSelection, selectionText } from '../../kernel/events.js';
 import { formatBytes } from '../../check/memory.js';
 import type { ExploreProgress } from '../../check/explore.js';
 
@@ -31,6 +31,7 @@ export interface CheckFlags {
   workers?: string;
   redis?: string;
   partitions?: string;
+  continue?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -42,7 +43,7 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     vcpus: intFlag('--vcpus', f.vcpus, 0, MAX_VCPUS, DEFAULT_BOUNDS.vcpus),
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, DEFAULT_BOUNDS.spare),
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
-    ...(f.events !== undefined ? { events: eventsFlag(f.events) } : {}),
+    ...(f.events !== undefined ? eventsFlag(f.events, DEFAULT_FAMILIES) : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -50,22 +51,14 @@ export function parseBounds(f: CheckFlags): CheckBounds {
   return b;
 }
 
-/** --events: event families to explore (comma-separated), or `all`. */
-export function eventsFlag(value: string): EventFamily[] {
-  if (value === 'all') return [...EVENT_FAMILIES];
-  const out: EventFamily[] = [];
-  for (const part of value.split(',').map((s) => s.trim())) {
-    if (!(EVENT_FAMILIES as readonly string[]).includes(part)) {
-      throw new InputError(
-        `unknown event family '${part}' (families: ${EVENT_FAMILIES.join(', ')}, all)`,
-        undefined,
-        undefined,
-        '--events',
-      );
-    }
-    if (!out.includes(part as EventFamily)) out.push(part as EventFamily);
-  }
-  return out;
+/**
+ * --events: families and single events to explore, comma-separated, `all`, and `-name`
+ * exclusions of either (`core,sme,-set_sme_vl`); only exclusions start from `base`.
+ */
+export function eventsFlag(value: string, base: readonly EventFamily[]): { events: EventFamily[]; without?: string[] } {
+  const sel = parseEventSelection(value, base);
+  if ('error' in sel) throw new InputError(sel.error, undefined, undefined, '--events');
+  return { events: [...sel.families], ...(sel.without.length ? { without: [...sel.without] } : {}) };
 }
 
 /** --memory: a size such as 512M or 2G (at least 1 MiB); default a quarter of RAM. */
@@ -75,13 +68,13 @@ export function eventsFlag(value: string): EventFamily[] {
  */
 export function checkJson(r: CheckResult): object {
   const { trace, ...doc } = r;
-  const { events, ...bounds } = r.bounds;
+  const { events, without, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
-  return { ...doc, bounds, ...(events ? { events } : {}), ...(trace ? { initial: trace.initial } : {}) };
+  return { ...doc, bounds, ...(events ? { events } : {}), ...(without ? { without } : {}), ...(trace ? { initial: trace.initial } : {}) };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${b.events.join(',')}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
@@ -112,6 +105,8 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     throw new InputError('--no-relabel and --orbits need the sequential explorer, not --redis', undefined, undefined, '--redis');
   if (f.partitions !== undefined && !redis) throw new InputError('needs --redis', undefined, undefined, '--partitions');
   const partitions = intFlag('--partitions', f.partitions, 1, 4096, 16);
+  if (redis && f.continue)
+    throw new InputError('--continue needs one process (threads with --workers), not --redis', undefined, undefined, '--continue');
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
@@ -122,6 +117,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
       ...(f.orbits ? { countOrbits: true } : {}),
+      ...(f.continue ? { continue: true } : {}),
       onProgress: (p: ExploreProgress) => {
         // Only for work that lasts: the first line after one second.
         if (!quiet && p.seconds >= 1) io.progress(progressLine(v.name, p));
@@ -137,12 +133,12 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const stopped = results.some((r) => r.verdict === 'incomplete');
   const status = failed ? 1 : stopped ? 3 : 0;
   if (f.json) {
-    const { events, ...numeric } = bounds;
+    const { events, without, ...numeric } = bounds;
     io.out(
       JSON.stringify(
         variants.length === 1
           ? checkJson(results[0]!)
-          : { bounds: numeric, ...(events ? { events } : {}), results: results.map(checkJson) },
+          : { bounds: numeric, ...(events ? { events } : {}), ...(without ? { without } : {}), results: results.map(checkJson) },
         null,
         2,
       ),
