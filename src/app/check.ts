@@ -17,6 +17,7 @@ import type { Variant } from '../variants/types.js';
 import { capWorkers } from '../check/workers.js';
 import { portableRecipe } from '../cluster/recipe.js';
 import { kernelModelRecipe } from './recipes.js';
+import { fixesFor } from '../history/fixes.js';
 
 export interface CheckBounds {
   /** CPUs. */
@@ -88,7 +89,28 @@ export type CheckViolation = Violation & {
   originalLength: number;
   /** The machine the trace runs on (what `fpctx shrink` and `fpctx run` need to replay it). */
   boot: BootSpec;
+  /** With `continue`: the modelled fixes that match this violation's class (src/history/fixes.ts). */
+  fixedBy?: FixHint[];
 };
+
+/** A modelled fix commit that matches a violation, and the variant expression that has it. */
+export interface FixHint {
+  readonly id: string;
+  readonly title: string;
+  readonly release: string;
+  /** `--variant` value that looks past the violation (absent for a plug-in). */
+  readonly expression?: string;
+}
+
+/** The modelled fixes `variant` lacks that match `v` (see src/history/fixes.ts). */
+export function fixHints(variant: Variant, v: { invariant: string; kind?: string; where: string }): FixHint[] {
+  return fixesFor(variant.commits, v).map(({ commit: c, add }) => ({
+    id: c.id,
+    title: c.title,
+    release: c.release,
+    ...(variant.status !== 'plugin' ? { expression: `${variant.name}${add.map((x) => `+${x}`).join('')}` } : {}),
+  }));
+}
 
 export interface CheckResult {
   readonly variant: string;
@@ -126,6 +148,8 @@ export interface CheckResult {
   readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
   /** The counterexample as a full trace (for the timeline and the report). */
   readonly trace?: Trace;
+  /** With `continue`: each of `violations` as a full trace, in the same order. */
+  readonly traces?: readonly Trace[];
 }
 
 /**
@@ -254,7 +278,8 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
   if (!r.violation) return { ...head, verdict: r.verdict === 'incomplete' ? 'incomplete' : 'ok', counters: zeroCounters(), ...extra };
 
   const first = replayViolation(variant, spec, r.violation);
-  const violations = r.violations?.map((f, i) => (i === 0 ? first.violation : replayViolation(variant, spec, f).violation));
+  const replays = r.violations?.map((f, i) => (i === 0 ? first : replayViolation(variant, spec, f)));
+  const violations = replays?.map((x) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation) }));
   return {
     ...head,
     verdict: 'violation',
@@ -263,6 +288,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     counters: first.trace.counters,
     ...extra,
     trace: first.trace,
+    ...(replays ? { traces: replays.map((x) => x.trace) } : {}),
   };
 }
 

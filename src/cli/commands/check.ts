@@ -3,7 +3,14 @@
  * Exit status: 0 ok, 1 violation, 2 bad input, 3 a limit (--memory, --time) stopped it early.
  */
 
-import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../../app/check.js';
+import {
+  DEFAULT_BOUNDS,
+  checkVariantParallel,
+  checkVariantRedis,
+  type CheckBounds,
+  type CheckResult,
+  type FixHint,
+} from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
 import { intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
@@ -67,7 +74,7 @@ export function eventsFlag(value: string, base: readonly EventFamily[]): { event
  * numbers); the event families, when not the default, are a separate `events` field.
  */
 export function checkJson(r: CheckResult): object {
-  const { trace, ...doc } = r;
+  const { trace, traces: _traces, ...doc } = r;
   const { events, without, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
   return { ...doc, bounds, ...(events ? { events } : {}), ...(without ? { without } : {}), ...(trace ? { initial: trace.initial } : {}) };
@@ -88,6 +95,33 @@ export function count(n: number): string {
 export function progressLine(name: string, p: ExploreProgress): string {
   const rate = p.seconds > 0 ? p.states / p.seconds : 0;
   return `${name}: depth ${p.depth}/${p.maxDepth}  ${count(p.states)} states  ${count(Math.round(rate))} states/s  ${formatBytes(p.bytes)}  ${p.seconds.toFixed(0)}s`;
+}
+
+/** One line per violation class found by --continue: what, where, how long, which fix. */
+export function violationLine(
+  i: number,
+  v: { invariant: string; kind?: string; code: string; where: string; step: number; fixedBy?: readonly FixHint[] },
+): string {
+  const fix = v.fixedBy?.length
+    ? `; fixed by ${v.fixedBy.map((x) => `${x.id} "${x.title}" (${x.release})${x.expression ? `: look past it with --variant ${x.expression}` : ''}`).join('; or ')}`
+    : '';
+  return `${String(i + 1).padStart(2)}. ${v.invariant}${v.kind ? `/${v.kind}` : ''} [${v.code}] in ${v.where}, ${v.step} steps${fix}`;
+}
+
+function continueText(r: CheckResult, quiet: boolean, io: Io): string[] {
+  const st = io.style;
+  const vs = r.violations!;
+  const out = [st.bad(`${vs.length} violation class${vs.length > 1 ? 'es' : ''}, shortest first:`)];
+  vs.forEach((v, i) => out.push(violationLine(i, v)));
+  if (r.verdict === 'violation' && r.limit)
+    out.push(st.warn(`incomplete: ${r.limit.message}; every state within ${r.completeDepth} steps was explored`));
+  if (quiet) return out;
+  r.traces!.forEach((t, i) => {
+    out.push('', st.bold(`${i + 1}. shortest counterexample (${t.steps.length} steps):`));
+    out.push(...renderTimeline(t, { style: st, width: io.columns }), '');
+    out.push(...renderVerdict(t, { style: st, width: io.columns }));
+  });
+  return out;
 }
 
 export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
@@ -157,7 +191,9 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     io.out(
       `${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`,
     );
-    if (r.trace) {
+    if (r.violations && r.traces) {
+      for (const l of continueText(r, f.quiet === true, io)) io.out(l);
+    } else if (r.trace) {
       if (!f.quiet) {
         io.out('');
         io.out(st.bold(`shortest counterexample (${r.trace.steps.length} steps):`));
