@@ -77,6 +77,8 @@ export interface CheckOptions {
   readonly invariants?: readonly string[];
   /** Go on past violations: the shortest violation of every class (ExploreOptions.continue). */
   readonly continue?: boolean;
+  /** Start no level past this many states (ExploreOptions.maxStates; sequential explorer). */
+  readonly maxStates?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called once per completed level (kept for older callers). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
@@ -179,6 +181,7 @@ export function checkVariant(
     ...(opts.countOrbits ? { countOrbits: true } : {}),
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.continue ? { continue: true } : {}),
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
   });

@@ -89,6 +89,8 @@ export interface SimulateResult {
   readonly counters: Counters;
   readonly limit?: { readonly kind: 'time'; readonly message: string };
   readonly trace?: Trace;
+  /** With `continue`: each of `violations` as a full trace, in the same order. */
+  readonly traces?: readonly Trace[];
 }
 
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
@@ -208,6 +210,7 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
     ...(totals.failures ? { violations: failed.map((x) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation) })) } : {}),
     counters: first.trace.counters,
     trace: first.trace,
+    ...(totals.failures ? { traces: failed.map((x) => x.trace) } : {}),
   };
 }
 

@@ -57,6 +57,11 @@ export interface ExploreOptions {
    * way: its successor is not stored (see README, `check --continue`).
    */
   readonly continue?: boolean;
+  /**
+   * No level is started once this many states are stored: a bound like `maxDepth` (the result
+   * is what a depth bound at the last completed level gives), and as deterministic.
+   */
+  readonly maxStates?: number;
   /** Most tie orders the canonicaliser tries per state (symmetry.ts). */
   readonly maxCandidates?: number;
   /** Called about every `progressEveryMs` (default 250) while exploring. */
@@ -234,7 +239,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
 
     let id = 0;
     levelEnd = 1;
-    outer: while (depth < opts.maxDepth && id < levelEnd) {
+    const maxStates = opts.maxStates ?? Infinity;
+    outer: while (depth < opts.maxDepth && id < levelEnd && seen.size < maxStates) {
       for (; id < levelEnd; id++) {
         queue.shift(s);
         list.length = 0;

@@ -20,6 +20,7 @@ import { runReport } from './commands/report.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { simulateCommand } from './commands/simulate.js';
+import { huntCommand } from './commands/hunt.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
@@ -186,6 +187,7 @@ const COMMANDS: readonly CommandFactory[] = [
   run,
   check,
   simulateCommand,
+  huntCommand,
   workerCommand,
   shrinkCommand,
   suite,
