@@ -35,7 +35,9 @@ export interface HuntOptions {
   readonly families?: readonly EventFamily[];
   /** Events left out (by name) in every job. */
   readonly without?: readonly string[];
-  /** Called before each job, and with each new finding. */
+  /** Ends the schedule after the job that finds a finding this accepts (`fpctx mutants`). */
+  readonly stop?: (f: HuntFinding) => boolean;
+  /** Called before each job. */
   readonly onProgress?: (p: HuntProgress) => void;
 }
 
@@ -82,7 +84,7 @@ export interface HuntFinding {
   readonly violation: CheckViolation;
   /** The job (index into `jobs`) whose trace is kept: the shortest, the earliest on a tie. */
   readonly job: number;
-  /** Budget spent, all jobs before included, when this class was first found (deterministic). */
+  /** Budget spent up to the end of the job that first found this class (deterministic). */
   readonly firstSpent: number;
   /** Seconds from the start of the hunt when it was first found (machine-dependent). */
   readonly firstSeconds: number;
@@ -105,6 +107,8 @@ export interface HuntResult {
   readonly seconds: number;
   /** The time cap ended the schedule early: the result depends on the machine's speed. */
   readonly cut: boolean;
+  /** `stop` ended the schedule early. */
+  readonly stopped: boolean;
   /** Shortest first (then by class). */
   readonly findings: readonly HuntFinding[];
   readonly verdict: 'ok' | 'violation' | 'incomplete';
@@ -189,6 +193,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   let spent = 0;
   let checkPool = Math.floor(budget * CHECK_SHARE);
   let cut = false;
+  let stopped = false;
   const elapsed = () => (performance.now() - t0) / 1000;
 
   const note = (jobIndex: number, v: CheckViolation, trace: Trace, command: string) => {
@@ -237,11 +242,11 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       });
       if (r.verdict === 'incomplete' || r.limit) cut = r.limit?.kind === 'time' || cut;
       const vs = r.violations ?? [];
+      checkPool -= r.states;
+      spent += r.states;
       vs.forEach((v, k) =>
         note(i, v, r.traces![k]!, `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`),
       );
-      checkPool -= r.states;
-      spent += r.states;
       jobs.push({
         ...job,
         spent: r.states,
@@ -270,6 +275,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       );
       if (r.verdict === 'incomplete') cut = true;
       const vs = r.violations ?? [];
+      spent += r.steps;
       for (const [n, v] of vs.entries()) {
         note(
           i,
@@ -278,10 +284,13 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
           `fpctx simulate --variant ${variant.name} ${shape} --seed ${runSeed} --runs ${v.run + 1} --steps ${steps} --events ${sel} --continue`,
         );
       }
-      spent += r.steps;
       jobs.push({ ...job, spent: r.steps, reach: r.runs, classes: vs.map(violationClass), seconds: (performance.now() - j0) / 1000 });
     }
     if (cut) break;
+    if (opts.stop && [...found.values()].some(opts.stop)) {
+      stopped = true;
+      break;
+    }
   }
   const findings = [...found.values()].sort(
     (a, b) => a.violation.step - b.violation.step || (a.class < b.class ? -1 : a.class > b.class ? 1 : 0),
@@ -297,6 +306,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     spent,
     seconds: elapsed(),
     cut,
+    stopped,
     findings,
     verdict: findings.length > 0 ? 'violation' : cut ? 'incomplete' : 'ok',
   };

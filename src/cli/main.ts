@@ -21,6 +21,7 @@ import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { simulateCommand } from './commands/simulate.js';
 import { huntCommand } from './commands/hunt.js';
+import { mutantsCommand } from './commands/mutants.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
@@ -188,6 +189,7 @@ const COMMANDS: readonly CommandFactory[] = [
   check,
   simulateCommand,
   huntCommand,
+  mutantsCommand,
   workerCommand,
   shrinkCommand,
   suite,

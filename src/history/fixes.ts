@@ -57,7 +57,7 @@ export function fixesFor(commits: readonly string[], v: ViolationLike): FixMatch
  * older commits that a version being added is written over (when they are fixes themselves: a
  * feature series is not pulled in to look past a bug). Null when that is not possible.
  */
-function needs(have: ReadonlySet<string>, id: string): string[] | null {
+export function needs(have: ReadonlySet<string>, id: string): string[] | null {
   const set = new Set(have);
   const added: string[] = [];
   const todo = [id];
