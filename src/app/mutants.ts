@@ -41,6 +41,8 @@ export interface MutantResult {
   readonly seconds: number;
   /** The hunt's time cap cut it before it found (or gave up on) the fix's bug. */
   readonly cut: boolean;
+  /** Why a way of reverting it was not used (a mutant that does not run), or none could be. */
+  readonly notes?: readonly string[];
 }
 
 export interface MutantsResult {
@@ -91,22 +93,31 @@ function revertClosure(set: readonly string[], id: string): string[] {
 
 /** The mutant of a fix: the base that has it, and the expression with it reverted. */
 export function mutantOf(c: Commit): { base: string; mutant: string; also: string[] } | undefined {
+  return mutantsOf(c)[0];
+}
+
+/** Every way to have `c` reverted, best first: reverting it where it first is, then applying it where it is not. */
+function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[] {
+  const out: { base: string; mutant: string; also: string[] }[] = [];
   const builtin = firstWith(c.id);
   if (builtin) {
     const set = VARIANTS.find((v) => v.name === builtin)!.commits;
     const revert = revertClosure(set, c.id);
     // Reverting other fixes with it is still a revert of fixes; reverting a feature series is not.
     if (revert.every((x) => findCommit(x)?.guards))
-      return { base: builtin, mutant: `${builtin}${revert.map((x) => `-${x}`).join('')}`, also: revert.filter((x) => x !== c.id) };
+      out.push({ base: builtin, mutant: `${builtin}${revert.map((x) => `-${x}`).join('')}`, also: revert.filter((x) => x !== c.id) });
   }
   // The other way round: the newest version without the fix where it applies is the mutant of
   // that version with it.
   const lacking = REAL.filter((v) => !v.commits.includes(c.id) && c.guards!.some((g) => v.commits.includes(g.since)));
   for (const v of lacking.sort((a, b) => b.commits.length - a.commits.length)) {
     const add = needs(new Set(v.commits), c.id);
-    if (add) return { base: `${v.name}${add.map((x) => `+${x}`).join('')}`, mutant: v.name, also: add.filter((x) => x !== c.id) };
+    if (add) {
+      out.push({ base: `${v.name}${add.map((x) => `+${x}`).join('')}`, mutant: v.name, also: add.filter((x) => x !== c.id) });
+      break;
+    }
   }
-  return undefined;
+  return out;
 }
 
 export async function mutationScore(opts: MutantsOptions = {}): Promise<MutantsResult> {
@@ -114,53 +125,36 @@ export async function mutationScore(opts: MutantsOptions = {}): Promise<MutantsR
   const fixes = FIX_COMMITS.filter((c) => !opts.only || opts.only.includes(c.id));
   const results: MutantResult[] = [];
   for (const c of fixes) {
-    const m = mutantOf(c);
-    if (!m) {
-      results.push({
-        commit: { id: c.id, title: c.title, release: c.release },
-        base: '-',
-        mutant: '-',
-        alsoReverted: [],
-        expected: c.guards!,
-        detected: false,
-        other: ['no built-in variant can have it reverted (or added) consistently'],
-        spent: 0,
-        seconds: 0,
-        cut: false,
-      });
+    // A revert can leave a set that is consistent by the version rule but calls a helper only
+    // the reverted commit defines (a TypeError when that path runs): the next way is then tried.
+    const ways = mutantsOf(c);
+    const broken: string[] = [];
+    let done: Awaited<ReturnType<typeof huntOne>> | undefined;
+    for (const m of ways) {
+      try {
+        done = await huntOne(c, m, opts);
+        break;
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+        broken.push(`${m.mutant} does not run (${e.message})`);
+      }
+    }
+    if (done) {
+      results.push({ ...done, ...(broken.length ? { notes: broken } : {}) });
       continue;
     }
-    const { base, mutant, also } = m;
-    opts.onProgress?.(`${c.id}: hunting on ${mutant}`);
-    const variant = variantOfExpression(mutant)!;
-    const matches = (f: HuntFinding) => c.guards!.some((g) => guardMatches(g, f.violation));
-    const r = await huntVariant(variant, {
-      ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
-      ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
-      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      stop: matches,
-      onProgress: (p) => opts.onProgress?.(`${c.id}: ${mutant}: job ${p.job + 1}/${p.jobs} ${p.what}`),
-    });
-    // The first found of the matching findings (least budget), then the shortest.
-    const hit = r.findings.filter(matches).sort((a, b) => a.firstSpent - b.firstSpent || a.violation.step - b.violation.step)[0];
     results.push({
       commit: { id: c.id, title: c.title, release: c.release },
-      base,
-      mutant,
-      alsoReverted: also,
+      base: '-',
+      mutant: '-',
+      alsoReverted: [],
       expected: c.guards!,
-      detected: !!hit,
-      ...(hit
-        ? {
-            finding: { class: hit.class, step: hit.violation.step, command: hit.command },
-            firstSpent: hit.firstSpent,
-            firstSeconds: hit.firstSeconds,
-          }
-        : {}),
-      other: r.findings.filter((f) => !matches(f)).map((f) => f.class),
-      spent: r.spent,
-      seconds: r.seconds,
-      cut: r.cut,
+      detected: false,
+      other: [],
+      notes: broken.length ? broken : ['no built-in variant can have it reverted (or added) consistently'],
+      spent: 0,
+      seconds: 0,
+      cut: false,
     });
   }
   return {
@@ -169,6 +163,41 @@ export async function mutationScore(opts: MutantsOptions = {}): Promise<MutantsR
     total: results.length,
     results,
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+async function huntOne(c: Commit, m: { base: string; mutant: string; also: string[] }, opts: MutantsOptions): Promise<MutantResult> {
+  const { base, mutant, also } = m;
+  opts.onProgress?.(`${c.id}: hunting on ${mutant}`);
+  const variant = variantOfExpression(mutant)!;
+  const matches = (f: HuntFinding) => c.guards!.some((g) => guardMatches(g, f.violation));
+  const r = await huntVariant(variant, {
+    ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
+    ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    stop: matches,
+    onProgress: (p) => opts.onProgress?.(`${c.id}: ${mutant}: job ${p.job + 1}/${p.jobs} ${p.what}`),
+  });
+  // The first found of the matching findings (least budget), then the shortest.
+  const hit = r.findings.filter(matches).sort((a, b) => a.firstSpent - b.firstSpent || a.violation.step - b.violation.step)[0];
+  return {
+    commit: { id: c.id, title: c.title, release: c.release },
+    base,
+    mutant,
+    alsoReverted: also,
+    expected: c.guards!,
+    detected: !!hit,
+    ...(hit
+      ? {
+          finding: { class: hit.class, step: hit.violation.step, command: hit.command },
+          firstSpent: hit.firstSpent,
+          firstSeconds: hit.firstSeconds,
+        }
+      : {}),
+    other: r.findings.filter((f) => !matches(f)).map((f) => f.class),
+    spent: r.spent,
+    seconds: r.seconds,
+    cut: r.cut,
   };
 }
 

@@ -40,7 +40,8 @@ export function mutantsText(r: MutantsResult): string[] {
       out.push(
         `${head}  on ${m.mutant}: expected ${m.expected.map(guardText).join(' or ')}; ${m.cut ? 'cut by --time; ' : ''}found ${m.other.length ? m.other.join(', ') : 'nothing'} in ${count(m.spent)} states/steps`,
       );
-    if (m.alsoReverted.length) out.push(`    (reverted with ${m.alsoReverted.join(', ')}, which write over it)`);
+    if (m.alsoReverted.length) out.push(`    (with ${m.alsoReverted.join(', ')}: the set needs them)`);
+    for (const n of m.notes ?? []) out.push(`    note: ${n}`);
   }
   out.push(`${r.detected}/${r.total} fixes detected, ${r.seconds.toFixed(1)}s`);
   return out;
