@@ -152,6 +152,8 @@ export interface CheckResult {
   readonly trace?: Trace;
   /** With `continue`: each of `violations` as a full trace, in the same order. */
   readonly traces?: readonly Trace[];
+  /** With `continue`: each of `violations` as actions from the initial state (for replays). */
+  readonly paths?: readonly (readonly number[])[];
 }
 
 /**
@@ -291,7 +293,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     counters: first.trace.counters,
     ...extra,
     trace: first.trace,
-    ...(replays ? { traces: replays.map((x) => x.trace) } : {}),
+    ...(replays ? { traces: replays.map((x) => x.trace), paths: r.violations!.map((f) => f.path) } : {}),
   };
 }
 

@@ -35,6 +35,11 @@ export interface HuntOptions {
   readonly families?: readonly EventFamily[];
   /** Events left out (by name) in every job. */
   readonly without?: readonly string[];
+  /**
+   * Keeps only the violations this accepts (`fpctx mutants`: those that tell a mutant from the
+   * original); the classes of the others are listed in `ignored`.
+   */
+  readonly keep?: (v: CheckViolation, actions: readonly number[]) => boolean;
   /** Ends the schedule after the job that finds a finding this accepts (`fpctx mutants`). */
   readonly stop?: (f: HuntFinding) => boolean;
   /** Called before each job. */
@@ -92,6 +97,8 @@ export interface HuntFinding {
   readonly command: string;
   readonly fixedBy: readonly FixHint[];
   readonly trace: Trace;
+  /** The trace as actions on `violation.boot` (what a replay on another variant needs). */
+  readonly actions: readonly number[];
 }
 
 export interface HuntResult {
@@ -111,6 +118,8 @@ export interface HuntResult {
   readonly stopped: boolean;
   /** Shortest first (then by class). */
   readonly findings: readonly HuntFinding[];
+  /** With `keep`: classes of violations it did not keep. */
+  readonly ignored: readonly string[];
   readonly verdict: 'ok' | 'violation' | 'incomplete';
 }
 
@@ -194,10 +203,15 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   let checkPool = Math.floor(budget * CHECK_SHARE);
   let cut = false;
   let stopped = false;
+  const ignored = new Set<string>();
   const elapsed = () => (performance.now() - t0) / 1000;
 
-  const note = (jobIndex: number, v: CheckViolation, trace: Trace, command: string) => {
+  const note = (jobIndex: number, v: CheckViolation, trace: Trace, actions: readonly number[], command: string) => {
     const key = violationClass(v);
+    if (opts.keep && !opts.keep(v, actions)) {
+      ignored.add(key);
+      return;
+    }
     const had = found.get(key);
     if (had && had.violation.step <= v.step) return;
     found.set(key, {
@@ -209,6 +223,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       command,
       fixedBy: fixHints(variant, v),
       trace,
+      actions,
     });
   };
 
@@ -245,7 +260,13 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       checkPool -= r.states;
       spent += r.states;
       vs.forEach((v, k) =>
-        note(i, v, r.traces![k]!, `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`),
+        note(
+          i,
+          v,
+          r.traces![k]!,
+          r.paths![k]!,
+          `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`,
+        ),
       );
       jobs.push({
         ...job,
@@ -281,6 +302,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
           i,
           v,
           r.traces![n]!,
+          r.paths![n]!,
           `fpctx simulate --variant ${variant.name} ${shape} --seed ${runSeed} --runs ${v.run + 1} --steps ${steps} --events ${sel} --continue`,
         );
       }
@@ -308,6 +330,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     cut,
     stopped,
     findings,
+    ignored: [...ignored].sort(),
     verdict: findings.length > 0 ? 'violation' : cut ? 'incomplete' : 'ok',
   };
 }

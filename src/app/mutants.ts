@@ -17,6 +17,9 @@ import { FIX_COMMITS, guardMatches, needs } from '../history/fixes.js';
 import { VERSIONS_BY_FUNCTION } from '../history/resolve.js';
 import { variantOfExpression } from '../variants/expression.js';
 import { VARIANTS } from '../variants/index.js';
+import { violationClass } from '../check/model.js';
+import { KernelShrinkSubject } from '../kernel/model.js';
+import type { CheckViolation } from './check.js';
 import { type HuntFinding, huntVariant } from './hunt.js';
 
 export interface MutantResult {
@@ -35,7 +38,7 @@ export interface MutantResult {
   readonly firstSpent?: number;
   /** Seconds of hunting until then: machine-dependent. */
   readonly firstSeconds?: number;
-  /** What the hunt found instead, when it missed. */
+  /** Classes the hunt found that did not kill the mutant (the original fails them too, or another kind). */
   readonly other: readonly string[];
   readonly spent: number;
   readonly seconds: number;
@@ -170,8 +173,18 @@ async function huntOne(c: Commit, m: { base: string; mutant: string; also: strin
   const { base, mutant, also } = m;
   opts.onProgress?.(`${c.id}: hunting on ${mutant}`);
   const variant = variantOfExpression(mutant)!;
+  const original = new KernelShrinkSubject(variantOfExpression(base)!.Kernel);
   const matches = (f: HuntFinding) => c.guards!.some((g) => guardMatches(g, f.violation));
+  // A mutant is detected (killed) by a violation of a kind the fix is about whose trace does
+  // not fail that way on the version with the fix: a violation the original has too (another
+  // bug of the same class) says nothing about the fix.
+  const kills = (v: CheckViolation, actions: readonly number[]) => {
+    if (!c.guards!.some((g) => guardMatches(g, v))) return false;
+    const again = original.replay(v.boot, actions).violation;
+    return !again || violationClass(again) !== violationClass(v);
+  };
   const r = await huntVariant(variant, {
+    keep: kills,
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -194,7 +207,7 @@ async function huntOne(c: Commit, m: { base: string; mutant: string; also: strin
           firstSeconds: hit.firstSeconds,
         }
       : {}),
-    other: r.findings.filter((f) => !matches(f)).map((f) => f.class),
+    other: r.ignored,
     spent: r.spent,
     seconds: r.seconds,
     cut: r.cut,

@@ -91,6 +91,8 @@ export interface SimulateResult {
   readonly trace?: Trace;
   /** With `continue`: each of `violations` as a full trace, in the same order. */
   readonly traces?: readonly Trace[];
+  /** With `continue`: each of `violations` as actions on its (shrunk) machine. */
+  readonly paths?: readonly (readonly number[])[];
 }
 
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
@@ -210,12 +212,17 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
     ...(totals.failures ? { violations: failed.map((x) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation) })) } : {}),
     counters: first.trace.counters,
     trace: first.trace,
-    ...(totals.failures ? { traces: failed.map((x) => x.trace) } : {}),
+    ...(totals.failures ? { traces: failed.map((x) => x.trace), paths: failed.map((x) => x.actions) } : {}),
   };
 }
 
 /** A failing run, shrunk (unless told not to) and replayed into a trace. */
-function failedRun(variant: Variant, spec: BootSpec, f: RunFailure, shrink: boolean): { violation: SimulateViolation; trace: Trace } {
+function failedRun(
+  variant: Variant,
+  spec: BootSpec,
+  f: RunFailure,
+  shrink: boolean,
+): { violation: SimulateViolation; trace: Trace; actions: readonly number[] } {
   const sh = !shrink ? { spec, actions: [...f.path], removed: [] as string[] } : shrinkRun(variant, spec, f.path, f.violation);
   const trace = traceOf(variant, sh.spec, sh.actions);
   const kinds = EVENT_NAMES;
@@ -232,5 +239,6 @@ function failedRun(variant: Variant, spec: BootSpec, f: RunFailure, shrink: bool
       removed: sh.removed,
     },
     trace,
+    actions: sh.actions,
   };
 }

@@ -169,7 +169,11 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     fixes: 'cccb78ce89c4',
     note: 'CVE-2024-50275; the model folds cccb78ce89c4 into 8383741ab2e7',
-    guards: [{ invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' }],
+    // The RDVL check is in fpsimd_save() in v5.17, in fpsimd_save_user_state() from v6.x.
+    guards: [
+      { invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' },
+      { invariant: 'kernel-warn', where: 'fpsimd_save_user_state', since: '8383741ab2e7' },
+    ],
   },
   {
     id: '81235ae0c846',

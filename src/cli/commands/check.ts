@@ -74,7 +74,7 @@ export function eventsFlag(value: string, base: readonly EventFamily[]): { event
  * numbers); the event families, when not the default, are a separate `events` field.
  */
 export function checkJson(r: CheckResult): object {
-  const { trace, traces: _traces, ...doc } = r;
+  const { trace, traces: _traces, paths: _paths, ...doc } = r;
   const { events, without, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
   return { ...doc, bounds, ...(events ? { events } : {}), ...(without ? { without } : {}), ...(trace ? { initial: trace.initial } : {}) };

@@ -27,7 +27,7 @@ export interface HuntFlags {
 export function huntJson(r: HuntResult): object {
   return {
     ...r,
-    findings: r.findings.map(({ trace, ...f }) => ({ ...f, initial: trace.initial })),
+    findings: r.findings.map(({ trace, actions: _actions, ...f }) => ({ ...f, initial: trace.initial })),
   };
 }
 

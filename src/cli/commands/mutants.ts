@@ -38,7 +38,7 @@ export function mutantsText(r: MutantsResult): string[] {
       );
     else
       out.push(
-        `${head}  on ${m.mutant}: expected ${m.expected.map(guardText).join(' or ')}; ${m.cut ? 'cut by --time; ' : ''}found ${m.other.length ? m.other.join(', ') : 'nothing'} in ${count(m.spent)} states/steps`,
+        `${head}  on ${m.mutant}: expected ${m.expected.map(guardText).join(' or ')}; ${m.cut ? 'cut by --time; ' : ''}found ${m.other.length ? `only what the original also fails or another kind: ${m.other.join(', ')}` : 'nothing'} in ${count(m.spent)} states/steps`,
       );
     if (m.alsoReverted.length) out.push(`    (with ${m.alsoReverted.join(', ')}: the set needs them)`);
     for (const n of m.notes ?? []) out.push(`    note: ${n}`);

@@ -55,7 +55,7 @@ export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
 }
 
 export function simulateJson(r: SimulateResult): object {
-  const { trace: _trace, traces: _traces, ...doc } = r;
+  const { trace: _trace, traces: _traces, paths: _paths, ...doc } = r;
   return doc;
 }
 
