@@ -253,7 +253,9 @@ export const COMMITS: readonly Commit[] = [
     id: '316283f276eb',
     title: 'arm64/fpsimd: ptrace: Consistently handle partial writes to NT_ARM_(S)SVE',
     release: 'v6.16',
-    kind: 'commit',
+    kind: 'series',
+    also: ['054d627c5554', 'b93e685ecff7', 'f916dd32a943', '9f8bf718f292'],
+    note: 'with the rest of the ptrace part of the 2025 series as snapshot B has it: save task state before generating the SVE header, no register data for the inactive mode, SVE payload mandated for streaming state, errors handled gracefully (whose system_supports_sme() guard 128a7494a9f1 removed); hashes from a backport listing (index id 55133223415)',
   },
   {
     id: 'e0cb0f26594c',
@@ -269,6 +271,22 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     note: 'the end of the 2025 rework series; its hash was not read',
     features: { sme: true },
+  },
+  {
+    id: '128a7494a9f1',
+    title: 'arm64/fpsimd: ptrace: Fix SVE writes on !SME systems',
+    release: 'after the modelled mainline',
+    kind: 'commit',
+    fixes: '9f8bf718f292',
+    note: 'Mark Rutland, arm64 for-next/fixes 2026-01-22 with d2907cbe9ea0, Cc stable (6.18 review copy, index id 62161087450); syzbot report. 9f8bf718f292 ("ptrace: Gracefully handle errors") is part of the 2025 series the model folds into 316283f276eb',
+  },
+  {
+    id: 'd2907cbe9ea0',
+    title: 'arm64/fpsimd: signal: Fix restoration of SVE context',
+    release: 'after the modelled mainline',
+    kind: 'commit',
+    fixes: '85ed24dad290',
+    note: 'Mark Rutland, 2026-01-20, Cc stable; Fixes: 85ed24dad290 ("arm64/sme: Implement streaming SVE signal handling", v5.19), which the model folds into ef3be86021c3. Read from the stable review copy (index id 62128739268)',
   },
   {
     id: '5cbb61bf4168',

@@ -258,4 +258,5 @@ export interface Kvm {
   fpsimd_sync_from_effective_state(t: TaskView): void;
   fpsimd_sync_to_effective_state_zeropad(t: TaskView): void;
   task_smstop_sm(t: TaskView): void;
+  sveSetExitStreaming(target: TaskView): void;
 }

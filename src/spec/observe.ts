@@ -245,6 +245,19 @@ export function tracerReads(m: Observed, t: ObservedTask, sveFormat: boolean, wh
 }
 
 /**
+ * A tracer reads only the V registers of a stopped task: NT_ARM_SVE of a streaming task, which
+ * presents "the FPSIMD subset" (sve.rst) from uw after the kernel synced it. What the tracer
+ * sees must be the task's own latest V; the SVE part is not presented, so it is not judged.
+ */
+export function tracerReadsV(m: Observed, t: ObservedTask, where: string): void {
+  const kind = judgePart('V', t.exp_V, t.uw_V, m.layout.writerOfTask(t.slot));
+  if (kind) {
+    const n = m.naming;
+    m.fail('integrity', kind, where, `the tracer reads ${n.token(t.uw_V)} in ${n.task(t.slot)}'s V, expected ${n.token(t.exp_V)}`);
+  }
+}
+
+/**
  * A signal handler is entered: its ucontext holds the state the interrupted code had. Every
  * frame has fpsimd_context, and sve_context register data when present. On layouts of the SME
  * era the frame also says whether ZA was on (za_context present), and carries ZA/ZT0 while it

@@ -31,6 +31,8 @@ describe('the commit registry and the version tables', () => {
   it('knows the functions a commit changes, by subsystem', () => {
     expect(functionsOf('316283f276eb')).toEqual([
       { fn: 'sve_set', subsystem: 'ptrace' },
+      { fn: 'sveSetExitStreaming', subsystem: 'ptrace' },
+      { fn: 'sve_get', subsystem: 'ptrace' },
       { fn: '__fpr_set', subsystem: 'ptrace' },
       { fn: 'fpr_set', subsystem: 'ptrace' },
     ]);

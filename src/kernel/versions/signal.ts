@@ -248,11 +248,32 @@ export const signal = versions({
       this.enterKPath(t, KPath.SIGRETURN, 2);
     },
     /**
-     * restore_sve_fpsimd_context() (B), copy step: sve_alloc(); for a streaming frame SVCR.SM and
-     * TIF_SME, else SVCR.SM cleared and TIF_SVE; fp_type SVE; then the register block.
+     * restore_sve_fpsimd_context() (B, snapshot index id 8630279249), copy step: the state was
+     * flushed at the start of sigreturn; sve_alloc() zeroed, the register block, then SVCR.SM for
+     * a streaming frame (TIF_SME untouched) or TIF_SVE for a non-streaming one (SVCR.SM
+     * untouched); fp_type SVE. This is the code d2907cbe9ea0 fixed: a streaming frame can leave
+     * SVCR.SM set with TIF_SME clear, and a non-streaming one can leave a task that ptrace put in
+     * streaming mode after the sigreturn entry still streaming.
      */
     '929fa99b1215'(): void {
       const t = this.currentTask;
+      this.sve_alloc(t);
+      t.sve_V = t.sig_zV;
+      t.sve_Hi = t.sig_Hi;
+      if (t.sig_sm) t.svcr_SM = true;
+      else t.TIF_SVE = true;
+      t.fp_type = FpType.SVE;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
+    },
+    /**
+     * restore_sve_fpsimd_context() after d2907cbe9ea0 ("Fix restoration of SVE context"): for a
+     * streaming frame, sme_alloc() without zeroing (ZA may be live); sve_alloc(); then, before
+     * the register block is read, SVCR.SM and TIF_SME for a streaming frame, else SVCR.SM cleared
+     * and TIF_SVE; fp_type SVE.
+     */
+    d2907cbe9ea0(): void {
+      const t = this.currentTask;
+      if (t.sig_sm && !t.sme_state) this.sme_alloc(t);
       this.sve_alloc(t);
       if (t.sig_sm) {
         t.svcr_SM = true;

@@ -1,0 +1,147 @@
+/**
+ * Part 8 of issue 14 (faithfulness audit): the functions whose model did not match the tree
+ * it cites, each tested against that tree's code and the documented ABI.
+ *  - v6.12's sve_set_common() (ptrace.c, Debian 6.12.118; the same since v5.19) leaves
+ *    streaming mode on an NT_ARM_SVE write when the system has SME, zeroing sve_state if SVCR
+ *    changed (sve.rst: "any SETREGSET of NT_ARM_SVE will exit streaming mode").
+ *  - snapshot B's sve_set_common() clears SVCR.SM and sets TIF_SVE only under
+ *    system_supports_sme(): without SME an SVE-format write leaves TIF_SVE as it was (fixed by
+ *    128a7494a9f1, after the snapshot).
+ *  - snapshot B's restore_sve_fpsimd_context() sets SVCR.SM without TIF_SME for a streaming
+ *    frame and leaves SVCR.SM alone for a non-streaming one; d2907cbe9ea0 (Jan 2026) made it
+ *    set TIF_SME / clear SVCR.SM.
+ */
+import { describe, expect, it } from 'vitest';
+import { ZERO } from '../../src/arch/tokens.js';
+import { createMachine } from '../../src/kernel/kernel.js';
+import type { Kvm } from '../../src/kernel/kvm.js';
+import { FpType, TaskState } from '../../src/kernel/records.js';
+import { variantOfExpression } from '../../src/variants/expression.js';
+import { act, slot } from '../helpers.js';
+
+const CT = { cpus: 1, tasks: [{ name: 'C' }, { name: 'T' }] };
+
+function boot(expr: string): Kvm {
+  const v = variantOfExpression(expr);
+  if (!v) throw new Error(`no variant ${expr}`);
+  return createMachine(v.Kernel, CT);
+}
+
+/** C streaming (SME enabled for EL0, SMSTART SM done), written in streaming mode. */
+function streamingC(expr: string): Kvm {
+  const k = boot(expr);
+  act(k, 'switch', 0, slot(k, 'C'));
+  act(k, 'ret_to_user', 0);
+  act(k, 'fp_write', 0);
+  act(k, 'smstart_sm', 0);
+  act(k, 'continue', 0);
+  act(k, 'ret_to_user', 0);
+  act(k, 'smstart_sm', 0);
+  act(k, 'sve_write', 0);
+  return k;
+}
+
+/** C (in user mode on cpu0) enters the kernel and stops; T runs and is in a syscall. */
+function stopAndTrace(k: Kvm): void {
+  act(k, 'irq', 0);
+  act(k, 'ptrace_stop', 0);
+  act(k, 'switch', 0, slot(k, 'T'));
+  act(k, 'ret_to_user', 0);
+  act(k, 'syscall', 0);
+}
+
+const C = (k: Kvm) => k.tasks[slot(k, 'C')]!;
+
+describe('NT_ARM_SVE writes leave streaming mode (sve_set_common, v5.19+)', () => {
+  for (const variant of ['v6.12-rc1', 'mainline']) {
+    for (const ev of ['ptrace_sve', 'ptrace_sve_fpsimd']) {
+      it(`${variant}: ${ev} on a streaming task clears SVCR.SM, and the task resumes non-streaming with what was written`, () => {
+        const k = streamingC(variant);
+        stopAndTrace(k);
+        expect(C(k).svcr_SM).toBe(true);
+        act(k, ev, 0, slot(k, 'C'));
+        expect(C(k).svcr_SM).toBe(false);
+        expect(C(k).TIF_SVE).toBe(ev === 'ptrace_sve');
+        expect(C(k).fp_type).toBe(ev === 'ptrace_sve' ? FpType.SVE : FpType.FPSIMD);
+        act(k, 'ptrace_read', 0, slot(k, 'C'));
+        act(k, 'ptrace_cont', 0, slot(k, 'C'));
+        act(k, 'ret_to_user', 0);
+        act(k, 'switch', 0, slot(k, 'C'));
+        expect(act(k, 'ret_to_user', 0)).toBeNull();
+        expect(k.cpus[0]!.regSM).toBe(false);
+        expect(act(k, 'fp_read', 0)).toBeNull();
+      });
+    }
+  }
+});
+
+describe('snapshot B: SVCR.SM and TIF_SVE only under system_supports_sme()', () => {
+  it('mainline without SME (sme-reenable reverted): an SVE-format write leaves TIF_SVE clear with fp_type SVE', () => {
+    const k = boot('mainline-sme-reenable');
+    expect(k.hasSme).toBe(false);
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'fp_write', 0);
+    stopAndTrace(k);
+    expect(C(k).TIF_SVE).toBe(false);
+    act(k, 'ptrace_sve', 0, slot(k, 'C'));
+    expect(C(k).TIF_SVE).toBe(false); // set only inside the SME block
+    expect(C(k).fp_type).toBe(FpType.SVE);
+    expect(C(k).sve_Hi).not.toBe(ZERO);
+    // the tracee resumes: task_fpsimd_load() finds SVE-format state without TIF_SVE and warns
+    act(k, 'ptrace_cont', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'switch', 0, slot(k, 'C'));
+    expect(act(k, 'ret_to_user', 0)).toMatchObject({ invariant: 'kernel-warn' });
+  });
+
+  it('128a7494a9f1 drops the guard: TIF_SVE is set, and the tracee resumes without a warning', () => {
+    const k = boot('mainline-sme-reenable+128a7494a9f1');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'fp_write', 0);
+    stopAndTrace(k);
+    act(k, 'ptrace_sve', 0, slot(k, 'C'));
+    expect(C(k).TIF_SVE).toBe(true);
+    act(k, 'ptrace_cont', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'switch', 0, slot(k, 'C'));
+    expect(act(k, 'ret_to_user', 0)).toBeNull();
+    expect(act(k, 'fp_read', 0)).toBeNull();
+  });
+});
+
+describe('snapshot B: restore_sve_fpsimd_context() before and after d2907cbe9ea0', () => {
+  /** C streaming with TIF_SME, in its handler; the frame holds streaming state. */
+  function inHandler(expr: string): Kvm {
+    const k = streamingC(expr);
+    act(k, 'irq', 0);
+    act(k, 'signal', 0);
+    for (let i = 0; i < 3 && C(k).kpath !== 0; i++) act(k, 'continue', 0);
+    act(k, 'ret_to_user', 0);
+    expect(C(k).sig_frame).toBe(true);
+    expect(C(k).sig_sm).toBe(true);
+    return k;
+  }
+  function sigreturn(k: Kvm): void {
+    act(k, 'sigreturn', 0);
+    for (let i = 0; i < 4 && C(k).kpath !== 0; i++) act(k, 'continue', 0);
+    expect(C(k).state).toBe(TaskState.RUNNING);
+  }
+
+  it('B: a streaming frame sets SVCR.SM and leaves TIF_SME as it was (clear when the frame came from elsewhere, as with CRIU)', () => {
+    const k = inHandler('mainline');
+    C(k).TIF_SME = false; // a task that never used SME, restoring a frame saved by another
+    sigreturn(k);
+    expect(C(k).svcr_SM).toBe(true);
+    expect(C(k).TIF_SME).toBe(false);
+  });
+
+  it('d2907cbe9ea0: the same frame sets TIF_SME with SVCR.SM', () => {
+    const k = inHandler('mainline+d2907cbe9ea0');
+    C(k).TIF_SME = false;
+    sigreturn(k);
+    expect(C(k).svcr_SM).toBe(true);
+    expect(C(k).TIF_SME).toBe(true);
+  });
+});
