@@ -259,15 +259,14 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       const vs = r.violations ?? [];
       checkPool -= r.states;
       spent += r.states;
-      vs.forEach((v, k) =>
+      for (const [k, v] of vs.entries())
         note(
           i,
           v,
           r.traces![k]!,
           r.paths![k]!,
           `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`,
-        ),
-      );
+        );
       jobs.push({
         ...job,
         spent: r.states,

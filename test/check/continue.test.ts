@@ -79,7 +79,7 @@ describe('check --continue on v4.18-rc1 (1 CPU, 2 tasks, 1 vcpu)', () => {
     // Shortest first, and every trace replays to its own class.
     const steps = r.violations!.map((x) => x.step);
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
-    r.traces!.forEach((t, i) => expect(t.violation?.where).toBe(r.violations![i]!.where));
+    for (const [i, t] of r.traces!.entries()) expect(t.violation?.where).toBe(r.violations![i]!.where);
   });
   it('names the fix of each and the expression that looks past it, which is then clean of that class', () => {
     const r = checkVariant(v, bounds, { continue: true });

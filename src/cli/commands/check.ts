@@ -112,7 +112,7 @@ function continueText(r: CheckResult, quiet: boolean, io: Io): string[] {
   const st = io.style;
   const vs = r.violations!;
   const out = [st.bad(`${vs.length} violation class${vs.length > 1 ? 'es' : ''}, shortest first:`)];
-  vs.forEach((v, i) => out.push(violationLine(i, v)));
+  for (const [i, v] of vs.entries()) out.push(violationLine(i, v));
   if (r.verdict === 'violation' && r.limit)
     out.push(st.warn(`incomplete: ${r.limit.message}; every state within ${r.completeDepth} steps was explored`));
   if (quiet) return out;

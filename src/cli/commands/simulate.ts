@@ -104,7 +104,7 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
   const v = r.violation;
   if (r.violations) {
     io.out(st.bad(`${r.violations.length} violation class${r.violations.length > 1 ? 'es' : ''}, by first failing run:`));
-    r.violations.forEach((x, i) => io.out(`${violationLine(i, x)} (run ${x.run}, shrunk from ${x.originalLength})`));
+    for (const [i, x] of r.violations.entries()) io.out(`${violationLine(i, x)} (run ${x.run}, shrunk from ${x.originalLength})`);
   } else if (v && r.trace) {
     if (!f.quiet) {
       const m = v.boot;
