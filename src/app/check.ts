@@ -18,6 +18,9 @@ import { capWorkers } from '../check/workers.js';
 import { portableRecipe } from '../cluster/recipe.js';
 import { kernelModelRecipe } from './recipes.js';
 import { fixesFor } from '../history/fixes.js';
+import { violationClass } from '../check/model.js';
+import { KernelShrinkSubject } from '../kernel/model.js';
+import { variantOfExpression } from '../variants/expression.js';
 
 export interface CheckBounds {
   /** CPUs. */
@@ -102,16 +105,36 @@ export interface FixHint {
   readonly release: string;
   /** `--variant` value that looks past the violation (absent for a plug-in). */
   readonly expression?: string;
+  /** The trace, replayed on that expression, no longer violates this way (absent: not tried). */
+  readonly confirmed?: boolean;
 }
 
-/** The modelled fixes `variant` lacks that match `v` (see src/history/fixes.ts). */
-export function fixHints(variant: Variant, v: { invariant: string; kind?: string; where: string }): FixHint[] {
-  return fixesFor(variant.commits, v).map(({ commit: c, add }) => ({
+/**
+ * The modelled fixes `variant` lacks that match `v` (see src/history/fixes.ts). Given the
+ * trace's actions, each candidate is tried: the trace is replayed on the variant with the fix,
+ * and when some candidates make it pass, only those are returned (`confirmed`).
+ */
+export function fixHints(
+  variant: Variant,
+  v: { invariant: string; kind?: string; code: string; where: string; boot?: BootSpec },
+  actions?: readonly number[],
+): FixHint[] {
+  const hints: FixHint[] = fixesFor(variant.commits, v).map(({ commit: c, add }) => ({
     id: c.id,
     title: c.title,
     release: c.release,
     ...(variant.status !== 'plugin' ? { expression: `${variant.name}${add.map((x) => `+${x}`).join('')}` } : {}),
   }));
+  if (!actions || !v.boot || variant.status === 'plugin') return hints;
+  const key = violationClass(v as Violation);
+  const tried = hints.map((h) => {
+    const fixed = variantOfExpression(h.expression!);
+    if (!fixed) return h;
+    const again = new KernelShrinkSubject(fixed.Kernel).replay(v.boot!, actions).violation;
+    return { ...h, confirmed: !again || violationClass(again) !== key };
+  });
+  const confirmed = tried.filter((h) => h.confirmed);
+  return confirmed.length > 0 ? confirmed : tried;
 }
 
 export interface CheckResult {
@@ -284,7 +307,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
 
   const first = replayViolation(variant, spec, r.violation);
   const replays = r.violations?.map((f, i) => (i === 0 ? first : replayViolation(variant, spec, f)));
-  const violations = replays?.map((x) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation) }));
+  const violations = replays?.map((x, i) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation, r.violations![i]!.path) }));
   return {
     ...head,
     verdict: 'violation',

@@ -221,7 +221,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       firstSpent: had ? had.firstSpent : spent,
       firstSeconds: had ? had.firstSeconds : elapsed(),
       command,
-      fixedBy: fixHints(variant, v),
+      fixedBy: fixHints(variant, v, actions),
       trace,
       actions,
     });

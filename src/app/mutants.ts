@@ -106,9 +106,24 @@ function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[
   if (builtin) {
     const set = VARIANTS.find((v) => v.name === builtin)!.commits;
     const revert = revertClosure(set, c.id);
+    // The version with the modelled fixes that came after every modelled release and apply to
+    // it (5cbb61bf4168 on mainline): another bug of the same class in the original would hide
+    // the reverted one, since a check keeps one trace per class.
+    const have = new Set(set);
+    const later: string[] = [];
+    for (const f of FIX_COMMITS) {
+      if (have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => have.has(g.since))) continue;
+      const add = needs(have, f.id);
+      if (add && !add.some((x) => revert.includes(x)))
+        for (const x of add) {
+          have.add(x);
+          later.push(x);
+        }
+    }
+    const base = `${builtin}${later.map((x) => `+${x}`).join('')}`;
     // Reverting other fixes with it is still a revert of fixes; reverting a feature series is not.
     if (revert.every((x) => findCommit(x)?.guards))
-      out.push({ base: builtin, mutant: `${builtin}${revert.map((x) => `-${x}`).join('')}`, also: revert.filter((x) => x !== c.id) });
+      out.push({ base, mutant: `${base}${revert.map((x) => `-${x}`).join('')}`, also: revert.filter((x) => x !== c.id) });
   }
   // The other way round: the newest version without the fix where it applies is the mutant of
   // that version with it.

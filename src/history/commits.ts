@@ -81,7 +81,11 @@ export const COMMITS: readonly Commit[] = [
     title: 'arm64: fpsimd: Fix copying of FP state from signal frame into task struct',
     release: 'v4.15-rc4',
     kind: 'commit',
-    guards: [{ invariant: 'integrity', kind: 'lost', since: START }],
+    // The garbage fpsimd_state.cpu skips a reload: of an older V (lost) or a stale SVE part (corrupt, found by hunt).
+    guards: [
+      { invariant: 'integrity', kind: 'lost', since: START },
+      { invariant: 'integrity', kind: 'corrupt', since: START },
+    ],
   },
   {
     id: 'flush-always',
@@ -232,6 +236,8 @@ export const COMMITS: readonly Commit[] = [
     guards: [
       { invariant: 'integrity', kind: 'lost', since: SME_ERA },
       { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },
+      // The FPMR record read from the live register, holding another task's value (hunt).
+      { invariant: 'integrity', kind: 'leak', where: 'setup_sigframe', since: SME_ERA },
     ],
   },
   {

@@ -141,9 +141,12 @@ describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes
     const bounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0 };
     const crasher = await crew();
     const ok = { seed: 3, runs: 1500, steps: 60 };
-    const dist = await simulateVariant(findVariant('rfc-2017')!, bounds, { ...ok, redis: url });
+    // The first model's alphabet, where rfc-2017 is clean (simulate draws from every family by
+    // default, and there rfc-2017 has the ptrace-fork bug of every version before mainline).
+    const clean = { ...bounds, events: ['core', 'neon', 'fork', 'kvm'] as const };
+    const dist = await simulateVariant(findVariant('rfc-2017')!, clean, { ...ok, redis: url });
     expect(await exited(crasher)).toBe('SIGKILL');
-    const one = await simulateVariant(findVariant('rfc-2017')!, bounds, ok);
+    const one = await simulateVariant(findVariant('rfc-2017')!, clean, ok);
     expect(dist.verdict).toBe('ok');
     expect(strip(dist)).toBe(strip(one));
     // A failing run: the lowest-numbered one, its totals, and the same shrunk trace.

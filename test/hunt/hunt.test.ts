@@ -102,6 +102,13 @@ describe('mutants (the fast part)', () => {
     // v6.12-rc1's SME-era series writes over d52d165d67c5: the mutant is v5.17 itself.
     expect(mutantOf(findCommit('d52d165d67c5')!)).toEqual({ base: 'v5.17+d52d165d67c5', mutant: 'v5.17', also: [] });
     expect(mutantOf(findCommit('5cbb61bf4168')!)).toEqual({ base: 'mainline+5cbb61bf4168', mutant: 'mainline', also: [] });
+    // On mainline, with the fix that came after it: its sve_set_common() bug (integrity/lost at
+    // ret_to_user) would otherwise hide a reverted fix of the same class.
+    expect(mutantOf(findCommit('e0cb0f26594c')!)).toEqual({
+      base: 'mainline+5cbb61bf4168',
+      mutant: 'mainline+5cbb61bf4168-e0cb0f26594c',
+      also: [],
+    });
   });
   it('detects the reverted seed fix and the bh WARN fix within small budgets', async () => {
     const r = await mutationScore({ budget: 50_000, only: ['cb968afc7898', 'b045e4d0f392'] });
