@@ -76,6 +76,13 @@ export interface CheckOptions {
   readonly timeSeconds?: number;
   /** With symmetry off, also count orbits (for comparing the two modes). */
   readonly countOrbits?: boolean;
+  /**
+   * Partial-order reduction (src/kernel/por.ts; default false; sequential explorer only). Applied
+   * when every event of the check's families declares its footprint; `por` in the result says
+   * whether it was. A counterexample found with it is searched again without it, to its depth,
+   * so that the one reported is still a shortest.
+   */
+  readonly por?: boolean;
   /** Report only violations of these invariants; other violating steps are dead ends. */
   readonly invariants?: readonly string[];
   /** Go on past violations: the shortest violation of every class (ExploreOptions.continue). */
@@ -163,6 +170,15 @@ export interface CheckResult {
   readonly relabel: boolean;
   /** The dead-data abstraction was applied (src/kernel/dead.ts). */
   readonly abstraction: boolean;
+  /** Partial-order reduction was applied (src/kernel/por.ts). */
+  readonly por: boolean;
+  /** With `por`: states expanded through a proper ample set. */
+  readonly reduced?: number;
+  /**
+   * With `por` and a violation: the reduced search found one at this depth; the counterexample
+   * shown comes from the unreduced search to that depth (a shortest one).
+   */
+  readonly porDepth?: number;
   /** Orbits of reachable states (see README "Performance"), when known. */
   readonly orbits?: number;
   readonly inexactCanon: number;
@@ -209,7 +225,26 @@ export function checkVariant(
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
+    ...(opts.por ? { por: true } : {}),
   });
+  // With `continue` the classes of the reduced search are kept as found (the CLI refuses the
+  // pair: a reduced graph keeps one violation reachable, not every class shortest).
+  if (r.por && r.violation && !opts.continue) {
+    // The reduced graph's shortest path to a violation may be longer than the machine's: search
+    // again without reduction, to that depth, where a violation is sure to be found.
+    const full = explore(model, {
+      maxDepth: r.violation.path.length,
+      ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
+      ...(opts.relabel !== undefined ? { relabel: opts.relabel } : {}),
+      ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+      ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
+      ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    });
+    if (full.violation) {
+      const merged = { ...r, violation: full.violation, depth: full.depth, seconds: r.seconds + full.seconds };
+      return { ...checkResultOf(variant, bounds, spec, merged, model.dead !== null), porDepth: r.violation.path.length };
+    }
+  }
   return checkResultOf(variant, bounds, spec, r, model.dead !== null);
 }
 
@@ -296,6 +331,8 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     symmetry: r.symmetry,
     relabel: r.relabel,
     abstraction,
+    por: r.por === true,
+    ...(r.reduced !== undefined ? { reduced: r.reduced } : {}),
     ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
     inexactCanon: r.inexactCanon,
     collisionProbability: r.collisionProbability,

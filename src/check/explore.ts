@@ -17,6 +17,22 @@
  * walk the concrete machine from the initial state choosing at each level the first enabled
  * action whose canonical successor is the next canonical state on the path.
  *
+ * Partial-order reduction (`por`, issue 15): a state whose model offers an ample set
+ * (Model.ample: conditions C0 and C1) is expanded through it alone, unless one of the ample
+ * successors was already visited, in which case the state is fully expanded. That is the cycle
+ * proviso C3 in a form that holds for any search order: a reduced state's successors are all
+ * discovered by it, so along reduced edges discovery numbers strictly increase, and a cycle of
+ * the reduced graph must contain a fully expanded state (the edge that closes it goes to an
+ * older state). It is stronger than Bošnački and Holzmann's BFS proviso (fully expand only when
+ * an ample successor closes back to a state already expanded): a successor first found earlier
+ * in the next level also forces the full expansion here, since the fingerprint set keeps no
+ * discovery numbers. With reduction, a violation is still found (every state of the reduced
+ * graph is reachable, and every violating action stays reachable, postponed but not lost), but
+ * possibly at a greater depth than the shortest: the reduced graph has fewer interleavings. A
+ * depth bound therefore proves less with `por` (a bounded `ok` covers the reduced graph's paths
+ * within the bound); an exhausted search proves as much, and the application re-runs the
+ * unreduced search to the depth found when it wants the shortest counterexample.
+ *
  * Limits: `memoryBytes` caps what the stores hold; `timeSeconds` caps wall-clock time. Either
  * stops the search cleanly with `verdict: "incomplete"`; every level up to `completeDepth` was
  * then fully explored.
@@ -69,6 +85,11 @@ export interface ExploreOptions {
   readonly progressEveryMs?: number;
   /** Called once per completed level. */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
+  /**
+   * Partial-order reduction: expand a state through the model's ample set (Model.ample) when it
+   * offers one, under the cycle proviso below. Ignored by a model without `ample`.
+   */
+  readonly por?: boolean;
 }
 
 export interface ExploreProgress {
@@ -103,6 +124,10 @@ export interface ExploreResult {
   readonly peakBytes: number;
   readonly symmetry: boolean;
   readonly relabel: boolean;
+  /** Partial-order reduction applied (the option, and a model that offers ample sets). */
+  readonly por?: boolean;
+  /** With `por`: states expanded through a proper ample set (the others were fully expanded). */
+  readonly reduced?: number;
   /** Orbits of visited states: == states with symmetry; counted separately without it if asked. */
   readonly orbits?: number;
   /** States whose canonical form was cut short (see symmetry.ts); 0 means `states` is exact. */
@@ -216,6 +241,11 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const cs = canon.out;
   const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
   const list: number[] = [];
+  const ample = opts.por && model.ample ? model.ample.bind(model) : undefined;
+  const amp: number[] = [];
+  const pick = new Int32Array(0x10000);
+  let revisit = false;
+  let reduced = 0;
   let levelEnd = 0;
   const storeBytes = () => budget.used;
 
@@ -246,29 +276,45 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
         list.length = 0;
         model.actions(s, list);
         if (list.length > 0xffff) throw new Error(`FPC507 model bug: ${list.length} enabled actions in one state (at most 65535)`);
-        for (let i = 0; i < list.length; i++) {
-          transitions++;
-          const v = model.step(s, list[i]!, succ);
-          if (v) {
-            if (opts.invariants && !opts.invariants.includes(v.invariant)) continue;
-            if (opts.continue) {
-              const key = violationClass(v);
-              if (!classes.has(key)) classes.set(key, { violation: v, parent: id, index: i });
-              continue;
+        // With partial-order reduction, the ample set's actions first (`pick` marks them); the
+        // others only if the cycle proviso calls for the full expansion (see the file comment).
+        const partial = ample?.(s, list, amp) === true;
+        if (partial) {
+          pick.fill(0, 0, list.length);
+          for (let i = 0, j = 0; i < list.length && j < amp.length; i++) if (list[i] === amp[j]) pick[i] = ++j;
+        }
+        for (let pass = 0; pass < 2; pass++) {
+          for (let i = 0; i < list.length; i++) {
+            if (partial && (pick[i] === 0) === (pass === 0)) continue;
+            transitions++;
+            const v = model.step(s, list[i]!, succ);
+            if (v) {
+              if (opts.invariants && !opts.invariants.includes(v.invariant)) continue;
+              if (opts.continue) {
+                const key = violationClass(v);
+                if (!classes.has(key)) classes.set(key, { violation: v, parent: id, index: i });
+                continue;
+              }
+              found = { violation: v, parent: id, index: i };
+              break outer;
             }
-            found = { violation: v, parent: id, index: i };
-            break outer;
+            canon.canonicalHash(succ);
+            if (seen.add(canon.hi, canon.lo)) {
+              parents.push(id);
+              via.push(i);
+              queue.push(cs);
+              if (orbitCanon && orbitSet) {
+                orbitCanon.canonicalHash(cs);
+                orbitSet.add(orbitCanon.hi, orbitCanon.lo);
+              }
+            } else if (partial && pass === 0) revisit = true;
           }
-          canon.canonicalHash(succ);
-          if (seen.add(canon.hi, canon.lo)) {
-            parents.push(id);
-            via.push(i);
-            queue.push(cs);
-            if (orbitCanon && orbitSet) {
-              orbitCanon.canonicalHash(cs);
-              orbitSet.add(orbitCanon.hi, orbitCanon.lo);
-            }
+          if (!partial) break;
+          if (!revisit) {
+            reduced++;
+            break;
           }
+          revisit = false;
         }
         if ((id & 63) === 0) {
           const now = performance.now();
@@ -318,6 +364,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     peakBytes: budget.peak,
     symmetry,
     relabel: opts.relabel ?? true,
+    por: ample !== undefined,
+    ...(ample ? { reduced } : {}),
     ...(orbitSet ? { orbits: orbitSet.size } : symmetry && opts.relabel !== false ? { orbits: states } : {}),
     inexactCanon: canon.inexact + (orbitCanon?.inexact ?? 0),
     collisionProbability: collisionProbability(states, transitions),

@@ -48,6 +48,14 @@ export interface Model {
    * the copy; its contents are then valid only until the next call of `actions` or `step`.
    */
   readonly stepBuffer?: Int32Array;
+  /**
+   * Optional, for partial-order reduction: given `all`, the enabled actions of `s` as `actions`
+   * listed them, writes into `out` an ample subset of them (in the same order) and returns true,
+   * or returns false when the state must be fully expanded. The model answers for conditions C0
+   * and C1 (non-empty, and no action outside the set that depends on one inside can run first);
+   * the explorer adds the cycle proviso. Only the sequential explorer uses it (`por`).
+   */
+  ample?(s: Int32Array, all: readonly number[], out: number[]): boolean;
   /** Rewrites `s` in place to the canonical member of its equivalence class (data tokens only). */
   canonicalize(s: Int32Array): void;
   /** Short name of an action, e.g. `switch cpu0 B`. */

@@ -1,12 +1,14 @@
 /**
  * Parallel breadth-first exploration: the state space is partitioned by fingerprint among
- * worker threads, each owning its share of the visited set, its queue and its trace links.
+ * explorers, each owning its share of the visited set, its queue and its trace links. Partition
+ * 0 is explored by the calling thread, the others by worker threads (W - 1 threads for W).
  *
  * Each level is expanded in *rounds*, all coordinated by messages:
  *  1. expand: each worker expands states of the current level it owns, until the level is done
  *     or one of its outboxes holds ROUND_BYTES. A successor it owns (fingerprint hi mod W) is
  *     checked against its own table at once; one owned by another worker goes, with its
- *     fingerprint, parent and action index, into the outbox for that owner.
+ *     fingerprint, parent and action index, into the outbox for that owner (RawBox: fixed-size
+ *     records, the state word for word).
  *  2. absorb: outboxes are handed (transferred, not copied) to their owners, which read them in
  *     worker order, keep the new states, and queue them for the next level.
  * The round's barrier is the back-pressure: no worker produces more than one round ahead of
@@ -25,9 +27,11 @@
  * can, among equally short ones). Counts at a violation then cover the whole level, so they are
  * larger than the sequential explorer's, which stops at its first hit.
  *
- * The model is used only through `actions` and `step` on the state being expanded, so a
- * reduction that shrinks the enabled list (partial-order reduction in the model) applies here
- * as it does in the sequential explorer.
+ * Where the second worker's CPU went (profiled, rfc-2017 2 CPUs depth 15, issue 15): the
+ * varint outboxes and their decoding (2.0 CPU-s), fresh 2 MiB outbox buffers per round (zeroed,
+ * faulted in, collected), and a second thread's start-up. Raw records, recycled buffers and the
+ * calling thread as partition 0 took two workers from 1.86x to about 1.4x the sequential
+ * explorer's CPU time for the same states.
  */
 
 import { collisionProbability, FingerprintSet } from './fpset.js';
@@ -138,16 +142,96 @@ export class ByteReader {
   }
 }
 
+function charge(budget: MemoryBudget, n: number): void {
+  budget.used += n;
+  if (budget.used > budget.peak) budget.peak = budget.used;
+}
+
+/**
+ * A thread engine's outbox: fixed-size records of `4 + words` Int32 words (fingerprint hi, lo,
+ * parent, action index, then the canonical state as it is). Between threads on one machine the
+ * bytes cost nothing to move (the buffer is transferred), so what matters is CPU: a record is one
+ * `set` to write and a view to read, where the varint form (writeState, kept for Redis, where
+ * bytes are the cost) took a sixth of each worker's time with the decoding on the other side
+ * (profiled: writeState, ensure and the decoder were 2.0 of the 3.7 CPU-s a second worker added
+ * at rfc-2017 2 CPUs depth 15). The buffers themselves circulate: a box hands its buffer over
+ * whole and takes one from its worker's pool, which the inboxes refill once read, so a round
+ * allocates nothing (fresh 2 MiB buffers, zeroed and faulted in, cost more than the copy).
+ */
+export class RawBox {
+  buf: Int32Array;
+  pos = 0;
+  constructor(
+    private readonly budget: MemoryBudget,
+    readonly words: number,
+    private readonly pool: BufferPool,
+  ) {
+    this.buf = pool.get();
+  }
+  /** Appends one record. */
+  put(hi: number, lo: number, parent: number, index: number, s: Int32Array): void {
+    const n = 4 + this.words;
+    if (this.pos + n > this.buf.length) {
+      const size = Math.max(2 * this.buf.length, this.pos + n);
+      if (!this.budget.canAfford(4 * (size - this.buf.length)))
+        throw new LimitReached('memory', `memory cap reached (outbox of ${4 * size} bytes)`);
+      const b = new Int32Array(size);
+      b.set(this.buf.subarray(0, this.pos));
+      charge(this.budget, 4 * (size - this.buf.length));
+      this.buf = b;
+    }
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = hi;
+    b[p + 1] = lo;
+    b[p + 2] = parent;
+    b[p + 3] = index;
+    b.set(s, p + 4);
+    this.pos = p + n;
+  }
+  get bytes(): number {
+    return 4 * this.pos;
+  }
+  /** Hands the buffer over with the number of words it holds; the box goes on with a pooled one. */
+  take(): { buf: ArrayBuffer; ints: number } {
+    const out = { buf: this.buf.buffer as ArrayBuffer, ints: this.pos };
+    charge(this.budget, -this.buf.byteLength);
+    this.buf = this.pool.get();
+    this.pos = 0;
+    return out;
+  }
+}
+
+/** A worker's spare outbox buffers (counted in its budget), refilled by the inboxes it has read. */
+export class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+  constructor(
+    private readonly budget: MemoryBudget,
+    private readonly cap: number,
+  ) {}
+  get(): Int32Array {
+    const b = this.free.pop();
+    if (b) return new Int32Array(b); // its charge passes to the box
+    charge(this.budget, 1 << 16);
+    return new Int32Array(1 << 14);
+  }
+  put(b: ArrayBuffer): void {
+    if (this.free.length >= this.cap || b.byteLength === 0) return;
+    this.free.push(b);
+    charge(this.budget, b.byteLength);
+  }
+}
+
 // --- the worker side ---------------------------------------------------------------------------
 
 const SENT_MASK = (1 << 16) - 1;
 
 /**
- * An outbox holding this many bytes ends the worker's round (about 10K successors). A constant,
+ * An outbox holding this many bytes ends the worker's round (about 6.6K successors of 75 words). A constant,
  * not a share of --memory, so that the rounds, and with them the counterexample's path, do not
  * depend on the memory cap.
  */
-export const ROUND_BYTES = 1 << 18;
+export const ROUND_BYTES = 1 << 21;
 
 export interface ExploreJob {
   readonly kind: 'explore';
@@ -177,7 +261,7 @@ function keepLeast(best: Map<string, Found>, f: Found): void {
 
 type Request =
   | { type: 'expand' }
-  | { type: 'absorb'; inboxes: ArrayBuffer[]; endLevel: boolean }
+  | { type: 'absorb'; inboxes: ArrayBuffer[]; counts: number[]; endLevel: boolean }
   | { type: 'links'; local: number }
   | { type: 'finish' };
 
@@ -209,7 +293,8 @@ export function serveExplore(
   let queue: StateQueue;
   let parents: ChunkedArray<Int32Array>;
   let via: ChunkedArray<Uint16Array>;
-  let outboxes: ByteWriter[];
+  let outboxes: RawBox[];
+  const pool = new BufferPool(budget, 2 * W);
   let current = 0; // states of the current level still in the queue
   let added = 0; // states queued for the next level
   let expanded = 0; // local index of the next state to expand
@@ -239,7 +324,7 @@ export function serveExplore(
     queue = new StateQueue(words, codec, budget);
     parents = new ChunkedArray(Int32Array, budget, 'trace links');
     via = new ChunkedArray(Uint16Array, budget, 'trace links');
-    outboxes = Array.from({ length: W }, () => new ByteWriter(budget));
+    outboxes = Array.from({ length: W }, () => new RawBox(budget, words, pool));
     canon.canonicalHash(model.initial());
     if ((canon.hi >>> 0) % W === me) store(canon.hi, canon.lo, -1, 0, cs);
     current = added;
@@ -283,13 +368,8 @@ export function serveExplore(
           sent[slot] = hi;
           sent[slot + 1] = lo;
           const o = outboxes[owner]!;
-          o.ensure(16);
-          o.i32(hi);
-          o.i32(lo);
-          o.i32(id);
-          o.varint(i);
-          writeState(o, codec, cs);
-          if (o.pos >= job.roundBytes) full = true;
+          o.put(hi, lo, id, i, cs);
+          if (o.bytes >= job.roundBytes) full = true;
         }
       }
       if ((expanded & 255) === 0) {
@@ -314,9 +394,20 @@ export function serveExplore(
             failure = { kind: e.kind, message: e.message };
           }
         }
-        const boxes = failure ? [] : outboxes.map((o) => o.take());
+        // The box for this worker itself is never written (its own successors are stored at once).
+        const taken = failure ? [] : outboxes.map((o, w) => (w === me ? { buf: new ArrayBuffer(0), ints: 0 } : o.take()));
+        const boxes = taken.map((t) => t.buf);
         port.postMessage(
-          { type: 'expanded', outboxes: boxes, transitions, states: stored, limit: failure, found: best, more: !failure && current > 0 },
+          {
+            type: 'expanded',
+            outboxes: boxes,
+            counts: taken.map((t) => t.ints),
+            transitions,
+            states: stored,
+            limit: failure,
+            found: best,
+            more: !failure && current > 0,
+          },
           boxes,
         );
         break;
@@ -330,24 +421,20 @@ export function serveExplore(
             budget.used += inbound;
             if (budget.used > budget.peak) budget.peak = budget.used;
             try {
-              for (const box of m.inboxes) {
-                const r = new ByteReader(new Uint8Array(box));
-                while (!r.done) {
-                  const hi = r.varint() | 0;
-                  const lo = r.varint() | 0;
-                  const parent = r.varint() | 0;
-                  const index = r.varint();
-                  // Most arrivals are states the owner has already stored: test the
-                  // fingerprint first and decode only the new ones.
-                  if (seen.add(hi, lo)) {
-                    r.state(codec, cs);
-                    keep(parent, index, cs);
-                  } else r.skipState(words);
+              m.inboxes.forEach((box, b) => {
+                const r = new Int32Array(box);
+                const n = 4 + words;
+                const end = m.counts[b]!;
+                for (let p = 0; p + n <= end; p += n) {
+                  // Most arrivals are states the owner has already stored: the fingerprint
+                  // decides, and only a new state is copied into the queue.
+                  if (seen.add(r[p]!, r[p + 1]!)) keep(r[p + 2]!, r[p + 3]!, r.subarray(p + 4, p + n));
                 }
-              }
+              });
             } finally {
               budget.used -= inbound;
             }
+            for (const box of m.inboxes) pool.put(box);
           } catch (e) {
             if (!(e instanceof LimitReached)) throw e;
             failure = { kind: e.kind, message: e.message };
@@ -374,18 +461,61 @@ export function serveExplore(
 
 // --- the coordinator ---------------------------------------------------------------------------
 
+/** How the coordinator talks to one explorer: a worker thread, or the calling thread itself. */
+interface Endpoint {
+  post(m: unknown, transfer: ArrayBuffer[]): void;
+  terminate(): Promise<unknown>;
+}
+
 class Peer {
   private readonly waiting: ((m: unknown) => void)[] = [];
   private readonly inbox: unknown[] = [];
   private error: Error | null = null;
-  constructor(readonly worker: Worker) {
+  private endpoint!: Endpoint;
+
+  /** An explorer in a worker thread. */
+  static thread(worker: Worker): Peer {
+    const p = new Peer();
     worker.on('message', (m: { type: string; error?: string }) => {
-      if (m.type === 'error') this.fail(new Error(m.error));
-      else this.deliver(m);
+      if (m.type === 'error') p.fail(new Error(m.error));
+      else p.deliver(m);
     });
-    worker.on('error', (e) => this.fail(e));
-    worker.on('exit', (c) => this.fail(new Error(`FPC509 explore worker exited with status ${c}`)));
+    worker.on('error', (e) => p.fail(e));
+    worker.on('exit', (c) => p.fail(new Error(`FPC509 explore worker exited with status ${c}`)));
+    p.endpoint = { post: (m, t) => worker.postMessage(m, t), terminate: () => worker.terminate() };
+    return p;
   }
+
+  /**
+   * The explorer of partition 0, run by the calling thread between the coordinator's awaits: it
+   * saves a thread's start-up (a module load, a model build and a cold JIT: about 0.3 CPU-s) and
+   * uses the model the caller has already built and warmed. Messages are not copied; a request
+   * runs from the event loop (setImmediate), so the coordinator has sent every peer its request
+   * before this one starts working.
+   */
+  static local(job: ExploreJob, model: Model): Peer {
+    const p = new Peer();
+    let handler: ((m: Request) => void) | null = null;
+    serveExplore(job, model, {
+      postMessage: (m) => p.deliver(m),
+      on: (_e, f) => {
+        handler = f;
+      },
+    });
+    p.endpoint = {
+      post: (m) =>
+        setImmediate(() => {
+          try {
+            handler!(m as Request);
+          } catch (e) {
+            p.fail(e instanceof Error ? e : new Error(String(e)));
+          }
+        }),
+      terminate: async () => undefined,
+    };
+    return p;
+  }
+
   private deliver(m: unknown): void {
     const w = this.waiting.shift();
     if (w) w(m);
@@ -403,7 +533,10 @@ class Peer {
     );
   }
   send(m: unknown, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(m, transfer);
+    this.endpoint.post(m, transfer);
+  }
+  terminate(): Promise<unknown> {
+    return this.endpoint.terminate();
   }
 }
 
@@ -453,7 +586,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     progress,
     roundBytes: opts.roundBytes ?? ROUND_BYTES,
   }));
-  const peers = jobs.map((job) => new Peer(startWorker(job)));
+  // Partition 0 is explored by this thread (Peer.local), the others by worker threads.
+  const peers = jobs.map((job, w) => (w === 0 ? Peer.local(job, model) : Peer.thread(startWorker(job))));
   const deadline = jobs[0]!.deadline;
   // Workers check the deadline every 256 states; this also bounds what they cannot see: a
   // thread's start-up (module load, model build) and a round that does not end.
@@ -501,6 +635,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           for (const p of peers) p.send({ type: 'expand' });
           const ex = await all<{
             outboxes: ArrayBuffer[];
+            counts: number[];
             transitions: number;
             states: number;
             limit: ExploreResult['limit'] | null;
@@ -528,8 +663,9 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           more = ex.some((r) => r.more);
           // Delivered even after a violation: the level is finished, and the outboxes stay bounded.
           peers.forEach((p, w) => {
-            const inboxes = ex.filter((_, v) => v !== w).map((r) => r.outboxes[w]!);
-            p.send({ type: 'absorb', inboxes, endLevel: !more }, inboxes);
+            const from = ex.filter((_, v) => v !== w);
+            const inboxes = from.map((r) => r.outboxes[w]!);
+            p.send({ type: 'absorb', inboxes, counts: from.map((r) => r.counts[w]!), endLevel: !more }, inboxes);
           });
           const ab = await all<{ added: number; states: number; limit: ExploreResult['limit'] | null }>();
           states = ab.reduce((n, r) => n + r.states, 0);
@@ -618,6 +754,6 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     return { ...base, verdict: 'ok', depth, exhausted };
   } finally {
     if (timer) clearInterval(timer);
-    await Promise.all(peers.map((p) => p.worker.terminate()));
+    await Promise.all(peers.map((p) => p.terminate()));
   }
 }

@@ -29,6 +29,7 @@ import type { Kvm } from './kvm.js';
 import type { Layout } from './layout.js';
 import { ViolationStop } from './machine.js';
 import { Naming } from './naming.js';
+import { AmpleSets, reducible } from './por.js';
 import { GLOBAL, TASK, VCPU } from './records.js';
 
 /** Per writer id, the word holding its version counter (-1 for dead incarnations and ZERO). */
@@ -152,6 +153,13 @@ export class KernelModel implements Model {
     );
     this.words = layout.words;
     this.shape = shapeOf(layout);
+    if (reducible(this.machine.eventMask)) {
+      const sets = new AmpleSets(this.machine);
+      this.ample = (s, all, out) => {
+        this.machine.load(s);
+        return sets.choose(all, out);
+      };
+    }
     this.canon = new TokenCanonicalizer(layout.tokenOffsets, this.shape.counterOffsets, layout.tokenOffsets.length + 16);
   }
 
@@ -172,6 +180,12 @@ export class KernelModel implements Model {
     this.machine.load(s);
     enabledActions(this.machine, out);
   }
+
+  /**
+   * Partial-order reduction (src/kernel/por.ts): an ample subset of `all`, or false. Absent
+   * (undefined) when an event of the check's families declares no footprint.
+   */
+  readonly ample?: (s: Int32Array, all: readonly number[], out: number[]) => boolean;
 
   step(s: Int32Array, a: number, out: Int32Array): Violation | null {
     const k = this.machine;

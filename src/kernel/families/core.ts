@@ -4,7 +4,7 @@
  */
 
 import { KPath, NONE, Pos, TaskState } from '../records.js';
-import { curAt, inKernel, inSyscall, type FamilyDecl } from './declare.js';
+import { curAt, inKernel, inSyscall, touchCpu, touchTask, type FamilyDecl } from './declare.js';
 
 export const coreFamily: FamilyDecl = {
   name: 'core',
@@ -19,6 +19,10 @@ export const coreFamily: FamilyDecl = {
       needs: 'a runnable task, and a CPU whose current task can be preempted',
       enabled: (k, cpu, slot) => k.tasks[slot]!.state === TaskState.RUNNABLE && k.mayPreempt(k.cpus[cpu]!),
       run: (k, t) => k.__schedule(t),
+      touches: (k, cpu, slot, out) => {
+        touchCpu(k, cpu, out);
+        touchTask(k, slot, out);
+      },
     },
     {
       name: 'idle',
@@ -29,6 +33,7 @@ export const coreFamily: FamilyDecl = {
       needs: 'a CPU running a task that can be preempted',
       enabled: (k, cpu) => k.cpus[cpu]!.current !== NONE && k.mayPreempt(k.cpus[cpu]!),
       run: (k) => k.__schedule(null),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'ret_to_user',
@@ -40,6 +45,7 @@ export const coreFamily: FamilyDecl = {
       needs: 'current in the kernel (not part-way through a kernel path, not in the KVM run loop)',
       enabled: (k, cpu) => !!inKernel(k, cpu),
       run: (k) => k.ret_to_user(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'fp_write',
@@ -52,6 +58,7 @@ export const coreFamily: FamilyDecl = {
       needs: 'current in user mode',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
       run: (k) => k.userFpWrite(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'sve_write',
@@ -64,6 +71,7 @@ export const coreFamily: FamilyDecl = {
       needs: 'current in user mode',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
       run: (k) => k.userSveWrite(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'fp_read',
@@ -74,6 +82,7 @@ export const coreFamily: FamilyDecl = {
       needs: 'current in user mode',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
       run: (k) => k.userFpRead(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'syscall',
@@ -84,6 +93,7 @@ export const coreFamily: FamilyDecl = {
       needs: 'current in user mode',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
       run: (k) => k.el0_svc(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'continue',
@@ -98,6 +108,7 @@ export const coreFamily: FamilyDecl = {
         return !!t && t.kpath !== KPath.NONE;
       },
       run: (k) => k.kernelContinue(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'ret_to_user_irq',
@@ -113,6 +124,7 @@ export const coreFamily: FamilyDecl = {
         return !!t && t.TIF_FOREIGN_FPSTATE;
       },
       run: (k) => k.retToUserInterrupted(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
   ],
 };

@@ -8,6 +8,7 @@
  * lists of their own.
  */
 
+import { writerOf } from '../../arch/tokens.js';
 import type { KernelFeatures } from '../machine.js';
 import type { Kvm } from '../kvm.js';
 import { KPath, NONE, Pos, TaskState, type TaskView } from '../records.js';
@@ -31,6 +32,9 @@ export const EVENT_FAMILIES = [
   'sme',
   'fpmr',
   'kvm_sve',
+  'sigframe',
+  'ptrace_full',
+  'atomic',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
@@ -55,16 +59,87 @@ export type EventParams =
 export type EventRuns = 'user' | 'entry' | 'kernel' | 'guest' | 'cpu' | 'other-cpu' | 'task';
 
 /**
- * What one action of an event may read or write, for partial-order reduction (issue 15): the
- * CPUs, task slots and vcpus whose records it touches, and whether it touches machine-wide
- * state (the global record, or every CPU). Declarations may supply it through `touches`; none
- * does yet, and a missing `touches` means "may touch anything".
+ * What one action of an event may read or write, for partial-order reduction (issue 15,
+ * src/kernel/por.ts): the CPUs, task slots and vcpus whose records it touches, and whether it
+ * touches machine-wide state (the global record, or every CPU). A declaration supplies it
+ * through `touches`, computed from the state the action is taken in.
+ *
+ * A missing `touches` means "may touch anything": the reduction is then off for every check
+ * whose event families include that event (a footprint only says something if every event that
+ * may run declares one, since an undeclared event could touch a CPU's records at any future step).
+ *
+ * The rule every declared footprint follows, on which the reduction's soundness rests (por.ts):
+ * an event on CPU c touches only c, c's current task and that task's vcpu, the storage c's
+ * binding (fpsimd_last_state) names, and tasks that are not running (a runnable task it
+ * schedules, a free slot it forks into, a zombie it reaps, with the CPUs whose binding names
+ * that zombie and the records holding its data). It never touches a task running on another
+ * CPU, nor that CPU. `test/kernel/por.test.ts` checks that every word an action changes lies
+ * inside its declared footprint.
  */
 export interface Footprint {
   readonly cpus: number[];
   readonly slots: number[];
   readonly vcpus: number[];
   shared: boolean;
+}
+
+/** A task slot and the vcpu its thread runs, if any. */
+export function touchTask(k: Kvm, slot: number, out: Footprint): void {
+  if (slot === NONE) return;
+  out.slots.push(slot);
+  const v = k.tasks[slot]!.vcpu;
+  if (v !== NONE) out.vcpus.push(v);
+}
+
+/**
+ * An action on `cpu` that acts on the CPU and its current task: the CPU, current and its vcpu,
+ * and the task or vcpu whose storage the CPU's binding names (a save through
+ * fpsimd_last_state writes there, and a v4.15-rc1 flush follows it).
+ */
+export function touchCpu(k: Kvm, cpu: number, out: Footprint): void {
+  const c = k.cpus[cpu]!;
+  out.cpus.push(cpu);
+  touchTask(k, c.current, out);
+  const st = c.last_st;
+  if (st === 0) return;
+  const l = k.layout;
+  const t = l.taskOfSt(st);
+  const v = l.vcpuOfSt(st);
+  if (t >= 0) touchTask(k, t, out);
+  else if (v >= 0) {
+    out.vcpus.push(v);
+    touchTask(k, k.vcpus[v]!.thread, out);
+  } else if (k.cfg.ext) {
+    const kt = l.taskOfKernelSt(st);
+    if (kt >= 0) touchTask(k, kt, out);
+  }
+}
+
+/** The record (CPU, slot, vcpu, or the global one) a word of the state belongs to. */
+export function touchWord(k: Kvm, offset: number, out: Footprint): void {
+  const l = k.layout;
+  if (offset < l.cpuBase) out.shared = true;
+  else if (offset < l.slotBase) out.cpus.push(Math.floor((offset - l.cpuBase) / l.cpuSpec.length));
+  else if (offset < l.vcpuBase) out.slots.push(Math.floor((offset - l.slotBase) / l.taskSpec.length));
+  else out.vcpus.push(Math.floor((offset - l.vcpuBase) / l.vcpuSpec.length));
+}
+
+/**
+ * Reaping a zombie (release_task): its slot and vcpu, every CPU whose binding names its storage
+ * (marked dangling), and every record holding data it wrote (re-attributed to its dead
+ * incarnation: Machine.releaseSlot).
+ */
+export function touchReap(k: Kvm, slot: number, out: Footprint): void {
+  touchTask(k, slot, out);
+  const l = k.layout;
+  const st = l.stOfTask(slot);
+  const kst = k.cfg.ext ? l.stOfKernelState(slot) : -1;
+  k.cpus.forEach((c, i) => {
+    if (c.last_st === st || c.last_st === kst) out.cpus.push(i);
+  });
+  const w = l.writerOfTask(slot);
+  const offs = l.tokenOffsets;
+  for (let i = 0; i < offs.length; i++) if (writerOf(k.s[offs[i]!]!) === w) touchWord(k, offs[i]!, out);
 }
 
 interface EventBase {

@@ -4,7 +4,7 @@
  */
 
 import { TaskState } from '../records.js';
-import { inSyscall, type FamilyDecl } from './declare.js';
+import { inSyscall, touchCpu, touchReap, type FamilyDecl } from './declare.js';
 
 export const forkFamily: FamilyDecl = {
   name: 'fork',
@@ -22,6 +22,10 @@ export const forkFamily: FamilyDecl = {
         return !!t && t.mm && k.tasks[slot]!.state === TaskState.FREE;
       },
       run: (k, t) => k.copy_process(t),
+      touches: (k, cpu, slot, out) => {
+        touchCpu(k, cpu, out);
+        out.slots.push(slot);
+      },
     },
     {
       name: 'exit',
@@ -32,6 +36,7 @@ export const forkFamily: FamilyDecl = {
       needs: 'current inside a syscall',
       enabled: (k, cpu) => !!inSyscall(k, cpu),
       run: (k) => k.do_exit(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'free',
@@ -42,6 +47,7 @@ export const forkFamily: FamilyDecl = {
       needs: 'a zombie task',
       enabled: (k, _cpu, slot) => k.tasks[slot]!.state === TaskState.ZOMBIE,
       run: (k, t) => k.release_task(t),
+      touches: (k, _cpu, slot, out) => touchReap(k, slot, out),
     },
   ],
 };

@@ -4,7 +4,7 @@
  */
 
 import { NONE, Pos } from '../records.js';
-import { curAt, inSyscall, type FamilyDecl } from './declare.js';
+import { curAt, inSyscall, touchCpu, type FamilyDecl } from './declare.js';
 
 export const kvmFamily: FamilyDecl = {
   name: 'kvm',
@@ -22,6 +22,7 @@ export const kvmFamily: FamilyDecl = {
         return !!t && t.vcpu !== NONE;
       },
       run: (k) => k.kvm_arch_vcpu_ioctl_run(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'vcpu_enter',
@@ -32,6 +33,7 @@ export const kvmFamily: FamilyDecl = {
       needs: 'current a vcpu thread in the KVM run loop',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.RUNLOOP),
       run: (k) => k.runLoopEnterGuest(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'guest_fp',
@@ -42,6 +44,7 @@ export const kvmFamily: FamilyDecl = {
       needs: 'current a vcpu thread whose guest is running',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.GUEST),
       run: (k) => k.guestFpUse(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'vcpu_exit',
@@ -52,6 +55,7 @@ export const kvmFamily: FamilyDecl = {
       needs: 'current a vcpu thread whose guest is running',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.GUEST),
       run: (k) => k.runLoopGuestExit(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'kvm_exit',
@@ -62,6 +66,7 @@ export const kvmFamily: FamilyDecl = {
       needs: 'current a vcpu thread in the KVM run loop',
       enabled: (k, cpu) => !!curAt(k, cpu, Pos.RUNLOOP),
       run: (k) => k.runLoopReturn(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
   ],
 };

@@ -3,7 +3,7 @@
  * How an event is declared: src/kernel/families/declare.ts.
  */
 
-import { inSyscall, type FamilyDecl } from './declare.js';
+import { inSyscall, touchCpu, type FamilyDecl } from './declare.js';
 
 export const neonFamily: FamilyDecl = {
   name: 'neon',
@@ -19,6 +19,11 @@ export const neonFamily: FamilyDecl = {
       needs: 'current inside a syscall',
       enabled: (k, cpu) => !!inSyscall(k, cpu),
       run: (k) => k.taskKernelNeon(),
+      touches: (k, cpu, _arg, out) => {
+        // Kernel-mode NEON writes data of the kernel writer, whose version counter is global.
+        touchCpu(k, cpu, out);
+        out.shared = true;
+      },
     },
     {
       name: 'softirq_neon',
@@ -31,6 +36,11 @@ export const neonFamily: FamilyDecl = {
       run: (k) => {
         k.interruptUser();
         k.softirqKernelNeon();
+      },
+      touches: (k, cpu, _arg, out) => {
+        // Kernel-mode NEON writes data of the kernel writer, whose version counter is global.
+        touchCpu(k, cpu, out);
+        out.shared = true;
       },
     },
   ],
