@@ -142,6 +142,13 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     throw new InputError('--no-relabel and --orbits need the sequential explorer, not --redis', undefined, undefined, '--redis');
   if (f.partitions !== undefined && !redis) throw new InputError('needs --redis', undefined, undefined, '--partitions');
   const partitions = intFlag('--partitions', f.partitions, 1, 4096, 16);
+  if (f.por && f.continue)
+    throw new InputError(
+      '--continue needs the full graph: partial-order reduction keeps a violation, not every class',
+      undefined,
+      undefined,
+      '--por',
+    );
   if (redis && f.continue)
     throw new InputError('--continue needs one process (threads with --workers), not --redis', undefined, undefined, '--continue');
   const quiet = f.json || f.quiet;
