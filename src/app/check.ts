@@ -8,6 +8,8 @@ import { explore, type ExploreProgress, type ExploreResult, type FoundViolation 
 import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
+import { parseHw } from '../arch/hw.js';
+import { InputError } from '../errors.js';
 import type { BootSpec } from '../kernel/boot.js';
 import type { EventFamily } from '../kernel/events.js';
 import { KernelModel } from '../kernel/model.js';
@@ -37,6 +39,11 @@ export interface CheckBounds {
   readonly events?: readonly EventFamily[];
   /** Events of those families left out (by name). */
   readonly without?: readonly string[];
+  /**
+   * The CPU as `--hw` spells it (src/arch/hw.ts; default: the one the variant was modelled on,
+   * src/kernel/machine.ts defaultHardware). A string, so bounds stay a record of plain values.
+   */
+  readonly hw?: string;
 }
 
 /**
@@ -46,6 +53,12 @@ export interface CheckBounds {
 export const DEFAULT_BOUNDS: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
 
 const TASK_NAMES = 'ABCDEFGHIJKLMNOP';
+
+function hwOfBounds(text: string) {
+  const hw = parseHw(text);
+  if (typeof hw === 'string') throw new InputError(hw, undefined, undefined, '--hw');
+  return hw;
+}
 
 export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: number }): BootSpec {
   return {
@@ -57,6 +70,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     spareSlots: b.spare,
     ...(b.events ? { events: b.events } : {}),
     ...(b.without?.length ? { without: b.without } : {}),
+    ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
   };
 }
 

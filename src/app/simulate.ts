@@ -34,6 +34,8 @@ export interface SimulateBounds {
   readonly events?: readonly EventFamily[];
   /** Events of those families left out (by name). */
   readonly without?: readonly string[];
+  /** The CPU as `--hw` spells it (default: the variant's own). */
+  readonly hw?: string;
 }
 
 export interface SimulateOptions {

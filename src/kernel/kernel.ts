@@ -28,6 +28,7 @@ export function createMachine(K: KernelClass, spec: BootSpec): Kvm {
   );
   k.eventMask = familyMask(spec.events ?? DEFAULT_FAMILIES);
   k.eventOff = eventOffOf(spec.without);
+  if (spec.hw) k.setHardware(spec.hw);
   boot(k, spec);
   return k;
 }
