@@ -46,7 +46,7 @@ import { dataToken, versionOf, writerOf } from '../arch/tokens.js';
 import { Fpsimd } from './fpsimd.js';
 import { GARBAGE, ZERO } from '../arch/tokens.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveRegsBytes } from '../arch/sizes.js';
-import { KPath, NONE, Pos, TaskState, type CpuView, type TaskView } from './records.js';
+import { KPath, NONE, Pos, SigForge, TaskState, frameHasSveData, type CpuView, type TaskView } from './records.js';
 import { handlerEntered, tracerReads, userAccessesZa, userRuns } from '../spec/observe.js';
 
 export class Entry extends Fpsimd {
@@ -480,6 +480,7 @@ export class Entry extends Fpsimd {
     t.sig_zV = t.TIF_SVE ? t.sve_V : ZERO;
     t.sig_Hi = t.TIF_SVE ? t.sve_Hi : ZERO;
     t.sig_vq = t.sve_vq;
+    if (this.features.ext) t.sig_forge = 0; // a fresh frame, as the kernel lays it out
     t.sig_frame = true;
     this.leaveKPath(t);
     this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
@@ -520,6 +521,18 @@ export class Entry extends Fpsimd {
    */
   rt_sigreturn(): void {
     const t = this.currentTask;
+    // A frame laid out by user space (the sigframe family; SigForge): parse_user_sigframe()
+    // rejects a duplicated record and restore_sigframe() a frame without fpsimd_context; with
+    // no sve_context, restore_fpsimd_context() alone runs, with no VL to check.
+    if (t.sig_forge & (SigForge.NO_FPSIMD | SigForge.DUPLICATE)) {
+      this.force_sig_segv();
+      return;
+    }
+    if (t.sig_forge & SigForge.NO_SVE) {
+      t.TIF_SVE = false;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
+      return;
+    }
     if (t.sig_vq !== t.sve_vq) {
       this.force_sig_segv();
       return;
@@ -557,7 +570,7 @@ export class Entry extends Fpsimd {
     const t = this.currentTask;
     this.fx.frame?.(this.cpu.id, t.slot, 'restore', this.frameBytes(t));
     t.exp_V = t.sig_V;
-    t.exp_Hi = t.sig_sve ? t.sig_Hi : ZERO;
+    t.exp_Hi = frameHasSveData(t) ? t.sig_Hi : ZERO;
     t.sig_frame = false;
     this.leaveKPath(t);
     this.fpsimd_update_current_state(t.sig_V);

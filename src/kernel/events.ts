@@ -12,6 +12,7 @@
  * task slot for events that take one. Codes live only in memory: saved documents name events.
  */
 
+import { atomicFamily } from './families/atomic.js';
 import { coreFamily } from './families/core.js';
 import { EVENT_FAMILIES, type EventDecl, type EventFamily, type EventParams, type FamilyDecl, cur } from './families/declare.js';
 import { execFamily } from './families/exec.js';
@@ -23,6 +24,8 @@ import { kvmSveFamily } from './families/kvm_sve.js';
 import { neonFamily } from './families/neon.js';
 import { pmFamily } from './families/pm.js';
 import { ptraceFamily } from './families/ptrace.js';
+import { ptraceFullFamily } from './families/ptrace_full.js';
+import { sigframeFamily } from './families/sigframe.js';
 import { signalFamily } from './families/signal.js';
 import { smeFamily } from './families/sme.js';
 import { vlFamily } from './families/vl.js';
@@ -46,6 +49,9 @@ export const FAMILIES: readonly FamilyDecl[] = [
   smeFamily,
   fpmrFamily,
   kvmSveFamily,
+  sigframeFamily,
+  ptraceFullFamily,
+  atomicFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

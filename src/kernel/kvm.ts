@@ -259,4 +259,14 @@ export interface Kvm {
   fpsimd_sync_to_effective_state_zeropad(t: TaskView): void;
   task_smstop_sm(t: TaskView): void;
   sveSetExitStreaming(target: TaskView): void;
+  sigreturnRejectsLayout(t: TaskView): boolean;
+  sigreturnFpsimdOnly(t: TaskView): void;
+  ssve_set(target: TaskView, sveFormat: boolean): void;
+  sveSetZeroFpsimd(target: TaskView): void;
+  za_set(target: TaskView, payload: boolean): void;
+  zt_set(target: TaskView): void;
+  fpmr_set(target: TaskView): void;
+  za_get(target: TaskView): void;
+  fpmr_get(target: TaskView): void;
+  signalPreserveSveToFpsimd(): void;
 }

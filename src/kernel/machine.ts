@@ -7,6 +7,7 @@
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 
+import { EVENT_FAMILIES } from './families/declare.js';
 import { dataToken, versionOf, writerOf, type Token } from '../arch/tokens.js';
 import { invariantInfo, type IntegrityKind, type InvariantId, type Violation } from '../spec/invariants.js';
 import { lastStateFollowed, storedThroughNull } from '../spec/observe.js';
@@ -14,6 +15,9 @@ import { NO_EFFECTS, type EffectSink } from './effects.js';
 import { Layout, type MachineConfig } from './layout.js';
 import { Naming } from './naming.js';
 import { CpuView, GlobalView, NONE, TaskState, TaskView, VcpuView } from './records.js';
+
+/** The `atomic` family's bit in an event mask: not a family of events but a switch (families/atomic.ts). */
+const ATOMIC_BIT = 1 << EVENT_FAMILIES.indexOf('atomic');
 
 /** Thrown to unwind a kernel path once a violation is recorded. Never escapes Machine.run(). */
 export class ViolationStop {
@@ -94,7 +98,7 @@ export class Machine {
    * src/kernel/events.ts). Configuration, not state: scenarios name their events explicitly
    * and are not filtered.
    */
-  eventMask = 0xffff;
+  eventMask = ~ATOMIC_BIT;
   /**
    * IRQs are disabled on the executing CPU for the code now running (the scheduler's
    * preempt-notifier calls, for instance). Not state: set and cleared within one step.
@@ -138,6 +142,14 @@ export class Machine {
   }
 
   /** system_supports_sme() on the modelled system. */
+  /**
+   * Whether the `atomic` family is enabled: some kernel paths then run in the finer steps the
+   * kernel can be interrupted between (src/kernel/families/atomic.ts).
+   */
+  get splitPaths(): boolean {
+    return (this.eventMask & ATOMIC_BIT) !== 0;
+  }
+
   get hasSme(): boolean {
     return this.features.sme;
   }

@@ -245,7 +245,36 @@ export const TASK_EXT_FIELDS = [
   { name: 'sig_ZA', kind: 'token', init: ZERO, doc: 'signal frame, za_context register data' },
   { name: 'sig_ZT0', kind: 'token', init: ZERO, doc: 'signal frame, zt_context register data' },
   { name: 'sig_FPMR', kind: 'token', init: ZERO, doc: 'signal frame, fpmr_context' },
+  {
+    name: 'sig_forge',
+    kind: 'int',
+    doc: 'signal frame: what user space changed in its layout (SigForge bits: records removed or duplicated); 0 = as the kernel wrote it',
+  },
 ] as const satisfies RecordSpec;
+
+/**
+ * How a user-written signal frame (the `sigframe` event family) differs in layout from the one
+ * the kernel wrote, as bits of `sig_forge`. Record *order* is not among them: the kernel's
+ * parse_user_sigframe() finds each record by its magic wherever it is and restore_sigframe()
+ * restores them in a fixed order, so a frame in any order restores like the canonical one.
+ */
+export const SigForge = {
+  /** no fpsimd_context: restore_sigframe() rejects the frame */
+  NO_FPSIMD: 1,
+  /** no sve_context: restore_fpsimd_context() alone (no VL check) */
+  NO_SVE: 2,
+  /** no za_context (nor zt_context): SVCR.ZA and ZA are left as they are */
+  NO_ZA: 4,
+  /** no fpmr_context: FPMR is left as it is */
+  NO_FPMR: 8,
+  /** a record appears twice: parse_user_sigframe() rejects the frame */
+  DUPLICATE: 16,
+} as const;
+
+/** The frame has an sve_context with register payload (not removed, not header-only). */
+export function frameHasSveData(t: TaskView): boolean {
+  return t.sig_sve && !(t.sig_forge & SigForge.NO_SVE);
+}
 
 /** A vcpu: the guest's FP state lives in vcpu->arch.ctxt while the guest is not loaded. */
 export const VCPU_FIELDS = [

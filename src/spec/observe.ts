@@ -71,6 +71,11 @@ export interface ObservedTask {
   readonly sig_ZA: Token;
   readonly sig_ZT0: Token;
   readonly sig_FPMR: Token;
+  // read by the tracer's SME-era regset reads (tracerReadsZa, tracerReadsFpmr)
+  readonly svcr_ZA: boolean;
+  readonly sme_ZA: Token;
+  readonly sme_ZT0: Token;
+  readonly uw_fpmr: Token;
 }
 
 /** A vcpu: what its guest last wrote. */
@@ -254,6 +259,40 @@ export function tracerReadsV(m: Observed, t: ObservedTask, where: string): void 
   if (kind) {
     const n = m.naming;
     m.fail('integrity', kind, where, `the tracer reads ${n.token(t.uw_V)} in ${n.task(t.slot)}'s V, expected ${n.token(t.exp_V)}`);
+  }
+}
+
+/**
+ * A tracer reads a stopped task's NT_ARM_ZA and NT_ARM_ZT regsets (sme.rst §7): whether ZA is
+ * on (the header's size), ZA's data when it is, ZT0 (zero while ZA is off). They must be what
+ * the task itself (or a tracer's write) last left.
+ */
+export function tracerReadsZa(m: Observed, t: ObservedTask, where: string): void {
+  const n = m.naming;
+  const own = m.layout.writerOfTask(t.slot);
+  if (t.svcr_ZA !== t.exp_ZAen) {
+    m.fail('integrity', 'corrupt', where, `the tracer reads PSTATE.ZA=${+t.svcr_ZA} for ${n.task(t.slot)}, which has ${+t.exp_ZAen}`);
+    return;
+  }
+  if (!t.svcr_ZA) return;
+  for (const [part, expected, actual] of [
+    ['ZA', t.exp_ZA, t.sme_ZA],
+    ['ZT0', t.exp_ZT0, t.sme_ZT0],
+  ] as const) {
+    const kind = judgePart('V', expected, actual, own);
+    if (kind) {
+      m.fail('integrity', kind, where, `the tracer reads ${n.token(actual)} in ${n.task(t.slot)}'s ${part}, expected ${n.token(expected)}`);
+      return;
+    }
+  }
+}
+
+/** A tracer reads a stopped task's NT_ARM_FPMR: the saved uw.fpmr, which must be the task's own latest. */
+export function tracerReadsFpmr(m: Observed, t: ObservedTask, where: string): void {
+  const kind = judgePart('V', t.exp_FPMR, t.uw_fpmr, m.layout.writerOfTask(t.slot));
+  if (kind) {
+    const n = m.naming;
+    m.fail('integrity', kind, where, `the tracer reads ${n.token(t.uw_fpmr)} in ${n.task(t.slot)}'s FPMR, expected ${n.token(t.exp_FPMR)}`);
   }
 }
 

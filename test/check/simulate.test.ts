@@ -69,9 +69,11 @@ describe('simulate', () => {
       ['v4.15-rc1', 1],
       ['v4.15-rc1', 2],
       ['v4.15-rc1', 3],
+      ['v4.15-rc1', 4],
       ['no-sve-flush', 1],
       ['no-sve-flush', 2],
       ['no-sve-flush', 3],
+      ['no-sve-flush', 4],
     ] as const) {
       const v = findVariant(variant)!;
       const r = await simulateVariant(v, b, { seed, runs: 2000, steps: 60, shrink: false });
@@ -83,6 +85,8 @@ describe('simulate', () => {
       expect(e.violation?.invariant).toBe(f.invariant);
       expect(e.depth).toBeLessThanOrEqual(f.step);
     }
+    // which seeds find a violation depends on the alphabet (the swarm draws a weight per event
+    // kind, every family's included); at least half of them must, so that the agreement is tested
     expect(checked).toBeGreaterThanOrEqual(4);
   });
 });

@@ -35,6 +35,8 @@ describe('the commit registry and the version tables', () => {
       { fn: 'sve_get', subsystem: 'ptrace' },
       { fn: '__fpr_set', subsystem: 'ptrace' },
       { fn: 'fpr_set', subsystem: 'ptrace' },
+      { fn: 'ssve_set', subsystem: 'ptrace' },
+      { fn: 'sveSetZeroFpsimd', subsystem: 'ptrace' },
     ]);
     expect(functionsOf('751ecf6afd65')).toEqual([{ fn: 'sveInitRegsForeign', subsystem: 'fpsimd' }]);
   });

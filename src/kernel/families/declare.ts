@@ -32,6 +32,9 @@ export const EVENT_FAMILIES = [
   'sme',
   'fpmr',
   'kvm_sve',
+  'sigframe',
+  'ptrace_full',
+  'atomic',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 

@@ -61,6 +61,10 @@ export const entry = versions({
             this.setupReturnSmstop();
             return;
           }
+          if (t.kstep === 3) {
+            this.signalPreserveSveToFpsimd();
+            return;
+          }
           break;
         case KPath.SIGRETURN:
           if (t.kstep === 3) {

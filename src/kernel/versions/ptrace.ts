@@ -1,7 +1,7 @@
 import { ZERO } from '../../arch/tokens.js';
 import { FpType, type TaskView } from '../records.js';
 import { versions } from './table.js';
-import { tracerReads, tracerReadsV } from '../../spec/observe.js';
+import { tracerReads, tracerReadsFpmr, tracerReadsV, tracerReadsZa } from '../../spec/observe.js';
 
 export const ptrace = versions({
   sve_set: {
@@ -168,6 +168,149 @@ export const ptrace = versions({
       this.fpsimd_flush_task_state(target);
       target.exp_V = tok;
       target.exp_Hi = ZERO;
+    },
+  },
+  ssve_set: {
+    /**
+     * @models ssve_set() → sve_set_common(target, ARM64_VEC_SME) — ptrace.c v6.12 (Debian
+     * 6.12.118): the header's VL (the task's own: no change), then enter streaming mode: SVCR.SM
+     * set, sme_state allocated keeping ZA/ZT0 (sme_alloc(target, false)), TIF_SME, and sve_state
+     * re-allocated zeroed if SVCR changed; then the payload: FPSIMD format through __fpr_set()
+     * with TIF_SVE cleared and fp_type FPSIMD — streaming mode with an FPSIMD-format state, which
+     * f916dd32a943 ("Mandate SVE payload for streaming-mode state") later refuses — or SVE format
+     * into sve_state with fp_type SVE (TIF_SVE untouched: this is not the SVE regset); the
+     * binding flushed on the way out. sve.rst: NT_ARM_SSVE writes enter streaming mode.
+     */
+    ef3be86021c3(target: TaskView, sveFormat: boolean): void {
+      const tok = this.newTaskToken(target);
+      const wasSm = target.svcr_SM;
+      target.svcr_SM = true;
+      if (!target.sme_state) this.sme_alloc(target);
+      target.TIF_SME = true;
+      if (!wasSm) this.sve_alloc(target);
+      if (!sveFormat) {
+        this.__fpr_set(target, tok);
+        target.TIF_SVE = false;
+        target.fp_type = FpType.FPSIMD;
+        target.exp_Hi = ZERO;
+      } else {
+        this.sve_alloc(target);
+        this.fpsimd_sync_to_sve(target);
+        target.fp_type = FpType.SVE;
+        target.sve_V = tok;
+        target.sve_Hi = tok;
+        target.exp_Hi = tok;
+      }
+      target.exp_V = tok;
+      target.exp_SM = true;
+      this.fpsimd_flush_task_state(target);
+    },
+    /**
+     * @models ssve_set() → sve_set_common(target, ARM64_VEC_SME) — ptrace.c (B): the binding
+     * flushed first; an FPSIMD-format payload is refused (-EINVAL) with nothing else changed;
+     * else sme_state kept or allocated, sve_state zeroed, SVCR.SM and TIF_SME (under
+     * system_supports_sme(), which a kernel offering NT_ARM_SSVE has), the "always zero V
+     * regs" memset (of current's uw before 5cbb61bf4168: sveSetZeroFpsimd), fp_type SVE and
+     * the SVE payload.
+     */
+    '316283f276eb'(target: TaskView, sveFormat: boolean): void {
+      this.fpsimd_flush_task_state(target);
+      if (!sveFormat) return; // -EINVAL: streaming data must be SVE-formatted
+      const tok = this.newTaskToken(target);
+      if (!target.sme_state) this.sme_alloc(target);
+      this.sve_alloc(target);
+      target.svcr_SM = true;
+      target.TIF_SME = true;
+      this.sveSetZeroFpsimd(target);
+      target.fp_type = FpType.SVE;
+      target.sve_V = tok;
+      target.sve_Hi = tok;
+      target.exp_V = tok;
+      target.exp_Hi = tok;
+      target.exp_SM = true;
+    },
+  },
+  sveSetZeroFpsimd: {
+    /** sve_set_common() (B): "Always zero V regs, FPSR, and FPCR" — of *current*, the tracer. */
+    '316283f276eb'(_target: TaskView): void {
+      this.currentTask.uw_V = ZERO;
+    },
+    /** After 5cbb61bf4168: of the target. */
+    '5cbb61bf4168'(target: TaskView): void {
+      target.uw_V = ZERO;
+    },
+  },
+  za_set: {
+    /**
+     * @models za_set() — ptrace.c v6.12 and B (the same code): the header's VL (the task's
+     * own), sve_state allocated if absent (streaming mode needs it), sme_state allocated —
+     * zeroed unless ZA was already on, which keeps ZT0; then with no payload ZA is turned off,
+     * with one ZA is written and TIF_SME and SVCR.ZA set; the binding flushed on the way out.
+     * sme.rst §7: a payload sets PSTATE.ZA, none clears it.
+     */
+    ef3be86021c3(target: TaskView, payload: boolean): void {
+      if (!target.sve_state) this.sve_alloc(target);
+      const wasZa = target.svcr_ZA;
+      if (!wasZa || !target.sme_state) this.sme_alloc(target);
+      if (!payload) {
+        target.svcr_ZA = false;
+        target.exp_ZAen = false;
+        target.exp_ZA = ZERO;
+        target.exp_ZT0 = ZERO;
+      } else {
+        const tok = this.newTaskToken(target);
+        target.sme_ZA = tok;
+        target.TIF_SME = true;
+        target.svcr_ZA = true;
+        target.exp_ZAen = true;
+        target.exp_ZA = tok;
+        if (!wasZa) target.exp_ZT0 = ZERO;
+      }
+      this.fpsimd_flush_task_state(target);
+    },
+  },
+  zt_set: {
+    /**
+     * @models zt_set() — ptrace.c v6.12 and B: sve_state allocated if absent, sme_state
+     * allocated zeroed if ZA was off (ZA then reads as zero), ZT0 written, SVCR.ZA and TIF_SME
+     * set, the binding flushed (sme.rst §7: writes to NT_ARM_ZT set PSTATE.ZA).
+     */
+    ef3be86021c3(target: TaskView): void {
+      if (!target.sve_state) this.sve_alloc(target);
+      const wasZa = target.svcr_ZA;
+      if (!wasZa) this.sme_alloc(target);
+      const tok = this.newTaskToken(target);
+      target.sme_ZT0 = tok;
+      target.svcr_ZA = true;
+      target.TIF_SME = true;
+      target.exp_ZAen = true;
+      target.exp_ZT0 = tok;
+      if (!wasZa) target.exp_ZA = ZERO;
+      this.fpsimd_flush_task_state(target);
+    },
+  },
+  fpmr_set: {
+    /** @models fpmr_set() — ptrace.c v6.12 and B: the new value into uw.fpmr, then flush the binding. */
+    ef3be86021c3(target: TaskView): void {
+      const tok = this.newTaskToken(target);
+      target.uw_fpmr = tok;
+      target.exp_FPMR = tok;
+      this.fpsimd_flush_task_state(target);
+    },
+  },
+  za_get: {
+    /**
+     * @models za_get() and zt_get() — ptrace.c v6.12 and B: the header says whether ZA is on;
+     * ZA's data (and ZT0) from sme_state when it is. Observation point.
+     */
+    ef3be86021c3(target: TaskView): void {
+      tracerReadsZa(this, target, 'za_get');
+    },
+  },
+  fpmr_get: {
+    /** @models fpmr_get() — ptrace.c v6.12 and B: uw.fpmr. Observation point. */
+    ef3be86021c3(target: TaskView): void {
+      tracerReadsFpmr(this, target, 'fpmr_get');
     },
   },
 });

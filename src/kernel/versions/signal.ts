@@ -13,7 +13,7 @@ import { smstop } from '../../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, ZT0_BYTES, sveRegsBytes } from '../../arch/sizes.js';
 import { ZERO } from '../../arch/tokens.js';
 import { Kvm } from '../kvm.js';
-import { FpType, KPath, type TaskView } from '../records.js';
+import { FpType, KPath, SigForge, frameHasSveData, type TaskView } from '../records.js';
 import { versions } from './table.js';
 import { handlerEntered } from '../../spec/observe.js';
 
@@ -44,6 +44,13 @@ export const signal = versions({
     ef3be86021c3(): void {
       const t = this.currentTask;
       t.in_syscall = false;
+      if (this.splitPaths) {
+        // fpsimd_signal_preserve_current_state(), first half: fpsimd_preserve_current_state()
+        // in the FP context; the second half (signalPreserveSveToFpsimd) is the next step
+        this.fpsimd_save_user_state();
+        this.enterKPath(t, KPath.SIGNAL, 3);
+        return;
+      }
       this.fpsimd_signal_preserve_current_state();
       this.enterKPath(t, KPath.SIGNAL, 1);
     },
@@ -56,6 +63,18 @@ export const signal = versions({
       const t = this.currentTask;
       t.in_syscall = false;
       this.fpsimd_save_and_flush_current_state();
+      this.enterKPath(t, KPath.SIGNAL, 1);
+    },
+  },
+  signalPreserveSveToFpsimd: {
+    /**
+     * fpsimd_signal_preserve_current_state() (A), second half, outside the FP context (the
+     * `atomic` family's split): if the saved format is SVE, copy its V part into uw for the
+     * frame's fpsimd_context. Then the frame is written (the next step).
+     */
+    ef3be86021c3(): void {
+      const t = this.currentTask;
+      if (t.fp_type === FpType.SVE) this.sve_to_fpsimd(t);
       this.enterKPath(t, KPath.SIGNAL, 1);
     },
   },
@@ -82,6 +101,7 @@ export const signal = versions({
       t.sig_ZA = t.sig_za ? t.sme_ZA : ZERO;
       t.sig_ZT0 = t.sig_za ? t.sme_ZT0 : ZERO;
       if (this.hasFpmr) this.preserveFpmr(t);
+      t.sig_forge = 0;
       t.sig_frame = true;
       this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
       handlerEntered(this, t, 'setup_sigframe');
@@ -194,7 +214,13 @@ export const signal = versions({
      */
     ef3be86021c3(): void {
       const t = this.currentTask;
-      if (t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
+      if (this.sigreturnRejectsLayout(t)) return;
+      if (t.sig_forge & SigForge.NO_SVE) {
+        this.sigreturnFpsimdOnly(t);
+        return;
+      }
+      // a streaming frame needs SME (restore_sve_fpsimd_context: -EINVAL, hence SIGSEGV)
+      if ((t.sig_sm && !this.hasSme) || t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
         this.force_sig_segv();
         return;
       }
@@ -217,7 +243,14 @@ export const signal = versions({
       const t = this.currentTask;
       t.in_syscall = false;
       this.fpsimd_save_and_flush_current_state();
-      if (t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
+      if (this.sigreturnRejectsLayout(t)) return;
+      if (t.sig_forge & SigForge.NO_SVE) {
+        this.sigreturnFpsimdOnly(t);
+        return;
+      }
+      // restore_sve_fpsimd_context() (B): a streaming frame needs SME and must carry a payload
+      // (a header-only streaming record fails the size check); the VL must be the task's
+      if ((t.sig_sm && (!this.hasSme || !t.sig_sve)) || t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
         this.force_sig_segv();
         return;
       }
@@ -230,6 +263,30 @@ export const signal = versions({
         t.fp_type = FpType.FPSIMD;
         this.enterKPath(t, KPath.SIGRETURN, 2);
       }
+    },
+  },
+  sigreturnRejectsLayout: {
+    /**
+     * parse_user_sigframe() and restore_sigframe() (v6.12 and B alike): a frame in which a
+     * record appears twice, or without fpsimd_context, is invalid: SIGSEGV. Records are found
+     * by magic, so their order does not matter (SigForge). Returns whether the task was killed.
+     */
+    ef3be86021c3(t: TaskView): boolean {
+      if (!(t.sig_forge & (SigForge.NO_FPSIMD | SigForge.DUPLICATE))) return false;
+      this.force_sig_segv();
+      return true;
+    },
+  },
+  sigreturnFpsimdOnly: {
+    /**
+     * restore_sigframe() with no sve_context (v6.12 and B alike): restore_fpsimd_context():
+     * TIF_SVE and SVCR.SM cleared, fp_type FPSIMD, then the V registers (next step).
+     */
+    ef3be86021c3(t: TaskView): void {
+      t.TIF_SVE = false;
+      t.svcr_SM = false;
+      t.fp_type = FpType.FPSIMD;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
     },
   },
   sigreturnCopySveRegs: {
@@ -298,8 +355,10 @@ export const signal = versions({
       const t = this.currentTask;
       this.fx.frame?.(this.cpu.id, t.slot, 'restore', this.frameBytes(t));
       t.exp_V = t.sig_V;
-      t.exp_Hi = t.sig_sve ? t.sig_Hi : ZERO;
-      t.exp_SM = t.sig_sm;
+      // what the frame restores: its SVE payload and mode if it has one; FPSIMD-only otherwise
+      // (a header-only streaming record is restored as non-streaming in v6.12)
+      t.exp_Hi = frameHasSveData(t) ? t.sig_Hi : ZERO;
+      t.exp_SM = t.sig_sm && frameHasSveData(t);
       this.fpsimd_update_current_state(t.sig_V);
       this.enterKPath(t, KPath.SIGRETURN, 3);
     },
@@ -313,8 +372,10 @@ export const signal = versions({
      */
     ef3be86021c3(): void {
       const t = this.currentTask;
-      if (this.hasFpmr) this.restoreFpmr(t);
-      if (this.hasSme) {
+      const fpmrRec = this.hasFpmr && !(t.sig_forge & SigForge.NO_FPMR);
+      const zaRec = this.hasSme && !(t.sig_forge & SigForge.NO_ZA);
+      if (fpmrRec) this.restoreFpmr(t);
+      if (zaRec) {
         if (t.sig_za) {
           this.fpsimd_flush_task_state(t);
           this.sme_alloc(t);
@@ -327,10 +388,13 @@ export const signal = versions({
           t.svcr_ZA = false;
         }
       }
-      t.exp_ZAen = t.sig_za;
-      t.exp_ZA = t.sig_za ? t.sig_ZA : ZERO;
-      t.exp_ZT0 = t.sig_za ? t.sig_ZT0 : ZERO;
-      if (this.hasFpmr) t.exp_FPMR = t.sig_FPMR;
+      // a record the frame lacks leaves that state as the handler had it
+      if (zaRec || !this.hasSme) {
+        t.exp_ZAen = t.sig_za;
+        t.exp_ZA = t.sig_za ? t.sig_ZA : ZERO;
+        t.exp_ZT0 = t.sig_za ? t.sig_ZT0 : ZERO;
+      }
+      if (fpmrRec) t.exp_FPMR = t.sig_FPMR;
       t.sig_frame = false;
       this.leaveKPath(t);
       t.in_syscall = false;
@@ -342,8 +406,10 @@ export const signal = versions({
      */
     '929fa99b1215'(): void {
       const t = this.currentTask;
-      if (this.hasFpmr) this.restoreFpmr(t);
-      if (this.hasSme) {
+      const fpmrRec = this.hasFpmr && !(t.sig_forge & SigForge.NO_FPMR);
+      const zaRec = this.hasSme && !(t.sig_forge & SigForge.NO_ZA);
+      if (fpmrRec) this.restoreFpmr(t);
+      if (zaRec) {
         if (t.sig_za) {
           this.sme_alloc(t);
           t.sme_ZA = t.sig_ZA;
@@ -354,10 +420,13 @@ export const signal = versions({
           t.svcr_ZA = false;
         }
       }
-      t.exp_ZAen = t.sig_za;
-      t.exp_ZA = t.sig_za ? t.sig_ZA : ZERO;
-      t.exp_ZT0 = t.sig_za ? t.sig_ZT0 : ZERO;
-      if (this.hasFpmr) t.exp_FPMR = t.sig_FPMR;
+      // a record the frame lacks leaves that state as the handler had it
+      if (zaRec || !this.hasSme) {
+        t.exp_ZAen = t.sig_za;
+        t.exp_ZA = t.sig_za ? t.sig_ZA : ZERO;
+        t.exp_ZT0 = t.sig_za ? t.sig_ZT0 : ZERO;
+      }
+      if (fpmrRec) t.exp_FPMR = t.sig_FPMR;
       t.sig_frame = false;
       this.leaveKPath(t);
       t.in_syscall = false;

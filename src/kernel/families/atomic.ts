@@ -1,0 +1,20 @@
+/**
+ * Family `atomic`: no events of its own. Enabled (`--events ...,atomic`), it makes the kernel
+ * run some paths in the finer steps the kernel can be interrupted between, where the model
+ * otherwise runs them as one step (issue 14 part 6). It is a family so that the choice stays
+ * off in the default families and in scenarios (whose machines have the default event mask),
+ * and every existing verdict and step number is unchanged unless it is asked for.
+ *
+ * Split so far: v6.12's fpsimd_signal_preserve_current_state() (setup_rt_frame's first step),
+ * between fpsimd_preserve_current_state(), inside the FP context, and sve_to_fpsimd(), outside
+ * it: a preemption or a softirq can come in between (src/kernel/versions/signal.ts).
+ * How a family is declared: src/kernel/families/declare.ts.
+ */
+
+import type { FamilyDecl } from './declare.js';
+
+export const atomicFamily: FamilyDecl = {
+  name: 'atomic',
+  doc: 'no events: some kernel paths run in the finer steps the kernel can be interrupted between',
+  events: [],
+};

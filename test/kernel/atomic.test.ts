@@ -1,0 +1,71 @@
+/**
+ * The `atomic` family (issue 14 part 6): a switch, not events. Off (the default families, and
+ * every scenario), paths run as before; on, v6.12's fpsimd_signal_preserve_current_state() runs
+ * as its two halves — fpsimd_preserve_current_state() in the FP context, sve_to_fpsimd() after
+ * it — with a preemption or a softirq possible in between (fpsimd.c v6.12: the second half is
+ * outside get_cpu_fpsimd_context()).
+ */
+import { describe, expect, it } from 'vitest';
+import { createMachine } from '../../src/kernel/kernel.js';
+import type { Kvm } from '../../src/kernel/kvm.js';
+import { FpType, KPath } from '../../src/kernel/records.js';
+import { findVariant } from '../../src/variants/index.js';
+import { act, slot } from '../helpers.js';
+import type { EventFamily } from '../../src/kernel/events.js';
+
+function boot(variant: string, events?: EventFamily[]): Kvm {
+  return createMachine(findVariant(variant)!.Kernel, { cpus: 1, tasks: [{ name: 'A' }, { name: 'B' }], ...(events ? { events } : {}) });
+}
+
+/** A has SVE state live on cpu0 and is interrupted: a signal is pending on its way back. */
+function sveTaskInterrupted(k: Kvm): void {
+  act(k, 'switch', 0, slot(k, 'A'));
+  act(k, 'ret_to_user', 0);
+  act(k, 'fp_write', 0);
+  act(k, 'sve_write', 0);
+  if (k.tasks[0]!.kpath) act(k, 'continue', 0);
+  act(k, 'ret_to_user', 0);
+  act(k, 'sve_write', 0);
+  act(k, 'irq', 0);
+}
+
+describe('the atomic switch', () => {
+  it('is off by default and in scenarios, on when the family is asked for', () => {
+    expect(boot('v6.12-rc1').splitPaths).toBe(false);
+    expect(boot('v6.12-rc1', ['core', 'signal']).splitPaths).toBe(false);
+    expect(boot('v6.12-rc1', ['core', 'signal', 'atomic']).splitPaths).toBe(true);
+  });
+
+  it('v6.12-rc1 off: signal delivery preserves the state in one step', () => {
+    const k = boot('v6.12-rc1', ['core', 'signal']);
+    sveTaskInterrupted(k);
+    act(k, 'signal', 0);
+    expect([k.tasks[0]!.kpath, k.tasks[0]!.kstep]).toEqual([KPath.SIGNAL, 1]);
+  });
+
+  for (const between of ['softirq_neon', 'switch']) {
+    it(`v6.12-rc1 on: the two halves, with ${between === 'switch' ? 'a preemption' : 'a softirq’s kernel-mode NEON'} between them; the handler's frame holds the task's SVE state`, () => {
+      const k = boot('v6.12-rc1', ['core', 'signal', 'neon', 'atomic']);
+      sveTaskInterrupted(k);
+      const A = k.tasks[0]!;
+      const live = k.cpus[0]!.regHi;
+      act(k, 'signal', 0);
+      expect([A.kpath, A.kstep]).toEqual([KPath.SIGNAL, 3]);
+      expect(A.fp_type).toBe(FpType.SVE); // first half saved the live SVE state
+      if (between === 'switch') {
+        expect(act(k, 'switch', 0, slot(k, 'B'))).toBeNull();
+        act(k, 'ret_to_user', 0);
+        act(k, 'fp_write', 0);
+        act(k, 'irq', 0);
+        expect(act(k, 'switch', 0, slot(k, 'A'))).toBeNull();
+      } else {
+        expect(act(k, 'softirq_neon', 0)).toBeNull();
+      }
+      expect(act(k, 'continue', 0)).toBeNull(); // second half
+      expect([A.kpath, A.kstep]).toEqual([KPath.SIGNAL, 1]);
+      expect(act(k, 'continue', 0)).toBeNull(); // the frame: judged at handler entry
+      expect(A.sig_Hi).toBe(live);
+      expect(A.sig_V).toBe(A.sve_V);
+    });
+  }
+});
