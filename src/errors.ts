@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   FPC102: 'integrity: a user context ran with FP registers that are not the state it last wrote (lost, corrupt or leak)',
   FPC103: 'guest-integrity: a guest used FP registers that are not the state it last wrote',
   FPC104: 'kernel-integrity: a kernel-mode NEON section used registers that are not what it last wrote',
+  FPC105: 'memory-safety: the kernel saved or loaded SVE state through a NULL or too small thread.sve_state',
   FPC201: 'kernel-warn: a modelled WARN_ON() fired',
 
   FPC401: 'a flag or command-line argument has a bad value, or flags that exclude each other were given together',

@@ -8,6 +8,8 @@ import { explore, type ExploreProgress, type ExploreResult } from '../check/expl
 import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
+import { parseHw } from '../arch/hw.js';
+import { InputError } from '../errors.js';
 import type { BootSpec } from '../kernel/boot.js';
 import type { EventFamily } from '../kernel/events.js';
 import { KernelModel } from '../kernel/model.js';
@@ -31,6 +33,11 @@ export interface CheckBounds {
   readonly depth: number;
   /** Event families to explore (default: DEFAULT_FAMILIES, the first model's alphabet). */
   readonly events?: readonly EventFamily[];
+  /**
+   * The CPU as `--hw` spells it (src/arch/hw.ts; default: the one the variant was modelled on,
+   * src/kernel/machine.ts defaultHardware). A string, so bounds stay a record of plain values.
+   */
+  readonly hw?: string;
 }
 
 /**
@@ -41,6 +48,12 @@ export const DEFAULT_BOUNDS: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare:
 
 const TASK_NAMES = 'ABCDEFGHIJKLMNOP';
 
+function hwOfBounds(text: string) {
+  const hw = parseHw(text);
+  if (typeof hw === 'string') throw new InputError(hw, undefined, undefined, '--hw');
+  return hw;
+}
+
 export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: number }): BootSpec {
   return {
     cpus: b.cpus,
@@ -50,6 +63,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     ],
     spareSlots: b.spare,
     ...(b.events ? { events: b.events } : {}),
+    ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
   };
 }
 

@@ -13,7 +13,8 @@ import { checkRow, checkTrace, runRow, scenarioTrace } from '../report/build.js'
 import { emptyReport, type ReportData, type ReportTrace } from '../report/data.js';
 import { renderReport } from '../report/html.js';
 import { notApplicable } from '../scenario/features.js';
-import { loadScenario, resolveScenarioPath } from '../scenario/load.js';
+import { loadScenario, resolveScenarioPath, withHardware } from '../scenario/load.js';
+import type { Hardware } from '../arch/hw.js';
 import { runScenario, type ScenarioRun } from '../scenario/run.js';
 import { perfettoJson } from '../trace/perfetto.js';
 import { VARIANTS } from '../variants/index.js';
@@ -39,14 +40,14 @@ export function catalogues(): Pick<ReportData, 'variants' | 'invariants'> {
 }
 
 /** Runs a scenario file or built-in on the chosen variants, as report data. */
-export function scenarioReport(arg: string, variant: string | undefined, resolved?: readonly Variant[]): ReportData {
-  const scenario = loadScenario(resolveScenarioPath(arg));
+export function scenarioReport(arg: string, variant: string | undefined, resolved?: readonly Variant[], hw?: Hardware): ReportData {
+  const scenario = withHardware(loadScenario(resolveScenarioPath(arg)), hw);
   const variants = resolved ?? variantFlag(variant, scenario.variant ?? 'rfc-2017', true);
   const out = emptyReport(`${scenario.name}`);
   out.traces = [];
   out.runs = [];
   for (const v of variants) {
-    const na = variants.length > 1 ? notApplicable(scenario.requires, v) : undefined;
+    const na = variants.length > 1 ? notApplicable(scenario.requires, v, scenario.boot.hw) : undefined;
     if (na) {
       out.runs.push({ variant: v.name, scenario: scenario.name, verdict: 'n/a' });
       continue;

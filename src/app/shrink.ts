@@ -26,6 +26,7 @@ import { parseJson } from '../input/json.js';
 import { documentKind, kindName } from '../input/kinds.js';
 import { MAX_NAME } from '../input/limits.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../kernel/layout.js';
+import { HW_FEATURES, hwName, parseHw, type Hardware } from '../arch/hw.js';
 import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../kernel/boot.js';
 import { EVENTS, encodeAction, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
@@ -90,8 +91,33 @@ export interface TraceInput {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/**
+ * The hardware a document's machine had: `violation.boot.hw` (an object, as BootSpec holds it),
+ * else the `hw` of a check document or the `bounds.hw` of a run document (as `--hw` spells it).
+ */
+function hwOf(doc: Record<string, unknown>, file: string): { hw?: Hardware } {
+  const v = doc.violation as Record<string, unknown>;
+  const boot = isObj(v.boot) ? v.boot : undefined;
+  const bounds = isObj(doc.bounds) ? doc.bounds : undefined;
+  const raw = boot?.hw ?? doc.hw ?? bounds?.hw;
+  const field = boot?.hw !== undefined ? 'violation.boot.hw' : doc.hw !== undefined ? 'hw' : 'bounds.hw';
+  if (raw === undefined) return {};
+  let text: string | undefined;
+  if (typeof raw === 'string') text = raw;
+  else if (isObj(raw) && HW_FEATURES.every((f) => typeof raw[f] === 'boolean')) text = hwName(raw as unknown as Hardware);
+  if (text === undefined)
+    throw new InputError(`expected the hardware as --hw spells it (features: ${HW_FEATURES.join(', ')})`, file, undefined, field);
+  const hw = parseHw(text);
+  if (typeof hw === 'string') throw new InputError(hw, file, undefined, field);
+  return { hw };
+}
+
 /** Reads the machine of a trace document. */
 function bootOf(doc: Record<string, unknown>, steps: StepIn[], file: string): BootSpec {
+  return { ...machineOf(doc, steps, file), ...hwOf(doc, file) };
+}
+
+function machineOf(doc: Record<string, unknown>, steps: StepIn[], file: string): BootSpec {
   const v = doc.violation as Record<string, unknown>;
   const bad = (field: string, msg: string): never => {
     throw new InputError(msg, file, undefined, field);
@@ -305,6 +331,7 @@ export function scenarioYaml(
       cpus: boot.cpus,
       ...(boot.spareSlots ? { spare_slots: boot.spareSlots } : {}),
       ...(boot.sveVlBits !== undefined && boot.sveVlBits !== DEFAULT_SVE_VL_BITS ? { sve_vl: boot.sveVlBits } : {}),
+      ...(boot.hw ? { hw: hwName(boot.hw) } : {}),
       tasks: slotOrder(boot).map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
     },
     steps,

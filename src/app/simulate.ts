@@ -21,6 +21,8 @@ export interface SimulateBounds {
   readonly tasks: number;
   readonly vcpus: number;
   readonly spare: number;
+  /** The CPU as `--hw` spells it (default: the variant's own). */
+  readonly hw?: string;
 }
 
 export interface SimulateOptions {

@@ -23,6 +23,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
+import { HW_HELP } from './options.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -43,6 +44,7 @@ const run: CommandFactory = (io, done) =>
       '--variant <name>',
       "variant to run (default: the scenario's own, else rfc-2017): a name, a plug-in module path, 'all', or a comma-separated list",
     )
+    .option('--hw <list>', `${HW_HELP}; the scenario's expect: holds only on its own hardware`)
     .option('--json', 'print one JSON document')
     .option('--quiet', 'print only the verdict')
     .action(async (file: string, opts) => done(await runRun(file, opts, io)));
@@ -57,6 +59,7 @@ const check: CommandFactory = (io, done) =>
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
     .option('--events <list>', "event families to explore, comma-separated, or 'all' (default core,neon,fork,kvm; see fpctx events)")
+    .option('--hw <list>', HW_HELP)
     .option('--memory <size>', "cap on the explorer's stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached")
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')
@@ -87,6 +90,7 @@ const matrix: CommandFactory = (io, done) =>
     .option('--variant <list>', "variants (default: all built-in ones): names, plug-in module paths, 'all', comma-separated")
     .option('--checks <list>', "bounded checks: names (comma-separated), 'all', or 'none' (default: the standard set)")
     .option('--max-states <n>', 'report a check incomplete after this many states (default 2000000)')
+    .option('--hw <list>', `${HW_HELP}; 'all': each variant on every configuration it distinguishes, a row each`)
     .option('--json', 'print one JSON document')
     .option('--md', 'print a Markdown table')
     .option('--quiet', 'the table only')
@@ -101,6 +105,7 @@ const report: CommandFactory = (io, done) =>
     .option('--data <file>', 'also write the report data as JSON (fpctx report <file> rebuilds the report)')
     .option('--variant <name>', "variant for scenarios (default: the scenario's own) and --check; 'all' for every variant")
     .option('--check', 'run a bounded check (with the bounds below) and report it')
+    .option('--hw <list>', `${HW_HELP}; for the scenarios and --check`)
     .option('--cpus <n>', 'with --check: CPUs (default 2)')
     .option('--tasks <n>', 'with --check: user-task slots (default 2)')
     .option('--vcpus <n>', 'with --check: vcpus (default 1)')

@@ -4,6 +4,7 @@
  */
 
 import { defaultMemoryBytes, parseBytes, parseSeconds } from '../check/memory.js';
+import { parseHw, type Hardware } from '../arch/hw.js';
 import { InputError } from '../errors.js';
 
 export function intFlag(flag: string, value: string | undefined, min: number, max: number, fallback: number): number {
@@ -47,3 +48,15 @@ export function timeFlag(value: string | undefined): number | undefined {
 }
 
 export { resolveVariants, variantFlag, type ResolveOptions } from '../app/variants.js';
+
+/** --hw: the CPU's extensions, `sve,sme,...` or `fpsimd` (src/arch/hw.ts); undefined: the variant's own. */
+export function hwFlag(value: string | undefined): Hardware | undefined {
+  if (value === undefined) return undefined;
+  const hw = parseHw(value);
+  if (typeof hw === 'string') throw new InputError(hw, undefined, undefined, '--hw');
+  return hw;
+}
+
+/** The help line of `--hw`, the same on every command that runs a machine. */
+export const HW_HELP =
+  "the CPU's extensions: sve, sme, sme2, fa64, fpmr, comma-separated, or 'fpsimd' (default: the variant's own; a kernel ignores what it predates)";

@@ -7,6 +7,7 @@
  * start idle with registers holding nobody's data. Spare slots start free, for fork.
  */
 
+import type { Hardware } from '../arch/hw.js';
 import { GARBAGE, ZERO, dataToken } from '../arch/tokens.js';
 import { VQ_BITS } from '../arch/sizes.js';
 import type { EventFamily } from './events.js';
@@ -40,6 +41,11 @@ export interface BootSpec {
    * first model's alphabet). Scenario scripts may use any event whatever this says.
    */
   readonly events?: readonly EventFamily[];
+  /**
+   * The CPU (`--hw`, `hw:`); default the one the variant was modelled on (defaultHardware in
+   * src/kernel/machine.ts). Not part of the state: constant for a run.
+   */
+  readonly hw?: Hardware;
 }
 
 export const DEFAULT_SVE_VL_BITS = 512;
@@ -95,7 +101,8 @@ export function boot(m: Machine, spec: BootSpec): void {
       v.fp_V = dataToken(layout.writerOfGuest(vcpu), 1);
       v.exp_V = v.fp_V;
       v.version = 1;
-      if (ext && m.cfg.guestSve) v.has_sve = true;
+      // KVM refuses KVM_ARM_VCPU_SVE where the host lacks SVE (kvm_vcpu_init_check_features).
+      if (ext && m.cfg.guestSve && m.hasGuestSve) v.has_sve = true;
       vcpu++;
     } else {
       t.pos = Pos.KERNEL;

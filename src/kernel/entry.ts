@@ -410,7 +410,7 @@ export class Entry extends Fpsimd {
    */
   copy_thread(p: TaskView): void {
     p.TIF_SVE = false;
-    p.sve_state = false;
+    this.sveStateFreed(p);
     this.fpsimd_flush_task_state(p);
   }
 

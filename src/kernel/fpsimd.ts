@@ -23,6 +23,7 @@ import { ZERO } from '../arch/tokens.js';
 import { Format, TrapKind } from './effects.js';
 import { Machine } from './machine.js';
 import { NR_CPUS, type TaskView } from './records.js';
+import { sveStateAccessed } from '../spec/observe.js';
 
 export class Fpsimd extends Machine {
   /**
@@ -36,6 +37,7 @@ export class Fpsimd extends Machine {
     const c = this.cpu;
     const st = this.layout.stOfTask(t.slot);
     if (t.TIF_SVE) {
+      sveStateAccessed(this, t, t.sve_vq, 'load', 'task_fpsimd_load');
       const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi && c.hw_vq === t.sve_vq;
       const vl = t.sve_vq * VQ_BITS;
       sveWriteRegs(c, t.sve_V, t.sve_Hi);
@@ -70,6 +72,7 @@ export class Fpsimd extends Machine {
         'task_fpsimd_save',
         `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
       );
+      sveStateAccessed(this, t, c.hw_vq, 'save', 'task_fpsimd_save');
       const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
       const vl = t.sve_vq * VQ_BITS;
       t.sve_V = c.regV;
@@ -198,11 +201,36 @@ export class Fpsimd extends Machine {
   }
 
   /**
+   * sve_state_size() in quadwords: the VL a new thread.sve_state is sized for. The task's SVE
+   * VL; on kernels that use SME (v5.19+) the larger of it and the SME VL, since streaming mode
+   * keeps its Z/P registers in the same buffer, and the SVE VL only where the system has SVE
+   * (fpsimd.c in 6.1 and 6.12: an SME-only system sizes for streaming mode alone).
+   */
+  sveStateVq(t: TaskView): number {
+    if (!this.hasSme) return t.sve_vq;
+    return Math.max(this.hasSve ? t.sve_vq : 0, t.sme_vq);
+  }
+
+  /** kzalloc(sve_state_size(t)) succeeded: thread.sve_state exists, sized for the task's VLs now. */
+  sveStateAllocated(t: TaskView): void {
+    t.sve_state = true;
+    t.sve_state_vq = this.sveStateVq(t);
+  }
+
+  /** kfree(thread.sve_state) and NULL: nothing is left of the allocation. */
+  sveStateFreed(t: TaskView): void {
+    t.sve_state = false;
+    t.sve_state_vq = 0;
+  }
+
+  /**
    * @models sve_alloc() — fpsimd.c v4.15: allocate thread.sve_state, or zero it if present.
    * Zeroing is what makes the SVE part read back as zero after the first trap.
    */
   sve_alloc(t: TaskView): void {
-    t.sve_state = true;
+    // An existing buffer is kept and zeroed for sve_state_size() of the task as it is now.
+    if (t.sve_state) sveStateAccessed(this, t, this.sveStateVq(t), 'save', 'sve_alloc');
+    else this.sveStateAllocated(t);
     t.sve_V = ZERO;
     t.sve_Hi = ZERO;
   }
@@ -238,7 +266,7 @@ export class Fpsimd extends Machine {
 
   /** @models fpsimd_release_task() — fpsimd.c v4.15: frees sve_state of a dead task. */
   fpsimd_release_task(t: TaskView): void {
-    t.sve_state = false;
+    this.sveStateFreed(t);
   }
 
   // --- conversions between the two memory formats (fpsimd.c v4.15) -------------------------------
@@ -246,7 +274,7 @@ export class Fpsimd extends Machine {
   /** @models sve_free() — fpsimd.c v4.15: drop thread.sve_state; WARNs if TIF_SVE is still set. */
   sve_free(t: TaskView): void {
     this.warnOn(t.TIF_SVE, 'sve_free', `${this.naming.task(t.slot)} loses its SVE buffer with TIF_SVE set`);
-    t.sve_state = false;
+    this.sveStateFreed(t);
     t.sve_V = ZERO;
     t.sve_Hi = ZERO;
   }

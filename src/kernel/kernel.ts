@@ -27,6 +27,7 @@ export function createMachine(K: KernelClass, spec: BootSpec): Kvm {
     slotOrder(spec).map((t) => t.name),
   );
   k.eventMask = familyMask(spec.events ?? DEFAULT_FAMILIES);
+  if (spec.hw) k.setHardware(spec.hw);
   boot(k, spec);
   return k;
 }

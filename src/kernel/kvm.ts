@@ -108,10 +108,12 @@ export class Kvm extends Entry {
 
   /**
    * @models kvm_fpsimd_flush_cpu_state() — asm/kvm_host.h v4.15 [M]: "all host FP/SIMD state is
-   * restored on guest exit, so nothing needs doing here except in the SVE case".
+   * restored on guest exit, so nothing needs doing here except in the SVE case". The wrapper
+   * tests system_supports_sve() (KERNEL-NOTES.md, [M]): on a CPU without SVE it does nothing,
+   * so neither v4.15-rc1's dereference nor the seed's fix is ever reached there.
    */
   kvm_fpsimd_flush_cpu_state(): void {
-    this.sve_flush_cpu_state();
+    if (this.hasSve) this.sve_flush_cpu_state();
   }
 
   /**

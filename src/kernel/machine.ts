@@ -7,6 +7,7 @@
  * a kernel function carry the kernel's snake_case name; helpers of the model are camelCase.
  */
 
+import type { Hardware } from '../arch/hw.js';
 import { EVENT_FAMILIES } from './families/declare.js';
 import { dataToken, versionOf, writerOf, type Token } from '../arch/tokens.js';
 import { invariantInfo, type IntegrityKind, type InvariantId, type Violation } from '../spec/invariants.js';
@@ -41,6 +42,26 @@ export interface KernelFeatures {
 }
 
 export const NO_FEATURES: KernelFeatures = { ext: false, sme: false, fpmr: false, guestSve: false };
+
+/**
+ * The CPU a kernel build runs on unless told otherwise (`--hw`): the one its variant was first
+ * modelled on, so every existing scenario, check and golden keeps its meaning. SVE always (the
+ * history starts with the SVE series); SME with SME2 and FPMR where the build uses them. FA64
+ * is off: the model keeps FFR inside the Z/P token, so FA64 changes nothing it represents.
+ */
+export function defaultHardware(f: KernelFeatures): Hardware {
+  return { sve: true, sme: f.sme, sme2: f.sme, fa64: false, fpmr: f.fpmr };
+}
+
+/**
+ * What the kernel uses of `hw`: a feature counts only where the build has code for it (an old
+ * kernel on newer hardware leaves the new state alone and its instructions undefined at EL0).
+ * SVE support is in every modelled build (CONFIG_ARM64_SVE since v4.15).
+ */
+export function effectiveHardware(f: KernelFeatures, hw: Hardware): Hardware {
+  const sme = f.sme && hw.sme;
+  return { sve: hw.sve, sme, sme2: sme && hw.sme2, fa64: sme && hw.fa64, fpmr: f.fpmr && hw.fpmr };
+}
 
 /** Receives the kernel functions a path calls, for the timeline. */
 export interface CallTracer {
@@ -100,6 +121,23 @@ export class Machine {
    */
   eventMask = ~ATOMIC_BIT;
   /**
+   * The machine's CPU (`--hw`; configuration, not state: one run has one CPU model, so the
+   * fingerprint of a state need not include it). Set through setHardware.
+   */
+  hw: Hardware;
+  /** system_supports_sve(): the CPU has SVE (every modelled build can use it). */
+  hasSve = true;
+  /** system_supports_sme(): the CPU has SME and the build uses it. */
+  hasSme = false;
+  /** system_supports_sme2(): ZT0 exists. */
+  hasSme2 = false;
+  /** system_supports_fa64(): FFR and the full instruction set in streaming mode. */
+  hasFa64 = false;
+  /** system_supports_fpmr(). */
+  hasFpmr = false;
+  /** KVM may give a vcpu SVE (kvm_arm_init_sve needs system_supports_sve(), and the build runs SVE guests). */
+  hasGuestSve = false;
+  /**
    * IRQs are disabled on the executing CPU for the code now running (the scheduler's
    * preempt-notifier calls, for instance). Not state: set and cleared within one step.
    */
@@ -124,6 +162,21 @@ export class Machine {
     this.vcpus = Array.from({ length: cfg.vcpus }, (_, v) => new VcpuView(this.s, this.layout.vcpuOffset(v), v, ext));
     this.cpu = this.cpus[0]!;
     this.naming = new Naming(this.layout, names);
+    this.hw = defaultHardware(new.target.features);
+    this.setHardware(this.hw);
+  }
+
+  /** Makes the machine's CPU `hw` (before boot; the system_supports_*() answers follow it). */
+  setHardware(hw: Hardware): void {
+    const f = this.features;
+    const e = effectiveHardware(f, hw);
+    this.hw = hw;
+    this.hasSve = e.sve;
+    this.hasSme = e.sme;
+    this.hasSme2 = e.sme2;
+    this.hasFa64 = e.fa64;
+    this.hasFpmr = e.fpmr;
+    this.hasGuestSve = f.guestSve && e.sve;
   }
 
   // --- state in and out -------------------------------------------------------------------------
@@ -141,22 +194,12 @@ export class Machine {
     return (this.constructor as typeof Machine).features;
   }
 
-  /** system_supports_sme() on the modelled system. */
   /**
    * Whether the `atomic` family is enabled: some kernel paths then run in the finer steps the
    * kernel can be interrupted between (src/kernel/families/atomic.ts).
    */
   get splitPaths(): boolean {
     return (this.eventMask & ATOMIC_BIT) !== 0;
-  }
-
-  get hasSme(): boolean {
-    return this.features.sme;
-  }
-
-  /** system_supports_fpmr() on the modelled system. */
-  get hasFpmr(): boolean {
-    return this.features.fpmr;
   }
 
   // --- execution context --------------------------------------------------------------------------

@@ -177,6 +177,11 @@ export const TASK_FIELDS = [
   { name: 'sve_vq', kind: 'int', init: 4, doc: 'thread.sve_vl in quadwords (VL / 128 bits)' },
   { name: 'uw_V', kind: 'token', init: ZERO, doc: 'thread.fpsimd_state (uw.fpsimd_state): V0-V31 in memory' },
   { name: 'sve_state', kind: 'bool', doc: 'thread.sve_state != NULL (buffer allocated)' },
+  {
+    name: 'sve_state_vq',
+    kind: 'int',
+    doc: 'the VL (in quadwords) thread.sve_state was sized for: sve_state_size() when it was allocated; 0 while NULL',
+  },
   { name: 'sve_V', kind: 'token', init: ZERO, doc: 'sve_state buffer: the low 128 bits of Z0-Z31' },
   { name: 'sve_Hi', kind: 'token', init: ZERO, doc: 'sve_state buffer: Z above 128, P0-P15, FFR' },
   { name: 'exp_V', kind: 'token', init: ZERO, doc: 'ghost: the V part user space last wrote (what it must read back)' },

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { hwName, parseHw, type Hardware } from '../arch/hw.js';
 import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import { readInput } from '../input/read.js';
@@ -76,6 +77,8 @@ export function parseScenario(text: string, file: string): Scenario {
       'machine.sve_vl',
     );
   }
+  const hw = sc.machine.hw === undefined ? undefined : parseHw(sc.machine.hw);
+  if (typeof hw === 'string') throw new InputError(hw, file, nodeLine(['machine', 'hw']), 'machine.hw');
   const requires: ScenarioFeature[] = [...new Set(sc.requires ?? [])];
   const steps: ScenarioStep[] = sc.steps.map((st, i) => {
     const line = nodeLine(['steps', i]) ?? 0;
@@ -115,8 +118,19 @@ export function parseScenario(text: string, file: string): Scenario {
       tasks: sc.machine.tasks.map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
       spareSlots: sc.machine.spare_slots ?? 0,
       ...(sc.machine.sve_vl !== undefined ? { sveVlBits: sc.machine.sve_vl } : {}),
+      ...(hw !== undefined ? { hw } : {}),
     },
     steps,
     expect: sc.expect ?? {},
   };
+}
+
+/**
+ * The scenario on the CPU `hw` (`--hw`). Its `expect:` was written for its own machine, so on
+ * other hardware it is dropped: the run shows what happens, not whether it was foreseen.
+ */
+export function withHardware(sc: Scenario, hw: Hardware | undefined): Scenario {
+  if (hw === undefined) return sc;
+  const same = sc.boot.hw !== undefined && hwName(sc.boot.hw) === hwName(hw);
+  return { ...sc, boot: { ...sc.boot, hw }, ...(same ? {} : { expect: {} }) };
 }

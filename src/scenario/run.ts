@@ -155,7 +155,7 @@ function nextRequest(k: Kvm, st: ScenarioStep, last: string[], implied: { n: num
  * bad input here (one error line); the tables ask notApplicable() first and show n/a.
  */
 export function runScenario(scenario: Scenario, variant: Variant): ScenarioRun {
-  requireFeatures(`scenario ${scenario.name}`, scenario.requires, variant);
+  requireFeatures(`scenario ${scenario.name}`, scenario.requires, variant, undefined, scenario.boot.hw);
   const last: string[] = [];
   const requests = scenario.steps.map((st) => {
     const implied = { n: 0 };

@@ -76,6 +76,8 @@ export const ScenarioSchema = z.strictObject({
     cpus: z.number().int().min(1).max(8),
     spare_slots: z.number().int().min(0).max(8).optional(),
     sve_vl: z.number().int().optional(),
+    /** The CPU's extensions (`sve,sme,...` or `fpsimd`; src/arch/hw.ts); default the variant's. */
+    hw: z.string().optional(),
     tasks: z
       .array(z.strictObject({ name, vcpu: z.boolean().optional() }))
       .min(1)

@@ -13,6 +13,8 @@
  *  - a guest runs with registers that are not its latest state (`guest-integrity`);
  *  - a task-level kernel-mode NEON section, preemptible since v6.8, resumes with registers that
  *    are not the ones it wrote (`kernel-integrity`: the kselftest kernel-test's digest mismatch);
+ *  - the kernel saves or loads SVE state through a NULL thread.sve_state, or more of it than
+ *    the buffer was sized for (`memory-safety`);
  *  - the kernel would hit one of its own WARN_ON()s (`kernel-warn`), i.e. the model reached a
  *    state the code's author declared impossible.
  *
@@ -22,7 +24,7 @@
 
 import { GARBAGE, ZERO, writerOf, type Token } from '../arch/tokens.js';
 
-export type InvariantId = 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn';
+export type InvariantId = 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'memory-safety' | 'kernel-warn';
 export type IntegrityKind = 'lost' | 'corrupt' | 'leak';
 
 export interface InvariantInfo {
@@ -66,6 +68,16 @@ export const INVARIANTS: readonly InvariantInfo[] = [
       'Whenever a task-level kernel-mode NEON section uses its registers (v6.8+, where such a ' +
       'section can be preempted and its state is context-switched with TIF_KERNEL_FPSTATE), ' +
       'they hold exactly what the section last wrote.',
+  },
+  {
+    id: 'memory-safety',
+    code: 'FPC105',
+    title: 'SVE state stays inside its buffer',
+    doc:
+      'The kernel saves or loads SVE register state through thread.sve_state only while it is ' +
+      'allocated, and never more of it than the buffer was sized for: sve_state_size() at ' +
+      'allocation time (the SVE VL, or since SME the larger of the SVE and SME VLs). A NULL ' +
+      'buffer is an oops, a larger VL a heap overflow or over-read.',
   },
   {
     id: 'kernel-warn',

@@ -59,6 +59,9 @@ export interface ObservedTask {
   readonly sig_V: Token;
   readonly sig_sve: boolean;
   readonly sig_Hi: Token;
+  /** thread.sve_state is allocated, and the VL (in quadwords) it was sized for. */
+  readonly sve_state: boolean;
+  readonly sve_state_vq: number;
   // SME era
   readonly sme_vq: number;
   readonly exp_kst: Token;
@@ -387,4 +390,23 @@ export function lastStateFollowed(m: Observed, reusedBy: string | null, where: s
  */
 export function storedThroughNull(m: Observed, isNull: boolean, where: string, what: string): void {
   if (isNull) m.fail('no-uaf', undefined, where, `cpu${m.cpu.id} ${what}`);
+}
+
+/**
+ * The kernel copies `vq` quadwords of SVE register state into (`save`) or out of (`load`) the
+ * task's thread.sve_state: sve_save_state()/sve_load_state() of the live registers, or a copy
+ * of a signal frame or a regset. The buffer must exist and hold that VL: sve_state_size() when
+ * it was allocated. NULL is an oops; a larger VL runs off the end of the allocation.
+ */
+export function sveStateAccessed(m: Observed, t: ObservedTask, vq: number, op: 'save' | 'load', where: string): void {
+  const whose = `${m.naming.task(t.slot)}'s`;
+  if (!t.sve_state) m.fail('memory-safety', undefined, where, `cpu${m.cpu.id} ${op}s ${whose} SVE state through a NULL thread.sve_state`);
+  if (t.sve_state && t.sve_state_vq < vq) {
+    m.fail(
+      'memory-safety',
+      undefined,
+      where,
+      `cpu${m.cpu.id} ${op}s ${whose} SVE state at VL ${vq * 128} through a thread.sve_state sized for VL ${t.sve_state_vq * 128}`,
+    );
+  }
 }

@@ -4,6 +4,7 @@
  * scenarios and by `fpctx check` to turn a counterexample path into a readable trace.
  */
 
+import { hwName } from '../arch/hw.js';
 import { CountingSink } from '../cost/counters.js';
 import { FORMAT_NAMES, TrapKind, type EffectSink, type FormatId, type TrapKindId } from '../kernel/effects.js';
 import { EVENTS, decodeAction, explainDisabled } from '../kernel/events.js';
@@ -135,7 +136,13 @@ export function recordRun(variantName: string, Kernel: KernelClass, spec: BootSp
 
   const trace: Trace = {
     variant: variantName,
-    machine: { cpus: k.cfg.cpus, slots: k.cfg.slots, vcpus: k.cfg.vcpus, sveVlBits: k.cfg.sveVlBits },
+    machine: {
+      cpus: k.cfg.cpus,
+      slots: k.cfg.slots,
+      vcpus: k.cfg.vcpus,
+      sveVlBits: k.cfg.sveVlBits,
+      ...(spec.hw ? { hw: hwName(spec.hw) } : {}),
+    },
     initial: snapshot(k),
     steps: [],
     counters: counting.total,

@@ -103,7 +103,8 @@ export interface TraceStep {
 
 export interface Trace {
   variant: string;
-  machine: { cpus: number; slots: number; vcpus: number; sveVlBits: number };
+  /** `hw`: the CPU as `--hw` spells it, when not the variant's default. */
+  machine: { cpus: number; slots: number; vcpus: number; sveVlBits: number; hw?: string };
   initial: MachineSnapshot;
   steps: TraceStep[];
   counters: Counters;

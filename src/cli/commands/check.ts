@@ -6,7 +6,8 @@
 import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
-import { intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
+import { hwFlag, intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
+import { hwName } from '../../arch/hw.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
@@ -22,6 +23,7 @@ export interface CheckFlags {
   spare?: string;
   depth?: string;
   events?: string;
+  hw?: string;
   memory?: string;
   time?: string;
   symmetry?: boolean;
@@ -44,6 +46,7 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, DEFAULT_BOUNDS.spare),
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
     ...(f.events !== undefined ? { events: eventsFlag(f.events) } : {}),
+    ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -72,17 +75,18 @@ export function eventsFlag(value: string): EventFamily[] {
 /** --memory: a size such as 512M or 2G (at least 1 MiB); default a quarter of RAM. */
 /**
  * The JSON document of one check. `bounds` stays all-numeric (readers treat it as a record of
- * numbers); the event families, when not the default, are a separate `events` field.
+ * numbers); the event families and the hardware (`--hw`), when not the default, are separate
+ * `events` and `hw` fields (`hw` spelled as `--hw` takes it).
  */
 export function checkJson(r: CheckResult): object {
   const { trace, ...doc } = r;
-  const { events, ...bounds } = r.bounds;
+  const { events, hw, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
-  return { ...doc, bounds, ...(events ? { events } : {}), ...(trace ? { initial: trace.initial } : {}) };
+  return { ...doc, bounds, ...(events ? { events } : {}), ...(hw ? { hw } : {}), ...(trace ? { initial: trace.initial } : {}) };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${b.events.join(',')}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${b.events.join(',')}` : ''}${b.hw ? ` hw=${b.hw}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
@@ -141,12 +145,12 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const stopped = results.some((r) => r.verdict === 'incomplete');
   const status = failed ? 1 : stopped ? 3 : 0;
   if (f.json) {
-    const { events, ...numeric } = bounds;
+    const { events, hw, ...numeric } = bounds;
     io.out(
       JSON.stringify(
         variants.length === 1
           ? checkJson(results[0]!)
-          : { bounds: numeric, ...(events ? { events } : {}), results: results.map(checkJson) },
+          : { bounds: numeric, ...(events ? { events } : {}), ...(hw ? { hw } : {}), results: results.map(checkJson) },
         null,
         2,
       ),

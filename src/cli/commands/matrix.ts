@@ -12,7 +12,7 @@ import { computeMatrix, type MatrixCell, type MatrixResult } from '../../app/mat
 import { InputError } from '../../errors.js';
 import { BUILTIN_DIR, builtinScenarioNames, loadScenario } from '../../scenario/load.js';
 import type { Io } from '../io.js';
-import { intFlag, outputFormatFlags, resolveVariants } from '../options.js';
+import { hwFlag, intFlag, outputFormatFlags, resolveVariants } from '../options.js';
 
 export function shortCell(c: MatrixCell): string {
   if (c.verdict === 'ok') return 'ok';
@@ -100,6 +100,7 @@ export interface MatrixFlags {
   variant?: string;
   checks?: string;
   maxStates?: string;
+  hw?: string;
   json?: boolean;
   md?: boolean;
   quiet?: boolean;
@@ -131,6 +132,7 @@ export async function runMatrix(f: MatrixFlags, io: Io): Promise<number> {
   const quiet = f.json || f.quiet;
   const m = computeMatrix(variants, scenarios, checks, {
     maxStates,
+    ...(f.hw === 'all' ? { hw: 'all' as const } : f.hw !== undefined ? { hw: hwFlag(f.hw)! } : {}),
     ...(quiet ? {} : { onProgress: (w: string) => io.progress(`matrix: ${w}…`) }),
   });
   io.progressDone();

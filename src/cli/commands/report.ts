@@ -22,7 +22,7 @@ import { InputError } from '../../errors.js';
 import { mergeReports, type ReportData } from '../../report/data.js';
 import { loadReportDocument } from '../../report/load.js';
 import type { Io } from '../io.js';
-import { memoryFlag, resolveVariants, timeFlag, variantFlag } from '../options.js';
+import { hwFlag, memoryFlag, resolveVariants, timeFlag, variantFlag } from '../options.js';
 import { parseBounds, type CheckFlags } from './check.js';
 
 export interface ReportFlags extends CheckFlags {
@@ -44,7 +44,7 @@ export async function runReport(inputs: string[], f: ReportFlags, io: Io): Promi
   const docs: ReportData[] = [];
   for (const arg of inputs) {
     if (arg === '-' || arg.endsWith('.json')) docs.push(loadReportDocument(arg));
-    else docs.push(scenarioReport(arg, f.variant, resolved));
+    else docs.push(scenarioReport(arg, f.variant, resolved, hwFlag(f.hw)));
   }
   let checked: ReportData | undefined;
   if (f.check) {

@@ -3,15 +3,16 @@
  */
 
 import { expectationText } from '../../app/report.js';
-import { loadScenario, resolveScenarioPath, type Scenario } from '../../scenario/load.js';
+import { loadScenario, resolveScenarioPath, withHardware, type Scenario } from '../../scenario/load.js';
 import { notApplicable } from '../../scenario/features.js';
 import { runScenario, type ScenarioRun } from '../../scenario/run.js';
 import { renderTimeline, renderVerdict, wrapRow } from '../../trace/text.js';
 import type { Io } from '../io.js';
-import { resolveVariants } from '../options.js';
+import { hwFlag, resolveVariants } from '../options.js';
 
 export interface RunFlags {
   variant?: string;
+  hw?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -36,11 +37,12 @@ export function runJson(r: ScenarioRun): object {
 }
 
 export async function runRun(file: string, f: RunFlags, io: Io): Promise<number> {
-  const scenario: Scenario = loadScenario(resolveScenarioPath(file));
+  const hw = hwFlag(f.hw);
+  const scenario: Scenario = withHardware(loadScenario(resolveScenarioPath(file)), hw);
   const all = await resolveVariants(f.variant, { fallback: scenario.variant ?? 'rfc-2017' });
   // Variants without a feature the scenario requires: n/a. Asked for exactly one such variant
   // (or only such), runScenario's error says so (exit 2).
-  const na = all.length > 1 ? all.filter((v) => notApplicable(scenario.requires, v)) : [];
+  const na = all.length > 1 ? all.filter((v) => notApplicable(scenario.requires, v, scenario.boot.hw)) : [];
   const variants = na.length === all.length ? all : all.filter((v) => !na.includes(v));
   const runs = variants.map((v) => {
     const t0 = performance.now();
@@ -54,7 +56,7 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
       scenario: scenario.name,
       variant: v.name,
       verdict: 'n/a',
-      reason: notApplicable(scenario.requires, v),
+      reason: notApplicable(scenario.requires, v, scenario.boot.hw),
     }));
     io.out(
       JSON.stringify(docs.length === 1 && naDocs.length === 0 ? docs[0] : { scenario: scenario.name, runs: [...docs, ...naDocs] }, null, 2),
@@ -66,7 +68,7 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
   if (runs.length === 1) {
     const { r } = runs[0]!;
     if (!f.quiet) {
-      io.out(st.bold(`${scenario.name}  on ${r.trace.variant}`));
+      io.out(st.bold(`${scenario.name}  on ${r.trace.variant}${r.trace.machine.hw ? ` (hw ${r.trace.machine.hw})` : ''}`));
       if (scenario.description) for (const l of wrapRow('', '', scenario.description.split(' '), width, ' ')) io.out(st.dim(l.trimStart()));
       io.out('');
       const notes = r.notes;
@@ -86,7 +88,7 @@ export async function runRun(file: string, f: RunFlags, io: Io): Promise<number>
   for (const variant of all) {
     const run = runs.find(({ r }) => r.trace.variant === variant.name);
     if (!run) {
-      io.out([variant.name.padEnd(vw), st.dim(`n/a (${notApplicable(scenario.requires, variant)})`)].join(' '));
+      io.out([variant.name.padEnd(vw), st.dim(`n/a (${notApplicable(scenario.requires, variant, scenario.boot.hw)})`)].join(' '));
       continue;
     }
     const r = run.r;

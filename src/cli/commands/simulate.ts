@@ -9,7 +9,8 @@ import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { simulateVariant, type SimulateBounds, type SimulateResult } from '../../app/simulate.js';
 import type { Io } from '../io.js';
-import { intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { HW_HELP, hwFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { hwName } from '../../arch/hw.js';
 import { count } from './check.js';
 import { formatBytes } from '../../check/memory.js';
 import { Command } from 'commander';
@@ -22,6 +23,7 @@ export interface SimulateFlags {
   tasks?: string;
   vcpus?: string;
   spare?: string;
+  hw?: string;
   seed?: string;
   runs?: string;
   steps?: string;
@@ -43,6 +45,7 @@ export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
     tasks: intFlag('--tasks', f.tasks, 0, MAX_SLOTS, SIMULATE_DEFAULTS.tasks),
     vcpus: intFlag('--vcpus', f.vcpus, 0, MAX_VCPUS, SIMULATE_DEFAULTS.vcpus),
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, SIMULATE_DEFAULTS.spare),
+    ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -127,6 +130,7 @@ export const simulateCommand: CommandFactory = (io, done) =>
     .option('--tasks <n>', 'user-task slots (default 3)')
     .option('--vcpus <n>', 'vcpus (default 2)')
     .option('--spare <n>', 'extra free slots for fork (default 1)')
+    .option('--hw <list>', HW_HELP)
     .option('--seed <n>', 'seed, decimal or 0x hex (default 0); the same seed gives the same result')
     .option('--runs <n>', 'number of runs (default 1000)')
     .option('--steps <n>', 'most steps per run (default 200)')

@@ -68,8 +68,10 @@ export const coreFamily: FamilyDecl = {
       traps: true,
       path: true,
       doc: 'user space writes Z/P/FFR with SVE instructions (traps to do_sve_acc first if SVE is disabled for EL0)',
-      needs: 'current in user mode',
-      enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER),
+      needs: 'current in user mode, on a CPU with SVE (or in streaming mode: SME without SVE)',
+      // Without SVE (and outside streaming mode) the instruction is undefined: SIGILL, from
+      // do_sve_acc on kernels that enable the trap, no FP state touched (not modelled).
+      enabled: (k, cpu) => !!curAt(k, cpu, Pos.USER) && (k.hasSve || (k.cfg.ext === true && k.cpus[cpu]!.regSM)),
       run: (k) => k.userSveWrite(),
       touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },

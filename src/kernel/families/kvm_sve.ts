@@ -19,7 +19,7 @@ export const kvmSveFamily: FamilyDecl = {
       doc: 'an SVE guest reads and writes its Z/P/FFR registers (the first FP/SVE use in a run traps to the hypervisor)',
       needs: 'a kernel running SVE guests, current a vcpu thread whose SVE guest is running',
       enabled: (k, cpu) => {
-        const t = k.features.guestSve ? curAt(k, cpu, Pos.GUEST) : null;
+        const t = k.hasGuestSve ? curAt(k, cpu, Pos.GUEST) : null;
         return !!t && k.vcpus[t.vcpu]!.has_sve;
       },
       run: (k) => k.guestSveUse(),

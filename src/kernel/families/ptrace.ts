@@ -6,6 +6,7 @@
 import { TaskState } from '../records.js';
 import { inKernel, tracee, type FamilyDecl } from './declare.js';
 
+/** NT_ARM_SVE's get and set return -EINVAL without system_supports_sve() (sve_get/sve_set, v4.15+): those events need SVE. */
 export const ptraceFamily: FamilyDecl = {
   name: 'ptrace',
   doc: "a tracer reading and writing a stopped task's FP regsets",
@@ -47,7 +48,7 @@ export const ptraceFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_SVE with an FPSIMD-format payload (same VL): the task leaves SVE mode',
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
       run: (k, t) => k.sve_set(t, false, t.sve_vq),
     },
     {
@@ -57,7 +58,7 @@ export const ptraceFamily: FamilyDecl = {
       runs: 'kernel',
       doc: "the tracer writes NT_ARM_SVE with an SVE-format payload at the task's VL: the task gets SVE state",
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
       run: (k, t) => k.sve_set(t, true, t.sve_vq),
     },
     {
@@ -67,7 +68,7 @@ export const ptraceFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'the tracer writes NT_ARM_SVE with a header asking for the other VL and an SVE payload laid out for it',
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
       run: (k, t) => k.sve_set(t, true, k.otherVq(t.sve_vq)),
     },
     {
@@ -77,7 +78,7 @@ export const ptraceFamily: FamilyDecl = {
       runs: 'kernel',
       doc: "the tracer reads a stopped task's NT_ARM_SVE regset (integrity check point)",
       needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
+      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
       run: (k, t) => k.sve_get(t),
     },
   ],

@@ -17,7 +17,8 @@ export const vlFamily: FamilyDecl = {
       path: true,
       doc: 'the current syscall is prctl(PR_SVE_SET_VL) for the other VL, effective now',
       needs: 'current inside a syscall',
-      enabled: (k, cpu) => !!inSyscall(k, cpu),
+      // sve_set_current_vl(): -EINVAL without system_supports_sve(); nothing changes.
+      enabled: (k, cpu) => k.hasSve && !!inSyscall(k, cpu),
       run: (k) => k.sve_set_current_vl('now'),
     },
     {
@@ -28,7 +29,8 @@ export const vlFamily: FamilyDecl = {
       path: true,
       doc: 'prctl(PR_SVE_SET_VL, other VL | PR_SVE_VL_INHERIT): effective now and kept across exec',
       needs: 'current inside a syscall',
-      enabled: (k, cpu) => !!inSyscall(k, cpu),
+      // sve_set_current_vl(): -EINVAL without system_supports_sve(); nothing changes.
+      enabled: (k, cpu) => k.hasSve && !!inSyscall(k, cpu),
       run: (k) => k.sve_set_current_vl('inherit'),
     },
     {
@@ -38,7 +40,8 @@ export const vlFamily: FamilyDecl = {
       runs: 'kernel',
       doc: 'prctl(PR_SVE_SET_VL, other VL | PR_SVE_SET_VL_ONEXEC): effective at the next exec only',
       needs: 'current inside a syscall',
-      enabled: (k, cpu) => !!inSyscall(k, cpu),
+      // sve_set_current_vl(): -EINVAL without system_supports_sve(); nothing changes.
+      enabled: (k, cpu) => k.hasSve && !!inSyscall(k, cpu),
       run: (k) => k.sve_set_current_vl('onexec'),
     },
   ],

@@ -16,7 +16,7 @@ import { Format, TrapKind } from '../effects.js';
 import { Kvm } from '../kvm.js';
 import { FpType, type TaskView, type VcpuView } from '../records.js';
 import { base, versions } from './table.js';
-import { storedThroughNull } from '../../spec/observe.js';
+import { storedThroughNull, sveStateAccessed } from '../../spec/observe.js';
 
 /** fpsimd_state.cpu after v4.15-rc1's struct copy on sigreturn: uninitialised stack data (8cd969d28fd2's fpsimd_update_current_state()). */
 export const STACK_GARBAGE_CPU = 0xfe;
@@ -184,6 +184,7 @@ export const fpsimd = versions({
       if (restoreSve) {
         this.warnOn(t.fp_type !== FpType.SVE, 'task_fpsimd_load', 'fp_type disagrees with the format loaded');
         const vq = t.svcr_SM && this.hasSme ? t.sme_vq : t.sve_vq;
+        sveStateAccessed(this, t, vq, 'load', 'task_fpsimd_load');
         const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi;
         sveWriteRegs(c, t.sve_V, t.sve_Hi);
         this.fx.load(c.id, st, Format.SVE, sveSaveBytes(vq * VQ_BITS), redundant, vq * VQ_BITS);
@@ -229,6 +230,7 @@ export const fpsimd = versions({
       if (this.hasFpmr) c.regFPMR = t.uw_fpmr;
       if (restoreSve) {
         const vq = t.svcr_SM && this.hasSme ? t.sme_vq : t.sve_vq;
+        sveStateAccessed(this, t, vq, 'load', 'task_fpsimd_load');
         const redundant = c.regV === t.sve_V && c.regHi === t.sve_Hi;
         sveWriteRegs(c, t.sve_V, t.sve_Hi);
         this.fx.load(c.id, st, Format.SVE, sveSaveBytes(vq * VQ_BITS), redundant, vq * VQ_BITS);
@@ -262,6 +264,7 @@ export const fpsimd = versions({
           )
         )
           return;
+        sveStateAccessed(this, t, c.hw_vq, 'save', 'fpsimd_save');
         // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
         const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
         const vl = t.sve_vq * VQ_BITS;
@@ -524,7 +527,7 @@ export const fpsimd = versions({
         else this.fpsimd_flush_task_state(t);
         this.fpsimd_sync_from_effective_state(t);
         t.sve_vq = vq;
-        t.sve_state = true;
+        this.sveStateAllocated(t);
         t.sve_V = ZERO;
         t.sve_Hi = ZERO;
         this.fpsimd_sync_to_effective_state_zeropad(t);
@@ -580,6 +583,7 @@ export const fpsimd = versions({
       if (slot >= 0) {
         this.derefLastStateTask(where);
         const t = this.tasks[slot]!;
+        sveStateAccessed(this, t, vq, 'save', where);
         const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
         t.sve_V = c.regV;
         t.sve_Hi = c.regHi;
@@ -766,7 +770,7 @@ export const fpsimd = versions({
     /** sve_alloc(task, false): allocate a zeroed buffer only if there is none. */
     ef3be86021c3(t: TaskView): void {
       if (t.sve_state) return;
-      t.sve_state = true;
+      this.sveStateAllocated(t);
       t.sve_V = ZERO;
       t.sve_Hi = ZERO;
     },
@@ -839,7 +843,7 @@ export const fpsimd = versions({
       this.fpsimd_flush_task_state(t);
       t.uw_V = ZERO;
       t.TIF_SVE = false;
-      t.sve_state = false;
+      this.sveStateFreed(t);
       t.sve_V = ZERO;
       t.sve_Hi = ZERO;
       t.sve_vq = t.sve_vl_onexec !== 0 ? t.sve_vl_onexec : this.defaultVq;
@@ -875,7 +879,7 @@ export const fpsimd = versions({
     ef3be86021c3(t: TaskView, vq: number, inherit: boolean): void {
       t.sve_vq = vq;
       this.sve_free(t);
-      t.sve_state = true;
+      this.sveStateAllocated(t);
       t.TIF_SVE_VL_INHERIT = inherit;
     },
   },
@@ -904,7 +908,7 @@ export const fpsimd = versions({
       t.TIF_SME = false;
       t.sme_vq = vq;
       this.sve_free(t);
-      t.sve_state = true;
+      this.sveStateAllocated(t);
       this.sme_free(t);
       t.TIF_SME_VL_INHERIT = false;
       t.exp_ZAen = false;
@@ -921,7 +925,7 @@ export const fpsimd = versions({
       this.fpsimd_save_and_flush_current_state();
       this.fpsimd_sync_from_effective_state(t);
       t.sme_vq = vq;
-      t.sve_state = true;
+      this.sveStateAllocated(t);
       t.sve_V = ZERO;
       t.sve_Hi = ZERO;
       this.fpsimd_sync_to_effective_state_zeropad(t);

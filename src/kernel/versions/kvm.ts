@@ -5,6 +5,7 @@
  * v5.17 K0 (15283327219), v6.12-rc1 K (13712485), mainline B/H (8739427688, 19037564).
  */
 
+import { sveStateAccessed } from '../../spec/observe.js';
 import { fpsimdWriteRegs, sveWriteRegs } from '../../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveSaveBytes } from '../../arch/sizes.js';
 import { ZERO } from '../../arch/tokens.js';
@@ -332,6 +333,7 @@ export const kvm = versions({
       c.guest_fp_trap = false;
       if (v.FP_HOST) {
         if (v.HOST_SVE_IN_USE) {
+          sveStateAccessed(this, host, host.sve_vq, 'save', 'kvm_hyp_handle_fpsimd');
           host.sve_V = c.regV;
           host.sve_Hi = c.regHi;
           this.fx.hyp(c.id, 'host', false, sveSaveBytes(host.sve_vq * VQ_BITS));

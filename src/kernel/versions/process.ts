@@ -8,7 +8,7 @@ export const processVersions = versions({
     /** @models copy_thread() — process.c v4.15-rc1: unaliases sve_state, no fpsimd_flush_task_state(). */
     '8cd969d28fd2'(p: TaskView): void {
       p.TIF_SVE = false;
-      p.sve_state = false;
+      this.sveStateFreed(p);
     },
     /** The base kernel's copy_thread() (src/kernel/), which has this commit. */
     '071b6d4a5d34': base('copy_thread'),
@@ -22,7 +22,7 @@ export const processVersions = versions({
       p.fp_type = FpType.FPSIMD;
       if (this.hasSme) {
         if (p.svcr_ZA) {
-          p.sve_state = true;
+          this.sveStateAllocated(p);
           p.sve_V = ZERO;
           p.sve_Hi = ZERO;
         } else {
@@ -33,7 +33,7 @@ export const processVersions = versions({
         }
       }
       p.TIF_SVE = false;
-      if (!(this.hasSme && p.svcr_ZA)) p.sve_state = false;
+      if (!(this.hasSme && p.svcr_ZA)) this.sveStateFreed(p);
       p.TIF_KERNEL_FPSTATE = false;
       this.fpsimd_flush_task_state(p);
     },

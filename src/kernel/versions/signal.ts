@@ -210,10 +210,13 @@ export const signal = versions({
      * @models rt_sigreturn() → restore_sve_fpsimd_context() — signal.c (A era), first step: the
      * frame's VL must be the task's (the SME VL for a streaming frame) or SIGSEGV. A frame with
      * SVE register data: flush the task's binding (TIF_FOREIGN_FPSTATE), then copy (next step);
-     * header only: clear TIF_SVE and SVCR.SM, fp_type FPSIMD.
+     * header only: clear TIF_SVE and SVCR.SM, fp_type FPSIMD. restore_sigframe() has forgotten
+     * the syscall before any of this (forget_syscall(), signal.c in 6.12): from here in_syscall()
+     * is false, so fpsimd_save_user_state() no longer discards the SVE state being restored.
      */
     ef3be86021c3(): void {
       const t = this.currentTask;
+      t.in_syscall = false;
       if (this.sigreturnRejectsLayout(t)) return;
       if (t.sig_forge & SigForge.NO_SVE) {
         this.sigreturnFpsimdOnly(t);
