@@ -309,6 +309,7 @@ export async function checkVariantRedis(
     symmetry,
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
     onLevel: (depth: number, states: number, transitions: number, seconds: number) => {
       opts.onLevel?.(depth, states, transitions);

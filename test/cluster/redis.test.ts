@@ -136,6 +136,22 @@ describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes
     stopWorkers();
   });
 
+  it('check: --memory caps what the run holds in Redis (incomplete, with the levels it completed)', async () => {
+    const v = findVariant('rfc-2017')!;
+    const b = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 6 };
+    await Promise.all([ready(startWorker()), ready(startWorker())]);
+    const full = await checkVariantRedis(v, b, { redis: url, partitions: 2, memoryBytes: 1 << 30 });
+    expect(full.verdict).toBe('ok');
+    expect(full.peakBytes).toBeGreaterThan(0);
+    // A level's frontier and visited sets take more than a byte: the first level end stops it.
+    const capped = await checkVariantRedis(v, b, { redis: url, partitions: 2, memoryBytes: 1 });
+    expect(capped.verdict).toBe('incomplete');
+    expect(capped.limit?.kind).toBe('memory');
+    expect(capped.completeDepth).toBe(1);
+    expect(capped.levels.slice(0, 2)).toEqual(full.levels.slice(0, 2));
+    stopWorkers();
+  });
+
   it('simulate: the same runs, steps and failing run as one process, with a worker killed mid-run', async () => {
     const strip = (r: object) => JSON.stringify({ ...r, seconds: 0, stepsPerSecond: 0, workers: 0, peakBytes: 0, trace: undefined });
     const bounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0 };
