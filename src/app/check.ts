@@ -4,7 +4,7 @@
  * results, no argv, no printing: the CLI, the suite, the tests and the benchmarks call it.
  */
 
-import { explore, type ExploreProgress, type ExploreResult } from '../check/explore.js';
+import { explore, type ExploreProgress, type ExploreResult, type FoundViolation } from '../check/explore.js';
 import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
@@ -19,6 +19,10 @@ import type { Variant } from '../variants/types.js';
 import { capWorkers } from '../check/workers.js';
 import { portableRecipe } from '../cluster/recipe.js';
 import { kernelModelRecipe } from './recipes.js';
+import { fixesFor } from '../history/fixes.js';
+import { violationClass } from '../check/model.js';
+import { KernelShrinkSubject } from '../kernel/model.js';
+import { variantOfExpression } from '../variants/expression.js';
 
 export interface CheckBounds {
   /** CPUs. */
@@ -33,6 +37,8 @@ export interface CheckBounds {
   readonly depth: number;
   /** Event families to explore (default: DEFAULT_FAMILIES, the first model's alphabet). */
   readonly events?: readonly EventFamily[];
+  /** Events of those families left out (by name). */
+  readonly without?: readonly string[];
   /**
    * The CPU as `--hw` spells it (src/arch/hw.ts; default: the one the variant was modelled on,
    * src/kernel/machine.ts defaultHardware). A string, so bounds stay a record of plain values.
@@ -63,6 +69,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     ],
     spareSlots: b.spare,
     ...(b.events ? { events: b.events } : {}),
+    ...(b.without?.length ? { without: b.without } : {}),
     ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
   };
 }
@@ -92,6 +99,10 @@ export interface CheckOptions {
   readonly por?: boolean;
   /** Report only violations of these invariants; other violating steps are dead ends. */
   readonly invariants?: readonly string[];
+  /** Go on past violations: the shortest violation of every class (ExploreOptions.continue). */
+  readonly continue?: boolean;
+  /** Start no level past this many states (ExploreOptions.maxStates; sequential explorer). */
+  readonly maxStates?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called once per completed level (kept for older callers). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
@@ -104,7 +115,48 @@ export type CheckViolation = Violation & {
   originalLength: number;
   /** The machine the trace runs on (what `fpctx shrink` and `fpctx run` need to replay it). */
   boot: BootSpec;
+  /** With `continue`: the modelled fixes that match this violation's class (src/history/fixes.ts). */
+  fixedBy?: FixHint[];
 };
+
+/** A modelled fix commit that matches a violation, and the variant expression that has it. */
+export interface FixHint {
+  readonly id: string;
+  readonly title: string;
+  readonly release: string;
+  /** `--variant` value that looks past the violation (absent for a plug-in). */
+  readonly expression?: string;
+  /** The trace, replayed on that expression, no longer violates this way (absent: not tried). */
+  readonly confirmed?: boolean;
+}
+
+/**
+ * The modelled fixes `variant` lacks that match `v` (see src/history/fixes.ts). Given the
+ * trace's actions, each candidate is tried: the trace is replayed on the variant with the fix,
+ * and when some candidates make it pass, only those are returned (`confirmed`).
+ */
+export function fixHints(
+  variant: Variant,
+  v: { invariant: string; kind?: string; code: string; where: string; boot?: BootSpec },
+  actions?: readonly number[],
+): FixHint[] {
+  const hints: FixHint[] = fixesFor(variant.commits, v).map(({ commit: c, add }) => ({
+    id: c.id,
+    title: c.title,
+    release: c.release,
+    ...(variant.status !== 'plugin' ? { expression: `${variant.name}${add.map((x) => `+${x}`).join('')}` } : {}),
+  }));
+  if (!actions || !v.boot || variant.status === 'plugin') return hints;
+  const key = violationClass(v as Violation);
+  const tried = hints.map((h) => {
+    const fixed = variantOfExpression(h.expression!);
+    if (!fixed) return h;
+    const again = new KernelShrinkSubject(fixed.Kernel).replay(v.boot!, actions).violation;
+    return { ...h, confirmed: !again || violationClass(again) !== key };
+  });
+  const confirmed = tried.filter((h) => h.confirmed);
+  return confirmed.length > 0 ? confirmed : tried;
+}
 
 export interface CheckResult {
   readonly variant: string;
@@ -117,6 +169,8 @@ export interface CheckResult {
   readonly seconds: number;
   readonly verdict: 'ok' | 'violation' | 'incomplete';
   readonly violation?: CheckViolation;
+  /** With `continue`: the shortest violation of every class found, shortest first. */
+  readonly violations?: readonly CheckViolation[];
   /** Register traffic along the counterexample (zero when there is none). */
   readonly counters: Counters;
   /** Peak bytes held by the explorer's stores (visited table, trace links, queue). */
@@ -149,6 +203,10 @@ export interface CheckResult {
   readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
   /** The counterexample as a full trace (for the timeline and the report). */
   readonly trace?: Trace;
+  /** With `continue`: each of `violations` as a full trace, in the same order. */
+  readonly traces?: readonly Trace[];
+  /** With `continue`: each of `violations` as actions from the initial state (for replays). */
+  readonly paths?: readonly (readonly number[])[];
 }
 
 /**
@@ -177,11 +235,15 @@ export function checkVariant(
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.countOrbits ? { countOrbits: true } : {}),
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.continue ? { continue: true } : {}),
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
     ...(opts.por ? { por: true } : {}),
   });
-  if (r.por && r.violation) {
+  // With `continue` the classes of the reduced search are kept as found (the CLI refuses the
+  // pair: a reduced graph keeps one violation reachable, not every class shortest).
+  if (r.por && r.violation && !opts.continue) {
     // The reduced graph's shortest path to a violation may be longer than the machine's: search
     // again without reduction, to that depth, where a violation is sure to be found.
     const full = explore(model, {
@@ -222,6 +284,7 @@ export async function checkVariantParallel(
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
+    ...(opts.continue ? { continue: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   return checkResultOf(variant, bounds, spec, r, deadData);
@@ -246,6 +309,7 @@ export async function checkVariantRedis(
     symmetry,
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.partitions ? { partitions: opts.partitions } : {}),
+    ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
     onLevel: (depth: number, states: number, transitions: number, seconds: number) => {
       opts.onLevel?.(depth, states, transitions);
@@ -293,8 +357,24 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
   const head = { variant: variant.name, bounds, states: r.states, transitions: r.transitions, depth: r.depth, seconds: r.seconds };
   if (!r.violation) return { ...head, verdict: r.verdict === 'incomplete' ? 'incomplete' : 'ok', counters: zeroCounters(), ...extra };
 
-  // Replay the path with full instrumentation: names, calls, effects, snapshots.
-  const path = r.violation.path;
+  const first = replayViolation(variant, spec, r.violation);
+  const replays = r.violations?.map((f, i) => (i === 0 ? first : replayViolation(variant, spec, f)));
+  const violations = replays?.map((x, i) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation, r.violations![i]!.path) }));
+  return {
+    ...head,
+    verdict: 'violation',
+    violation: first.violation,
+    ...(violations ? { violations } : {}),
+    counters: first.trace.counters,
+    ...extra,
+    trace: first.trace,
+    ...(replays ? { traces: replays.map((x) => x.trace), paths: r.violations!.map((f) => f.path) } : {}),
+  };
+}
+
+/** Replays a counterexample with full instrumentation: names, calls, effects, snapshots. */
+function replayViolation(variant: Variant, spec: BootSpec, found: FoundViolation): { violation: CheckViolation; trace: Trace } {
+  const path = found.path;
   const replay = recordRun(
     variant.name,
     variant.Kernel,
@@ -302,15 +382,8 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     path.map((action) => ({ action })),
   );
   const tv = replay.trace.violation;
-  if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== r.violation.violation.invariant) {
+  if (!replay.ok || !tv || tv.step !== path.length || tv.invariant !== found.violation.invariant) {
     throw new Error(`FPC504 model bug: replaying the counterexample of ${variant.name} does not reproduce it`);
   }
-  return {
-    ...head,
-    verdict: 'violation',
-    violation: { ...tv, trace: replay.trace.steps, originalLength: path.length, boot: spec },
-    counters: replay.trace.counters,
-    ...extra,
-    trace: replay.trace,
-  };
+  return { violation: { ...tv, trace: replay.trace.steps, originalLength: path.length, boot: spec }, trace: replay.trace };
 }

@@ -233,7 +233,7 @@ function violationOf(v: {
 }
 
 function checkCellBase(name: string, on: { hw?: string }, c: NamedCheck) {
-  const { events, hw: _hw, ...bounds } = c.bounds;
+  const { events, hw: _hw, without: _without, ...bounds } = c.bounds;
   return {
     variant: name,
     ...on,

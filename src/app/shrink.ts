@@ -28,7 +28,7 @@ import { MAX_NAME } from '../input/limits.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../kernel/layout.js';
 import { HW_FEATURES, hwName, parseHw, type Hardware } from '../arch/hw.js';
 import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../kernel/boot.js';
-import { EVENTS, encodeAction, eventIndex, explainDisabled } from '../kernel/events.js';
+import { EVENT_FAMILIES, EVENT_NAMES, EVENTS, type EventFamily, encodeAction, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import { ViolationStop } from '../kernel/machine.js';
 import { KernelShrinkSubject } from '../kernel/model.js';
@@ -91,6 +91,12 @@ export interface TraceInput {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** A list of names from a document, each one of `known`. */
+function namesOf(x: unknown, field: string, known: readonly string[], bad: (field: string, msg: string) => never): string[] {
+  if (!Array.isArray(x)) return bad(field, 'expected a list of names');
+  return x.map((n, i) => (typeof n === 'string' && known.includes(n) ? n : bad(`${field}[${i}]`, `unknown name ${JSON.stringify(n)}`)));
+}
+
 /**
  * The hardware a document's machine had: `violation.boot.hw` (an object, as BootSpec holds it),
  * else the `hw` of a check document or the `bounds.hw` of a run document (as `--hw` spells it).
@@ -134,6 +140,9 @@ function machineOf(doc: Record<string, unknown>, steps: StepIn[], file: string):
       }),
       spareSlots: typeof b.spareSlots === 'number' ? b.spareSlots : 0,
       ...(typeof b.sveVlBits === 'number' ? { sveVlBits: b.sveVlBits } : {}),
+      // The alphabet the trace was found with: a replay offers only those events.
+      ...(b.events !== undefined ? { events: namesOf(b.events, 'violation.boot.events', EVENT_FAMILIES, bad) as EventFamily[] } : {}),
+      ...(b.without !== undefined ? { without: namesOf(b.without, 'violation.boot.without', EVENT_NAMES, bad) } : {}),
     };
   }
   const bounds = doc.bounds;

@@ -3,16 +3,25 @@
  * with the first failing run shrunk (src/check/shrink.ts) and replayed into a trace.
  */
 
-import { CTRL, combineSlices, newControl, simulateSlice, type SimulateParams, type SliceResult } from '../check/simulate.js';
+import {
+  CTRL,
+  combineSlices,
+  newControl,
+  type RunFailure,
+  simulateSlice,
+  type SimulateParams,
+  type SliceResult,
+} from '../check/simulate.js';
 import type { SimulateJob } from '../check/worker.js';
 import { capWorkers, runWorkers } from '../check/workers.js';
 import { portableRecipe } from '../cluster/recipe.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
-import { EVENT_NAMES } from '../kernel/events.js';
+import type { BootSpec } from '../kernel/boot.js';
+import { EVENT_FAMILIES, EVENT_NAMES, type EventFamily } from '../kernel/events.js';
 import { KernelModel } from '../kernel/model.js';
 import type { Trace } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
-import { bootSpecOf, type CheckViolation } from './check.js';
+import { bootSpecOf, type CheckViolation, fixHints } from './check.js';
 import { kernelModelRecipe } from './recipes.js';
 import { shrinkRun, traceOf } from './shrink.js';
 
@@ -21,6 +30,10 @@ export interface SimulateBounds {
   readonly tasks: number;
   readonly vcpus: number;
   readonly spare: number;
+  /** Event families drawn from (default: every family; those the variant lacks are never enabled). */
+  readonly events?: readonly EventFamily[];
+  /** Events of those families left out (by name). */
+  readonly without?: readonly string[];
   /** The CPU as `--hw` spells it (default: the variant's own). */
   readonly hw?: string;
 }
@@ -39,6 +52,8 @@ export interface SimulateOptions {
   readonly timeSeconds?: number;
   /** Shrink a failing run (default true). */
   readonly shrink?: boolean;
+  /** Every run, and the lowest failing run of every violation class (SimulateParams.continue). */
+  readonly continue?: boolean;
   readonly onProgress?: (p: { steps: number; seconds: number }) => void;
 }
 
@@ -71,14 +86,26 @@ export interface SimulateResult {
   readonly peakBytes: number;
   readonly verdict: 'ok' | 'violation' | 'incomplete';
   readonly violation?: SimulateViolation;
+  /** With `continue`: the lowest failing run of every class, shrunk, by run number. */
+  readonly violations?: readonly SimulateViolation[];
   readonly counters: Counters;
   readonly limit?: { readonly kind: 'time'; readonly message: string };
   readonly trace?: Trace;
+  /** With `continue`: each of `violations` as a full trace, in the same order. */
+  readonly traces?: readonly Trace[];
+  /** With `continue`: each of `violations` as actions on its (shrunk) machine. */
+  readonly paths?: readonly (readonly number[])[];
 }
 
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
-  const spec = bootSpecOf(bounds);
-  const params: SimulateParams = { seed: opts.seed >>> 0, runs: opts.runs, steps: opts.steps, swarm: opts.swarm ?? true };
+  const spec = bootSpecOf({ ...bounds, events: bounds.events ?? EVENT_FAMILIES });
+  const params: SimulateParams = {
+    seed: opts.seed >>> 0,
+    runs: opts.runs,
+    steps: opts.steps,
+    swarm: opts.swarm ?? true,
+    ...(opts.continue ? { continue: true } : {}),
+  };
   const workers = capWorkers(opts.workers ?? 1);
   const t0 = performance.now();
   const deadline = opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER;
@@ -178,14 +205,31 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
         : {}),
     };
   }
-  const sh =
-    opts.shrink === false ? { spec, actions: [...f.path], removed: [] as string[] } : shrinkRun(variant, spec, f.path, f.violation);
+  const failed = (totals.failures ?? [f]).map((x) => failedRun(variant, spec, x, opts.shrink !== false));
+  const first = failed.find((x) => x.violation.run === f.run)!;
+  return {
+    ...base,
+    verdict: 'violation',
+    violation: first.violation,
+    ...(totals.failures ? { violations: failed.map((x) => ({ ...x.violation, fixedBy: fixHints(variant, x.violation, x.actions) })) } : {}),
+    counters: first.trace.counters,
+    trace: first.trace,
+    ...(totals.failures ? { traces: failed.map((x) => x.trace), paths: failed.map((x) => x.actions) } : {}),
+  };
+}
+
+/** A failing run, shrunk (unless told not to) and replayed into a trace. */
+function failedRun(
+  variant: Variant,
+  spec: BootSpec,
+  f: RunFailure,
+  shrink: boolean,
+): { violation: SimulateViolation; trace: Trace; actions: readonly number[] } {
+  const sh = !shrink ? { spec, actions: [...f.path], removed: [] as string[] } : shrinkRun(variant, spec, f.path, f.violation);
   const trace = traceOf(variant, sh.spec, sh.actions);
   const kinds = EVENT_NAMES;
   const swarm = Object.fromEntries(f.swarm.weights.flatMap((w, k) => (w > 0 ? [[kinds[k] ?? String(k), w]] : [])));
   return {
-    ...base,
-    verdict: 'violation',
     violation: {
       ...trace.violation!,
       trace: trace.steps,
@@ -196,7 +240,7 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
       boot: sh.spec,
       removed: sh.removed,
     },
-    counters: trace.counters,
     trace,
+    actions: sh.actions,
   };
 }

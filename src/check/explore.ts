@@ -41,7 +41,7 @@
 import { collisionProbability, FingerprintSet, Fingerprinter } from './fpset.js';
 import type { Violation } from './model.js';
 import { defaultMemoryBytes, LimitReached, MemoryBudget } from './memory.js';
-import type { Model } from './model.js';
+import { type Model, violationClass } from './model.js';
 import { edgesTo, reconstruct } from './reconstruct.js';
 import { ChunkedArray, StateQueue, WordCodec } from './store.js';
 import { StateCanonicalizer } from './symmetry.js';
@@ -67,6 +67,17 @@ export interface ExploreOptions {
    * successor is not stored (the kernel path was cut short), and the search goes on.
    */
   readonly invariants?: readonly string[];
+  /**
+   * Go on past violations (TLC's -continue): keep the first (so shortest) violation of each
+   * class (violationClass) and explore to the bound. A violating step stays a dead end either
+   * way: its successor is not stored (see README, `check --continue`).
+   */
+  readonly continue?: boolean;
+  /**
+   * No level is started once this many states are stored: a bound like `maxDepth` (the result
+   * is what a depth bound at the last completed level gives), and as deterministic.
+   */
+  readonly maxStates?: number;
   /** Most tie orders the canonicaliser tries per state (symmetry.ts). */
   readonly maxCandidates?: number;
   /** Called about every `progressEveryMs` (default 250) while exploring. */
@@ -124,11 +135,18 @@ export interface ExploreResult {
   /** TLC's optimistic estimate of a fingerprint collision having hidden a state. */
   readonly collisionProbability: number;
   readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
-  readonly violation?: {
-    readonly violation: Violation;
-    /** Concrete actions from the initial state; the last one is the violating step. */
-    readonly path: readonly number[];
-  };
+  readonly violation?: FoundViolation;
+  /**
+   * With `continue`: the first violation of every class found, in the order found (so by
+   * nondecreasing length); `violation` is the first of them.
+   */
+  readonly violations?: readonly FoundViolation[];
+}
+
+export interface FoundViolation {
+  readonly violation: Violation;
+  /** Concrete actions from the initial state; the last one is the violating step. */
+  readonly path: readonly number[];
 }
 
 /** The canonical form the explorer stores: symmetry + data independence, or the model's own. */
@@ -214,6 +232,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const levels: number[] = [];
   let limit: ExploreResult['limit'];
   let found: { violation: Violation; parent: number; index: number } | null = null;
+  // With `continue`: the first violation of each class, by class, in the order found.
+  const classes = new Map<string, { violation: Violation; parent: number; index: number }>();
 
   const s = new Int32Array(words);
   // Successors: in the model's own buffer when it has one, canonicalised (and fingerprinted)
@@ -249,7 +269,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
 
     let id = 0;
     levelEnd = 1;
-    outer: while (depth < opts.maxDepth && id < levelEnd) {
+    const maxStates = opts.maxStates ?? Infinity;
+    outer: while (depth < opts.maxDepth && id < levelEnd && seen.size < maxStates) {
       for (; id < levelEnd; id++) {
         queue.shift(s);
         list.length = 0;
@@ -269,6 +290,11 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
             const v = model.step(s, list[i]!, succ);
             if (v) {
               if (opts.invariants && !opts.invariants.includes(v.invariant)) continue;
+              if (opts.continue) {
+                const key = violationClass(v);
+                if (!classes.has(key)) classes.set(key, { violation: v, parent: id, index: i });
+                continue;
+              }
               found = { violation: v, parent: id, index: i };
               break outer;
             }
@@ -344,6 +370,22 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     inexactCanon: canon.inexact + (orbitCanon?.inexact ?? 0),
     collisionProbability: collisionProbability(states, transitions),
   };
+  if (classes.size > 0 && parents && via) {
+    const all = [...classes.values()].map((f) => ({
+      violation: f.violation,
+      path: reconstruct(model, canon, edgesTo(parents!, via!, f.parent), f.index, f.violation),
+    }));
+    return {
+      ...base,
+      verdict: 'violation',
+      depth: limit ? Math.max(0, levels.length - 1) : depth,
+      exhausted: limit ? false : exhausted,
+      seconds: (performance.now() - t0) / 1000,
+      ...(limit ? { limit } : {}),
+      violation: all[0]!,
+      violations: all,
+    };
+  }
   if (found && parents && via) {
     const path = reconstruct(model, canon, edgesTo(parents, via, found.parent), found.index, found.violation);
     return {

@@ -25,6 +25,16 @@ export interface Violation {
   readonly where: string;
 }
 
+/**
+ * A violation's class, for `--continue` and `hunt`: what is violated and where it was detected
+ * (invariant, kind, code, the kernel function or observation point). Two violations of one class
+ * are the same bug as far as the checker can tell; the message (task names, tokens) is not part
+ * of it.
+ */
+export function violationClass(v: Violation): string {
+  return `${v.invariant}${v.kind ? `/${v.kind}` : ''} ${v.code} @${v.where}`;
+}
+
 export interface Model {
   /** Words per state. */
   readonly words: number;

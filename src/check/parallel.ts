@@ -35,11 +35,11 @@
  */
 
 import { collisionProbability, FingerprintSet } from './fpset.js';
-import type { ExploreOptions, ExploreResult } from './explore.js';
+import type { ExploreOptions, ExploreResult, FoundViolation } from './explore.js';
 import { canonFor, codecFor } from './explore.js';
 import type { Violation } from './model.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
-import type { Model, ModelRecipe } from './model.js';
+import { type Model, type ModelRecipe, violationClass } from './model.js';
 import { reconstruct } from './reconstruct.js';
 import { ChunkedArray, StateQueue, type WordCodec } from './store.js';
 import { startWorker } from './workers.js';
@@ -252,6 +252,13 @@ export interface ExploreJob {
   readonly roundBytes: number;
 }
 
+/** Keeps in `best` the least (state, then action index) violation of each class. */
+function keepLeast(best: Map<string, Found>, f: Found): void {
+  const key = violationClass(f.violation);
+  const b = best.get(key);
+  if (!b || lessState(f.state, b.state) < 0 || (lessState(f.state, b.state) === 0 && f.index < b.index)) best.set(key, f);
+}
+
 type Request =
   | { type: 'expand' }
   | { type: 'absorb'; inboxes: ArrayBuffer[]; counts: number[]; endLevel: boolean }
@@ -329,7 +336,9 @@ export function serveExplore(
 
   /** Expands states of the current level until it is done or an outbox is full (see ROUND_BYTES). */
   const expand = () => {
-    let best: Found | null = null;
+    // Per violation class, the least violating step of the round (the coordinator takes the
+    // least over workers and rounds: the same choice for any W).
+    const best = new Map<string, Found>();
     const only = job.only;
     let full = false;
     while (current > 0 && !full) {
@@ -343,8 +352,7 @@ export function serveExplore(
         const v = model.step(s, list[i]!, succ);
         if (v) {
           if (only && !only.includes(v.invariant)) continue;
-          if (!best || lessState(s, best.state) < 0 || (lessState(s, best.state) === 0 && i < best.index))
-            best = { parent: id, index: i, violation: v, state: s.slice() };
+          keepLeast(best, { parent: id, index: i, violation: v, state: s.slice() });
           continue;
         }
         canon.canonicalHash(succ);
@@ -371,13 +379,13 @@ export function serveExplore(
         if (Date.now() > job.deadline) throw new LimitReached('time', 'time limit reached');
       }
     }
-    return best;
+    return [...best.values()];
   };
 
   port.on('message', (m: Request) => {
     switch (m.type) {
       case 'expand': {
-        let best: Found | null = null;
+        let best: Found[] = [];
         if (!failure) {
           try {
             best = expand();
@@ -606,6 +614,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   const levels: number[] = [];
   let limit: ExploreResult['limit'];
   let found: Found | null = null;
+  // With `continue`: the first violation of each class, by level, then least (state, index).
+  const classes = new Map<string, Found>();
   let late = false;
   let rounds = 0;
   let critical = 0;
@@ -620,6 +630,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         // One level, in rounds (see the header): expand until an outbox is full, deliver, repeat.
         let added = 0;
         let more = true;
+        const levelFound = new Map<string, Found>();
         while (more && !limit) {
           for (const p of peers) p.send({ type: 'expand' });
           const ex = await all<{
@@ -628,7 +639,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
             transitions: number;
             states: number;
             limit: ExploreResult['limit'] | null;
-            found: Found | null;
+            found: Found[];
             more: boolean;
           }>();
           transitions = ex.reduce((n, r) => n + r.transitions, 0);
@@ -641,11 +652,13 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           critical += busiest;
           rounds++;
           limit = ex.find((r) => r.limit)?.limit ?? undefined;
-          for (const r of ex) {
-            const f = r.found;
-            if (f && (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index)))
-              found = f;
-          }
+          for (const r of ex)
+            for (const f of r.found) {
+              if (opts.continue) {
+                if (!classes.has(violationClass(f.violation))) keepLeast(levelFound, f);
+              } else if (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index))
+                found = f;
+            }
           if (limit) break;
           more = ex.some((r) => r.more);
           // Delivered even after a violation: the level is finished, and the outboxes stay bounded.
@@ -659,6 +672,9 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           limit = ab.find((r) => r.limit)?.limit ?? undefined;
           added = ab.reduce((n, r) => n + r.added, 0); // the level so far, cumulative
         }
+        // The level's new classes, in a W-independent order (least violating state first).
+        for (const f of [...levelFound.values()].sort((a, b) => lessState(a.state, b.state) || a.index - b.index))
+          classes.set(violationClass(f.violation), f);
         if (found) {
           levels.push(states - levels.reduce((a, b) => a + b, 0));
           break;
@@ -683,13 +699,13 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       limit = { kind: e.kind, message: e.message };
       late = true;
       found = null;
+      classes.clear();
     }
 
-    let path: number[] | null = null;
-    if (found) {
-      // Fetch the stored edges from the owners, back to the initial state.
+    // Fetch the stored edges from the owners, back to the initial state.
+    const pathOf = async (f: Found): Promise<number[]> => {
       const edges: number[] = [];
-      for (let id = found.parent; ; ) {
+      for (let id = f.parent; ; ) {
         const p = peers[id % W]!;
         p.send({ type: 'links', local: Math.floor(id / W) });
         const l = await p.next<{ parent: number; via: number }>();
@@ -698,8 +714,12 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         id = l.parent;
       }
       edges.reverse();
-      path = reconstruct(model, canonFor(model, symmetry, opts.maxCandidates), edges, found.index, found.violation);
-    }
+      return reconstruct(model, canonFor(model, symmetry, opts.maxCandidates), edges, f.index, f.violation);
+    };
+    let path: number[] | null = null;
+    if (found) path = await pathOf(found);
+    const everyClass: FoundViolation[] = [];
+    for (const f of classes.values()) everyClass.push({ violation: f.violation, path: await pathOf(f) });
     opts.onBalance?.({ rounds, transitions, critical });
     if (!late) for (const p of peers) p.send({ type: 'finish' });
     const fin = late
@@ -720,6 +740,16 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     };
     if (found && path)
       return { ...base, verdict: 'violation', depth: path.length, exhausted: false, violation: { violation: found.violation, path } };
+    if (everyClass.length > 0)
+      return {
+        ...base,
+        verdict: 'violation',
+        depth: limit ? Math.max(0, levels.length - 1) : depth,
+        exhausted: limit ? false : exhausted,
+        ...(limit ? { limit } : {}),
+        violation: everyClass[0]!,
+        violations: everyClass,
+      };
     if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };
     return { ...base, verdict: 'ok', depth, exhausted };
   } finally {

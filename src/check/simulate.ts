@@ -22,8 +22,7 @@
  */
 
 import { canonFor } from './explore.js';
-import type { Violation } from './model.js';
-import type { Model } from './model.js';
+import { type Model, type Violation, violationClass } from './model.js';
 import { Rng, runSeed } from './rng.js';
 
 export interface SimulateParams {
@@ -34,6 +33,11 @@ export interface SimulateParams {
   readonly steps: number;
   /** Draw a swarm configuration per run (default true). */
   readonly swarm?: boolean;
+  /**
+   * Run every run, and keep the lowest-numbered failing run of every violation class
+   * (violationClass) instead of stopping at the first failure: the same answer for any split.
+   */
+  readonly continue?: boolean;
 }
 
 export interface SwarmConfig {
@@ -80,6 +84,8 @@ export interface SliceResult {
   readonly chunkSteps: Float64Array;
   readonly longest: number;
   readonly failure?: RunFailure;
+  /** With `continue`: this slice's lowest failing run of each class. */
+  readonly failures?: readonly RunFailure[];
 }
 
 export function swarmConfig(rng: Rng, kinds: number, swarm: boolean): SwarmConfig {
@@ -117,6 +123,7 @@ export function simulateSlice(
   const sums: number[] = [];
   let longest = 0;
   let failure: RunFailure | undefined;
+  const failures = new Map<string, RunFailure>();
   let pending = 0;
   let lastCheck = Date.now();
 
@@ -166,7 +173,12 @@ export function simulateSlice(
       sums[chunk]! += steps;
       if (steps > longest) longest = steps;
       pending += steps;
-      if (violation) {
+      if (violation && params.continue) {
+        const key = violationClass(violation);
+        const f = failures.get(key);
+        if (!f || run < f.run) failures.set(key, { run, runSeed: seed, swarm: cfg, path: path.slice(), violation });
+        if (!failure || run < failure.run) failure = failures.get(key);
+      } else if (violation) {
         // Lower the cutoff to this run (atomic minimum).
         for (;;) {
           const cur = Atomics.load(ctrl, CTRL.CUTOFF);
@@ -196,6 +208,7 @@ export function simulateSlice(
     chunkSteps: Float64Array.from(sums),
     longest,
     ...(failure ? { failure } : {}),
+    ...(params.continue ? { failures: [...failures.values()] } : {}),
   };
 }
 
@@ -205,13 +218,27 @@ export interface SimulateTotals {
   readonly runs: number;
   readonly steps: number;
   readonly failure?: RunFailure;
+  /** With `continue`: the lowest failing run of every class, by run number. */
+  readonly failures?: readonly RunFailure[];
 }
 
 /** Combines slices: the lowest failing run wins, and only runs up to it are counted. */
 export function combineSlices(slices: readonly SliceResult[], timedOut: boolean): SimulateTotals {
   let failure: RunFailure | undefined;
   for (const sl of slices) if (sl.failure && (!failure || sl.failure.run < failure.run)) failure = sl.failure;
-  const cutoff = failure ? failure.run : Infinity;
+  let failures: RunFailure[] | undefined;
+  if (slices.some((sl) => sl.failures)) {
+    const by = new Map<string, RunFailure>();
+    for (const sl of slices)
+      for (const f of sl.failures ?? []) {
+        const key = violationClass(f.violation);
+        const b = by.get(key);
+        if (!b || f.run < b.run) by.set(key, f);
+      }
+    failures = [...by.values()].sort((a, b) => a.run - b.run);
+  }
+  // With `continue` every run ran: all are counted.
+  const cutoff = failure && !failures ? failure.run : Infinity;
   let runs = 0;
   let steps = 0;
   for (const sl of slices) {
@@ -222,5 +249,5 @@ export function combineSlices(slices: readonly SliceResult[], timedOut: boolean)
     }
   }
   const verdict = failure ? 'violation' : timedOut ? 'incomplete' : 'ok';
-  return { verdict, runs, steps, ...(failure ? { failure } : {}) };
+  return { verdict, runs, steps, ...(failure ? { failure } : {}), ...(failures ? { failures } : {}) };
 }

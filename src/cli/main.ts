@@ -21,6 +21,8 @@ import { runReport } from './commands/report.js';
 import { runRun } from './commands/run.js';
 import { runSuite } from './commands/suite.js';
 import { simulateCommand } from './commands/simulate.js';
+import { huntCommand } from './commands/hunt.js';
+import { mutantsCommand } from './commands/mutants.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
@@ -59,7 +61,11 @@ const check: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'vcpus, each with a vcpu thread starting in the run loop (default 1)')
     .option('--spare <n>', 'extra free slots for fork (default 0)')
     .option('--depth <n>', 'maximum steps from the initial state (default 12)')
-    .option('--events <list>', "event families to explore, comma-separated, or 'all' (default core,neon,fork,kvm; see fpctx events)")
+    .option(
+      '--events <list>',
+      "families and events to explore, comma-separated, 'all', '-name' to leave one out (default core,neon,fork,kvm; see fpctx events)",
+    )
+    .option('--continue', 'go on past violations: the shortest counterexample of every violation class')
     .option('--hw <list>', HW_HELP)
     .option('--memory <size>', "cap on the explorer's stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached")
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
@@ -205,6 +211,8 @@ const COMMANDS: readonly CommandFactory[] = [
   run,
   check,
   simulateCommand,
+  huntCommand,
+  mutantsCommand,
   workerCommand,
   shrinkCommand,
   suite,

@@ -33,7 +33,7 @@ import type { Redis } from 'ioredis';
 import { canonFor, codecFor, type Canon, type ExploreResult } from '../check/explore.js';
 import { collisionProbability } from '../check/fpset.js';
 import type { Violation } from '../check/model.js';
-import { MemoryBudget } from '../check/memory.js';
+import { formatBytes, MemoryBudget } from '../check/memory.js';
 import type { Model, ModelRecipe } from '../check/model.js';
 import { ByteReader, ByteWriter, lessState, writeState } from '../check/parallel.js';
 import { reconstruct } from '../check/reconstruct.js';
@@ -240,7 +240,29 @@ export interface RedisExploreOptions {
   readonly partitions?: number;
   /** Date.now() deadline. */
   readonly deadline: number;
+  /**
+   * Cap on what the run holds in Redis (its visited sets and frontiers: runMemory), checked at the
+   * end of every level.
+   */
+  readonly memoryBytes?: number;
   readonly onLevel?: (depth: number, states: number, transitions: number, seconds: number) => void;
+}
+
+/**
+ * What the run holds in Redis: MEMORY USAGE of its frontiers (kept for the trace links) and
+ * visited sets, up to level `depth`. Per key, not Redis's used_memory, which other runs' keys
+ * (freed lazily) and the server's own buffers move as much.
+ */
+async function runMemory(redis: Redis, run: string, depth: number, P: number): Promise<number> {
+  const keys: string[] = [];
+  for (let p = 0; p < P; p++) {
+    keys.push(key.visited(run, p));
+    for (let d = 0; d <= depth; d++) keys.push(key.frontier(run, d, p));
+  }
+  const pipe = redis.pipeline();
+  for (const k of keys) pipe.call('MEMORY', 'USAGE', k);
+  const out = (await pipe.exec()) ?? [];
+  return out.reduce((n, [, v]) => n + (typeof v === 'number' ? v : 0), 0);
 }
 
 /** The spec a run of exploreOnRedis needs (stored by JobRun.start). */
@@ -264,6 +286,7 @@ export async function exploreOnRedis(run: JobRun, model: Model, spec: ExploreSpe
   const codec = codecFor(model);
   canon.canonicalHash(model.initial());
   const q0 = (canon.hi >>> 0) % P;
+  let peakBytes = 0;
   const root = new ByteWriter(UNLIMITED());
   writeRecord(root, codec, -1, 0, 0, canon.out);
   await redis.rpush(key.frontier(run.id, 0, q0), bytesOf(root));
@@ -312,6 +335,15 @@ export async function exploreOnRedis(run: JobRun, model: Model, spec: ExploreSpe
     }
     levels.push(added);
     depth++;
+    const held = opts.memoryBytes !== undefined ? await runMemory(redis, run.id, depth, P) : 0;
+    peakBytes = Math.max(peakBytes, held);
+    if (opts.memoryBytes !== undefined && held > opts.memoryBytes) {
+      limit = {
+        kind: 'memory',
+        message: `memory cap of ${formatBytes(opts.memoryBytes)} reached (the run holds ${formatBytes(held)} in Redis)`,
+      };
+      break;
+    }
   }
   if (!found && !limit && depth >= opts.maxDepth) completeDepth = depth;
 
@@ -321,8 +353,8 @@ export async function exploreOnRedis(run: JobRun, model: Model, spec: ExploreSpe
     completeDepth,
     levels,
     seconds: (performance.now() - t0) / 1000,
-    // The stores are Redis's: see `fpctx check --redis` in the README.
-    peakBytes: 0,
+    // The stores are Redis's: what the run held there at the ends of levels (measured under --memory).
+    peakBytes,
     symmetry: spec.symmetry,
     relabel: true,
     ...(spec.symmetry ? { orbits: states } : {}),

@@ -33,7 +33,26 @@ export interface Commit {
   readonly features?: Partial<KernelFeatures>;
   /** Per-instance model fields (not machine state) its versions need, with initial values. */
   readonly fields?: Readonly<Record<string, boolean | number>>;
+  /**
+   * For a fix: the violations it removes, as the checker reports them, and the model commit
+   * that brought each in. A commit with guards is a *fix*: `check --continue` names it for a
+   * matching violation, and `fpctx mutants` reverts it and expects `hunt` to find one of them.
+   */
+  readonly guards?: readonly Guard[];
 }
+
+/** A violation a fix removes: what is violated, where it is detected, since which commit. */
+export interface Guard {
+  readonly invariant: 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn';
+  readonly kind?: 'lost' | 'corrupt' | 'leak';
+  /** The kernel function or observation point that detects it (Violation.where); absent: any. */
+  readonly where?: string;
+  /** The model commit that introduced the bug (it must be in a set for the guard to apply). */
+  readonly since: string;
+}
+
+const START = '8cd969d28fd2';
+const SME_ERA = 'ef3be86021c3';
 
 export const COMMITS: readonly Commit[] = [
   {
@@ -48,6 +67,7 @@ export const COMMITS: readonly Commit[] = [
     title: 'arm64: fpsimd: Prevent registers leaking from dead tasks',
     release: 'v4.15-rc3',
     kind: 'commit',
+    guards: [{ invariant: 'integrity', kind: 'leak', since: START }],
   },
   {
     id: 'cb968afc7898',
@@ -56,12 +76,18 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     also: ['8884b7bd7e52'],
     note: 'the seed thread (posted as RFC PATCH 2/4 on 2017-11-17)',
+    guards: [{ invariant: 'no-uaf', where: 'sve_flush_cpu_state', since: START }],
   },
   {
     id: 'a45448313706',
     title: 'arm64: fpsimd: Fix copying of FP state from signal frame into task struct',
     release: 'v4.15-rc4',
     kind: 'commit',
+    // The garbage fpsimd_state.cpu skips a reload: of an older V (lost) or a stale SVE part (corrupt, found by hunt).
+    guards: [
+      { invariant: 'integrity', kind: 'lost', since: START },
+      { invariant: 'integrity', kind: 'corrupt', since: START },
+    ],
   },
   {
     id: 'flush-always',
@@ -87,6 +113,7 @@ export const COMMITS: readonly Commit[] = [
     title: "KVM: arm64: Don't mask softirq with IRQs disabled in vcpu_put()",
     release: 'v4.18',
     kind: 'commit',
+    guards: [{ invariant: 'kernel-warn', where: 'local_bh_enable', since: 'e6b673b741ea' }],
   },
   {
     id: 'b3eb56b629d1',
@@ -95,6 +122,10 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     also: ['2955bcc8c309'],
     note: '2955bcc8c309 (restore TIF_SVE only after saving the vcpu state) is folded in: the model has the put_fp of v4.18-rc1 and of v4.18, not the state between them',
+    guards: [
+      { invariant: 'kernel-warn', where: 'do_sve_acc', since: 'e6b673b741ea' },
+      { invariant: 'integrity', kind: 'leak', since: 'e6b673b741ea' },
+    ],
   },
   {
     id: '8383741ab2e7',
@@ -111,6 +142,7 @@ export const COMMITS: readonly Commit[] = [
     release: 'v5.19-rc3',
     kind: 'commit',
     fixes: '8383741ab2e7',
+    guards: [{ invariant: 'integrity', kind: 'corrupt', since: '8383741ab2e7' }],
   },
   {
     id: 'fbc7e61195e2-6.1',
@@ -160,6 +192,11 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     fixes: 'cccb78ce89c4',
     note: 'CVE-2024-50275; the model folds cccb78ce89c4 into 8383741ab2e7',
+    // The RDVL check is in fpsimd_save() in v5.17, in fpsimd_save_user_state() from v6.x.
+    guards: [
+      { invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' },
+      { invariant: 'kernel-warn', where: 'fpsimd_save_user_state', since: '8383741ab2e7' },
+    ],
   },
   {
     id: '81235ae0c846',
@@ -174,6 +211,10 @@ export const COMMITS: readonly Commit[] = [
     release: 'v6.14',
     kind: 'series',
     also: ['8eca7f6d5100', '459f059be702', '407a99c4654e', '59419f10045b'],
+    guards: [
+      { invariant: 'integrity', kind: 'lost', since: SME_ERA },
+      { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },
+    ],
   },
   {
     id: 'e5fa85fce08b',
@@ -182,24 +223,28 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     also: ['45fd86986b79'],
     note: '45fd86986b79 "Remove redundant SVE trap manipulation" is folded in (the same function)',
+    guards: [{ invariant: 'integrity', kind: 'lost', since: SME_ERA }],
   },
   {
     id: 'd3eaab3c7090',
     title: 'arm64/fpsimd: Discard stale CPU state when handling SME traps',
     release: 'mainline',
     kind: 'commit',
+    guards: [{ invariant: 'kernel-warn', where: 'do_sme_acc', since: SME_ERA }],
   },
   {
     id: '01098d893fa8',
     title: 'arm64/fpsimd: Avoid clobbering kernel FPSIMD state with SMSTOP',
     release: 'mainline',
     kind: 'commit',
+    guards: [{ invariant: 'kernel-integrity', since: SME_ERA }],
   },
   {
     id: 'a90878f297d3',
     title: 'arm64/fpsimd: Reset FPMR upon exec()',
     release: 'mainline',
     kind: 'commit',
+    guards: [{ invariant: 'integrity', kind: 'lost', since: SME_ERA }],
   },
   {
     id: '929fa99b1215',
@@ -207,12 +252,19 @@ export const COMMITS: readonly Commit[] = [
     release: 'v6.15',
     kind: 'series',
     also: ['d3a181588df9', '99560c9452bb', 'c94f2f326146'],
+    guards: [
+      { invariant: 'integrity', kind: 'lost', since: SME_ERA },
+      { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },
+      // The FPMR record read from the live register, holding another task's value (hunt).
+      { invariant: 'integrity', kind: 'leak', where: 'setup_sigframe', since: SME_ERA },
+    ],
   },
   {
     id: '398edaa12f9c',
     title: 'arm64/fpsimd: Do not discard modified SVE state',
     release: 'v6.16',
     kind: 'commit',
+    guards: [{ invariant: 'integrity', kind: 'corrupt', since: SME_ERA }],
   },
   {
     id: '49ce484187f7',
@@ -220,6 +272,7 @@ export const COMMITS: readonly Commit[] = [
     release: 'v6.16',
     kind: 'series',
     also: ['b87c8c4aca11'],
+    guards: [{ invariant: 'integrity', kind: 'lost', since: SME_ERA }],
   },
   {
     id: '316283f276eb',
@@ -234,6 +287,7 @@ export const COMMITS: readonly Commit[] = [
     title: 'arm64/fpsimd: Consistently preserve FPSIMD state during clone()',
     release: 'v6.16',
     kind: 'commit',
+    guards: [{ invariant: 'integrity', kind: 'lost', since: START }],
   },
   {
     id: 'sme-reenable',
@@ -265,6 +319,7 @@ export const COMMITS: readonly Commit[] = [
     release: 'after the modelled mainline',
     kind: 'commit',
     fixes: '316283f276eb',
+    guards: [{ invariant: 'integrity', kind: 'lost', since: '316283f276eb' }],
   },
 ];
 

@@ -41,6 +41,8 @@ export interface BootSpec {
    * first model's alphabet). Scenario scripts may use any event whatever this says.
    */
   readonly events?: readonly EventFamily[];
+  /** Events of those families the explorer leaves out (by name; `--events core,-sve_write`). */
+  readonly without?: readonly string[];
   /**
    * The CPU (`--hw`, `hw:`); default the one the variant was modelled on (defaultHardware in
    * src/kernel/machine.ts). Not part of the state: constant for a run.

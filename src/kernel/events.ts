@@ -142,7 +142,15 @@ export function decodeAction(a: number): { event: number; cpu: number; arg: numb
  * actions, and the same state must always offer the same list.
  */
 export function enabledActions(k: Kvm, out: number[]): void {
+  const from = out.length;
   FAST_ENABLED(k, out, k.cfg.cpus, k.cfg.slots, k.eventMask);
+  // Single events left out: filtered after the unrolled lister, so the common case pays nothing.
+  const off = k.eventOff;
+  if (off) {
+    let j = from;
+    for (let i = from; i < out.length; i++) if (off[out[i]! & 0xff] === 0) out[j++] = out[i]!;
+    out.length = j;
+  }
 }
 
 /**
@@ -211,4 +219,78 @@ export function explainDisabled(k: Kvm, ev: EventKind, cpu: number, arg: number)
     case 'task':
       return `it needs ${ev.needs}; ${state(arg)}`;
   }
+}
+
+// --- event selection (`--events core,sme,-set_sme_vl`) -------------------------------------------
+
+/** The per-event "left out" table of a list of event names, or null when none is left out. */
+export function eventOffOf(without: readonly string[] | undefined): Uint8Array | null {
+  if (!without || without.length === 0) return null;
+  const off = new Uint8Array(EVENTS.length);
+  for (const name of without) {
+    const e = BY_NAME.get(name);
+    if (e === undefined) throw new Error(`FPC520 model bug: no event '${name}' is declared in src/kernel/families/`);
+    off[e] = 1;
+  }
+  return off;
+}
+
+/** What an explorer draws from: whole families, less single events of them. */
+export interface EventSelection {
+  readonly families: readonly EventFamily[];
+  /** Events of those families left out, in code order. */
+  readonly without: readonly string[];
+}
+
+/**
+ * Reads an event selection: comma-separated family names, event names, `all`, and exclusions
+ * `-name` of either. A lone event brings its family in with every other event of it left out;
+ * a list of exclusions only starts from `base`. Returns a message for the first unknown name.
+ */
+export function parseEventSelection(text: string, base: readonly EventFamily[]): EventSelection | { error: string } {
+  const fams = new Set<EventFamily>();
+  const single = new Set<number>();
+  const outFam = new Set<EventFamily>();
+  const outEv = new Set<number>();
+  let positive = false;
+  const isFamily = (n: string): n is EventFamily => (EVENT_FAMILIES as readonly string[]).includes(n);
+  for (const raw of text.split(',')) {
+    const part = raw.trim();
+    if (part === '') return { error: 'empty item in the list' };
+    const minus = part.startsWith('-');
+    const name = minus ? part.slice(1) : part;
+    if (name === 'all') {
+      if (minus) return { error: "'-all' leaves nothing to explore" };
+      positive = true;
+      for (const f of EVENT_FAMILIES) fams.add(f);
+      continue;
+    }
+    const code = BY_NAME.get(name);
+    if (!isFamily(name) && code === undefined)
+      return { error: `unknown event or family '${name}' (families: ${EVENT_FAMILIES.join(', ')}, all; events: fpctx events)` };
+    if (minus) {
+      if (isFamily(name)) outFam.add(name);
+      else outEv.add(code!);
+    } else {
+      positive = true;
+      if (isFamily(name)) fams.add(name);
+      else single.add(code!);
+    }
+  }
+  if (!positive) for (const f of base) fams.add(f);
+  for (const f of outFam) fams.delete(f);
+  const families = EVENT_FAMILIES.filter((f) => fams.has(f) || EVENTS.some((e) => single.has(e.code) && e.family === f && !outFam.has(f)));
+  const without: string[] = [];
+  for (const e of EVENTS) {
+    if (!families.includes(e.family)) continue;
+    if (outEv.has(e.code) || (!fams.has(e.family) && !single.has(e.code))) without.push(e.name);
+  }
+  if (families.length === 0 || families.every((f) => EVENTS.every((e) => e.family !== f || without.includes(e.name))))
+    return { error: 'the selection leaves no event to explore' };
+  return { families, without };
+}
+
+/** The text form of a selection (what `--events` would take back), for bounds lines and commands. */
+export function selectionText(sel: EventSelection): string {
+  return [...sel.families, ...sel.without.map((n) => `-${n}`)].join(',');
 }

@@ -10,7 +10,7 @@ import { Kvm } from './kvm.js';
 import { boot, machineConfigOf, slotOrder, type BootSpec } from './boot.js';
 import type { MachineConfig } from './layout.js';
 import type { KernelFeatures } from './machine.js';
-import { DEFAULT_FAMILIES, familyMask } from './events.js';
+import { DEFAULT_FAMILIES, eventOffOf, familyMask } from './events.js';
 
 export { Kvm as Kernel };
 export type KernelClass = (new (cfg: MachineConfig, names?: readonly string[]) => Kvm) & { readonly features: KernelFeatures };
@@ -27,6 +27,7 @@ export function createMachine(K: KernelClass, spec: BootSpec): Kvm {
     slotOrder(spec).map((t) => t.name),
   );
   k.eventMask = familyMask(spec.events ?? DEFAULT_FAMILIES);
+  k.eventOff = eventOffOf(spec.without);
   if (spec.hw) k.setHardware(spec.hw);
   boot(k, spec);
   return k;

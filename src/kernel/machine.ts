@@ -120,6 +120,8 @@ export class Machine {
    * and are not filtered.
    */
   eventMask = ~ATOMIC_BIT;
+  /** Events left out inside the enabled families (by code, 1 = off; `--events -name`), or null. */
+  eventOff: Uint8Array | null = null;
   /**
    * The machine's CPU (`--hw`; configuration, not state: one run has one CPU model, so the
    * fingerprint of a state need not include it). Set through setHardware.

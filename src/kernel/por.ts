@@ -30,7 +30,7 @@
  */
 
 import { writerOf } from '../arch/tokens.js';
-import { EVENTS, decodeAction } from './events.js';
+import { EVENTS, FAMILIES, decodeAction } from './events.js';
 import { EVENT_FAMILIES, type EventFamily, type Footprint } from './families/declare.js';
 import type { Kvm } from './kvm.js';
 import { NONE, TaskState } from './records.js';
@@ -46,10 +46,15 @@ function clear(f: Footprint): void {
   f.shared = false;
 }
 
-/** Whether every event of the families in `mask` declares a footprint. */
+/**
+ * Whether every event of the families in `mask` declares a footprint. A family with no events
+ * of its own (`atomic`) changes how existing paths run, which their footprints were not declared
+ * for: with it in the mask there is no reduction either.
+ */
 export function reducible(mask: number): boolean {
-  const families = EVENTS.filter((e) => (mask >>> familyBit(e.family)) & 1);
-  return families.every((e) => typeof e.touches === 'function');
+  return FAMILIES.every(
+    (f) => !((mask >>> familyBit(f.name)) & 1) || (f.events.length > 0 && f.events.every((e) => typeof e.touches === 'function')),
+  );
 }
 
 function familyBit(f: EventFamily): number {

@@ -29,8 +29,11 @@ describe('simulate', () => {
   });
   it('gives the same result with 1 and 2 worker threads', async () => {
     const v = findVariant('v4.15-rc1')!;
-    const one = await simulateVariant(v, bounds, { seed: 5, runs: 3000, steps: 120, workers: 1 });
-    const two = await simulateVariant(v, bounds, { seed: 5, runs: 3000, steps: 120, workers: 2 });
+    // The first model's alphabet (simulate's default is every family, where this seed's 3000
+    // runs happen to find nothing).
+    const first = { ...bounds, events: ['core', 'neon', 'fork', 'kvm'] as const };
+    const one = await simulateVariant(v, first, { seed: 5, runs: 3000, steps: 120, workers: 1 });
+    const two = await simulateVariant(v, first, { seed: 5, runs: 3000, steps: 120, workers: 2 });
     expect(one.verdict).toBe('violation');
     expect(two.workers).toBe(2);
     expect(strip(two)).toBe(strip(one));

@@ -126,6 +126,7 @@ describe('fpctx check --events', () => {
   it('rejects an unknown family in one line', async () => {
     const r = await cli('check', '--events', 'core,teleport');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^fpctx: --events: unknown event family 'teleport' \(families: core, neon, /);
+    expect(r.err).toMatch(/^fpctx: --events: unknown event or family 'teleport' \(families: core, neon, /);
+    expect(r.err.split('\n')).toHaveLength(1);
   });
 });

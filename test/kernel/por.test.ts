@@ -159,6 +159,10 @@ describe('partial-order reduction: ample sets', () => {
     expect(
       new KernelModel(v.Kernel, bootSpecOf({ cpus: 2, tasks: 2, vcpus: 1, spare: 0, events: ['core', 'signal'] })).ample,
     ).toBeUndefined();
+    // atomic has no events but splits paths the footprints were declared for: no reduction.
+    expect(
+      new KernelModel(v.Kernel, bootSpecOf({ cpus: 2, tasks: 2, vcpus: 1, spare: 0, events: ['core', 'atomic'] })).ample,
+    ).toBeUndefined();
   });
 });
 

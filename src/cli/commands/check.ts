@@ -3,7 +3,14 @@
  * Exit status: 0 ok, 1 violation, 2 bad input, 3 a limit (--memory, --time) stopped it early.
  */
 
-import { DEFAULT_BOUNDS, checkVariantParallel, checkVariantRedis, type CheckBounds, type CheckResult } from '../../app/check.js';
+import {
+  DEFAULT_BOUNDS,
+  checkVariantParallel,
+  checkVariantRedis,
+  type CheckBounds,
+  type CheckResult,
+  type FixHint,
+} from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
 import { hwFlag, intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
@@ -11,7 +18,7 @@ import { hwName } from '../../arch/hw.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
-import { EVENT_FAMILIES, type EventFamily } from '../../kernel/events.js';
+import { DEFAULT_FAMILIES, type EventFamily, parseEventSelection, selectionText } from '../../kernel/events.js';
 import { formatBytes } from '../../check/memory.js';
 import type { ExploreProgress } from '../../check/explore.js';
 
@@ -34,6 +41,7 @@ export interface CheckFlags {
   workers?: string;
   redis?: string;
   partitions?: string;
+  continue?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -45,7 +53,7 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     vcpus: intFlag('--vcpus', f.vcpus, 0, MAX_VCPUS, DEFAULT_BOUNDS.vcpus),
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, DEFAULT_BOUNDS.spare),
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
-    ...(f.events !== undefined ? { events: eventsFlag(f.events) } : {}),
+    ...(f.events !== undefined ? eventsFlag(f.events, DEFAULT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
@@ -54,22 +62,14 @@ export function parseBounds(f: CheckFlags): CheckBounds {
   return b;
 }
 
-/** --events: event families to explore (comma-separated), or `all`. */
-export function eventsFlag(value: string): EventFamily[] {
-  if (value === 'all') return [...EVENT_FAMILIES];
-  const out: EventFamily[] = [];
-  for (const part of value.split(',').map((s) => s.trim())) {
-    if (!(EVENT_FAMILIES as readonly string[]).includes(part)) {
-      throw new InputError(
-        `unknown event family '${part}' (families: ${EVENT_FAMILIES.join(', ')}, all)`,
-        undefined,
-        undefined,
-        '--events',
-      );
-    }
-    if (!out.includes(part as EventFamily)) out.push(part as EventFamily);
-  }
-  return out;
+/**
+ * --events: families and single events to explore, comma-separated, `all`, and `-name`
+ * exclusions of either (`core,sme,-set_sme_vl`); only exclusions start from `base`.
+ */
+export function eventsFlag(value: string, base: readonly EventFamily[]): { events: EventFamily[]; without?: string[] } {
+  const sel = parseEventSelection(value, base);
+  if ('error' in sel) throw new InputError(sel.error, undefined, undefined, '--events');
+  return { events: [...sel.families], ...(sel.without.length ? { without: [...sel.without] } : {}) };
 }
 
 /** --memory: a size such as 512M or 2G (at least 1 MiB); default a quarter of RAM. */
@@ -79,14 +79,21 @@ export function eventsFlag(value: string): EventFamily[] {
  * `events` and `hw` fields (`hw` spelled as `--hw` takes it).
  */
 export function checkJson(r: CheckResult): object {
-  const { trace, ...doc } = r;
-  const { events, hw, ...bounds } = r.bounds;
+  const { trace, traces: _traces, paths: _paths, ...doc } = r;
+  const { events, without, hw, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
-  return { ...doc, bounds, ...(events ? { events } : {}), ...(hw ? { hw } : {}), ...(trace ? { initial: trace.initial } : {}) };
+  return {
+    ...doc,
+    bounds,
+    ...(events ? { events } : {}),
+    ...(without ? { without } : {}),
+    ...(hw ? { hw } : {}),
+    ...(trace ? { initial: trace.initial } : {}),
+  };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${b.events.join(',')}` : ''}${b.hw ? ` hw=${b.hw}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
@@ -100,6 +107,33 @@ export function count(n: number): string {
 export function progressLine(name: string, p: ExploreProgress): string {
   const rate = p.seconds > 0 ? p.states / p.seconds : 0;
   return `${name}: depth ${p.depth}/${p.maxDepth}  ${count(p.states)} states  ${count(Math.round(rate))} states/s  ${formatBytes(p.bytes)}  ${p.seconds.toFixed(0)}s`;
+}
+
+/** One line per violation class found by --continue: what, where, how long, which fix. */
+export function violationLine(
+  i: number,
+  v: { invariant: string; kind?: string; code: string; where: string; step: number; fixedBy?: readonly FixHint[] },
+): string {
+  const fix = v.fixedBy?.length
+    ? `; fixed by ${v.fixedBy.map((x) => `${x.id} "${x.title}" (${x.release})${x.expression ? `: look past it with --variant ${x.expression}` : ''}`).join('; or ')}`
+    : '';
+  return `${String(i + 1).padStart(2)}. ${v.invariant}${v.kind ? `/${v.kind}` : ''} [${v.code}] in ${v.where}, ${v.step} steps${fix}`;
+}
+
+function continueText(r: CheckResult, quiet: boolean, io: Io): string[] {
+  const st = io.style;
+  const vs = r.violations!;
+  const out = [st.bad(`${vs.length} violation class${vs.length > 1 ? 'es' : ''}, shortest first:`)];
+  for (const [i, v] of vs.entries()) out.push(violationLine(i, v));
+  if (r.verdict === 'violation' && r.limit)
+    out.push(st.warn(`incomplete: ${r.limit.message}; every state within ${r.completeDepth} steps was explored`));
+  if (quiet) return out;
+  r.traces!.forEach((t, i) => {
+    out.push('', st.bold(`${i + 1}. shortest counterexample (${t.steps.length} steps):`));
+    out.push(...renderTimeline(t, { style: st, width: io.columns }), '');
+    out.push(...renderVerdict(t, { style: st, width: io.columns }));
+  });
+  return out;
 }
 
 export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
@@ -119,6 +153,15 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     throw new InputError('--no-relabel and --orbits need the sequential explorer, not --redis', undefined, undefined, '--redis');
   if (f.partitions !== undefined && !redis) throw new InputError('needs --redis', undefined, undefined, '--partitions');
   const partitions = intFlag('--partitions', f.partitions, 1, 4096, 16);
+  if (f.por && f.continue)
+    throw new InputError(
+      '--continue needs the full graph: partial-order reduction keeps a violation, not every class',
+      undefined,
+      undefined,
+      '--por',
+    );
+  if (redis && f.continue)
+    throw new InputError('--continue needs one process (threads with --workers), not --redis', undefined, undefined, '--continue');
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
@@ -129,6 +172,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       memoryBytes,
       ...(timeSeconds !== undefined ? { timeSeconds } : {}),
       ...(f.orbits ? { countOrbits: true } : {}),
+      ...(f.continue ? { continue: true } : {}),
       ...(f.por ? { por: true } : {}),
       onProgress: (p: ExploreProgress) => {
         // Only for work that lasts: the first line after one second.
@@ -145,12 +189,18 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
   const stopped = results.some((r) => r.verdict === 'incomplete');
   const status = failed ? 1 : stopped ? 3 : 0;
   if (f.json) {
-    const { events, hw, ...numeric } = bounds;
+    const { events, without, hw, ...numeric } = bounds;
     io.out(
       JSON.stringify(
         variants.length === 1
           ? checkJson(results[0]!)
-          : { bounds: numeric, ...(events ? { events } : {}), ...(hw ? { hw } : {}), results: results.map(checkJson) },
+          : {
+              bounds: numeric,
+              ...(events ? { events } : {}),
+              ...(without ? { without } : {}),
+              ...(hw ? { hw } : {}),
+              results: results.map(checkJson),
+            },
         null,
         2,
       ),
@@ -169,7 +219,9 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     io.out(
       `${r.states} states${orbits}, ${r.transitions} transitions, depth ${r.depth}, ${r.seconds.toFixed(2)}s, ${count(r.statesPerSecond)} states/s, ${formatBytes(r.peakBytes)}`,
     );
-    if (r.trace) {
+    if (r.violations && r.traces) {
+      for (const l of continueText(r, f.quiet === true, io)) io.out(l);
+    } else if (r.trace) {
       if (!f.quiet) {
         io.out('');
         io.out(

@@ -11,7 +11,8 @@ import { simulateVariant, type SimulateBounds, type SimulateResult } from '../..
 import type { Io } from '../io.js';
 import { HW_HELP, hwFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
 import { hwName } from '../../arch/hw.js';
-import { count } from './check.js';
+import { count, eventsFlag, violationLine } from './check.js';
+import { EVENT_FAMILIES } from '../../kernel/events.js';
 import { formatBytes } from '../../check/memory.js';
 import { Command } from 'commander';
 import type { CommandFactory } from '../main.js';
@@ -32,6 +33,8 @@ export interface SimulateFlags {
   time?: string;
   swarm?: boolean;
   shrink?: boolean;
+  events?: string;
+  continue?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -45,6 +48,7 @@ export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
     tasks: intFlag('--tasks', f.tasks, 0, MAX_SLOTS, SIMULATE_DEFAULTS.tasks),
     vcpus: intFlag('--vcpus', f.vcpus, 0, MAX_VCPUS, SIMULATE_DEFAULTS.vcpus),
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, SIMULATE_DEFAULTS.spare),
+    ...(f.events !== undefined ? eventsFlag(f.events, EVENT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
@@ -54,7 +58,7 @@ export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
 }
 
 export function simulateJson(r: SimulateResult): object {
-  const { trace: _trace, ...doc } = r;
+  const { trace: _trace, traces: _traces, paths: _paths, ...doc } = r;
   return doc;
 }
 
@@ -66,6 +70,8 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
   const steps = intFlag('--steps', f.steps, 1, 10_000_000, SIMULATE_DEFAULTS.steps);
   const workers = intFlag('--workers', f.workers, 1, 64, 1);
   const timeSeconds = timeFlag(f.time);
+  if (f.continue && f.redis !== undefined)
+    throw new InputError('--continue needs one process (threads with --workers), not --redis', undefined, undefined, '--continue');
   const quiet = f.json || f.quiet;
   const r = await simulateVariant(variant!, bounds, {
     seed,
@@ -76,6 +82,7 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
     ...(f.redis !== undefined ? { redis: redisUrl(f.redis) } : {}),
     ...(timeSeconds !== undefined ? { timeSeconds } : {}),
     shrink: f.shrink !== false,
+    ...(f.continue ? { continue: true } : {}),
     onProgress: (p) => {
       if (!quiet && p.seconds >= 1)
         io.progress(
@@ -98,7 +105,10 @@ export async function runSimulate(f: SimulateFlags, io: Io): Promise<number> {
   }
   io.out(`${r.runs} runs, ${r.steps} steps, ${r.seconds.toFixed(2)}s, ${count(r.stepsPerSecond)} steps/s, ${formatBytes(r.peakBytes)}`);
   const v = r.violation;
-  if (v && r.trace) {
+  if (r.violations) {
+    io.out(st.bad(`${r.violations.length} violation class${r.violations.length > 1 ? 'es' : ''}, by first failing run:`));
+    for (const [i, x] of r.violations.entries()) io.out(`${violationLine(i, x)} (run ${x.run}, shrunk from ${x.originalLength})`);
+  } else if (v && r.trace) {
     if (!f.quiet) {
       const m = v.boot;
       io.out(
@@ -139,6 +149,11 @@ export const simulateCommand: CommandFactory = (io, done) =>
     .option('--time <duration>', 'wall-clock cap, e.g. 60s; exit 3 if runs remain')
     .option('--no-swarm', 'every event kind in every run, equal weights')
     .option('--no-shrink', 'print the failing run as found')
+    .option(
+      '--events <list>',
+      "families and events to draw from, comma-separated, 'all', '-name' to leave one out (default: every family the variant has)",
+    )
+    .option('--continue', 'run every run: the lowest failing run of every violation class, each shrunk')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'no timeline, no progress')
     .action(async (opts) => done(await runSimulate(opts, io)));
