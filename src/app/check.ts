@@ -148,11 +148,19 @@ export function fixHints(
   }));
   if (!actions || !v.boot || variant.status === 'plugin') return hints;
   const key = violationClass(v as Violation);
-  const tried = hints.map((h) => {
+  const tried = hints.flatMap((h) => {
     const fixed = variantOfExpression(h.expression!);
-    if (!fixed) return h;
-    const again = new KernelShrinkSubject(fixed.Kernel).replay(v.boot!, actions).violation;
-    return { ...h, confirmed: !again || violationClass(again) !== key };
+    if (!fixed) return [h];
+    try {
+      const again = new KernelShrinkSubject(fixed.Kernel).replay(v.boot!, actions).violation;
+      return [{ ...h, confirmed: !again || violationClass(again) !== key }];
+    } catch (e) {
+      // A later fix applied to an older set can call a helper only a commit the set lacks
+      // defines (the resolver accepts such sets): that expression does not run, so it is no
+      // way to look past the violation.
+      if (e instanceof TypeError) return [];
+      throw e;
+    }
   });
   const confirmed = tried.filter((h) => h.confirmed);
   return confirmed.length > 0 ? confirmed : tried;

@@ -69,6 +69,8 @@ const REQUEST_CALLS: Record<string, string> = {
   sve_get: 'ptrace request',
   sve_set: 'ptrace request',
   vec_set_vector_length: 'prctl on a vector length',
+  // prctl(PR_SVE_SET_VL)'s entry point: without syscall events it is the only record of the request.
+  sve_set_current_vl: 'prctl on a vector length',
 };
 const ANCHORS = new Set(['switch', 'sys_enter', 'sys_exit', 'signal_deliver', 'kvm_entry', 'kvm_exit']);
 

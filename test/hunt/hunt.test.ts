@@ -118,4 +118,14 @@ describe('mutants (the fast part)', () => {
     ]);
     expect(r.detected).toBe(2);
   });
+  it('a fix hint whose set does not run (a later fix on an older set) is dropped, not the mutant', async () => {
+    // 751ecf6afd65 (CVE-2024-50275) removed the WARN in fpsimd_save_user_state() after an SVE
+    // trap on a stale binding. Among the hints for that class is e0cb0f26594c on v6.12, whose
+    // copy_process() calls a helper v6.12 lacks: its replay throws, and that must not make the
+    // whole mutant count as one that "does not run".
+    const r = await mutationScore({ budget: 400_000, only: ['751ecf6afd65'] });
+    expect(r.results.map((m) => [m.mutant, m.detected, m.finding?.class])).toEqual([
+      ['v6.12-751ecf6afd65', true, 'kernel-warn FPC201 @fpsimd_save_user_state'],
+    ]);
+  });
 });
