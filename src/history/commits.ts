@@ -160,6 +160,13 @@ export const COMMITS: readonly Commit[] = [
     upstream: '751ecf6afd65',
     fixes: '8383741ab2e7',
     note: 'CVE-2024-50275 as linux-source-6.1 (6.1.192-3) has it: arch/arm64/kernel/fpsimd.c:1393-1416 (sve_init_regs() flushes the task binding when the state is not live), over the v5.17 do_sve_acc() the 6.1 line keeps',
+    // The stale binding a migrated SVE trap leaves is caught by fpsimd_save()'s RDVL check, or,
+    // when a signal comes first, shows as stale SVE data in the frame (hunt on v5.17: 16 steps
+    // with core,signal,hotplug on 2 CPUs; ok with this backport).
+    guards: [
+      { invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' },
+      { invariant: 'integrity', kind: 'corrupt', where: 'setup_sigframe', since: '8383741ab2e7' },
+    ],
   },
   {
     id: 'ef3be86021c3',
