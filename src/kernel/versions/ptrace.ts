@@ -46,46 +46,18 @@ export const ptrace = versions({
      * @models sve_set() → sve_set_common() — ptrace.c (B era): flush the target's binding, apply
      * the header's VL, allocate, and if system_supports_sme() clear SVCR.SM and set TIF_SVE
      * (NT_ARM_SVE; nothing of the two without SME), then "always zero V
-     * regs, FPSR and FPCR" — which this tree does to *current* (the tracer) — and copy the
+     * regs, FPSR and FPCR" (sveSetZeroFpsimd: current's, the tracer's, in this tree) — and copy the
      * payload: FPSIMD format through __fpr_set() (TIF_SVE cleared, fp_type FPSIMD), SVE format
      * into sve_state (fp_type SVE).
      */
     '316283f276eb'(target: TaskView, sveFormat: boolean, vq: number): void {
-      const tracer = this.currentTask;
       this.fpsimd_flush_task_state(target);
       const tok = this.newTaskToken(target);
       const inherit = target.TIF_SVE_VL_INHERIT;
       this.sve_set_vector_length(target, vq, inherit, false);
       if (sveFormat) this.sve_alloc(target);
       this.sveSetExitStreaming(target);
-      tracer.uw_V = ZERO; // memset(&current->thread.uw.fpsimd_state, 0, ...)
-      if (!sveFormat) {
-        target.TIF_SVE = false;
-        target.fp_type = FpType.FPSIMD;
-        this.__fpr_set(target, tok);
-        target.exp_V = tok;
-        target.exp_Hi = ZERO;
-      } else {
-        target.fp_type = FpType.SVE;
-        target.sve_V = tok;
-        target.sve_Hi = tok;
-        target.exp_V = tok;
-        target.exp_Hi = tok;
-      }
-      target.exp_SM = false;
-    },
-    /**
-     * @models sve_set() → sve_set_common() — ptrace.c after 5cbb61bf4168: as 316283f276eb's,
-     * but the "always zero V regs" memset clears the *target's* uw.fpsimd_state.
-     */
-    '5cbb61bf4168'(target: TaskView, sveFormat: boolean, vq: number): void {
-      this.fpsimd_flush_task_state(target);
-      const tok = this.newTaskToken(target);
-      const inherit = target.TIF_SVE_VL_INHERIT;
-      this.sve_set_vector_length(target, vq, inherit, false);
-      if (sveFormat) this.sve_alloc(target);
-      this.sveSetExitStreaming(target);
-      target.uw_V = ZERO; // memset(&target->thread.uw.fpsimd_state, 0, ...)
+      this.sveSetZeroFpsimd(target); // whose uw: current's until 5cbb61bf4168, then the target's
       if (!sveFormat) {
         target.TIF_SVE = false;
         target.fp_type = FpType.FPSIMD;
