@@ -277,7 +277,7 @@ export function checkVariant(
 export async function checkVariantParallel(
   variant: Variant,
   bounds: CheckBounds,
-  opts: CheckOptions & { workers: number; chunkStates?: number; claimStates?: number },
+  opts: CheckOptions & { workers: number; chunkStates?: number; claimStates?: number; awaitWorkers?: boolean },
 ): Promise<CheckResult> {
   const workers = capWorkers(opts.workers);
   if (workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
@@ -289,6 +289,7 @@ export async function checkVariantParallel(
     workers,
     ...(opts.chunkStates !== undefined ? { chunkStates: opts.chunkStates } : {}),
     ...(opts.claimStates !== undefined ? { claimStates: opts.claimStates } : {}),
+    ...(opts.awaitWorkers ? { awaitWorkers: true } : {}),
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),

@@ -6,10 +6,10 @@
  * others are worker threads; no state crosses a message, only SharedArrayBuffers are handed
  * round.
  *
- * A level is a list of chunks: SharedArrayBuffers of `chunkStates` fixed-size records (the
- * canonical state, word for word: the record size is the model's `words`, whatever it is), each
- * with a links buffer beside it (parent number, action index: 6 bytes a state). Threads claim
- * the level in units of `claimStates` records with one Atomics.add on a shared cursor, and
+ * A level is a list of chunks (chunks.ts): SharedArrayBuffers of delta-encoded states, each
+ * with a links buffer beside it (parent number, action index: 6 bytes a state, and where each
+ * claim unit starts). Threads claim the level in units of `claimStates` states (a unit starts
+ * with a keyframe, so it decodes on its own) with one Atomics.add on a shared cursor, and
  * append the successors they win in the table to chunks of their own; at the level's end the
  * coordinator lines the threads' chunks up in thread order, and that is the next level. A
  * state's number is its place in that order (the level's base, the chunk's start, the record),
@@ -43,11 +43,13 @@
 
 import { collisionProbability } from './fpset.js';
 import type { ExploreOptions, ExploreResult, FoundViolation } from './explore.js';
-import { canonFor } from './explore.js';
+import { canonFor, codecFor } from './explore.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
 import { type Model, type ModelRecipe, type Violation, violationClass } from './model.js';
 import { reconstruct } from './reconstruct.js';
-import { SharedFingerprintSet, sharedBytes } from './sharedset.js';
+import { ChunkLayout, type ChunkRef, ChunkWriter } from './chunks.js';
+import { SharedFingerprintSet } from './sharedset.js';
+import { decodeEntry } from './store.js';
 import { lessState } from './wire.js';
 import { startWorker } from './workers.js';
 import type { Worker } from 'node:worker_threads';
@@ -63,12 +65,13 @@ const GROW = 1;
 const STOP = 2;
 
 /**
- * Bytes of records per chunk (a chunk holds as many states as fit: the record size is the
- * model's), and records per claim. A chunk is what a thread allocates at once, so it is what the
- * threads may overshoot the memory cap by; a claim is what a thread may be left expanding alone
- * at the end of a level.
+ * A chunk's bytes and most states, and the states per claim. A chunk is what a thread allocates
+ * at once, so it is what the threads may overshoot the memory cap by (pages it does not fill are
+ * never touched); a claim is what a thread may be left expanding alone at the end of a level,
+ * and a keyframe (a state written whole) every claim costs a little compression.
  */
 export const CHUNK_BYTES = 1 << 18;
+export const CHUNK_STATES = 4096;
 export const CLAIM_STATES = 64;
 
 /**
@@ -93,14 +96,6 @@ export class SharedBudget extends MemoryBudget {
   publish(): void {
     this.slots[3 * this.me + 2] = this.used;
   }
-}
-
-/** A chunk of a level: its records, its links, how many it holds, who wrote it. */
-export interface ChunkRef {
-  readonly states: SharedArrayBuffer;
-  readonly links: SharedArrayBuffer;
-  readonly n: number;
-  readonly owner: number;
 }
 
 export interface ExploreJob {
@@ -182,57 +177,37 @@ export function serveExplore(
   let transitions = 0;
   let stored = 0;
   let expanded = 0;
-  const pool: SharedArrayBuffer[] = [];
+  const layout = new ChunkLayout(R, B, CHUNK_BYTES);
+  const codec = codecFor(model);
+  const writer = new ChunkWriter(codec, words, layout, budget, me);
+  const prev = new Int32Array(words);
 
   // The level being expanded: its chunks, cut into claim units.
-  let views: Int32Array<ArrayBufferLike>[] = [];
+  let views: Uint8Array<ArrayBufferLike>[] = [];
+  let offsets: Int32Array<ArrayBufferLike>[] = [];
   let starts: number[] = [];
   let unitChunk = new Int32Array(0);
-  let unitStart = new Int32Array(0);
+  let unitIndex = new Int32Array(0);
   let units = 0;
   let levelBase = 0;
-  // The unit in hand.
-  let chunk: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  // The unit in hand: its bytes, the next state's byte and number, the end.
+  let chunk: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  let pos = 0;
   let k = 0;
   let end = 0;
   let base = 0;
-  // The next level, as this thread writes it.
-  let out: ChunkRef[] = [];
-  let outStates: Int32Array<ArrayBufferLike> | null = null;
-  let outParents: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  let outVia: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
-  let outBufs: { states: SharedArrayBuffer; links: SharedArrayBuffer } | null = null;
-  let outN = 0;
   let best = new Map<string, Found>();
 
   const useTable = (buf: SharedArrayBuffer, fixed: boolean) => {
     table = new SharedFingerprintSet(buf, ctl, fixed);
     growAt = fixed ? Number.POSITIVE_INFINITY : Math.floor((3 * table.capacity) / 4);
   };
-  const closeChunk = () => {
-    if (outBufs && outN > 0) out.push({ states: outBufs.states, links: outBufs.links, n: outN, owner: me });
-    outBufs = null;
-    outStates = null;
-    outN = 0;
-  };
-  const newChunk = () => {
-    closeChunk();
-    const states = pool.pop() ?? sharedBytes(budget, 4 * words * R, 'state queue');
-    const links = sharedBytes(budget, 6 * R, 'trace links');
-    budget.publish();
-    outBufs = { states, links };
-    outStates = new Int32Array(states, 0, words * R);
-    outParents = new Int32Array(links, 0, R);
-    outVia = new Uint16Array(links, 4 * R, R);
-  };
 
   const reply = (status: 'paused' | 'done') => {
     const r: LevelReply = { type: 'level', status, limit: failure, transitions, out: [], found: [] };
     if (status === 'done') {
-      closeChunk();
-      r.out = out;
+      r.out = writer.take();
       r.found = [...best.values()];
-      out = [];
       best = new Map();
     }
     job.progress[3 * me] = stored;
@@ -241,6 +216,63 @@ export function serveExplore(
     port.postMessage(r);
   };
 
+  /**
+   * Expands the rest of the unit in hand, state by state, until it ends ('unit'), a pause or stop
+   * is raised ('pause': checked between two states, so no state is left half expanded), or a
+   * time check falls due ('time', every 64 states). The hot loop: what it touches is in locals,
+   * written back on the way out.
+   */
+  const work = (): 'unit' | 'pause' | 'time' => {
+    let kk = k;
+    let pp = pos;
+    let tr = transitions;
+    let st = stored;
+    let ex = expanded;
+    const ch = chunk;
+    const e = end;
+    const b0 = base;
+    const t = table;
+    try {
+      while (kk < e) {
+        if (Atomics.load(ctl, PAUSE) !== RUN) return 'pause';
+        pp = decodeEntry(ch, pp, prev, codec);
+        s.set(prev);
+        const id = b0 + kk;
+        kk++;
+        list.length = 0;
+        model.actions(s, list);
+        if (list.length > 0xffff) throw new Error(`FPC507 model bug: ${list.length} enabled actions in one state (at most 65535)`);
+        for (let i = 0; i < list.length; i++) {
+          tr++;
+          const v = model.step(s, list[i]!, succ);
+          if (v) {
+            if (only && !only.includes(v.invariant)) continue;
+            keepLeast(best, { parent: id, index: i, violation: v, state: s.slice() });
+            continue;
+          }
+          canon.canonicalHash(succ);
+          const n = t.add(canon.hi, canon.lo);
+          if (n === 0) continue;
+          writer.append(cs, id, i);
+          st++;
+          if (n > growAt) {
+            Atomics.compareExchange(ctl, PAUSE, RUN, GROW);
+            growAt = Number.POSITIVE_INFINITY; // asked once per table
+          }
+        }
+        if ((++ex & 63) === 0) return 'time';
+      }
+      return 'unit';
+    } finally {
+      k = kk;
+      pos = pp;
+      transitions = tr;
+      stored = st;
+      expanded = ex;
+    }
+  };
+
+  /** Claims units and expands them until the level is done, a pause, or the end of a slice. */
   const run = (): void => {
     const sliceEnd = job.sliceMs !== undefined ? Date.now() + job.sliceMs : Number.POSITIVE_INFINITY;
     try {
@@ -252,47 +284,20 @@ export function serveExplore(
             return;
           }
           const c = unitChunk[u]!;
+          const x = unitIndex[u]!;
           chunk = views[c]!;
-          k = unitStart[u]!;
+          pos = offsets[c]![x]!;
+          k = x * B;
           end = Math.min(k + B, starts[c + 1]! - starts[c]!);
           base = levelBase + starts[c]!;
+          prev.fill(0); // a unit starts with a keyframe
         }
-        // Between two states: a pause (the table grows) or a stop (a limit) takes effect here.
-        const p = Atomics.load(ctl, PAUSE);
-        if (p !== RUN) {
-          reply(p === STOP ? 'done' : 'paused');
+        const why = work();
+        if (why === 'pause') {
+          reply(Atomics.load(ctl, PAUSE) === STOP ? 'done' : 'paused');
           return;
         }
-        const at = k * words;
-        for (let j = 0; j < words; j++) s[j] = chunk[at + j]!;
-        const id = base + k;
-        k++;
-        list.length = 0;
-        model.actions(s, list);
-        if (list.length > 0xffff) throw new Error(`FPC507 model bug: ${list.length} enabled actions in one state (at most 65535)`);
-        for (let i = 0; i < list.length; i++) {
-          transitions++;
-          const v = model.step(s, list[i]!, succ);
-          if (v) {
-            if (only && !only.includes(v.invariant)) continue;
-            keepLeast(best, { parent: id, index: i, violation: v, state: s.slice() });
-            continue;
-          }
-          canon.canonicalHash(succ);
-          const n = table.add(canon.hi, canon.lo);
-          if (n === 0) continue;
-          if (outN === R || !outStates) newChunk();
-          outStates!.set(cs, outN * words);
-          outParents[outN] = id;
-          outVia[outN] = i;
-          outN++;
-          stored++;
-          if (n > growAt) {
-            Atomics.compareExchange(ctl, PAUSE, RUN, GROW);
-            growAt = Number.POSITIVE_INFINITY; // asked once per table
-          }
-        }
-        if ((++expanded & 63) === 0) {
+        if (why === 'time') {
           job.progress[3 * me] = stored;
           job.progress[3 * me + 1] = transitions;
           const now = Date.now();
@@ -315,20 +320,21 @@ export function serveExplore(
     switch (m.type) {
       case 'level': {
         useTable(m.table, m.fixed);
-        for (const b of m.free) pool.push(b);
+        for (const b of m.free) writer.pool.push(b);
         levelBase = m.base;
-        views = m.chunks.map((c) => new Int32Array(c.states, 0, c.n * words));
+        views = m.chunks.map((c) => new Uint8Array(c.bytes));
+        offsets = m.chunks.map((c) => layout.units(c));
         starts = [0];
         for (const c of m.chunks) starts.push(starts[starts.length - 1]! + c.n);
         let nu = 0;
         for (const c of m.chunks) nu += Math.ceil(c.n / B);
         unitChunk = new Int32Array(nu);
-        unitStart = new Int32Array(nu);
+        unitIndex = new Int32Array(nu);
         units = 0;
         m.chunks.forEach((c, ci) => {
-          for (let x = 0; x < c.n; x += B) {
+          for (let x = 0; x * B < c.n; x++) {
             unitChunk[units] = ci;
-            unitStart[units++] = x;
+            unitIndex[units++] = x;
           }
         });
         k = 0;
@@ -432,7 +438,7 @@ class Peer {
 
 export interface ParallelOptions extends ExploreOptions {
   readonly workers: number;
-  /** Records per level chunk (default: CHUNK_BYTES' worth; smaller in tests, to make many chunks). */
+  /** Most states per level chunk (CHUNK_STATES; smaller in tests, to make many chunks). */
   readonly chunkStates?: number;
   /** Records per claim (CLAIM_STATES; smaller in tests, to interleave the threads finely). */
   readonly claimStates?: number;
@@ -442,6 +448,11 @@ export interface ParallelOptions extends ExploreOptions {
    * critical / transitions of the CPU time it needs in all).
    */
   readonly onBalance?: (b: { rounds: number; transitions: number; critical: number }) => void;
+  /**
+   * Start no level before every worker thread is ready (default: a thread joins at the first
+   * level after it is ready). For tests, so that small explorations are shared too.
+   */
+  readonly awaitWorkers?: boolean;
 }
 
 /** Time a coordinator waits past the deadline for workers that have not noticed it. */
@@ -468,19 +479,14 @@ interface LevelLinks {
   readonly via: Uint16Array[];
 }
 
-function linksOf(base: number, chunks: readonly ChunkRef[], R: number): LevelLinks {
+function linksOf(base: number, chunks: readonly ChunkRef[], layout: ChunkLayout): LevelLinks {
   const starts: number[] = [];
   let at = 0;
   for (const c of chunks) {
     starts.push(at);
     at += c.n;
   }
-  return {
-    base,
-    starts,
-    parents: chunks.map((c) => new Int32Array(c.links, 0, R)),
-    via: chunks.map((c) => new Uint16Array(c.links, 4 * R, R)),
-  };
+  return { base, starts, parents: chunks.map((c) => layout.parents(c)), via: chunks.map((c) => layout.via(c)) };
 }
 
 /** Last index i with a[i] <= x (a ascending, a[0] <= x). */
@@ -498,7 +504,8 @@ function floorIndex(a: readonly number[], x: number): number {
 export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: ParallelOptions): Promise<ExploreResult> {
   const t0 = performance.now();
   const W = opts.workers;
-  const R = opts.chunkStates ?? Math.max(1, Math.floor(CHUNK_BYTES / (4 * model.words)));
+  const R = opts.chunkStates ?? CHUNK_STATES;
+  const layout = new ChunkLayout(R, opts.claimStates ?? CLAIM_STATES, CHUNK_BYTES);
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
   const memory = opts.memoryBytes ?? defaultMemoryBytes();
   // Progress slots: one per thread, then the coordinator's (the table, level 0).
@@ -546,12 +553,10 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     const canon = canonFor(model, symmetry, opts.maxCandidates);
     canon.canonicalHash(model.initial());
     table.add(canon.hi, canon.lo);
-    const states = sharedBytes(budget, 4 * model.words, 'state queue');
-    new Int32Array(states).set(canon.out);
-    const l = sharedBytes(budget, 6 * R, 'trace links');
-    new Int32Array(l, 0, R)[0] = -1;
-    level = [{ states, links: l, n: 1, owner: -1 }];
-    links.push(linksOf(0, level, R));
+    const w = new ChunkWriter(codecFor(model), model.words, layout, budget, -1);
+    w.append(canon.out, -1, 0);
+    level = w.take();
+    links.push(linksOf(0, level, layout));
     levels.push(1);
   } catch (e) {
     if (!(e instanceof LimitReached)) throw e;
@@ -574,32 +579,55 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       }, opts.progressEveryMs ?? 250)
     : null;
 
+  const ready = peers.map(() => false);
+  let bootError: unknown = null;
   try {
     try {
-      // Workers check the deadline every 64 states; this also bounds what they cannot see: a
-      // thread's start-up (module load, model build).
-      await overdue(Promise.all(peers.map((p) => p.next())), deadline);
-      let free: SharedArrayBuffer[][] = peers.map(() => []);
+      // A worker thread joins at the first level after it is ready (its module loaded and model
+      // built: about 0.3 CPU-s), so the calling thread does not wait for it: the first levels
+      // are small, and it explores them alone meanwhile.
+      peers.forEach((p, w) => {
+        if (w === 0 || opts.awaitWorkers) return;
+        p.next().then(
+          () => {
+            ready[w] = true;
+          },
+          (e: unknown) => {
+            bootError ??= e;
+          },
+        );
+      });
+      await peers[0]!.next(); // the calling thread's own 'ready' is already there
+      ready[0] = true;
+      if (opts.awaitWorkers) {
+        await overdue(Promise.all(peers.slice(1).map((p) => p.next())), deadline);
+        ready.fill(true);
+      }
+      const trans = peers.map(() => 0);
+      const free: SharedArrayBuffer[][] = peers.map(() => []);
       const maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
       let base = 0;
       while (!limit && depth < opts.maxDepth && table!.size < maxStates) {
         const levelSize = level.reduce((n, c) => n + c.n, 0);
         Atomics.store(ctl, CURSOR, 0);
         Atomics.store(ctl, PAUSE, RUN);
-        const begin = peers.map((_, w) => progress[3 * w + 1]!);
-        peers.forEach((p, w) => p.send({ type: 'level', chunks: level, base, free: free[w]!, table: table!.buffer, fixed: table!.fixed }));
-        free = peers.map(() => []);
+        if (bootError) throw bootError;
+        const active = peers.map((_, w) => w).filter((w) => ready[w]);
+        for (const w of active) {
+          peers[w]!.send({ type: 'level', chunks: level, base, free: free[w]!, table: table!.buffer, fixed: table!.fixed });
+          free[w] = [];
+        }
         // Until every thread is done with the level: grow the table whenever they all paused.
         const done: (LevelReply | null)[] = peers.map(() => null);
         for (;;) {
-          const running = peers.filter((_, w) => !done[w]);
-          const replies = await overdue(Promise.all(running.map((p) => p.next<LevelReply>())), deadline);
-          const paused: Peer[] = [];
+          const running = active.filter((w) => !done[w]);
+          const replies = await overdue(Promise.all(running.map((w) => peers[w]!.next<LevelReply>())), deadline);
+          const paused: number[] = [];
           replies.forEach((r, j) => {
-            const w = peers.indexOf(running[j]!);
+            const w = running[j]!;
             if (r.limit && !limit) limit = r.limit;
             if (r.status === 'done') done[w] = r;
-            else paused.push(running[j]!);
+            else paused.push(w);
           });
           if (paused.length === 0) break;
           if (Atomics.load(ctl, PAUSE) === GROW) {
@@ -607,11 +635,16 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
             budget.publish();
             Atomics.store(ctl, PAUSE, RUN);
           }
-          for (const p of paused) p.send({ type: 'resume', table: table!.buffer, fixed: table!.fixed });
+          for (const w of paused) peers[w]!.send({ type: 'resume', table: table!.buffer, fixed: table!.fixed });
         }
-        const replies = done as LevelReply[];
-        transitions = replies.reduce((n, r) => n + r.transitions, 0);
-        critical += Math.max(...replies.map((r, w) => r.transitions - begin[w]!));
+        const replies = active.map((w) => done[w]!);
+        let busiest = 0;
+        active.forEach((w, j) => {
+          busiest = Math.max(busiest, replies[j]!.transitions - trans[w]!);
+          trans[w] = replies[j]!.transitions;
+        });
+        transitions = trans.reduce((a, b) => a + b, 0);
+        critical += busiest;
         rounds++;
         for (const r of replies)
           for (const f of r.found) {
@@ -628,11 +661,11 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         levelFound.clear();
         // The next level: each thread's chunks, in thread order. This level's records are done with.
         const next = replies.flatMap((r) => r.out);
-        for (const c of level) if (c.owner >= 0) free[c.owner]!.push(c.states);
+        for (const c of level) if (c.owner >= 0) free[c.owner]!.push(c.bytes);
         base += levelSize;
         level = next;
         const added = next.reduce((n, c) => n + c.n, 0);
-        if (added > 0) links.push(linksOf(base, next, R));
+        if (added > 0) links.push(linksOf(base, next, layout));
         if (found) {
           levels.push(added);
           break;
@@ -686,10 +719,12 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     const path = found ? pathOf(found) : null;
     const everyClass: FoundViolation[] = [...classes.values()].map((f) => ({ violation: f.violation, path: pathOf(f) }));
     opts.onBalance?.({ rounds, transitions, critical });
-    if (!late) for (const p of peers) p.send({ type: 'finish' });
+    // Only the threads that joined answer (one still starting has stored nothing).
+    const joined = peers.filter((_, w) => ready[w]);
+    if (!late) for (const p of joined) p.send({ type: 'finish' });
     const fin = late
       ? peers.map((_, w) => ({ peakBytes: progress[3 * w + 2]!, inexact: 0 }))
-      : await Promise.all(peers.map((p) => p.next<{ peakBytes: number; inexact: number }>()));
+      : await Promise.all(joined.map((p) => p.next<{ peakBytes: number; inexact: number }>()));
     const states = table ? table.size : 0;
     const base = {
       states,
