@@ -118,11 +118,11 @@ describe('mutants (the fast part)', () => {
     ]);
     expect(r.detected).toBe(2);
   });
-  it('a fix hint whose set does not run (a later fix on an older set) is dropped, not the mutant', async () => {
+  it('a fix that cannot be added consistently (a later fix on an older set) is no hint, and the mutant is still detected', async () => {
     // 751ecf6afd65 (CVE-2024-50275) removed the WARN in fpsimd_save_user_state() after an SVE
-    // trap on a stale binding. Among the hints for that class is e0cb0f26594c on v6.12, whose
-    // copy_process() calls a helper v6.12 lacks: its replay throws, and that must not make the
-    // whole mutant count as one that "does not run".
+    // trap on a stale binding. e0cb0f26594c's guards match that class on v6.12 too, but its
+    // arch_dup_task_struct() calls a helper only 929fa99b1215 defines: the resolver refuses
+    // v6.12+e0cb0f26594c, so it is no hint (it used to be one whose replay threw).
     const r = await mutationScore({ budget: 400_000, only: ['751ecf6afd65'] });
     expect(r.results.map((m) => [m.mutant, m.detected, m.finding?.class])).toEqual([
       ['v6.12-751ecf6afd65', true, 'kernel-warn FPC201 @fpsimd_save_user_state'],
