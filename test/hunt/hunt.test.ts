@@ -11,6 +11,8 @@ import { memoryIo } from '../../src/cli/io.js';
 import { findCommit } from '../../src/history/commits.js';
 import { findVariant } from '../../src/variants/index.js';
 import { violationClass } from '../../src/check/model.js';
+import { FPSIMD_ONLY } from '../../src/arch/hw.js';
+import { hardwareConfigs } from '../../src/app/hardware.js';
 
 async function cli(...argv: string[]) {
   const io = memoryIo();
@@ -127,5 +129,35 @@ describe('mutants (the fast part)', () => {
     expect(r.results.map((m) => [m.mutant, m.detected, m.finding?.class])).toEqual([
       ['v6.12-751ecf6afd65', true, 'kernel-warn FPC201 @fpsimd_save_user_state'],
     ]);
+  });
+});
+
+describe('hunt on other hardware (--hw)', () => {
+  const v = findVariant('v6.12-rc1')!;
+  const smeOnly = { ...FPSIMD_ONLY, sme: true };
+  it("runs every CPU's checks, then every CPU's simulations, and names a finding by its CPU", async () => {
+    // d3eaab3c7090's WARN in do_sme_acc() (docs/findings.md, hardware configurations): on a CPU
+    // with SME and no SVE. The variant's own CPU (SVE+SME) is listed too: its jobs carry no hw.
+    const r = await huntVariant(v, {
+      hardware: [hardwareConfigs(v)[0]!, smeOnly],
+      families: ['core', 'hotplug', 'sme'],
+      budget: 200_000,
+      stop: (f) => f.hw === 'sme' && f.class.startsWith('kernel-warn FPC201 @do_sme_acc'),
+    });
+    expect(r.hardware).toEqual(['default', 'sme']);
+    const kinds = r.jobs.map((j) => `${j.kind}${j.hw ? `@${j.hw}` : ''}`);
+    // All default-CPU checks come before the first check on the other CPU; stopped before any simulation.
+    const firstSme = kinds.indexOf('check@sme');
+    expect(firstSme).toBeGreaterThan(0);
+    expect(kinds.slice(0, firstSme).every((k) => k === 'check')).toBe(true);
+    expect(kinds.slice(firstSme).every((k) => k === 'check@sme')).toBe(true);
+    expect(r.stopped).toBe(true);
+    const warn = r.findings.find((f) => f.hw === 'sme' && f.class === 'kernel-warn FPC201 @do_sme_acc@sme')!;
+    expect(warn.command).toContain('--hw sme');
+    expect(warn.fixedBy.map((h) => h.id)).toContain('d3eaab3c7090');
+    // The command reproduces it.
+    const again = await cli(...warn.command.replace(/^fpctx /, '').split(' '), '--quiet');
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('kernel-warn [FPC201] in do_sme_acc');
   });
 });
