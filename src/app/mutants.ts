@@ -12,6 +12,7 @@
  * measured the other way round: the variant without it is the mutant of the one with it.
  */
 
+import { type Hardware, parseHw } from '../arch/hw.js';
 import { type Commit, commitIndex, findCommit, type Guard } from '../history/commits.js';
 import { FIX_COMMITS, guardMatches, needs } from '../history/fixes.js';
 import { VERSIONS_BY_FUNCTION, conflictOf } from '../history/resolve.js';
@@ -189,8 +190,11 @@ async function huntOne(c: Commit, m: { base: string; mutant: string; also: strin
     const again = original.replay(v.boot, actions).violation;
     return !again || violationClass(again) !== violationClass(v);
   };
+  // A bug that needs another CPU (an SME-only system) is hunted there.
+  const cpus = [...new Set(c.guards!.flatMap((g) => (g.hw ? [g.hw] : [])))].map((h) => parseHw(h) as Hardware);
   const r = await huntVariant(variant, {
     keep: kills,
+    ...(cpus.length ? { hardware: cpus } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),

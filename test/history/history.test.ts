@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { parseHw } from '../../src/arch/hw.js';
 import { COMMITS, commitIndex, lookupCommit } from '../../src/history/commits.js';
 import { RELEASES, commitsOfRelease } from '../../src/history/releases.js';
 import { VERSIONS_BY_FUNCTION, conflictOf, featuresOf, functionsOf, resolveKernel } from '../../src/history/resolve.js';
@@ -120,6 +121,10 @@ describe('releases are commit sets, each resolved once into one flat class', () 
     expect(() => variantOfExpression('mainline-929fa99b1215')).toThrow(/inconsistent: .*929fa99b1215 defines/);
     // ... and no built-in release is refused by the rule
     for (const r of RELEASES) expect(conflictOf(new Set(commitsOfRelease(r.name))), r.name).toBeUndefined();
+  });
+
+  it("a guard's CPU is one --hw accepts", () => {
+    for (const c of COMMITS) for (const g of c.guards ?? []) if (g.hw) expect(typeof parseHw(g.hw), `${c.id} ${g.hw}`).not.toBe('string');
   });
 
   it('a fix can be added over a stable backport of it: v6.12 + fbc7e61195e2', () => {
