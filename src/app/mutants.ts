@@ -113,7 +113,8 @@ function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[
     const have = new Set(set);
     const later: string[] = [];
     for (const f of FIX_COMMITS) {
-      if (have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => have.has(g.since))) continue;
+      // (Only fixes of bugs the default CPU shows: one that needs another CPU hides nothing here.)
+      if (have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => !g.hw && have.has(g.since))) continue;
       const add = needs(have, f.id);
       if (add && !add.some((x) => revert.includes(x)))
         for (const x of add) {
