@@ -305,6 +305,13 @@ export const COMMITS: readonly Commit[] = [
     features: { sme: true },
   },
   {
+    id: 'e62dd507844f',
+    title: 'KVM: arm64: Reorganise CPTR trap manipulation',
+    release: 'mainline',
+    kind: 'commit',
+    note: "Mark Rutland, June 2025 (posted as 3/7 of the CPTR series; mainline hash from the series' applied-commits list, index id 35261222578; release not checked). VHE's __deactivate_cptr_traps() now enables SVE/SME for host EL0 as well as EL1 (CPACR_EL1.ZEN/SMEN = 0b11); before it, kvm_reset_cptr_el2() enabled them for EL1 only (Debian 6.12.118, arch/arm64/include/asm/kvm_emulate.h:618-640). Benign after fbc7e61195e2: the host rebinds, and so reprograms the EL0 traps, before returning to EL0",
+  },
+  {
     id: '128a7494a9f1',
     title: 'arm64/fpsimd: ptrace: Fix SVE writes on !SME systems',
     release: 'after the modelled mainline',

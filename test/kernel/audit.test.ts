@@ -145,3 +145,64 @@ describe('snapshot B: restore_sve_fpsimd_context() before and after d2907cbe9ea0
     expect(C(k).TIF_SME).toBe(true);
   });
 });
+
+/**
+ * Part 8, second round (fpsimd/kvm/entry/process functions against the tree each cites).
+ *  - Debian 6.12.118 has 01098d893fa8 (fpsimd.c:1565-1597: fpsimd_thread_switch() flushes the
+ *    binding, then loads next's kernel-mode NEON state): v6.12.y now carries it. Flushing first
+ *    leaves fpsimd_last_state empty, so fpsimd_load_kernel_state() can no longer elide the load.
+ *  - Debian 6.12.118's VHE guest exit (kvm_reset_cptr_el2(), kvm_emulate.h:618-640) enables SVE
+ *    for host EL1 only (CPACR_EL1.ZEN = ZEN_EL1EN): host EL0 stays trapped after a guest run.
+ *    Enabling EL0 too came with e62dd507844f (Reorganise CPTR trap manipulation), after the
+ *    save+flush of fbc7e61195e2 that v6.12.y has; the model had put it under fbc7e61195e2.
+ */
+describe('v6.12.y: the 6.12 stable tree, not later code', () => {
+  function preemptedInKernelNeon(expr: string): { k: Kvm; loads: number[] } {
+    const k = boot(expr);
+    const loads: number[] = [];
+    const sink = k.fx;
+    k.fx = {
+      ...sink,
+      load: (cpu, ctx, ...rest) => {
+        loads.push(ctx);
+        sink.load(cpu, ctx, ...rest);
+      },
+    };
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'syscall', 0);
+    act(k, 'kernel_neon', 0);
+    act(k, 'switch', 0, slot(k, 'T'));
+    act(k, 'switch', 0, slot(k, 'C'));
+    return { k, loads };
+  }
+  it('v6.12.y (01098d893fa8): switching back to a task preempted in kernel-mode NEON reloads its kernel state (fpsimd_last_state was flushed first)', () => {
+    const { k, loads } = preemptedInKernelNeon('v6.12.y');
+    expect(loads.filter((st) => st === k.layout.stOfKernelState(slot(k, 'C')))).toHaveLength(1);
+    expect(k.cpus[0]!.last_st).toBe(0);
+    expect(act(k, 'continue', 0)).toBeNull();
+  });
+  it('v6.12 (before 01098d893fa8): the same switch elides the load (load, then flush)', () => {
+    const { k, loads } = preemptedInKernelNeon('v6.12');
+    expect(loads.filter((st) => st === k.layout.stOfKernelState(slot(k, 'C')))).toHaveLength(0);
+    expect(act(k, 'continue', 0)).toBeNull();
+  });
+
+  const VM = { cpus: 1, tasks: [{ name: 'V', vcpu: true }] };
+  for (const [variant, zen] of [
+    ['v6.12', false],
+    ['v6.12.y', false],
+    ['mainline', true],
+  ] as const) {
+    it(`${variant}: after a guest run that used FP, host EL0 SVE access is ${zen ? 'enabled (e62dd507844f)' : 'still trapped (kvm_reset_cptr_el2: EL1 only)'}`, () => {
+      const v = variantOfExpression(variant);
+      if (!v) throw new Error(variant);
+      const k = createMachine(v.Kernel, VM);
+      act(k, 'switch', 0, slot(k, 'V'));
+      act(k, 'vcpu_enter', 0);
+      act(k, 'guest_fp', 0);
+      act(k, 'vcpu_exit', 0);
+      expect(k.cpus[0]!.zen_el0).toBe(zen);
+    });
+  }
+});
