@@ -128,6 +128,13 @@ export const COMMITS: readonly Commit[] = [
     ],
   },
   {
+    id: 'e35ac9d0b56e',
+    title: 'arm64/sve: Use correct size when reinitialising SVE state',
+    release: 'v5.15',
+    kind: 'commit',
+    note: "Mark Brown, Sept 2021, Cc stable (5.4 review copy, index id 13286574896; mainline hash from a mainline log, index id 65812824220); Fixes: bc0ee4760364, part of 8cd969d28fd2's series. sve_alloc() zeroed an existing buffer for sve_state_size(current): a tracer's NT_ARM_SVE write to a tracee with a smaller VL overflowed the tracee's buffer. No guards: only the ptrace and vl families together reach it",
+  },
+  {
     id: '8383741ab2e7',
     title: 'KVM: arm64: Get rid of host SVE tracking/saving (and the v4.19-v5.17 changes before it)',
     release: 'v5.17',

@@ -76,7 +76,7 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v5.17',
     after: 'v4.18',
-    add: ['8383741ab2e7'],
+    add: ['e35ac9d0b56e', '8383741ab2e7'],
     kernel: 'v5.17 (snapshot K0 @0033cd93: 8383741ab2e7, cccb78ce89c4; before d52d165d67c5)',
     summary: 'lazy FPSIMD-only host save in hyp on the premise that KVM_RUN has no SVE state; SVE guests; HOST_SVE_ENABLED never cleared',
     status: 'release',

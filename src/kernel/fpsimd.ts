@@ -224,7 +224,8 @@ export class Fpsimd extends Machine {
   }
 
   /**
-   * @models sve_alloc() — fpsimd.c v4.15: allocate thread.sve_state, or zero it if present.
+   * @models sve_alloc() — fpsimd.c after e35ac9d0b56e (v5.15; v4.15 sized the zeroing by current):
+   * allocate thread.sve_state, or zero it if present.
    * Zeroing is what makes the SVE part read back as zero after the first trap.
    */
   sve_alloc(t: TaskView): void {

@@ -206,3 +206,38 @@ describe('v6.12.y: the 6.12 stable tree, not later code', () => {
     });
   }
 });
+
+/**
+ * v4.15's sve_alloc() (snapshot O) zeroes an existing buffer for sve_state_size(current): in a
+ * tracer's NT_ARM_SVE write that is the tracer's VL. e35ac9d0b56e (v5.15, "Use correct size
+ * when reinitialising SVE state") sizes it by the task: before it, a tracer with a larger VL
+ * than its tracee writes past the tracee's buffer, as the commit message says.
+ */
+describe('sve_alloc() zeroes for the caller (current) before e35ac9d0b56e', () => {
+  function writeAtSmallerVl(expr: string): ReturnType<typeof act> {
+    const k = boot(expr);
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    stopAndTrace(k);
+    // The tracer gives C the other (smaller) VL: C's buffer is freed and reallocated for it.
+    expect(act(k, 'ptrace_sve_vl', 0, slot(k, 'C'))).toBeNull();
+    const c = C(k);
+    const t = k.tasks[slot(k, 'T')]!;
+    expect(c.sve_vq).toBeLessThan(t.sve_vq);
+    expect(c.sve_state_vq).toBe(c.sve_vq);
+    // A second write at C's VL reuses the buffer: sve_alloc() zeroes it.
+    return act(k, 'ptrace_sve', 0, slot(k, 'C'));
+  }
+  for (const variant of ['v4.15', 'v4.18', 'v4.18-rc1']) {
+    it(`${variant}: zeroing at the tracer's VL overflows the tracee's buffer (memory-safety)`, () => {
+      const v = writeAtSmallerVl(variant);
+      expect(v?.invariant).toBe('memory-safety');
+      expect(v?.where).toBe('sve_alloc');
+    });
+  }
+  for (const variant of ['v5.17', 'v4.18+e35ac9d0b56e']) {
+    it(`${variant}: zeroing at the tracee's own VL stays inside its buffer`, () => {
+      expect(writeAtSmallerVl(variant)).toBeNull();
+    });
+  }
+});

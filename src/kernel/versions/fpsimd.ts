@@ -47,6 +47,23 @@ export const fpsimd = versions({
     /** The base kernel's sve_flush_cpu_state() (src/kernel/), which has this commit. */
     cb968afc7898: base('sve_flush_cpu_state'),
   },
+  sve_alloc: {
+    /**
+     * @models sve_alloc() — fpsimd.c v4.15 (snapshot O, read): an existing buffer is zeroed for
+     * sve_state_size(current), the *caller's* VL, not the task's: a tracer with a larger VL
+     * writes past a tracee's buffer (a new one is still sized for the task). An allocation
+     * failure is a BUG_ON.
+     */
+    '8cd969d28fd2'(t: TaskView): void {
+      const cur = this.current ?? t;
+      if (t.sve_state) sveStateAccessed(this, t, cur.sve_vq, 'save', 'sve_alloc');
+      else this.sveStateAllocated(t);
+      t.sve_V = ZERO;
+      t.sve_Hi = ZERO;
+    },
+    /** The base kernel's sve_alloc() (src/kernel/): the buffer is zeroed for the task's own size. */
+    e35ac9d0b56e: base('sve_alloc'),
+  },
   fpsimd_update_current_state: {
     /**
      * @models fpsimd_update_current_state() — fpsimd.c v4.15-rc1 [M]: the struct assignment
