@@ -66,12 +66,15 @@ export class Fpsimd extends Machine {
     // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
     if (t.TIF_SVE) {
       // RDVL must agree with thread.sve_vl, or the registers cannot be saved in the layout the
-      // task's buffer has: the kernel WARNs and SIGKILLs the task.
-      this.warnOn(
-        c.hw_vq !== t.sve_vq,
-        'task_fpsimd_save',
-        `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
-      );
+      // task's buffer has: the kernel WARNs, SIGKILLs the task and saves nothing (snapshot O).
+      if (
+        this.warnOn(
+          c.hw_vq !== t.sve_vq,
+          'task_fpsimd_save',
+          `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
+        )
+      )
+        return;
       sveStateAccessed(this, t, c.hw_vq, 'save', 'task_fpsimd_save');
       const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
       const vl = t.sve_vq * VQ_BITS;

@@ -241,3 +241,25 @@ describe('sve_alloc() zeroes for the caller (current) before e35ac9d0b56e', () =
     });
   }
 });
+
+describe("v4.15's task_fpsimd_save(): a VL mismatch WARNs, SIGKILLs and saves nothing (snapshot O)", () => {
+  it('with violations collected (check --continue), the registers are not written at the wrong VL', () => {
+    const k = boot('v4.15');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'sve_write', 0); // the SVE trap
+    act(k, 'ret_to_user', 0);
+    act(k, 'sve_write', 0); // C's SVE state is live
+    const c = C(k);
+    expect(c.TIF_SVE).toBe(true);
+    expect(c.TIF_FOREIGN_FPSTATE).toBe(false);
+    const saved = [c.sve_V, c.sve_Hi];
+    expect(k.cpus[0]!.regV).not.toBe(saved[0]);
+    k.cpus[0]!.hw_vq = k.otherVq(c.sve_vq); // RDVL no longer agrees with thread.sve_vl
+    const seen: string[] = [];
+    k.onViolation = (v) => void seen.push(`${v.invariant}@${v.where}`);
+    act(k, 'switch', 0, slot(k, 'T'));
+    expect(seen).toEqual(['kernel-warn@task_fpsimd_save']);
+    expect([c.sve_V, c.sve_Hi]).toEqual(saved);
+  });
+});
