@@ -261,11 +261,18 @@ export const COMMITS: readonly Commit[] = [
     guards: [{ invariant: 'integrity', kind: 'lost', since: SME_ERA }],
   },
   {
+    id: 'c94f2f326146',
+    title: 'arm64/fpsimd: Fix merging of FPSIMD state during signal return',
+    release: 'v6.15',
+    kind: 'commit',
+    note: "Mark Rutland, April 2025, Cc stable: fpsimd_update_current_state() merges the frame's V registers into sve_state when fp_type is FP_STATE_SVE, not TIF_SVE (a streaming restore has the first without the second). Debian 6.12.118 has it (fpsimd.c:1804-1822); it was folded into 929fa99b1215 until the v6.12.y audit",
+  },
+  {
     id: '929fa99b1215',
     title: 'arm64/fpsimd: signal: Always save+flush state early',
     release: 'v6.15',
     kind: 'series',
-    also: ['d3a181588df9', '99560c9452bb', 'c94f2f326146'],
+    also: ['d3a181588df9', '99560c9452bb'],
     guards: [
       { invariant: 'integrity', kind: 'lost', since: SME_ERA },
       { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },

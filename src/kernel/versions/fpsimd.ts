@@ -90,6 +90,19 @@ export const fpsimd = versions({
       t.TIF_FOREIGN_FPSTATE = false;
     },
     /**
+     * @models fpsimd_update_current_state() — fpsimd.c after c94f2f326146 (Debian 6.12.118,
+     * lines 1804-1822): as v4.18, but the frame's V registers are merged into sve_state when the
+     * saved format is SVE (fp_type), which a streaming restore has without TIF_SVE.
+     */
+    c94f2f326146(v: number): void {
+      const t = this.currentTask;
+      t.uw_V = v;
+      if (t.fp_type === FpType.SVE) this.fpsimd_to_sve(t);
+      this.task_fpsimd_load();
+      this.fpsimd_bind_task_to_cpu();
+      t.TIF_FOREIGN_FPSTATE = false;
+    },
+    /**
      * @models fpsimd_update_current_state() — fpsimd.c (B): memory only (the caller saved and
      * flushed first): the frame's V registers into uw, merged into sve_state if fp_type is SVE.
      */
