@@ -27,7 +27,8 @@
  *    migration, softirq NEON), never while a guest runs;
  *  - signal delivery: after fpsimd_signal_preserve_current_state(), before the frame is
  *    written (SIGNAL path);
- *  - rt_sigreturn: after the flush and TIF_FOREIGN_FPSTATE, before the SVE block is copied in;
+ *  - rt_sigreturn: after the flush and TIF_FOREIGN_FPSTATE, before the SVE block is copied in
+ *    (with the `atomic` family also between the flush's two stores);
  *    after that copy, before the V registers are read and loaded (SIGRETURN path);
  *  - prctl(PR_SVE_SET_VL): after local_bh_enable(), before the buffer is freed and the VL set
  *    (SET_VL path);
@@ -439,7 +440,11 @@ export class Entry extends Fpsimd {
         this.setup_sigframe();
         return;
       case KPath.SIGRETURN:
-        if (t.kstep === 1) this.sigreturnCopySveRegs();
+        if (t.kstep === 4) {
+          // the second store of the split flush (sigreturnFlushTaskState), then the copy step
+          t.TIF_FOREIGN_FPSTATE = true;
+          this.enterKPath(t, KPath.SIGRETURN, 1);
+        } else if (t.kstep === 1) this.sigreturnCopySveRegs();
         else this.sigreturnRestoreFpsimd();
         return;
       case KPath.SET_VL:
@@ -540,13 +545,33 @@ export class Entry extends Fpsimd {
       return;
     }
     if (t.sig_sve) {
-      this.fpsimd_flush_task_state(t);
-      t.TIF_FOREIGN_FPSTATE = true;
-      this.enterKPath(t, KPath.SIGRETURN, 1);
+      this.sigreturnFlushTaskState(t);
     } else {
       t.TIF_SVE = false;
       this.enterKPath(t, KPath.SIGRETURN, 2);
     }
+  }
+
+  /**
+   * restore_sve_fpsimd_context()'s flush before it copies the frame's SVE block into
+   * thread.sve_state with preemption enabled: two ordered stores, fpsimd_cpu = NR_CPUS and then
+   * TIF_FOREIGN_FPSTATE (in v4.15 written out in signal.c with a barrier() between; from v5.2
+   * inside fpsimd_flush_task_state(), the same order). Then the copy (next step). With the
+   * `atomic` family a preemption or softirq can come between the two stores (SIGRETURN step 4):
+   * the kernel's order makes that harmless (a switch out saves the registers, which are still
+   * current's, and the switch back in finds fpsimd_cpu broken and sets the flag); the reverse
+   * order would let a switch back in clear the flag again, and a later save write stale registers
+   * over the copied block.
+   */
+  sigreturnFlushTaskState(t: TaskView): void {
+    if (this.splitPaths) {
+      Fpsimd.prototype.fpsimd_flush_task_state.call(this, t); // the first store only
+      this.enterKPath(t, KPath.SIGRETURN, 4);
+      return;
+    }
+    this.fpsimd_flush_task_state(t);
+    t.TIF_FOREIGN_FPSTATE = true;
+    this.enterKPath(t, KPath.SIGRETURN, 1);
   }
 
   /**
