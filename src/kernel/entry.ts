@@ -289,6 +289,15 @@ export class Entry extends Fpsimd {
     return false;
   }
 
+  /**
+   * Whether a VL change's second step (the SET_VL path) allocates a new sve_state: v4.15's
+   * only frees it (the next use reallocates); from the SME series on it is freed and
+   * reallocated at once (the `alloc` family's `nomem` can then fail it).
+   */
+  get setVlReallocates(): boolean {
+    return false;
+  }
+
   /** The `ret_to_user_irq` event: only variants with syscallExitWindow implement it. */
   retToUserInterrupted(): void {
     throw new Error('FPC512 model bug: ret_to_user_irq on a variant without the syscall exit window');
@@ -606,6 +615,28 @@ export class Entry extends Fpsimd {
     // X", so they must not follow in the same syscall: another syscall would enter through
     // el0_svc again and discard the SVE state sigreturn may just have restored.
     t.in_syscall = false;
+  }
+
+  /**
+   * @models force_sig(SIGKILL) — do_sve_acc()/do_sme_acc() when sve_alloc()/sme_alloc() failed
+   * (v5.13+: "if (!current->thread.sve_state) { force_sig(SIGKILL); return; }"): current dies.
+   */
+  force_sig_kill(): void {
+    this.leaveKPath(this.currentTask);
+    this.do_exit();
+  }
+
+  /**
+   * The `nomem` event (family `alloc`): the next step of current's kernel path, with the
+   * kzalloc() it makes failing (Fpsimd.allocFails).
+   */
+  kernelContinueNomem(): void {
+    this.allocFails = true;
+    try {
+      this.kernelContinue();
+    } finally {
+      this.allocFails = false;
+    }
   }
 
   /** @models force_sig(SIGSEGV) on a bad frame: the task is killed (the model's do_exit). */

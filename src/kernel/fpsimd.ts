@@ -214,8 +214,22 @@ export class Fpsimd extends Machine {
     return Math.max(this.hasSve ? t.sve_vq : 0, t.sme_vq);
   }
 
-  /** kzalloc(sve_state_size(t)) succeeded: thread.sve_state exists, sized for the task's VLs now. */
+  /**
+   * Set while a step runs with its allocation failing (the `alloc` family's `nomem` event,
+   * Entry.kernelContinueNomem): a kzalloc() then returns NULL. Not machine state: it holds only
+   * inside one step.
+   */
+  allocFails = false;
+
+  /**
+   * kzalloc(sve_state_size(t)): thread.sve_state exists, sized for the task's VLs now; or, when
+   * the allocation fails, NULL.
+   */
   sveStateAllocated(t: TaskView): void {
+    if (this.allocFails) {
+      this.sveStateFreed(t);
+      return;
+    }
     t.sve_state = true;
     t.sve_state_vq = this.sveStateVq(t);
   }

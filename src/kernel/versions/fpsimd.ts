@@ -477,6 +477,10 @@ export const fpsimd = versions({
       const t = this.currentTask;
       const c = this.cpu;
       this.sve_alloc(t);
+      if (!t.sve_state) {
+        this.force_sig_kill(); // the allocation failed (K0: force_sig(SIGKILL))
+        return;
+      }
       const wasSet = t.TIF_SVE;
       t.TIF_SVE = true;
       this.warnOn(wasSet, 'do_sve_acc', `${this.naming.task(t.slot)} trapped on SVE with TIF_SVE already set`);
@@ -498,7 +502,7 @@ export const fpsimd = versions({
     '751ecf6afd65-6.1'(): void {
       const t = this.currentTask;
       fpsimd.do_sve_acc['8383741ab2e7'].call(this);
-      if (t.TIF_FOREIGN_FPSTATE) this.fpsimd_flush_task_state(t);
+      if (t.sve_state && t.TIF_FOREIGN_FPSTATE) this.fpsimd_flush_task_state(t);
     },
     /**
      * @models do_sve_acc() / sve_init_regs() — fpsimd.c (A). As v5.17, and the memory path now
@@ -507,7 +511,7 @@ export const fpsimd = versions({
     ef3be86021c3(): void {
       const t = this.currentTask;
       fpsimd.do_sve_acc['8383741ab2e7'].call(this);
-      if (t.TIF_FOREIGN_FPSTATE) this.sveInitRegsForeign(t);
+      if (t.sve_state && t.TIF_FOREIGN_FPSTATE) this.sveInitRegsForeign(t);
     },
   },
   sve_set_vector_length: {
@@ -818,8 +822,9 @@ export const fpsimd = versions({
     },
   },
   sme_alloc: {
-    /** @models sme_alloc() — fpsimd.c (A), with flush: ZA and ZT0 storage, zeroed. */
+    /** @models sme_alloc() — fpsimd.c (A), with flush: ZA and ZT0 storage, zeroed (or NULL if kzalloc fails). */
     ef3be86021c3(t: TaskView): void {
+      if (this.allocFails && !t.sme_state) return;
       t.sme_state = true;
       t.sme_ZA = ZERO;
       t.sme_ZT0 = ZERO;
@@ -855,6 +860,10 @@ export const fpsimd = versions({
       const t = this.currentTask;
       this.sveAllocKeep(t);
       this.sme_alloc(t);
+      if (!t.sve_state || !t.sme_state) {
+        this.force_sig_kill(); // an allocation failed (A: force_sig(SIGKILL))
+        return;
+      }
       const was = t.TIF_SME;
       t.TIF_SME = true;
       this.warnOn(was, 'do_sme_acc', `${this.naming.task(t.slot)} trapped on SME with TIF_SME already set`);
@@ -923,6 +932,12 @@ export const fpsimd = versions({
       this.sve_free(t);
       this.sveStateAllocated(t);
       t.TIF_SVE_VL_INHERIT = inherit;
+    },
+  },
+  setVlReallocates: {
+    /** vec_set_vector_length() (A): sve_free() then sve_alloc(task, true), unchecked. */
+    get ef3be86021c3(): boolean {
+      return true;
     },
   },
   sme_set_current_vl: {
