@@ -23,7 +23,7 @@ export const allocFamily: FamilyDecl = {
   events: [
     {
       name: 'nomem',
-      code: 62,
+      code: 63,
       params: 'cpu',
       runs: 'kernel',
       path: true,
