@@ -23,7 +23,7 @@ export const allocFamily: FamilyDecl = {
   events: [
     {
       name: 'nomem',
-      code: 63,
+      code: 62,
       params: 'cpu',
       runs: 'kernel',
       path: true,
