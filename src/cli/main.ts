@@ -142,6 +142,7 @@ const bisectCmd: CommandFactory = (io, done) =>
     .argument('<target>', 'a bounded check (1cpu-kvm, sve-ptrace, ...: src/app/checks.ts) or a scenario name or file')
     .option('--good <variant>', 'where the walk starts: a variant or variant expression (v6.12, mainline+5cbb61bf4168)')
     .option('--bad <variant>', 'where it ends: a variant or variant expression with a different verdict')
+    .option('--hw <list>', `${HW_HELP}; every set on the walk runs on it`)
     .option('--json', 'print one JSON document: the walk, the sets tested, the commit and both sides (check/run documents)')
     .option('--quiet', 'no timelines')
     .action(async (target: string, opts) => done(await runBisect(target, opts, io)));
