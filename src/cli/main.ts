@@ -166,6 +166,7 @@ const cost: CommandFactory = (io, done) =>
     .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--events <n>', "stream length in events (default: the profile's)")
     .option('--seed <n>', "generator seed (default: the profile's)")
+    .option('--hw <list>', `${HW_HELP}; every variant runs the stream on it (without SVE a task's SVE work runs on its FPSIMD path)`)
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--memory <size>', "cap on the process's resident memory, e.g. 512M; exit 3 when reached")
     .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')
