@@ -428,6 +428,22 @@ class Conformer {
     return null;
   }
 
+  /**
+   * Is the next unit on sys_exit's CPU a handled signal delivered to the same task (nothing of
+   * the CPU's in between: the delivery is in the same return to user)?
+   */
+  private signalAtReturn(e: LabEvent): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      // An interrupt on this CPU in between (a line in hardirq context: a timer's signal_generate)
+      // found the task back in user mode: the signal is delivered at the interrupt's return.
+      if (x.flags.includes('h')) return false;
+      if (isAnchor(x)) return x.kind === 'signal_deliver' && x.pid === e.pid && hasHandler(x.handler);
+    }
+    return false;
+  }
+
   private note(kind: string): void {
     this.context[kind] = (this.context[kind] ?? 0) + 1;
   }
@@ -484,6 +500,14 @@ class Conformer {
       }
       case 'sys_exit': {
         if (!this.ensure(c, e.pid, anchor)) return;
+        // A signal delivered at this return: do_notify_resume() runs the handler setup before
+        // it reloads the FP state (arch/arm64/kernel/signal.c of 6.12.118, do_notify_resume():
+        // do_signal() precedes fpsimd_restore_current_state() in one pass of its loop), so the
+        // return to user belongs to the signal's unit: stay in the kernel until then.
+        if (this.signalAtReturn(e)) {
+          this.finishPath(c, anchor);
+          return;
+        }
         this.toUser(c, anchor);
         return;
       }
@@ -510,11 +534,13 @@ class Conformer {
       case 'signal_deliver': {
         const t = this.ensure(c, e.pid, anchor);
         if (!t) return;
-        if (e.handler === '0' || e.handler === '1' || e.handler === '0x0' || e.handler === '0x1') return;
+        if (!hasHandler(e.handler)) return;
         if (t.pos === Pos.USER) this.act('irq', c, 0, anchor);
         this.finishPath(c, anchor);
         this.act('signal', c, 0, anchor);
-        this.finishPath(c, anchor);
+        // The same pass of do_notify_resume() goes on to the return to user (the reload, if
+        // TIF_FOREIGN_FPSTATE): it is in this unit, not in the task's next one.
+        this.toUser(c, anchor);
         return;
       }
       case 'call': {
@@ -754,6 +780,11 @@ class Conformer {
       command: this.o.command(u.line),
     };
   }
+}
+
+/** A signal_deliver's handler other than SIG_DFL (0) or SIG_IGN (1): a frame is set up. */
+function hasHandler(handler: string): boolean {
+  return !(handler === '0' || handler === '1' || handler === '0x0' || handler === '0x1');
 }
 
 function sameCalls(u: Unit): boolean {
