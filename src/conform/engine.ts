@@ -30,7 +30,7 @@ import type { BootSpec } from '../kernel/boot.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { ViolationStop } from '../kernel/machine.js';
 import { KPath, NONE, Pos, TaskState, type TaskView } from '../kernel/records.js';
-import type { CallEvent, LabEvent, LabTrace } from '../lab/trace.js';
+import type { CallEvent, LabEvent, LabTrace, SyscallEvent } from '../lab/trace.js';
 import { snapshot } from '../trace/snapshot.js';
 import { Calls, StepEffects, labelAction } from '../trace/record.js';
 import type { MachineSnapshot, TraceStep } from '../trace/types.js';
@@ -82,6 +82,9 @@ const NR_PRCTL = 167;
 const KVM_RUN = 'ae80';
 /** prctl options that change or read a vector length (PR_SVE_SET_VL 50 ... PR_SME_GET_VL 64). */
 const PR_VL = new Set(['32', '33', '3f', '40']);
+/** PR_SVE_SET_VL's flags (include/uapi/linux/prctl.h). */
+const PR_SVE_SET_VL_ONEXEC = 1 << 18;
+const PR_SVE_VL_INHERIT = 1 << 17;
 
 /** Kernel threads by name (no user FP state); the rest are told apart by what they do. */
 const KTHREAD =
@@ -428,6 +431,48 @@ class Conformer {
     return null;
   }
 
+  /** pid → its latest sys_enter (the arguments of the syscall it is in). */
+  private readonly lastSysEnter = new Map<number, SyscallEvent>();
+
+  /**
+   * prctl(PR_SVE_SET_VL) reached vec_set_vector_length(): the unit stays not compared (the
+   * trace does not carry the task's vector lengths, and the model has two), but the model's
+   * task must follow what the request did to it, or every later unit of the task diverges (its
+   * state flushed and TIF_SVE cleared: reloaded at the return, SVE trapping again). The request
+   * changed the live VL when the kernel flushed the task in vec_set_vector_length() (fpsimd.c
+   * of 6.12.118 and 6.1.192: the flush is skipped for ONEXEC and for the same VL): then the
+   * model's `set_vl` (to its other VL) runs; with PR_SVE_VL_INHERIT in the request's flags,
+   * `set_vl_inherit`; PR_SVE_SET_VL_ONEXEC, `set_vl_onexec`.
+   */
+  private vlChange(e: LabEvent, c: number, u: Unit | null): void {
+    const t = this.ensure(c, e.pid, u);
+    if (!t) return;
+    const enter = this.lastSysEnter.get(e.pid);
+    const arg = enter && enter.nr === NR_PRCTL ? Number.parseInt(enter.args[1] ?? '0', 16) : 0;
+    const onexec = (arg & PR_SVE_SET_VL_ONEXEC) !== 0;
+    if (!onexec && !this.kernelCallsUntilAnchor(e).some((x) => x.fn === 'fpsimd_flush_task_state' && x.caller === 'vec_set_vector_length'))
+      return;
+    this.inSyscall(c, t, u);
+    this.finishPath(c, u);
+    this.act(onexec ? 'set_vl_onexec' : arg & PR_SVE_VL_INHERIT ? 'set_vl_inherit' : 'set_vl', c, 0, u);
+    this.finishPath(c, u);
+    // Without syscall events nothing else says when the prctl returns: now, in this (not
+    // compared) unit, where the kernel's reload at its return is too.
+    if (!this.tasks.get(e.pid)!.syscalls) this.toUser(c, u);
+  }
+
+  /** The calls on e's CPU after e, up to its next anchor. */
+  private kernelCallsUntilAnchor(e: LabEvent): CallEvent[] {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    const out: CallEvent[] = [];
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (isAnchor(x)) break;
+      if (x.kind === 'call') out.push(x);
+    }
+    return out;
+  }
+
   /**
    * Is the next unit on sys_exit's CPU a handled signal delivered to the same task (nothing of
    * the CPU's in between: the delivery is in the same return to user)?
@@ -483,6 +528,7 @@ class Conformer {
         return;
       }
       case 'sys_enter': {
+        this.lastSysEnter.set(e.pid, e);
         const t = this.ensure(c, e.pid, anchor);
         if (!t) return;
         if (e.nr === NR_PTRACE && anchor) anchor.unexpressed = 'ptrace request';
@@ -548,6 +594,7 @@ class Conformer {
         if (request) {
           // Already inside an unexpressed request (sve_set calls fpr_set...): one unit.
           if (anchor) anchor.unexpressed = request;
+          if (e.fn === 'vec_set_vector_length' && e.caller === 'sve_set_current_vl') this.vlChange(e, c, anchor);
           return;
         }
         if (!TRAP_CALLS.has(e.fn)) return;
