@@ -317,9 +317,13 @@ export class Normalizer {
     return true;
   }
 
-  /** The current task forks a child into free slot `child`. */
+  /**
+   * The current task forks a child into free slot `child`. A vcpu thread may fork too (a VMM
+   * that starts its workers after creating the VM, as the lab's seed-kvm does): copy_process()
+   * gives the child no vcpu, a plain user task.
+   */
   fork(c: number, child: number): boolean {
-    if (this.state[child] !== TaskState.FREE || this.isVcpu[this.current[c]!] || !this.inSys(c)) return false;
+    if (this.state[child] !== TaskState.FREE || !this.inSys(c)) return false;
     this.emit(this.ids.fork, c, child);
     this.inHandler[child] = 0;
     this.state[child] = TaskState.RUNNABLE;

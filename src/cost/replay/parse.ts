@@ -51,6 +51,10 @@ export const Ev = {
   OTHER: 13,
   /** A lost-events note (ring buffer overrun). */
   LOST: 14,
+  /** A function-tracer line `do_sve_acc <-el0_sve_acc`: user code trapped on an SVE instruction. */
+  SVE_TRAP: 15,
+  /** A function-tracer line `kernel_neon_begin <-...`: num = 1 in softirq or hardirq context, else 0. */
+  NEON: 16,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -208,9 +212,13 @@ const SYSCALL_TRACER =
 /**
  * The function tracer's lines (`func <-caller` in place of `event: fields`), as the real-kernel lab
  * records them beside the events: kernel calls, not events. Replay derives the calls from the
- * events, so it reads these as nothing (`fpctx conform` is what compares them).
+ * events, so it reads these as nothing (`fpctx conform` is what compares them), except the two
+ * that are the trace's only record of an event the model has (as `fpctx conform` reads them
+ * too, src/conform/engine.ts): `do_sve_acc <-el0_sve_acc` (an EL0 SVE access trap: the task ran
+ * SVE code) and `kernel_neon_begin` (a kernel-mode NEON section, in a task or in softirq or
+ * hardirq context by the flags column).
  */
-const FUNCTION_TRACER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+[\w.$]+ <-[\w.$]+\s*$/;
+const FUNCTION_TRACER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+([\w.$]+) <-([\w.$]+)\s*$/;
 /** Non-event lines both tools print: headers, notes. */
 const NOT_EVENT = /^(?:\s*$|#|cpus=\d+\s*$|version = \d+\s*$|CPU \d+ is empty\s*$|##### CPU \d+ buffer started ####\s*$)/;
 
@@ -260,8 +268,22 @@ export class TraceParser {
           l.lost = Number(lost[1]);
           return l;
         }
-        if (NOT_EVENT.test(text) || FUNCTION_TRACER.test(text)) {
+        if (NOT_EVENT.test(text)) {
           l.kind = Ev.OTHER;
+          return l;
+        }
+        const fn = FUNCTION_TRACER.exec(text);
+        if (fn) {
+          const trap = fn[6] === 'do_sve_acc' && fn[7] === 'el0_sve_acc';
+          const neon = fn[6] === 'kernel_neon_begin';
+          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : Ev.OTHER;
+          if (l.kind === Ev.OTHER) return l;
+          l.setComm(fn[1]!);
+          l.pid = Number(fn[2]);
+          l.cpu = Number(fn[3]);
+          l.name = fn[6]!;
+          l.num = neon && /[sh]/.test(fn[4] ?? '') ? 1 : 0;
+          l.foreign = '';
           return l;
         }
         throw new InputError(`not an ftrace event line: '${clip(text)}'`, this.file, lineNo);

@@ -604,6 +604,23 @@ export class TraceSource extends IntentSource {
       case Ev.SYS_EXIT:
         if (this.ensure(c, self) !== NONE) n.toUser(c);
         break;
+      case Ev.SVE_TRAP: {
+        // The kernel trapped the task's SVE instruction: it ran SVE code in this user slice
+        // whatever --sve-use says (the driver retries the write after the trap if the variant
+        // trapped too).
+        if (this.ensure(c, self) === NONE) break;
+        n.userSve(c);
+        break;
+      }
+      case Ev.NEON: {
+        if (l.num === 1) {
+          n.softirqNeon(c);
+          break;
+        }
+        if (this.ensure(c, self) !== NONE) n.kernelNeon(c);
+        else this.miss('kernel-mode NEON outside a user task');
+        break;
+      }
       case Ev.SIGNAL: {
         if (this.ensure(c, self) === NONE) break;
         // sa_handler 0 (SIG_DFL) and 1 (SIG_IGN) run no handler: no frame, no FP effect.
