@@ -515,11 +515,11 @@ class Conformer {
             (k) => k.do_exit(to),
             'exit',
           );
-          if (to) this.afterSwitchIn(c, nextUser!, anchor);
-          else if (nextUser) this.switchIn(c, nextUser, anchor);
+          if (to) this.afterSwitchIn(c, nextUser!, anchor, e);
+          else if (nextUser) this.switchIn(c, nextUser, anchor, e);
           return;
         }
-        if (nextUser) this.switchIn(c, nextUser, anchor);
+        if (nextUser) this.switchIn(c, nextUser, anchor, e);
         else if (cur) this.act('idle', c, 0, anchor);
         else
           this.direct(`switch cpu${c} (kernel thread → ${e.nextPid === 0 ? 'idle' : 'kernel thread'})`, c, anchor, (k) =>
@@ -703,7 +703,7 @@ class Conformer {
   }
 
   /** `next` is switched in on c; it resumes in user mode if it left from there or makes no traced syscalls. */
-  private switchIn(c: number, next: Task, u: Unit | null): void {
+  private switchIn(c: number, next: Task, u: Unit | null, at: LabEvent | null = null): void {
     const m = this.k.tasks[next.slot]!;
     if (m.state === TaskState.RUNNING && m.on_cpu !== c) this.act('idle', m.on_cpu, 0, null);
     if (m.state !== TaskState.RUNNABLE) {
@@ -712,7 +712,7 @@ class Conformer {
       return;
     }
     this.act('switch', c, next.slot, u);
-    this.afterSwitchIn(c, next, u);
+    this.afterSwitchIn(c, next, u, at);
   }
 
   /**
@@ -720,13 +720,37 @@ class Conformer {
    * syscalls are not traced (nothing else will say when), or if it is a child that has not run
    * yet (ret_from_fork returns to user with no sys_exit line).
    */
-  private afterSwitchIn(c: number, next: Task, u: Unit | null): void {
+  private afterSwitchIn(c: number, next: Task, u: Unit | null, at: LabEvent | null = null): void {
     this.unseen.delete(next.pid);
-    const fresh = this.fresh.delete(next.pid);
+    let fresh = this.fresh.delete(next.pid);
+    if (fresh && !this.resumeUser[next.slot] && next.syscalls && at && !this.childReturnsNow(at, next.pid)) {
+      // Preempted in ret_from_fork before it reached user space: it returns at a later switch-in.
+      this.fresh.add(next.pid);
+      fresh = false;
+    }
     if (this.resumeUser[next.slot] || fresh || (!next.syscalls && !next.vcpu)) {
       this.resumeUser[next.slot] = false;
       this.toUser(c, u);
     }
+  }
+
+  /**
+   * Does a child switched in (at `at`) return to user space in this run on the CPU? A child's
+   * first return always reloads (copy_thread() flushed its state: TIF_FOREIGN_FPSTATE), so its
+   * `fpsimd_restore_current_state <-do_notify_resume` line is the trace's record of that return,
+   * as a syscall or an SVE trap of its own is of being in user space; a child switched out
+   * before either (prev_state R+: preempted inside ret_from_fork) has not returned yet.
+   */
+  private childReturnsNow(at: LabEvent, pid: number): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(at.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(at)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.kind === 'switch') return false;
+      if (x.pid !== pid) continue;
+      if (x.kind === 'call' && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return true;
+      if (x.kind === 'sys_enter' || x.kind === 'signal_deliver' || (x.kind === 'call' && TRAP_CALLS.has(x.fn))) return true;
+    }
+    return true;
   }
 
   /** Children forked in the trace that have not run yet. */
