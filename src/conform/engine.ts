@@ -43,6 +43,13 @@ export interface ConformOptions {
   readonly traced: readonly string[] | null;
   /** Does the guest use FP in every run (the lab's guests do)? */
   readonly guestFp: boolean;
+  /**
+   * Read the guest's FP use from the trace instead (`--guest-fp trace`): the guest owned the FP
+   * registers in a run when the kernel bound its state at the exit
+   * (`fpsimd_bind_state_to_cpu <-kvm_arch_vcpu_ctxsync_fp`, which both kernels call only then:
+   * arch/arm64/kvm/fpsimd.c of 6.12.118 and 6.1.192). That call is then an input, not a check.
+   */
+  readonly guestFpFromTrace?: boolean;
   /** SVE vector length of the machine, bits. */
   readonly sveVlBits: number;
   /** How many divergences to keep in full. */
@@ -565,7 +572,10 @@ class Conformer {
           this.act('kvm_run', c, 0, anchor);
         }
         this.act('vcpu_enter', c, 0, anchor);
-        if (this.o.guestFp) this.act('guest_fp', c, 0, anchor);
+        const used = this.o.guestFpFromTrace
+          ? this.kernelCallsUntilAnchor(e).some((x) => x.fn === 'fpsimd_bind_state_to_cpu' && x.caller === 'kvm_arch_vcpu_ctxsync_fp')
+          : this.o.guestFp;
+        if (used) this.act('guest_fp', c, 0, anchor);
         this.act('vcpu_exit', c, 0, anchor);
         return;
       }

@@ -16,6 +16,7 @@ const run = (file: string, variant: string, extra: { at?: number } = {}) =>
     variant: findVariant(variant)!,
     variantArg: variant,
     guestFp: true,
+    guestFpFromTrace: true,
     maxDivergences: 100,
     threshold: 0.99,
     ...extra,
