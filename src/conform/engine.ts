@@ -438,6 +438,26 @@ class Conformer {
     return null;
   }
 
+  /** Slots whose syscall returned (sys_exit) but that were preempted before reaching user space. */
+  private readonly pendingReturn = new Set<number>();
+
+  /**
+   * Is the task of sys_exit `e` switched out before it reaches user space? It is when the next
+   * unit on the CPU is its own switch-out and the kernel did not reload its state in between
+   * (exit_to_user_mode() schedules before fpsimd_restore_current_state() when a reschedule is
+   * pending). If it needed no reload it may have returned and been preempted in user mode: the
+   * model's calls are the same either way, it returns to user when switched back in.
+   */
+  private preemptedAtReturn(e: LabEvent): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.kind === 'call' && x.pid === e.pid && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return false;
+      if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === e.pid && x.prevState.startsWith('R');
+    }
+    return false;
+  }
+
   /** pid → its latest sys_enter (the arguments of the syscall it is in). */
   private readonly lastSysEnter = new Map<number, SyscallEvent>();
 
@@ -509,7 +529,7 @@ class Conformer {
         const next = this.tasks.get(e.nextPid);
         const nextUser = next?.user && next.slot !== NONE ? next : null;
         const cur = this.cur(c);
-        if (cur && prev && cur.slot === prev.slot) this.resumeUser[cur.slot] = cur.pos === Pos.USER;
+        if (cur && prev && cur.slot === prev.slot) this.resumeUser[cur.slot] = this.pendingReturn.delete(cur.slot) || cur.pos === Pos.USER;
         if (prev && this.exiting.has(prev.pid) && cur && cur.slot === prev.slot) {
           // The exiting task's last switch: the model's exit ends in the switch to idle.
           this.exiting.delete(prev.pid);
@@ -559,6 +579,14 @@ class Conformer {
         // return to user belongs to the signal's unit: stay in the kernel until then.
         if (this.signalAtReturn(e)) {
           this.finishPath(c, anchor);
+          return;
+        }
+        // (Not in a task's first unit: whatever it must reload from before the trace goes there.)
+        if (!anchor?.unexpressed?.startsWith('trace start') && this.preemptedAtReturn(e)) {
+          // Preempted in exit_to_user_mode() before the reload: it returns when switched back in.
+          this.finishPath(c, anchor);
+          const t = this.cur(c);
+          if (t) this.pendingReturn.add(t.slot);
           return;
         }
         this.toUser(c, anchor);
