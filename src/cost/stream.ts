@@ -79,6 +79,7 @@ export class EventIds {
   readonly irq = need('irq');
   readonly signal = need('signal');
   readonly sigreturn = need('sigreturn');
+  readonly set_vl = need('set_vl');
 }
 
 function need(name: string): number {
@@ -380,6 +381,16 @@ export class Normalizer {
     const t = this.current[c]!;
     if (t === NONE || this.pos[t] !== Pos.GUEST) return false;
     this.doVcpuExit(c);
+    return true;
+  }
+
+  /**
+   * The current task's syscall is prctl(PR_SVE_SET_VL) and changes its live vector length (to
+   * the model's other VL: it has two): its state is flushed and TIF_SVE cleared.
+   */
+  setVl(c: number): boolean {
+    if (!this.inSys(c)) return false;
+    this.emit(this.ids.set_vl, c, 0);
     return true;
   }
 

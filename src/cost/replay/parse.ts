@@ -55,6 +55,10 @@ export const Ev = {
   SVE_TRAP: 15,
   /** A function-tracer line `kernel_neon_begin <-...`: num = 1 in softirq or hardirq context, else 0. */
   NEON: 16,
+  /** A function-tracer line `fpsimd_flush_task_state <-vec_set_vector_length`: a VL change flushed the task. */
+  SET_VL: 17,
+  /** A function-tracer line `vec_set_vector_length <-caller`: num = 1 when the caller is prctl's (sve_set_current_vl), 0 for ptrace's. */
+  VL_REQ: 18,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -216,7 +220,8 @@ const SYSCALL_TRACER =
  * that are the trace's only record of an event the model has (as `fpctx conform` reads them
  * too, src/conform/engine.ts): `do_sve_acc <-el0_sve_acc` (an EL0 SVE access trap: the task ran
  * SVE code) and `kernel_neon_begin` (a kernel-mode NEON section, in a task or in softirq or
- * hardirq context by the flags column).
+ * hardirq context by the flags column); and `fpsimd_flush_task_state <-vec_set_vector_length`,
+ * the record that a vector-length request changed the live VL (conform infers it the same way).
  */
 const FUNCTION_TRACER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+([\w.$]+) <-([\w.$]+)\s*$/;
 /** Non-event lines both tools print: headers, notes. */
@@ -276,13 +281,15 @@ export class TraceParser {
         if (fn) {
           const trap = fn[6] === 'do_sve_acc' && fn[7] === 'el0_sve_acc';
           const neon = fn[6] === 'kernel_neon_begin';
-          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : Ev.OTHER;
+          const vl = fn[6] === 'fpsimd_flush_task_state' && fn[7] === 'vec_set_vector_length';
+          const req = fn[6] === 'vec_set_vector_length';
+          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : Ev.OTHER;
           if (l.kind === Ev.OTHER) return l;
           l.setComm(fn[1]!);
           l.pid = Number(fn[2]);
           l.cpu = Number(fn[3]);
           l.name = fn[6]!;
-          l.num = neon && /[sh]/.test(fn[4] ?? '') ? 1 : 0;
+          l.num = neon ? (/[sh]/.test(fn[4] ?? '') ? 1 : 0) : req ? (fn[7] === 'sve_set_current_vl' ? 1 : 0) : 0;
           l.foreign = '';
           return l;
         }

@@ -389,6 +389,8 @@ export class TraceSource extends IntentSource {
   private readonly infer: Uint8Array;
   /** Per slot: switched out while in user mode, so it returns there when switched back in. */
   private readonly resumeUser: Uint8Array;
+  /** Per CPU: the vector-length request in progress is the current task's own (prctl), not ptrace's. */
+  private readonly vlOwn: Uint8Array;
   private readonly total: number;
 
   constructor(
@@ -429,6 +431,7 @@ export class TraceSource extends IntentSource {
       }
     });
     this.resumeUser = new Uint8Array(this.boot.tasks.length + scan.spareSlots);
+    this.vlOwn = new Uint8Array(scan.cpuIds.length);
     this.total = scan.bytes;
     this.reader = new LineReader(scan.file, scan.name);
     this.parser = new TraceParser(scan.name);
@@ -610,6 +613,17 @@ export class TraceSource extends IntentSource {
         // trapped too).
         if (this.ensure(c, self) === NONE) break;
         n.userSve(c);
+        break;
+      }
+      case Ev.VL_REQ:
+        this.vlOwn[c] = l.num;
+        break;
+      case Ev.SET_VL: {
+        // A ptrace regset write flushes its (stopped) target the same way, from the tracer's
+        // context: only prctl's request (vec_set_vector_length <-sve_set_current_vl, the line
+        // before on this CPU) changes current's VL.
+        if (this.vlOwn[c] && this.ensure(c, self) !== NONE) n.setVl(c);
+        this.vlOwn[c] = 0;
         break;
       }
       case Ev.NEON: {
