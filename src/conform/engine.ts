@@ -210,11 +210,12 @@ class Conformer {
     this.resumeUser = Array.from({ length: order.length + (this.boot.spareSlots ?? 0) }, () => false);
     for (const c of trace.cpus) for (const [i, e] of c.events.entries()) this.indexOnCpu.set(e, i);
     this.bootVcpus(vcpus);
+    for (const t of order) if (!this.orphans.has(t.pid)) this.unseen.add(t.pid);
+    this.bootRunning();
     // The boot fix-up of vcpu threads is not the trace's: count from here.
     this.counting = new CountingSink((ctx) => this.k.naming.context(ctx));
     this.fx = new StepEffects(this.k, this.counting);
     this.k.fx = this.fx;
-    for (const t of order) if (!this.orphans.has(t.pid)) this.unseen.add(t.pid);
     // Booted children have not run: nothing of theirs is live anywhere.
     for (const pid of this.orphans) {
       const m = this.k.tasks[this.tasks.get(pid)!.slot]!;
@@ -287,6 +288,28 @@ class Conformer {
       const m = this.k.tasks[t.slot]!;
       this.k.fpsimd_flush_task_state(m);
       m.TIF_FOREIGN_FPSTATE = true;
+    }
+    this.resetStep();
+  }
+
+  /**
+   * The user task each CPU runs when the trace begins (its first line's) ran there before the
+   * first line: its state is live in that CPU's registers, loaded before the trace. Put it there
+   * before counting starts (switch in, return to user: the load is not the trace's), and back
+   * in the kernel if its first syscall line is a sys_exit (the trace began inside a syscall).
+   */
+  private bootRunning(): void {
+    for (const [c, cpu] of this.trace.cpus.entries()) {
+      const first = cpu.events[0];
+      const t = first ? this.tasks.get(first.pid) : undefined;
+      if (!t?.user || t.vcpu || t.slot === NONE || this.orphans.has(t.pid) || !this.unseen.has(t.pid)) continue;
+      const m = this.k.tasks[t.slot]!;
+      if (m.state !== TaskState.RUNNABLE) continue;
+      if (!this.act('switch', c, t.slot)) continue;
+      this.act('ret_to_user', c, 0);
+      const sys = cpu.events.find((x) => x.pid === t.pid && (x.kind === 'sys_enter' || x.kind === 'sys_exit'));
+      if (sys?.kind === 'sys_exit') this.act('syscall', c, 0);
+      this.unseen.delete(t.pid);
     }
     this.resetStep();
   }
