@@ -461,6 +461,20 @@ class Conformer {
     return null;
   }
 
+  /** vcpu threads (pid) inside KVM_RUN that were preempted before vcpu_load(). */
+  private readonly pendingKvmRun = new Set<number>();
+
+  /** Is KVM_RUN's `sys_enter` followed by the thread's own switch-out before any kvm_arch_vcpu_load? */
+  private preemptedBeforeVcpuLoad(e: LabEvent): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.kind === 'call' && x.fn === 'kvm_arch_vcpu_load') return false;
+      if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === e.pid;
+    }
+    return false;
+  }
+
   /** Slots whose syscall returned (sys_exit) but that were preempted before reaching user space. */
   private readonly pendingReturn = new Set<number>();
 
@@ -591,7 +605,12 @@ class Conformer {
           return;
         }
         this.act('syscall', c, 0, anchor);
-        if (e.nr === NR_IOCTL && e.args[1] === KVM_RUN && t.vcpu !== NONE) this.act('kvm_run', c, 0, anchor);
+        if (e.nr === NR_IOCTL && e.args[1] === KVM_RUN && t.vcpu !== NONE) {
+          // Preempted between the ioctl's entry and vcpu_load(): the run loop starts (and its
+          // calls are made) when the thread is switched back in.
+          if (this.preemptedBeforeVcpuLoad(e)) this.pendingKvmRun.add(e.pid);
+          else this.act('kvm_run', c, 0, anchor);
+        }
         return;
       }
       case 'sys_exit': {
@@ -618,6 +637,7 @@ class Conformer {
       case 'kvm_entry': {
         const t = this.ensure(c, e.pid, anchor);
         if (!t) return;
+        this.pendingKvmRun.delete(e.pid);
         if (t.pos !== Pos.RUNLOOP) {
           if (t.pos === Pos.USER) this.act('syscall', c, 0, anchor);
           this.act('kvm_run', c, 0, anchor);
@@ -783,6 +803,10 @@ class Conformer {
    */
   private afterSwitchIn(c: number, next: Task, u: Unit | null, at: LabEvent | null = null): void {
     this.unseen.delete(next.pid);
+    if (this.pendingKvmRun.delete(next.pid)) {
+      this.act('kvm_run', c, 0, u);
+      return;
+    }
     let fresh = this.fresh.delete(next.pid);
     if (fresh && !this.resumeUser[next.slot] && next.syscalls && at && !this.childReturnsNow(at, next.pid)) {
       // Preempted in ret_from_fork before it reached user space: it returns at a later switch-in.
