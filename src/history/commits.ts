@@ -43,12 +43,14 @@ export interface Commit {
 
 /** A violation a fix removes: what is violated, where it is detected, since which commit. */
 export interface Guard {
-  readonly invariant: 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn';
+  readonly invariant: 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn' | 'memory-safety';
   readonly kind?: 'lost' | 'corrupt' | 'leak';
   /** The kernel function or observation point that detects it (Violation.where); absent: any. */
   readonly where?: string;
   /** The model commit that introduced the bug (it must be in a set for the guard to apply). */
   readonly since: string;
+  /** The CPU the bug needs (`--hw` spelling), when not the variant's own: `mutants` hunts there. */
+  readonly hw?: string;
 }
 
 const START = '8cd969d28fd2';
@@ -319,6 +321,18 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     fixes: '85ed24dad290',
     note: 'Mark Rutland, 2026-01-20, Cc stable; Fixes: 85ed24dad290 ("arm64/sme: Implement streaming SVE signal handling", v5.19), which the model folds into ef3be86021c3. Read from the stable review copy (index id 62128739268)',
+  },
+  {
+    // The upstream commit was not identified with the search tools: B (Kingxukai/linux
+    // @0291023e7330, v6.16+) still accepts the record; Debian 6.1.192 (arch/arm64/kernel/
+    // signal.c:296-309) and 6.12.118 (signal.c:431-446) reject it, so a later upstream fix was
+    // backported to both stable lines. Named for what it does until its hash is known.
+    id: 'sme-only-sve-payload',
+    title: 'arm64/fpsimd: signal: on SME-only systems, accept a non-streaming SVE context only without a payload',
+    release: 'after the modelled mainline',
+    kind: 'commit',
+    note: 'Mark Brown\'s 2022 fix for SME-only systems (signal.c: "A SME only system use SVE for streaming mode so can have a SVE formatted context with a zero VL and no payload data"), folded into ef3be86021c3, accepted such a context with any payload; the later check takes only the header. Upstream id not identified',
+    guards: [{ invariant: 'memory-safety', where: 'task_fpsimd_load', since: SME_ERA, hw: 'sme' }],
   },
   {
     id: '5cbb61bf4168',

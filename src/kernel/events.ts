@@ -114,6 +114,13 @@ const FAMILY_BIT = EVENTS.map((e) => EVENT_FAMILIES.indexOf(e.family));
 
 const BY_NAME = new Map(EVENTS.map((e) => [e.name, e.code]));
 
+/** The codes of the events a machine with this family mask and these single exclusions can ever offer. */
+export function eventsOfMask(mask: number, off: Uint8Array | null): number[] {
+  const out: number[] = [];
+  for (let e = 0; e < EVENTS.length; e++) if ((mask & (1 << FAMILY_BIT[e]!)) !== 0 && !off?.[e]) out.push(e);
+  return out;
+}
+
 /** The code of the event named `name`, or -1. */
 export function eventIndex(name: string): number {
   return BY_NAME.get(name) ?? -1;

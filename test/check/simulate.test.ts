@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { shrink, type ShrinkSubject } from '../../src/check/shrink.js';
 import { sameViolation } from '../../src/check/reconstruct.js';
-import { combineSlices, newControl, simulateSlice } from '../../src/check/simulate.js';
+import { combineSlices, newControl, simulateSlice, swarmConfig } from '../../src/check/simulate.js';
+import { Rng } from '../../src/check/rng.js';
+import { EVENTS, EVENT_FAMILIES } from '../../src/kernel/events.js';
 import { KernelModel, KernelShrinkSubject } from '../../src/kernel/model.js';
 import { bootSpecOf, checkVariant } from '../../src/app/check.js';
 import { simulateVariant } from '../../src/app/simulate.js';
@@ -143,5 +145,35 @@ describe('shrink', () => {
     };
     const input = Array.from({ length: 200 }, (_, i) => [1, 3, 5, 2, 7, 8][i % 6]!);
     expect(shrink(subject, 0, input, target).actions).toEqual([3, 7]);
+  });
+});
+
+describe('swarm configurations draw over the kinds the configuration can offer', () => {
+  it('gives a kind the same weight whatever other kinds the model has', () => {
+    // Kinds 1 and 3 are the configuration's; a model with 4 or with 40 kinds draws the same for them.
+    const small = swarmConfig(new Rng(7), 4, true, [1, 3]).weights;
+    const large = swarmConfig(new Rng(7), 40, true, [1, 3]).weights;
+    expect(large[1]).toBe(small[1]);
+    expect(large[3]).toBe(small[3]);
+    expect(small.filter((_, k) => k !== 1 && k !== 3).every((w) => w === 0)).toBe(true);
+    expect(large.filter((_, k) => k !== 1 && k !== 3).every((w) => w === 0)).toBe(true);
+  });
+  it('leaves out families off in the check and families the kernel build lacks', () => {
+    const spec = bootSpecOf({ cpus: 1, tasks: 2, vcpus: 1, spare: 0, events: ['core', 'kvm'], without: ['idle'] });
+    const m = new KernelModel(findVariant('v4.15')!.Kernel, spec);
+    const families = new Set(m.drawnKinds.map((e) => EVENTS[e]!.family));
+    expect([...families].sort()).toEqual(['core', 'kvm']);
+    expect(m.drawnKinds.some((e) => EVENTS[e]!.name === 'idle')).toBe(false);
+    // v4.15 has no SME: with every family on, no SME event is drawn.
+    const all = new KernelModel(
+      findVariant('v4.15')!.Kernel,
+      bootSpecOf({ cpus: 1, tasks: 2, vcpus: 0, spare: 0, events: EVENT_FAMILIES }),
+    );
+    expect(all.drawnKinds.some((e) => EVENTS[e]!.requires === 'sme')).toBe(false);
+    const sme = new KernelModel(
+      findVariant('mainline')!.Kernel,
+      bootSpecOf({ cpus: 1, tasks: 2, vcpus: 0, spare: 0, events: ['core', 'sme'] }),
+    );
+    expect(sme.drawnKinds.some((e) => EVENTS[e]!.requires === 'sme')).toBe(true);
   });
 });
