@@ -130,6 +130,13 @@ export const COMMITS: readonly Commit[] = [
     ],
   },
   {
+    id: 'e35ac9d0b56e',
+    title: 'arm64/sve: Use correct size when reinitialising SVE state',
+    release: 'v5.15',
+    kind: 'commit',
+    note: "Mark Brown, Sept 2021, Cc stable (5.4 review copy, index id 13286574896; mainline hash from a mainline log, index id 65812824220); Fixes: bc0ee4760364, part of 8cd969d28fd2's series. sve_alloc() zeroed an existing buffer for sve_state_size(current): a tracer's NT_ARM_SVE write to a tracee with a smaller VL overflowed the tracee's buffer. No guards: only the ptrace and vl families together reach it",
+  },
+  {
     id: '8383741ab2e7',
     title: 'KVM: arm64: Get rid of host SVE tracking/saving (and the v4.19-v5.17 changes before it)',
     release: 'v5.17',
@@ -256,11 +263,18 @@ export const COMMITS: readonly Commit[] = [
     guards: [{ invariant: 'integrity', kind: 'lost', since: SME_ERA }],
   },
   {
+    id: 'c94f2f326146',
+    title: 'arm64/fpsimd: Fix merging of FPSIMD state during signal return',
+    release: 'v6.15',
+    kind: 'commit',
+    note: "Mark Rutland, April 2025, Cc stable: fpsimd_update_current_state() merges the frame's V registers into sve_state when fp_type is FP_STATE_SVE, not TIF_SVE (a streaming restore has the first without the second). Debian 6.12.118 has it (fpsimd.c:1804-1822); it was folded into 929fa99b1215 until the v6.12.y audit",
+  },
+  {
     id: '929fa99b1215',
     title: 'arm64/fpsimd: signal: Always save+flush state early',
     release: 'v6.15',
     kind: 'series',
-    also: ['d3a181588df9', '99560c9452bb', 'c94f2f326146'],
+    also: ['d3a181588df9', '99560c9452bb'],
     guards: [
       { invariant: 'integrity', kind: 'lost', since: SME_ERA },
       { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },
@@ -305,6 +319,13 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     note: 'the end of the 2025 rework series; its hash was not read',
     features: { sme: true },
+  },
+  {
+    id: 'e62dd507844f',
+    title: 'KVM: arm64: Reorganise CPTR trap manipulation',
+    release: 'mainline',
+    kind: 'commit',
+    note: "Mark Rutland, June 2025 (posted as 3/7 of the CPTR series; mainline hash from the series' applied-commits list, index id 35261222578; release not checked). VHE's __deactivate_cptr_traps() now enables SVE/SME for host EL0 as well as EL1 (CPACR_EL1.ZEN/SMEN = 0b11); before it, kvm_reset_cptr_el2() enabled them for EL1 only (Debian 6.12.118, arch/arm64/include/asm/kvm_emulate.h:618-640). Benign after fbc7e61195e2: the host rebinds, and so reprograms the EL0 traps, before returning to EL0",
   },
   {
     id: '128a7494a9f1',

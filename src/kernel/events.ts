@@ -12,6 +12,7 @@
  * task slot for events that take one. Codes live only in memory: saved documents name events.
  */
 
+import { allocFamily } from './families/alloc.js';
 import { atomicFamily } from './families/atomic.js';
 import { coreFamily } from './families/core.js';
 import { EVENT_FAMILIES, type EventDecl, type EventFamily, type EventParams, type FamilyDecl, cur } from './families/declare.js';
@@ -52,6 +53,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   sigframeFamily,
   ptraceFullFamily,
   atomicFamily,
+  allocFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

@@ -14,6 +14,7 @@ import { bootSpecOf, checkVariant } from '../../src/app/check.js';
 import { simulateVariant } from '../../src/app/simulate.js';
 import { shrinkRun } from '../../src/app/shrink.js';
 import { findVariant } from '../../src/variants/index.js';
+import { variantOfExpression } from '../../src/variants/expression.js';
 import type { Violation } from '../../src/spec/invariants.js';
 
 const strip = (r: object) => JSON.stringify({ ...r, seconds: 0, stepsPerSecond: 0, workers: 0, peakBytes: 0, trace: undefined });
@@ -56,9 +57,10 @@ describe('simulate', () => {
     }
     expect(t.runs).toBe(t.failure!.run + 1);
   });
-  it('finds nothing in rfc-2017, and without swarm every kind is on', async () => {
+  // rfc-2017 with e35ac9d0b56e: without it a tracer's NT_ARM_SVE writes overflow (test/kernel/audit.test.ts)
+  it('finds nothing in rfc-2017+e35ac9d0b56e, and without swarm every kind is on', async () => {
     const r = await simulateVariant(
-      findVariant('rfc-2017')!,
+      variantOfExpression('rfc-2017+e35ac9d0b56e')!,
       { cpus: 3, tasks: 2, vcpus: 2, spare: 1 },
       { seed: 1, runs: 300, steps: 200, swarm: false },
     );
@@ -80,7 +82,8 @@ describe('simulate', () => {
       ['no-sve-flush', 3],
       ['no-sve-flush', 4],
     ] as const) {
-      const v = findVariant(variant)!;
+      // with e35ac9d0b56e: the swarm draws ptrace too, and the explorer below only the default families
+      const v = variantOfExpression(`${variant}+e35ac9d0b56e`)!;
       const r = await simulateVariant(v, b, { seed, runs: 2000, steps: 60, shrink: false });
       if (r.verdict !== 'violation') continue;
       checked++;

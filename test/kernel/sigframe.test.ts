@@ -155,6 +155,15 @@ describe('SVE_SIG_FLAG_SM set by user space', () => {
     expect(v).toMatchObject({ invariant: 'integrity', kind: 'lost' });
   });
 
+  it('v6.12-rc1+c94f2f326146 (split out of the 929fa99b1215 series by the audit): the merge follows fp_type, so the same frame resumes with the frame’s V registers', () => {
+    const k = inHandler('v6.12-rc1+c94f2f326146');
+    act(k, 'frame_sm', 0);
+    act(k, 'frame_sve_payload', 0);
+    expect(sigreturn(k)).toBeNull();
+    expect(A(k).svcr_SM).toBe(true);
+    expect(act(k, 'ret_to_user', 0)).toBeNull();
+  });
+
   it('mainline: the same frame on a task that never used SME sets SVCR.SM without TIF_SME; the next save finds the live streaming VL unset (WARN, SIGKILL) — d2907cbe9ea0 case (1)', () => {
     const k = inHandler('mainline', true);
     expect(A(k).TIF_SME).toBe(false);

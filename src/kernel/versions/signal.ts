@@ -230,8 +230,7 @@ export const signal = versions({
         return;
       }
       if (t.sig_sve) {
-        this.fpsimd_flush_task_state(t);
-        this.enterKPath(t, KPath.SIGRETURN, 1);
+        this.sigreturnFlushTaskState(t);
       } else {
         t.TIF_SVE = false;
         t.svcr_SM = false;
