@@ -135,7 +135,7 @@ function smallest(events: readonly EventFamily[]): Omit<HuntJob, 'kind' | 'event
   return {
     cpus: has('hotplug') ? 2 : 1,
     tasks: has('ptrace') ? 2 : 1,
-    vcpus: has('kvm') || has('kvm_sve') ? 1 : 0,
+    vcpus: has('kvm') || has('kvm_sve') || has('kvmvl') ? 1 : 0,
     spare: has('fork') ? 1 : 0,
   };
 }

@@ -21,6 +21,7 @@ import { fpmrFamily } from './families/fpmr.js';
 import { hotplugFamily } from './families/hotplug.js';
 import { kvmFamily } from './families/kvm.js';
 import { kvmSveFamily } from './families/kvm_sve.js';
+import { kvmvlFamily } from './families/kvmvl.js';
 import { neonFamily } from './families/neon.js';
 import { pmFamily } from './families/pm.js';
 import { ptraceFamily } from './families/ptrace.js';
@@ -52,6 +53,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   sigframeFamily,
   ptraceFullFamily,
   atomicFamily,
+  kvmvlFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */
