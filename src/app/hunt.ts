@@ -24,6 +24,8 @@ import type { Trace } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
 import { type CheckBounds, type CheckViolation, checkVariant, type FixHint, fixHints } from './check.js';
 import { simulateVariant } from './simulate.js';
+import { hwName } from '../arch/hw.js';
+import { defaultHardware } from '../kernel/machine.js';
 
 export interface HuntOptions {
   /** States (checks) plus steps (simulation) to spend in all (default HUNT_BUDGET). */
@@ -162,6 +164,9 @@ export function huntSchedule(families: readonly EventFamily[]): HuntJob[] {
   for (const f of others) add(['core', f]);
   const singles = combos.length;
   for (let a = 0; a < others.length; a++) for (let b = a + 1; b < others.length; b++) add(['core', others[a]!, others[b]!]);
+  // kvmvl's finding needs a guest, its VL choice and a host save in the window after exit: a
+  // softirq's kernel-mode NEON (neon) with the run loop (kvm), three families besides core.
+  if (families.includes('kvmvl')) add(['core', 'neon', 'kvm', 'kvmvl']);
   add(['core', 'neon', 'fork', 'kvm']);
   add(families);
   const jobs: HuntJob[] = [];
@@ -194,6 +199,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   const families = opts.families ? familiesOf(variant).filter((f) => opts.families!.includes(f)) : familiesOf(variant);
   const without = opts.without ?? [];
   const schedule = huntSchedule(families);
+  const nvheHw = hwName({ ...defaultHardware(variant.Kernel.features), nvhe: true });
   const nChecks = schedule.filter((j) => j.kind === 'check').length;
   const nSims = schedule.length - nChecks;
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
@@ -235,7 +241,9 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       break;
     }
     const sel = withoutFlag(job.events, without);
-    const shape = `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}`;
+    // kvmvl's jobs run KVM in nVHE mode, where the guest's VL choice reaches the host.
+    const hw = job.events.includes('kvmvl') ? nvheHw : undefined;
+    const shape = `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${hw ? ` --hw ${hw}` : ''}`;
     opts.onProgress?.({
       job: i,
       jobs: schedule.length,
@@ -249,7 +257,13 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     if (job.kind === 'check') {
       // An equal share of what the checks have left; an unspent share passes on.
       const share = Math.max(1, Math.floor(checkPool / (nChecks - i)));
-      const bounds: CheckBounds = { ...job, depth: 1000, events: job.events, ...(without.length ? { without } : {}) };
+      const bounds: CheckBounds = {
+        ...job,
+        depth: 1000,
+        events: job.events,
+        ...(without.length ? { without } : {}),
+        ...(hw ? { hw } : {}),
+      };
       const r = checkVariant(variant, bounds, {
         continue: true,
         maxStates: share,
@@ -290,6 +304,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
           spare: job.spare,
           events: job.events,
           ...(without.length ? { without } : {}),
+          ...(hw ? { hw } : {}),
         },
         { seed: runSeed, runs, steps, continue: true, ...(Number.isFinite(left) ? { timeSeconds: left } : {}) },
       );

@@ -72,7 +72,8 @@ export function needs(have: ReadonlySet<string>, id: string): string[] | null {
       for (let i = 0; i < at; i++) {
         const older = list[i]!.commit;
         const k = findCommit(older);
-        if (set.has(older) || k?.kind === 'proposal' || k?.kind === 'mutation') continue;
+        // A side branch (src/history/resolve.ts): nothing is written over it, so nothing needs it.
+        if (set.has(older) || k?.kind === 'proposal' || k?.kind === 'mutation' || k?.kind === 'backport') continue;
         if (!k?.guards) return null;
         todo.push(older);
       }
