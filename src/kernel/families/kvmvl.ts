@@ -16,7 +16,7 @@ import { curAt, touchCpu, type FamilyDecl } from './declare.js';
 export const kvmvlFamily: FamilyDecl = {
   name: 'kvmvl',
   requires: 'guestSve',
-  doc: 'the VL an SVE guest chooses (its ZCR_EL1) and where the host finds it after the guest exits',
+  doc: "an SVE guest's VL (ZCR_EL1) and the host's VL after its exit",
   events: [
     {
       name: 'guest_zcr',
