@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every case in bench/cases/ (or those named on the command line) and
  * prints one JSON object per line: {"bench": NAME, "value": N, "unit": U, ...extra}.
- * Each case module exports `cases: BenchCase[]`.
+ * Each case module exports `cases: BenchCase[]`. A case marked `slow` (minutes: complete
+ * verdicts, the mutation score) runs only when named, or with `--all`.
  */
 
 import { readdirSync } from 'node:fs';
@@ -19,10 +20,13 @@ export interface BenchResult {
 export interface BenchCase {
   readonly name: string;
   run(): Promise<BenchResult[]> | BenchResult[];
+  /** Takes minutes: run only when named on the command line, or with --all. */
+  readonly slow?: boolean;
 }
 
 const dir = fileURLToPath(new URL('./cases/', import.meta.url));
-const only = process.argv.slice(2);
+const all = process.argv.includes('--all');
+const only = process.argv.slice(2).filter((a) => a !== '--all');
 const machine = {
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -35,7 +39,7 @@ for (const f of readdirSync(dir)
   .sort()) {
   const mod = (await import(pathToFileURL(join(dir, f)).href)) as { cases: BenchCase[] };
   for (const c of mod.cases) {
-    if (only.length && !only.some((o) => c.name.includes(o))) continue;
+    if (only.length ? !only.some((o) => c.name.includes(o)) : c.slow && !all) continue;
     for (const r of await c.run()) process.stdout.write(`${JSON.stringify(r)}\n`);
   }
 }

@@ -41,7 +41,7 @@ function rows(por: boolean): BenchResult[] {
 }
 
 export const cases: BenchCase[] = [
-  { name: 'complete', run: () => rows(false) },
+  { name: 'complete', slow: true, run: () => rows(false) },
   // The same with partial-order reduction (check --por): `npm run bench por-seed`.
-  { name: 'por-seed', run: () => rows(true) },
+  { name: 'por-seed', slow: true, run: () => rows(true) },
 ];

@@ -13,6 +13,7 @@ import { FIX_COMMITS } from '../../src/history/fixes.js';
 export const cases: BenchCase[] = [
   {
     name: 'mutants',
+    slow: true,
     async run(): Promise<BenchResult[]> {
       const out: BenchResult[] = [];
       let detected = 0;

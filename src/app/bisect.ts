@@ -11,6 +11,7 @@
  * since that is what tells one WARN from another), `ok`, `incomplete` or `n/a`.
  */
 
+import { type Hardware, hwName } from '../arch/hw.js';
 import { InputError } from '../errors.js';
 import type { Commit } from '../history/commits.js';
 import { inHistoryOrder, resolveKernel } from '../history/resolve.js';
@@ -21,7 +22,8 @@ import { type ScenarioRun, runScenario } from '../scenario/run.js';
 import type { Variant } from '../variants/types.js';
 import { type CheckResult, checkVariant } from './check.js';
 
-export type BisectTarget = { readonly check: NamedCheck } | { readonly scenario: Scenario };
+/** A check (on `hw` when given: the CPU as `--hw` spells it) or a scenario (its CPU is in its boot). */
+export type BisectTarget = { readonly check: NamedCheck; readonly hw?: Hardware } | { readonly scenario: Scenario };
 
 export interface Probe {
   readonly variant: Variant;
@@ -55,13 +57,13 @@ function verdictOf(vi: { invariant: string; kind?: string; where?: string }): st
 export function probe(v: Variant, target: BisectTarget): Probe {
   if ('check' in target) {
     const c = target.check;
-    if (notApplicable(c.requires, v)) return { variant: v, verdict: 'n/a' };
-    const r = checkVariant(v, c.bounds);
+    if (notApplicable(c.requires, v, target.hw)) return { variant: v, verdict: 'n/a' };
+    const r = checkVariant(v, target.hw ? { ...c.bounds, hw: hwName(target.hw) } : c.bounds);
     const vi = r.violation;
     return { variant: v, verdict: vi ? verdictOf(vi) : r.verdict, check: r };
   }
   const sc = target.scenario;
-  if (notApplicable(sc.requires, v)) return { variant: v, verdict: 'n/a' };
+  if (notApplicable(sc.requires, v, sc.boot.hw)) return { variant: v, verdict: 'n/a' };
   const run = runScenario(sc, v);
   const vi = run.trace.violation;
   return { variant: v, verdict: vi ? verdictOf(vi) : 'ok', run };

@@ -153,16 +153,8 @@ export function fixHints(
   const tried = hints.flatMap((h) => {
     const fixed = variantOfExpression(h.expression!);
     if (!fixed) return [h];
-    try {
-      const again = new KernelShrinkSubject(fixed.Kernel).replay(v.boot!, actions).violation;
-      return [{ ...h, confirmed: !again || violationClass(again) !== key }];
-    } catch (e) {
-      // A later fix applied to an older set can call a helper only a commit the set lacks
-      // defines (the resolver accepts such sets): that expression does not run, so it is no
-      // way to look past the violation.
-      if (e instanceof TypeError) return [];
-      throw e;
-    }
+    const again = new KernelShrinkSubject(fixed.Kernel).replay(v.boot!, actions).violation;
+    return [{ ...h, confirmed: !again || violationClass(again) !== key }];
   });
   const confirmed = tried.filter((h) => h.confirmed);
   return confirmed.length > 0 ? confirmed : tried;

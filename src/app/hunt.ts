@@ -9,6 +9,13 @@
  * keeping the shortest trace; each comes with a command that reproduces it and the modelled fix
  * that matches it, if any.
  *
+ * Hardware. By default every job runs on the variant's own CPU. With `hardware` (`--hw X`, or
+ * `--hw all`: every configuration the kernel distinguishes, src/app/hardware.ts) the schedule
+ * runs on each CPU listed, in the same budget: the checks and simulations then share it
+ * among more jobs. A class found on another CPU is its own finding (`class@hw`), since the same
+ * class on different hardware is usually a different bug (an SVE-only system running code
+ * written for SME).
+ *
  * Determinism. The work is bounded by a *budget* in states (checks) and steps (simulation), not
  * by the clock: each check starts no BFS level past its share of states (ExploreOptions
  * .maxStates), and unspent shares pass on to the next job, so the same variant, budget and seed
@@ -17,14 +24,15 @@
  * before is still reported, but it then depends on the machine's speed.
  */
 
+import { type Hardware, hwName, parseHw } from '../arch/hw.js';
 import { violationClass } from '../check/model.js';
 import type { EventFamily } from '../kernel/events.js';
 import { FAMILIES, selectionText } from '../kernel/events.js';
 import type { Trace } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
 import { type CheckBounds, type CheckViolation, checkVariant, type FixHint, fixHints } from './check.js';
+import { isDefaultHardware } from './hardware.js';
 import { simulateVariant } from './simulate.js';
-import { hwName } from '../arch/hw.js';
 import { defaultHardware } from '../kernel/machine.js';
 
 export interface HuntOptions {
@@ -37,6 +45,8 @@ export interface HuntOptions {
   readonly families?: readonly EventFamily[];
   /** Events left out (by name) in every job. */
   readonly without?: readonly string[];
+  /** CPUs to hunt on, in order (default: the variant's own only; an entry equal to it means it). */
+  readonly hardware?: readonly Hardware[];
   /**
    * Keeps only the violations this accepts (`fpctx mutants`: those that tell a mutant from the
    * original); the classes of the others are listed in `ignored`.
@@ -71,6 +81,8 @@ export interface HuntJob {
   readonly vcpus: number;
   readonly spare: number;
   readonly events: readonly EventFamily[];
+  /** The CPU as `--hw` spells it; absent on the variant's own. */
+  readonly hw?: string;
 }
 
 export interface HuntJobResult extends HuntJob {
@@ -86,8 +98,10 @@ export interface HuntJobResult extends HuntJob {
 }
 
 export interface HuntFinding {
-  /** violationClass of the violation. */
+  /** violationClass of the violation, with `@hw` when found on a CPU other than the variant's own. */
   readonly class: string;
+  /** The CPU it was found on (`--hw` spelling); absent on the variant's own. */
+  readonly hw?: string;
   readonly violation: CheckViolation;
   /** The job (index into `jobs`) whose trace is kept: the shortest, the earliest on a tie. */
   readonly job: number;
@@ -109,6 +123,8 @@ export interface HuntResult {
   readonly seed: number;
   readonly families: readonly EventFamily[];
   readonly without: readonly string[];
+  /** The CPUs hunted on, in order (`--hw` spelling; `default` for the variant's own). */
+  readonly hardware: readonly string[];
   readonly jobs: readonly HuntJobResult[];
   /** Jobs in the schedule (more than `jobs.length` when the time cap cut it). */
   readonly scheduled: number;
@@ -198,8 +214,26 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   const seed = opts.seed ?? 0;
   const families = opts.families ? familiesOf(variant).filter((f) => opts.families!.includes(f)) : familiesOf(variant);
   const without = opts.without ?? [];
-  const schedule = huntSchedule(families);
-  const nvheHw = hwName({ ...defaultHardware(variant.Kernel.features), nvhe: true });
+  // The CPUs in the order asked for, each once; the variant's own is `undefined` (no --hw).
+  const cpus: (string | undefined)[] = [];
+  for (const h of opts.hardware ?? [undefined]) {
+    const name = h === undefined || isDefaultHardware(variant, h) ? undefined : hwName(h);
+    if (!cpus.includes(name)) cpus.push(name);
+  }
+  // Every CPU's checks first, then every CPU's simulations: the budget shares below count on it.
+  const base = huntSchedule(families);
+  const onEach = (kind: HuntJob['kind']) => cpus.flatMap((hw) => base.filter((j) => j.kind === kind).map((j) => (hw ? { ...j, hw } : j)));
+  const schedule: HuntJob[] = [...onEach('check'), ...onEach('simulate')];
+  // kvmvl's jobs run KVM in nVHE mode, where the guest's VL choice reaches the host (a CPU
+  // without SVE has no SVE guests: its kvmvl jobs stay as they are).
+  const withNvhe = (hw: string | undefined): string | undefined => {
+    const h = hw === undefined ? defaultHardware(variant.Kernel.features) : parseHw(hw);
+    return typeof h === 'string' || !h.sve ? hw : hwName({ ...h, nvhe: true });
+  };
+  for (const [n, j] of schedule.entries()) {
+    const hw = j.events.includes('kvmvl') ? withNvhe(j.hw) : j.hw;
+    if (hw !== undefined && hw !== j.hw) schedule[n] = { ...j, hw };
+  }
   const nChecks = schedule.filter((j) => j.kind === 'check').length;
   const nSims = schedule.length - nChecks;
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
@@ -212,8 +246,8 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   const ignored = new Set<string>();
   const elapsed = () => (performance.now() - t0) / 1000;
 
-  const note = (jobIndex: number, v: CheckViolation, trace: Trace, actions: readonly number[], command: string) => {
-    const key = violationClass(v);
+  const note = (jobIndex: number, v: CheckViolation, trace: Trace, actions: readonly number[], command: string, hw?: string) => {
+    const key = hw ? `${violationClass(v)}@${hw}` : violationClass(v);
     if (opts.keep && !opts.keep(v, actions)) {
       ignored.add(key);
       return;
@@ -222,6 +256,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     if (had && had.violation.step <= v.step) return;
     found.set(key, {
       class: key,
+      ...(hw ? { hw } : {}),
       violation: v,
       job: jobIndex,
       firstSpent: had ? had.firstSpent : spent,
@@ -241,9 +276,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
       break;
     }
     const sel = withoutFlag(job.events, without);
-    // kvmvl's jobs run KVM in nVHE mode, where the guest's VL choice reaches the host.
-    const hw = job.events.includes('kvmvl') ? nvheHw : undefined;
-    const shape = `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${hw ? ` --hw ${hw}` : ''}`;
+    const shape = `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${job.hw ? ` --hw ${job.hw}` : ''}`;
     opts.onProgress?.({
       job: i,
       jobs: schedule.length,
@@ -257,8 +290,9 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     if (job.kind === 'check') {
       // An equal share of what the checks have left; an unspent share passes on.
       const share = Math.max(1, Math.floor(checkPool / (nChecks - i)));
+      const { kind: _kind, hw, ...shapeOfJob } = job;
       const bounds: CheckBounds = {
-        ...job,
+        ...shapeOfJob,
         depth: 1000,
         events: job.events,
         ...(without.length ? { without } : {}),
@@ -280,6 +314,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
           r.traces![k]!,
           r.paths![k]!,
           `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`,
+          job.hw,
         );
       jobs.push({
         ...job,
@@ -304,7 +339,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
           spare: job.spare,
           events: job.events,
           ...(without.length ? { without } : {}),
-          ...(hw ? { hw } : {}),
+          ...(job.hw ? { hw: job.hw } : {}),
         },
         { seed: runSeed, runs, steps, continue: true, ...(Number.isFinite(left) ? { timeSeconds: left } : {}) },
       );
@@ -318,6 +353,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
           r.traces![n]!,
           r.paths![n]!,
           `fpctx simulate --variant ${variant.name} ${shape} --seed ${runSeed} --runs ${v.run + 1} --steps ${steps} --events ${sel} --continue`,
+          job.hw,
         );
       }
       jobs.push({ ...job, spent: r.steps, reach: r.runs, classes: vs.map(violationClass), seconds: (performance.now() - j0) / 1000 });
@@ -337,6 +373,7 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     seed,
     families,
     without,
+    hardware: cpus.map((h) => h ?? 'default'),
     jobs,
     scheduled: schedule.length,
     spent,

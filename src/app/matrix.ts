@@ -100,18 +100,7 @@ export function computeMatrix(
       const sc = hw ? { ...sc0, boot: { ...sc0.boot, hw }, expect: {} } : sc0;
       const na = notApplicable(sc.requires, v, hw);
       if (na) {
-        cells.push({
-          variant: name,
-          ...on,
-          column: sc.name,
-          type: 'scenario',
-          scenario: sc.name,
-          bounds: {},
-          verdict: 'n/a',
-          reason: na,
-          seconds: 0,
-          unexpected: false,
-        });
+        cells.push(notApplicableCell(name, on, sc.name, na));
         continue;
       }
       opts.onProgress?.(`${name}: scenario ${sc.name}`);
@@ -123,18 +112,9 @@ export function computeMatrix(
         // Off its own hardware a script may name an instruction this CPU cannot execute (an
         // SVE write without SVE): the scenario does not apply there.
         if (!(hw && e instanceof InputError && /is not enabled here/.test(e.message))) throw e;
-        cells.push({
-          variant: name,
-          ...on,
-          column: sc.name,
-          type: 'scenario',
-          scenario: sc.name,
-          bounds: {},
-          verdict: 'n/a',
-          reason: `not on --hw ${hwName(hw)}: ${e.message.replace(/^event '([^']+)'.*$/, "uses '$1'")}`,
-          seconds: 0,
-          unexpected: false,
-        });
+        cells.push(
+          notApplicableCell(name, on, sc.name, `not on --hw ${hwName(hw)}: ${e.message.replace(/^event '([^']+)'.*$/, "uses '$1'")}`),
+        );
         continue;
       }
       const vi = r.trace.violation;
@@ -230,6 +210,22 @@ function violationOf(v: {
   step: number;
 }): NonNullable<MatrixCell['violation']> {
   return { invariant: v.invariant, ...(v.kind ? { kind: v.kind } : {}), code: v.code, message: v.message, where: v.where, step: v.step };
+}
+
+/** A scenario cell that does not apply to this row (the kernel or the CPU lacks what it uses). */
+function notApplicableCell(name: string, on: { hw?: string }, scenario: string, reason: string): MatrixCell {
+  return {
+    variant: name,
+    ...on,
+    column: scenario,
+    type: 'scenario',
+    scenario,
+    bounds: {},
+    verdict: 'n/a',
+    reason,
+    seconds: 0,
+    unexpected: false,
+  };
 }
 
 function checkCellBase(name: string, on: { hw?: string }, c: NamedCheck) {

@@ -69,6 +69,12 @@ export interface Model {
   readonly actionKinds?: readonly string[];
   /** Kind of an action: an index into `actionKinds`. */
   kindOf?(a: number): number;
+  /**
+   * The kinds this configuration can ever offer (default: all of `actionKinds`). The swarm draws
+   * a weight for these only, so a seed's walks do not change when the model grows kinds that
+   * the configuration leaves out (a new event family, off here).
+   */
+  readonly drawnKinds?: readonly number[];
 }
 
 /**

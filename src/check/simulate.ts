@@ -88,10 +88,18 @@ export interface SliceResult {
   readonly failures?: readonly RunFailure[];
 }
 
-export function swarmConfig(rng: Rng, kinds: number, swarm: boolean): SwarmConfig {
-  const weights: number[] = [];
+/**
+ * A swarm configuration over `kinds` action kinds; only those in `drawn` (default all) get a
+ * weight, in `drawn`'s order, the others 0 — they never occur in this configuration.
+ */
+export function swarmConfig(rng: Rng, kinds: number, swarm: boolean, drawn?: readonly number[]): SwarmConfig {
+  const weights: number[] = new Array<number>(kinds).fill(drawn ? 0 : 1);
   const omit = swarm ? 0.5 * rng.float() : 0;
-  for (let k = 0; k < kinds; k++) weights.push(!swarm ? 1 : rng.float() < omit ? 0 : 1 + rng.below(8));
+  const draw = (k: number) => {
+    weights[k] = !swarm ? 1 : rng.float() < omit ? 0 : 1 + rng.below(8);
+  };
+  if (drawn) for (const k of drawn) draw(k);
+  else for (let k = 0; k < kinds; k++) draw(k);
   return { weights };
 }
 
@@ -138,7 +146,7 @@ export function simulateSlice(
       if (run > Atomics.load(ctrl, CTRL.CUTOFF)) break claim;
       const seed = runSeed(params.seed, run);
       const rng = new Rng(seed);
-      const cfg = swarmConfig(rng, kinds, swarm);
+      const cfg = swarmConfig(rng, kinds, swarm, model.drawnKinds);
       const w = cfg.weights;
       s.set(init);
       path.length = 0;

@@ -142,6 +142,7 @@ const bisectCmd: CommandFactory = (io, done) =>
     .argument('<target>', 'a bounded check (1cpu-kvm, sve-ptrace, ...: src/app/checks.ts) or a scenario name or file')
     .option('--good <variant>', 'where the walk starts: a variant or variant expression (v6.12, mainline+5cbb61bf4168)')
     .option('--bad <variant>', 'where it ends: a variant or variant expression with a different verdict')
+    .option('--hw <list>', `${HW_HELP}; every set on the walk runs on it`)
     .option('--json', 'print one JSON document: the walk, the sets tested, the commit and both sides (check/run documents)')
     .option('--quiet', 'no timelines')
     .action(async (target: string, opts) => done(await runBisect(target, opts, io)));
@@ -165,6 +166,7 @@ const cost: CommandFactory = (io, done) =>
     .option('--variant <name>', "variant(s) to measure: names, plug-in module paths, or 'all'", 'all')
     .option('--events <n>', "stream length in events (default: the profile's)")
     .option('--seed <n>', "generator seed (default: the profile's)")
+    .option('--hw <list>', `${HW_HELP}; every variant runs the stream on it (without SVE a task's SVE work runs on its FPSIMD path)`)
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--memory <size>', "cap on the process's resident memory, e.g. 512M; exit 3 when reached")
     .option('--json', 'print one JSON document: {rows: [...], oracle: {...}, events: N, ...}')

@@ -3,6 +3,7 @@
  * commands (`fpctx cost`, `fpctx replay`), the tests and the benchmarks call these.
  */
 
+import { type Hardware, hwName } from '../arch/hw.js';
 import type { Variant } from '../variants/types.js';
 import { runCost, type RunOptions } from './engine.js';
 import { WorkloadGenerator } from './generator.js';
@@ -15,6 +16,8 @@ export interface CostOptions extends RunOptions {
   readonly seed?: number;
   /** Overrides the profile's stream length (events). */
   readonly events?: number;
+  /** The CPU every variant runs on (default: each variant's own). */
+  readonly hw?: Hardware;
 }
 
 /** Generates the profile's stream once and runs it through every variant and the oracle. */
@@ -23,6 +26,7 @@ export function costWorkload(profile: Profile | string, variants: readonly Varia
   const gen = new WorkloadGenerator(p, {
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.events !== undefined ? { events: opts.events } : {}),
+    ...(opts.hw ? { hw: opts.hw } : {}),
   });
   const run = runCost(gen, variants, opts);
   const vcpus = p.classes.reduce((n, c) => n + (c.vcpu ? c.count : 0), 0);
@@ -37,6 +41,7 @@ export function costWorkload(profile: Profile | string, variants: readonly Varia
       tasks: p.classes.reduce((n, c) => n + c.count, 0) - vcpus,
       vcpus,
       sveVlBits: p.sveVlBits,
+      ...(opts.hw ? { hw: hwName(opts.hw) } : {}),
     },
     gen.unsupported,
   );

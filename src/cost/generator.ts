@@ -21,6 +21,7 @@
  * Zombies are reaped at once. The stream is deterministic in (profile, seed).
  */
 
+import type { Hardware } from '../arch/hw.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { NONE, Pos, TaskState } from '../kernel/records.js';
 import type { Profile, TaskClass } from './profile.js';
@@ -35,6 +36,12 @@ export interface GeneratorOptions {
   readonly seed?: number;
   /** Overrides the profile's stream length. */
   readonly events?: number;
+  /**
+   * The CPU every variant runs on (`--hw`; default: each variant's own). Without SVE a class's
+   * SVE work runs on its FPSIMD path (what a program built for both does on such a CPU), drawn
+   * from the same random choices, so the stream differs from the default one only there.
+   */
+  readonly hw?: Hardware;
 }
 
 export class WorkloadGenerator extends IntentSource {
@@ -48,6 +55,8 @@ export class WorkloadGenerator extends IntentSource {
   private readonly classOf: Int32Array;
   private readonly population: Int32Array;
   private readonly weights: Float64Array;
+  /** Whether the CPU has SVE (GeneratorOptions.hw). */
+  private readonly sve: boolean;
 
   constructor(
     readonly profile: Profile,
@@ -73,7 +82,9 @@ export class WorkloadGenerator extends IntentSource {
       tasks: tasks.map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
       spareSlots: spare,
       sveVlBits: profile.sveVlBits,
+      ...(opts.hw ? { hw: opts.hw } : {}),
     };
+    this.sve = opts.hw?.sve ?? true;
     this.initialLabels = tasks.map((t) => t.cls);
     this.n = new Normalizer(this.boot);
     this.classOf = new Int32Array(this.n.slots).fill(-1);
@@ -143,8 +154,10 @@ export class WorkloadGenerator extends IntentSource {
   private userSlice(c: number, t: number, cls: TaskClass): void {
     const { n, rng } = this;
     n.toUser(c);
-    if (rng.chance(cls.sve)) n.userSve(c);
-    else if (rng.chance(cls.fp)) n.userFp(c);
+    if (rng.chance(cls.sve)) {
+      if (this.sve) n.userSve(c);
+      else n.userFp(c);
+    } else if (rng.chance(cls.fp)) n.userFp(c);
     if (rng.chance(cls.sme)) n.drop('sme');
     if (rng.chance(cls.signal) && n.signal(c)) {
       // The handler runs (using FP like the task's own code), then returns.

@@ -22,6 +22,8 @@ export type CostSourceInfo =
       tasks: number;
       vcpus: number;
       sveVlBits: number;
+      /** The CPU every variant ran on (`--hw` spelling), when not each variant's own. */
+      hw?: string;
     }
   | {
       kind: 'trace';
@@ -113,7 +115,7 @@ function sourceLine(doc: CostDoc): string {
       ? `${s.name} (seed ${s.seed})`
       : `${s.file} (${s.format}, ${plural(s.lines, 'line')}, --fp-use ${s.fpUse}, --seed ${s.seed})`;
   const tasks = plural(s.tasks, s.kind === 'workload' ? 'task' : 'user task');
-  return `${what}: ${plural(doc.events, 'event')} · ${plural(s.cpus, 'CPU')} · ${tasks}${s.vcpus ? `, ${plural(s.vcpus, 'vcpu thread')}` : ''} · SVE VL ${s.sveVlBits}`;
+  return `${what}: ${plural(doc.events, 'event')} · ${plural(s.cpus, 'CPU')} · ${tasks}${s.vcpus ? `, ${plural(s.vcpus, 'vcpu thread')}` : ''} · SVE VL ${s.sveVlBits}${s.kind === 'workload' && s.hw ? ` · --hw ${s.hw}` : ''}`;
 }
 
 interface Column {

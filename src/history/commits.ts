@@ -43,12 +43,14 @@ export interface Commit {
 
 /** A violation a fix removes: what is violated, where it is detected, since which commit. */
 export interface Guard {
-  readonly invariant: 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn';
+  readonly invariant: 'no-uaf' | 'integrity' | 'guest-integrity' | 'kernel-integrity' | 'kernel-warn' | 'memory-safety';
   readonly kind?: 'lost' | 'corrupt' | 'leak';
   /** The kernel function or observation point that detects it (Violation.where); absent: any. */
   readonly where?: string;
   /** The model commit that introduced the bug (it must be in a set for the guard to apply). */
   readonly since: string;
+  /** The CPU the bug needs (`--hw` spelling), when not the variant's own: `mutants` hunts there. */
+  readonly hw?: string;
 }
 
 const START = '8cd969d28fd2';
@@ -126,6 +128,13 @@ export const COMMITS: readonly Commit[] = [
       { invariant: 'kernel-warn', where: 'do_sve_acc', since: 'e6b673b741ea' },
       { invariant: 'integrity', kind: 'leak', since: 'e6b673b741ea' },
     ],
+  },
+  {
+    id: 'e35ac9d0b56e',
+    title: 'arm64/sve: Use correct size when reinitialising SVE state',
+    release: 'v5.15',
+    kind: 'commit',
+    note: "Mark Brown, Sept 2021, Cc stable (5.4 review copy, index id 13286574896; mainline hash from a mainline log, index id 65812824220); Fixes: bc0ee4760364, part of 8cd969d28fd2's series. sve_alloc() zeroed an existing buffer for sve_state_size(current): a tracer's NT_ARM_SVE write to a tracee with a smaller VL overflowed the tracee's buffer. No guards: only the ptrace and vl families together reach it",
   },
   {
     id: '8383741ab2e7',
@@ -281,11 +290,18 @@ export const COMMITS: readonly Commit[] = [
     guards: [{ invariant: 'integrity', kind: 'lost', since: SME_ERA }],
   },
   {
+    id: 'c94f2f326146',
+    title: 'arm64/fpsimd: Fix merging of FPSIMD state during signal return',
+    release: 'v6.15',
+    kind: 'commit',
+    note: "Mark Rutland, April 2025, Cc stable: fpsimd_update_current_state() merges the frame's V registers into sve_state when fp_type is FP_STATE_SVE, not TIF_SVE (a streaming restore has the first without the second). Debian 6.12.118 has it (fpsimd.c:1804-1822); it was folded into 929fa99b1215 until the v6.12.y audit",
+  },
+  {
     id: '929fa99b1215',
     title: 'arm64/fpsimd: signal: Always save+flush state early',
     release: 'v6.15',
     kind: 'series',
-    also: ['d3a181588df9', '99560c9452bb', 'c94f2f326146'],
+    also: ['d3a181588df9', '99560c9452bb'],
     guards: [
       { invariant: 'integrity', kind: 'lost', since: SME_ERA },
       { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },
@@ -332,6 +348,13 @@ export const COMMITS: readonly Commit[] = [
     features: { sme: true },
   },
   {
+    id: 'e62dd507844f',
+    title: 'KVM: arm64: Reorganise CPTR trap manipulation',
+    release: 'mainline',
+    kind: 'commit',
+    note: "Mark Rutland, June 2025 (posted as 3/7 of the CPTR series; mainline hash from the series' applied-commits list, index id 35261222578; release not checked). VHE's __deactivate_cptr_traps() now enables SVE/SME for host EL0 as well as EL1 (CPACR_EL1.ZEN/SMEN = 0b11); before it, kvm_reset_cptr_el2() enabled them for EL1 only (Debian 6.12.118, arch/arm64/include/asm/kvm_emulate.h:618-640). Benign after fbc7e61195e2: the host rebinds, and so reprograms the EL0 traps, before returning to EL0",
+  },
+  {
     id: '128a7494a9f1',
     title: 'arm64/fpsimd: ptrace: Fix SVE writes on !SME systems',
     release: 'after the modelled mainline',
@@ -346,6 +369,18 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     fixes: '85ed24dad290',
     note: 'Mark Rutland, 2026-01-20, Cc stable; Fixes: 85ed24dad290 ("arm64/sme: Implement streaming SVE signal handling", v5.19), which the model folds into ef3be86021c3. Read from the stable review copy (index id 62128739268)',
+  },
+  {
+    // The upstream commit was not identified with the search tools: B (Kingxukai/linux
+    // @0291023e7330, v6.16+) still accepts the record; Debian 6.1.192 (arch/arm64/kernel/
+    // signal.c:296-309) and 6.12.118 (signal.c:431-446) reject it, so a later upstream fix was
+    // backported to both stable lines. Named for what it does until its hash is known.
+    id: 'sme-only-sve-payload',
+    title: 'arm64/fpsimd: signal: on SME-only systems, accept a non-streaming SVE context only without a payload',
+    release: 'after the modelled mainline',
+    kind: 'commit',
+    note: 'Mark Brown\'s 2022 fix for SME-only systems (signal.c: "A SME only system use SVE for streaming mode so can have a SVE formatted context with a zero VL and no payload data"), folded into ef3be86021c3, accepted such a context with any payload; the later check takes only the header. Upstream id not identified',
+    guards: [{ invariant: 'memory-safety', where: 'task_fpsimd_load', since: SME_ERA, hw: 'sme' }],
   },
   {
     id: '5cbb61bf4168',

@@ -13,7 +13,7 @@
 import { COMMITS, type Commit, type Guard } from './commits.js';
 
 import { commitIndex, findCommit } from './commits.js';
-import { VERSIONS_BY_FUNCTION } from './resolve.js';
+import { VERSIONS_BY_FUNCTION, conflictOf, isBranch } from './resolve.js';
 
 /** The fix commits of the modelled history, oldest first. */
 export const FIX_COMMITS: readonly Commit[] = COMMITS.filter((c) => c.guards && c.guards.length > 0);
@@ -71,13 +71,13 @@ export function needs(have: ReadonlySet<string>, id: string): string[] | null {
       if (at < 0) continue;
       for (let i = 0; i < at; i++) {
         const older = list[i]!.commit;
-        const k = findCommit(older);
-        // A side branch (src/history/resolve.ts): nothing is written over it, so nothing needs it.
-        if (set.has(older) || k?.kind === 'proposal' || k?.kind === 'mutation' || k?.kind === 'backport') continue;
-        if (!k?.guards) return null;
+        if (set.has(older) || isBranch(older)) continue;
+        if (!findCommit(older)?.guards) return null;
         todo.push(older);
       }
     }
   }
+  // The versions added may call helpers only a commit the set lacks defines (conflictOf).
+  if (conflictOf(set)) return null;
   return added.sort((a, b) => commitIndex(a)! - commitIndex(b)!);
 }

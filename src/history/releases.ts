@@ -76,7 +76,7 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v5.17',
     after: 'v4.18',
-    add: ['8383741ab2e7'],
+    add: ['e35ac9d0b56e', '8383741ab2e7'],
     kernel: 'v5.17 (snapshot K0 @0033cd93: 8383741ab2e7, cccb78ce89c4; before d52d165d67c5)',
     summary: 'lazy FPSIMD-only host save in hyp on the premise that KVM_RUN has no SVE state; SVE guests; HOST_SVE_ENABLED never cleared',
     status: 'release',
@@ -101,13 +101,17 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v6.12.y',
     after: 'v6.12',
-    add: ['fbc7e61195e2', '59419f10045b', '398edaa12f9c', 'a90878f297d3'],
+    add: ['fbc7e61195e2', '59419f10045b', '398edaa12f9c', 'a90878f297d3', '01098d893fa8', 'c94f2f326146'],
     kernel:
       "Debian 6.12.118-1~deb12u1 (linux-source-6.12, the lab's 6.12 kernel), read from arch/arm64/kvm/fpsimd.c:50-74 and :132-150 " +
       '(fbc7e61195e2: save+flush at vcpu_load, no trap state restored at vcpu_put), arch/arm64/kvm/hyp/include/hyp/switch.h:350-405 ' +
       '(59419f10045b: ZCR_EL1/ZCR_EL2 switched eagerly at guest entry and exit), arch/arm64/kernel/entry-common.c:397-441 ' +
       '(398edaa12f9c: fpsimd_syscall_enter/exit, SVE state kept in registers across syscalls), arch/arm64/kernel/fpsimd.c:1634-1677 ' +
-      '(a90878f297d3: fpsimd_flush_thread() zeroes FPMR), :437 fpsimd_save_user_state(); not backported: 929fa99b1215 ' +
+      '(a90878f297d3: fpsimd_flush_thread() zeroes FPMR), :1565-1597 (01098d893fa8: fpsimd_thread_switch() flushes before it ' +
+      "loads next's kernel-mode NEON state), :1804-1822 (c94f2f326146: sigreturn merges the frame's V registers by fp_type), " +
+      ':437 fpsimd_save_user_state(); arch/arm64/kvm/hyp/vhe/switch.c:211 and ' +
+      'asm/kvm_emulate.h:618-640 (kvm_reset_cptr_el2(): host EL0 SVE/SME stay trapped after a guest run; e62dd507844f is not there); ' +
+      'not backported: 929fa99b1215 ' +
       '(fpsimd_signal_preserve_current_state() still at :1698), e0cb0f26594c (process.c:297-301 still preserves without flushing), ' +
       "49ce484187f7, d3eaab3c7090 (do_sme_acc() at fpsimd.c:1440-1471 unchanged); e5fa85fce08b's FPMR-after-SVCR order is there " +
       "(fpsimd.c:403-414) but not the 45fd86986b79 trap change the model folds with it, so it is left out (no FPMR on the lab's CPU)",
@@ -142,12 +146,14 @@ export const RELEASES: readonly Release[] = [
       'd3eaab3c7090',
       '01098d893fa8',
       'a90878f297d3',
+      'c94f2f326146',
       '929fa99b1215',
       '398edaa12f9c',
       '49ce484187f7',
       '316283f276eb',
       'e0cb0f26594c',
       'sme-reenable',
+      'e62dd507844f',
     ],
     kernel: 'v6.16+ (snapshots B @0291023e7330, E, H: fbc7e61195e2, 929fa99b1215, 398edaa12f9c, e0cb0f26594c; before 5cbb61bf4168)',
     summary: 'eager save+flush of the host state at vcpu_load, syscall to_save window, save+flush-first signals and fork, SME re-enabled',

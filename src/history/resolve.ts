@@ -9,7 +9,10 @@
  *
  * A set is consistent only if, for every function, the set has every commit that changed it up
  * to the version chosen: a version was written against its predecessors, so keeping a newer one
- * while dropping an older one is the model's merge conflict, reported, not guessed at.
+ * while dropping an older one is the model's merge conflict, reported, not guessed at. And every
+ * function a chosen version calls must exist in the set: a later fix applied to an older set (or
+ * a revert) can keep a version that calls a helper only a missing commit defines — in the kernel,
+ * a build failure; here it would be a TypeError at the first run of that path.
  */
 
 import { InputError } from '../errors.js';
@@ -81,13 +84,40 @@ export function featuresOf(ids: Iterable<string>): KernelFeatures {
   return f;
 }
 
-function isBranch(id: string): boolean {
+/** A proposal, a mutation or a stable backport: a side branch, which nothing later is written over. */
+export function isBranch(id: string): boolean {
   const k = findCommit(id)?.kind;
   return k === 'proposal' || k === 'mutation' || k === 'backport';
 }
 
+/**
+ * The versioned functions a version calls on its kernel (`this.name(`), read from its source
+ * once. Only versioned functions can be missing from a set; the base kernel's are always there.
+ */
+const CALLEES = new Map<Version, readonly string[]>();
+function calleesOf(v: Version): readonly string[] {
+  let out = CALLEES.get(v);
+  if (out) return out;
+  const names = new Set<string>();
+  for (const f of [v.descriptor.value, v.descriptor.get, v.descriptor.set]) {
+    if (typeof f !== 'function') continue;
+    for (const m of String(f).matchAll(/\bthis\.([A-Za-z_$][\w$]*)\s*\(/g)) {
+      if (VERSIONS_BY_FUNCTION.has(m[1]!)) names.add(m[1]!);
+    }
+  }
+  out = [...names];
+  CALLEES.set(v, out);
+  return out;
+}
+
+/** Whether the base kernel (no commit) defines `fn`. */
+function isBaseFunction(fn: string): boolean {
+  return fn in Kvm.prototype;
+}
+
 /** Why a set is not consistent (see the file comment), or undefined. */
 export function conflictOf(ids: ReadonlySet<string>): string | undefined {
+  const chosen: Version[] = [];
   for (const [fn, list] of VERSIONS_BY_FUNCTION) {
     let newest = -1;
     for (let i = 0; i < list.length; i++) if (ids.has(list[i]!.commit)) newest = i;
@@ -95,6 +125,16 @@ export function conflictOf(ids: ReadonlySet<string>): string | undefined {
       const older = list[i]!.commit;
       // A proposal, a mutation or a stable backport is a side branch: nothing later is written over it.
       if (!ids.has(older) && !isBranch(older)) return `${list[newest]!.commit}'s ${fn}() is written over ${older}'s, which the set lacks`;
+    }
+    if (newest >= 0) chosen.push(list[newest]!);
+  }
+  for (const v of chosen) {
+    for (const callee of calleesOf(v)) {
+      if (isBaseFunction(callee)) continue;
+      const definers = VERSIONS_BY_FUNCTION.get(callee)!;
+      if (definers.some((d) => ids.has(d.commit))) continue;
+      const by = definers.map((d) => d.commit).join(', ');
+      return `${v.commit}'s ${v.fn}() calls ${callee}(), which only ${by} define${definers.length === 1 ? 's' : ''} and the set lacks`;
     }
   }
   return undefined;

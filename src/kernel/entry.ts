@@ -27,7 +27,8 @@
  *    migration, softirq NEON), never while a guest runs;
  *  - signal delivery: after fpsimd_signal_preserve_current_state(), before the frame is
  *    written (SIGNAL path);
- *  - rt_sigreturn: after the flush and TIF_FOREIGN_FPSTATE, before the SVE block is copied in;
+ *  - rt_sigreturn: after the flush and TIF_FOREIGN_FPSTATE, before the SVE block is copied in
+ *    (with the `atomic` family also between the flush's two stores);
  *    after that copy, before the V registers are read and loaded (SIGRETURN path);
  *  - prctl(PR_SVE_SET_VL): after local_bh_enable(), before the buffer is freed and the VL set
  *    (SET_VL path);
@@ -288,6 +289,15 @@ export class Entry extends Fpsimd {
     return false;
   }
 
+  /**
+   * Whether a VL change's second step (the SET_VL path) allocates a new sve_state: v4.15's
+   * only frees it (the next use reallocates); from the SME series on it is freed and
+   * reallocated at once (the `alloc` family's `nomem` can then fail it).
+   */
+  get setVlReallocates(): boolean {
+    return false;
+  }
+
   /** The `ret_to_user_irq` event: only variants with syscallExitWindow implement it. */
   retToUserInterrupted(): void {
     throw new Error('FPC512 model bug: ret_to_user_irq on a variant without the syscall exit window');
@@ -439,7 +449,11 @@ export class Entry extends Fpsimd {
         this.setup_sigframe();
         return;
       case KPath.SIGRETURN:
-        if (t.kstep === 1) this.sigreturnCopySveRegs();
+        if (t.kstep === 4) {
+          // the second store of the split flush (sigreturnFlushTaskState), then the copy step
+          t.TIF_FOREIGN_FPSTATE = true;
+          this.enterKPath(t, KPath.SIGRETURN, 1);
+        } else if (t.kstep === 1) this.sigreturnCopySveRegs();
         else this.sigreturnRestoreFpsimd();
         return;
       case KPath.SET_VL:
@@ -540,13 +554,33 @@ export class Entry extends Fpsimd {
       return;
     }
     if (t.sig_sve) {
-      this.fpsimd_flush_task_state(t);
-      t.TIF_FOREIGN_FPSTATE = true;
-      this.enterKPath(t, KPath.SIGRETURN, 1);
+      this.sigreturnFlushTaskState(t);
     } else {
       t.TIF_SVE = false;
       this.enterKPath(t, KPath.SIGRETURN, 2);
     }
+  }
+
+  /**
+   * restore_sve_fpsimd_context()'s flush before it copies the frame's SVE block into
+   * thread.sve_state with preemption enabled: two ordered stores, fpsimd_cpu = NR_CPUS and then
+   * TIF_FOREIGN_FPSTATE (in v4.15 written out in signal.c with a barrier() between; from v5.2
+   * inside fpsimd_flush_task_state(), the same order). Then the copy (next step). With the
+   * `atomic` family a preemption or softirq can come between the two stores (SIGRETURN step 4):
+   * the kernel's order makes that harmless (a switch out saves the registers, which are still
+   * current's, and the switch back in finds fpsimd_cpu broken and sets the flag); the reverse
+   * order would let a switch back in clear the flag again, and a later save write stale registers
+   * over the copied block.
+   */
+  sigreturnFlushTaskState(t: TaskView): void {
+    if (this.splitPaths) {
+      Fpsimd.prototype.fpsimd_flush_task_state.call(this, t); // the first store only
+      this.enterKPath(t, KPath.SIGRETURN, 4);
+      return;
+    }
+    this.fpsimd_flush_task_state(t);
+    t.TIF_FOREIGN_FPSTATE = true;
+    this.enterKPath(t, KPath.SIGRETURN, 1);
   }
 
   /**
@@ -581,6 +615,28 @@ export class Entry extends Fpsimd {
     // X", so they must not follow in the same syscall: another syscall would enter through
     // el0_svc again and discard the SVE state sigreturn may just have restored.
     t.in_syscall = false;
+  }
+
+  /**
+   * @models force_sig(SIGKILL) — do_sve_acc()/do_sme_acc() when sve_alloc()/sme_alloc() failed
+   * (v5.13+: "if (!current->thread.sve_state) { force_sig(SIGKILL); return; }"): current dies.
+   */
+  force_sig_kill(): void {
+    this.leaveKPath(this.currentTask);
+    this.do_exit();
+  }
+
+  /**
+   * The `nomem` event (family `alloc`): the next step of current's kernel path, with the
+   * kzalloc() it makes failing (Fpsimd.allocFails).
+   */
+  kernelContinueNomem(): void {
+    this.allocFails = true;
+    try {
+      this.kernelContinue();
+    } finally {
+      this.allocFails = false;
+    }
   }
 
   /** @models force_sig(SIGSEGV) on a bad frame: the task is killed (the model's do_exit). */

@@ -12,6 +12,7 @@
  * task slot for events that take one. Codes live only in memory: saved documents name events.
  */
 
+import { allocFamily } from './families/alloc.js';
 import { atomicFamily } from './families/atomic.js';
 import { coreFamily } from './families/core.js';
 import { EVENT_FAMILIES, type EventDecl, type EventFamily, type EventParams, type FamilyDecl, cur } from './families/declare.js';
@@ -53,6 +54,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   sigframeFamily,
   ptraceFullFamily,
   atomicFamily,
+  allocFamily,
   kvmvlFamily,
 ];
 
@@ -115,6 +117,13 @@ export const EVENT_NAMES = EVENTS.map((e) => e.name);
 const FAMILY_BIT = EVENTS.map((e) => EVENT_FAMILIES.indexOf(e.family));
 
 const BY_NAME = new Map(EVENTS.map((e) => [e.name, e.code]));
+
+/** The codes of the events a machine with this family mask and these single exclusions can ever offer. */
+export function eventsOfMask(mask: number, off: Uint8Array | null): number[] {
+  const out: number[] = [];
+  for (let e = 0; e < EVENTS.length; e++) if ((mask & (1 << FAMILY_BIT[e]!)) !== 0 && !off?.[e]) out.push(e);
+  return out;
+}
 
 /** The code of the event named `name`, or -1. */
 export function eventIndex(name: string): number {

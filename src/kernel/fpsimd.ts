@@ -66,12 +66,15 @@ export class Fpsimd extends Machine {
     // `unmodified`: memory already held what is saved (cost model only; the kernel cannot know).
     if (t.TIF_SVE) {
       // RDVL must agree with thread.sve_vl, or the registers cannot be saved in the layout the
-      // task's buffer has: the kernel WARNs and SIGKILLs the task.
-      this.warnOn(
-        c.hw_vq !== t.sve_vq,
-        'task_fpsimd_save',
-        `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
-      );
+      // task's buffer has: the kernel WARNs, SIGKILLs the task and saves nothing (snapshot O).
+      if (
+        this.warnOn(
+          c.hw_vq !== t.sve_vq,
+          'task_fpsimd_save',
+          `${this.naming.task(t.slot)}'s live SVE state has VL ${c.hw_vq * VQ_BITS}, thread.sve_vl is ${t.sve_vq * VQ_BITS}`,
+        )
+      )
+        return;
       sveStateAccessed(this, t, c.hw_vq, 'save', 'task_fpsimd_save');
       const unmodified = t.sve_V === c.regV && t.sve_Hi === c.regHi;
       const vl = t.sve_vq * VQ_BITS;
@@ -211,8 +214,22 @@ export class Fpsimd extends Machine {
     return Math.max(this.hasSve ? t.sve_vq : 0, t.sme_vq);
   }
 
-  /** kzalloc(sve_state_size(t)) succeeded: thread.sve_state exists, sized for the task's VLs now. */
+  /**
+   * Set while a step runs with its allocation failing (the `alloc` family's `nomem` event,
+   * Entry.kernelContinueNomem): a kzalloc() then returns NULL. Not machine state: it holds only
+   * inside one step.
+   */
+  allocFails = false;
+
+  /**
+   * kzalloc(sve_state_size(t)): thread.sve_state exists, sized for the task's VLs now; or, when
+   * the allocation fails, NULL.
+   */
   sveStateAllocated(t: TaskView): void {
+    if (this.allocFails) {
+      this.sveStateFreed(t);
+      return;
+    }
     t.sve_state = true;
     t.sve_state_vq = this.sveStateVq(t);
   }
@@ -224,7 +241,8 @@ export class Fpsimd extends Machine {
   }
 
   /**
-   * @models sve_alloc() — fpsimd.c v4.15: allocate thread.sve_state, or zero it if present.
+   * @models sve_alloc() — fpsimd.c after e35ac9d0b56e (v5.15; v4.15 sized the zeroing by current):
+   * allocate thread.sve_state, or zero it if present.
    * Zeroing is what makes the SVE part read back as zero after the first trap.
    */
   sve_alloc(t: TaskView): void {

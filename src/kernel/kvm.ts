@@ -262,6 +262,7 @@ export interface Kvm {
   task_smstop_sm(t: TaskView): void;
   sveSetExitStreaming(target: TaskView): void;
   sigreturnRejectsLayout(t: TaskView): boolean;
+  restoreSveRejectsOnCpu(t: TaskView): boolean;
   sigreturnFpsimdOnly(t: TaskView): void;
   ssve_set(target: TaskView, sveFormat: boolean): void;
   sveSetZeroFpsimd(target: TaskView): void;

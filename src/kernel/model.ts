@@ -23,7 +23,7 @@ import { canonFor } from '../check/explore.js';
 import type { Reduction, Replay, ShrinkSubject } from '../check/shrink.js';
 import { boot, slotOrder, type BootSpec } from './boot.js';
 import { DEAD_RULE_NAMES, DeadData, type DeadRuleName } from './dead.js';
-import { EVENTS, EVENT_NAMES, applyAction, decodeAction, enabledActions } from './events.js';
+import { EVENTS, EVENT_NAMES, applyAction, decodeAction, enabledActions, eventsOfMask } from './events.js';
 import { createMachine, type KernelClass } from './kernel.js';
 import type { Kvm } from './kvm.js';
 import type { Layout } from './layout.js';
@@ -134,6 +134,7 @@ export class KernelModel implements Model {
   readonly machine: Kvm;
   readonly shape: StateShape;
   readonly actionKinds = EVENT_NAMES;
+  readonly drawnKinds: readonly number[];
   private readonly canon: TokenCanonicalizer;
   /** The dead-data abstraction applied after every step, or null. */
   readonly dead: DeadData | null;
@@ -161,6 +162,12 @@ export class KernelModel implements Model {
       };
     }
     this.canon = new TokenCanonicalizer(layout.tokenOffsets, this.shape.counterOffsets, layout.tokenOffsets.length + 16);
+    // ... and of those, the ones whose family the kernel build has (sme, fpmr, kvm SVE...).
+    const built = Kernel.features as unknown as Record<string, boolean | undefined>;
+    this.drawnKinds = eventsOfMask(this.machine.eventMask, this.machine.eventOff).filter((e) => {
+      const needs = EVENTS[e]!.requires;
+      return !needs || built[needs] === true;
+    });
   }
 
   initial(): Int32Array {

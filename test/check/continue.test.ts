@@ -98,3 +98,20 @@ describe('check --continue on v4.18-rc1 (1 CPU, 2 tasks, 1 vcpu)', () => {
     expect(two.states).toBe(one.states);
   });
 });
+
+describe('check --continue on v6.12 in the seed configuration (1 CPU, 2 tasks, 1 vcpu, core,fork,kvm)', () => {
+  it('names fbc7e61195e2 for both 13-step classes, confirmed by replay, and v6.12+fbc7e61195e2 is clean of them', () => {
+    // v6.12 lacks fbc7e61195e2 (v6.14); the 6.1.y backport of it is a side branch that v6.12
+    // lacking must not stop the fix from being added (src/history/fixes.ts needs()).
+    const bounds = { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 13, events: ['core', 'fork', 'kvm'] as const };
+    const r = checkVariant(findVariant('v6.12')!, bounds, { continue: true });
+    const lostOrCorrupt = r.violations!.filter((x) => x.invariant === 'integrity');
+    expect(lostOrCorrupt.map((x) => x.kind).sort()).toEqual(['corrupt', 'lost']);
+    for (const x of lostOrCorrupt) {
+      expect(x.step).toBe(13);
+      expect(x.fixedBy?.map((f) => [f.expression, f.confirmed])).toEqual([['v6.12+fbc7e61195e2', true]]);
+    }
+    const past = checkVariant(variantOfExpression('v6.12+fbc7e61195e2')!, bounds, { continue: true });
+    expect(past.violations ?? []).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@ import { runCost } from '../../src/cost/engine.js';
 import { ScriptSource, type Normalizer } from '../../src/cost/stream.js';
 import { costWorkload } from '../../src/cost/api.js';
 import { findVariant, VARIANTS } from '../../src/variants/index.js';
+import { FPSIMD_ONLY } from '../../src/arch/hw.js';
 
 const F = 528;
 const SVE512 = 2192;
@@ -169,5 +170,24 @@ describe('breakdowns add up', () => {
         expect(r.skipped, `${profile} ${r.variant} skipped events`).toBe(0);
       }
     }
+  });
+});
+
+describe('cost --hw: the same workload on a CPU without SVE', () => {
+  it('moves no SVE state in any variant, and the stream keeps its length and shape', () => {
+    const variants = ['v4.15', 'v6.12', 'mainline'].map((n) => findVariant(n)!);
+    const sve = costWorkload('hpc-sve', variants, { events: 5_000 });
+    const plain = costWorkload('hpc-sve', variants, { events: 5_000, hw: FPSIMD_ONLY });
+    expect(plain.source).toMatchObject({ kind: 'workload', hw: 'fpsimd' });
+    expect(plain.events).toBe(sve.events);
+    for (const r of plain.rows) {
+      expect(r.parts.sve, r.variant).toMatchObject({ saves: 0, loads: 0, bytes: 0 });
+      expect(r.traps.sveEl0, r.variant).toBe(0);
+    }
+    // The profile does use SVE on its own CPU, so the comparison says something.
+    expect(sve.rows.some((r) => r.parts.sve.saves > 0)).toBe(true);
+    // Without SVE state there is less to move, for the oracle and for every variant.
+    expect(plain.oracle.bytes).toBeLessThan(sve.oracle.bytes);
+    for (const [i, r] of plain.rows.entries()) expect(r.bytes, r.variant).toBeLessThan(sve.rows[i]!.bytes);
   });
 });

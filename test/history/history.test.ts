@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { parseHw } from '../../src/arch/hw.js';
 import { COMMITS, commitIndex, lookupCommit } from '../../src/history/commits.js';
 import { RELEASES, commitsOfRelease } from '../../src/history/releases.js';
 import { VERSIONS_BY_FUNCTION, conflictOf, featuresOf, functionsOf, resolveKernel } from '../../src/history/resolve.js';
+import { needs } from '../../src/history/fixes.js';
 import { Kvm } from '../../src/kernel/kvm.js';
 import { fpsimd } from '../../src/kernel/versions/fpsimd.js';
 import { kvm } from '../../src/kernel/versions/kvm.js';
@@ -103,6 +105,33 @@ describe('releases are commit sets, each resolved once into one flat class', () 
     );
     // a proposal is a side branch: dropping it conflicts with nothing
     expect(conflictOf(new Set([...commitsOfRelease('v4.15'), 'no-sve-flush']))).toBeUndefined();
+  });
+
+  it('reports a set whose code calls a function only a missing commit defines', () => {
+    // 929fa99b1215 introduced fpsimd_save_and_flush_current_state(); mainline's later versions
+    // (49ce484187f7's VL change, e0cb0f26594c's arch_dup_task_struct()) call it. In the kernel
+    // reverting it alone would not build; here it was a TypeError at the first such path.
+    const mainlineWithout = new Set([...commitsOfRelease('mainline')].filter((c) => c !== '929fa99b1215'));
+    expect(conflictOf(mainlineWithout)).toMatch(
+      /calls fpsimd_save_and_flush_current_state\(\), which only 929fa99b1215 defines and the set lacks$/,
+    );
+    expect(conflictOf(new Set([...commitsOfRelease('v6.12'), 'e0cb0f26594c']))).toBe(
+      "e0cb0f26594c's arch_dup_task_struct() calls fpsimd_save_and_flush_current_state(), which only 929fa99b1215 defines and the set lacks",
+    );
+    expect(() => variantOfExpression('mainline-929fa99b1215')).toThrow(/inconsistent: .*929fa99b1215 defines/);
+    // ... and no built-in release is refused by the rule
+    for (const r of RELEASES) expect(conflictOf(new Set(commitsOfRelease(r.name))), r.name).toBeUndefined();
+  });
+
+  it("a guard's CPU is one --hw accepts", () => {
+    for (const c of COMMITS) for (const g of c.guards ?? []) if (g.hw) expect(typeof parseHw(g.hw), `${c.id} ${g.hw}`).not.toBe('string');
+  });
+
+  it('a fix can be added over a stable backport of it: v6.12 + fbc7e61195e2', () => {
+    // fbc7e61195e2's kvm_arch_vcpu_load_fp() sits after fbc7e61195e2-6.1 (the 6.1.y backport,
+    // a side branch) in the version list: v6.12 lacking the backport must not block it.
+    expect(needs(new Set(commitsOfRelease('v6.12')), 'fbc7e61195e2')).toEqual(['fbc7e61195e2']);
+    expect(needs(new Set(commitsOfRelease('v6.12')), 'e0cb0f26594c')).toBeNull();
   });
 });
 

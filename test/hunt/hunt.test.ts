@@ -11,6 +11,8 @@ import { memoryIo } from '../../src/cli/io.js';
 import { findCommit } from '../../src/history/commits.js';
 import { findVariant } from '../../src/variants/index.js';
 import { violationClass } from '../../src/check/model.js';
+import { FPSIMD_ONLY } from '../../src/arch/hw.js';
+import { hardwareConfigs } from '../../src/app/hardware.js';
 
 async function cli(...argv: string[]) {
   const io = memoryIo();
@@ -77,15 +79,15 @@ describe('simulate --continue', () => {
     // default (core, neon, fork, kvm) never drew.
     const v = findVariant('v6.12')!;
     const b = { cpus: 2, tasks: 2, vcpus: 1, spare: 1 };
-    const one = await simulateVariant(v, b, { seed: 3, runs: 200, steps: 60, continue: true, workers: 1 });
-    const two = await simulateVariant(v, b, { seed: 3, runs: 200, steps: 60, continue: true, workers: 2 });
+    const one = await simulateVariant(v, b, { seed: 2, runs: 200, steps: 60, continue: true, workers: 1 });
+    const two = await simulateVariant(v, b, { seed: 2, runs: 200, steps: 60, continue: true, workers: 2 });
     expect(one.runs).toBe(200);
     expect(one.violations!.some((x) => x.where === 'setup_sigframe')).toBe(true);
     expect(one.violations!.length).toBeGreaterThan(1);
     const key = (r: typeof one) => r.violations!.map((x) => `${x.run}:${violationClass(x)}:${x.step}`);
     expect(key(two)).toEqual(key(one));
     // The first run that fails at all is the plain simulation's answer.
-    const plain = await simulateVariant(v, b, { seed: 3, runs: 200, steps: 60 });
+    const plain = await simulateVariant(v, b, { seed: 2, runs: 200, steps: 60 });
     expect(one.violations![0]!.run).toBe(plain.violation!.run);
   });
 });
@@ -118,14 +120,44 @@ describe('mutants (the fast part)', () => {
     ]);
     expect(r.detected).toBe(2);
   });
-  it('a fix hint whose set does not run (a later fix on an older set) is dropped, not the mutant', async () => {
+  it('a fix that cannot be added consistently (a later fix on an older set) is no hint, and the mutant is still detected', async () => {
     // 751ecf6afd65 (CVE-2024-50275) removed the WARN in fpsimd_save_user_state() after an SVE
-    // trap on a stale binding. Among the hints for that class is e0cb0f26594c on v6.12, whose
-    // copy_process() calls a helper v6.12 lacks: its replay throws, and that must not make the
-    // whole mutant count as one that "does not run".
+    // trap on a stale binding. e0cb0f26594c's guards match that class on v6.12 too, but its
+    // arch_dup_task_struct() calls a helper only 929fa99b1215 defines: the resolver refuses
+    // v6.12+e0cb0f26594c, so it is no hint (it used to be one whose replay threw).
     const r = await mutationScore({ budget: 400_000, only: ['751ecf6afd65'] });
     expect(r.results.map((m) => [m.mutant, m.detected, m.finding?.class])).toEqual([
       ['v6.12-751ecf6afd65', true, 'kernel-warn FPC201 @fpsimd_save_user_state'],
     ]);
+  });
+});
+
+describe('hunt on other hardware (--hw)', () => {
+  const v = findVariant('v6.12-rc1')!;
+  const smeOnly = { ...FPSIMD_ONLY, sme: true };
+  it("runs every CPU's checks, then every CPU's simulations, and names a finding by its CPU", async () => {
+    // d3eaab3c7090's WARN in do_sme_acc() (docs/findings.md, hardware configurations): on a CPU
+    // with SME and no SVE. The variant's own CPU (SVE+SME) is listed too: its jobs carry no hw.
+    const r = await huntVariant(v, {
+      hardware: [hardwareConfigs(v)[0]!, smeOnly],
+      families: ['core', 'hotplug', 'sme'],
+      budget: 200_000,
+      stop: (f) => f.hw === 'sme' && f.class.startsWith('kernel-warn FPC201 @do_sme_acc'),
+    });
+    expect(r.hardware).toEqual(['default', 'sme']);
+    const kinds = r.jobs.map((j) => `${j.kind}${j.hw ? `@${j.hw}` : ''}`);
+    // All default-CPU checks come before the first check on the other CPU; stopped before any simulation.
+    const firstSme = kinds.indexOf('check@sme');
+    expect(firstSme).toBeGreaterThan(0);
+    expect(kinds.slice(0, firstSme).every((k) => k === 'check')).toBe(true);
+    expect(kinds.slice(firstSme).every((k) => k === 'check@sme')).toBe(true);
+    expect(r.stopped).toBe(true);
+    const warn = r.findings.find((f) => f.hw === 'sme' && f.class === 'kernel-warn FPC201 @do_sme_acc@sme')!;
+    expect(warn.command).toContain('--hw sme');
+    expect(warn.fixedBy.map((h) => h.id)).toContain('d3eaab3c7090');
+    // The command reproduces it.
+    const again = await cli(...warn.command.replace(/^fpctx /, '').split(' '), '--quiet');
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('kernel-warn [FPC201] in do_sme_acc');
   });
 });

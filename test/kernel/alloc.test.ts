@@ -1,118 +1,122 @@
 /**
- * thread.sve_state as an allocation (issue 14 part 3): sized by sve_state_size() when it is
- * allocated, NULL until then, and the `memory-safety` invariant (FPC105) at every save or load
- * of SVE state through it.
- *
- * Kernel references: sve_state_size() and sve_alloc() in arch/arm64/kernel/fpsimd.c (Debian 6.1
- * and 6.12 trees: the larger of the SVE VL, where the system has SVE, and the SME VL);
- * 05d881b85b48 "arm64/sme: Set new vector length before reallocating" (v6.5-rc4, CVE-2023-53184),
- * which fixed d4d5be94a878's reallocation at the old VL: "the allocation is done with the old
- * vector length and can lead to memory corruption due to an undersized buffer".
+ * The `alloc` family (issue 14 part 3): an allocation in a kernel path fails (kzalloc returns
+ * NULL) and the path does what its tree does with that: do_sve_acc()/do_sme_acc() kill the task
+ * (force_sig(SIGKILL), fpsimd.c v5.13+ and 6.12.118); vec_set_vector_length() (A era and
+ * 6.12.118, fpsimd.c:835-929) frees sve_state, reallocates it and does not look at the result.
  */
 import { describe, expect, it } from 'vitest';
-import { parseHw, type Hardware } from '../../src/arch/hw.js';
-import { resolveKernel } from '../../src/history/resolve.js';
 import { createMachine } from '../../src/kernel/kernel.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
-import type { TaskView } from '../../src/kernel/records.js';
-import { findVariant } from '../../src/variants/index.js';
 import { EVENTS, eventIndex } from '../../src/kernel/events.js';
-import { Pos } from '../../src/kernel/records.js';
-import { act, machine } from '../helpers.js';
+import { KPath, TaskState } from '../../src/kernel/records.js';
+import { variantOfExpression } from '../../src/variants/expression.js';
+import { act, slot } from '../helpers.js';
 
-const hw = (s: string): Hardware => parseHw(s) as Hardware;
+function boot(expr: string): Kvm {
+  const v = variantOfExpression(expr);
+  if (!v) throw new Error(expr);
+  return createMachine(v.Kernel, { cpus: 1, tasks: [{ name: 'C' }, { name: 'T' }] });
+}
+const C = (k: Kvm) => k.tasks[slot(k, 'C')]!;
+const nomemEnabled = (k: Kvm) => EVENTS[eventIndex('nomem')]!.enabled(k, 0, 0);
 
-/** Runs `name` on cpu0 and finishes any kernel path it starts (`continue` while one is pending). */
-function step(k: Kvm, name: string): ReturnType<typeof act> {
-  const v = act(k, name, 0);
-  if (v) return v;
-  for (let i = 0; i < 4 && EVENTS[eventIndex('continue')]!.enabled(k, 0, 0); i++) {
-    const w = act(k, 'continue', 0);
-    if (w) return w;
+describe('the SVE and SME traps: a failed allocation kills the task', () => {
+  for (const variant of ['v5.17', 'v6.1.y', 'v6.12', 'v6.12-rc1', 'mainline']) {
+    it(`${variant}: the SVE trap's sve_alloc() fails: SIGKILL, and no other task is harmed`, () => {
+      const k = boot(variant);
+      act(k, 'switch', 0, slot(k, 'C'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'sve_write', 0); // traps: the SVE_ACC path
+      expect(C(k).kpath).toBe(KPath.SVE_ACC);
+      expect(C(k).sve_state).toBe(false);
+      expect(nomemEnabled(k)).toBe(true);
+      expect(act(k, 'nomem', 0)).toBeNull();
+      expect(C(k).state).toBe(TaskState.ZOMBIE);
+      expect(C(k).sve_state).toBe(false);
+    });
   }
-  return null;
-}
-
-/** As `step`; a user instruction that trapped is retried after the return to user space, as the CPU does. */
-function run(k: Kvm, name: string): ReturnType<typeof act> {
-  const user = EVENTS[eventIndex(name)]!.runs === 'user';
-  const v = step(k, name);
-  if (v || !user || k.tasks[k.cpus[0]!.current]!.pos === Pos.USER) return v;
-  return step(k, 'ret_to_user') ?? step(k, name);
-}
-
-describe('sve_state_size() (sveStateVq)', () => {
-  it('pre-SME kernels: the SVE VL', () => {
-    const k = machine('v4.18', { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 256 });
-    expect(k.sveStateVq(k.tasks[0]!)).toBe(2);
+  it('v6.12-rc1: the SME trap with sme_alloc() failing: SIGKILL', () => {
+    const k = boot('v6.12-rc1');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'smstart_za', 0);
+    expect(C(k).kpath).toBe(KPath.SME_ACC);
+    expect(act(k, 'nomem', 0)).toBeNull();
+    expect(C(k).state).toBe(TaskState.ZOMBIE);
   });
-
-  it('with SME: the larger of the SVE and SME VLs; SME only: the SME VL alone', () => {
-    const big = machine('mainline', { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 256, smeVlBits: 512 });
-    expect(big.sveStateVq(big.tasks[0]!)).toBe(4);
-    const small = machine('mainline', { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 512, smeVlBits: 256 });
-    expect(small.sveStateVq(small.tasks[0]!)).toBe(4);
-    const smeOnly = machine('mainline', { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 512, smeVlBits: 256, hw: hw('sme,sme2') });
-    expect(smeOnly.sveStateVq(smeOnly.tasks[0]!)).toBe(2);
+  it('a trap whose buffer already exists allocates nothing: nomem is not enabled', () => {
+    const k = boot('v5.17');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'sve_write', 0);
+    act(k, 'continue', 0);
+    act(k, 'ret_to_user', 0);
+    act(k, 'syscall', 0); // v5.17 discards SVE: TIF_SVE clear, the buffer kept
+    act(k, 'ret_to_user', 0);
+    act(k, 'sve_write', 0);
+    expect(C(k).kpath).toBe(KPath.SVE_ACC);
+    expect(C(k).sve_state).toBe(true);
+    expect(nomemEnabled(k)).toBe(false);
   });
 });
 
-describe('allocation through the kernel paths', () => {
-  it('NULL at boot; the first SVE trap allocates for the current VL; a VL change reallocates for the new one', () => {
-    const k = machine('v4.18', { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 128 });
-    const a: TaskView = k.tasks[0]!;
-    expect([a.sve_state, a.sve_state_vq]).toEqual([false, 0]);
-    run(k, 'switch');
-    run(k, 'ret_to_user');
-    expect(run(k, 'sve_write')).toBeNull(); // traps: do_sve_acc allocates
-    expect([a.sve_state, a.sve_state_vq]).toEqual([true, 1]);
-    run(k, 'syscall');
-    expect(run(k, 'set_vl')).toBeNull(); // 128 → 256 bits: sve_set_vector_length frees the buffer
-    expect(a.sve_vq).toBe(2);
-    expect(a.sve_state_vq === 0 || a.sve_state_vq === 2).toBe(true);
-    run(k, 'ret_to_user');
-    expect(run(k, 'sve_write')).toBeNull();
-    expect([a.sve_state, a.sve_state_vq]).toEqual([true, 2]);
+/**
+ * v6.12-rc1's vec_set_vector_length() for the SVE VL keeps SVCR.ZA and TIF_SME when ZA is on
+ * (only "if the task has neither SM nor ZA" is SME dropped), then sve_free(); sve_alloc(task,
+ * true) with no check. If that kzalloc fails the task returns with ZA on, TIF_SME set and no
+ * sve_state; SMSTART SM does not trap (TIF_SME), and the next save stores the streaming Z/P
+ * registers through last->sve_state = NULL. 49ce484187f7 (change_live_vector_length(), v6.16)
+ * allocates the new buffer before changing anything and returns -ENOMEM on failure.
+ */
+describe('a VL change whose reallocation fails (vec_set_vector_length, A era)', () => {
+  function zaOnThenSetVl(variant: string): Kvm {
+    const k = boot(variant);
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'smstart_za', 0); // traps: the SME_ACC path
+    if (C(k).kpath) act(k, 'continue', 0);
+    act(k, 'ret_to_user', 0);
+    act(k, 'smstart_za', 0); // retried: ZA on
+    act(k, 'za_write', 0);
+    act(k, 'syscall', 0);
+    act(k, 'set_vl', 0);
+    return k;
+  }
+  it('v6.12-rc1: ZA on, the SVE VL changes, sve_alloc() fails; SMSTART SM, and the next save writes through a NULL sve_state (memory-safety)', () => {
+    const k = zaOnThenSetVl('v6.12-rc1');
+    expect(C(k).kpath).toBe(KPath.SET_VL);
+    expect(nomemEnabled(k)).toBe(true);
+    expect(act(k, 'nomem', 0)).toBeNull();
+    expect(C(k).sve_state).toBe(false);
+    expect(C(k).TIF_SME).toBe(true);
+    expect(C(k).svcr_ZA).toBe(true);
+    expect(act(k, 'ret_to_user', 0)).toBeNull();
+    expect(act(k, 'smstart_sm', 0)).toBeNull(); // no trap: TIF_SME is set
+    const v = act(k, 'switch', 0, slot(k, 'T'));
+    expect(v).toMatchObject({ invariant: 'memory-safety', where: 'fpsimd_save_user_state' });
   });
-});
-
-describe('memory-safety (FPC105) can fail', () => {
-  it("catches d4d5be94a878's reallocation at the old VL (fixed by 05d881b85b48): an undersized buffer", () => {
-    // v6.12 with vec_set_vector_length()'s tail in the order d4d5be94a878 left it: free and
-    // reallocate (sized by the old VL), then set the new VL.
-    const K = resolveKernel(findVariant('v6.12')!.commits, 'v6.12-realloc-first', [
-      {
-        id: 'realloc-before-set-vl',
-        versions: {
-          sveSetVectorLengthFinish: {
-            value(this: Kvm, t: TaskView, vq: number, inherit: boolean) {
-              this.sve_free(t);
-              this.sveStateAllocated(t);
-              t.sve_vq = vq;
-              t.TIF_SVE_VL_INHERIT = inherit;
-            },
-          },
-        },
-      },
-    ]);
-    // SME VL 128 too: with SME the buffer is sized for the larger VL, which would hide the bug.
-    const k = createMachine(K, { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 128, smeVlBits: 128 });
-    run(k, 'switch');
-    run(k, 'ret_to_user');
-    run(k, 'syscall');
-    expect(run(k, 'set_vl')).toBeNull(); // the VL doubles; the new buffer has the old size
-    expect([k.tasks[0]!.sve_vq, k.tasks[0]!.sve_state_vq]).toEqual([2, 1]);
-    run(k, 'ret_to_user');
-    // The next SVE use traps; sve_alloc(current, true) zeroes sve_state_size() bytes: twice the buffer.
-    const v = run(k, 'sve_write');
-    expect(v?.invariant).toBe('memory-safety');
-    expect(v?.code).toBe('FPC105');
-    expect(v?.message).toMatch(/at VL 256 through a thread.sve_state sized for VL 128/);
+  it('v6.12-rc1: the same steps with the allocation succeeding are clean', () => {
+    const k = zaOnThenSetVl('v6.12-rc1');
+    expect(act(k, 'continue', 0)).toBeNull();
+    expect(C(k).sve_state).toBe(true);
+    expect(act(k, 'ret_to_user', 0)).toBeNull();
+    expect(act(k, 'smstart_sm', 0)).toBeNull();
+    expect(act(k, 'switch', 0, slot(k, 'T'))).toBeNull();
   });
-
-  it('the unpatched v6.12 runs the same steps cleanly', () => {
-    const k = machine('v6.12', { cpus: 1, tasks: [{ name: 'A' }], sveVlBits: 128, smeVlBits: 128 });
-    for (const e of ['switch', 'ret_to_user', 'syscall', 'set_vl', 'ret_to_user', 'sve_write', 'fp_read']) expect(run(k, e)).toBeNull();
-    expect([k.tasks[0]!.sve_vq, k.tasks[0]!.sve_state_vq]).toEqual([2, 2]);
+  it('mainline (49ce484187f7): the VL change is one step that allocates first; there is no step to fail', () => {
+    const k = zaOnThenSetVl('mainline');
+    expect(C(k).kpath).toBe(KPath.NONE);
+    expect(nomemEnabled(k)).toBe(false);
+  });
+  it('v5.17 and v6.1.y: the model frees and leaves the reallocation to the next use: nomem is not enabled', () => {
+    for (const variant of ['v5.17', 'v6.1.y']) {
+      const k = boot(variant);
+      act(k, 'switch', 0, slot(k, 'C'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'syscall', 0);
+      act(k, 'set_vl', 0);
+      expect(C(k).kpath).toBe(KPath.SET_VL);
+      expect(nomemEnabled(k)).toBe(false);
+    }
   });
 });

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../../src/kernel/kernel.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
-import { FpType, KPath } from '../../src/kernel/records.js';
+import { FpType, KPath, NR_CPUS } from '../../src/kernel/records.js';
 import { findVariant } from '../../src/variants/index.js';
 import { act, slot } from '../helpers.js';
 import type { EventFamily } from '../../src/kernel/events.js';
@@ -67,5 +67,61 @@ describe('the atomic switch', () => {
       expect(A.sig_Hi).toBe(live);
       expect(A.sig_V).toBe(A.sve_V);
     });
+  }
+});
+
+/**
+ * rt_sigreturn's flush before the SVE block is copied in (restore_sve_fpsimd_context(), run
+ * with preemption enabled: its own comment in signal.c, v4.15 to 6.12): fpsimd_cpu = NR_CPUS,
+ * then TIF_FOREIGN_FPSTATE. With `atomic` the model stops between the two stores (SIGRETURN
+ * step 4).
+ */
+describe('the atomic switch: the two stores of the flush at sigreturn', () => {
+  /** A, with SVE state live, takes a signal and its handler returns with the frame as written. */
+  function inSigreturn(variant: string, events: EventFamily[]): Kvm {
+    const k = boot(variant, events);
+    sveTaskInterrupted(k);
+    act(k, 'signal', 0);
+    while (k.tasks[0]!.kpath) act(k, 'continue', 0);
+    act(k, 'ret_to_user', 0);
+    expect(k.tasks[0]!.sig_sve).toBe(true);
+    act(k, 'sigreturn', 0);
+    return k;
+  }
+
+  for (const variant of ['v4.15', 'v5.17', 'v6.12-rc1']) {
+    it(`${variant} off: one step, both stores`, () => {
+      const k = inSigreturn(variant, ['core', 'signal']);
+      const A = k.tasks[0]!;
+      expect([A.kpath, A.kstep]).toEqual([KPath.SIGRETURN, 1]);
+      expect(A.fpsimd_cpu).toBe(NR_CPUS);
+      expect(A.TIF_FOREIGN_FPSTATE).toBe(true);
+    });
+
+    for (const between of ['switch', 'softirq_neon']) {
+      it(`${variant} on: fpsimd_cpu broken first; ${between === 'switch' ? 'a preemption' : 'a softirq’s kernel-mode NEON'} before the flag is set is harmless, and the frame is what the task resumes with`, () => {
+        const k = inSigreturn(variant, ['core', 'signal', 'neon', 'atomic']);
+        const A = k.tasks[0]!;
+        expect([A.kpath, A.kstep]).toEqual([KPath.SIGRETURN, 4]);
+        expect(A.fpsimd_cpu).toBe(NR_CPUS);
+        expect(A.TIF_FOREIGN_FPSTATE).toBe(false); // the registers are still A's
+        if (between === 'switch') {
+          expect(act(k, 'switch', 0, slot(k, 'B'))).toBeNull(); // saves A's live registers
+          act(k, 'ret_to_user', 0);
+          act(k, 'fp_write', 0);
+          act(k, 'irq', 0);
+          expect(act(k, 'switch', 0, slot(k, 'A'))).toBeNull();
+          expect(A.TIF_FOREIGN_FPSTATE).toBe(true); // wrong_cpu: fpsimd_cpu was already broken
+        } else {
+          expect(act(k, 'softirq_neon', 0)).toBeNull();
+          expect(A.TIF_FOREIGN_FPSTATE).toBe(true);
+        }
+        expect(act(k, 'continue', 0)).toBeNull(); // the second store
+        expect([A.kpath, A.kstep]).toEqual([KPath.SIGRETURN, 1]);
+        while (A.kpath) expect(act(k, 'continue', 0)).toBeNull();
+        expect(act(k, 'ret_to_user', 0)).toBeNull();
+        expect(act(k, 'fp_read', 0)).toBeNull();
+      });
+    }
   }
 });

@@ -145,3 +145,121 @@ describe('snapshot B: restore_sve_fpsimd_context() before and after d2907cbe9ea0
     expect(C(k).TIF_SME).toBe(true);
   });
 });
+
+/**
+ * Part 8, second round (fpsimd/kvm/entry/process functions against the tree each cites).
+ *  - Debian 6.12.118 has 01098d893fa8 (fpsimd.c:1565-1597: fpsimd_thread_switch() flushes the
+ *    binding, then loads next's kernel-mode NEON state): v6.12.y now carries it. Flushing first
+ *    leaves fpsimd_last_state empty, so fpsimd_load_kernel_state() can no longer elide the load.
+ *  - Debian 6.12.118's VHE guest exit (kvm_reset_cptr_el2(), kvm_emulate.h:618-640) enables SVE
+ *    for host EL1 only (CPACR_EL1.ZEN = ZEN_EL1EN): host EL0 stays trapped after a guest run.
+ *    Enabling EL0 too came with e62dd507844f (Reorganise CPTR trap manipulation), after the
+ *    save+flush of fbc7e61195e2 that v6.12.y has; the model had put it under fbc7e61195e2.
+ */
+describe('v6.12.y: the 6.12 stable tree, not later code', () => {
+  function preemptedInKernelNeon(expr: string): { k: Kvm; loads: number[] } {
+    const k = boot(expr);
+    const loads: number[] = [];
+    const sink = k.fx;
+    k.fx = {
+      ...sink,
+      load: (cpu, ctx, ...rest) => {
+        loads.push(ctx);
+        sink.load(cpu, ctx, ...rest);
+      },
+    };
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'syscall', 0);
+    act(k, 'kernel_neon', 0);
+    act(k, 'switch', 0, slot(k, 'T'));
+    act(k, 'switch', 0, slot(k, 'C'));
+    return { k, loads };
+  }
+  it('v6.12.y (01098d893fa8): switching back to a task preempted in kernel-mode NEON reloads its kernel state (fpsimd_last_state was flushed first)', () => {
+    const { k, loads } = preemptedInKernelNeon('v6.12.y');
+    expect(loads.filter((st) => st === k.layout.stOfKernelState(slot(k, 'C')))).toHaveLength(1);
+    expect(k.cpus[0]!.last_st).toBe(0);
+    expect(act(k, 'continue', 0)).toBeNull();
+  });
+  it('v6.12 (before 01098d893fa8): the same switch elides the load (load, then flush)', () => {
+    const { k, loads } = preemptedInKernelNeon('v6.12');
+    expect(loads.filter((st) => st === k.layout.stOfKernelState(slot(k, 'C')))).toHaveLength(0);
+    expect(act(k, 'continue', 0)).toBeNull();
+  });
+
+  const VM = { cpus: 1, tasks: [{ name: 'V', vcpu: true }] };
+  for (const [variant, zen] of [
+    ['v6.12', false],
+    ['v6.12.y', false],
+    ['mainline', true],
+  ] as const) {
+    it(`${variant}: after a guest run that used FP, host EL0 SVE access is ${zen ? 'enabled (e62dd507844f)' : 'still trapped (kvm_reset_cptr_el2: EL1 only)'}`, () => {
+      const v = variantOfExpression(variant);
+      if (!v) throw new Error(variant);
+      const k = createMachine(v.Kernel, VM);
+      act(k, 'switch', 0, slot(k, 'V'));
+      act(k, 'vcpu_enter', 0);
+      act(k, 'guest_fp', 0);
+      act(k, 'vcpu_exit', 0);
+      expect(k.cpus[0]!.zen_el0).toBe(zen);
+    });
+  }
+});
+
+/**
+ * v4.15's sve_alloc() (snapshot O) zeroes an existing buffer for sve_state_size(current): in a
+ * tracer's NT_ARM_SVE write that is the tracer's VL. e35ac9d0b56e (v5.15, "Use correct size
+ * when reinitialising SVE state") sizes it by the task: before it, a tracer with a larger VL
+ * than its tracee writes past the tracee's buffer, as the commit message says.
+ */
+describe('sve_alloc() zeroes for the caller (current) before e35ac9d0b56e', () => {
+  function writeAtSmallerVl(expr: string): ReturnType<typeof act> {
+    const k = boot(expr);
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    stopAndTrace(k);
+    // The tracer gives C the other (smaller) VL: C's buffer is freed and reallocated for it.
+    expect(act(k, 'ptrace_sve_vl', 0, slot(k, 'C'))).toBeNull();
+    const c = C(k);
+    const t = k.tasks[slot(k, 'T')]!;
+    expect(c.sve_vq).toBeLessThan(t.sve_vq);
+    expect(c.sve_state_vq).toBe(c.sve_vq);
+    // A second write at C's VL reuses the buffer: sve_alloc() zeroes it.
+    return act(k, 'ptrace_sve', 0, slot(k, 'C'));
+  }
+  for (const variant of ['v4.15', 'v4.18', 'v4.18-rc1']) {
+    it(`${variant}: zeroing at the tracer's VL overflows the tracee's buffer (memory-safety)`, () => {
+      const v = writeAtSmallerVl(variant);
+      expect(v?.invariant).toBe('memory-safety');
+      expect(v?.where).toBe('sve_alloc');
+    });
+  }
+  for (const variant of ['v5.17', 'v4.18+e35ac9d0b56e']) {
+    it(`${variant}: zeroing at the tracee's own VL stays inside its buffer`, () => {
+      expect(writeAtSmallerVl(variant)).toBeNull();
+    });
+  }
+});
+
+describe("v4.15's task_fpsimd_save(): a VL mismatch WARNs, SIGKILLs and saves nothing (snapshot O)", () => {
+  it('with violations collected (check --continue), the registers are not written at the wrong VL', () => {
+    const k = boot('v4.15');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'sve_write', 0); // the SVE trap
+    act(k, 'ret_to_user', 0);
+    act(k, 'sve_write', 0); // C's SVE state is live
+    const c = C(k);
+    expect(c.TIF_SVE).toBe(true);
+    expect(c.TIF_FOREIGN_FPSTATE).toBe(false);
+    const saved = [c.sve_V, c.sve_Hi];
+    expect(k.cpus[0]!.regV).not.toBe(saved[0]);
+    k.cpus[0]!.hw_vq = k.otherVq(c.sve_vq); // RDVL no longer agrees with thread.sve_vl
+    const seen: string[] = [];
+    k.onViolation = (v) => void seen.push(`${v.invariant}@${v.where}`);
+    act(k, 'switch', 0, slot(k, 'T'));
+    expect(seen).toEqual(['kernel-warn@task_fpsimd_save']);
+    expect([c.sve_V, c.sve_Hi]).toEqual(saved);
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * Random walks over the whole event alphabet (every family: signals, ptrace, exec, VL changes,
  * PM, hotplug, KVM) on machines larger than the bounded checks can cover. The releases are
- * clean once the clone() fix (e0cb0f26594c) is applied — the one bug in them the walks find,
- * which the bounded check `ptrace-fork` pins (docs/findings.md) — and the walks do find that
- * bug without it.
+ * clean once the clone() fix (e0cb0f26594c) and e35ac9d0b56e (sve_alloc() zeroing a tracee's
+ * buffer for the tracer's VL, v5.15) are applied — the two bugs in them the walks find; the
+ * first is pinned by the bounded check `ptrace-fork` (docs/findings.md), the second by
+ * test/kernel/audit.test.ts — and the walks do find the first without its fix.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -12,7 +13,7 @@ import { EVENT_FAMILIES } from '../../src/kernel/events.js';
 import type { KernelClass } from '../../src/kernel/kernel.js';
 import { KernelModel } from '../../src/kernel/model.js';
 import type { TaskView } from '../../src/kernel/records.js';
-import { findVariant } from '../../src/variants/index.js';
+import { variantOfExpression } from '../../src/variants/expression.js';
 
 const walks = fc.noBias(fc.array(fc.nat(), { minLength: 100, maxLength: 250 }));
 
@@ -32,9 +33,14 @@ function walk(model: KernelModel, choices: number[]) {
   return null;
 }
 
-/** The variant with e0cb0f26594c back-ported (as examples/clone-effective-state.ts does). */
+/** The variant with e35ac9d0b56e, as a variant expression. */
+function withAllocFix(name: string): KernelClass {
+  return variantOfExpression(`${name}+e35ac9d0b56e`)!.Kernel;
+}
+
+/** The variant with e35ac9d0b56e and e0cb0f26594c back-ported (as examples/clone-effective-state.ts does). */
 function withCloneFix(name: string): KernelClass {
-  const Base = findVariant(name)!.Kernel;
+  const Base = withAllocFix(name);
   return class extends Base {
     override arch_dup_task_struct(dst: TaskView, src: TaskView): void {
       this.fpsimd_preserve_current_state();
@@ -52,7 +58,7 @@ const configs = [
 describe('random walks over every event family', () => {
   for (const variant of ['v4.15', 'v4.18']) {
     for (const b of configs) {
-      it(`${variant} + clone fix: no violation (${b.cpus} CPUs, ${b.tasks} tasks, ${b.vcpus} vcpus, ${b.spare} spare)`, () => {
+      it(`${variant} + clone and sve_alloc fixes: no violation (${b.cpus} CPUs, ${b.tasks} tasks, ${b.vcpus} vcpus, ${b.spare} spare)`, () => {
         const model = new KernelModel(withCloneFix(variant), { ...bootSpecOf(b), events: [...EVENT_FAMILIES] });
         fc.assert(
           fc.property(walks, (choices) => {
@@ -65,7 +71,7 @@ describe('random walks over every event family', () => {
     }
   }
   it('without the fix, walks that stop a task for ptrace and fork it do find the stale child', () => {
-    const model = new KernelModel(findVariant('v4.15')!.Kernel, {
+    const model = new KernelModel(withAllocFix('v4.15'), {
       ...bootSpecOf({ cpus: 1, tasks: 2, vcpus: 0, spare: 1, depth: 0 }),
       events: ['core', 'fork', 'ptrace'],
     });

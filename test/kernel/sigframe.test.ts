@@ -11,6 +11,7 @@ import { createMachine } from '../../src/kernel/kernel.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
 import { FpType, TaskState } from '../../src/kernel/records.js';
 import { variantOfExpression } from '../../src/variants/expression.js';
+import { checkVariant } from '../../src/app/check.js';
 import { act, slot } from '../helpers.js';
 
 /** A (one CPU, alone or with B) in its signal handler, in user mode; its frame as the kernel wrote it. */
@@ -154,6 +155,15 @@ describe('SVE_SIG_FLAG_SM set by user space', () => {
     expect(v).toMatchObject({ invariant: 'integrity', kind: 'lost' });
   });
 
+  it('v6.12-rc1+c94f2f326146 (split out of the 929fa99b1215 series by the audit): the merge follows fp_type, so the same frame resumes with the frame’s V registers', () => {
+    const k = inHandler('v6.12-rc1+c94f2f326146');
+    act(k, 'frame_sm', 0);
+    act(k, 'frame_sve_payload', 0);
+    expect(sigreturn(k)).toBeNull();
+    expect(A(k).svcr_SM).toBe(true);
+    expect(act(k, 'ret_to_user', 0)).toBeNull();
+  });
+
   it('mainline: the same frame on a task that never used SME sets SVCR.SM without TIF_SME; the next save finds the live streaming VL unset (WARN, SIGKILL) — d2907cbe9ea0 case (1)', () => {
     const k = inHandler('mainline', true);
     expect(A(k).TIF_SME).toBe(false);
@@ -175,5 +185,40 @@ describe('SVE_SIG_FLAG_SM set by user space', () => {
     expect(act(k, 'ret_to_user', 0)).toBeNull();
     expect(act(k, 'fp_read', 0)).toBeNull();
     expect(act(k, 'switch', 0, slot(k, 'B'))).toBeNull();
+  });
+});
+
+describe('a non-streaming SVE record with a payload on an SME-only CPU (sme-only-sve-payload)', () => {
+  // The check the Debian 6.1.192 and 6.12.118 trees have and B lacks (docs/findings.md): without
+  // it the record becomes fp_type SVE outside streaming mode on a CPU that has no SVE to load.
+  const bounds = { cpus: 1, tasks: 1, vcpus: 0, spare: 0, events: ['core', 'signal', 'sigframe'] as const, hw: 'sme' };
+  const memorySafety = (name: string, depth: number) =>
+    checkVariant(variantOfExpression(name)!, { ...bounds, depth }, { continue: true }).violations?.filter(
+      (v) => v.invariant === 'memory-safety',
+    ) ?? [];
+  it('v6.12-rc1 and mainline load it: memory-safety in task_fpsimd_load, and the fix is named', () => {
+    for (const [name, steps] of [
+      ['v6.12-rc1', 9],
+      ['mainline', 10],
+    ] as const) {
+      const found = memorySafety(name, steps);
+      expect(
+        found.map((v) => [v.where, v.step]),
+        name,
+      ).toEqual([['task_fpsimd_load', steps]]);
+      expect(found[0]!.fixedBy?.map((f) => [f.id, f.confirmed])).toContainEqual(['sme-only-sve-payload', true]);
+    }
+  });
+  it('with the check the record is refused (SIGSEGV) and nothing unsafe is reachable', () => {
+    expect(memorySafety('v6.12-rc1+sme-only-sve-payload', 11)).toEqual([]);
+    expect(memorySafety('mainline+sme-only-sve-payload', 11)).toEqual([]);
+  });
+  it('changes nothing on a CPU with SVE', () => {
+    const sve = { ...bounds, hw: 'sve,sme', depth: 8 };
+    // Both without the dead-data abstraction (a derived variant never has it: src/app/check.ts).
+    const without = checkVariant(variantOfExpression('v6.12-rc1')!, sve, { abstraction: false });
+    const withFix = checkVariant(variantOfExpression('v6.12-rc1+sme-only-sve-payload')!, sve, { abstraction: false });
+    expect(withFix.states).toBe(without.states);
+    expect(withFix.transitions).toBe(without.transitions);
   });
 });

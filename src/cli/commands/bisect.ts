@@ -7,27 +7,30 @@
 
 import { InputError } from '../../errors.js';
 import { findCheck } from '../../app/checks.js';
-import { loadScenario, resolveScenarioPath } from '../../scenario/load.js';
+import { loadScenario, resolveScenarioPath, withHardware } from '../../scenario/load.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { type BisectResult, type BisectTarget, type Probe, bisect } from '../../app/bisect.js';
 import { commitJson } from '../../history/commits.js';
 import type { Io } from '../io.js';
-import { resolveVariants } from '../options.js';
+import { hwFlag, resolveVariants } from '../options.js';
+import { type Hardware, hwName } from '../../arch/hw.js';
 import { checkJson } from './check.js';
 import { runJson } from './run.js';
 
 export interface BisectFlags {
   good?: string;
   bad?: string;
+  hw?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
 /** A standard or named bounded check (src/app/checks.ts), else a scenario name or file. */
-function targetOf(arg: string): { target: BisectTarget; label: string } {
+function targetOf(arg: string, hw: Hardware | undefined): { target: BisectTarget; label: string } {
+  const on = hw ? ` on --hw ${hwName(hw)}` : '';
   const c = findCheck(arg);
-  if (c) return { target: { check: c }, label: `check ${c.name}` };
-  return { target: { scenario: loadScenario(resolveScenarioPath(arg)) }, label: `scenario ${arg}` };
+  if (c) return { target: { check: c, ...(hw ? { hw } : {}) }, label: `check ${c.name}${on}` };
+  return { target: { scenario: withHardware(loadScenario(resolveScenarioPath(arg)), hw) }, label: `scenario ${arg}${on}` };
 }
 
 function probeJson(p: Probe): object {
@@ -63,7 +66,7 @@ export async function runBisect(arg: string, f: BisectFlags, io: Io): Promise<nu
   if (!f.bad) throw new InputError('missing: the variant (or variant expression) whose verdict differs', undefined, undefined, '--bad');
   const [good] = await resolveVariants(f.good, { allowMany: false });
   const [bad] = await resolveVariants(f.bad, { allowMany: false });
-  const { target, label } = targetOf(arg);
+  const { target, label } = targetOf(arg, hwFlag(f.hw));
   const quiet = f.json || f.quiet;
   const r = bisect(good!, bad!, target, (msg) => {
     if (!quiet) io.progress(`bisect ${label}: ${msg}`);

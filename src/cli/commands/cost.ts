@@ -8,7 +8,7 @@ import { costWorkload } from '../../cost/api.js';
 import { loadProfile, MAX_EVENTS, resolveProfilePath } from '../../cost/profile.js';
 import { renderCostMarkdown, renderCostText, type CostDoc } from '../../cost/report.js';
 import type { Io } from '../io.js';
-import { intFlag, memoryFlag, outputFormatFlags, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { hwFlag, intFlag, memoryFlag, outputFormatFlags, resolveVariants, seedFlag, timeFlag } from '../options.js';
 
 export interface CostFlags {
   variant?: string;
@@ -16,6 +16,7 @@ export interface CostFlags {
   memory?: string;
   events?: string;
   seed?: string;
+  hw?: string;
   json?: boolean;
   md?: boolean;
   quiet?: boolean;
@@ -51,6 +52,7 @@ export async function runCostCommand(profileArg: string, f: CostFlags, io: Io): 
   const profile = loadProfile(resolveProfilePath(profileArg));
   const events = intFlag('--events', f.events, 1, MAX_EVENTS, profile.events);
   const seed = seedFlag(f.seed, profile.seed);
+  const hw = hwFlag(f.hw);
   const quiet = f.json || f.quiet;
   const t0 = performance.now();
   let done = 0;
@@ -62,6 +64,7 @@ export async function runCostCommand(profileArg: string, f: CostFlags, io: Io): 
     costWorkload(profile, variants, {
       events,
       seed,
+      ...(hw ? { hw } : {}),
       onProgress: (n) => {
         done = n;
         guard();

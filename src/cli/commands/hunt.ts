@@ -10,7 +10,8 @@ import { EVENT_FAMILIES } from '../../kernel/events.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
-import { intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { HW_HELP, hwFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { hardwareConfigs } from '../../app/hardware.js';
 import { count, eventsFlag, violationLine } from './check.js';
 
 export interface HuntFlags {
@@ -19,6 +20,7 @@ export interface HuntFlags {
   time?: string;
   seed?: string;
   events?: string;
+  hw?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -39,7 +41,9 @@ export async function runHunt(f: HuntFlags, io: Io): Promise<number> {
   const seed = seedFlag(f.seed, 0);
   const sel = f.events !== undefined ? eventsFlag(f.events, EVENT_FAMILIES) : undefined;
   const quiet = f.json || f.quiet;
+  const hardware = f.hw === 'all' ? hardwareConfigs(variant!) : f.hw !== undefined ? [hwFlag(f.hw)!] : undefined;
   const r = await huntVariant(variant!, {
+    ...(hardware ? { hardware } : {}),
     budget,
     seed,
     timeSeconds,
@@ -60,7 +64,7 @@ export async function runHunt(f: HuntFlags, io: Io): Promise<number> {
   const st = io.style;
   if (!f.quiet)
     io.out(
-      `hunt ${r.variant}  (families ${r.families.join(',')}${r.without.length ? ` without ${r.without.join(',')}` : ''}; budget ${count(r.budget)}, seed ${r.seed})`,
+      `hunt ${r.variant}  (families ${r.families.join(',')}${r.without.length ? ` without ${r.without.join(',')}` : ''}${r.hardware.length > 1 || r.hardware[0] !== 'default' ? `; on ${r.hardware.join(', ')}` : ''}; budget ${count(r.budget)}, seed ${r.seed})`,
     );
   io.out(
     `${r.jobs.length}/${r.scheduled} jobs, ${count(r.spent)} states and steps, ${r.seconds.toFixed(1)}s${r.cut ? st.warn(' (cut by --time: the result depends on this machine)') : ''}`,
@@ -93,6 +97,7 @@ export const huntCommand: CommandFactory = (io, done) =>
     .option('--time <duration>', 'wall-clock cap (default 5m); a hunt it cuts says so, and its result depends on the machine')
     .option('--seed <n>', 'seed of the simulation jobs (default 0)')
     .option('--events <list>', "families and events to hunt over, '-name' to leave one out (default: every family the variant has)")
+    .option('--hw <list>', `${HW_HELP}; 'all': every configuration the variant distinguishes, one after the other, in the same budget`)
     .option('--json', 'print one JSON document')
     .option('--quiet', 'the list of findings only')
     .action(async (opts) => done(await runHunt(opts, io)));

@@ -7,7 +7,10 @@
  *
  * Split so far: v6.12's fpsimd_signal_preserve_current_state() (setup_rt_frame's first step),
  * between fpsimd_preserve_current_state(), inside the FP context, and sve_to_fpsimd(), outside
- * it: a preemption or a softirq can come in between (src/kernel/versions/signal.ts).
+ * it: a preemption or a softirq can come in between (src/kernel/versions/signal.ts); and
+ * rt_sigreturn's flush before it copies the frame's SVE block (v4.15 to v6.12), between its
+ * two stores, fpsimd_cpu = NR_CPUS and TIF_FOREIGN_FPSTATE: restore_sve_fpsimd_context() runs
+ * with preemption enabled (its own comment in signal.c) (Entry.sigreturnFlushTaskState).
  * How a family is declared: src/kernel/families/declare.ts.
  */
 

@@ -35,6 +35,7 @@ export const EVENT_FAMILIES = [
   'sigframe',
   'ptrace_full',
   'atomic',
+  'alloc',
   'kvmvl',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];

@@ -20,7 +20,7 @@ export const kvmvlFamily: FamilyDecl = {
   events: [
     {
       name: 'guest_zcr',
-      code: 62,
+      code: 63,
       params: 'cpu',
       runs: 'guest',
       doc: 'an SVE guest writes ZCR_EL1: it runs at half its maximum VL, or at the maximum again (a ZCR_EL1 access traps to the hypervisor like SVE until the guest owns the registers)',

@@ -47,6 +47,23 @@ export const fpsimd = versions({
     /** The base kernel's sve_flush_cpu_state() (src/kernel/), which has this commit. */
     cb968afc7898: base('sve_flush_cpu_state'),
   },
+  sve_alloc: {
+    /**
+     * @models sve_alloc() — fpsimd.c v4.15 (snapshot O, read): an existing buffer is zeroed for
+     * sve_state_size(current), the *caller's* VL, not the task's: a tracer with a larger VL
+     * writes past a tracee's buffer (a new one is still sized for the task). An allocation
+     * failure is a BUG_ON.
+     */
+    '8cd969d28fd2'(t: TaskView): void {
+      const cur = this.current ?? t;
+      if (t.sve_state) sveStateAccessed(this, t, cur.sve_vq, 'save', 'sve_alloc');
+      else this.sveStateAllocated(t);
+      t.sve_V = ZERO;
+      t.sve_Hi = ZERO;
+    },
+    /** The base kernel's sve_alloc() (src/kernel/): the buffer is zeroed for the task's own size. */
+    e35ac9d0b56e: base('sve_alloc'),
+  },
   fpsimd_update_current_state: {
     /**
      * @models fpsimd_update_current_state() — fpsimd.c v4.15-rc1 [M]: the struct assignment
@@ -68,6 +85,19 @@ export const fpsimd = versions({
       const t = this.currentTask;
       t.uw_V = v;
       if (t.TIF_SVE) this.fpsimd_to_sve(t);
+      this.task_fpsimd_load();
+      this.fpsimd_bind_task_to_cpu();
+      t.TIF_FOREIGN_FPSTATE = false;
+    },
+    /**
+     * @models fpsimd_update_current_state() — fpsimd.c after c94f2f326146 (Debian 6.12.118,
+     * lines 1804-1822): as v4.18, but the frame's V registers are merged into sve_state when the
+     * saved format is SVE (fp_type), which a streaming restore has without TIF_SVE.
+     */
+    c94f2f326146(v: number): void {
+      const t = this.currentTask;
+      t.uw_V = v;
+      if (t.fp_type === FpType.SVE) this.fpsimd_to_sve(t);
       this.task_fpsimd_load();
       this.fpsimd_bind_task_to_cpu();
       t.TIF_FOREIGN_FPSTATE = false;
@@ -447,6 +477,10 @@ export const fpsimd = versions({
       const t = this.currentTask;
       const c = this.cpu;
       this.sve_alloc(t);
+      if (!t.sve_state) {
+        this.force_sig_kill(); // the allocation failed (K0: force_sig(SIGKILL))
+        return;
+      }
       const wasSet = t.TIF_SVE;
       t.TIF_SVE = true;
       this.warnOn(wasSet, 'do_sve_acc', `${this.naming.task(t.slot)} trapped on SVE with TIF_SVE already set`);
@@ -468,7 +502,7 @@ export const fpsimd = versions({
     '751ecf6afd65-6.1'(): void {
       const t = this.currentTask;
       fpsimd.do_sve_acc['8383741ab2e7'].call(this);
-      if (t.TIF_FOREIGN_FPSTATE) this.fpsimd_flush_task_state(t);
+      if (t.sve_state && t.TIF_FOREIGN_FPSTATE) this.fpsimd_flush_task_state(t);
     },
     /**
      * @models do_sve_acc() / sve_init_regs() — fpsimd.c (A). As v5.17, and the memory path now
@@ -477,7 +511,7 @@ export const fpsimd = versions({
     ef3be86021c3(): void {
       const t = this.currentTask;
       fpsimd.do_sve_acc['8383741ab2e7'].call(this);
-      if (t.TIF_FOREIGN_FPSTATE) this.sveInitRegsForeign(t);
+      if (t.sve_state && t.TIF_FOREIGN_FPSTATE) this.sveInitRegsForeign(t);
     },
   },
   sve_set_vector_length: {
@@ -788,8 +822,9 @@ export const fpsimd = versions({
     },
   },
   sme_alloc: {
-    /** @models sme_alloc() — fpsimd.c (A), with flush: ZA and ZT0 storage, zeroed. */
+    /** @models sme_alloc() — fpsimd.c (A), with flush: ZA and ZT0 storage, zeroed (or NULL if kzalloc fails). */
     ef3be86021c3(t: TaskView): void {
+      if (this.allocFails && !t.sme_state) return;
       t.sme_state = true;
       t.sme_ZA = ZERO;
       t.sme_ZT0 = ZERO;
@@ -825,6 +860,10 @@ export const fpsimd = versions({
       const t = this.currentTask;
       this.sveAllocKeep(t);
       this.sme_alloc(t);
+      if (!t.sve_state || !t.sme_state) {
+        this.force_sig_kill(); // an allocation failed (A: force_sig(SIGKILL))
+        return;
+      }
       const was = t.TIF_SME;
       t.TIF_SME = true;
       this.warnOn(was, 'do_sme_acc', `${this.naming.task(t.slot)} trapped on SME with TIF_SME already set`);
@@ -893,6 +932,12 @@ export const fpsimd = versions({
       this.sve_free(t);
       this.sveStateAllocated(t);
       t.TIF_SVE_VL_INHERIT = inherit;
+    },
+  },
+  setVlReallocates: {
+    /** vec_set_vector_length() (A): sve_free() then sve_alloc(task, true), unchecked. */
+    get ef3be86021c3(): boolean {
+      return true;
     },
   },
   sme_set_current_vl: {

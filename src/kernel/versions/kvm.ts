@@ -527,11 +527,13 @@ export const kvm = versions({
       if (this.hasSme) c.smen_el0 = false;
     },
     /**
-     * @models __deactivate_cptr_traps_vhe() — switch.h (H): CPACR_EL1 = FPEN | ZEN | SMEN (EL0
-     * and EL1): EL0 SVE and SME are left *enabled* after every guest run; the host rebinds (and so
-     * reprograms them) before any user task runs, since vcpu_load flushed the host binding.
+     * @models __deactivate_cptr_traps_vhe() — switch.h (H; e62dd507844f): CPACR_EL1 = FPEN | ZEN
+     * | SMEN (EL0 and EL1): EL0 SVE and SME are left *enabled* after every guest run; the host
+     * rebinds (and so reprograms them) before any user task runs, since vcpu_load flushed the host
+     * binding (fbc7e61195e2). Until this commit, kvm_reset_cptr_el2() enabled them for EL1 only,
+     * as ef3be86021c3's version models (still so in Debian 6.12.118, which has fbc7e61195e2).
      */
-    fbc7e61195e2(): void {
+    e62dd507844f(): void {
       const c = this.cpu;
       c.zen_el0 = true;
       if (this.hasSme) c.smen_el0 = true;

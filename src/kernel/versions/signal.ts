@@ -225,13 +225,12 @@ export const signal = versions({
         return;
       }
       // a streaming frame needs SME (restore_sve_fpsimd_context: -EINVAL, hence SIGSEGV)
-      if ((t.sig_sm && !this.hasSme) || t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
+      if ((t.sig_sm && !this.hasSme) || t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq) || this.restoreSveRejectsOnCpu(t)) {
         this.force_sig_segv();
         return;
       }
       if (t.sig_sve) {
-        this.fpsimd_flush_task_state(t);
-        this.enterKPath(t, KPath.SIGRETURN, 1);
+        this.sigreturnFlushTaskState(t);
       } else {
         t.TIF_SVE = false;
         t.svcr_SM = false;
@@ -255,7 +254,7 @@ export const signal = versions({
       }
       // restore_sve_fpsimd_context() (B): a streaming frame needs SME and must carry a payload
       // (a header-only streaming record fails the size check); the VL must be the task's
-      if ((t.sig_sm && (!this.hasSme || !t.sig_sve)) || t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq)) {
+      if ((t.sig_sm && (!this.hasSme || !t.sig_sve)) || t.sig_vq !== (t.sig_sm ? t.sme_vq : t.sve_vq) || this.restoreSveRejectsOnCpu(t)) {
         this.force_sig_segv();
         return;
       }
@@ -268,6 +267,24 @@ export const signal = versions({
         t.fp_type = FpType.FPSIMD;
         this.enterKPath(t, KPath.SIGRETURN, 2);
       }
+    },
+  },
+  restoreSveRejectsOnCpu: {
+    /**
+     * restore_sve_fpsimd_context(), the CPU check for a non-streaming record (ef3be86021c3 era and
+     * B alike): accepted on any CPU with SVE or SME — on an SME-only CPU because streaming mode
+     * uses the SVE record (Mark Brown's 2022 fix, folded into ef3be86021c3). The kernel then
+     * compares the record's VL with the task's SVE VL, which an SME-only system leaves at 0; a
+     * record with register data there becomes fp_type SVE outside streaming mode, on a CPU that
+     * cannot load it. The model keeps the boot SVE VL on every CPU, so it sees the same
+     * acceptance as a load through sve_state at a VL it was not sized for (memory-safety).
+     */
+    ef3be86021c3(_t: TaskView): boolean {
+      return false;
+    },
+    /** The later check (Debian 6.1.192 and 6.12.118 signal.c): without SVE, a non-streaming record must be header-only. */
+    'sme-only-sve-payload'(t: TaskView): boolean {
+      return !t.sig_sm && t.sig_sve && !this.hasSve;
     },
   },
   sigreturnRejectsLayout: {
