@@ -2,12 +2,13 @@
  * One check in a fresh process, for the explorer's scaling bench: `check-once.ts WORKERS DEPTH`
  * (rfc-2017, 2 CPUs, 2 tasks, 1 vcpu). A fresh process per worker count, so that neither
  * measurement inherits the other's JIT state. Prints {states, transitions, seconds, cpuSeconds,
- * balance} where balance is critical / transitions of the parallel run (parallel.ts onBalance).
+ * balance} where balance is critical / transitions of the parallel run (parallel.ts onBalance: per
+ * level, the busier thread's share).
  */
 import { existsSync } from 'node:fs';
 
 const workers = Number(process.argv[2] ?? 1);
-const depth = Number(process.argv[3] ?? 14);
+const depth = Number(process.argv[3] ?? 15);
 const dist = new URL('../dist/', import.meta.url);
 const from = (m: string) => (existsSync(new URL('app/check.js', dist)) ? import(new URL(`${m}.js`, dist).href) : import(`../src/${m}.ts`));
 const [api, recipes, vs, par, km] = await Promise.all([

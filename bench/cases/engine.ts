@@ -151,14 +151,15 @@ export const cases: BenchCase[] = [
   {
     name: 'check-workers',
     run(): BenchResult[] {
-      // rfc-2017, 2 CPUs / 2 tasks / 1 vcpu, depth 14: about 0.9M states, long enough that thread
-      // start-up is a small part, short enough for a shared machine.
+      // rfc-2017, 2 CPUs / 2 tasks / 1 vcpu, depth 15: about 0.97M states (5-6 CPU-s), long
+      // enough that a second thread's fixed cost (start-up and a cold JIT, about 0.75 CPU-s) is
+      // a small part, short enough for a shared machine.
       const once = fileURLToPath(new URL('../check-once.ts', import.meta.url));
       const rows: BenchResult[] = [];
       const runs: { seconds: number; cpuSeconds: number; balance: number; states: number }[] = [];
       for (const workers of [1, 2]) {
         const l = load();
-        const child = spawnSync(process.execPath, ['--import', 'tsx', once, String(workers), '14'], { encoding: 'utf8' });
+        const child = spawnSync(process.execPath, ['--import', 'tsx', once, String(workers), '15'], { encoding: 'utf8' });
         if (child.status !== 0) throw new Error(`check-once ${workers}: ${child.stderr}`);
         const r = JSON.parse(child.stdout) as {
           states: number;
@@ -180,7 +181,7 @@ export const cases: BenchCase[] = [
           cpuSeconds: +r.cpuSeconds.toFixed(2),
           ...(workers > 1 ? { balance: +r.balance.toFixed(3) } : {}),
           verdict: r.verdict,
-          bounds: '2 CPUs, 2 tasks, 1 vcpu, depth 14',
+          bounds: '2 CPUs, 2 tasks, 1 vcpu, depth 15',
           note: 'a fresh process per worker count',
           load: l,
         });
@@ -193,14 +194,14 @@ export const cases: BenchCase[] = [
         note: 'wall clock, as measured (the load average says how busy the cores were)',
         load: load(),
       });
-      // On two idle cores a round lasts as long as its busier worker: the run takes the CPU time
+      // On two idle cores a level lasts as long as its busier thread: the run takes the CPU time
       // it needs in all (the coordinator's included) times the share of the work on the critical
       // path. The derived speed-up is the 1-worker CPU time over that.
       rows.push({
         bench: 'check-speedup/2-workers-cpu-bound',
         value: +(one.cpuSeconds / (two.cpuSeconds * two.balance)).toFixed(2),
         unit: 'x',
-        note: "derived from CPU time and the rounds' load balance: the speed-up on two otherwise idle cores",
+        note: "derived from CPU time and the levels' load balance: the speed-up on two otherwise idle cores",
         load: load(),
       });
       return rows;

@@ -271,7 +271,7 @@ export function checkVariant(
 export async function checkVariantParallel(
   variant: Variant,
   bounds: CheckBounds,
-  opts: CheckOptions & { workers: number; roundBytes?: number },
+  opts: CheckOptions & { workers: number; chunkStates?: number; claimStates?: number; awaitWorkers?: boolean },
 ): Promise<CheckResult> {
   const workers = capWorkers(opts.workers);
   if (workers <= 1 || opts.relabel === false) return checkVariant(variant, bounds, opts);
@@ -281,7 +281,9 @@ export async function checkVariantParallel(
   const r = await exploreParallel(model, kernelModelRecipe(variant, spec, deadData), {
     maxDepth: bounds.depth,
     workers,
-    ...(opts.roundBytes !== undefined ? { roundBytes: opts.roundBytes } : {}),
+    ...(opts.chunkStates !== undefined ? { chunkStates: opts.chunkStates } : {}),
+    ...(opts.claimStates !== undefined ? { claimStates: opts.claimStates } : {}),
+    ...(opts.awaitWorkers ? { awaitWorkers: true } : {}),
     ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
     ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
     ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),

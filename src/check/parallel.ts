@@ -1,237 +1,102 @@
 /**
- * Parallel breadth-first exploration: the state space is partitioned by fingerprint among
- * explorers, each owning its share of the visited set, its queue and its trace links. Partition
- * 0 is explored by the calling thread, the others by worker threads (W - 1 threads for W).
+ * Parallel breadth-first exploration on shared memory, the design of the multi-core model
+ * checkers (LTSmin; SPIN's multi-core BFS; Laarman et al., FMCAD 2010): every thread expands
+ * states of the same level and inserts successors into one lock-free visited table
+ * (sharedset.ts). Thread 0 is the calling thread itself (it has the model built and warm), the
+ * others are worker threads; no state crosses a message, only SharedArrayBuffers are handed
+ * round.
  *
- * Each level is expanded in *rounds*, all coordinated by messages:
- *  1. expand: each worker expands states of the current level it owns, until the level is done
- *     or one of its outboxes holds ROUND_BYTES. A successor it owns (fingerprint hi mod W) is
- *     checked against its own table at once; one owned by another worker goes, with its
- *     fingerprint, parent and action index, into the outbox for that owner (RawBox: fixed-size
- *     records, the state word for word).
- *  2. absorb: outboxes are handed (transferred, not copied) to their owners, which read them in
- *     worker order, keep the new states, and queue them for the next level.
- * The round's barrier is the back-pressure: no worker produces more than one round ahead of
- * its slowest receiver, so what is in flight between workers is bounded by about
- * W × W × ROUND_BYTES whatever the level's size (a level-wide outbox grew to 2 GiB), and the
- * receiver counts its inboxes in its budget while it reads them.
- * No memory is shared and nothing is locked; each worker's table grows on its own, within its
- * share of the memory cap. Where a round ends depends only on the worker's own states, and the
- * outboxes are read in a fixed order, so a run is deterministic for a given worker count: the
- * same counts, the same counterexample. A state's number is (its index in its owner's store) *
- * W + owner, so trace links are fetched from the owners when a counterexample is rebuilt.
+ * A level is a list of chunks (chunks.ts): SharedArrayBuffers of delta-encoded states, each
+ * with a links buffer beside it (parent number, action index: 6 bytes a state, and where each
+ * claim unit starts). Threads claim the level in units of `claimStates` states (a unit starts
+ * with a keyframe, so it decodes on its own) with one Atomics.add on a shared cursor, and
+ * append the successors they win in the table to chunks of their own; at the level's end the
+ * coordinator lines the threads' chunks up in thread order, and that is the next level. A
+ * state's number is its place in that order (the level's base, the chunk's start, the record),
+ * so a parent is named before its children are found and a counterexample is rebuilt from the
+ * links buffers alone, without asking any thread. The states of a level are dropped once it is
+ * expanded (their buffers go back to the thread that wrote them, for the level after next);
+ * the links stay.
  *
- * On a violation the level is finished (not stopped at the first hit), and of all violating
- * steps from that level the one from the least parent state (word order), then the least action
- * index, is reported: which violation is shown does not depend on W either (the path to it
- * can, among equally short ones). Counts at a violation then cover the whole level, so they are
- * larger than the sequential explorer's, which stops at its first hit.
+ * The table grows stop-the-world: a thread that takes it past 3/4 load raises the pause word;
+ * every thread stops between two states and says so; the coordinator rehashes into a table
+ * twice the size and sends it round; they go on where they stopped. A limit (time, memory)
+ * raises the word for good.
  *
- * Where the second worker's CPU went (profiled, rfc-2017 2 CPUs depth 15, issue 15): the
- * varint outboxes and their decoding (2.0 CPU-s), fresh 2 MiB outbox buffers per round (zeroed,
- * faulted in, collected), and a second thread's start-up. Raw records, recycled buffers and the
- * calling thread as partition 0 took two workers from 1.86x to about 1.4x the sequential
- * explorer's CPU time for the same states.
+ * What does not depend on the schedule: the states of each level (a level is the successors of
+ * the previous one that no earlier level holds), hence the counts per level and the verdicts,
+ * equal to the sequential explorer's; and on a violation, which step is reported: the level is
+ * finished, and of all its violating steps the one from the least parent state (word order),
+ * then the least action index (per class with `continue`). Which parent a state is linked to
+ * is whichever thread stored it first, so the path to the reported step is one of the shortest,
+ * not always the same one. Counts at a violation cover the whole level, so they are larger
+ * than the sequential explorer's, which stops at its first hit.
+ *
+ * Memory: the table, both live levels' records, the links and the threads' spare buffers, all
+ * counted against the one --memory cap (each thread publishes what it holds; a thread asks
+ * whether the sum leaves room).
+ *
+ * The previous design (issue 15's first round) partitioned the states by fingerprint and handed
+ * successors to their owners in rounds of messages: 1.35 to 1.8 times the sequential CPU per
+ * state on 2 workers, most of it the hand-off.
  */
 
-import { collisionProbability, FingerprintSet } from './fpset.js';
+import { collisionProbability } from './fpset.js';
 import type { ExploreOptions, ExploreResult, FoundViolation } from './explore.js';
 import { canonFor, codecFor } from './explore.js';
-import type { Violation } from './model.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
-import { type Model, type ModelRecipe, violationClass } from './model.js';
+import { type Model, type ModelRecipe, type Violation, violationClass } from './model.js';
 import { reconstruct } from './reconstruct.js';
-import { ChunkedArray, StateQueue, type WordCodec } from './store.js';
+import { ChunkLayout, type ChunkRef, ChunkWriter } from './chunks.js';
+import { SharedFingerprintSet } from './sharedset.js';
+import { decodeEntry } from './store.js';
+import { lessState } from './wire.js';
 import { startWorker } from './workers.js';
 import type { Worker } from 'node:worker_threads';
 
-// --- outboxes: fingerprint, parent, action index, and the state (self-contained varints) -------
-
-export class ByteWriter {
-  buf = new Uint8Array(1 << 16);
-  pos = 0;
-  constructor(private readonly budget: MemoryBudget) {
-    budget.used += this.buf.byteLength;
-    budget.peak = Math.max(budget.peak, budget.used);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const size = Math.max(2 * this.buf.length, this.pos + n);
-    if (!this.budget.canAfford(size)) throw new LimitReached('memory', `memory cap reached (outbox of ${size} bytes)`);
-    const b = new Uint8Array(size);
-    b.set(this.buf.subarray(0, this.pos));
-    this.budget.used += size - this.buf.length;
-    if (this.budget.used > this.budget.peak) this.budget.peak = this.budget.used;
-    this.buf = b;
-  }
-  varint(u: number): void {
-    u >>>= 0;
-    while (u >= 0x80) {
-      this.buf[this.pos++] = (u & 0x7f) | 0x80;
-      u >>>= 7;
-    }
-    this.buf[this.pos++] = u;
-  }
-  i32(v: number): void {
-    this.varint(v);
-  }
-  /** Hands the bytes over (the writer starts afresh). */
-  take(): ArrayBuffer {
-    const out = this.buf.buffer.slice(0, this.pos) as ArrayBuffer;
-    this.budget.used -= this.buf.byteLength;
-    this.buf = new Uint8Array(1 << 16);
-    this.budget.used += this.buf.byteLength;
-    this.pos = 0;
-    return out;
-  }
-}
-
-export function writeState(w: ByteWriter, codec: WordCodec, s: Int32Array): void {
-  w.ensure(s.length * 10 + 40);
-  let skip = 0;
-  for (let j = 0; j < s.length; j++) {
-    const v = s[j]!;
-    if (v === 0) {
-      skip++;
-      continue;
-    }
-    w.varint(skip);
-    w.varint(codec.encode(j, v));
-    skip = 0;
-  }
-  w.varint(skip + 1); // a skip past the end terminates
-}
-
-export class ByteReader {
-  pos = 0;
-  constructor(readonly buf: Uint8Array) {}
-  get done(): boolean {
-    return this.pos >= this.buf.length;
-  }
-  varint(): number {
-    let u = 0;
-    let sh = 0;
-    let b: number;
-    do {
-      b = this.buf[this.pos++]!;
-      u |= (b & 0x7f) << sh;
-      sh += 7;
-    } while (b & 0x80);
-    return u >>> 0;
-  }
-  state(codec: WordCodec, out: Int32Array): void {
-    out.fill(0);
-    let j = 0;
-    for (;;) {
-      j += this.varint();
-      if (j >= out.length) return;
-      out[j] = codec.decode(j, this.varint());
-      j++;
-    }
-  }
-  /** Passes over a state of `words` words without decoding it (a duplicate's). */
-  skipState(words: number): void {
-    const buf = this.buf;
-    let j = 0;
-    for (;;) {
-      j += this.varint();
-      if (j >= words) return;
-      while (buf[this.pos++]! & 0x80);
-      j++;
-    }
-  }
-}
-
-function charge(budget: MemoryBudget, n: number): void {
-  budget.used += n;
-  if (budget.used > budget.peak) budget.peak = budget.used;
-}
+/** Control words (Int32, shared): the table's count, the claim cursor, the pause word. */
+const COUNT = 0; // sharedset.ts's COUNT
+const CURSOR = 16; // a cache line away from COUNT, which every insert touches
+const PAUSE = 32;
+const CTL_WORDS = 48;
+/** PAUSE values. */
+const RUN = 0;
+const GROW = 1;
+const STOP = 2;
 
 /**
- * A thread engine's outbox: fixed-size records of `4 + words` Int32 words (fingerprint hi, lo,
- * parent, action index, then the canonical state as it is). Between threads on one machine the
- * bytes cost nothing to move (the buffer is transferred), so what matters is CPU: a record is one
- * `set` to write and a view to read, where the varint form (writeState, kept for Redis, where
- * bytes are the cost) took a sixth of each worker's time with the decoding on the other side
- * (profiled: writeState, ensure and the decoder were 2.0 of the 3.7 CPU-s a second worker added
- * at rfc-2017 2 CPUs depth 15). The buffers themselves circulate: a box hands its buffer over
- * whole and takes one from its worker's pool, which the inboxes refill once read, so a round
- * allocates nothing (fresh 2 MiB buffers, zeroed and faulted in, cost more than the copy).
+ * A chunk's bytes and most states, and the states per claim. A chunk is what a thread allocates
+ * at once, so it is what the threads may overshoot the memory cap by (pages it does not fill are
+ * never touched); a claim is what a thread may be left expanding alone at the end of a level,
+ * and a keyframe (a state written whole) every claim costs a little compression.
  */
-export class RawBox {
-  buf: Int32Array;
-  pos = 0;
+export const CHUNK_BYTES = 1 << 18;
+export const CHUNK_STATES = 4096;
+export const CLAIM_STATES = 64;
+
+/**
+ * A budget whose cap is shared by all threads: each thread publishes what it holds in its slot
+ * of `slots` (progress words: states, transitions, bytes per thread), and may allocate if the
+ * sum of all slots leaves room. The check and the allocation are not one atomic step, so the
+ * threads may overshoot the cap by what they allocate at once (a chunk each).
+ */
+export class SharedBudget extends MemoryBudget {
   constructor(
-    private readonly budget: MemoryBudget,
-    readonly words: number,
-    private readonly pool: BufferPool,
+    cap: number,
+    private readonly slots: Float64Array,
+    private readonly me: number,
   ) {
-    this.buf = pool.get();
+    super(cap);
   }
-  /** Appends one record. */
-  put(hi: number, lo: number, parent: number, index: number, s: Int32Array): void {
-    const n = 4 + this.words;
-    if (this.pos + n > this.buf.length) {
-      const size = Math.max(2 * this.buf.length, this.pos + n);
-      if (!this.budget.canAfford(4 * (size - this.buf.length)))
-        throw new LimitReached('memory', `memory cap reached (outbox of ${4 * size} bytes)`);
-      const b = new Int32Array(size);
-      b.set(this.buf.subarray(0, this.pos));
-      charge(this.budget, 4 * (size - this.buf.length));
-      this.buf = b;
-    }
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = hi;
-    b[p + 1] = lo;
-    b[p + 2] = parent;
-    b[p + 3] = index;
-    b.set(s, p + 4);
-    this.pos = p + n;
+  override canAfford(bytes: number): boolean {
+    let others = 0;
+    for (let w = 0; 3 * w + 2 < this.slots.length; w++) if (w !== this.me) others += this.slots[3 * w + 2]!;
+    return others + this.used + bytes <= this.cap;
   }
-  get bytes(): number {
-    return 4 * this.pos;
-  }
-  /** Hands the buffer over with the number of words it holds; the box goes on with a pooled one. */
-  take(): { buf: ArrayBuffer; ints: number } {
-    const out = { buf: this.buf.buffer as ArrayBuffer, ints: this.pos };
-    charge(this.budget, -this.buf.byteLength);
-    this.buf = this.pool.get();
-    this.pos = 0;
-    return out;
+  publish(): void {
+    this.slots[3 * this.me + 2] = this.used;
   }
 }
-
-/** A worker's spare outbox buffers (counted in its budget), refilled by the inboxes it has read. */
-export class BufferPool {
-  private readonly free: ArrayBuffer[] = [];
-  constructor(
-    private readonly budget: MemoryBudget,
-    private readonly cap: number,
-  ) {}
-  get(): Int32Array {
-    const b = this.free.pop();
-    if (b) return new Int32Array(b); // its charge passes to the box
-    charge(this.budget, 1 << 16);
-    return new Int32Array(1 << 14);
-  }
-  put(b: ArrayBuffer): void {
-    if (this.free.length >= this.cap || b.byteLength === 0) return;
-    this.free.push(b);
-    charge(this.budget, b.byteLength);
-  }
-}
-
-// --- the worker side ---------------------------------------------------------------------------
-
-const SENT_MASK = (1 << 16) - 1;
-
-/**
- * An outbox holding this many bytes ends the worker's round (about 6.6K successors of 75 words). A constant,
- * not a share of --memory, so that the rounds, and with them the counterexample's path, do not
- * depend on the memory cap.
- */
-export const ROUND_BYTES = 1 << 21;
 
 export interface ExploreJob {
   readonly kind: 'explore';
@@ -240,30 +105,20 @@ export interface ExploreJob {
   readonly index: number;
   readonly symmetry: boolean;
   readonly maxCandidates?: number;
-  /** This worker's share of the memory cap. */
+  /** The memory cap, for all threads together. */
   readonly memoryBytes: number;
   /** Date.now() deadline. */
   readonly deadline: number;
   /** Report only these invariants (null: all). */
   readonly only: readonly string[] | null;
-  /** Per worker: states stored, transitions, bytes held (for the progress line). */
+  /** Per thread (and the coordinator last): states stored, transitions, bytes held. */
   readonly progress: Float64Array;
-  /** Outbox bytes that end a round (ROUND_BYTES; smaller in tests, to make many rounds). */
-  readonly roundBytes: number;
+  readonly ctl: Int32Array;
+  readonly chunkStates: number;
+  readonly claimStates: number;
+  /** The calling thread's share returns to the event loop this often (ms), so timers run. */
+  readonly sliceMs?: number;
 }
-
-/** Keeps in `best` the least (state, then action index) violation of each class. */
-function keepLeast(best: Map<string, Found>, f: Found): void {
-  const key = violationClass(f.violation);
-  const b = best.get(key);
-  if (!b || lessState(f.state, b.state) < 0 || (lessState(f.state, b.state) === 0 && f.index < b.index)) best.set(key, f);
-}
-
-type Request =
-  | { type: 'expand' }
-  | { type: 'absorb'; inboxes: ArrayBuffer[]; counts: number[]; endLevel: boolean }
-  | { type: 'links'; local: number }
-  | { type: 'finish' };
 
 interface Found {
   parent: number;
@@ -272,191 +127,232 @@ interface Found {
   state: Int32Array;
 }
 
-export function lessState(a: Int32Array, b: Int32Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  return 0;
+function before(a: Found, b: Found): boolean {
+  const c = lessState(a.state, b.state);
+  return c < 0 || (c === 0 && a.index < b.index);
 }
 
-/** Serves one explore job in a worker thread. */
+/** Keeps in `best` the least (state, then action index) violation of each class. */
+function keepLeast(best: Map<string, Found>, f: Found): void {
+  const key = violationClass(f.violation);
+  const b = best.get(key);
+  if (!b || before(f, b)) best.set(key, f);
+}
+
+type Request =
+  | { type: 'level'; chunks: ChunkRef[]; base: number; free: SharedArrayBuffer[]; table: SharedArrayBuffer; fixed: boolean }
+  | { type: 'resume'; table: SharedArrayBuffer; fixed: boolean }
+  | { type: 'finish' };
+
+interface LevelReply {
+  type: 'level';
+  status: 'paused' | 'done';
+  limit: ExploreResult['limit'] | null;
+  transitions: number;
+  out: ChunkRef[];
+  found: Found[];
+}
+
+/** Serves one explore job: in a worker thread, or (index 0) in the calling thread. */
 export function serveExplore(
   job: ExploreJob,
   model: Model,
   port: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(e: 'message', f: (m: Request) => void): void },
 ): void {
-  const W = job.workers;
   const me = job.index;
-  const budget = new MemoryBudget(job.memoryBytes);
-  const canon = canonFor(model, job.symmetry, job.maxCandidates);
-  const codec = codecFor(model);
+  const ctl = job.ctl;
   const words = model.words;
-  let seen: FingerprintSet;
-  let queue: StateQueue;
-  let parents: ChunkedArray<Int32Array>;
-  let via: ChunkedArray<Uint16Array>;
-  let outboxes: RawBox[];
-  const pool = new BufferPool(budget, 2 * W);
-  let current = 0; // states of the current level still in the queue
-  let added = 0; // states queued for the next level
-  let expanded = 0; // local index of the next state to expand
-  let transitions = 0;
+  const R = job.chunkStates;
+  const B = job.claimStates;
+  const budget = new SharedBudget(job.memoryBytes, job.progress, me);
+  const canon = canonFor(model, job.symmetry, job.maxCandidates);
   const s = new Int32Array(words);
   const cs = canon.out;
   const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
   const list: number[] = [];
+  const only = job.only;
+  let table!: SharedFingerprintSet;
+  let growAt = 0;
   let failure: { kind: 'memory' | 'time'; message: string } | null = null;
+  let transitions = 0;
   let stored = 0;
-  const sent = new Int32Array(2 * (SENT_MASK + 1));
+  let expanded = 0;
+  const layout = new ChunkLayout(R, B, CHUNK_BYTES);
+  const codec = codecFor(model);
+  const writer = new ChunkWriter(codec, words, layout, budget, me);
+  const prev = new Int32Array(words);
 
-  /** Stores a state whose fingerprint was just added to the visited set. */
-  const keep = (parent: number, index: number, state: Int32Array): void => {
-    parents.push(parent);
-    via.push(index);
-    queue.push(state);
-    added++;
-    stored++;
+  // The level being expanded: its chunks, cut into claim units.
+  let views: Uint8Array<ArrayBufferLike>[] = [];
+  let offsets: Int32Array<ArrayBufferLike>[] = [];
+  let starts: number[] = [];
+  let unitChunk = new Int32Array(0);
+  let unitIndex = new Int32Array(0);
+  let units = 0;
+  let levelBase = 0;
+  // The unit in hand: its bytes, the next state's byte and number, the end.
+  let chunk: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  let pos = 0;
+  let k = 0;
+  let end = 0;
+  let base = 0;
+  let best = new Map<string, Found>();
+
+  const useTable = (buf: SharedArrayBuffer, fixed: boolean) => {
+    table = new SharedFingerprintSet(buf, ctl, fixed);
+    growAt = fixed ? Number.POSITIVE_INFINITY : Math.floor((3 * table.capacity) / 4);
   };
-  const store = (hi: number, lo: number, parent: number, index: number, state: Int32Array): void => {
-    if (seen.add(hi, lo)) keep(parent, index, state);
-  };
 
-  try {
-    seen = new FingerprintSet(budget);
-    queue = new StateQueue(words, codec, budget);
-    parents = new ChunkedArray(Int32Array, budget, 'trace links');
-    via = new ChunkedArray(Uint16Array, budget, 'trace links');
-    outboxes = Array.from({ length: W }, () => new RawBox(budget, words, pool));
-    canon.canonicalHash(model.initial());
-    if ((canon.hi >>> 0) % W === me) store(canon.hi, canon.lo, -1, 0, cs);
-    current = added;
-    added = 0;
-  } catch (e) {
-    if (!(e instanceof LimitReached)) throw e;
-    failure = { kind: e.kind, message: e.message };
-  }
-
-  /** Expands states of the current level until it is done or an outbox is full (see ROUND_BYTES). */
-  const expand = () => {
-    // Per violation class, the least violating step of the round (the coordinator takes the
-    // least over workers and rounds: the same choice for any W).
-    const best = new Map<string, Found>();
-    const only = job.only;
-    let full = false;
-    while (current > 0 && !full) {
-      current--;
-      queue.shift(s);
-      const id = expanded++ * W + me;
-      list.length = 0;
-      model.actions(s, list);
-      for (let i = 0; i < list.length; i++) {
-        transitions++;
-        const v = model.step(s, list[i]!, succ);
-        if (v) {
-          if (only && !only.includes(v.invariant)) continue;
-          keepLeast(best, { parent: id, index: i, violation: v, state: s.slice() });
-          continue;
-        }
-        canon.canonicalHash(succ);
-        const hi = canon.hi;
-        const lo = canon.lo;
-        const owner = (hi >>> 0) % W;
-        if (owner === me) store(hi, lo, id, i, cs);
-        else {
-          // Most successors are repeats; a small direct-mapped cache of fingerprints already
-          // sent keeps them off the outboxes (a miss only costs a duplicate the owner drops).
-          const slot = 2 * (lo & SENT_MASK);
-          if (sent[slot] === hi && sent[slot + 1] === lo) continue;
-          sent[slot] = hi;
-          sent[slot + 1] = lo;
-          const o = outboxes[owner]!;
-          o.put(hi, lo, id, i, cs);
-          if (o.bytes >= job.roundBytes) full = true;
-        }
-      }
-      if ((expanded & 255) === 0) {
-        job.progress[3 * me] = stored;
-        job.progress[3 * me + 1] = transitions;
-        job.progress[3 * me + 2] = budget.used;
-        if (Date.now() > job.deadline) throw new LimitReached('time', 'time limit reached');
-      }
+  const reply = (status: 'paused' | 'done') => {
+    const r: LevelReply = { type: 'level', status, limit: failure, transitions, out: [], found: [] };
+    if (status === 'done') {
+      r.out = writer.take();
+      r.found = [...best.values()];
+      best = new Map();
     }
-    return [...best.values()];
+    job.progress[3 * me] = stored;
+    job.progress[3 * me + 1] = transitions;
+    budget.publish();
+    port.postMessage(r);
+  };
+
+  /**
+   * Expands the rest of the unit in hand, state by state, until it ends ('unit'), a pause or stop
+   * is raised ('pause': checked between two states, so no state is left half expanded), or a
+   * time check falls due ('time', every 64 states). The hot loop: what it touches is in locals,
+   * written back on the way out.
+   */
+  const work = (): 'unit' | 'pause' | 'time' => {
+    let kk = k;
+    let pp = pos;
+    let tr = transitions;
+    let st = stored;
+    let ex = expanded;
+    const ch = chunk;
+    const e = end;
+    const b0 = base;
+    const t = table;
+    try {
+      while (kk < e) {
+        if (Atomics.load(ctl, PAUSE) !== RUN) return 'pause';
+        pp = decodeEntry(ch, pp, prev, codec);
+        s.set(prev);
+        const id = b0 + kk;
+        kk++;
+        list.length = 0;
+        model.actions(s, list);
+        if (list.length > 0xffff) throw new Error(`FPC507 model bug: ${list.length} enabled actions in one state (at most 65535)`);
+        for (let i = 0; i < list.length; i++) {
+          tr++;
+          const v = model.step(s, list[i]!, succ);
+          if (v) {
+            if (only && !only.includes(v.invariant)) continue;
+            keepLeast(best, { parent: id, index: i, violation: v, state: s.slice() });
+            continue;
+          }
+          canon.canonicalHash(succ);
+          const n = t.add(canon.hi, canon.lo);
+          if (n === 0) continue;
+          writer.append(cs, id, i);
+          st++;
+          if (n > growAt) {
+            Atomics.compareExchange(ctl, PAUSE, RUN, GROW);
+            growAt = Number.POSITIVE_INFINITY; // asked once per table
+          }
+        }
+        if ((++ex & 63) === 0) return 'time';
+      }
+      return 'unit';
+    } finally {
+      k = kk;
+      pos = pp;
+      transitions = tr;
+      stored = st;
+      expanded = ex;
+    }
+  };
+
+  /** Claims units and expands them until the level is done, a pause, or the end of a slice. */
+  const run = (): void => {
+    const sliceEnd = job.sliceMs !== undefined ? Date.now() + job.sliceMs : Number.POSITIVE_INFINITY;
+    try {
+      for (;;) {
+        if (k >= end) {
+          const u = Atomics.add(ctl, CURSOR, 1);
+          if (u >= units) {
+            reply('done');
+            return;
+          }
+          const c = unitChunk[u]!;
+          const x = unitIndex[u]!;
+          chunk = views[c]!;
+          pos = offsets[c]![x]!;
+          k = x * B;
+          end = Math.min(k + B, starts[c + 1]! - starts[c]!);
+          base = levelBase + starts[c]!;
+          prev.fill(0); // a unit starts with a keyframe
+        }
+        const why = work();
+        if (why === 'pause') {
+          reply(Atomics.load(ctl, PAUSE) === STOP ? 'done' : 'paused');
+          return;
+        }
+        if (why === 'time') {
+          job.progress[3 * me] = stored;
+          job.progress[3 * me + 1] = transitions;
+          const now = Date.now();
+          if (now > job.deadline) throw new LimitReached('time', 'time limit reached');
+          if (now > sliceEnd) {
+            setImmediate(run);
+            return;
+          }
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof LimitReached)) throw e;
+      failure = { kind: e.kind, message: e.message };
+      Atomics.store(ctl, PAUSE, STOP);
+      reply('done');
+    }
   };
 
   port.on('message', (m: Request) => {
     switch (m.type) {
-      case 'expand': {
-        let best: Found[] = [];
-        if (!failure) {
-          try {
-            best = expand();
-          } catch (e) {
-            if (!(e instanceof LimitReached)) throw e;
-            failure = { kind: e.kind, message: e.message };
+      case 'level': {
+        useTable(m.table, m.fixed);
+        for (const b of m.free) writer.pool.push(b);
+        levelBase = m.base;
+        views = m.chunks.map((c) => new Uint8Array(c.bytes));
+        offsets = m.chunks.map((c) => layout.units(c));
+        starts = [0];
+        for (const c of m.chunks) starts.push(starts[starts.length - 1]! + c.n);
+        let nu = 0;
+        for (const c of m.chunks) nu += Math.ceil(c.n / B);
+        unitChunk = new Int32Array(nu);
+        unitIndex = new Int32Array(nu);
+        units = 0;
+        m.chunks.forEach((c, ci) => {
+          for (let x = 0; x * B < c.n; x++) {
+            unitChunk[units] = ci;
+            unitIndex[units++] = x;
           }
-        }
-        // The box for this worker itself is never written (its own successors are stored at once).
-        const taken = failure ? [] : outboxes.map((o, w) => (w === me ? { buf: new ArrayBuffer(0), ints: 0 } : o.take()));
-        const boxes = taken.map((t) => t.buf);
-        port.postMessage(
-          {
-            type: 'expanded',
-            outboxes: boxes,
-            counts: taken.map((t) => t.ints),
-            transitions,
-            states: stored,
-            limit: failure,
-            found: best,
-            more: !failure && current > 0,
-          },
-          boxes,
-        );
+        });
+        k = 0;
+        end = 0;
+        if (failure) reply('done');
+        else run();
         break;
       }
-      case 'absorb': {
-        // The inboxes are this worker's memory while it reads them.
-        const inbound = m.inboxes.reduce((n, b) => n + b.byteLength, 0);
-        if (!failure) {
-          try {
-            if (!budget.canAfford(inbound)) throw new LimitReached('memory', `memory cap reached (inboxes of ${inbound} bytes)`);
-            budget.used += inbound;
-            if (budget.used > budget.peak) budget.peak = budget.used;
-            try {
-              m.inboxes.forEach((box, b) => {
-                const r = new Int32Array(box);
-                const n = 4 + words;
-                const end = m.counts[b]!;
-                for (let p = 0; p + n <= end; p += n) {
-                  // Most arrivals are states the owner has already stored: the fingerprint
-                  // decides, and only a new state is copied into the queue.
-                  if (seen.add(r[p]!, r[p + 1]!)) keep(r[p + 2]!, r[p + 3]!, r.subarray(p + 4, p + n));
-                }
-              });
-            } finally {
-              budget.used -= inbound;
-            }
-            for (const box of m.inboxes) pool.put(box);
-          } catch (e) {
-            if (!(e instanceof LimitReached)) throw e;
-            failure = { kind: e.kind, message: e.message };
-          }
-        }
-        const level = added;
-        if (m.endLevel) {
-          current = added;
-          added = 0;
-        }
-        port.postMessage({ type: 'absorbed', added: level, states: stored, limit: failure });
-        break;
-      }
-      case 'links':
-        port.postMessage({ type: 'links', parent: parents.get(m.local), via: via.get(m.local) });
+      case 'resume':
+        useTable(m.table, m.fixed);
+        run();
         break;
       case 'finish':
         port.postMessage({ type: 'finished', peakBytes: budget.peak, inexact: canon.inexact });
         break;
     }
   });
-  port.postMessage({ type: 'ready', limit: failure, states: stored });
+  port.postMessage({ type: 'ready' });
 }
 
 // --- the coordinator ---------------------------------------------------------------------------
@@ -542,14 +438,21 @@ class Peer {
 
 export interface ParallelOptions extends ExploreOptions {
   readonly workers: number;
-  /** See ROUND_BYTES (the default). */
-  readonly roundBytes?: number;
+  /** Most states per level chunk (CHUNK_STATES; smaller in tests, to make many chunks). */
+  readonly chunkStates?: number;
+  /** Records per claim (CLAIM_STATES; smaller in tests, to interleave the threads finely). */
+  readonly claimStates?: number;
   /**
-   * Called at the end with the load balance: rounds, transitions, and the sum over rounds of the
-   * busiest worker's transitions (the critical path: on idle cores the run takes about
+   * Called at the end with the load balance: levels, transitions, and the sum over levels of
+   * the busiest thread's transitions (the critical path: on idle cores the run takes about
    * critical / transitions of the CPU time it needs in all).
    */
   readonly onBalance?: (b: { rounds: number; transitions: number; critical: number }) => void;
+  /**
+   * Start no level before every worker thread is ready (default: a thread joins at the first
+   * level after it is ready). For tests, so that small explorations are shared too.
+   */
+  readonly awaitWorkers?: boolean;
 }
 
 /** Time a coordinator waits past the deadline for workers that have not noticed it. */
@@ -567,12 +470,49 @@ function overdue<T>(p: Promise<T>, deadline: number): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
+/** A level's trace links, as the coordinator keeps them to rebuild counterexamples. */
+interface LevelLinks {
+  readonly base: number;
+  /** Start of each chunk within the level. */
+  readonly starts: number[];
+  readonly parents: Int32Array[];
+  readonly via: Uint16Array[];
+}
+
+function linksOf(base: number, chunks: readonly ChunkRef[], layout: ChunkLayout): LevelLinks {
+  const starts: number[] = [];
+  let at = 0;
+  for (const c of chunks) {
+    starts.push(at);
+    at += c.n;
+  }
+  return { base, starts, parents: chunks.map((c) => layout.parents(c)), via: chunks.map((c) => layout.via(c)) };
+}
+
+/** Last index i with a[i] <= x (a ascending, a[0] <= x). */
+function floorIndex(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: ParallelOptions): Promise<ExploreResult> {
   const t0 = performance.now();
   const W = opts.workers;
+  const R = opts.chunkStates ?? CHUNK_STATES;
+  const layout = new ChunkLayout(R, opts.claimStates ?? CLAIM_STATES, CHUNK_BYTES);
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
   const memory = opts.memoryBytes ?? defaultMemoryBytes();
-  const progress = new Float64Array(new SharedArrayBuffer(24 * W));
+  // Progress slots: one per thread, then the coordinator's (the table, level 0).
+  const progress = new Float64Array(new SharedArrayBuffer(24 * (W + 1)));
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_WORDS));
+  const budget = new SharedBudget(memory, progress, W);
+  const deadline = opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER;
   const jobs: ExploreJob[] = Array.from({ length: W }, (_, index) => ({
     kind: 'explore',
     recipe,
@@ -580,110 +520,161 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     index,
     symmetry,
     ...(opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}),
-    memoryBytes: Math.floor(memory / W),
-    deadline: opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.MAX_SAFE_INTEGER,
+    memoryBytes: memory,
+    deadline,
     only: opts.invariants ?? null,
     progress,
-    roundBytes: opts.roundBytes ?? ROUND_BYTES,
+    ctl,
+    chunkStates: R,
+    claimStates: opts.claimStates ?? CLAIM_STATES,
+    ...(index === 0 ? { sliceMs: 100 } : {}),
   }));
-  // Partition 0 is explored by this thread (Peer.local), the others by worker threads.
-  const peers = jobs.map((job, w) => (w === 0 ? Peer.local(job, model) : Peer.thread(startWorker(job))));
-  const deadline = jobs[0]!.deadline;
-  // Workers check the deadline every 256 states; this also bounds what they cannot see: a
-  // thread's start-up (module load, model build) and a round that does not end.
-  const all = <T>() => overdue(Promise.all(peers.map((p) => p.next<T>())), deadline);
-  const timer = opts.onProgress
-    ? setInterval(() => {
-        let states = 0;
-        let trans = 0;
-        let bytes = 0;
-        for (let w = 0; w < W; w++) {
-          states += progress[3 * w]!;
-          trans += progress[3 * w + 1]!;
-          bytes += progress[3 * w + 2]!;
-        }
-        opts.onProgress!({ depth, maxDepth: opts.maxDepth, states, transitions: trans, seconds: (performance.now() - t0) / 1000, bytes });
-      }, opts.progressEveryMs ?? 250)
-    : null;
 
   let depth = 0;
   let completeDepth = 0;
   let exhausted = false;
   let transitions = 0;
-  let states = 0;
   const levels: number[] = [];
   let limit: ExploreResult['limit'];
-  let found: Found | null = null;
+  let found = null as Found | null;
   // With `continue`: the first violation of each class, by level, then least (state, index).
   const classes = new Map<string, Found>();
+  const levelFound = new Map<string, Found>();
   let late = false;
   let rounds = 0;
   let critical = 0;
-  const before = new Float64Array(W); // each worker's transitions before the round
+  const links: LevelLinks[] = [];
+  let table: SharedFingerprintSet | null = null;
+
+  // Level 0: the initial state, stored here.
+  let level: ChunkRef[] = [];
+  try {
+    table = SharedFingerprintSet.create(budget, ctl);
+    const canon = canonFor(model, symmetry, opts.maxCandidates);
+    canon.canonicalHash(model.initial());
+    table.add(canon.hi, canon.lo);
+    const w = new ChunkWriter(codecFor(model), model.words, layout, budget, -1);
+    w.append(canon.out, -1, 0);
+    level = w.take();
+    links.push(linksOf(0, level, layout));
+    levels.push(1);
+  } catch (e) {
+    if (!(e instanceof LimitReached)) throw e;
+    limit = { kind: e.kind, message: e.message };
+  }
+  budget.publish();
+
+  // Thread 0 is this one (Peer.local), the others worker threads.
+  const peers = jobs.map((job, w) => (w === 0 ? Peer.local(job, model) : Peer.thread(startWorker(job))));
+  const timer = opts.onProgress
+    ? setInterval(() => {
+        let trans = 0;
+        let bytes = 0;
+        for (let w = 0; w <= W; w++) {
+          trans += progress[3 * w + 1]!;
+          bytes += progress[3 * w + 2]!;
+        }
+        const states = Atomics.load(ctl, COUNT);
+        opts.onProgress!({ depth, maxDepth: opts.maxDepth, states, transitions: trans, seconds: (performance.now() - t0) / 1000, bytes });
+      }, opts.progressEveryMs ?? 250)
+    : null;
+
+  const ready = peers.map(() => false);
+  let bootError: unknown = null;
   try {
     try {
-      const ready = await all<{ limit: ExploreResult['limit'] | null; states: number }>();
-      limit = ready.find((r) => r.limit)?.limit ?? undefined;
-      states = ready.reduce((n, r) => n + r.states, 0);
-      levels.push(states);
-      while (!limit && depth < opts.maxDepth) {
-        // One level, in rounds (see the header): expand until an outbox is full, deliver, repeat.
-        let added = 0;
-        let more = true;
-        const levelFound = new Map<string, Found>();
-        while (more && !limit) {
-          for (const p of peers) p.send({ type: 'expand' });
-          const ex = await all<{
-            outboxes: ArrayBuffer[];
-            counts: number[];
-            transitions: number;
-            states: number;
-            limit: ExploreResult['limit'] | null;
-            found: Found[];
-            more: boolean;
-          }>();
-          transitions = ex.reduce((n, r) => n + r.transitions, 0);
-          states = ex.reduce((n, r) => n + r.states, 0);
-          let busiest = 0;
-          ex.forEach((r, w) => {
-            busiest = Math.max(busiest, r.transitions - before[w]!);
-            before[w] = r.transitions;
-          });
-          critical += busiest;
-          rounds++;
-          limit = ex.find((r) => r.limit)?.limit ?? undefined;
-          for (const r of ex)
-            for (const f of r.found) {
-              if (opts.continue) {
-                if (!classes.has(violationClass(f.violation))) keepLeast(levelFound, f);
-              } else if (!found || lessState(f.state, found.state) < 0 || (lessState(f.state, found.state) === 0 && f.index < found.index))
-                found = f;
-            }
-          if (limit) break;
-          more = ex.some((r) => r.more);
-          // Delivered even after a violation: the level is finished, and the outboxes stay bounded.
-          peers.forEach((p, w) => {
-            const from = ex.filter((_, v) => v !== w);
-            const inboxes = from.map((r) => r.outboxes[w]!);
-            p.send({ type: 'absorb', inboxes, counts: from.map((r) => r.counts[w]!), endLevel: !more }, inboxes);
-          });
-          const ab = await all<{ added: number; states: number; limit: ExploreResult['limit'] | null }>();
-          states = ab.reduce((n, r) => n + r.states, 0);
-          limit = ab.find((r) => r.limit)?.limit ?? undefined;
-          added = ab.reduce((n, r) => n + r.added, 0); // the level so far, cumulative
+      // A worker thread joins at the first level after it is ready (its module loaded and model
+      // built: about 0.3 CPU-s), so the calling thread does not wait for it: the first levels
+      // are small, and it explores them alone meanwhile.
+      peers.forEach((p, w) => {
+        if (w === 0 || opts.awaitWorkers) return;
+        p.next().then(
+          () => {
+            ready[w] = true;
+          },
+          (e: unknown) => {
+            bootError ??= e;
+          },
+        );
+      });
+      await peers[0]!.next(); // the calling thread's own 'ready' is already there
+      ready[0] = true;
+      if (opts.awaitWorkers) {
+        await overdue(Promise.all(peers.slice(1).map((p) => p.next())), deadline);
+        ready.fill(true);
+      }
+      const trans = peers.map(() => 0);
+      const free: SharedArrayBuffer[][] = peers.map(() => []);
+      const maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
+      let base = 0;
+      while (!limit && depth < opts.maxDepth && table!.size < maxStates) {
+        const levelSize = level.reduce((n, c) => n + c.n, 0);
+        Atomics.store(ctl, CURSOR, 0);
+        Atomics.store(ctl, PAUSE, RUN);
+        if (bootError) throw bootError;
+        const active = peers.map((_, w) => w).filter((w) => ready[w]);
+        for (const w of active) {
+          peers[w]!.send({ type: 'level', chunks: level, base, free: free[w]!, table: table!.buffer, fixed: table!.fixed });
+          free[w] = [];
         }
-        // The level's new classes, in a W-independent order (least violating state first).
+        // Until every thread is done with the level: grow the table whenever they all paused.
+        const done: (LevelReply | null)[] = peers.map(() => null);
+        for (;;) {
+          const running = active.filter((w) => !done[w]);
+          const replies = await overdue(Promise.all(running.map((w) => peers[w]!.next<LevelReply>())), deadline);
+          const paused: number[] = [];
+          replies.forEach((r, j) => {
+            const w = running[j]!;
+            if (r.limit && !limit) limit = r.limit;
+            if (r.status === 'done') done[w] = r;
+            else paused.push(w);
+          });
+          if (paused.length === 0) break;
+          if (Atomics.load(ctl, PAUSE) === GROW) {
+            table = table!.grown(budget) ?? table!.asFixed();
+            budget.publish();
+            Atomics.store(ctl, PAUSE, RUN);
+          }
+          for (const w of paused) peers[w]!.send({ type: 'resume', table: table!.buffer, fixed: table!.fixed });
+        }
+        const replies = active.map((w) => done[w]!);
+        let busiest = 0;
+        active.forEach((w, j) => {
+          busiest = Math.max(busiest, replies[j]!.transitions - trans[w]!);
+          trans[w] = replies[j]!.transitions;
+        });
+        transitions = trans.reduce((a, b) => a + b, 0);
+        critical += busiest;
+        rounds++;
+        for (const r of replies)
+          for (const f of r.found) {
+            if (opts.continue) {
+              const key = violationClass(f.violation);
+              if (classes.has(key)) continue;
+              const b = levelFound.get(key);
+              if (!b || before(f, b)) levelFound.set(key, f);
+            } else if (!found || before(f, found)) found = f;
+          }
+        // The level's new classes, in a schedule-independent order (least violating state first).
         for (const f of [...levelFound.values()].sort((a, b) => lessState(a.state, b.state) || a.index - b.index))
           classes.set(violationClass(f.violation), f);
+        levelFound.clear();
+        // The next level: each thread's chunks, in thread order. This level's records are done with.
+        const next = replies.flatMap((r) => r.out);
+        for (const c of level) if (c.owner >= 0) free[c.owner]!.push(c.bytes);
+        base += levelSize;
+        level = next;
+        const added = next.reduce((n, c) => n + c.n, 0);
+        if (added > 0) links.push(linksOf(base, next, layout));
         if (found) {
-          levels.push(states - levels.reduce((a, b) => a + b, 0));
+          levels.push(added);
           break;
         }
         if (limit) {
           if (added > 0) levels.push(added);
           break;
         }
-        opts.onLevel?.(depth + 1, states, transitions);
+        opts.onLevel?.(depth + 1, table!.size, transitions);
         completeDepth = depth + 1;
         if (added === 0) {
           exhausted = true;
@@ -692,7 +683,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         levels.push(added);
         depth++;
       }
-      if (!found && !limit && depth >= opts.maxDepth) completeDepth = depth;
+      if (!found && !limit && !exhausted) completeDepth = depth;
     } catch (e) {
       if (!(e instanceof LimitReached)) throw e;
       // The workers are past the deadline and may be busy: no counterexample, no final reports.
@@ -702,13 +693,22 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       classes.clear();
     }
 
-    // Fetch the stored edges from the owners, back to the initial state.
-    const pathOf = async (f: Found): Promise<number[]> => {
+    const linkOf = (id: number): { parent: number; via: number } => {
+      const l =
+        links[
+          floorIndex(
+            links.map((x) => x.base),
+            id,
+          )
+        ]!;
+      const c = floorIndex(l.starts, id - l.base);
+      const k = id - l.base - l.starts[c]!;
+      return { parent: l.parents[c]![k]!, via: l.via[c]![k]! };
+    };
+    const pathOf = (f: Found): number[] => {
       const edges: number[] = [];
       for (let id = f.parent; ; ) {
-        const p = peers[id % W]!;
-        p.send({ type: 'links', local: Math.floor(id / W) });
-        const l = await p.next<{ parent: number; via: number }>();
+        const l = linkOf(id);
         if (l.parent === -1) break;
         edges.push(l.via);
         id = l.parent;
@@ -716,22 +716,23 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       edges.reverse();
       return reconstruct(model, canonFor(model, symmetry, opts.maxCandidates), edges, f.index, f.violation);
     };
-    let path: number[] | null = null;
-    if (found) path = await pathOf(found);
-    const everyClass: FoundViolation[] = [];
-    for (const f of classes.values()) everyClass.push({ violation: f.violation, path: await pathOf(f) });
+    const path = found ? pathOf(found) : null;
+    const everyClass: FoundViolation[] = [...classes.values()].map((f) => ({ violation: f.violation, path: pathOf(f) }));
     opts.onBalance?.({ rounds, transitions, critical });
-    if (!late) for (const p of peers) p.send({ type: 'finish' });
+    // Only the threads that joined answer (one still starting has stored nothing).
+    const joined = peers.filter((_, w) => ready[w]);
+    if (!late) for (const p of joined) p.send({ type: 'finish' });
     const fin = late
       ? peers.map((_, w) => ({ peakBytes: progress[3 * w + 2]!, inexact: 0 }))
-      : await all<{ peakBytes: number; inexact: number }>();
+      : await Promise.all(joined.map((p) => p.next<{ peakBytes: number; inexact: number }>()));
+    const states = table ? table.size : 0;
     const base = {
       states,
       transitions,
       completeDepth,
       levels,
       seconds: (performance.now() - t0) / 1000,
-      peakBytes: fin.reduce((n, r) => n + r.peakBytes, 0),
+      peakBytes: fin.reduce((n, r) => n + r.peakBytes, budget.peak),
       symmetry,
       relabel: true,
       ...(symmetry ? { orbits: states } : {}),
@@ -754,6 +755,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     return { ...base, verdict: 'ok', depth, exhausted };
   } finally {
     if (timer) clearInterval(timer);
+    Atomics.store(ctl, PAUSE, STOP);
     await Promise.all(peers.map((p) => p.terminate()));
   }
 }

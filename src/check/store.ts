@@ -113,6 +113,72 @@ function deltaEncoder(codec: WordCodec, words: number, prev: number, inp: number
   return { name: 'encode', params: [], results: [I32], locals: [I32, I32, I32, I32], body: body.flat() };
 }
 
+/**
+ * An instance of the queue's encoder: copy a state into `inp`, call `encode()`, and the entry's
+ * bytes (its difference from `prev`, which it then becomes) are the first ones of `out`. Zeroing
+ * `prev` makes the next entry a keyframe.
+ */
+export interface DeltaEncoder {
+  readonly prev: Int32Array;
+  readonly inp: Int32Array;
+  readonly out: Uint8Array;
+  readonly maxEntry: number;
+  encode(): number;
+}
+
+export function deltaEncoderFor(codec: WordCodec, words: number): DeltaEncoder {
+  const maxEntry = words * 10 + 10;
+  const mp = new MemoryPlan();
+  const prev = mp.words(words);
+  const inp = mp.words(words);
+  const out = mp.words(Math.ceil(maxEntry / 4));
+  const enc = instantiate<{ encode(): number }>({
+    pages: mp.pages,
+    globals: [],
+    functions: [deltaEncoder(codec, words, prev, inp, out)],
+  });
+  const mem = enc.mem.buffer;
+  return {
+    prev: new Int32Array(mem, prev, words),
+    inp: new Int32Array(mem, inp, words),
+    out: new Uint8Array(mem, out, maxEntry),
+    maxEntry,
+    encode: enc.encode,
+  };
+}
+
+/**
+ * Decodes the entry at byte `p` of `buf` onto `prev` (the previous entry, or zeros at a
+ * keyframe), which becomes the state; returns the byte after it. StateQueue.shift's loop, for
+ * readers of entries outside a queue (the parallel explorer's level chunks).
+ */
+export function decodeEntry(buf: Uint8Array, p: number, prev: Int32Array, codec: WordCodec): number {
+  const n = prev.length;
+  let j = 0;
+  for (;;) {
+    let u = 0;
+    let sh = 0;
+    let b: number;
+    do {
+      b = buf[p++]!;
+      u |= (b & 0x7f) << sh;
+      sh += 7;
+    } while (b & 0x80);
+    j += u;
+    if (j >= n) return p;
+    u = 0;
+    sh = 0;
+    do {
+      b = buf[p++]!;
+      u |= (b & 0x7f) << sh;
+      sh += 7;
+    } while (b & 0x80);
+    prev[j] = codec.decode(j, u >>> 0);
+    j++;
+    if (j >= n) return p;
+  }
+}
+
 /** A FIFO of states in delta-encoded byte chunks, freed as they are consumed. */
 export class StateQueue {
   private readonly chunks: Uint8Array[] = [];
@@ -142,19 +208,10 @@ export class StateQueue {
   ) {
     this.rPrev = new Int32Array(words);
     this.maxEntry = words * 10 + 10;
-    const mp = new MemoryPlan();
-    const prev = mp.words(words);
-    const inp = mp.words(words);
-    const out = mp.words(Math.ceil(this.maxEntry / 4));
-    const enc = instantiate<{ encode(): number }>({
-      pages: mp.pages,
-      globals: [],
-      functions: [deltaEncoder(codec, words, prev, inp, out)],
-    });
-    const mem = enc.mem.buffer;
-    this.wPrev = new Int32Array(mem, prev, words);
-    this.wInp = new Int32Array(mem, inp, words);
-    this.wOut = new Uint8Array(mem, out, this.maxEntry);
+    const enc = deltaEncoderFor(codec, words);
+    this.wPrev = enc.prev;
+    this.wInp = enc.inp;
+    this.wOut = enc.out;
     this.encode = enc.encode;
   }
 

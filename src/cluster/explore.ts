@@ -35,7 +35,7 @@ import { collisionProbability } from '../check/fpset.js';
 import type { Violation } from '../check/model.js';
 import { formatBytes, MemoryBudget } from '../check/memory.js';
 import type { Model, ModelRecipe } from '../check/model.js';
-import { ByteReader, ByteWriter, lessState, writeState } from '../check/parallel.js';
+import { ByteReader, ByteWriter, lessState, writeState } from '../check/wire.js';
 import { reconstruct } from '../check/reconstruct.js';
 import type { WordCodec } from '../check/store.js';
 import type { JobContext, JobHandler, JobRun } from './jobs.js';
