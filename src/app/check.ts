@@ -68,6 +68,8 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
       ...Array.from({ length: b.vcpus }, (_, i) => ({ name: `V${i}`, vcpu: true })),
     ],
     spareSlots: b.spare,
+    // The `kvmvl` family is about SVE guests: its checks give every vcpu SVE (vcpu_has_sve).
+    ...(b.events?.includes('kvmvl') ? { guestSve: true } : {}),
     ...(b.events ? { events: b.events } : {}),
     ...(b.without?.length ? { without: b.without } : {}),
     ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),

@@ -17,6 +17,8 @@ export interface ConformInput {
   /** The variant as the user named it (for the reproducing command). */
   readonly variantArg: string;
   readonly guestFp: boolean;
+  /** Read the guest's FP use from the trace (`--guest-fp trace`, see ConformOptions). */
+  readonly guestFpFromTrace?: boolean;
   readonly maxDivergences: number;
   /** A trace agrees when at least this share of its compared events agree (1: every one). */
   readonly threshold: number;
@@ -39,12 +41,14 @@ export function conformOne(file: string, input: ConformInput): ConformTrace {
     variant: input.variant,
     traced: manifest ? manifest.tracing.functions : null,
     guestFp: input.guestFp,
+    ...(input.guestFpFromTrace ? { guestFpFromTrace: true } : {}),
     sveVlBits: vlBytes ? vlBytes * 8 : DEFAULT_SVE_VL_BITS,
     maxDivergences: input.maxDivergences,
     kernel: manifest?.release ?? null,
     workload: manifest?.workload.name ?? null,
     ...(input.at !== undefined ? { at: input.at } : {}),
-    command: (line) => `npx fpctx conform ${file} --variant ${input.variantArg}${input.guestFp ? '' : ' --guest-fp never'} --at ${line}`,
+    command: (line) =>
+      `npx fpctx conform ${file} --variant ${input.variantArg}${input.guestFpFromTrace ? '' : input.guestFp ? ' --guest-fp always' : ' --guest-fp never'} --at ${line}`,
   });
 }
 

@@ -24,7 +24,7 @@
  * before is still reported, but it then depends on the machine's speed.
  */
 
-import { type Hardware, hwName } from '../arch/hw.js';
+import { type Hardware, hwName, parseHw } from '../arch/hw.js';
 import { violationClass } from '../check/model.js';
 import type { EventFamily } from '../kernel/events.js';
 import { FAMILIES, selectionText } from '../kernel/events.js';
@@ -33,6 +33,7 @@ import type { Variant } from '../variants/types.js';
 import { type CheckBounds, type CheckViolation, checkVariant, type FixHint, fixHints } from './check.js';
 import { isDefaultHardware } from './hardware.js';
 import { simulateVariant } from './simulate.js';
+import { defaultHardware } from '../kernel/machine.js';
 
 export interface HuntOptions {
   /** States (checks) plus steps (simulation) to spend in all (default HUNT_BUDGET). */
@@ -152,7 +153,7 @@ function smallest(events: readonly EventFamily[]): Omit<HuntJob, 'kind' | 'event
   return {
     cpus: has('hotplug') ? 2 : 1,
     tasks: has('ptrace') ? 2 : 1,
-    vcpus: has('kvm') || has('kvm_sve') ? 1 : 0,
+    vcpus: has('kvm') || has('kvm_sve') || has('kvmvl') ? 1 : 0,
     spare: has('fork') ? 1 : 0,
   };
 }
@@ -179,6 +180,9 @@ export function huntSchedule(families: readonly EventFamily[]): HuntJob[] {
   for (const f of others) add(['core', f]);
   const singles = combos.length;
   for (let a = 0; a < others.length; a++) for (let b = a + 1; b < others.length; b++) add(['core', others[a]!, others[b]!]);
+  // kvmvl's finding needs a guest, its VL choice and a host save in the window after exit: a
+  // softirq's kernel-mode NEON (neon) with the run loop (kvm), three families besides core.
+  if (families.includes('kvmvl')) add(['core', 'neon', 'kvm', 'kvmvl']);
   add(['core', 'neon', 'fork', 'kvm']);
   add(families);
   const jobs: HuntJob[] = [];
@@ -220,6 +224,16 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   const base = huntSchedule(families);
   const onEach = (kind: HuntJob['kind']) => cpus.flatMap((hw) => base.filter((j) => j.kind === kind).map((j) => (hw ? { ...j, hw } : j)));
   const schedule: HuntJob[] = [...onEach('check'), ...onEach('simulate')];
+  // kvmvl's jobs run KVM in nVHE mode, where the guest's VL choice reaches the host (a CPU
+  // without SVE has no SVE guests: its kvmvl jobs stay as they are).
+  const withNvhe = (hw: string | undefined): string | undefined => {
+    const h = hw === undefined ? defaultHardware(variant.Kernel.features) : parseHw(hw);
+    return typeof h === 'string' || !h.sve ? hw : hwName({ ...h, nvhe: true });
+  };
+  for (const [n, j] of schedule.entries()) {
+    const hw = j.events.includes('kvmvl') ? withNvhe(j.hw) : j.hw;
+    if (hw !== undefined && hw !== j.hw) schedule[n] = { ...j, hw };
+  }
   const nChecks = schedule.filter((j) => j.kind === 'check').length;
   const nSims = schedule.length - nChecks;
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;

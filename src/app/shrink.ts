@@ -110,7 +110,9 @@ function hwOf(doc: Record<string, unknown>, file: string): { hw?: Hardware } {
   if (raw === undefined) return {};
   let text: string | undefined;
   if (typeof raw === 'string') text = raw;
-  else if (isObj(raw) && HW_FEATURES.every((f) => typeof raw[f] === 'boolean')) text = hwName(raw as unknown as Hardware);
+  // `nvhe` came later than the other entries: a document written before it has none (false).
+  else if (isObj(raw) && HW_FEATURES.every((f) => typeof raw[f] === 'boolean' || (f === 'nvhe' && raw[f] === undefined)))
+    text = hwName({ nvhe: false, ...raw } as unknown as Hardware);
   if (text === undefined)
     throw new InputError(`expected the hardware as --hw spells it (features: ${HW_FEATURES.join(', ')})`, file, undefined, field);
   const hw = parseHw(text);

@@ -14,16 +14,22 @@
  * fields): SME2 (ZT0) and FA64 (the full A64 instruction set, FFR included, in streaming mode)
  * are SME features, so they need SME; SME without SVE is a legal CPU (Documentation/arch/
  * arm64/sme.rst: streaming mode works on systems without SVE); FPMR (FEAT_FPMR) stands alone.
+ *
+ * `nvhe` is the one entry that is not an extension: KVM runs its hypervisor at EL2 apart from
+ * the host kernel (kvm-arm.mode=nvhe; every SVE CPU has VHE, ARMv8.1, so on SVE hardware nVHE
+ * is a boot choice). It belongs here because, like the extensions, it is fixed for a run and
+ * changes what the same kernel code does: with nVHE the host and the guest share ZCR_EL1, so
+ * the VL a guest chose is still the host's VL after the guest exits (the `kvmvl` family).
  */
 
-export const HW_FEATURES = ['sve', 'sme', 'sme2', 'fa64', 'fpmr'] as const;
+export const HW_FEATURES = ['sve', 'sme', 'sme2', 'fa64', 'fpmr', 'nvhe'] as const;
 export type HwFeature = (typeof HW_FEATURES)[number];
 
 /** One CPU model (all CPUs of the machine are the same: the kernel uses the system-wide features). */
 export type Hardware = Readonly<Record<HwFeature, boolean>>;
 
 /** A CPU with FPSIMD only (ARMv8.0): no SVE, no SME, no FPMR. */
-export const FPSIMD_ONLY: Hardware = { sve: false, sme: false, sme2: false, fa64: false, fpmr: false };
+export const FPSIMD_ONLY: Hardware = { sve: false, sme: false, sme2: false, fa64: false, fpmr: false, nvhe: false };
 
 /** The name `--hw` takes for FPSIMD_ONLY. */
 export const FPSIMD_ONLY_NAME = 'fpsimd';
@@ -32,6 +38,7 @@ export const FPSIMD_ONLY_NAME = 'fpsimd';
 export function hwProblem(hw: Hardware): string | undefined {
   if (hw.sme2 && !hw.sme) return 'sme2 needs sme (ZT0 is an SME2 register)';
   if (hw.fa64 && !hw.sme) return 'fa64 needs sme (it is the full instruction set in streaming mode)';
+  if (hw.nvhe && !hw.sve) return 'nvhe needs sve (it is modelled only for what it does to SVE vector lengths)';
   return undefined;
 }
 

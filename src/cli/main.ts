@@ -199,7 +199,11 @@ const conformCmd: CommandFactory = (io, done) =>
     )
     .argument('<trace...>', 'lab traces (lab/traces/<kernel>/<workload>.trace.gz) or ftrace text with the same events')
     .option('--variant <name>', 'the variant to check (one): a name such as v6.12.y, an expression, or a plug-in module')
-    .option('--guest-fp <how>', 'whether the guest uses FP in every run (always, never): the trace cannot show it', 'always')
+    .option(
+      '--guest-fp <how>',
+      "whether the guest used FP in a run: trace (when the kernel bound the guest's state at the exit), always, never",
+      'trace',
+    )
     .option('--max-divergences <n>', 'divergences printed in full per trace', '3')
     .option('--min-agreement <share>', 'a trace agrees when at least this share of its events agree (0-1 or N%)', '1')
     .option('--at <line>', 'print the unit that starts at this line of the trace (what a divergence says to run)')

@@ -30,7 +30,7 @@ import type { BootSpec } from '../kernel/boot.js';
 import type { Kvm } from '../kernel/kvm.js';
 import { ViolationStop } from '../kernel/machine.js';
 import { KPath, NONE, Pos, TaskState, type TaskView } from '../kernel/records.js';
-import type { CallEvent, LabEvent, LabTrace } from '../lab/trace.js';
+import type { CallEvent, LabEvent, LabTrace, SyscallEvent } from '../lab/trace.js';
 import { snapshot } from '../trace/snapshot.js';
 import { Calls, StepEffects, labelAction } from '../trace/record.js';
 import type { MachineSnapshot, TraceStep } from '../trace/types.js';
@@ -43,6 +43,13 @@ export interface ConformOptions {
   readonly traced: readonly string[] | null;
   /** Does the guest use FP in every run (the lab's guests do)? */
   readonly guestFp: boolean;
+  /**
+   * Read the guest's FP use from the trace instead (`--guest-fp trace`): the guest owned the FP
+   * registers in a run when the kernel bound its state at the exit
+   * (`fpsimd_bind_state_to_cpu <-kvm_arch_vcpu_ctxsync_fp`, which both kernels call only then:
+   * arch/arm64/kvm/fpsimd.c of 6.12.118 and 6.1.192). That call is then an input, not a check.
+   */
+  readonly guestFpFromTrace?: boolean;
   /** SVE vector length of the machine, bits. */
   readonly sveVlBits: number;
   /** How many divergences to keep in full. */
@@ -82,6 +89,9 @@ const NR_PRCTL = 167;
 const KVM_RUN = 'ae80';
 /** prctl options that change or read a vector length (PR_SVE_SET_VL 50 ... PR_SME_GET_VL 64). */
 const PR_VL = new Set(['32', '33', '3f', '40']);
+/** PR_SVE_SET_VL's flags (include/uapi/linux/prctl.h). */
+const PR_SVE_SET_VL_ONEXEC = 1 << 18;
+const PR_SVE_VL_INHERIT = 1 << 17;
 
 /** Kernel threads by name (no user FP state); the rest are told apart by what they do. */
 const KTHREAD =
@@ -200,11 +210,12 @@ class Conformer {
     this.resumeUser = Array.from({ length: order.length + (this.boot.spareSlots ?? 0) }, () => false);
     for (const c of trace.cpus) for (const [i, e] of c.events.entries()) this.indexOnCpu.set(e, i);
     this.bootVcpus(vcpus);
+    for (const t of order) if (!this.orphans.has(t.pid)) this.unseen.add(t.pid);
+    this.bootRunning();
     // The boot fix-up of vcpu threads is not the trace's: count from here.
     this.counting = new CountingSink((ctx) => this.k.naming.context(ctx));
     this.fx = new StepEffects(this.k, this.counting);
     this.k.fx = this.fx;
-    for (const t of order) if (!this.orphans.has(t.pid)) this.unseen.add(t.pid);
     // Booted children have not run: nothing of theirs is live anywhere.
     for (const pid of this.orphans) {
       const m = this.k.tasks[this.tasks.get(pid)!.slot]!;
@@ -277,6 +288,28 @@ class Conformer {
       const m = this.k.tasks[t.slot]!;
       this.k.fpsimd_flush_task_state(m);
       m.TIF_FOREIGN_FPSTATE = true;
+    }
+    this.resetStep();
+  }
+
+  /**
+   * The user task each CPU runs when the trace begins (its first line's) ran there before the
+   * first line: its state is live in that CPU's registers, loaded before the trace. Put it there
+   * before counting starts (switch in, return to user: the load is not the trace's), and back
+   * in the kernel if its first syscall line is a sys_exit (the trace began inside a syscall).
+   */
+  private bootRunning(): void {
+    for (const [c, cpu] of this.trace.cpus.entries()) {
+      const first = cpu.events[0];
+      const t = first ? this.tasks.get(first.pid) : undefined;
+      if (!t?.user || t.vcpu || t.slot === NONE || this.orphans.has(t.pid) || !this.unseen.has(t.pid)) continue;
+      const m = this.k.tasks[t.slot]!;
+      if (m.state !== TaskState.RUNNABLE) continue;
+      if (!this.act('switch', c, t.slot)) continue;
+      this.act('ret_to_user', c, 0);
+      const sys = cpu.events.find((x) => x.pid === t.pid && (x.kind === 'sys_enter' || x.kind === 'sys_exit'));
+      if (sys?.kind === 'sys_exit') this.act('syscall', c, 0);
+      this.unseen.delete(t.pid);
     }
     this.resetStep();
   }
@@ -428,6 +461,98 @@ class Conformer {
     return null;
   }
 
+  /** vcpu threads (pid) inside KVM_RUN that were preempted before vcpu_load(). */
+  private readonly pendingKvmRun = new Set<number>();
+
+  /** Is KVM_RUN's `sys_enter` followed by the thread's own switch-out before any kvm_arch_vcpu_load? */
+  private preemptedBeforeVcpuLoad(e: LabEvent): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.kind === 'call' && x.fn === 'kvm_arch_vcpu_load') return false;
+      if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === e.pid;
+    }
+    return false;
+  }
+
+  /** Slots whose syscall returned (sys_exit) but that were preempted before reaching user space. */
+  private readonly pendingReturn = new Set<number>();
+
+  /**
+   * Is the task of sys_exit `e` switched out before it reaches user space? It is when the next
+   * unit on the CPU is its own switch-out and the kernel did not reload its state in between
+   * (exit_to_user_mode() schedules before fpsimd_restore_current_state() when a reschedule is
+   * pending). If it needed no reload it may have returned and been preempted in user mode: the
+   * model's calls are the same either way, it returns to user when switched back in.
+   */
+  private preemptedAtReturn(e: LabEvent): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.kind === 'call' && x.pid === e.pid && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return false;
+      if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === e.pid && x.prevState.startsWith('R');
+    }
+    return false;
+  }
+
+  /** pid → its latest sys_enter (the arguments of the syscall it is in). */
+  private readonly lastSysEnter = new Map<number, SyscallEvent>();
+
+  /**
+   * prctl(PR_SVE_SET_VL) reached vec_set_vector_length(): the unit stays not compared (the
+   * trace does not carry the task's vector lengths, and the model has two), but the model's
+   * task must follow what the request did to it, or every later unit of the task diverges (its
+   * state flushed and TIF_SVE cleared: reloaded at the return, SVE trapping again). The request
+   * changed the live VL when the kernel flushed the task in vec_set_vector_length() (fpsimd.c
+   * of 6.12.118 and 6.1.192: the flush is skipped for ONEXEC and for the same VL): then the
+   * model's `set_vl` (to its other VL) runs; with PR_SVE_VL_INHERIT in the request's flags,
+   * `set_vl_inherit`; PR_SVE_SET_VL_ONEXEC, `set_vl_onexec`.
+   */
+  private vlChange(e: LabEvent, c: number, u: Unit | null): void {
+    const t = this.ensure(c, e.pid, u);
+    if (!t) return;
+    const enter = this.lastSysEnter.get(e.pid);
+    const arg = enter && enter.nr === NR_PRCTL ? Number.parseInt(enter.args[1] ?? '0', 16) : 0;
+    const onexec = (arg & PR_SVE_SET_VL_ONEXEC) !== 0;
+    if (!onexec && !this.kernelCallsUntilAnchor(e).some((x) => x.fn === 'fpsimd_flush_task_state' && x.caller === 'vec_set_vector_length'))
+      return;
+    this.inSyscall(c, t, u);
+    this.finishPath(c, u);
+    this.act(onexec ? 'set_vl_onexec' : arg & PR_SVE_VL_INHERIT ? 'set_vl_inherit' : 'set_vl', c, 0, u);
+    this.finishPath(c, u);
+    // Without syscall events nothing else says when the prctl returns: now, in this (not
+    // compared) unit, where the kernel's reload at its return is too.
+    if (!this.tasks.get(e.pid)!.syscalls) this.toUser(c, u);
+  }
+
+  /** The calls on e's CPU after e, up to its next anchor. */
+  private kernelCallsUntilAnchor(e: LabEvent): CallEvent[] {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    const out: CallEvent[] = [];
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (isAnchor(x)) break;
+      if (x.kind === 'call') out.push(x);
+    }
+    return out;
+  }
+
+  /**
+   * Is the next unit on sys_exit's CPU a handled signal delivered to the same task (nothing of
+   * the CPU's in between: the delivery is in the same return to user)?
+   */
+  private signalAtReturn(e: LabEvent): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      // An interrupt on this CPU in between (a line in hardirq context: a timer's signal_generate)
+      // found the task back in user mode: the signal is delivered at the interrupt's return.
+      if (x.flags.includes('h')) return false;
+      if (isAnchor(x)) return x.kind === 'signal_deliver' && x.pid === e.pid && hasHandler(x.handler);
+    }
+    return false;
+  }
+
   private note(kind: string): void {
     this.context[kind] = (this.context[kind] ?? 0) + 1;
   }
@@ -441,7 +566,7 @@ class Conformer {
         const next = this.tasks.get(e.nextPid);
         const nextUser = next?.user && next.slot !== NONE ? next : null;
         const cur = this.cur(c);
-        if (cur && prev && cur.slot === prev.slot) this.resumeUser[cur.slot] = cur.pos === Pos.USER;
+        if (cur && prev && cur.slot === prev.slot) this.resumeUser[cur.slot] = this.pendingReturn.delete(cur.slot) || cur.pos === Pos.USER;
         if (prev && this.exiting.has(prev.pid) && cur && cur.slot === prev.slot) {
           // The exiting task's last switch: the model's exit ends in the switch to idle.
           this.exiting.delete(prev.pid);
@@ -454,11 +579,11 @@ class Conformer {
             (k) => k.do_exit(to),
             'exit',
           );
-          if (to) this.afterSwitchIn(c, nextUser!, anchor);
-          else if (nextUser) this.switchIn(c, nextUser, anchor);
+          if (to) this.afterSwitchIn(c, nextUser!, anchor, e);
+          else if (nextUser) this.switchIn(c, nextUser, anchor, e);
           return;
         }
-        if (nextUser) this.switchIn(c, nextUser, anchor);
+        if (nextUser) this.switchIn(c, nextUser, anchor, e);
         else if (cur) this.act('idle', c, 0, anchor);
         else
           this.direct(`switch cpu${c} (kernel thread → ${e.nextPid === 0 ? 'idle' : 'kernel thread'})`, c, anchor, (k) =>
@@ -467,6 +592,7 @@ class Conformer {
         return;
       }
       case 'sys_enter': {
+        this.lastSysEnter.set(e.pid, e);
         const t = this.ensure(c, e.pid, anchor);
         if (!t) return;
         if (e.nr === NR_PTRACE && anchor) anchor.unexpressed = 'ptrace request';
@@ -479,23 +605,48 @@ class Conformer {
           return;
         }
         this.act('syscall', c, 0, anchor);
-        if (e.nr === NR_IOCTL && e.args[1] === KVM_RUN && t.vcpu !== NONE) this.act('kvm_run', c, 0, anchor);
+        if (e.nr === NR_IOCTL && e.args[1] === KVM_RUN && t.vcpu !== NONE) {
+          // Preempted between the ioctl's entry and vcpu_load(): the run loop starts (and its
+          // calls are made) when the thread is switched back in.
+          if (this.preemptedBeforeVcpuLoad(e)) this.pendingKvmRun.add(e.pid);
+          else this.act('kvm_run', c, 0, anchor);
+        }
         return;
       }
       case 'sys_exit': {
         if (!this.ensure(c, e.pid, anchor)) return;
+        // A signal delivered at this return: do_notify_resume() runs the handler setup before
+        // it reloads the FP state (arch/arm64/kernel/signal.c of 6.12.118, do_notify_resume():
+        // do_signal() precedes fpsimd_restore_current_state() in one pass of its loop), so the
+        // return to user belongs to the signal's unit: stay in the kernel until then.
+        if (this.signalAtReturn(e)) {
+          this.finishPath(c, anchor);
+          return;
+        }
+        // (Not in a task's first unit: whatever it must reload from before the trace goes there.)
+        if (!anchor?.unexpressed?.startsWith('trace start') && this.preemptedAtReturn(e)) {
+          // Preempted in exit_to_user_mode() before the reload: it returns when switched back in.
+          this.finishPath(c, anchor);
+          const t = this.cur(c);
+          if (t) this.pendingReturn.add(t.slot);
+          return;
+        }
         this.toUser(c, anchor);
         return;
       }
       case 'kvm_entry': {
         const t = this.ensure(c, e.pid, anchor);
         if (!t) return;
+        this.pendingKvmRun.delete(e.pid);
         if (t.pos !== Pos.RUNLOOP) {
           if (t.pos === Pos.USER) this.act('syscall', c, 0, anchor);
           this.act('kvm_run', c, 0, anchor);
         }
         this.act('vcpu_enter', c, 0, anchor);
-        if (this.o.guestFp) this.act('guest_fp', c, 0, anchor);
+        const used = this.o.guestFpFromTrace
+          ? this.kernelCallsUntilAnchor(e).some((x) => x.fn === 'fpsimd_bind_state_to_cpu' && x.caller === 'kvm_arch_vcpu_ctxsync_fp')
+          : this.o.guestFp;
+        if (used) this.act('guest_fp', c, 0, anchor);
         this.act('vcpu_exit', c, 0, anchor);
         return;
       }
@@ -510,11 +661,13 @@ class Conformer {
       case 'signal_deliver': {
         const t = this.ensure(c, e.pid, anchor);
         if (!t) return;
-        if (e.handler === '0' || e.handler === '1' || e.handler === '0x0' || e.handler === '0x1') return;
+        if (!hasHandler(e.handler)) return;
         if (t.pos === Pos.USER) this.act('irq', c, 0, anchor);
         this.finishPath(c, anchor);
         this.act('signal', c, 0, anchor);
-        this.finishPath(c, anchor);
+        // The same pass of do_notify_resume() goes on to the return to user (the reload, if
+        // TIF_FOREIGN_FPSTATE): it is in this unit, not in the task's next one.
+        this.toUser(c, anchor);
         return;
       }
       case 'call': {
@@ -522,6 +675,7 @@ class Conformer {
         if (request) {
           // Already inside an unexpressed request (sve_set calls fpr_set...): one unit.
           if (anchor) anchor.unexpressed = request;
+          if (e.fn === 'vec_set_vector_length' && e.caller === 'sve_set_current_vl') this.vlChange(e, c, anchor);
           return;
         }
         if (!TRAP_CALLS.has(e.fn)) return;
@@ -630,7 +784,7 @@ class Conformer {
   }
 
   /** `next` is switched in on c; it resumes in user mode if it left from there or makes no traced syscalls. */
-  private switchIn(c: number, next: Task, u: Unit | null): void {
+  private switchIn(c: number, next: Task, u: Unit | null, at: LabEvent | null = null): void {
     const m = this.k.tasks[next.slot]!;
     if (m.state === TaskState.RUNNING && m.on_cpu !== c) this.act('idle', m.on_cpu, 0, null);
     if (m.state !== TaskState.RUNNABLE) {
@@ -639,7 +793,7 @@ class Conformer {
       return;
     }
     this.act('switch', c, next.slot, u);
-    this.afterSwitchIn(c, next, u);
+    this.afterSwitchIn(c, next, u, at);
   }
 
   /**
@@ -647,13 +801,41 @@ class Conformer {
    * syscalls are not traced (nothing else will say when), or if it is a child that has not run
    * yet (ret_from_fork returns to user with no sys_exit line).
    */
-  private afterSwitchIn(c: number, next: Task, u: Unit | null): void {
+  private afterSwitchIn(c: number, next: Task, u: Unit | null, at: LabEvent | null = null): void {
     this.unseen.delete(next.pid);
-    const fresh = this.fresh.delete(next.pid);
+    if (this.pendingKvmRun.delete(next.pid)) {
+      this.act('kvm_run', c, 0, u);
+      return;
+    }
+    let fresh = this.fresh.delete(next.pid);
+    if (fresh && !this.resumeUser[next.slot] && next.syscalls && at && !this.childReturnsNow(at, next.pid)) {
+      // Preempted in ret_from_fork before it reached user space: it returns at a later switch-in.
+      this.fresh.add(next.pid);
+      fresh = false;
+    }
     if (this.resumeUser[next.slot] || fresh || (!next.syscalls && !next.vcpu)) {
       this.resumeUser[next.slot] = false;
       this.toUser(c, u);
     }
+  }
+
+  /**
+   * Does a child switched in (at `at`) return to user space in this run on the CPU? A child's
+   * first return always reloads (copy_thread() flushed its state: TIF_FOREIGN_FPSTATE), so its
+   * `fpsimd_restore_current_state <-do_notify_resume` line is the trace's record of that return,
+   * as a syscall or an SVE trap of its own is of being in user space; a child switched out
+   * before either (prev_state R+: preempted inside ret_from_fork) has not returned yet.
+   */
+  private childReturnsNow(at: LabEvent, pid: number): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(at.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(at)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.kind === 'switch') return false;
+      if (x.pid !== pid) continue;
+      if (x.kind === 'call' && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return true;
+      if (x.kind === 'sys_enter' || x.kind === 'signal_deliver' || (x.kind === 'call' && TRAP_CALLS.has(x.fn))) return true;
+    }
+    return true;
   }
 
   /** Children forked in the trace that have not run yet. */
@@ -754,6 +936,11 @@ class Conformer {
       command: this.o.command(u.line),
     };
   }
+}
+
+/** A signal_deliver's handler other than SIG_DFL (0) or SIG_IGN (1): a frame is set up. */
+function hasHandler(handler: string): boolean {
+  return !(handler === '0' || handler === '1' || handler === '0x0' || handler === '0x1');
 }
 
 function sameCalls(u: Unit): boolean {

@@ -79,6 +79,7 @@ export class EventIds {
   readonly irq = need('irq');
   readonly signal = need('signal');
   readonly sigreturn = need('sigreturn');
+  readonly set_vl = need('set_vl');
 }
 
 function need(name: string): number {
@@ -317,9 +318,13 @@ export class Normalizer {
     return true;
   }
 
-  /** The current task forks a child into free slot `child`. */
+  /**
+   * The current task forks a child into free slot `child`. A vcpu thread may fork too (a VMM
+   * that starts its workers after creating the VM, as the lab's seed-kvm does): copy_process()
+   * gives the child no vcpu, a plain user task.
+   */
   fork(c: number, child: number): boolean {
-    if (this.state[child] !== TaskState.FREE || this.isVcpu[this.current[c]!] || !this.inSys(c)) return false;
+    if (this.state[child] !== TaskState.FREE || !this.inSys(c)) return false;
     this.emit(this.ids.fork, c, child);
     this.inHandler[child] = 0;
     this.state[child] = TaskState.RUNNABLE;
@@ -376,6 +381,16 @@ export class Normalizer {
     const t = this.current[c]!;
     if (t === NONE || this.pos[t] !== Pos.GUEST) return false;
     this.doVcpuExit(c);
+    return true;
+  }
+
+  /**
+   * The current task's syscall is prctl(PR_SVE_SET_VL) and changes its live vector length (to
+   * the model's other VL: it has two): its state is flushed and TIF_SVE cleared.
+   */
+  setVl(c: number): boolean {
+    if (!this.inSys(c)) return false;
+    this.emit(this.ids.set_vl, c, 0);
     return true;
   }
 

@@ -162,6 +162,16 @@ export const COMMITS: readonly Commit[] = [
     note: 'upstream fbc7e61195e2 as linux-source-6.1 (6.1.192-3) has it, written over the v5.17 KVM code the 6.1 line keeps: arch/arm64/kvm/fpsimd.c:73-90 and :144-165. A side branch: no later commit is written over it',
   },
   {
+    id: '59419f10045b-6.1',
+    title: 'KVM: arm64: Eagerly switch ZCR_EL{1,2} (6.1.y backport)',
+    release: 'v6.1.y (Debian 6.1.192)',
+    kind: 'backport',
+    upstream: '59419f10045b',
+    fixes: '8c8010d69c13',
+    note: 'upstream 59419f10045b as linux-source-6.1 (6.1.192-3) has it: arch/arm64/kvm/hyp/include/hyp/switch.h:170-215 (fpsimd_lazy_switch_to_guest/host, guest ownership read from vcpu->arch.fp_state), called at nvhe/hyp-main.c:29-31 and vhe/switch.c:137,169; put_fp (kvm/fpsimd.c:144-165) no longer touches ZCR_EL1',
+    guards: [{ invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' }],
+  },
+  {
     id: '751ecf6afd65-6.1',
     title: 'arm64/sve: Discard stale CPU state when handling SVE traps (6.1.y backport)',
     release: 'v6.1.y (Debian 6.1.192)',
@@ -226,10 +236,27 @@ export const COMMITS: readonly Commit[] = [
     title: 'KVM: arm64: Unconditionally save+flush host FPSIMD/SVE/SME state',
     release: 'v6.14',
     kind: 'series',
-    also: ['8eca7f6d5100', '459f059be702', '407a99c4654e', '59419f10045b'],
+    also: ['8eca7f6d5100', '459f059be702', '407a99c4654e'],
     guards: [
       { invariant: 'integrity', kind: 'lost', since: SME_ERA },
       { invariant: 'integrity', kind: 'corrupt', since: SME_ERA },
+    ],
+  },
+  {
+    id: '59419f10045b',
+    title: 'KVM: arm64: Eagerly switch ZCR_EL{1,2}',
+    release: 'v6.14',
+    kind: 'commit',
+    fixes: '8c8010d69c13',
+    note:
+      'the last of the fbc7e61195e2 series (after 9b66195063c5 and f9dd00de1e53, refactors the model does not see); ' +
+      'Fixes: 8c8010d69c13 "KVM: arm64: Save/restore SVE state for nVHE" (v5.12, before the modelled v5.17) and 2e3cf82063a0 (NV, not modelled). ' +
+      "Read from the 6.12 stable backport's diff and linux-source-6.12 arch/arm64/kvm/hyp/include/hyp/switch.h:350-405",
+    // nVHE: the guest's ZCR_EL1 is the host's VL between guest exit and vcpu_put; a softirq's
+    // kernel-mode NEON then saves the bound guest state and fails the RDVL check.
+    guards: [
+      { invariant: 'kernel-warn', where: 'fpsimd_save_user_state', since: '8383741ab2e7' },
+      { invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' },
     ],
   },
   {

@@ -101,10 +101,11 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v6.12.y',
     after: 'v6.12',
-    add: ['fbc7e61195e2', '398edaa12f9c', 'a90878f297d3', '01098d893fa8', 'c94f2f326146'],
+    add: ['fbc7e61195e2', '59419f10045b', '398edaa12f9c', 'a90878f297d3', '01098d893fa8', 'c94f2f326146'],
     kernel:
       "Debian 6.12.118-1~deb12u1 (linux-source-6.12, the lab's 6.12 kernel), read from arch/arm64/kvm/fpsimd.c:50-74 and :132-150 " +
-      '(fbc7e61195e2: save+flush at vcpu_load, no trap state restored at vcpu_put), arch/arm64/kernel/entry-common.c:397-441 ' +
+      '(fbc7e61195e2: save+flush at vcpu_load, no trap state restored at vcpu_put), arch/arm64/kvm/hyp/include/hyp/switch.h:350-405 ' +
+      '(59419f10045b: ZCR_EL1/ZCR_EL2 switched eagerly at guest entry and exit), arch/arm64/kernel/entry-common.c:397-441 ' +
       '(398edaa12f9c: fpsimd_syscall_enter/exit, SVE state kept in registers across syscalls), arch/arm64/kernel/fpsimd.c:1634-1677 ' +
       '(a90878f297d3: fpsimd_flush_thread() zeroes FPMR), :1565-1597 (01098d893fa8: fpsimd_thread_switch() flushes before it ' +
       "loads next's kernel-mode NEON state), :1804-1822 (c94f2f326146: sigreturn merges the frame's V registers by fp_type), " +
@@ -121,7 +122,7 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v6.1.y',
     after: 'v5.17',
-    add: ['d52d165d67c5', '81235ae0c846', '751ecf6afd65-6.1', 'fbc7e61195e2-6.1'],
+    add: ['d52d165d67c5', '81235ae0c846', '751ecf6afd65-6.1', 'fbc7e61195e2-6.1', '59419f10045b-6.1'],
     kernel:
       "Debian 6.1.192-3 (linux-source-6.1, the lab's 6.1 kernel), read from arch/arm64/kernel/fpsimd.c:1393-1416 (751ecf6afd65 backported: " +
       'the SVE trap flushes a stale binding), arch/arm64/kvm/fpsimd.c:73-90 (fbc7e61195e2 backported: ' +
@@ -140,6 +141,7 @@ export const RELEASES: readonly Release[] = [
     after: 'v6.12',
     add: [
       'fbc7e61195e2',
+      '59419f10045b',
       'e5fa85fce08b',
       'd3eaab3c7090',
       '01098d893fa8',

@@ -22,6 +22,7 @@ import { fpmrFamily } from './families/fpmr.js';
 import { hotplugFamily } from './families/hotplug.js';
 import { kvmFamily } from './families/kvm.js';
 import { kvmSveFamily } from './families/kvm_sve.js';
+import { kvmvlFamily } from './families/kvmvl.js';
 import { neonFamily } from './families/neon.js';
 import { pmFamily } from './families/pm.js';
 import { ptraceFamily } from './families/ptrace.js';
@@ -54,6 +55,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   ptraceFullFamily,
   atomicFamily,
   allocFamily,
+  kvmvlFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

@@ -272,4 +272,9 @@ export interface Kvm {
   za_get(target: TaskView): void;
   fpmr_get(target: TaskView): void;
   signalPreserveSveToFpsimd(): void;
+  __hyp_sve_restore_guest(v: VcpuView): void;
+  guestZcrWrite(): void;
+  kvmPutFpRestoreVl(v: VcpuView): void;
+  fpsimd_lazy_switch_to_host(v: VcpuView): void;
+  fpsimd_lazy_switch_to_guest(v: VcpuView): void;
 }

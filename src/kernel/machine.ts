@@ -50,7 +50,7 @@ export const NO_FEATURES: KernelFeatures = { ext: false, sme: false, fpmr: false
  * is off: the model keeps FFR inside the Z/P token, so FA64 changes nothing it represents.
  */
 export function defaultHardware(f: KernelFeatures): Hardware {
-  return { sve: true, sme: f.sme, sme2: f.sme, fa64: false, fpmr: f.fpmr };
+  return { sve: true, sme: f.sme, sme2: f.sme, fa64: false, fpmr: f.fpmr, nvhe: false };
 }
 
 /**
@@ -60,7 +60,10 @@ export function defaultHardware(f: KernelFeatures): Hardware {
  */
 export function effectiveHardware(f: KernelFeatures, hw: Hardware): Hardware {
   const sme = f.sme && hw.sme;
-  return { sve: hw.sve, sme, sme2: sme && hw.sme2, fa64: sme && hw.fa64, fpmr: f.fpmr && hw.fpmr };
+  // nVHE with SVE guests: KVM saves and restores SVE state for nVHE from v5.12 (8c8010d69c13);
+  // older builds refuse KVM on an SVE system without VHE, so the model's v4.x KVM stays VHE.
+  const nvhe = f.guestSve && hw.sve && hw.nvhe;
+  return { sve: hw.sve, sme, sme2: sme && hw.sme2, fa64: sme && hw.fa64, fpmr: f.fpmr && hw.fpmr, nvhe };
 }
 
 /** Receives the kernel functions a path calls, for the timeline. */
@@ -140,6 +143,12 @@ export class Machine {
   /** KVM may give a vcpu SVE (kvm_arm_init_sve needs system_supports_sve(), and the build runs SVE guests). */
   hasGuestSve = false;
   /**
+   * KVM runs in nVHE mode (`--hw ...,nvhe`): the host and its guests share ZCR_EL1. Used only
+   * where it decides the host's SVE VL after a guest run (src/kernel/versions/kvm.ts, the
+   * `kvmvl` family); the EL0 trap enables keep their VHE handling (see docs/findings.md).
+   */
+  hasNvhe = false;
+  /**
    * IRQs are disabled on the executing CPU for the code now running (the scheduler's
    * preempt-notifier calls, for instance). Not state: set and cleared within one step.
    */
@@ -179,6 +188,7 @@ export class Machine {
     this.hasFa64 = e.fa64;
     this.hasFpmr = e.fpmr;
     this.hasGuestSve = f.guestSve && e.sve;
+    this.hasNvhe = e.nvhe;
   }
 
   // --- state in and out -------------------------------------------------------------------------

@@ -310,6 +310,11 @@ export const VCPU_EXT_FIELDS = [
   },
   { name: 'HOST_SME_ENABLED', kind: 'bool', doc: 'HOST_SME_ENABLED: EL0 SME access was enabled (CPACR_EL1.SMEN) at vcpu_load' },
   { name: 'fpmr', kind: 'token', init: ZERO, doc: "the vcpu's FPMR sysreg (where a bound vcpu's save puts FPMR)" },
+  {
+    name: 'zcr_vq',
+    kind: 'int',
+    doc: "the guest's ZCR_EL1.LEN as a VL in quadwords (the VL the guest chose, `guest_zcr`); 0 = the vcpu's maximum VL",
+  },
 ] as const satisfies RecordSpec;
 
 /** Machine-wide words. */

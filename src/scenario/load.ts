@@ -119,6 +119,8 @@ export function parseScenario(text: string, file: string): Scenario {
       spareSlots: sc.machine.spare_slots ?? 0,
       ...(sc.machine.sve_vl !== undefined ? { sveVlBits: sc.machine.sve_vl } : {}),
       ...(hw !== undefined ? { hw } : {}),
+      // A scenario about SVE guests gets them: every vcpu has SVE (vcpu_has_sve).
+      ...(requires.includes('sve_guests') ? { guestSve: true } : {}),
     },
     steps,
     expect: sc.expect ?? {},

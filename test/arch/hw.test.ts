@@ -7,7 +7,7 @@ import { FPSIMD_ONLY, HW_FEATURES, hwName, parseHw, type Hardware } from '../../
 
 describe('parseHw', () => {
   it('reads a comma list in any order, spaces allowed, to the same record', () => {
-    expect(parseHw('sme2, sve ,sme')).toEqual({ sve: true, sme: true, sme2: true, fa64: false, fpmr: false });
+    expect(parseHw('sme2, sve ,sme')).toEqual({ sve: true, sme: true, sme2: true, fa64: false, fpmr: false, nvhe: false });
     expect(parseHw('fpmr')).toEqual({ ...FPSIMD_ONLY, fpmr: true });
   });
 
@@ -23,7 +23,10 @@ describe('parseHw', () => {
   it('refuses SME2 or FA64 without SME, unknown names and an empty list, in one line', () => {
     expect(parseHw('sve,sme2')).toBe('sme2 needs sme (ZT0 is an SME2 register)');
     expect(parseHw('fa64')).toBe('fa64 needs sme (it is the full instruction set in streaming mode)');
-    expect(parseHw('sve,sve2')).toBe("unknown hardware feature 'sve2' (features: sve, sme, sme2, fa64, fpmr; or fpsimd alone)");
+    expect(parseHw('sve,sve2')).toBe("unknown hardware feature 'sve2' (features: sve, sme, sme2, fa64, fpmr, nvhe; or fpsimd alone)");
+    // nVHE is modelled only for what it does to SVE VLs (the kvmvl family): it needs SVE.
+    expect(parseHw('nvhe')).toBe('nvhe needs sve (it is modelled only for what it does to SVE vector lengths)');
+    expect(parseHw('nvhe,sve')).toEqual({ ...FPSIMD_ONLY, sve: true, nvhe: true });
     expect(parseHw(' , ')).toMatch(/^empty hardware list/);
   });
 
@@ -32,14 +35,15 @@ describe('parseHw', () => {
     for (let bits = 0; bits < 1 << HW_FEATURES.length; bits++) {
       const hw = Object.fromEntries(HW_FEATURES.map((f, i) => [f, (bits & (1 << i)) !== 0])) as Hardware;
       const back = parseHw(hwName(hw));
-      if ((hw.sme2 || hw.fa64) && !hw.sme) {
+      if (((hw.sme2 || hw.fa64) && !hw.sme) || (hw.nvhe && !hw.sve)) {
         expect(typeof back).toBe('string');
         continue;
       }
       legal++;
       expect(back).toEqual(hw);
     }
-    // 2^5 records less those with sme2 or fa64 but no sme: 32 - 2*2*(4-1) = 20.
-    expect(legal).toBe(20);
+    // Independent legal choices: (sme, sme2, fa64) 4 with sme + 1 without; (sve, nvhe) 2 with
+    // sve + 1 without; fpmr 2. 5 * 3 * 2 = 30.
+    expect(legal).toBe(30);
   });
 });

@@ -41,13 +41,13 @@ describe('fpctx bisect', () => {
     const j = JSON.parse(r.out);
     expect(j.good).toEqual({ variant: 'v6.12', verdict: 'ok' });
     expect(j.bad).toEqual({ variant: 'mainline', verdict: 'integrity/lost' });
-    expect(j.walk).toHaveLength(13); // the 13 commits mainline adds to v6.12
+    expect(j.walk).toHaveLength(14); // the 14 commits mainline adds to v6.12
     expect(j.first.op).toBe('+');
     expect(j.first.commit.id).toBe('316283f276eb');
     expect(j.first.before.verdict).toBe('ok');
     expect(j.first.after.verdict).toBe('integrity/lost');
     expect(j.first.after.check.violation.step).toBe(8); // the matrix's sve-ptrace finding on mainline
-    expect(j.tested.length).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(13)));
+    expect(j.tested.length).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(14)));
   });
 
   it('walks backwards over a fix: reverting 5cbb61bf4168 brings the bug back, with both traces', async () => {

@@ -43,6 +43,7 @@ describe('the declared alphabet', () => {
     expect([...gated].map((c) => EVENTS[c]!.family).sort()).toEqual([
       'fpmr',
       'kvm_sve',
+      'kvmvl',
       ...Array<string>(8).fill('ptrace_full'),
       ...Array<string>(6).fill('sme'),
     ]);

@@ -17,6 +17,7 @@ describe('report of a conform document', () => {
     variant: findVariant('v6.12')!,
     variantArg: 'v6.12',
     guestFp: true,
+    guestFpFromTrace: true,
     maxDivergences: 200,
     threshold: 1,
   };

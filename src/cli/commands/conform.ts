@@ -28,9 +28,9 @@ export function runConformCommand(files: string[], f: ConformFlags, io: Io): num
   if (!f.variant) throw new InputError('missing: name the variant to check (e.g. v6.12.y)', undefined, undefined, '--variant');
   const variants = variantFlag(f.variant, f.variant, false);
   if (variants.length !== 1) throw new InputError('conform checks one variant at a time', undefined, undefined, '--variant');
-  const guestFp = f.guestFp ?? 'always';
-  if (guestFp !== 'always' && guestFp !== 'never')
-    throw new InputError(`expected always or never, got '${guestFp}'`, undefined, undefined, '--guest-fp');
+  const guestFp = f.guestFp ?? 'trace';
+  if (guestFp !== 'always' && guestFp !== 'never' && guestFp !== 'trace')
+    throw new InputError(`expected trace, always or never, got '${guestFp}'`, undefined, undefined, '--guest-fp');
   const threshold = minAgreement(f.minAgreement);
   const at = f.at === undefined ? undefined : intFlag('--at', f.at, 1, 1e9, 1);
   if (at !== undefined && files.length !== 1)
@@ -39,7 +39,8 @@ export function runConformCommand(files: string[], f: ConformFlags, io: Io): num
     files,
     variant: variants[0]!,
     variantArg: f.variant,
-    guestFp: guestFp === 'always',
+    guestFp: guestFp !== 'never',
+    ...(guestFp === 'trace' ? { guestFpFromTrace: true } : {}),
     maxDivergences: intFlag('--max-divergences', f.maxDivergences, 0, 1000, 3),
     threshold,
     ...(at !== undefined ? { at } : {}),

@@ -51,6 +51,14 @@ export const Ev = {
   OTHER: 13,
   /** A lost-events note (ring buffer overrun). */
   LOST: 14,
+  /** A function-tracer line `do_sve_acc <-el0_sve_acc`: user code trapped on an SVE instruction. */
+  SVE_TRAP: 15,
+  /** A function-tracer line `kernel_neon_begin <-...`: num = 1 in softirq or hardirq context, else 0. */
+  NEON: 16,
+  /** A function-tracer line `fpsimd_flush_task_state <-vec_set_vector_length`: a VL change flushed the task. */
+  SET_VL: 17,
+  /** A function-tracer line `vec_set_vector_length <-caller`: num = 1 when the caller is prctl's (sve_set_current_vl), 0 for ptrace's. */
+  VL_REQ: 18,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -208,9 +216,14 @@ const SYSCALL_TRACER =
 /**
  * The function tracer's lines (`func <-caller` in place of `event: fields`), as the real-kernel lab
  * records them beside the events: kernel calls, not events. Replay derives the calls from the
- * events, so it reads these as nothing (`fpctx conform` is what compares them).
+ * events, so it reads these as nothing (`fpctx conform` is what compares them), except the two
+ * that are the trace's only record of an event the model has (as `fpctx conform` reads them
+ * too, src/conform/engine.ts): `do_sve_acc <-el0_sve_acc` (an EL0 SVE access trap: the task ran
+ * SVE code) and `kernel_neon_begin` (a kernel-mode NEON section, in a task or in softirq or
+ * hardirq context by the flags column); and `fpsimd_flush_task_state <-vec_set_vector_length`,
+ * the record that a vector-length request changed the live VL (conform infers it the same way).
  */
-const FUNCTION_TRACER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+[\w.$]+ <-[\w.$]+\s*$/;
+const FUNCTION_TRACER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(?:\d+|-+)\)\s+)?\[(\d+)\]\s+(?:(\S+)\s+)?(\d+(?:\.\d+)?):\s+([\w.$]+) <-([\w.$]+)\s*$/;
 /** Non-event lines both tools print: headers, notes. */
 const NOT_EVENT = /^(?:\s*$|#|cpus=\d+\s*$|version = \d+\s*$|CPU \d+ is empty\s*$|##### CPU \d+ buffer started ####\s*$)/;
 
@@ -260,8 +273,24 @@ export class TraceParser {
           l.lost = Number(lost[1]);
           return l;
         }
-        if (NOT_EVENT.test(text) || FUNCTION_TRACER.test(text)) {
+        if (NOT_EVENT.test(text)) {
           l.kind = Ev.OTHER;
+          return l;
+        }
+        const fn = FUNCTION_TRACER.exec(text);
+        if (fn) {
+          const trap = fn[6] === 'do_sve_acc' && fn[7] === 'el0_sve_acc';
+          const neon = fn[6] === 'kernel_neon_begin';
+          const vl = fn[6] === 'fpsimd_flush_task_state' && fn[7] === 'vec_set_vector_length';
+          const req = fn[6] === 'vec_set_vector_length';
+          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : Ev.OTHER;
+          if (l.kind === Ev.OTHER) return l;
+          l.setComm(fn[1]!);
+          l.pid = Number(fn[2]);
+          l.cpu = Number(fn[3]);
+          l.name = fn[6]!;
+          l.num = neon ? (/[sh]/.test(fn[4] ?? '') ? 1 : 0) : req ? (fn[7] === 'sve_set_current_vl' ? 1 : 0) : 0;
+          l.foreign = '';
           return l;
         }
         throw new InputError(`not an ftrace event line: '${clip(text)}'`, this.file, lineNo);

@@ -389,6 +389,8 @@ export class TraceSource extends IntentSource {
   private readonly infer: Uint8Array;
   /** Per slot: switched out while in user mode, so it returns there when switched back in. */
   private readonly resumeUser: Uint8Array;
+  /** Per CPU: the vector-length request in progress is the current task's own (prctl), not ptrace's. */
+  private readonly vlOwn: Uint8Array;
   private readonly total: number;
 
   constructor(
@@ -429,6 +431,7 @@ export class TraceSource extends IntentSource {
       }
     });
     this.resumeUser = new Uint8Array(this.boot.tasks.length + scan.spareSlots);
+    this.vlOwn = new Uint8Array(scan.cpuIds.length);
     this.total = scan.bytes;
     this.reader = new LineReader(scan.file, scan.name);
     this.parser = new TraceParser(scan.name);
@@ -604,6 +607,34 @@ export class TraceSource extends IntentSource {
       case Ev.SYS_EXIT:
         if (this.ensure(c, self) !== NONE) n.toUser(c);
         break;
+      case Ev.SVE_TRAP: {
+        // The kernel trapped the task's SVE instruction: it ran SVE code in this user slice
+        // whatever --sve-use says (the driver retries the write after the trap if the variant
+        // trapped too).
+        if (this.ensure(c, self) === NONE) break;
+        n.userSve(c);
+        break;
+      }
+      case Ev.VL_REQ:
+        this.vlOwn[c] = l.num;
+        break;
+      case Ev.SET_VL: {
+        // A ptrace regset write flushes its (stopped) target the same way, from the tracer's
+        // context: only prctl's request (vec_set_vector_length <-sve_set_current_vl, the line
+        // before on this CPU) changes current's VL.
+        if (this.vlOwn[c] && this.ensure(c, self) !== NONE) n.setVl(c);
+        this.vlOwn[c] = 0;
+        break;
+      }
+      case Ev.NEON: {
+        if (l.num === 1) {
+          n.softirqNeon(c);
+          break;
+        }
+        if (this.ensure(c, self) !== NONE) n.kernelNeon(c);
+        else this.miss('kernel-mode NEON outside a user task');
+        break;
+      }
       case Ev.SIGNAL: {
         if (this.ensure(c, self) === NONE) break;
         // sa_handler 0 (SIG_DFL) and 1 (SIG_IGN) run no handler: no frame, no FP effect.

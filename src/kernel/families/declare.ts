@@ -36,6 +36,7 @@ export const EVENT_FAMILIES = [
   'ptrace_full',
   'atomic',
   'alloc',
+  'kvmvl',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 

@@ -14,6 +14,11 @@ import { FpOwner, FpType, Pos, type TaskView, type VcpuView } from '../records.j
 import { versions } from './table.js';
 import { guestRuns } from '../../spec/observe.js';
 
+/** The VL a guest runs at, in quadwords: its ZCR_EL1 choice, or the vcpu's maximum (`maxVq`, the machine's default VL). */
+function guestVq(maxVq: number, v: VcpuView): number {
+  return v.zcr_vq === 0 ? maxVq : Math.min(v.zcr_vq, maxVq);
+}
+
 export const kvm = versions({
   hasVhe: {
     /** SVE and KVM together require a VHE host from v4.18 (kvm_arch_init refuses otherwise). */
@@ -223,6 +228,7 @@ export const kvm = versions({
     '8383741ab2e7'(v: VcpuView): void {
       const t = this.currentTask;
       if (v.FP_ENABLED) {
+        this.kvmPutFpRestoreVl(v);
         this.fpsimd_save_and_flush_cpu_state();
       } else if (this.hasVhe) {
         this.cpu.zen_el0 = v.HOST_SVE_ENABLED;
@@ -238,7 +244,10 @@ export const kvm = versions({
      * format in TIF_SVE, so the thread's own flag, as load_fp found it, is put back.
      */
     'fbc7e61195e2-6.1'(v: VcpuView): void {
-      if (v.FP_ENABLED) this.fpsimd_save_and_flush_cpu_state();
+      if (v.FP_ENABLED) {
+        this.kvmPutFpRestoreVl(v);
+        this.fpsimd_save_and_flush_cpu_state();
+      }
       this.currentTask.TIF_SVE = v.HOST_SVE_IN_USE;
     },
     /**
@@ -249,16 +258,21 @@ export const kvm = versions({
     ef3be86021c3(v: VcpuView): void {
       const c = this.cpu;
       if (this.hasVhe && this.hasSme) c.smen_el0 = v.HOST_SME_ENABLED;
-      if (c.fp_owner === FpOwner.GUEST_OWNED) this.fpsimd_save_and_flush_cpu_state();
-      else if (this.hasVhe) c.zen_el0 = v.HOST_SVE_ENABLED;
+      if (c.fp_owner === FpOwner.GUEST_OWNED) {
+        this.kvmPutFpRestoreVl(v);
+        this.fpsimd_save_and_flush_cpu_state();
+      } else if (this.hasVhe) c.zen_el0 = v.HOST_SVE_ENABLED;
     },
     /**
      * @models kvm_arch_vcpu_put_fp() — kvm/fpsimd.c (B), IRQs saved and disabled: if the guest
      * owns the registers, save them (through the vcpu's binding) and flush. No trap state to
      * restore any more (459f059be702, 407a99c4654e).
      */
-    fbc7e61195e2(_v: VcpuView): void {
-      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED) this.fpsimd_save_and_flush_cpu_state();
+    fbc7e61195e2(v: VcpuView): void {
+      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED) {
+        this.kvmPutFpRestoreVl(v);
+        this.fpsimd_save_and_flush_cpu_state();
+      }
     },
   },
   runLoopEnterGuest: {
@@ -271,6 +285,16 @@ export const kvm = versions({
     '8383741ab2e7'(): void {
       this.kvm_arch_vcpu_ctxflush_fp(this.currentVcpu);
       kvm.runLoopEnterGuest.e6b673b741ea.call(this);
+    },
+    /** 59419f10045b: then hyp switches ZCR_EL{1,2} to the guest's if it still owns the registers. */
+    '59419f10045b'(): void {
+      kvm.runLoopEnterGuest['8383741ab2e7'].call(this);
+      this.fpsimd_lazy_switch_to_guest(this.currentVcpu);
+    },
+    /** The 6.1.y backport of 59419f10045b: the same over v5.17's run loop. */
+    '59419f10045b-6.1'(): void {
+      kvm.runLoopEnterGuest['8383741ab2e7'].call(this);
+      this.fpsimd_lazy_switch_to_guest(this.currentVcpu);
     },
   },
   update_fp_enabled: {
@@ -393,9 +417,7 @@ export const kvm = versions({
         v.FP_HOST = false;
       }
       if (v.has_sve) {
-        sveWriteRegs(c, v.fp_V, v.fp_Hi); // __hyp_sve_restore_guest()
-        c.hw_vq = this.defaultVq;
-        this.fx.hyp(c.id, 'guest', true, sveSaveBytes(this.defaultVq * VQ_BITS));
+        this.__hyp_sve_restore_guest(v);
       } else {
         fpsimdWriteRegs(c, v.fp_V);
         this.fx.hyp(c.id, 'guest', true, FPSIMD_STATE_BYTES);
@@ -416,9 +438,7 @@ export const kvm = versions({
       c.guest_fp_trap = false;
       if (c.fp_owner === FpOwner.HOST_OWNED) this.hypSaveHost(host);
       if (v.has_sve) {
-        sveWriteRegs(c, v.fp_V, v.fp_Hi);
-        c.hw_vq = this.defaultVq;
-        this.fx.hyp(c.id, 'guest', true, sveSaveBytes(this.defaultVq * VQ_BITS));
+        this.__hyp_sve_restore_guest(v);
       } else {
         fpsimdWriteRegs(c, v.fp_V);
         this.fx.hyp(c.id, 'guest', true, FPSIMD_STATE_BYTES);
@@ -438,6 +458,19 @@ export const kvm = versions({
       this.__deactivate_traps();
       this.kvm_arch_vcpu_ctxsync_fp(this.currentVcpu);
       this.currentTask.pos = Pos.RUNLOOP;
+    },
+    /**
+     * 59419f10045b: hyp switches ZCR_EL{1,2} back to the host (fpsimd_lazy_switch_to_host,
+     * after __deactivate_traps) before the run loop's ctxsync binds the guest's state.
+     */
+    '59419f10045b'(): void {
+      this.fpsimd_lazy_switch_to_host(this.currentVcpu);
+      kvm.runLoopGuestExit.e6b673b741ea.call(this);
+    },
+    /** The 6.1.y backport of 59419f10045b. */
+    '59419f10045b-6.1'(): void {
+      this.fpsimd_lazy_switch_to_host(this.currentVcpu);
+      kvm.runLoopGuestExit.e6b673b741ea.call(this);
     },
   },
   local_bh_enable: {
@@ -515,6 +548,84 @@ export const kvm = versions({
     },
     /** hyp saves no host state outside pKVM (8eca7f6d5100); the owner is never HOST_OWNED here. */
     fbc7e61195e2(_host: TaskView): void {},
+  },
+  // --- the VL an SVE guest runs at (issue 14 part 4; the `kvmvl` family) -------------------------
+  __hyp_sve_restore_guest: {
+    /**
+     * @models __hyp_sve_restore_guest() — hyp/include/hyp/switch.h (v5.12 8c8010d69c13 onwards;
+     * read in linux-source-6.12 :317-337): ZCR_EL2 set to the vcpu's maximum VL, the guest's SVE
+     * state loaded at that VL (the layout of vcpu->arch.sve_state), then the guest's own ZCR_EL1
+     * written back. The host's VL afterwards: on VHE the host runs at EL2, so ZCR_EL2 (the
+     * vcpu's maximum); on nVHE the host shares ZCR_EL1 with the guest, so the guest's choice.
+     */
+    '8383741ab2e7'(v: VcpuView): void {
+      const c = this.cpu;
+      sveWriteRegs(c, v.fp_V, v.fp_Hi);
+      c.hw_vq = this.hasNvhe ? guestVq(this.defaultVq, v) : this.defaultVq;
+      this.fx.hyp(c.id, 'guest', true, sveSaveBytes(this.defaultVq * VQ_BITS));
+    },
+  },
+  guestZcrWrite: {
+    /**
+     * An SVE guest writes ZCR_EL1 (`guest_zcr`): it halves its VL, or goes back to its maximum.
+     * The access traps to the hypervisor while the guest does not own the FP registers
+     * (CPTR_EL2.TZ / CPACR_EL1.ZEN), which loads the guest's state first, as an SVE instruction
+     * would. On nVHE the write is the host's ZCR_EL1 too. The model does not track the bits of
+     * the guest's registers beyond a reduced VL (architecturally UNKNOWN once it grows again):
+     * the guest's expectations stay as they were, so only the VL can go wrong here.
+     */
+    '8383741ab2e7'(): void {
+      const c = this.cpu;
+      const v = this.currentVcpu;
+      if (c.guest_fp_trap) this.__hyp_switch_fpsimd();
+      v.zcr_vq = v.zcr_vq === 0 ? Math.max(1, this.defaultVq >> 1) : 0;
+      if (this.hasNvhe) c.hw_vq = guestVq(this.defaultVq, v);
+    },
+  },
+  kvmPutFpRestoreVl: {
+    /**
+     * @models kvm_arch_vcpu_put_fp()'s SVE block before the save — kvm/fpsimd.c v5.12-v6.13
+     * (8c8010d69c13; 6.6-6.13 also for NV): the guest's ZCR_EL1 is kept in the vcpu and, on
+     * nVHE, ZCR_EL1 is set back to the vcpu's maximum VL, the VL the vcpu was bound at, so the
+     * save that follows matches RDVL. Only this path: until vcpu_put, the host runs at the
+     * guest's VL (what 59419f10045b fixes).
+     */
+    '8383741ab2e7'(v: VcpuView): void {
+      if (v.has_sve && this.hasNvhe) this.cpu.hw_vq = this.defaultVq;
+    },
+    /** 59419f10045b: the VL is already the vcpu's maximum since the guest exited (fpsimd_lazy_switch_to_host). */
+    '59419f10045b'(_v: VcpuView): void {},
+    /** The 6.1.y backport removes the block too (linux-source-6.1 kvm/fpsimd.c:144-165). */
+    '59419f10045b-6.1'(_v: VcpuView): void {},
+  },
+  fpsimd_lazy_switch_to_host: {
+    /**
+     * @models fpsimd_lazy_switch_to_host() — hyp/include/hyp/switch.h (59419f10045b; linux-source-6.12
+     * :370-405), at every guest exit: if the guest owns the registers and has SVE, keep its
+     * ZCR_EL1 and make the host's VL the vcpu's maximum (VHE: ZCR_EL2; nVHE: ZCR_EL2 the host's
+     * maximum and ZCR_EL1 the vcpu's), the VL ctxsync binds the state at.
+     */
+    '59419f10045b'(v: VcpuView): void {
+      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED && v.has_sve) this.cpu.hw_vq = this.defaultVq;
+    },
+    /** The 6.1.y backport (linux-source-6.1 switch.h:187-215): ownership is the vcpu's fp_state (the model's FP_ENABLED). */
+    '59419f10045b-6.1'(v: VcpuView): void {
+      if (v.FP_ENABLED && v.has_sve) this.cpu.hw_vq = this.defaultVq;
+    },
+  },
+  fpsimd_lazy_switch_to_guest: {
+    /**
+     * @models fpsimd_lazy_switch_to_guest() — hyp/include/hyp/switch.h (59419f10045b; linux-source-6.12
+     * :350-368), before every guest entry: if the guest still owns the registers and has SVE,
+     * ZCR_EL2 = the vcpu's maximum and ZCR_EL1 = the guest's own value (the host's VL on nVHE).
+     */
+    '59419f10045b'(v: VcpuView): void {
+      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED && v.has_sve && this.hasNvhe) this.cpu.hw_vq = guestVq(this.defaultVq, v);
+    },
+    /** The 6.1.y backport (linux-source-6.1 switch.h:170-185). */
+    '59419f10045b-6.1'(v: VcpuView): void {
+      if (v.FP_ENABLED && v.has_sve && this.hasNvhe) this.cpu.hw_vq = guestVq(this.defaultVq, v);
+    },
   },
   kvm_fpsimd_flush_cpu_state: {
     /** @models kvm_fpsimd_flush_cpu_state() as proposed in review: flush whatever is bound. */
