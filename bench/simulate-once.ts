@@ -9,10 +9,14 @@ import { existsSync } from 'node:fs';
 const workers = Number(process.argv[2] ?? 1);
 const dist = new URL('../dist/app/simulate.js', import.meta.url);
 const [api, vs] = existsSync(dist)
-  ? await Promise.all([import(dist.href), import(new URL('../dist/variants/index.js', import.meta.url).href)])
-  : await Promise.all([import('../src/app/simulate.js'), import('../src/variants/index.js')]);
-const variant = vs.findVariant('rfc-2017');
-const bounds = { cpus: 4, tasks: 3, vcpus: 2, spare: 1 };
+  ? await Promise.all([import(dist.href), import(new URL('../dist/variants/expression.js', import.meta.url).href)])
+  : await Promise.all([import('../src/app/simulate.js'), import('../src/variants/expression.js')]);
+// rfc-2017 on the first model's alphabet, where it is correct: over every family it has, v4.x
+// bugs outside the seed's protocol (a tracer's NT_ARM_SVE write at another VL overflowing the
+// tracee's buffer, e35ac9d0b56e; ptrace with fork) stop a run within a few hundred, and the
+// bench would time a run that ends at its first violation.
+const variant = vs.variantOfExpression('rfc-2017');
+const bounds = { cpus: 4, tasks: 3, vcpus: 2, spare: 1, events: ['core', 'neon', 'fork', 'kvm'] };
 const u0 = process.cpuUsage();
 const r = await api.simulateVariant(variant, bounds, { seed: 1, runs: 12000, steps: 200, workers });
 const u = process.cpuUsage(u0);

@@ -151,59 +151,62 @@ export const cases: BenchCase[] = [
   {
     name: 'check-workers',
     run(): BenchResult[] {
-      // rfc-2017, 2 CPUs / 2 tasks / 1 vcpu, depth 15: about 0.97M states (5-6 CPU-s), long
-      // enough that a second thread's fixed cost (start-up and a cold JIT, about 0.75 CPU-s) is
-      // a small part, short enough for a shared machine.
+      // rfc-2017, 2 CPUs / 2 tasks / 1 vcpu, at two depths: 15 (about 0.97M states, 5-6 CPU-s)
+      // and 19 (about 8.9M states, 54 CPU-s). A second thread's fixed cost (start-up and a cold
+      // JIT of the model, about 0.75 CPU-s) is a visible part of the first and a small part of
+      // the second, which is what a check worth parallelising looks like.
       const once = fileURLToPath(new URL('../check-once.ts', import.meta.url));
       const rows: BenchResult[] = [];
-      const runs: { seconds: number; cpuSeconds: number; balance: number; states: number }[] = [];
-      for (const workers of [1, 2]) {
-        const l = load();
-        const child = spawnSync(process.execPath, ['--import', 'tsx', once, String(workers), '15'], { encoding: 'utf8' });
-        if (child.status !== 0) throw new Error(`check-once ${workers}: ${child.stderr}`);
-        const r = JSON.parse(child.stdout) as {
-          states: number;
-          transitions: number;
-          seconds: number;
-          cpuSeconds: number;
-          balance: number;
-          verdict: string;
-        };
-        runs.push(r);
+      for (const depth of [15, 19]) {
+        const runs: { seconds: number; cpuSeconds: number; balance: number; states: number }[] = [];
+        for (const workers of [1, 2]) {
+          const l = load();
+          const child = spawnSync(process.execPath, ['--import', 'tsx', once, String(workers), String(depth)], { encoding: 'utf8' });
+          if (child.status !== 0) throw new Error(`check-once ${workers}: ${child.stderr}`);
+          const r = JSON.parse(child.stdout) as {
+            states: number;
+            transitions: number;
+            seconds: number;
+            cpuSeconds: number;
+            balance: number;
+            verdict: string;
+          };
+          runs.push(r);
+          rows.push({
+            bench: `check-states-per-s/workers=${workers}/depth=${depth}`,
+            value: Math.round(r.states / r.seconds),
+            unit: 'states/s',
+            statesPerCpuSecond: Math.round(r.states / r.cpuSeconds),
+            states: r.states,
+            transitions: r.transitions,
+            seconds: +r.seconds.toFixed(2),
+            cpuSeconds: +r.cpuSeconds.toFixed(2),
+            ...(workers > 1 ? { balance: +r.balance.toFixed(3) } : {}),
+            verdict: r.verdict,
+            bounds: `2 CPUs, 2 tasks, 1 vcpu, depth ${depth}`,
+            note: 'a fresh process per worker count',
+            load: l,
+          });
+        }
+        const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
         rows.push({
-          bench: `check-states-per-s/workers=${workers}`,
-          value: Math.round(r.states / r.seconds),
-          unit: 'states/s',
-          statesPerCpuSecond: Math.round(r.states / r.cpuSeconds),
-          states: r.states,
-          transitions: r.transitions,
-          seconds: +r.seconds.toFixed(2),
-          cpuSeconds: +r.cpuSeconds.toFixed(2),
-          ...(workers > 1 ? { balance: +r.balance.toFixed(3) } : {}),
-          verdict: r.verdict,
-          bounds: '2 CPUs, 2 tasks, 1 vcpu, depth 15',
-          note: 'a fresh process per worker count',
-          load: l,
+          bench: `check-speedup/2-workers/depth=${depth}`,
+          value: +(one.seconds / two.seconds).toFixed(2),
+          unit: 'x',
+          note: 'wall clock, as measured (the load average says how busy the cores were)',
+          load: load(),
+        });
+        // On two idle cores a level lasts as long as its busier thread: the run takes the CPU
+        // time it needs in all (the coordinator's included) times the share of the work on the
+        // critical path. The derived speed-up is the 1-worker CPU time over that.
+        rows.push({
+          bench: `check-speedup/2-workers-cpu-bound/depth=${depth}`,
+          value: +(one.cpuSeconds / (two.cpuSeconds * two.balance)).toFixed(2),
+          unit: 'x',
+          note: "derived from CPU time and the levels' load balance: the speed-up on two otherwise idle cores",
+          load: load(),
         });
       }
-      const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
-      rows.push({
-        bench: 'check-speedup/2-workers',
-        value: +(one.seconds / two.seconds).toFixed(2),
-        unit: 'x',
-        note: 'wall clock, as measured (the load average says how busy the cores were)',
-        load: load(),
-      });
-      // On two idle cores a level lasts as long as its busier thread: the run takes the CPU time
-      // it needs in all (the coordinator's included) times the share of the work on the critical
-      // path. The derived speed-up is the 1-worker CPU time over that.
-      rows.push({
-        bench: 'check-speedup/2-workers-cpu-bound',
-        value: +(one.cpuSeconds / (two.cpuSeconds * two.balance)).toFixed(2),
-        unit: 'x',
-        note: "derived from CPU time and the levels' load balance: the speed-up on two otherwise idle cores",
-        load: load(),
-      });
       return rows;
     },
   },
