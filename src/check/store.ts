@@ -149,8 +149,8 @@ export function deltaEncoderFor(codec: WordCodec, words: number): DeltaEncoder {
 
 /**
  * Decodes the entry at byte `p` of `buf` onto `prev` (the previous entry, or zeros at a
- * keyframe), which becomes the state; returns the byte after it. StateQueue.shift's loop, for
- * readers of entries outside a queue (the parallel explorer's level chunks).
+ * keyframe), which becomes the state; returns the byte after it. StateQueue.shift reads with
+ * it, and so do readers of entries outside a queue (the parallel explorer's level chunks).
  */
 export function decodeEntry(buf: Uint8Array, p: number, prev: Int32Array, codec: WordCodec): number {
   const n = prev.length;
@@ -312,35 +312,8 @@ export class StateQueue {
       chunk = this.chunks[this.rIndex]!;
     }
     if (this.rCount++ % this.keyframe === 0) this.rPrev.fill(0);
-    const prev = this.rPrev;
-    const codec = this.codec;
-    const n = this.words;
-    let p = this.rPos;
-    let j = 0;
-    for (;;) {
-      let u = 0;
-      let sh = 0;
-      let b: number;
-      do {
-        b = chunk[p++]!;
-        u |= (b & 0x7f) << sh;
-        sh += 7;
-      } while (b & 0x80);
-      j += u;
-      if (j >= n) break;
-      u = 0;
-      sh = 0;
-      do {
-        b = chunk[p++]!;
-        u |= (b & 0x7f) << sh;
-        sh += 7;
-      } while (b & 0x80);
-      prev[j] = codec.decode(j, u >>> 0);
-      j++;
-      if (j >= n) break;
-    }
-    this.rPos = p;
-    out.set(prev);
+    this.rPos = decodeEntry(chunk, this.rPos, this.rPrev, this.codec);
+    out.set(this.rPrev);
     this.size--;
   }
 

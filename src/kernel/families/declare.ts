@@ -230,3 +230,27 @@ export function tracee(k: Kvm, cpu: number, slot: number): TaskView | null {
   const target = k.tasks[slot]!;
   return inSyscall(k, cpu) && target.state === TaskState.STOPPED ? target : null;
 }
+
+/**
+ * A tracer's regset access (PTRACE_GETREGSET/SETREGSET): current, in a syscall on its CPU,
+ * reads or writes a stopped task's registers, when the CPU has what the regset needs (`cpuHas`).
+ */
+export function tracerAccess(
+  name: string,
+  code: number,
+  doc: string,
+  cpuHas: (k: Kvm) => boolean,
+  run: TaskEventDecl['run'],
+  needs = 'current inside a syscall, and a stopped task',
+): TaskEventDecl {
+  return {
+    name,
+    code,
+    params: 'cpu+task',
+    runs: 'kernel',
+    doc,
+    needs,
+    enabled: (k, cpu, slot) => cpuHas(k) && !!tracee(k, cpu, slot),
+    run,
+  };
+}

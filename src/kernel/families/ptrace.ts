@@ -4,7 +4,7 @@
  */
 
 import { TaskState } from '../records.js';
-import { inKernel, tracee, type FamilyDecl } from './declare.js';
+import { inKernel, tracerAccess, type FamilyDecl } from './declare.js';
 
 /** NT_ARM_SVE's get and set return -EINVAL without system_supports_sve() (sve_get/sve_set, v4.15+): those events need SVE. */
 export const ptraceFamily: FamilyDecl = {
@@ -31,55 +31,40 @@ export const ptraceFamily: FamilyDecl = {
       enabled: (k, _cpu, slot) => k.tasks[slot]!.state === TaskState.STOPPED,
       run: (k, t) => k.ptrace_resume(t),
     },
-    {
-      name: 'ptrace_fpr',
-      code: 23,
-      params: 'cpu+task',
-      runs: 'kernel',
-      doc: "current (the tracer, in a syscall) writes a stopped task's FPSIMD registers (PTRACE_SETREGSET NT_PRFPREG)",
-      needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => !!tracee(k, cpu, slot),
-      run: (k, t) => k.fpr_set(t),
-    },
-    {
-      name: 'ptrace_sve_fpsimd',
-      code: 24,
-      params: 'cpu+task',
-      runs: 'kernel',
-      doc: 'the tracer writes NT_ARM_SVE with an FPSIMD-format payload (same VL): the task leaves SVE mode',
-      needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
-      run: (k, t) => k.sve_set(t, false, t.sve_vq),
-    },
-    {
-      name: 'ptrace_sve',
-      code: 25,
-      params: 'cpu+task',
-      runs: 'kernel',
-      doc: "the tracer writes NT_ARM_SVE with an SVE-format payload at the task's VL: the task gets SVE state",
-      needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
-      run: (k, t) => k.sve_set(t, true, t.sve_vq),
-    },
-    {
-      name: 'ptrace_sve_vl',
-      code: 26,
-      params: 'cpu+task',
-      runs: 'kernel',
-      doc: 'the tracer writes NT_ARM_SVE with a header asking for the other VL and an SVE payload laid out for it',
-      needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
-      run: (k, t) => k.sve_set(t, true, k.otherVq(t.sve_vq)),
-    },
-    {
-      name: 'ptrace_read',
-      code: 27,
-      params: 'cpu+task',
-      runs: 'kernel',
-      doc: "the tracer reads a stopped task's NT_ARM_SVE regset (integrity check point)",
-      needs: 'current inside a syscall, and a stopped task',
-      enabled: (k, cpu, slot) => k.hasSve && !!tracee(k, cpu, slot),
-      run: (k, t) => k.sve_get(t),
-    },
+    tracerAccess(
+      'ptrace_fpr',
+      23,
+      "current (the tracer, in a syscall) writes a stopped task's FPSIMD registers (PTRACE_SETREGSET NT_PRFPREG)",
+      () => true,
+      (k, t) => k.fpr_set(t),
+    ),
+    tracerAccess(
+      'ptrace_sve_fpsimd',
+      24,
+      'the tracer writes NT_ARM_SVE with an FPSIMD-format payload (same VL): the task leaves SVE mode',
+      (k) => k.hasSve,
+      (k, t) => k.sve_set(t, false, t.sve_vq),
+    ),
+    tracerAccess(
+      'ptrace_sve',
+      25,
+      "the tracer writes NT_ARM_SVE with an SVE-format payload at the task's VL: the task gets SVE state",
+      (k) => k.hasSve,
+      (k, t) => k.sve_set(t, true, t.sve_vq),
+    ),
+    tracerAccess(
+      'ptrace_sve_vl',
+      26,
+      'the tracer writes NT_ARM_SVE with a header asking for the other VL and an SVE payload laid out for it',
+      (k) => k.hasSve,
+      (k, t) => k.sve_set(t, true, k.otherVq(t.sve_vq)),
+    ),
+    tracerAccess(
+      'ptrace_read',
+      27,
+      "the tracer reads a stopped task's NT_ARM_SVE regset (integrity check point)",
+      (k) => k.hasSve,
+      (k, t) => k.sve_get(t),
+    ),
   ],
 };
