@@ -11,7 +11,7 @@ import { zeroCounters, type Counters } from '../cost/counters.js';
 import { parseHw } from '../arch/hw.js';
 import { InputError } from '../errors.js';
 import type { BootSpec } from '../kernel/boot.js';
-import type { EventFamily } from '../kernel/events.js';
+import { type EventFamily, FAMILIES } from '../kernel/events.js';
 import { KernelModel } from '../kernel/model.js';
 import { recordRun } from '../trace/record.js';
 import type { Trace, TraceStep } from '../trace/types.js';
@@ -68,8 +68,9 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
       ...Array.from({ length: b.vcpus }, (_, i) => ({ name: `V${i}`, vcpu: true })),
     ],
     spareSlots: b.spare,
-    // The `kvmvl` family is about SVE guests: its checks give every vcpu SVE (vcpu_has_sve).
-    ...(b.events?.includes('kvmvl') ? { guestSve: true } : {}),
+    // A family whose events need SVE guests (kvm_sve, kvmvl: `requires: 'guestSve'`) gives
+    // every vcpu SVE (vcpu_has_sve); without it those events could never be enabled.
+    ...(b.events?.some((f) => FAMILIES.find((d) => d.name === f)?.requires === 'guestSve') ? { guestSve: true } : {}),
     ...(b.events ? { events: b.events } : {}),
     ...(b.without?.length ? { without: b.without } : {}),
     ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
