@@ -224,16 +224,17 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
   const base = huntSchedule(families);
   const onEach = (kind: HuntJob['kind']) => cpus.flatMap((hw) => base.filter((j) => j.kind === kind).map((j) => (hw ? { ...j, hw } : j)));
   const schedule: HuntJob[] = [...onEach('check'), ...onEach('simulate')];
-  // kvmvl's jobs run KVM in nVHE mode, where the guest's VL choice reaches the host (a CPU
-  // without SVE has no SVE guests: its kvmvl jobs stay as they are).
-  const withNvhe = (hw: string | undefined): string | undefined => {
-    const h = hw === undefined ? defaultHardware(variant.Kernel.features) : parseHw(hw);
-    return typeof h === 'string' || !h.sve ? hw : hwName({ ...h, nvhe: true });
+  // A family may name CPU options its events need to show anything (FamilyDecl.huntOn: kvmvl
+  // runs KVM in nVHE mode); a job with it gets them where the CPU admits them (nVHE needs SVE).
+  const withHuntOn = (j: HuntJob): HuntJob => {
+    const extra = Object.assign({}, ...FAMILIES.filter((d) => d.huntOn && j.events.includes(d.name)).map((d) => d.huntOn));
+    if (Object.keys(extra).length === 0) return j;
+    const h = j.hw === undefined ? defaultHardware(variant.Kernel.features) : parseHw(j.hw);
+    if (typeof h === 'string') return j;
+    const more = parseHw(hwName({ ...h, ...extra }));
+    return typeof more === 'string' ? j : { ...j, hw: hwName(more) };
   };
-  for (const [n, j] of schedule.entries()) {
-    const hw = j.events.includes('kvmvl') ? withNvhe(j.hw) : j.hw;
-    if (hw !== undefined && hw !== j.hw) schedule[n] = { ...j, hw };
-  }
+  for (const [n, j] of schedule.entries()) schedule[n] = withHuntOn(j);
   const nChecks = schedule.filter((j) => j.kind === 'check').length;
   const nSims = schedule.length - nChecks;
   const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;

@@ -8,6 +8,7 @@
  * lists of their own.
  */
 
+import type { Hardware } from '../../arch/hw.js';
 import { writerOf } from '../../arch/tokens.js';
 import type { KernelFeatures } from '../machine.js';
 import type { Kvm } from '../kvm.js';
@@ -197,6 +198,12 @@ export interface FamilyDecl {
   /** One line: what the family models. */
   readonly doc: string;
   readonly events: readonly EventDecl[];
+  /**
+   * CPU options under which the family's events show what they are about (kvmvl: nVHE, where
+   * the guest's VL reaches the host). `hunt` adds them to a job with the family, where the
+   * CPU admits them (src/arch/hw.ts).
+   */
+  readonly huntOn?: Partial<Hardware>;
 }
 
 // --- predicates the families share ---------------------------------------------------------------

@@ -17,6 +17,7 @@ export const kvmvlFamily: FamilyDecl = {
   name: 'kvmvl',
   requires: 'guestSve',
   doc: "an SVE guest's VL (ZCR_EL1) and the host's VL after its exit",
+  huntOn: { nvhe: true },
   events: [
     {
       name: 'guest_zcr',
