@@ -54,8 +54,8 @@ export class LinkFile {
     if (level.base !== this.end) throw new Error(`FPC507 trace links out of order: level at ${level.base}, file ends at ${this.end}`);
     if (this.fd < 0) this.fd = openUnnamed();
     const at = this.size;
-    level.parents.forEach((p, c) => this.put(p, chunkLength(level, c)));
-    level.via.forEach((v, c) => this.put(v, chunkLength(level, c)));
+    for (let c = 0; c < level.parents.length; c++) this.put(level.parents[c]!, chunkLength(level, c));
+    for (let c = 0; c < level.via.length; c++) this.put(level.via[c]!, chunkLength(level, c));
     this.levels.push({ base: level.base, n: level.n, at });
   }
 
