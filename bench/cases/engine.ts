@@ -158,7 +158,7 @@ export const cases: BenchCase[] = [
       const once = fileURLToPath(new URL('../check-once.ts', import.meta.url));
       const rows: BenchResult[] = [];
       for (const depth of [15, 19]) {
-        const runs: { seconds: number; cpuSeconds: number; balance: number; states: number }[] = [];
+        const runs: { seconds: number; cpuSeconds: number; balance: number; states: number; peakBytes: number }[] = [];
         for (const workers of [1, 2]) {
           const l = load();
           const child = spawnSync(process.execPath, ['--import', 'tsx', once, String(workers), String(depth)], { encoding: 'utf8' });
@@ -170,6 +170,7 @@ export const cases: BenchCase[] = [
             cpuSeconds: number;
             balance: number;
             verdict: string;
+            peakBytes: number;
           };
           runs.push(r);
           rows.push({
@@ -183,6 +184,10 @@ export const cases: BenchCase[] = [
             cpuSeconds: +r.cpuSeconds.toFixed(2),
             ...(workers > 1 ? { balance: +r.balance.toFixed(3) } : {}),
             verdict: r.verdict,
+            // What the stores held at most (table, levels, links), a state: the figure that says
+            // how many states a machine's memory can take.
+            peakBytes: r.peakBytes,
+            bytesPerState: +(r.peakBytes / r.states).toFixed(1),
             bounds: `2 CPUs, 2 tasks, 1 vcpu, depth ${depth}`,
             note: 'a fresh process per worker count',
             load: l,
