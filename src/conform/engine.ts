@@ -24,6 +24,7 @@
  */
 
 import { CountingSink } from '../cost/counters.js';
+import { KTHREAD } from '../cost/replay/parse.js';
 import { EVENTS, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import type { BootSpec } from '../kernel/boot.js';
@@ -92,10 +93,6 @@ const PR_VL = new Set(['32', '33', '3f', '40']);
 /** PR_SVE_SET_VL's flags (include/uapi/linux/prctl.h). */
 const PR_SVE_SET_VL_ONEXEC = 1 << 18;
 const PR_SVE_VL_INHERIT = 1 << 17;
-
-/** Kernel threads by name (no user FP state); the rest are told apart by what they do. */
-const KTHREAD =
-  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kdevtmpfs|jbd2\/|ext4-|scsi_|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|psimon|pr\/)/;
 
 export function isAnchor(e: LabEvent): boolean {
   return ANCHORS.has(e.kind) || (e.kind === 'call' && (TRAP_CALLS.has(e.fn) || e.fn in REQUEST_CALLS));

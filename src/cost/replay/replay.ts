@@ -46,7 +46,7 @@ import { NONE, Pos, TaskState } from '../../kernel/records.js';
 import { hashUnit } from '../rng.js';
 import { IntentSource, Normalizer } from '../stream.js';
 import { LineReader } from './lines.js';
-import { Ev, foreignEvidence, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
+import { Ev, foreignEvidence, KTHREAD, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
 
 /** How often tasks use FP: `always`, `never`, or `p=<probability>`. */
 export interface UseFlag {
@@ -75,10 +75,6 @@ export { NR_RT_SIGRETURN };
 /** ESR exception classes of a guest FP access trap. */
 const EC_FP_ASIMD = 0x07;
 const EC_SVE = 0x19;
-
-/** Names of threads that are kernel threads (no user FP state). */
-const KTHREAD =
-  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
 
 // --- incarnations, shared by both passes -------------------------------------------------------------
 
