@@ -810,10 +810,50 @@ class Conformer {
       this.fresh.add(next.pid);
       fresh = false;
     }
+    if (
+      this.resumeUser[next.slot] &&
+      next.syscalls &&
+      at &&
+      this.k.tasks[next.slot]!.TIF_FOREIGN_FPSTATE &&
+      this.preemptedAgain(at, next.pid)
+    ) {
+      // Switched back in, but switched out again before it reached user space: it stays on its
+      // way there and returns at a later switch-in (its state is reloaded then).
+      this.resumeUser[next.slot] = false;
+      this.pendingReturn.add(next.slot);
+      return;
+    }
     if (this.resumeUser[next.slot] || fresh || (!next.syscalls && !next.vcpu)) {
       this.resumeUser[next.slot] = false;
       this.toUser(c, u);
     }
+  }
+
+  /**
+   * A task preempted on its way to user space (prev_state R: an interrupt taken in user mode, or
+   * in the kernel) and switched back in at `at`, whose state the model must reload at its return
+   * (TIF_FOREIGN_FPSTATE): does the trace show it switched out again, still runnable, before it
+   * got there? A return that reloads is always on record (`fpsimd_restore_current_state
+   * <-do_notify_resume`, 6.12.118 arch/arm64/kernel/entry-common.c:131-160, 6.1.192
+   * arch/arm64/kernel/signal.c:1142-1175), and so
+   * is being in user space (a syscall, an EL0 trap, a signal delivered on the way there). When
+   * neither comes before the next unit on the CPU and that unit is its own switch-out with
+   * prev_state R, it did not reach user space: exit_to_user_mode's loop (do_notify_resume) serves
+   * _TIF_NEED_RESCHED before _TIF_FOREIGN_FPSTATE and an interrupt set it again, or it was
+   * preempted inside the kernel. The two look alike in sched_switch (both `R`); this is what
+   * tells them apart. (A task that needs no reload leaves no record either way: it returns.)
+   */
+  private preemptedAgain(at: LabEvent, pid: number): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(at.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(at)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.pid === pid) {
+        if (x.kind === 'call' && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return false;
+        if (x.kind === 'sys_enter' || x.kind === 'signal_deliver' || (x.kind === 'call' && TRAP_CALLS.has(x.fn))) return false;
+      }
+      if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === pid && x.prevState.startsWith('R');
+    }
+    return false;
   }
 
   /**
