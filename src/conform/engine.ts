@@ -675,6 +675,10 @@ class Conformer {
           if (e.fn === 'vec_set_vector_length' && e.caller === 'sve_set_current_vl') this.vlChange(e, c, anchor);
           return;
         }
+        if (e.fn === 'fpsimd_flush_task_state') {
+          this.regsetWriteFlush(e, c, anchor);
+          return;
+        }
         if (!TRAP_CALLS.has(e.fn)) return;
         const t = this.ensure(c, e.pid, anchor);
         if (e.fn === 'kernel_neon_begin') {
@@ -770,6 +774,29 @@ class Conformer {
     }
   }
 
+  /**
+   * A tracer's regset write flushed its tracee: `fpsimd_flush_task_state <-fpr_set` (NT_PRFPREG),
+   * `<-sve_set` (NT_ARM_SVE), or `<-vec_set_vector_length` inside a ptrace request (a write that
+   * changes the tracee's VL), called on the target (6.12.118 arch/arm64/kernel/ptrace.c:
+   * fpr_set() and sve_set_common(); 6.1.192 the same functions). The request's unit stays not
+   * compared (the trace has no payload), but the tracee's state is flushed in the model as in the
+   * kernel, so that its next return reloads (TIF_FOREIGN_FPSTATE) as the trace shows. The target
+   * is the request's pid argument (ptrace(request, pid, ...) of the tracer's latest sys_enter).
+   */
+  private regsetWriteFlush(e: CallEvent, c: number, u: Unit | null): void {
+    if (e.caller !== 'fpr_set' && e.caller !== 'sve_set' && e.caller !== 'vec_set_vector_length') return;
+    const sys = this.lastSysEnter.get(e.pid);
+    if (!sys || sys.nr !== NR_PTRACE) return;
+    const target = this.tasks.get(Number.parseInt(sys.args[1] ?? '', 16));
+    if (!target?.user || target.slot === NONE || target.pid === e.pid) return;
+    const m = this.k.tasks[target.slot]!;
+    if (m.state === TaskState.RUNNING || m.state === TaskState.FREE) return;
+    this.note('ptrace regset write (tracee flushed)');
+    this.direct(`ptrace regset write cpu${c} (${e.comm}-${e.pid} → ${target.comm}-${target.pid}): fpsimd_flush_task_state`, c, u, (k) =>
+      k.fpsimd_flush_task_state(m),
+    );
+  }
+
   /** Current `t` on c is inside a syscall the trace does not show the entry of: enter it. */
   private inSyscall(c: number, t: TaskView, u: Unit | null): void {
     if (t.pos === Pos.USER) this.act('syscall', c, 0, u);
@@ -841,7 +868,8 @@ class Conformer {
    * prev_state R, it did not reach user space: exit_to_user_mode's loop (do_notify_resume) serves
    * _TIF_NEED_RESCHED before _TIF_FOREIGN_FPSTATE and an interrupt set it again, or it was
    * preempted inside the kernel. The two look alike in sched_switch (both `R`); this is what
-   * tells them apart. (A task that needs no reload leaves no record either way: it returns.)
+   * tells them apart. (A task that needs no reload leaves no record either way: it returns.) A
+   * task that exits before any such record (a SIGKILL delivered on its way) never returns either.
    */
   private preemptedAgain(at: LabEvent, pid: number): boolean {
     const list = this.trace.cpus[this.cpuOf.get(at.cpu)!]!.events;
@@ -849,7 +877,13 @@ class Conformer {
       const x = list[i]!;
       if (x.pid === pid) {
         if (x.kind === 'call' && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return false;
-        if (x.kind === 'sys_enter' || x.kind === 'signal_deliver' || (x.kind === 'call' && TRAP_CALLS.has(x.fn))) return false;
+        if (x.kind === 'sys_enter' || (x.kind === 'call' && TRAP_CALLS.has(x.fn))) return false;
+        if (x.kind === 'signal_deliver') {
+          if (hasHandler(x.handler)) return false;
+          continue; // a default action (SIGKILL): it may die on the way
+        }
+        // Killed on its way to user space (do_signal() runs before the reload): it never returns.
+        if (x.kind === 'exit') return true;
       }
       if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === pid && x.prevState.startsWith('R');
     }
