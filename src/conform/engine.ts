@@ -777,8 +777,9 @@ class Conformer {
   /**
    * A tracer's regset write flushed its tracee: `fpsimd_flush_task_state <-fpr_set` (NT_PRFPREG),
    * `<-sve_set` (NT_ARM_SVE), or `<-vec_set_vector_length` inside a ptrace request (a write that
-   * changes the tracee's VL), called on the target (6.12.118 arch/arm64/kernel/ptrace.c:
-   * fpr_set() and sve_set_common(); 6.1.192 the same functions). The request's unit stays not
+   * changes the tracee's VL), called on the target (6.12.118 arch/arm64/kernel/ptrace.c:686-700
+   * fpr_set(), 925-1058 sve_set_common(), which the trace shows inlined into sve_set(); 6.1.192
+   * :691-705, 898-1036). The request's unit stays not
    * compared (the trace has no payload), but the tracee's state is flushed in the model as in the
    * kernel, so that its next return reloads (TIF_FOREIGN_FPSTATE) as the trace shows. The target
    * is the request's pid argument (ptrace(request, pid, ...) of the tracer's latest sys_enter).
