@@ -321,6 +321,11 @@ class Conformer {
 
   private line(e: LabEvent): void {
     const c = this.cpuOf.get(e.cpu)!;
+    if (!this.k.cpus[c]!.online) {
+      // An offline CPU records nothing: its next line says it is back (cpuDead()).
+      this.note('cpu hotplug (online)');
+      this.direct(`cpu_online cpu${c}`, c, null, (k) => k.bringup_cpu(c), 'cpu_online');
+    }
     if (isAnchor(e)) {
       this.close(c, e.line);
       this.open[c] = {
@@ -679,6 +684,10 @@ class Conformer {
           this.regsetWriteFlush(e, c, anchor);
           return;
         }
+        if (e.fn === 'fpsimd_cpu_dead') {
+          this.cpuDead(e, c, u);
+          return;
+        }
         if (!TRAP_CALLS.has(e.fn)) return;
         const t = this.ensure(c, e.pid, anchor);
         if (e.fn === 'kernel_neon_begin') {
@@ -796,6 +805,41 @@ class Conformer {
     this.direct(`ptrace regset write cpu${c} (${e.comm}-${e.pid} → ${target.comm}-${target.pid}): fpsimd_flush_task_state`, c, u, (k) =>
       k.fpsimd_flush_task_state(m),
     );
+  }
+
+  /**
+   * CPU hotplug. `fpsimd_cpu_dead <-cpuhp_invoke_callback` is the trace's record of a CPU taken
+   * down (the cpuhp "dead" callbacks run on the CPU doing the hotplug, e.line's; 6.12.118
+   * arch/arm64/kernel/fpsimd.c fpsimd_cpu_dead(), 6.1.192 the same): the model's `takedown_cpu`
+   * for the CPU that went quiet (the other CPU whose next line comes last: an offline CPU
+   * records nothing), its calls counted in the unit open here. The dying CPU's last switch, from
+   * its stopper thread to idle, has no sched_switch line (the CPU is already inactive), only its
+   * `fpsimd_thread_switch` call: when that CPU's open unit holds more of those calls than the
+   * model made there, the model makes that switch too. The CPU comes back (`bringup_cpu`) at its
+   * next line.
+   */
+  private cpuDead(e: CallEvent, c: number, u: Unit | null): void {
+    let dead = -1;
+    let quiet = -1;
+    for (const [d, cpu] of this.trace.cpus.entries()) {
+      if (d === c || !this.k.cpus[d]!.online) continue;
+      const next = cpu.events.find((x) => x.line > e.line);
+      const at = next ? next.line : Number.MAX_SAFE_INTEGER;
+      if (at > quiet) {
+        quiet = at;
+        dead = d;
+      }
+    }
+    if (dead < 0) return;
+    const du = this.open[dead] ?? null;
+    if (this.cur(dead)) this.act('idle', dead, 0, du);
+    if (du) {
+      const kernel = du.kernel.filter((k) => k.fn === 'fpsimd_thread_switch').length;
+      const model = du.model.filter((m) => m.fn === 'fpsimd_thread_switch').length;
+      if (kernel > model) this.direct(`switch cpu${dead} (stopper → idle: the CPU goes down)`, dead, du, (k) => k.__schedule(null));
+    }
+    this.note('cpu hotplug (offline)');
+    this.direct(`cpu_offline cpu${dead} (fpsimd_cpu_dead on cpu${c})`, c, u, (k) => k.takedown_cpu(dead), 'cpu_offline');
   }
 
   /** Current `t` on c is inside a syscall the trace does not show the entry of: enter it. */
