@@ -684,6 +684,13 @@ class Conformer {
           this.regsetWriteFlush(e, c, anchor);
           return;
         }
+        if (e.fn === 'fpsimd_flush_thread' && e.caller === 'flush_thread') {
+          // exec's point of no return (begin_new_exec() -> flush_thread()): the model's exec
+          // runs here, where the kernel made its calls, not at the sched_process_exec line,
+          // which may come after the task was preempted and switched back in.
+          if (this.tasks.get(e.pid)?.user && this.execAt(e, c, u)) this.execRun.add(e.pid);
+          return;
+        }
         if (e.fn === 'fpsimd_cpu_dead') {
           this.cpuDead(e, c, u);
           return;
@@ -746,13 +753,9 @@ class Conformer {
       }
       case 'exec': {
         this.note('exec');
-        const t = this.ensure(c, e.pid, u);
-        if (!t) return;
-        this.inSyscall(c, t, u);
-        // A vcpu thread execs before it creates its VM: the same path, which the alphabet keeps
-        // from vcpu threads (their exec would end the VM).
-        if (t.vcpu !== NONE) this.direct(`exec cpu${c} (${e.comm}-${e.pid})`, c, u, (k) => k.flush_thread(), 'exec');
-        else this.act('exec', c, 0, u);
+        // Already run at the kernel's flush_thread() call (execAt()), in the unit that made it.
+        if (this.execRun.delete(e.pid)) return;
+        this.execAt(e, c, u);
         return;
       }
       case 'exit': {
@@ -840,6 +843,21 @@ class Conformer {
     }
     this.note('cpu hotplug (offline)');
     this.direct(`cpu_offline cpu${dead} (fpsimd_cpu_dead on cpu${c})`, c, u, (k) => k.takedown_cpu(dead), 'cpu_offline');
+  }
+
+  /** Tasks whose exec the model ran at their flush_thread() call: their sched_process_exec line is done. */
+  private readonly execRun = new Set<number>();
+
+  /** The model's exec of the task current at `e` (a sched_process_exec line or its flush_thread() call). */
+  private execAt(e: LabEvent, c: number, u: Unit | null): boolean {
+    const t = this.ensure(c, e.pid, u);
+    if (!t) return false;
+    this.inSyscall(c, t, u);
+    // A vcpu thread execs before it creates its VM: the same path, which the alphabet keeps
+    // from vcpu threads (their exec would end the VM).
+    if (t.vcpu !== NONE) this.direct(`exec cpu${c} (${e.comm}-${e.pid})`, c, u, (k) => k.flush_thread(), 'exec');
+    else this.act('exec', c, 0, u);
+    return true;
   }
 
   /** Current `t` on c is inside a syscall the trace does not show the entry of: enter it. */
