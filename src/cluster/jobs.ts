@@ -38,6 +38,10 @@ export type JobHandler = (payload: never, ctx: JobContext) => Promise<unknown> |
 
 export class JobRun {
   private wave = 0;
+  /** Stream ids of every job this run submitted: deleted from the shared stream by close(). */
+  private readonly entries: string[] = [];
+  /** Kinds of the jobs submitted one by one (submit), by handle. */
+  private readonly single = new Map<number, string>();
   private constructor(
     readonly redis: Redis,
     /** A second connection for blocking reads. */
@@ -53,6 +57,34 @@ export class JobRun {
     return new JobRun(redis, redis.duplicate(), id);
   }
 
+  private async add(kind: string, wave: number, payloads: readonly unknown[]): Promise<void> {
+    for (let i = 0; i < payloads.length; i += 1000) {
+      const p = this.redis.pipeline();
+      for (let j = i; j < Math.min(i + 1000, payloads.length); j++)
+        p.xadd(K.jobs, '*', 'run', this.id, 'wave', String(wave), 'id', String(j), 'kind', kind, 'payload', JSON.stringify(payloads[j]));
+      for (const [e, id] of (await p.exec()) ?? []) {
+        if (e) throw e;
+        this.entries.push(String(id));
+      }
+    }
+  }
+
+  private parse<R>(kind: string, raw: string): R {
+    const v = JSON.parse(raw) as R | { error: string };
+    if (v && typeof v === 'object' && 'error' in v && typeof v.error === 'string')
+      throw new Error(`FPC522 a worker failed a ${kind} job: ${v.error}`);
+    return v as R;
+  }
+
+  /** Blocks until a result is written (or about a second passes); false once `deadline` passed. */
+  private async nap(deadline: number): Promise<boolean> {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    // Woken by every result written; the timeout only bounds how late a deadline is noticed.
+    await this.blocking.blpop(K.done(this.id), Math.min(1, Math.max(0.05, left / 1000)));
+    return true;
+  }
+
   /**
    * Submits one job per payload and waits for all their results, returned in payload order;
    * null if `deadline` (Date.now() time) passed first.
@@ -60,32 +92,51 @@ export class JobRun {
   async all<R>(kind: string, payloads: readonly unknown[], deadline = Number.MAX_SAFE_INTEGER): Promise<R[] | null> {
     const wave = ++this.wave;
     const results = K.results(this.id, wave);
-    for (let i = 0; i < payloads.length; i += 1000) {
-      const p = this.redis.pipeline();
-      for (let j = i; j < Math.min(i + 1000, payloads.length); j++)
-        p.xadd(K.jobs, '*', 'run', this.id, 'wave', String(wave), 'id', String(j), 'kind', kind, 'payload', JSON.stringify(payloads[j]));
-      await p.exec();
-    }
-    for (;;) {
-      if ((await this.redis.hlen(results)) >= payloads.length) break;
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      // Woken by every result written; the timeout only bounds how late a deadline is noticed.
-      await this.blocking.blpop(K.done(this.id), Math.min(1, Math.max(0.05, left / 1000)));
-    }
+    await this.add(kind, wave, payloads);
+    while ((await this.redis.hlen(results)) < payloads.length) if (!(await this.nap(deadline))) return null;
     const raw = await this.redis.hgetall(results);
     await this.redis.unlink(results);
-    return payloads.map((_, i) => {
-      const v = JSON.parse(raw[String(i)]!) as R | { error: string };
-      if (v && typeof v === 'object' && 'error' in v && typeof v.error === 'string')
-        throw new Error(`FPC522 a worker failed a ${kind} job: ${v.error}`);
-      return v as R;
-    });
+    return payloads.map((_, i) => this.parse<R>(kind, raw[String(i)]!));
   }
 
-  /** Deletes the run's data (jobs still queued for it are then dropped by the workers). */
+  /** Submits one job on its own (a wave of one); the handle names it to `take`. */
+  async submit(kind: string, payload: unknown): Promise<number> {
+    const wave = ++this.wave;
+    await this.add(kind, wave, [payload]);
+    this.single.set(wave, kind);
+    return wave;
+  }
+
+  /**
+   * Waits until at least one of the submitted jobs `handles` has its result, and returns every
+   * one that has (handle → result); null if `deadline` passed first.
+   */
+  async take<R>(handles: readonly number[], deadline = Number.MAX_SAFE_INTEGER): Promise<Map<number, R> | null> {
+    for (;;) {
+      const p = this.redis.pipeline();
+      for (const h of handles) p.hget(K.results(this.id, h), '0');
+      const got = new Map<number, R>();
+      for (const [n, [e, v]] of ((await p.exec()) ?? []).entries()) {
+        if (e) throw e;
+        if (typeof v === 'string') got.set(handles[n]!, this.parse<R>(this.single.get(handles[n]!) ?? '', v));
+      }
+      if (got.size > 0) {
+        await this.redis.unlink(...[...got.keys()].map((h) => K.results(this.id, h)));
+        for (const h of got.keys()) this.single.delete(h);
+        return got;
+      }
+      if (!(await this.nap(deadline))) return null;
+    }
+  }
+
+  /**
+   * Deletes the run's data and its jobs from the shared stream (those not yet taken, and those
+   * a worker still holds: its late result then finds no run and writes nothing, see serveOne).
+   */
   async close(): Promise<void> {
     await dropRun(this.redis, this.id);
+    for (let i = 0; i < this.entries.length; i += 1000) await this.redis.xdel(K.jobs, ...this.entries.slice(i, i + 1000));
+    this.entries.length = 0;
     this.blocking.disconnect();
   }
 }

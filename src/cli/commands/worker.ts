@@ -1,6 +1,6 @@
 /**
- * `fpctx worker --redis URL`: a worker process for `check --redis` and `simulate --redis` (and
- * any later engine built on src/cluster/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
+ * `fpctx worker --redis URL`: a worker process for `check --redis`, `simulate --redis` and
+ * `hunt --redis` (and any later engine built on src/cluster/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
  * the current job) or, with --jobs N, after N jobs. Exit 0; bad flags or an unreachable Redis 2.
  */
 
@@ -36,8 +36,9 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   if (!f.quiet) io.err(`fpctx worker: taking jobs from ${url} (pid ${process.pid})`);
-  const { runWorker } = await import('../../cluster/worker.js');
+  const [{ runWorker }, { huntJobs }] = await Promise.all([import('../../cluster/worker.js'), import('../../app/hunt-redis.js')]);
   const n = await runWorker(url, {
+    kinds: huntJobs,
     ...(reclaim !== undefined ? { reclaimAfterMs: reclaim * 1000 } : {}),
     ...(maxJobs !== undefined ? { maxJobs } : {}),
     stop: () => stopping,
@@ -50,7 +51,7 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
 
 export const workerCommand: CommandFactory = (io, done) =>
   new Command('worker')
-    .description('take jobs of check --redis and simulate --redis runs from a Redis, until stopped')
+    .description('take jobs of check, simulate and hunt --redis runs from a Redis, until stopped')
     .option('--redis <url>', 'the Redis the coordinators use, e.g. redis://10.0.0.5:6379')
     .option('--reclaim-after <duration>', "run again a job another worker has held this long (a dead worker's; default 30s)")
     .option('--jobs <n>', 'stop after this many jobs')
