@@ -20,7 +20,7 @@
 
 import { resolve } from 'node:path';
 import { JobRun, type JobContext, type JobHandler } from '../cluster/jobs.js';
-import { connect } from '../cluster/redis.js';
+import { connect, lostRedis } from '../cluster/redis.js';
 import { InputError } from '../errors.js';
 import { VARIANTS } from '../variants/index.js';
 import { variantOfExpression } from '../variants/expression.js';
@@ -173,6 +173,8 @@ export async function huntVariantRedis(
     } finally {
       await run.close();
     }
+  } catch (e) {
+    throw lostRedis(e, redis, opts.redis);
   } finally {
     redis.disconnect();
   }

@@ -20,6 +20,7 @@
 
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { Interrupted } from '../errors.js';
 import { dropRun, K } from './redis.js';
 
 /** What a handler gets besides its payload. */
@@ -32,6 +33,38 @@ export interface JobContext {
   readonly cache: Map<string, unknown>;
 }
 
+/**
+ * Runs the commands, in one script (atomic), only while the run exists (its spec key) and, with
+ * `unless`, while that key does not: a job that outlives its run (a worker presumed dead that
+ * comes back, a job still running when its coordinator stopped) writes nothing, so no key of a
+ * dropped run comes back (redis.ts, dropRun), and of two runs of a job that must write once, the
+ * second writes nothing. A script, not WATCH/MULTI: a WATCH does not survive a reconnect, a
+ * script's check and writes cannot be separated by one. The commands' replies, or null when
+ * nothing was written.
+ */
+export async function ifRun(
+  redis: Redis,
+  run: string,
+  cmds: readonly (readonly (string | Buffer)[])[],
+  unless?: string,
+): Promise<unknown[] | null> {
+  const args = cmds.flatMap((c) => [String(c.length), ...c]);
+  const keys = unless ? [K.spec(run), unless] : [K.spec(run)];
+  return (await redis.eval(IF_RUN, keys.length, ...keys, ...args)) as unknown[] | null;
+}
+
+/** KEYS[1] must exist, KEYS[2] (if given) must not; ARGV: per command, its length then its words. */
+const IF_RUN = `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local out = {}
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  out[#out + 1] = redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return out`;
+
 export type JobHandler = (payload: never, ctx: JobContext) => Promise<unknown> | unknown;
 
 // --- the coordinator's side ---------------------------------------------------------------------
@@ -42,19 +75,37 @@ export class JobRun {
   private readonly entries: string[] = [];
   /** Kinds of the jobs submitted one by one (submit), by handle. */
   private readonly single = new Map<number, string>();
+  /** Set by SIGINT/SIGTERM: the next wait throws Interrupted, and the engine's `finally` closes the run. */
+  private interrupted = false;
+  private readonly onSignal = () => {
+    // A second Ctrl-C does not wait for the clean-up.
+    if (this.interrupted) process.exit(130);
+    this.interrupted = true;
+  };
   private constructor(
     readonly redis: Redis,
     /** A second connection for blocking reads. */
     private readonly blocking: Redis,
     readonly id: string,
-  ) {}
+  ) {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
 
-  /** Stores the spec and makes sure the job stream and its group exist. */
+  /**
+   * Stores the spec and makes sure the job stream and its group exist. Until close(), SIGINT and
+   * SIGTERM end the run through its clean-up (Interrupted), not the process at once.
+   */
   static async start(redis: Redis, spec: unknown): Promise<JobRun> {
     await ensureGroup(redis);
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     await redis.set(K.spec(id), JSON.stringify(spec));
     return new JobRun(redis, redis.duplicate(), id);
+  }
+
+  /** Stops the run as SIGINT does (tests). */
+  interrupt(): void {
+    this.interrupted = true;
   }
 
   private async add(kind: string, wave: number, payloads: readonly unknown[]): Promise<void> {
@@ -78,6 +129,7 @@ export class JobRun {
 
   /** Blocks until a result is written (or about a second passes); false once `deadline` passed. */
   private async nap(deadline: number): Promise<boolean> {
+    if (this.interrupted) throw new Interrupted('interrupted; the run was removed from Redis');
     const left = deadline - Date.now();
     if (left <= 0) return false;
     // Woken by every result written; the timeout only bounds how late a deadline is noticed.
@@ -134,10 +186,14 @@ export class JobRun {
    * a worker still holds: its late result then finds no run and writes nothing, see serveOne).
    */
   async close(): Promise<void> {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    this.blocking.disconnect();
+    // Redis lost for good: nothing to remove, and the error that ends the run says so.
+    if (this.redis.status !== 'ready') return;
     await dropRun(this.redis, this.id);
     for (let i = 0; i < this.entries.length; i += 1000) await this.redis.xdel(K.jobs, ...this.entries.slice(i, i + 1000));
     this.entries.length = 0;
-    this.blocking.disconnect();
   }
 }
 
@@ -158,13 +214,21 @@ export interface ServeOptions {
   readonly stop?: () => boolean;
   /** Called after each job, with its kind and whether this worker's result was the one kept. */
   readonly onJob?: (kind: string, counted: boolean) => void;
-  /** Told about a failed exchange with Redis (the worker waits a second and goes on). */
+  /** Told once when Redis is lost (the worker retries every second) and once when it is back. */
   readonly onError?: (e: Error) => void;
+  readonly onBack?: () => void;
+  /**
+   * Give up (reject with FPC522) when Redis has been unreachable this long (default 5 min): a
+   * server gone for good ends the worker instead of a silent retry loop.
+   */
+  readonly giveUpAfterMs?: number;
   /**
    * Test hook (FPCTX_WORKER_CRASH_AFTER): after running this many jobs, die by SIGKILL with the
    * last one done but neither recorded nor acknowledged, the worst moment to be lost.
    */
   readonly crashAfter?: number;
+  /** Test hook (FPCTX_WORKER_PAUSE_AFTER): as crashAfter, but SIGSTOP (the test sends SIGCONT). */
+  readonly pauseAfter?: number;
 }
 
 type Entry = [id: string, fields: string[]];
@@ -180,12 +244,22 @@ interface WorkerState {
 export async function serveJobs(redis: Redis, handlers: Record<string, JobHandler>, opts: ServeOptions = {}): Promise<void> {
   await ensureGroup(redis);
   const w: WorkerState = { consumer: `${hostname()}:${process.pid}`, reclaim: opts.reclaimAfterMs ?? 30_000, ran: 0, current: null };
+  let lostSince: number | null = null;
+  const giveUp = opts.giveUpAfterMs ?? 300_000;
   while (!opts.stop?.()) {
     try {
       await serveOne(redis, handlers, opts, w);
+      if (lostSince !== null) opts.onBack?.();
+      lostSince = null;
     } catch (e) {
-      // Redis unreachable or restarted: a job this worker held stays pending and is reclaimed.
-      opts.onError?.(e instanceof Error ? e : new Error(String(e)));
+      // Redis unreachable or restarted: a job this worker held stays pending and is reclaimed
+      // (by this worker too, once it is back).
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (lostSince === null) {
+        lostSince = Date.now();
+        opts.onError?.(err);
+      } else if (Date.now() - lostSince >= giveUp)
+        throw new Error(`FPC522 lost Redis for ${Math.round((Date.now() - lostSince) / 1000)}s, giving up (${err.message})`);
       w.current = null;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -234,11 +308,16 @@ async function serveOne(redis: Redis, handlers: Record<string, JobHandler>, opts
     if (redis.status !== 'ready') throw e;
     value = { error: e instanceof Error ? e.message : String(e) };
   }
-  if (opts.crashAfter !== undefined && ++w.ran >= opts.crashAfter) process.kill(process.pid, 'SIGKILL');
-  const counted = (await redis.hsetnx(results, f.id ?? '', JSON.stringify(value))) === 1;
+  w.ran++;
+  if (opts.crashAfter !== undefined && w.ran >= opts.crashAfter) process.kill(process.pid, 'SIGKILL');
+  // Stopped until SIGCONT: presumed dead, its job runs again elsewhere, then it comes back.
+  if (opts.pauseAfter !== undefined && w.ran === opts.pauseAfter) process.kill(process.pid, 'SIGSTOP');
   // Only while the run exists: a late result must not recreate a dropped run's keys.
-  if (!(await redis.exists(K.spec(run)))) await redis.unlink(results);
-  else await redis.lpush(K.done(run), '1');
+  const replies = await ifRun(redis, run, [
+    ['HSETNX', results, f.id ?? '', JSON.stringify(value)],
+    ['LPUSH', K.done(run), '1'],
+  ]);
+  const counted = replies?.[0] === 1;
   await finish();
   opts.onJob?.(f.kind ?? '', counted);
 }

@@ -53,12 +53,27 @@ export const K = {
   done: (run: string) => `fpctx:run:${run}:done`,
 };
 
-/** Deletes everything a run stored. */
+/**
+ * Deletes everything a run stored. The spec goes first: a worker writes for a run only in a
+ * transaction that WATCHes the spec and finds it there (jobs.ts, guarded), so nothing it writes
+ * after this starts survives, and what it wrote before is there for the SCAN to find.
+ */
 export async function dropRun(r: Redis, run: string): Promise<void> {
+  await r.unlink(K.spec(run));
   let cursor = '0';
   do {
     const [next, keys] = await r.scan(cursor, 'MATCH', `${K.run(run)}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length) await r.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * An error of a coordinator's exchange with Redis, as the one line it ends with: a lost server
+ * (the client gave up reconnecting, about ten seconds) is FPC522 naming the URL; anything else
+ * (a worker's failed job, FPC522 already; Ctrl-C) is passed on as it is.
+ */
+export function lostRedis(e: unknown, r: Redis, url: string): unknown {
+  if (!(e instanceof Error) || e.message.startsWith('FPC') || e.name === 'Interrupted' || r.status === 'ready') return e;
+  return new Error(`FPC522 lost Redis at ${url} (${e.message})`);
 }

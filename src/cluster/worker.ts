@@ -19,6 +19,8 @@ export interface WorkerOptions {
   readonly maxJobs?: number;
   readonly onJob?: (kind: string, counted: boolean) => void;
   readonly onError?: (e: Error) => void;
+  readonly onBack?: () => void;
+  readonly giveUpAfterMs?: number;
   readonly stop?: () => boolean;
 }
 
@@ -26,6 +28,7 @@ export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<
   const redis = await connect(url, '--redis', true);
   let jobs = 0;
   const crash = process.env.FPCTX_WORKER_CRASH_AFTER;
+  const pause = process.env.FPCTX_WORKER_PAUSE_AFTER;
   try {
     await serveJobs(
       redis,
@@ -33,12 +36,15 @@ export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<
       {
         ...(opts.reclaimAfterMs !== undefined ? { reclaimAfterMs: opts.reclaimAfterMs } : {}),
         ...(crash ? { crashAfter: Number(crash) } : {}),
+      ...(pause ? { pauseAfter: Number(pause) } : {}),
         stop: () => (opts.maxJobs !== undefined && jobs >= opts.maxJobs) || !!opts.stop?.(),
         onJob: (kind, counted) => {
           jobs++;
           opts.onJob?.(kind, counted);
         },
         ...(opts.onError ? { onError: opts.onError } : {}),
+        ...(opts.onBack ? { onBack: opts.onBack } : {}),
+        ...(opts.giveUpAfterMs !== undefined ? { giveUpAfterMs: opts.giveUpAfterMs } : {}),
       },
     );
   } finally {
