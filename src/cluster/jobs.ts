@@ -100,7 +100,9 @@ export class JobRun {
     await ensureGroup(redis);
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     await redis.set(K.spec(id), JSON.stringify(spec));
-    return new JobRun(redis, redis.duplicate(), id);
+    const blocking = redis.duplicate();
+    blocking.on('error', () => undefined); // errors surface through the commands, as in connect()
+    return new JobRun(redis, blocking, id);
   }
 
   /** Stops the run as SIGINT does (tests). */

@@ -21,7 +21,9 @@ export async function connect(url: string, flag = '--redis', persistent = false)
   let up = false;
   const r = new Redis(url, {
     lazyConnect: true,
-    maxRetriesPerRequest: 3,
+    // A coordinator's commands wait through its reconnection window and fail with it; a
+    // worker's fail after three attempts, and its loop retries (jobs.ts, serveJobs).
+    maxRetriesPerRequest: persistent ? 3 : null,
     enableOfflineQueue: true,
     retryStrategy: (n) => (up && persistent ? 1000 : n > 20 ? null : Math.min(50 * n, 500)),
   });

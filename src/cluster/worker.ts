@@ -36,7 +36,7 @@ export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<
       {
         ...(opts.reclaimAfterMs !== undefined ? { reclaimAfterMs: opts.reclaimAfterMs } : {}),
         ...(crash ? { crashAfter: Number(crash) } : {}),
-      ...(pause ? { pauseAfter: Number(pause) } : {}),
+        ...(pause ? { pauseAfter: Number(pause) } : {}),
         stop: () => (opts.maxJobs !== undefined && jobs >= opts.maxJobs) || !!opts.stop?.(),
         onJob: (kind, counted) => {
           jobs++;
