@@ -16,8 +16,8 @@
  * visited set holds, write the next frontier). Both are idempotent, which is what lets a job
  * run twice (jobs.ts): an expand job run again appends the same successors again, which the
  * absorb drops as duplicates; an absorb job reads, then writes the frontier, the visited
- * fingerprints and its marker in one transaction (MULTI) that aborts if the marker appeared
- * meanwhile (WATCH), and a job that finds the marker only reports it.
+ * fingerprints and its marker in one script that writes nothing if the marker exists by then
+ * (jobs.ts, ifRun), and a job that finds the marker only reports it.
  *
  * Deterministic whatever the timing and the number of workers: among duplicates of a state the
  * absorb keeps the least trace link (parent partition, parent index, action), and writes the new

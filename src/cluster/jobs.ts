@@ -1,8 +1,8 @@
 /**
  * A job layer over Redis that knows nothing about what the jobs compute: a coordinator submits
  * waves of jobs of a named kind, worker processes anywhere take them, run the handler for that
- * kind and write its result. The engines (explore.ts, simulate.ts here, and `hunt` when it
- * exists: it only has to add its kinds to the worker's table) are built on it.
+ * kind and write its result. The engines (explore.ts, simulate.ts here; hunt's in
+ * src/app/hunt-redis.ts, whose kinds `fpctx worker` adds to the worker's table) are built on it.
  *
  * Reliability. Jobs are entries of one Redis stream read through a consumer group, so each is
  * delivered to one worker and stays *pending* until that worker acknowledges it. A worker that
@@ -15,7 +15,11 @@
  *
  * Each job names its run; a run's spec (what its handlers need, e.g. the model recipe) is stored
  * once under the run. A job whose run no longer exists (finished, or its coordinator gave up) is
- * acknowledged and dropped.
+ * acknowledged and dropped, and a job that outlives its run writes nothing (ifRun).
+ *
+ * Ends. A run removes its keys and its jobs when it ends, however it ends (close(), from the
+ * engines' `finally`); SIGINT/SIGTERM make the coordinator's next wait throw Interrupted, so
+ * Ctrl-C goes through the same clean-up.
  */
 
 import { hostname } from 'node:os';

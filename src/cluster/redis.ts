@@ -57,7 +57,7 @@ export const K = {
 
 /**
  * Deletes everything a run stored. The spec goes first: a worker writes for a run only in a
- * transaction that WATCHes the spec and finds it there (jobs.ts, guarded), so nothing it writes
+ * script that finds the spec there first (jobs.ts, ifRun), so nothing it writes
  * after this starts survives, and what it wrote before is there for the SCAN to find.
  */
 export async function dropRun(r: Redis, run: string): Promise<void> {
