@@ -59,6 +59,8 @@ export const Ev = {
   SET_VL: 17,
   /** A function-tracer line `vec_set_vector_length <-caller`: num = 1 when the caller is prctl's (sve_set_current_vl), 0 for ptrace's. */
   VL_REQ: 18,
+  /** A function-tracer line `fpsimd_restore_current_state <-do_notify_resume`: the task reloads its state on its way to user space. */
+  RELOAD: 19,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -109,6 +111,15 @@ const X86_EVENT =
 export function foreignEvidence(name: string): string {
   return X86_EVENT.test(name) ? `the event ${name} exists only on x86` : '';
 }
+
+/**
+ * Kernel threads by name: they own no user FP state. One list for `fpctx replay` and `fpctx
+ * conform` (the rest of a trace's tasks are told apart by what they do: syscalls, signals, KVM
+ * runs, exec, EL0 traps). Kernel thread names are set by the kernel (kthread_create's format
+ * strings); a user task could take one with prctl(PR_SET_NAME), which no trace here does.
+ */
+export const KTHREAD =
+  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
 
 /**
  * Whether a task switched out with this prev_state was still runnable (preempted) rather than
@@ -283,7 +294,8 @@ export class TraceParser {
           const neon = fn[6] === 'kernel_neon_begin';
           const vl = fn[6] === 'fpsimd_flush_task_state' && fn[7] === 'vec_set_vector_length';
           const req = fn[6] === 'vec_set_vector_length';
-          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : Ev.OTHER;
+          const reload = fn[6] === 'fpsimd_restore_current_state' && fn[7] === 'do_notify_resume';
+          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : reload ? Ev.RELOAD : Ev.OTHER;
           if (l.kind === Ev.OTHER) return l;
           l.setComm(fn[1]!);
           l.pid = Number(fn[2]);
