@@ -8,8 +8,9 @@
  * live registers, SVE and streaming state included, into the EFI save area and restore them
  * afterwards, leaving the CPU's binding alone. Off by default: `--events ...,efi`.
  *
- * The call is taken between kernel paths (not inside a kernel-mode NEON section, nor part-way
- * through a multi-step path) or from user mode, through an interrupt; never while a guest runs.
+ * The call is taken between kernel paths (in a syscall, an exception or the KVM run loop; not
+ * inside a kernel-mode NEON section, nor part-way through a multi-step path) or from user mode,
+ * through an interrupt; never while a guest runs.
  * How an event is declared: src/kernel/families/declare.ts.
  */
 
@@ -27,13 +28,14 @@ export const efiFamily: FamilyDecl = {
       runs: 'cpu',
       doc: 'an EFI runtime service is called on this CPU with IRQs off (efi_reboot, EFI pstore): the firmware uses FPSIMD between __efi_fpsimd_begin and __efi_fpsimd_end',
       needs:
-        'an online CPU not running a guest, its current (if any) in user mode or in the kernel between paths and outside kernel-mode NEON',
+        'an online CPU not running a guest, its current (if any) in user mode, or in the kernel or the run loop between paths and outside kernel-mode NEON',
       enabled: (k, cpu) => {
         if (!k.maySoftirq(k.cpus[cpu]!)) return false;
         const t = cur(k, cpu);
         if (!t) return true;
         if (t.pos === Pos.USER) return true;
-        return t.pos === Pos.KERNEL && t.kpath === KPath.NONE && !(k.cfg.ext && t.TIF_KERNEL_FPSTATE);
+        const between = t.pos === Pos.KERNEL || t.pos === Pos.RUNLOOP;
+        return between && t.kpath === KPath.NONE && !(k.cfg.ext && t.TIF_KERNEL_FPSTATE);
       },
       run: (k) => {
         k.interruptUser();
