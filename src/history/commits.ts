@@ -396,9 +396,10 @@ export const COMMITS: readonly Commit[] = [
       'from hardirq/NMI on a dying system. Read from the posted patch (index id 41496363567); not verified in torvalds/linux itself',
     guards: [
       // FPMR zeroed by the fallback's two changes of PSTATE.SM and not restored (hunt: core,sme,fpmr,efi).
-      { invariant: 'integrity', kind: 'lost', where: 'ret_to_user', since: SME_ERA },
-      // The streaming VL above sve_max_vl() (needs machine.sme_vl > sve_vl: scenario efi-streaming-vl).
-      { invariant: 'memory-safety', where: '__efi_fpsimd_begin', since: SME_ERA },
+      { invariant: 'integrity', kind: 'lost', where: 'ret_to_user', since: SME_ERA, hw: 'sve,sme,fpmr' },
+      // The streaming VL above sve_max_vl() (needs machine.sme_vl > sve_vl: scenario efi-streaming-vl;
+      // checks and hunts run at the default VLs, where the SVE maximum is the larger).
+      { invariant: 'memory-safety', where: '__efi_fpsimd_begin', since: SME_ERA, hw: 'sve,sme' },
     ],
   },
   {
