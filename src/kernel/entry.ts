@@ -591,6 +591,9 @@ export class Entry extends Fpsimd {
   sigreturnCopySveRegs(): void {
     const t = this.currentTask;
     this.sve_alloc(t);
+    // v4.15's sve_alloc() ends in BUG_ON(!task->thread.sve_state): a failed kzalloc() is a
+    // kernel BUG (the `alloc` family's nomem at this step), reported as the kernel's own check.
+    if (!t.sve_state && this.warnOn(true, 'sve_alloc', `BUG_ON: kzalloc of ${this.naming.task(t.slot)}'s thread.sve_state failed`)) return;
     t.sve_V = t.sig_zV;
     t.sve_Hi = t.sig_Hi;
     t.TIF_SVE = true;
@@ -637,6 +640,19 @@ export class Entry extends Fpsimd {
     } finally {
       this.allocFails = false;
     }
+  }
+
+  /**
+   * restore_sve_fpsimd_context() when sve_alloc() (or sme_alloc()) left the buffer NULL:
+   * TIF_SVE cleared, -ENOMEM, and rt_sigreturn treats that as a bad frame (SIGSEGV). `sme`:
+   * the version also allocated sme_state for a streaming frame (d2907cbe9ea0). Returns whether
+   * it happened.
+   */
+  sigreturnNomem(t: TaskView, sme = false): boolean {
+    if (t.sve_state && !(sme && t.sig_sm && !t.sme_state)) return false;
+    t.TIF_SVE = false;
+    this.force_sig_segv();
+    return true;
   }
 
   /** @models force_sig(SIGSEGV) on a bad frame: the task is killed (the model's do_exit). */
