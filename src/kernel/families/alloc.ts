@@ -45,7 +45,7 @@ export const allocFamily: FamilyDecl = {
             return k.setVlReallocates;
           case KPath.SIGRETURN:
             // the copy step of an SVE record allocates thread.sve_state if there is none
-            return t.kstep === 1 && !t.sve_state;
+            return k.sigreturnAllocFallible && t.kstep === 1 && !t.sve_state;
           default:
             return false;
         }
