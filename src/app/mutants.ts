@@ -132,11 +132,25 @@ function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[
   }
   // The other way round: the newest version without the fix where it applies is the mutant of
   // that version with it.
+  // As above, the other fixes that came after every modelled release and apply to it go into
+  // both sides (5cbb61bf4168 for a fix applied to mainline), so that their bugs hide nothing.
   const lacking = REAL.filter((v) => !v.commits.includes(c.id) && c.guards!.some((g) => v.commits.includes(g.since)));
   for (const v of lacking.sort((a, b) => b.commits.length - a.commits.length)) {
-    const add = needs(new Set(v.commits), c.id);
+    const have = new Set(v.commits);
+    const later: string[] = [];
+    for (const f of FIX_COMMITS) {
+      if (f.id === c.id || have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => !g.hw && have.has(g.since))) continue;
+      const more = needs(have, f.id);
+      if (more && !more.includes(c.id))
+        for (const x of more) {
+          have.add(x);
+          later.push(x);
+        }
+    }
+    const mutant = `${v.name}${later.map((x) => `+${x}`).join('')}`;
+    const add = needs(have, c.id);
     if (add) {
-      out.push({ base: `${v.name}${add.map((x) => `+${x}`).join('')}`, mutant: v.name, also: add.filter((x) => x !== c.id) });
+      out.push({ base: `${mutant}${add.map((x) => `+${x}`).join('')}`, mutant, also: add.filter((x) => x !== c.id) });
       break;
     }
   }

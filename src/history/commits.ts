@@ -200,6 +200,7 @@ export const COMMITS: readonly Commit[] = [
       'deeb8f9a80fd',
       '62021cc36add',
       '8c845e273104',
+      'e0838f6373e5',
       '93ae6b01bafe',
       'aefbab8e77eb',
       '2632e2521769',
@@ -381,6 +382,25 @@ export const COMMITS: readonly Commit[] = [
     kind: 'commit',
     note: 'Mark Brown\'s 2022 fix for SME-only systems (signal.c: "A SME only system use SVE for streaming mode so can have a SVE formatted context with a zero VL and no payload data"), folded into ef3be86021c3, accepted such a context with any payload; the later check takes only the header. Upstream id not identified',
     guards: [{ invariant: 'memory-safety', where: 'task_fpsimd_load', since: SME_ERA, hw: 'sme' }],
+  },
+  {
+    id: '63de2b3859ba',
+    title: 'arm64/efi: Remove unneeded SVE/SME fallback preserve/store handling',
+    release: 'after the modelled mainline',
+    kind: 'series',
+    also: ['7137a203b251'],
+    note:
+      'Ard Biesheuvel, Nov 2025: applied to arm64 for-next/fixes (Catalin Marinas, "for -rc1"; hash 63de2b3859ba1def9f43ed0a9c25a68810208e5c ' +
+      'in kernel.org ref logs, index ids 41018360114, 67186728439), on top of 7137a203b251 ("arm64/fpsimd: Permit kernel mode NEON with IRQs off", ' +
+      'same series as 1d038e801833 and e04796c8b598, index id 40361417020). Not marked as a fix: its message says the fallback is reached only ' +
+      'from hardirq/NMI on a dying system. Read from the posted patch (index id 41496363567); not verified in torvalds/linux itself',
+    guards: [
+      // FPMR zeroed by the fallback's two changes of PSTATE.SM and not restored (hunt: core,sme,fpmr,efi).
+      { invariant: 'integrity', kind: 'lost', where: 'ret_to_user', since: SME_ERA, hw: 'sve,sme,fpmr' },
+      // The streaming VL above sve_max_vl() (needs machine.sme_vl > sve_vl: scenario efi-streaming-vl;
+      // checks and hunts run at the default VLs, where the SVE maximum is the larger).
+      { invariant: 'memory-safety', where: '__efi_fpsimd_begin', since: SME_ERA, hw: 'sve,sme' },
+    ],
   },
   {
     id: '5cbb61bf4168',

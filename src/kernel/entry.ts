@@ -298,6 +298,16 @@ export class Entry extends Fpsimd {
     return false;
   }
 
+  /**
+   * Whether rt_sigreturn survives a failed allocation of thread.sve_state (the `alloc` family's
+   * nomem at the SIGRETURN copy step): v4.15's sve_alloc() ends in BUG_ON(!sve_state), a
+   * failed small GFP_KERNEL allocation being a BUG by design then, so the model does not offer
+   * the failure there (as for v4.x's do_sve_acc()); from v5.x the copy step returns -ENOMEM.
+   */
+  get sigreturnAllocFallible(): boolean {
+    return false;
+  }
+
   /** The `ret_to_user_irq` event: only variants with syscallExitWindow implement it. */
   retToUserInterrupted(): void {
     throw new Error('FPC512 model bug: ret_to_user_irq on a variant without the syscall exit window');
@@ -637,6 +647,19 @@ export class Entry extends Fpsimd {
     } finally {
       this.allocFails = false;
     }
+  }
+
+  /**
+   * restore_sve_fpsimd_context() when sve_alloc() (or sme_alloc()) left the buffer NULL:
+   * TIF_SVE cleared, -ENOMEM, and rt_sigreturn treats that as a bad frame (SIGSEGV). `sme`:
+   * the version also allocated sme_state for a streaming frame (d2907cbe9ea0). Returns whether
+   * it happened.
+   */
+  sigreturnNomem(t: TaskView, sme = false): boolean {
+    if (t.sve_state && !(sme && t.sig_sm && !t.sme_state)) return false;
+    t.TIF_SVE = false;
+    this.force_sig_segv();
+    return true;
   }
 
   /** @models force_sig(SIGSEGV) on a bad frame: the task is killed (the model's do_exit). */

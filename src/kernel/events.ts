@@ -15,6 +15,7 @@
 import { allocFamily } from './families/alloc.js';
 import { atomicFamily } from './families/atomic.js';
 import { coreFamily } from './families/core.js';
+import { efiFamily } from './families/efi.js';
 import { EVENT_FAMILIES, type EventDecl, type EventFamily, type EventParams, type FamilyDecl, cur } from './families/declare.js';
 import { execFamily } from './families/exec.js';
 import { forkFamily } from './families/fork.js';
@@ -56,6 +57,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   atomicFamily,
   allocFamily,
   kvmvlFamily,
+  efiFamily,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

@@ -19,11 +19,11 @@
 
 import { fpsimdWriteRegs, sveWriteRegs } from '../arch/regfile.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveSaveBytes } from '../arch/sizes.js';
-import { ZERO } from '../arch/tokens.js';
+import { GARBAGE, ZERO, type Token } from '../arch/tokens.js';
 import { Format, TrapKind } from './effects.js';
 import { Machine } from './machine.js';
 import { NR_CPUS, type TaskView } from './records.js';
-import { sveStateAccessed } from '../spec/observe.js';
+import { ffrAddressedAccess, sveStateAccessed } from '../spec/observe.js';
 
 export class Fpsimd extends Machine {
   /**
@@ -201,6 +201,66 @@ export class Fpsimd extends Machine {
     this.kernel_neon_begin();
     this.kernelNeonUse();
     this.kernel_neon_end();
+  }
+
+  // --- EFI runtime services (the `efi` family) ----------------------------------------------------
+
+  /**
+   * What __efi_fpsimd_begin() put in the EFI save area (efi_fpsimd_state, efi_sve_state and the
+   * efi_*_used / efi_sm_state flags) for __efi_fpsimd_end() to restore. Not machine state: a
+   * runtime call with IRQs off is one step, and the area is free again at its end.
+   */
+  efiSaved: { V: Token; Hi: Token; sve: boolean; sm: boolean } | null = null;
+
+  /** sve_max_vl() in quadwords: the largest SVE VL a task can have (the model's two VLs). */
+  get sveMaxVq(): number {
+    return Math.max(this.defaultVq, this.altVq);
+  }
+
+  /**
+   * The `efi` event: an EFI runtime service called where may_use_simd() is false (IRQs off or
+   * hardirq: efi_reboot() from machine_restart(), efi-pstore's non-blocking variable writes), as
+   * arch_efi_call_virt_setup() → firmware → arch_efi_call_virt_teardown() bracket it.
+   */
+  efiRuntimeCall(): void {
+    this.__efi_fpsimd_begin();
+    this.efiFirmwareRuns();
+    this.__efi_fpsimd_end();
+  }
+
+  /**
+   * The firmware runs: the UEFI ABI lets a runtime service use FPSIMD (not SVE, SME or ZA), so
+   * its FPSIMD writes leave nobody's data in V and zero the SVE bits above it.
+   */
+  efiFirmwareRuns(): void {
+    fpsimdWriteRegs(this.cpu, GARBAGE);
+  }
+
+  /**
+   * @models __efi_fpsimd_begin() — fpsimd.c v4.15 (fdfa976cae5c "arm64/sve: Preserve SVE registers around EFI runtime service calls", in the first SVE series), the
+   * fallback when may_use_simd() is false: with SVE, sve_save_state() of the live Z/P/FFR at the
+   * live VL (ZCR_EL1, never above sve_max_vl) into the per-CPU efi_sve_state laid out and
+   * sized for sve_max_vl, FPSR/FPCR into efi_fpsimd_state; without SVE fpsimd_save_state(). The
+   * binding (fpsimd_last_state) is left alone: the registers come back exactly as they were.
+   */
+  __efi_fpsimd_begin(): void {
+    const c = this.cpu;
+    if (this.hasSve) {
+      const vq = c.hw_vq || this.defaultVq;
+      ffrAddressedAccess(this, 'efi_sve_state', vq, this.sveMaxVq, this.sveMaxVq, 'save', '__efi_fpsimd_begin');
+      this.efiSaved = { V: c.regV, Hi: c.regHi, sve: true, sm: false };
+    } else {
+      this.efiSaved = { V: c.regV, Hi: ZERO, sve: false, sm: false };
+    }
+  }
+
+  /** @models __efi_fpsimd_end() — fpsimd.c v4.15: sve_load_state() or fpsimd_load_state() of what begin saved. */
+  __efi_fpsimd_end(): void {
+    const c = this.cpu;
+    const s = this.efiSaved!;
+    this.efiSaved = null;
+    if (s.sve) sveWriteRegs(c, s.V, s.Hi);
+    else fpsimdWriteRegs(c, s.V);
   }
 
   /**

@@ -69,13 +69,16 @@ export function parseScenario(text: string, file: string): Scenario {
       throw new InputError(`duplicate task name '${t.name}'`, file, nodeLine(['machine', 'tasks', i, 'name']), 'machine.tasks.name');
     names.add(t.name);
   });
-  if (sc.machine.sve_vl !== undefined && !isValidVectorLength(sc.machine.sve_vl)) {
-    throw new InputError(
-      `${sc.machine.sve_vl} is not a vector length (a multiple of 128 from 128 to 2048)`,
-      file,
-      nodeLine(['machine', 'sve_vl']),
-      'machine.sve_vl',
-    );
+  for (const key of ['sve_vl', 'sme_vl'] as const) {
+    const vl = sc.machine[key];
+    if (vl !== undefined && !isValidVectorLength(vl)) {
+      throw new InputError(
+        `${vl} is not a vector length (a multiple of 128 from 128 to 2048)`,
+        file,
+        nodeLine(['machine', key]),
+        `machine.${key}`,
+      );
+    }
   }
   const hw = sc.machine.hw === undefined ? undefined : parseHw(sc.machine.hw);
   if (typeof hw === 'string') throw new InputError(hw, file, nodeLine(['machine', 'hw']), 'machine.hw');
@@ -118,6 +121,7 @@ export function parseScenario(text: string, file: string): Scenario {
       tasks: sc.machine.tasks.map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
       spareSlots: sc.machine.spare_slots ?? 0,
       ...(sc.machine.sve_vl !== undefined ? { sveVlBits: sc.machine.sve_vl } : {}),
+      ...(sc.machine.sme_vl !== undefined ? { smeVlBits: sc.machine.sme_vl } : {}),
       ...(hw !== undefined ? { hw } : {}),
       // A scenario about SVE guests gets them: every vcpu has SVE (vcpu_has_sve).
       ...(requires.includes('sve_guests') ? { guestSve: true } : {}),

@@ -48,7 +48,7 @@ export const StepSchema = z.strictObject({
 export const ExpectSchema = z.union([
   z.literal('ok'),
   z.strictObject({
-    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-integrity', 'kernel-warn']),
+    invariant: z.enum(['no-uaf', 'integrity', 'guest-integrity', 'kernel-integrity', 'memory-safety', 'kernel-warn']),
     kind: z.enum(['lost', 'corrupt', 'leak']).optional(),
     step: z.number().int().min(1).optional(),
   }),
@@ -76,6 +76,8 @@ export const ScenarioSchema = z.strictObject({
     cpus: z.number().int().min(1).max(8),
     spare_slots: z.number().int().min(0).max(8).optional(),
     sve_vl: z.number().int().optional(),
+    /** The streaming (SME) VL of every task, in bits (default 256); used only by variants with SME. */
+    sme_vl: z.number().int().optional(),
     /** The CPU's extensions (`sve,sme,...` or `fpsimd`; src/arch/hw.ts); default the variant's. */
     hw: z.string().optional(),
     tasks: z

@@ -77,7 +77,8 @@ export const INVARIANTS: readonly InvariantInfo[] = [
       'The kernel saves or loads SVE register state through thread.sve_state only while it is ' +
       'allocated, and never more of it than the buffer was sized for: sve_state_size() at ' +
       'allocation time (the SVE VL, or since SME the larger of the SVE and SME VLs). A NULL ' +
-      'buffer is an oops, a larger VL a heap overflow or over-read.',
+      'buffer is an oops, a larger VL a heap overflow or over-read. The same holds for the EFI ' +
+      'save area efi_sve_state, addressed through its FFR slot.',
   },
   {
     id: 'kernel-warn',

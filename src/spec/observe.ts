@@ -410,3 +410,42 @@ export function sveStateAccessed(m: Observed, t: ObservedTask, vq: number, op: '
     );
   }
 }
+
+/**
+ * The kernel saves (`save`) or loads (`load`) `vq` quadwords of Z/P/FFR state through a pointer
+ * to the FFR slot of a buffer laid out for `layoutVq` and allocated for `sizedVq`
+ * (SVE_SIG_REGS_SIZE): sve_save_state()/sve_load_state() address Z0-Z31 and P0-P15 *below*
+ * that pointer at multiples of the live VL, so Z0 lies 544 * (layoutVq - vq) bytes after the
+ * buffer's start, and FFR (2 * vq bytes) at the pointer itself. A live VL larger than the
+ * layout's puts the first registers before the start of the buffer; one whose FFR ends past
+ * the allocation runs off its end. `what` names the buffer for the message.
+ */
+export function ffrAddressedAccess(
+  m: Observed,
+  what: string,
+  vq: number,
+  layoutVq: number,
+  sizedVq: number,
+  op: 'save' | 'load',
+  where: string,
+): void {
+  const first = 544 * (layoutVq - vq);
+  const end = 544 * layoutVq + 2 * vq;
+  const size = 546 * sizedVq;
+  if (first < 0) {
+    m.fail(
+      'memory-safety',
+      undefined,
+      where,
+      `cpu${m.cpu.id} ${op}s SVE state at VL ${vq * 128} into ${what} laid out for VL ${layoutVq * 128}: Z0 lies ${-first} bytes before the buffer`,
+    );
+  }
+  if (end > size) {
+    m.fail(
+      'memory-safety',
+      undefined,
+      where,
+      `cpu${m.cpu.id} ${op}s SVE state at VL ${vq * 128} into ${what} sized for VL ${sizedVq * 128}: FFR ends ${end - size} bytes past the buffer`,
+    );
+  }
+}

@@ -6,11 +6,15 @@
  *  - do_sve_acc() (v5.13+: the SVE_ACC path) without a buffer: force_sig(SIGKILL);
  *  - do_sme_acc() (the SME_ACC path) missing either buffer: force_sig(SIGKILL);
  *  - vec_set_vector_length()'s second half (A era: the SET_VL path), which frees and
- *    reallocates sve_state and does not check the result.
- * Not covered: v4.15/v4.18's do_sve_acc() (atomic in the model; its sve_alloc() is a BUG_ON on
- * failure), sigreturn's copy step and ptrace writes (-ENOMEM: SIGSEGV, the write fails), fork
- * with ZA (-ENOMEM), and mainline's change_live_vector_length() (allocates first and fails
- * cleanly; the model runs it as one step). Off by default: `--events ...,alloc`.
+ *    reallocates sve_state and does not check the result;
+ *  - rt_sigreturn's copy of an SVE record (the SIGRETURN path's copy step) into a task with no
+ *    sve_state: v4.15/v4.18's sve_alloc() BUGs (BUG_ON, reported as kernel-warn); from v5.x
+ *    restore_sve_fpsimd_context() clears TIF_SVE and returns -ENOMEM, a bad frame (SIGSEGV).
+ * Not covered: v4.15/v4.18's do_sve_acc() (atomic in the model; its sve_alloc() is the same
+ * BUG_ON), ptrace writes (-ENOMEM: the write fails; the ptrace engineer's), fork with ZA
+ * (-ENOMEM before anything of the child exists: see docs/findings.md), and mainline's
+ * change_live_vector_length() (allocates first and fails cleanly; the model runs it as one
+ * step). Off by default: `--events ...,alloc`.
  * How an event is declared: src/kernel/families/declare.ts.
  */
 
@@ -27,7 +31,7 @@ export const allocFamily: FamilyDecl = {
       params: 'cpu',
       runs: 'kernel',
       path: true,
-      doc: "current runs the next step of its kernel path with that step's kzalloc() failing (the SVE or SME trap, the VL change's reallocation)",
+      doc: "current runs the next step of its kernel path with that step's kzalloc() failing (the SVE or SME trap, the VL change's reallocation, sigreturn's copy of an SVE record)",
       needs: 'current part-way through a kernel path whose next step allocates a buffer',
       enabled: (k, cpu) => {
         const t = curAt(k, cpu, Pos.KERNEL);
@@ -39,6 +43,9 @@ export const allocFamily: FamilyDecl = {
             return !t.sve_state || !t.sme_state;
           case KPath.SET_VL:
             return k.setVlReallocates;
+          case KPath.SIGRETURN:
+            // the copy step of an SVE record allocates thread.sve_state if there is none
+            return k.sigreturnAllocFallible && t.kstep === 1 && !t.sve_state;
           default:
             return false;
         }

@@ -38,6 +38,7 @@ export const EVENT_FAMILIES = [
   'atomic',
   'alloc',
   'kvmvl',
+  'efi',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 

@@ -16,7 +16,7 @@ import { Format, TrapKind } from '../effects.js';
 import { Kvm } from '../kvm.js';
 import { FpType, type TaskView, type VcpuView } from '../records.js';
 import { base, versions } from './table.js';
-import { storedThroughNull, sveStateAccessed } from '../../spec/observe.js';
+import { ffrAddressedAccess, storedThroughNull, sveStateAccessed } from '../../spec/observe.js';
 
 /** fpsimd_state.cpu after v4.15-rc1's struct copy on sigreturn: uninitialised stack data (8cd969d28fd2's fpsimd_update_current_state()). */
 export const STACK_GARBAGE_CPU = 0xfe;
@@ -1048,6 +1048,70 @@ export const fpsimd = versions({
       if (t.fp_type !== FpType.SVE) return;
       t.sve_V = t.uw_V;
       t.sve_Hi = ZERO;
+    },
+  },
+  __efi_fpsimd_begin: {
+    /**
+     * @models __efi_fpsimd_begin() — fpsimd.c (A; Debian 6.1.192 and 6.12.118 alike, fpsimd.c
+     * 1981-2030 in 6.12), the fallback when may_use_simd() is false, as e0838f6373e5 ("arm64/sme:
+     * Save and restore streaming mode over EFI runtime calls", v5.19) left it. With SVE:
+     * remember SVCR.SM, sve_save_state() of the live registers — in streaming mode the
+     * streaming Z/P at the streaming VL, FFR only with FA64 — through a pointer to the FFR slot
+     * of efi_sve_state *laid out for sve_max_vl()*, though sve_efi_setup() sized the buffer
+     * for the larger of the SVE and SME maximum VLs; then clear SVCR.SM for the firmware (a
+     * change of PSTATE.SM zeroes Z/P/FFR, FPSR and FPMR). A streaming VL above sve_max_vl()
+     * stores Z0 before the start of the buffer. Without SVE (an SME-only CPU) fpsimd_save_state():
+     * streaming mode is left on for the firmware, which the model does not judge.
+     */
+    ef3be86021c3(): void {
+      const c = this.cpu;
+      if (!this.hasSve) {
+        this.efiSaved = { V: c.regV, Hi: ZERO, sve: false, sm: false };
+        return;
+      }
+      const sm = this.hasSme && c.regSM;
+      const vq = sm ? c.hw_svq || this.defaultSmeVq : c.hw_vq || this.defaultVq;
+      const smeMax = this.hasSme ? Math.max(this.defaultSmeVq, this.defaultSmeVq > 1 ? this.defaultSmeVq / 2 : 2) : 0;
+      ffrAddressedAccess(this, 'efi_sve_state', vq, this.sveMaxVq, Math.max(this.sveMaxVq, smeMax), 'save', '__efi_fpsimd_begin');
+      this.efiSaved = { V: c.regV, Hi: c.regHi, sve: true, sm };
+      if (this.hasSme) setStreamingMode(c, false);
+    },
+  },
+  __efi_fpsimd_end: {
+    /**
+     * @models __efi_fpsimd_end() — fpsimd.c (A; 6.12.118 fpsimd.c 2035-2077): back into
+     * streaming mode if begin left it (zeroing the registers again), then sve_load_state() of
+     * Z/P (FFR only outside streaming mode or with FA64) and FPSR/FPCR. FPMR, zeroed by each
+     * change of PSTATE.SM, is not in the EFI save area and is not restored.
+     */
+    ef3be86021c3(): void {
+      const c = this.cpu;
+      const s = this.efiSaved!;
+      this.efiSaved = null;
+      if (!s.sve) {
+        fpsimdWriteRegs(c, s.V);
+        return;
+      }
+      if (s.sm) setStreamingMode(c, true);
+      sveWriteRegs(c, s.V, s.Hi);
+    },
+  },
+  efiRuntimeCall: {
+    /**
+     * @models arch_efi_call_virt_setup() / teardown() with IRQs off — after 7137a203b251
+     * ("arm64/fpsimd: Permit kernel mode NEON with IRQs off"), may_use_simd() holds with IRQs
+     * off, so such a call (efi_reboot(), the non-blocking variable writes) brackets the
+     * firmware with kernel_neon_begin()/kernel_neon_end(): the live user state is saved to
+     * its task and the binding flushed, like any kernel-mode NEON user. 63de2b3859ba ("arm64/efi:
+     * Remove unneeded SVE/SME fallback preserve/store handling") then removed the SVE/SME save
+     * of the fallback, left only for hardirq/NMI calls (EFI pstore on an oops or panic), where
+     * it now kills current and keeps only FPSIMD: a dying system, which the model does not
+     * continue — its `efi` event is the IRQs-off call.
+     */
+    '63de2b3859ba'(): void {
+      this.kernel_neon_begin();
+      this.efiFirmwareRuns();
+      this.kernel_neon_end();
     },
   },
   sve_set_current_vl: {

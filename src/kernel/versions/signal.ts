@@ -311,7 +311,28 @@ export const signal = versions({
       this.enterKPath(t, KPath.SIGRETURN, 2);
     },
   },
+  sigreturnAllocFallible: {
+    /** restore_sve_fpsimd_context() (v5.x on) checks sve_alloc()'s result: -ENOMEM. */
+    get '8383741ab2e7'(): boolean {
+      return true;
+    },
+  },
   sigreturnCopySveRegs: {
+    /**
+     * restore_sve_fpsimd_context() (v5.x, K0 era), copy step: as v4.15's, but sve_alloc() no
+     * longer BUGs: a NULL buffer clears TIF_SVE and returns -ENOMEM, a bad frame (SIGSEGV).
+     * The check is older than this commit (a v5.2-v5.14 copy has it); the model has no commit
+     * between v4.18 and v5.17 to hang it on.
+     */
+    '8383741ab2e7'(): void {
+      const t = this.currentTask;
+      this.sve_alloc(t);
+      if (this.sigreturnNomem(t)) return;
+      t.sve_V = t.sig_zV;
+      t.sve_Hi = t.sig_Hi;
+      t.TIF_SVE = true;
+      this.enterKPath(t, KPath.SIGRETURN, 2);
+    },
     /**
      * restore_sve_fpsimd_context() (A era), copy step: sve_alloc() and the register block into
      * sve_state; SVCR.SM for a streaming frame, else TIF_SVE; fp_type SVE.
@@ -319,6 +340,7 @@ export const signal = versions({
     ef3be86021c3(): void {
       const t = this.currentTask;
       this.sve_alloc(t);
+      if (this.sigreturnNomem(t)) return;
       t.sve_V = t.sig_zV;
       t.sve_Hi = t.sig_Hi;
       if (t.sig_sm) t.svcr_SM = true;
@@ -337,6 +359,7 @@ export const signal = versions({
     '929fa99b1215'(): void {
       const t = this.currentTask;
       this.sve_alloc(t);
+      if (this.sigreturnNomem(t)) return;
       t.sve_V = t.sig_zV;
       t.sve_Hi = t.sig_Hi;
       if (t.sig_sm) t.svcr_SM = true;
@@ -354,6 +377,7 @@ export const signal = versions({
       const t = this.currentTask;
       if (t.sig_sm && !t.sme_state) this.sme_alloc(t);
       this.sve_alloc(t);
+      if (this.sigreturnNomem(t, true)) return;
       if (t.sig_sm) {
         t.svcr_SM = true;
         t.TIF_SME = true;
