@@ -257,11 +257,22 @@ export class Entry extends Fpsimd {
     throw new Error('FPC512 model bug: PR_SME_SET_VL on a kernel without SME');
   }
 
-  /** @models el0_sve_acc — entry.S v4.15: the EL0 SVE trap, calls do_sve_acc() then leaves via ret_to_user. */
+  /**
+   * @models el0_sve_acc — entry.S v4.15: the EL0 SVE trap, calls do_sve_acc() then leaves via
+   * ret_to_user. do_sve_acc() starts with sve_alloc(), a kzalloc(GFP_KERNEL) that may sleep,
+   * before local_bh_disable(): the task can be preempted or migrated there. With the `atomic`
+   * family the model enters the trap as the SVE_ACC kernel path and runs do_sve_acc() on
+   * `continue` (as v5.x always does); a preemption inside the sleeping allocation is the same
+   * interleaving as one before it, since the allocation touches only the task's own memory.
+   */
   el0_sve_acc(): void {
     const t = this.currentTask;
     t.pos = Pos.KERNEL;
     t.in_syscall = false;
+    if (this.splitPaths) {
+      this.enterKPath(t, KPath.SVE_ACC, 1);
+      return;
+    }
     this.do_sve_acc();
   }
 
@@ -455,6 +466,11 @@ export class Entry extends Fpsimd {
           this.enterKPath(t, KPath.SIGRETURN, 1);
         } else if (t.kstep === 1) this.sigreturnCopySveRegs();
         else this.sigreturnRestoreFpsimd();
+        return;
+      case KPath.SVE_ACC:
+        // v4.x with `atomic`: the trap's body after the point it may sleep (el0_sve_acc)
+        this.leaveKPath(t);
+        this.do_sve_acc();
         return;
       case KPath.SET_VL:
         // kpath_arg = new VL in quadwords * 2 + PR_SVE_VL_INHERIT

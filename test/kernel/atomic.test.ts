@@ -177,3 +177,53 @@ describe("the VL change's reallocation on the 6.1 line", () => {
     expect(act(k2, 'continue', 0)?.invariant).toBe('memory-safety');
   });
 });
+
+/**
+ * v4.15/v4.18's do_sve_acc() (fpsimd.c v4.15) calls sve_alloc() — kzalloc(GFP_KERNEL), which may
+ * sleep — before local_bh_disable(): the trap can be preempted there. With `atomic` the trap is
+ * the SVE_ACC kernel path (as v5.x's el0_sve_acc always is) and its body runs on `continue`.
+ */
+describe('the atomic switch: v4.x SVE trap before its sleeping allocation', () => {
+  for (const variant of ['v4.15', 'v4.18']) {
+    it(`${variant} off: the trap is one step`, () => {
+      const k = boot(variant, ['core']);
+      act(k, 'switch', 0, slot(k, 'A'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'fp_write', 0);
+      act(k, 'sve_write', 0);
+      expect(k.tasks[0]!.kpath).toBe(KPath.NONE);
+      expect(k.tasks[0]!.TIF_SVE).toBe(true);
+    });
+
+    it(`${variant} on: a preemption and another task's FP use before the body are harmless; A resumes with its V registers and SVE enabled`, () => {
+      const k = boot(variant, ['core', 'atomic']);
+      act(k, 'switch', 0, slot(k, 'A'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'fp_write', 0);
+      const A = k.tasks[0]!;
+      const v = k.cpus[0]!.regV;
+      expect(act(k, 'sve_write', 0)).toBeNull();
+      expect([A.kpath, A.TIF_SVE, A.sve_state]).toEqual([KPath.SVE_ACC, false, false]);
+      expect(act(k, 'switch', 0, slot(k, 'B'))).toBeNull(); // saves A's V registers
+      expect(A.uw_V).toBe(v);
+      act(k, 'ret_to_user', 0);
+      act(k, 'fp_write', 0);
+      act(k, 'irq', 0);
+      expect(act(k, 'switch', 0, slot(k, 'A'))).toBeNull();
+      expect(act(k, 'continue', 0)).toBeNull(); // sve_alloc(), then the conversion from uw
+      expect([A.kpath, A.TIF_SVE, A.sve_state, A.sve_V]).toEqual([KPath.NONE, true, true, v]);
+      expect(act(k, 'ret_to_user', 0)).toBeNull();
+      expect(act(k, 'sve_write', 0)).toBeNull(); // no second trap: SVE is enabled
+      expect(act(k, 'fp_read', 0)).toBeNull();
+    });
+
+    it(`${variant} on, with alloc: sve_alloc()'s failure is a BUG_ON (an oops)`, () => {
+      const k = boot(variant, ['core', 'alloc', 'atomic']);
+      act(k, 'switch', 0, slot(k, 'A'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'sve_write', 0);
+      const v = act(k, 'nomem', 0);
+      expect([v?.invariant, v?.where]).toEqual(['kernel-warn', 'sve_alloc']);
+    });
+  }
+});
