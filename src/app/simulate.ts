@@ -98,8 +98,10 @@ export interface SimulateResult {
 }
 
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
-  // Every family but `kvmvl` unless told: kvmvl gives the vcpus SVE, which changes the machine.
-  const spec = bootSpecOf({ ...bounds, events: bounds.events ?? EVENT_FAMILIES.filter((f) => f !== 'kvmvl') });
+  // Every family but `kvmvl` and `ptrace_edge` unless told: kvmvl gives the vcpus SVE, which
+  // changes the machine; ptrace_edge came later and stays off by default (its header-only write
+  // finds a bug every release before 316283f276eb has).
+  const spec = bootSpecOf({ ...bounds, events: bounds.events ?? EVENT_FAMILIES.filter((f) => f !== 'kvmvl' && f !== 'ptrace_edge') });
   const params: SimulateParams = {
     seed: opts.seed >>> 0,
     runs: opts.runs,

@@ -309,6 +309,15 @@ export class Entry extends Fpsimd {
     return false;
   }
 
+  /**
+   * Whether a failed sve_alloc() is something the kernel handles (a NULL buffer its callers
+   * check: SIGKILL in the traps, -ENOMEM in ptrace), so that the `alloc` family may explore it.
+   * v4.15's sve_alloc() treats it as impossible ("Should Not Fail") and BUG_ONs.
+   */
+  get allocFailureHandled(): boolean {
+    return false;
+  }
+
   /** The `ret_to_user_irq` event: only variants with syscallExitWindow implement it. */
   retToUserInterrupted(): void {
     throw new Error('FPC512 model bug: ret_to_user_irq on a variant without the syscall exit window');

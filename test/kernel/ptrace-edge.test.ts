@@ -10,7 +10,7 @@
  *  - -ENOMEM: 6.12's sve_set_common() (ptrace.c:1014-1020) clears TIF_SVE and returns; for
  *    NT_ARM_SSVE it has already set SVCR.SM and TIF_SME (ptrace.c:957-986), which the task
  *    resumes with; B allocates before it changes anything (9f8bf718f292). v4.15's sve_alloc()
- *    BUG_ONs.
+ *    BUG_ONs, so failure is not explored there.
  */
 import { describe, expect, it } from 'vitest';
 import { ZERO } from '../../src/arch/tokens.js';
@@ -66,7 +66,12 @@ describe('the ptrace_edge family', () => {
     const mask = familyMask(DEFAULT_FAMILIES);
     const bit = familyMask(['ptrace_edge']);
     expect(mask & bit).toBe(0);
-    expect(EVENTS.filter((e) => e.family === 'ptrace_edge').map((e) => e.name)).toEqual(['ptrace_sve_hdr', 'ptrace_sve_eio']);
+    expect(EVENTS.filter((e) => e.family === 'ptrace_edge').map((e) => e.name)).toEqual([
+      'ptrace_sve_hdr',
+      'ptrace_sve_eio',
+      'ptrace_sve_nomem',
+      'ptrace_ssve_nomem',
+    ]);
   });
 });
 
@@ -124,10 +129,14 @@ describe('an NT_ARM_SVE write asking for an unsupported VL (-EIO after the VL ch
 });
 
 describe('NT_ARM_SVE / NT_ARM_SSVE writes whose allocation fails', () => {
-  it('v4.15: sve_alloc() BUG_ONs', () => {
+  it('v4.15: not explored — sve_alloc() treats failure as impossible and BUG_ONs', () => {
     const k = written('v4.15', false);
     stopAndTrace(k);
-    expect(act(k, 'ptrace_sve_nomem', 0, slot(k, 'C'))).toMatchObject({ invariant: 'kernel-warn', where: 'sve_alloc' });
+    expect(() => act(k, 'ptrace_sve_nomem', 0, slot(k, 'C'))).toThrow(/not enabled/);
+    k.withAllocFailing(() => {
+      expect(() => k.sve_alloc(C(k))).toThrow();
+    });
+    expect(k.violation).toMatchObject({ invariant: 'kernel-warn', where: 'sve_alloc' });
   });
 
   it('v6.12: -ENOMEM with TIF_SVE clear and nothing else changed; the task resumes with its V registers', () => {

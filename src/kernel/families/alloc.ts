@@ -7,18 +7,19 @@
  *  - do_sme_acc() (the SME_ACC path) missing either buffer: force_sig(SIGKILL);
  *  - vec_set_vector_length()'s second half (A era: the SET_VL path), which frees and
  *    reallocates sve_state and does not check the result.
- *  - v4.15/v4.18's do_sve_acc() with the `atomic` family (its SVE_ACC path): sve_alloc() is a
- *    BUG_ON on failure (an oops: kernel-warn);
- *  - a tracer's NT_ARM_SVE / NT_ARM_SSVE write (`ptrace_sve_nomem`, `ptrace_ssve_nomem`, with
- *    the `ptrace` family for the stop): -ENOMEM, after whatever the version changed first.
- * Not covered: sigreturn's copy step (-ENOMEM: SIGSEGV), fork with ZA (-ENOMEM), and
+ * A tracer's NT_ARM_SVE / NT_ARM_SSVE write whose allocation fails is the `ptrace_edge` family's
+ * (`ptrace_sve_nomem`, `ptrace_ssve_nomem`), with the same mechanism (Entry.withAllocFailing).
+ * Not explored: v4.15/v4.18, whose sve_alloc() treats failure as impossible ("Should Not
+ * Fail": BUG_ON, an oops) — `allocFailureHandled` is false there, so `nomem` is not enabled at
+ * their SVE trap even when the `atomic` family splits it. Not covered: sigreturn's copy step
+ * (-ENOMEM: SIGSEGV), fork with ZA (-ENOMEM), and
  * mainline's change_live_vector_length() (allocates first and fails cleanly; the model runs it
  * as one step). Off by default: `--events ...,alloc`.
  * How an event is declared: src/kernel/families/declare.ts.
  */
 
 import { KPath, Pos } from '../records.js';
-import { curAt, touchCpu, tracerAccess, type FamilyDecl } from './declare.js';
+import { curAt, touchCpu, type FamilyDecl } from './declare.js';
 
 export const allocFamily: FamilyDecl = {
   name: 'alloc',
@@ -37,7 +38,7 @@ export const allocFamily: FamilyDecl = {
         if (!t) return false;
         switch (t.kpath) {
           case KPath.SVE_ACC:
-            return !t.sve_state;
+            return !t.sve_state && k.allocFailureHandled;
           case KPath.SME_ACC:
             return !t.sve_state || !t.sme_state;
           case KPath.SET_VL:
@@ -49,23 +50,5 @@ export const allocFamily: FamilyDecl = {
       run: (k) => k.kernelContinueNomem(),
       touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
-    tracerAccess(
-      'ptrace_sve_nomem',
-      66,
-      "the tracer writes NT_ARM_SVE (SVE payload, the task's VL) to a task without sve_state, and sve_alloc() fails: -ENOMEM (v4.x: BUG_ON)",
-      (k) => k.hasSve,
-      (k, t) => k.withAllocFailing(() => k.sve_set(t, true, t.sve_vq)),
-      'current inside a syscall, and a stopped task without sve_state',
-      (t) => !t.sve_state,
-    ),
-    tracerAccess(
-      'ptrace_ssve_nomem',
-      67,
-      'the tracer writes NT_ARM_SSVE (SVE payload) to a task missing sme_state or sve_state, and the allocation fails: -ENOMEM',
-      (k) => k.hasSme,
-      (k, t) => k.withAllocFailing(() => k.ssve_set(t, true)),
-      'current inside a syscall, and a stopped task without sme_state or sve_state',
-      (t) => !t.sme_state || !t.sve_state,
-    ),
   ],
 };

@@ -2,8 +2,11 @@
  * Event family `ptrace_edge` (issue 14 part 5): the NT_ARM_SVE writes beyond a full payload
  * that change the task's state differently — a header without register data, and a header
  * asking for a VL the CPU does not support with a payload laid out for it (-EIO after the VL
- * has changed: an error path that returns with part of the state changed). Their -ENOMEM
- * paths are the `alloc` family's `ptrace_sve_nomem` / `ptrace_ssve_nomem`.
+ * has changed: an error path that returns with part of the state changed), and the same
+ * writes to NT_ARM_SVE / NT_ARM_SSVE with their allocation failing (`ptrace_sve_nomem`,
+ * `ptrace_ssve_nomem`: -ENOMEM after whatever the version changed first; the `alloc` family's
+ * mechanism, Entry.withAllocFailing, kept out of that family so that its default-on use in
+ * `simulate` is unchanged).
  *
  * Left out, each because the model's state would not differ from an event it has:
  *  - a partial payload (shorter than the VL needs): sve.rst calls its effect unspecified, and
@@ -20,7 +23,8 @@
  *    already explored.
  *
  * Off by default (`--events ptrace,ptrace_edge`: `ptrace_stop` and `ptrace_cont` are in the
- * `ptrace` family). Partial-order footprints (`touches`) are left undeclared, as for the other
+ * `ptrace` family), also in `simulate`'s default alphabet (every family but this one and
+ * `kvmvl`). Partial-order footprints (`touches`) are left undeclared, as for the other
  * tracer events: the explorer treats these events as dependent on everything.
  * How an event is declared: src/kernel/families/declare.ts.
  */
@@ -29,7 +33,7 @@ import { tracerAccess, type FamilyDecl } from './declare.js';
 
 export const ptraceEdgeFamily: FamilyDecl = {
   name: 'ptrace_edge',
-  doc: "a tracer's header-only NT_ARM_SVE write, and one refused with -EIO after its VL change",
+  doc: "a tracer's header-only NT_ARM_SVE write, one refused with -EIO after its VL change, and NT_ARM_SVE/SSVE writes failing with -ENOMEM",
   events: [
     tracerAccess(
       'ptrace_sve_hdr',
@@ -44,6 +48,24 @@ export const ptraceEdgeFamily: FamilyDecl = {
       'the tracer writes NT_ARM_SVE asking for an unsupported VL with an SVE payload: the kernel sets the other VL, then refuses the payload (-EIO)',
       (k) => k.hasSve,
       (k, t) => k.sve_set(t, true, k.otherVq(t.sve_vq), 'eio'),
+    ),
+    tracerAccess(
+      'ptrace_sve_nomem',
+      66,
+      "the tracer writes NT_ARM_SVE (SVE payload, the task's VL) to a task without sve_state, and sve_alloc() fails: -ENOMEM (not on v4.x, whose sve_alloc() BUG_ONs)",
+      (k) => k.hasSve && k.allocFailureHandled,
+      (k, t) => k.withAllocFailing(() => k.sve_set(t, true, t.sve_vq)),
+      'current inside a syscall, and a stopped task without sve_state',
+      (t) => !t.sve_state,
+    ),
+    tracerAccess(
+      'ptrace_ssve_nomem',
+      67,
+      'the tracer writes NT_ARM_SSVE (SVE payload) to a task missing sme_state or sve_state, and the allocation fails: -ENOMEM',
+      (k) => k.hasSme,
+      (k, t) => k.withAllocFailing(() => k.ssve_set(t, true)),
+      'current inside a syscall, and a stopped task without sme_state or sve_state',
+      (t) => !t.sme_state || !t.sve_state,
     ),
   ],
 };

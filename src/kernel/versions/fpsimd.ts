@@ -956,6 +956,12 @@ export const fpsimd = versions({
       t.TIF_SVE_VL_INHERIT = inherit;
     },
   },
+  allocFailureHandled: {
+    /** K0 era (the model's v5.17) on: sve_alloc() returns NULL and its callers check (do_sve_acc(): SIGKILL). */
+    get '8383741ab2e7'(): boolean {
+      return true;
+    },
+  },
   setVlReallocates: {
     /** vec_set_vector_length() on the 6.1 line after d4d5be94a878's backport: sve_free() then sve_alloc(task, true), unchecked. */
     get 'd4d5be94a878-6.1'(): boolean {
