@@ -352,6 +352,7 @@ export const COMMITS: readonly Commit[] = [
     guards: [
       { invariant: 'integrity', kind: 'lost', where: 'sve_get', since: START },
       { invariant: 'integrity', kind: 'corrupt', where: 'ret_to_user', since: SME_ERA },
+      { invariant: 'memory-safety', where: 'fpsimd_save_user_state', since: SME_ERA },
     ],
   },
   {

@@ -25,7 +25,10 @@ export const ptrace = versions({
       if (this.hasSme) {
         const wasSm = target.svcr_SM;
         target.svcr_SM = false;
-        if (wasSm) this.sve_alloc(target);
+        if (wasSm) {
+          this.sve_alloc(target);
+          target.exp_Hi = ZERO; // leaving streaming mode keeps at most the V bits (docs/variants.md)
+        }
       }
       target.exp_SM = false;
       if (!sveFormat) {
