@@ -52,6 +52,12 @@ export class ChunkLayout {
   }
 }
 
+/** The two buffers of a chunk that has been expanded, to be written again. */
+export interface SpareChunk {
+  readonly bytes: SharedArrayBuffer;
+  readonly links: SharedArrayBuffer;
+}
+
 /** Appends states (with their links) to chunks of one thread's own. */
 export class ChunkWriter {
   private readonly enc: DeltaEncoder;
@@ -64,8 +70,8 @@ export class ChunkWriter {
   private pos = 0;
   /** Closed chunks, not yet taken. */
   private done: ChunkRef[] = [];
-  /** Spare `bytes` buffers (counted in the budget). */
-  readonly pool: SharedArrayBuffer[] = [];
+  /** Spare buffers of expanded chunks, for new ones (counted in the budget). */
+  readonly pool: SpareChunk[] = [];
 
   constructor(
     codec: WordCodec,
@@ -102,12 +108,14 @@ export class ChunkWriter {
   private open(): void {
     this.close();
     const L = this.layout;
-    const bytes = this.pool.pop() ?? sharedBytes(this.budget, L.chunkBytes, 'state queue');
+    const spare = this.pool.pop();
+    const bytes = spare?.bytes ?? sharedBytes(this.budget, L.chunkBytes, 'state queue');
     let links: SharedArrayBuffer;
     try {
-      links = sharedBytes(this.budget, L.linkBytes, 'trace links');
+      // A spare's links were written to the link file (linkfile.ts) before it was handed back.
+      links = spare?.links ?? sharedBytes(this.budget, L.linkBytes, 'trace links');
     } catch (e) {
-      if (e instanceof LimitReached) this.pool.push(bytes);
+      if (e instanceof LimitReached) this.budget.free(bytes); // fresh (a spare has both), dropped
       throw e;
     }
     this.cur = { bytes, links };

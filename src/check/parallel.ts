@@ -14,13 +14,14 @@
  * coordinator lines the threads' chunks up in thread order, and that is the next level. A
  * state's number is its place in that order (the level's base, the chunk's start, the record),
  * so a parent is named before its children are found and a counterexample is rebuilt from the
- * links buffers alone, without asking any thread. The states of a level are dropped once it is
- * expanded (their buffers go back to the thread that wrote them, for the level after next);
- * the links stay.
+ * links alone, without asking any thread. Once a level is expanded, its links are written to a
+ * file (linkfile.ts) and its buffers go back to the thread that wrote them, for the level after
+ * next: memory holds at most two levels, whatever the depth.
  *
- * The table grows stop-the-world: a thread that takes it past 3/4 load raises the pause word;
- * every thread stops between two states and says so; the coordinator rehashes into a table
- * twice the size and sends it round; they go on where they stopped. A limit (time, memory)
+ * The table grows stop-the-world, a segment at a time: a thread that takes a segment past 3/4
+ * load raises the pause word; every thread stops between two states and says so; the
+ * coordinator rehashes each such segment into one twice the size and sends the table round;
+ * they go on where they stopped. A limit (time, memory)
  * raises the word for good.
  *
  * What does not depend on the schedule: the states of each level (a level is the successors of
@@ -32,9 +33,10 @@
  * not always the same one. Counts at a violation cover the whole level, so they are larger
  * than the sequential explorer's, which stops at its first hit.
  *
- * Memory: the table, both live levels' records, the links and the threads' spare buffers, all
+ * Memory: the table, both live levels' records and links, and the threads' spare buffers, all
  * counted against the one --memory cap (each thread publishes what it holds; a thread asks
- * whether the sum leaves room).
+ * whether the sum leaves room). The link file is not: it is disk, and page cache the kernel
+ * reclaims.
  *
  * The previous design (issue 15's first round) partitioned the states by fingerprint and handed
  * successors to their owners in rounds of messages: 1.35 to 1.8 times the sequential CPU per
@@ -47,16 +49,16 @@ import { canonFor, codecFor } from './explore.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
 import { type Model, type ModelRecipe, type Violation, violationClass } from './model.js';
 import { reconstruct } from './reconstruct.js';
-import { ChunkLayout, type ChunkRef, ChunkWriter } from './chunks.js';
-import { SharedFingerprintSet } from './sharedset.js';
+import { ChunkLayout, type ChunkRef, ChunkWriter, type SpareChunk } from './chunks.js';
+import { type LevelLinks, type Link, LinkFile } from './linkfile.js';
+import { COUNT, SEGMENTS, STORED_GROW, SharedFingerprintSet } from './sharedset.js';
 import { decodeEntry } from './store.js';
 import { lessState } from './wire.js';
 import { startWorker } from './workers.js';
 import type { Worker } from 'node:worker_threads';
 
-/** Control words (Int32, shared): the table's count, the claim cursor, the pause word. */
-const COUNT = 0; // sharedset.ts's COUNT
-const CURSOR = 16; // a cache line away from COUNT, which every insert touches
+/** Control words (Int32, shared): the table's counts (COUNT.., one per segment), the claim cursor, the pause word. */
+const CURSOR = COUNT + SEGMENTS; // a cache line away from the counts, which every insert touches
 const PAUSE = 32;
 const CTL_WORDS = 48;
 /** PAUSE values. */
@@ -140,8 +142,8 @@ function keepLeast(best: Map<string, Found>, f: Found): void {
 }
 
 type Request =
-  | { type: 'level'; chunks: ChunkRef[]; base: number; free: SharedArrayBuffer[]; table: SharedArrayBuffer; fixed: boolean }
-  | { type: 'resume'; table: SharedArrayBuffer; fixed: boolean }
+  | { type: 'level'; chunks: ChunkRef[]; base: number; free: SpareChunk[]; table: readonly SharedArrayBuffer[]; fixed: boolean }
+  | { type: 'resume'; table: readonly SharedArrayBuffer[]; fixed: boolean }
   | { type: 'finish' };
 
 interface LevelReply {
@@ -172,7 +174,6 @@ export function serveExplore(
   const list: number[] = [];
   const only = job.only;
   let table!: SharedFingerprintSet;
-  let growAt = 0;
   let failure: { kind: 'memory' | 'time'; message: string } | null = null;
   let transitions = 0;
   let stored = 0;
@@ -198,9 +199,8 @@ export function serveExplore(
   let base = 0;
   let best = new Map<string, Found>();
 
-  const useTable = (buf: SharedArrayBuffer, fixed: boolean) => {
-    table = new SharedFingerprintSet(buf, ctl, fixed);
-    growAt = fixed ? Number.POSITIVE_INFINITY : Math.floor((3 * table.capacity) / 4);
+  const useTable = (buffers: readonly SharedArrayBuffer[], fixed: boolean) => {
+    table = new SharedFingerprintSet(buffers, ctl, fixed);
   };
 
   const reply = (status: 'paused' | 'done') => {
@@ -255,10 +255,7 @@ export function serveExplore(
           if (n === 0) continue;
           writer.append(cs, id, i);
           st++;
-          if (n > growAt) {
-            Atomics.compareExchange(ctl, PAUSE, RUN, GROW);
-            growAt = Number.POSITIVE_INFINITY; // asked once per table
-          }
+          if (n === STORED_GROW) Atomics.compareExchange(ctl, PAUSE, RUN, GROW);
         }
         if ((++ex & 63) === 0) return 'time';
       }
@@ -470,15 +467,6 @@ function overdue<T>(p: Promise<T>, deadline: number): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-/** A level's trace links, as the coordinator keeps them to rebuild counterexamples. */
-interface LevelLinks {
-  readonly base: number;
-  /** Start of each chunk within the level. */
-  readonly starts: number[];
-  readonly parents: Int32Array[];
-  readonly via: Uint16Array[];
-}
-
 function linksOf(base: number, chunks: readonly ChunkRef[], layout: ChunkLayout): LevelLinks {
   const starts: number[] = [];
   let at = 0;
@@ -486,7 +474,7 @@ function linksOf(base: number, chunks: readonly ChunkRef[], layout: ChunkLayout)
     starts.push(at);
     at += c.n;
   }
-  return { base, starts, parents: chunks.map((c) => layout.parents(c)), via: chunks.map((c) => layout.via(c)) };
+  return { base, starts, parents: chunks.map((c) => layout.parents(c)), via: chunks.map((c) => layout.via(c)), n: at };
 }
 
 /** Last index i with a[i] <= x (a ascending, a[0] <= x). */
@@ -543,7 +531,9 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   let late = false;
   let rounds = 0;
   let critical = 0;
+  // The links of the levels not yet expanded (at most two); the others are on file.
   const links: LevelLinks[] = [];
+  const linkFile = new LinkFile();
   let table: SharedFingerprintSet | null = null;
 
   // Level 0: the initial state, stored here.
@@ -574,7 +564,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           trans += progress[3 * w + 1]!;
           bytes += progress[3 * w + 2]!;
         }
-        const states = Atomics.load(ctl, COUNT);
+        let states = 0;
+        for (let j = 0; j < SEGMENTS; j++) states += Atomics.load(ctl, COUNT + j);
         opts.onProgress!({ depth, maxDepth: opts.maxDepth, states, transitions: trans, seconds: (performance.now() - t0) / 1000, bytes });
       }, opts.progressEveryMs ?? 250)
     : null;
@@ -604,7 +595,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         ready.fill(true);
       }
       const trans = peers.map(() => 0);
-      const free: SharedArrayBuffer[][] = peers.map(() => []);
+      const free: SpareChunk[][] = peers.map(() => []);
       const maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
       let base = 0;
       while (!limit && depth < opts.maxDepth && table!.size < maxStates) {
@@ -614,7 +605,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         if (bootError) throw bootError;
         const active = peers.map((_, w) => w).filter((w) => ready[w]);
         for (const w of active) {
-          peers[w]!.send({ type: 'level', chunks: level, base, free: free[w]!, table: table!.buffer, fixed: table!.fixed });
+          peers[w]!.send({ type: 'level', chunks: level, base, free: free[w]!, table: table!.buffers, fixed: table!.fixed });
           free[w] = [];
         }
         // Until every thread is done with the level: grow the table whenever they all paused.
@@ -631,11 +622,11 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
           });
           if (paused.length === 0) break;
           if (Atomics.load(ctl, PAUSE) === GROW) {
-            table = table!.grown(budget) ?? table!.asFixed();
+            table = table!.grown(budget);
             budget.publish();
             Atomics.store(ctl, PAUSE, RUN);
           }
-          for (const w of paused) peers[w]!.send({ type: 'resume', table: table!.buffer, fixed: table!.fixed });
+          for (const w of paused) peers[w]!.send({ type: 'resume', table: table!.buffers, fixed: table!.fixed });
         }
         const replies = active.map((w) => done[w]!);
         let busiest = 0;
@@ -661,7 +652,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
         levelFound.clear();
         // The next level: each thread's chunks, in thread order. This level's records are done with.
         const next = replies.flatMap((r) => r.out);
-        for (const c of level) if (c.owner >= 0) free[c.owner]!.push(c.bytes);
+        linkFile.write(links.shift()!);
+        for (const c of level) if (c.owner >= 0) free[c.owner]!.push({ bytes: c.bytes, links: c.links });
         base += levelSize;
         level = next;
         const added = next.reduce((n, c) => n + c.n, 0);
@@ -693,7 +685,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       classes.clear();
     }
 
-    const linkOf = (id: number): { parent: number; via: number } => {
+    const linkOf = (id: number): Link => {
+      if (id < linkFile.end) return linkFile.read(id);
       const l =
         links[
           floorIndex(
@@ -754,6 +747,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     if (limit) return { ...base, verdict: 'incomplete', depth: Math.max(0, levels.length - 1), exhausted: false, limit };
     return { ...base, verdict: 'ok', depth, exhausted };
   } finally {
+    linkFile.close();
     if (timer) clearInterval(timer);
     Atomics.store(ctl, PAUSE, STOP);
     await Promise.all(peers.map((p) => p.terminate()));

@@ -12,121 +12,146 @@
  * that wait two threads could both store the same state. Lookups read plainly (a stale empty
  * word only costs a failed CAS and a second look); nothing is ever deleted.
  *
- * The table does not grow by itself: the count of stored fingerprints is one shared word
- * (Atomics.add), the inserting thread asks for growth past 3/4 load (`wantsGrowth`), and the
- * coordinator rehashes into a table twice the size while every thread is paused (parallel.ts).
- * Past 15/16 an insert throws LimitReached, as the sequential set does when it cannot grow.
+ * The table is cut into SEGMENTS segments by the top bits of hi (each its own buffer, each an
+ * open-addressing table indexed by lo), so that it grows a segment at a time: doubling the whole
+ * table at once needs the old and the new table together (3 times the old size at the peak:
+ * at 500 M states, 4.3 GB plus 8.6 GB, more than a 16 GB run could spare beside its levels);
+ * doubling one segment needs 1/16 of that. Fingerprints are uniform, so the segments fill
+ * alike. A segment does not grow by itself: its count is a shared word (Atomics.add), the
+ * inserting thread learns from `add` that the segment is past 3/4 load, and the coordinator
+ * rehashes every such segment into one twice the size while every thread is paused
+ * (parallel.ts). When a segment cannot grow (the memory cap), the table is fixed: every segment
+ * then fills to 15/16, past which an insert throws LimitReached, as the sequential set does
+ * when it cannot grow.
  */
 
 import { LimitReached, type MemoryBudget } from './memory.js';
 
-/** Index of the stored-fingerprint count in the control words passed in. */
+/** Control words [COUNT, COUNT + SEGMENTS) count what each segment holds (one cache line). */
 export const COUNT = 0;
+export const SEGMENTS = 16;
+const SEGMENT_SHIFT = 28; // 32 - log2(SEGMENTS)
 
-// Small, as the sequential set's: a thread that asks for growth at 3/4 load finishes its state,
-// and so may the others, before they all pause: 1/16 of 4096 slots is room for that.
-const MIN_CAPACITY = 1 << 12;
-const MAX_CAPACITY = 1 << 30;
+// Small, as the sequential set's: a thread that learns a segment is past 3/4 load finishes its
+// state, and so may the others, before they all pause: 1/16 of 1024 slots is room for that
+// (a state's successors spread over every segment).
+const MIN_SEGMENT = 1 << 10;
+/** 2^31 slots in all: about two billion states, a 17 GB table. */
+const MAX_SEGMENT = 1 << 27;
+
+/** What `add` did. */
+export const PRESENT = 0;
+export const STORED = 1;
+/** Stored, and the segment is now past 3/4 load: ask the coordinator to grow it. */
+export const STORED_GROW = 2;
 
 export class SharedFingerprintSet {
-  readonly table: Int32Array;
-  readonly mask: number;
+  private readonly tables: Int32Array[];
+  private readonly masks: Int32Array;
+  /** Per segment, the count past which it asks for growth (never, when fixed). */
+  private readonly growAt: Float64Array;
 
-  /** `table`'s buffer holds 2 × capacity words; `ctl[COUNT]` counts what it holds. */
+  /** `buffers[j]` holds 2 × capacity words of segment j; `ctl[COUNT + j]` counts what it holds. */
   constructor(
-    readonly buffer: SharedArrayBuffer,
+    readonly buffers: readonly SharedArrayBuffer[],
     private readonly ctl: Int32Array,
-    /** No bigger table can be had: fill to 15/16 instead of asking for growth. */
+    /** No bigger segment can be had: fill to 15/16 instead of asking for growth. */
     readonly fixed = false,
   ) {
-    this.table = new Int32Array(buffer);
-    this.mask = this.table.length / 2 - 1;
+    this.tables = buffers.map((b) => new Int32Array(b));
+    this.masks = Int32Array.from(this.tables, (t) => t.length / 2 - 1);
+    this.growAt = Float64Array.from(this.masks, (m) => (fixed ? Number.POSITIVE_INFINITY : Math.floor((3 * (m + 1)) / 4)));
   }
 
-  /** An empty table of at least `capacity` slots, counted in `budget`. */
-  static create(budget: MemoryBudget, ctl: Int32Array, capacity = MIN_CAPACITY): SharedFingerprintSet {
-    let c = MIN_CAPACITY;
-    while (c < capacity) c *= 2;
-    return new SharedFingerprintSet(sharedBytes(budget, 8 * c, 'visited-state table'), ctl);
+  /** An empty table of at least `capacity` slots in all, counted in `budget`. */
+  static create(budget: MemoryBudget, ctl: Int32Array, capacity = 0): SharedFingerprintSet {
+    let c = MIN_SEGMENT;
+    while (c * SEGMENTS < capacity) c *= 2;
+    const buffers = Array.from({ length: SEGMENTS }, () => sharedBytes(budget, 8 * c, 'visited-state table'));
+    return new SharedFingerprintSet(buffers, ctl);
   }
 
+  /** Slots in all segments. */
   get capacity(): number {
-    return this.mask + 1;
+    let n = 0;
+    for (const m of this.masks) n += m + 1;
+    return n;
   }
 
   get size(): number {
-    return Atomics.load(this.ctl, COUNT);
+    let n = 0;
+    for (let j = 0; j < SEGMENTS; j++) n += Atomics.load(this.ctl, COUNT + j);
+    return n;
   }
 
-  /** Past 3/4 load, and a bigger table may be had. */
-  wantsGrowth(): boolean {
-    return !this.fixed && 4 * this.size > 3 * this.capacity;
-  }
-
-  /**
-   * Adds fingerprint (hi, lo). Returns the count of stored fingerprints if this call stored it,
-   * 0 if it was there (or another thread stored it first).
-   */
+  /** Adds fingerprint (hi, lo): PRESENT if it was there (or another thread stored it first). */
   add(hi: number, lo: number): number {
     if (lo === 0) lo = 1;
     if (hi === 0) hi = 1;
-    const t = this.table;
-    const mask = this.mask;
+    const j = hi >>> SEGMENT_SHIFT;
+    const t = this.tables[j]!;
+    const mask = this.masks[j]!;
     for (let i = lo & mask; ; i = (i + 1) & mask) {
       let l = t[2 * i]!;
       if (l === 0) {
         l = Atomics.compareExchange(t, 2 * i, 0, lo);
         if (l === 0) {
           Atomics.store(t, 2 * i + 1, hi);
-          const n = Atomics.add(this.ctl, COUNT, 1) + 1;
+          const n = Atomics.add(this.ctl, COUNT + j, 1) + 1;
           if (16 * n > 15 * (mask + 1)) {
-            throw new LimitReached('memory', `visited-state table full (${n} states) within the memory cap`);
+            throw new LimitReached('memory', `visited-state table full (${this.size} states) within the memory cap`);
           }
-          return n;
+          return n > this.growAt[j]! ? STORED_GROW : STORED;
         }
       }
       if (l !== lo) continue;
       let h = t[2 * i + 1]!;
       // The slot's winner has stored lo and not yet hi: wait for it (two stores apart).
       while (h === 0) h = Atomics.load(t, 2 * i + 1);
-      if (h === hi) return 0;
+      if (h === hi) return PRESENT;
     }
   }
 
   /**
-   * A table of twice the capacity holding the same fingerprints, counted in `budget` (this one
-   * is freed from it); null if the budget or the size limit does not allow it. Every thread
-   * must be paused: the copy reads the table plainly.
+   * The table with every segment past 3/4 load rehashed into one twice the size (the old one
+   * freed from `budget`), or, when the budget or the size limit does not allow one of them, the
+   * table so far marked fixed. Every thread must be paused: the copy reads the segment plainly.
    */
-  grown(budget: MemoryBudget): SharedFingerprintSet | null {
-    const cap = 2 * this.capacity;
-    if (cap > MAX_CAPACITY || !budget.canAfford(8 * cap)) return null;
-    let buf: SharedArrayBuffer;
-    try {
-      buf = sharedBytes(budget, 8 * cap, 'visited-state table');
-    } catch (e) {
-      if (e instanceof LimitReached) return null;
-      throw e;
+  grown(budget: MemoryBudget): SharedFingerprintSet {
+    const buffers = [...this.buffers];
+    for (let j = 0; j < SEGMENTS; j++) {
+      const cap = this.masks[j]! + 1;
+      if (4 * Atomics.load(this.ctl, COUNT + j) <= 3 * cap) continue;
+      const next = 2 * cap <= MAX_SEGMENT ? grownSegment(this.tables[j]!, budget) : null;
+      if (!next) return new SharedFingerprintSet(buffers, this.ctl, true);
+      budget.free(buffers[j]!);
+      buffers[j] = next;
     }
-    const next = new Int32Array(buf);
-    const mask = cap - 1;
-    const old = this.table;
-    for (let j = 0; j < old.length; j += 2) {
-      const l = old[j]!;
-      if (l === 0) continue;
-      let i = l & mask;
-      while (next[2 * i] !== 0) i = (i + 1) & mask;
-      next[2 * i] = l;
-      next[2 * i + 1] = old[j + 1]!;
-    }
-    budget.free(this.buffer);
-    return new SharedFingerprintSet(buf, this.ctl);
+    return new SharedFingerprintSet(buffers, this.ctl);
   }
+}
 
-  /** The same table, marked as unable to grow. */
-  asFixed(): SharedFingerprintSet {
-    return new SharedFingerprintSet(this.buffer, this.ctl, true);
+/** Segment `old`'s fingerprints in a segment of twice its slots; null if the budget does not allow it. */
+function grownSegment(old: Int32Array, budget: MemoryBudget): SharedArrayBuffer | null {
+  const cap = old.length; // twice the old slot count = the new slot count
+  let buf: SharedArrayBuffer;
+  try {
+    buf = sharedBytes(budget, 8 * cap, 'visited-state table');
+  } catch (e) {
+    if (e instanceof LimitReached) return null;
+    throw e;
   }
+  const next = new Int32Array(buf);
+  const mask = cap - 1;
+  for (let k = 0; k < old.length; k += 2) {
+    const l = old[k]!;
+    if (l === 0) continue;
+    let i = l & mask;
+    while (next[2 * i] !== 0) i = (i + 1) & mask;
+    next[2 * i] = l;
+    next[2 * i + 1] = old[k + 1]!;
+  }
+  return buf;
 }
 
 /** A zeroed SharedArrayBuffer of `bytes`, counted in `budget`. */
