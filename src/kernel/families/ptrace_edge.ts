@@ -33,7 +33,7 @@ import { tracerAccess, type FamilyDecl } from './declare.js';
 
 export const ptraceEdgeFamily: FamilyDecl = {
   name: 'ptrace_edge',
-  doc: "a tracer's header-only NT_ARM_SVE write, one refused with -EIO after its VL change, and NT_ARM_SVE/SSVE writes failing with -ENOMEM",
+  doc: 'NT_ARM_SVE writes: header only, -EIO after the VL change; -ENOMEM (also SSVE)',
   events: [
     tracerAccess(
       'ptrace_sve_hdr',
