@@ -57,8 +57,7 @@ export const fpsimd = versions({
     '8cd969d28fd2'(t: TaskView): void {
       const cur = this.current ?? t;
       if (t.sve_state) sveStateAccessed(this, t, cur.sve_vq, 'save', 'sve_alloc');
-      else if (this.allocFails)
-        this.fail('kernel-warn', undefined, 'sve_alloc', 'BUG_ON in sve_alloc: kzalloc() of sve_state failed (an oops)');
+      else if (this.allocFails) this.warnOn(true, 'sve_alloc', 'BUG_ON: kzalloc() of sve_state failed (an oops)');
       else this.sveStateAllocated(t);
       t.sve_V = ZERO;
       t.sve_Hi = ZERO;
