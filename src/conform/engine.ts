@@ -24,6 +24,7 @@
  */
 
 import { CountingSink } from '../cost/counters.js';
+import { KTHREAD } from '../cost/replay/parse.js';
 import { EVENTS, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import type { BootSpec } from '../kernel/boot.js';
@@ -92,10 +93,6 @@ const PR_VL = new Set(['32', '33', '3f', '40']);
 /** PR_SVE_SET_VL's flags (include/uapi/linux/prctl.h). */
 const PR_SVE_SET_VL_ONEXEC = 1 << 18;
 const PR_SVE_VL_INHERIT = 1 << 17;
-
-/** Kernel threads by name (no user FP state); the rest are told apart by what they do. */
-const KTHREAD =
-  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kdevtmpfs|jbd2\/|ext4-|scsi_|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|psimon|pr\/)/;
 
 export function isAnchor(e: LabEvent): boolean {
   return ANCHORS.has(e.kind) || (e.kind === 'call' && (TRAP_CALLS.has(e.fn) || e.fn in REQUEST_CALLS));
@@ -324,6 +321,11 @@ class Conformer {
 
   private line(e: LabEvent): void {
     const c = this.cpuOf.get(e.cpu)!;
+    if (!this.k.cpus[c]!.online) {
+      // An offline CPU records nothing: its next line says it is back (cpuDead()).
+      this.note('cpu hotplug (online)');
+      this.direct(`cpu_online cpu${c}`, c, null, (k) => k.bringup_cpu(c), 'cpu_online');
+    }
     if (isAnchor(e)) {
       this.close(c, e.line);
       this.open[c] = {
@@ -678,6 +680,21 @@ class Conformer {
           if (e.fn === 'vec_set_vector_length' && e.caller === 'sve_set_current_vl') this.vlChange(e, c, anchor);
           return;
         }
+        if (e.fn === 'fpsimd_flush_task_state') {
+          this.regsetWriteFlush(e, c, anchor);
+          return;
+        }
+        if (e.fn === 'fpsimd_flush_thread' && e.caller === 'flush_thread') {
+          // exec's point of no return (begin_new_exec() -> flush_thread()): the model's exec
+          // runs here, where the kernel made its calls, not at the sched_process_exec line,
+          // which may come after the task was preempted and switched back in.
+          if (this.tasks.get(e.pid)?.user && this.execAt(e, c, u)) this.execRun.add(e.pid);
+          return;
+        }
+        if (e.fn === 'fpsimd_cpu_dead') {
+          this.cpuDead(e, c, u);
+          return;
+        }
         if (!TRAP_CALLS.has(e.fn)) return;
         const t = this.ensure(c, e.pid, anchor);
         if (e.fn === 'kernel_neon_begin') {
@@ -736,13 +753,9 @@ class Conformer {
       }
       case 'exec': {
         this.note('exec');
-        const t = this.ensure(c, e.pid, u);
-        if (!t) return;
-        this.inSyscall(c, t, u);
-        // A vcpu thread execs before it creates its VM: the same path, which the alphabet keeps
-        // from vcpu threads (their exec would end the VM).
-        if (t.vcpu !== NONE) this.direct(`exec cpu${c} (${e.comm}-${e.pid})`, c, u, (k) => k.flush_thread(), 'exec');
-        else this.act('exec', c, 0, u);
+        // Already run at the kernel's flush_thread() call (execAt()), in the unit that made it.
+        if (this.execRun.delete(e.pid)) return;
+        this.execAt(e, c, u);
         return;
       }
       case 'exit': {
@@ -771,6 +784,80 @@ class Conformer {
         this.note(e.kind);
         return;
     }
+  }
+
+  /**
+   * A tracer's regset write flushed its tracee: `fpsimd_flush_task_state <-fpr_set` (NT_PRFPREG),
+   * `<-sve_set` (NT_ARM_SVE), or `<-vec_set_vector_length` inside a ptrace request (a write that
+   * changes the tracee's VL), called on the target (6.12.118 arch/arm64/kernel/ptrace.c:686-700
+   * fpr_set(), 925-1058 sve_set_common(), which the trace shows inlined into sve_set(); 6.1.192
+   * :691-705, 898-1036). The request's unit stays not
+   * compared (the trace has no payload), but the tracee's state is flushed in the model as in the
+   * kernel, so that its next return reloads (TIF_FOREIGN_FPSTATE) as the trace shows. The target
+   * is the request's pid argument (ptrace(request, pid, ...) of the tracer's latest sys_enter).
+   */
+  private regsetWriteFlush(e: CallEvent, c: number, u: Unit | null): void {
+    if (e.caller !== 'fpr_set' && e.caller !== 'sve_set' && e.caller !== 'vec_set_vector_length') return;
+    const sys = this.lastSysEnter.get(e.pid);
+    if (!sys || sys.nr !== NR_PTRACE) return;
+    const target = this.tasks.get(Number.parseInt(sys.args[1] ?? '', 16));
+    if (!target?.user || target.slot === NONE || target.pid === e.pid) return;
+    const m = this.k.tasks[target.slot]!;
+    if (m.state === TaskState.RUNNING || m.state === TaskState.FREE) return;
+    this.note('ptrace regset write (tracee flushed)');
+    this.direct(`ptrace regset write cpu${c} (${e.comm}-${e.pid} → ${target.comm}-${target.pid}): fpsimd_flush_task_state`, c, u, (k) =>
+      k.fpsimd_flush_task_state(m),
+    );
+  }
+
+  /**
+   * CPU hotplug. `fpsimd_cpu_dead <-cpuhp_invoke_callback` is the trace's record of a CPU taken
+   * down (the cpuhp "dead" callbacks run on the CPU doing the hotplug, e.line's; 6.12.118
+   * arch/arm64/kernel/fpsimd.c fpsimd_cpu_dead(), 6.1.192 the same): the model's `takedown_cpu`
+   * for the CPU that went quiet (the other CPU whose next line comes last: an offline CPU
+   * records nothing), its calls counted in the unit open here. The dying CPU's last switch, from
+   * its stopper thread to idle, has no sched_switch line (the CPU is already inactive), only its
+   * `fpsimd_thread_switch` call: when that CPU's open unit holds more of those calls than the
+   * model made there, the model makes that switch too. The CPU comes back (`bringup_cpu`) at its
+   * next line.
+   */
+  private cpuDead(e: CallEvent, c: number, u: Unit | null): void {
+    let dead = -1;
+    let quiet = -1;
+    for (const [d, cpu] of this.trace.cpus.entries()) {
+      if (d === c || !this.k.cpus[d]!.online) continue;
+      const next = cpu.events.find((x) => x.line > e.line);
+      const at = next ? next.line : Number.MAX_SAFE_INTEGER;
+      if (at > quiet) {
+        quiet = at;
+        dead = d;
+      }
+    }
+    if (dead < 0) return;
+    const du = this.open[dead] ?? null;
+    if (this.cur(dead)) this.act('idle', dead, 0, du);
+    if (du) {
+      const kernel = du.kernel.filter((k) => k.fn === 'fpsimd_thread_switch').length;
+      const model = du.model.filter((m) => m.fn === 'fpsimd_thread_switch').length;
+      if (kernel > model) this.direct(`switch cpu${dead} (stopper → idle: the CPU goes down)`, dead, du, (k) => k.__schedule(null));
+    }
+    this.note('cpu hotplug (offline)');
+    this.direct(`cpu_offline cpu${dead} (fpsimd_cpu_dead on cpu${c})`, c, u, (k) => k.takedown_cpu(dead), 'cpu_offline');
+  }
+
+  /** Tasks whose exec the model ran at their flush_thread() call: their sched_process_exec line is done. */
+  private readonly execRun = new Set<number>();
+
+  /** The model's exec of the task current at `e` (a sched_process_exec line or its flush_thread() call). */
+  private execAt(e: LabEvent, c: number, u: Unit | null): boolean {
+    const t = this.ensure(c, e.pid, u);
+    if (!t) return false;
+    this.inSyscall(c, t, u);
+    // A vcpu thread execs before it creates its VM: the same path, which the alphabet keeps
+    // from vcpu threads (their exec would end the VM).
+    if (t.vcpu !== NONE) this.direct(`exec cpu${c} (${e.comm}-${e.pid})`, c, u, (k) => k.flush_thread(), 'exec');
+    else this.act('exec', c, 0, u);
+    return true;
   }
 
   /** Current `t` on c is inside a syscall the trace does not show the entry of: enter it. */
@@ -813,10 +900,57 @@ class Conformer {
       this.fresh.add(next.pid);
       fresh = false;
     }
+    if (
+      this.resumeUser[next.slot] &&
+      next.syscalls &&
+      at &&
+      this.k.tasks[next.slot]!.TIF_FOREIGN_FPSTATE &&
+      this.preemptedAgain(at, next.pid)
+    ) {
+      // Switched back in, but switched out again before it reached user space: it stays on its
+      // way there and returns at a later switch-in (its state is reloaded then).
+      this.resumeUser[next.slot] = false;
+      this.pendingReturn.add(next.slot);
+      return;
+    }
     if (this.resumeUser[next.slot] || fresh || (!next.syscalls && !next.vcpu)) {
       this.resumeUser[next.slot] = false;
       this.toUser(c, u);
     }
+  }
+
+  /**
+   * A task preempted on its way to user space (prev_state R: an interrupt taken in user mode, or
+   * in the kernel) and switched back in at `at`, whose state the model must reload at its return
+   * (TIF_FOREIGN_FPSTATE): does the trace show it switched out again, still runnable, before it
+   * got there? A return that reloads is always on record (`fpsimd_restore_current_state
+   * <-do_notify_resume`, 6.12.118 arch/arm64/kernel/entry-common.c:131-160, 6.1.192
+   * arch/arm64/kernel/signal.c:1142-1175), and so
+   * is being in user space (a syscall, an EL0 trap, a signal delivered on the way there). When
+   * neither comes before the next unit on the CPU and that unit is its own switch-out with
+   * prev_state R, it did not reach user space: exit_to_user_mode's loop (do_notify_resume) serves
+   * _TIF_NEED_RESCHED before _TIF_FOREIGN_FPSTATE and an interrupt set it again, or it was
+   * preempted inside the kernel. The two look alike in sched_switch (both `R`); this is what
+   * tells them apart. (A task that needs no reload leaves no record either way: it returns.) A
+   * task that exits before any such record (a SIGKILL delivered on its way) never returns either.
+   */
+  private preemptedAgain(at: LabEvent, pid: number): boolean {
+    const list = this.trace.cpus[this.cpuOf.get(at.cpu)!]!.events;
+    for (let i = this.indexOnCpu.get(at)! + 1; i < list.length; i++) {
+      const x = list[i]!;
+      if (x.pid === pid) {
+        if (x.kind === 'call' && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return false;
+        if (x.kind === 'sys_enter' || (x.kind === 'call' && TRAP_CALLS.has(x.fn))) return false;
+        if (x.kind === 'signal_deliver') {
+          if (hasHandler(x.handler)) return false;
+          continue; // a default action (SIGKILL): it may die on the way
+        }
+        // Killed on its way to user space (do_signal() runs before the reload): it never returns.
+        if (x.kind === 'exit') return true;
+      }
+      if (isAnchor(x)) return x.kind === 'switch' && x.prevPid === pid && x.prevState.startsWith('R');
+    }
+    return false;
   }
 
   /**

@@ -342,6 +342,31 @@ export class CostSink implements EffectSink {
     return i;
   }
 
+  /**
+   * Counting starts again (stream.ts META_COUNT_FROM): every count and total is zeroed, and so
+   * are the pending saves (a save made during the warm-up is not the record's to call wasted or
+   * needed); what the registers and memory hold is the machine's, not the sink's, and stays.
+   */
+  reset(): void {
+    for (const a of [
+      this.total,
+      this.cpuRows,
+      this.labelRows,
+      this.partCounts,
+      this.partVl,
+      this.wasteCount,
+      this.wasteBytes,
+      this.traps,
+      this.hypCounts,
+    ])
+      a.fill(0);
+    this.flushes = this.bindingsDropped = this.taskFlushes = 0;
+    this.hypUnused = this.frameBytes = 0;
+    this.pendingBytes.fill(0);
+    this.hypHostSaved.fill(0);
+    this.hypRestored.fill(0);
+  }
+
   // --- accounting helpers ---------------------------------------------------------------------
 
   private add(cpu: number, label: number, field: number, value: number): void {

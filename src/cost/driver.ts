@@ -27,7 +27,7 @@ import type { Layout } from '../kernel/layout.js';
 import { GLOBAL, KPath, NONE, Pos, TASK, VCPU, type CpuView, type TaskView } from '../kernel/records.js';
 import type { Variant } from '../variants/types.js';
 import { CostSink, type CostCounters } from './counters.js';
-import { META, type ActionSource } from './stream.js';
+import { META, META_COUNT_FROM, type ActionSource } from './stream.js';
 
 export interface DriverStats {
   /** Kernel events applied (the stream's, plus trap retries). */
@@ -118,7 +118,8 @@ export class VariantDriver {
       const cpu = (a >>> 8) & 0xff;
       const arg = a >>> 16;
       if (e === META) {
-        labelOf[layout.stOfTask(cpu)] = this.labelFor(arg);
+        if (a === META_COUNT_FROM) this.sink.reset();
+        else labelOf[layout.stOfTask(cpu)] = this.labelFor(arg);
         continue;
       }
       this.streamEvents++;

@@ -9,7 +9,7 @@ import type { Variant } from '../variants/types.js';
 import type { CostCounters } from './counters.js';
 import { VariantDriver, type DriverStats } from './driver.js';
 import { Oracle, type OracleResult } from './oracle.js';
-import { META, type ActionSource } from './stream.js';
+import { META, META_COUNT_FROM, type ActionSource } from './stream.js';
 
 export interface CostRow extends CostCounters, DriverStats {
   variant: string;
@@ -61,7 +61,11 @@ export function runCost(source: ActionSource, variants: readonly Variant[], opts
     for (const d of drivers) d.run(buf, n);
     oracle.feed(buf, n);
     lazy.feed(buf, n);
-    for (let i = 0; i < n; i++) if ((buf[i]! & 0xff) !== META) events++;
+    for (let i = 0; i < n; i++) {
+      const a = buf[i]!;
+      if (a === META_COUNT_FROM) events = 0;
+      else if ((a & 0xff) !== META) events++;
+    }
     opts.onProgress?.(events);
   }
   const o = oracle.result();

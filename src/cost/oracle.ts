@@ -38,7 +38,7 @@ import { DEFAULT_SVE_VL_BITS, machineConfigOf, slotOrder, type BootSpec } from '
 import { EVENTS, eventCode } from '../kernel/events.js';
 import { Layout } from '../kernel/layout.js';
 import { NONE } from '../kernel/records.js';
-import { META } from './stream.js';
+import { META, META_COUNT_FROM } from './stream.js';
 
 enum Op {
   NOP,
@@ -191,7 +191,11 @@ export class Oracle {
 
   step(a: number): void {
     const e = a & 0xff;
-    if (e === META) return;
+    if (e === META) {
+      // Warm-up over (stream.ts): the registers and memory stay as they are, the counts restart.
+      if (a === META_COUNT_FROM) this.loads = this.saves = this.bytesLoaded = this.bytesSaved = 0;
+      return;
+    }
     const c = (a >>> 8) & 0xff;
     const arg = a >>> 16;
     const t = this.current[c]!;

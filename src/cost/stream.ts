@@ -36,6 +36,14 @@ export const META = 0xff;
 export function metaLabel(slot: number, label: number): number {
   return META | (slot << 8) | (label << 16);
 }
+/**
+ * Meta action: counting starts here. What came before is the source's account of the machine as
+ * it was when its record began (a replayed trace: the task each CPU was already running, its
+ * state loaded before the first line), not traffic of the record: the driver and the oracle
+ * drop what they counted so far, keeping the machine state. Slot field 0xff, above any slot
+ * (CAPACITY.slots < 255), so it is never a label action.
+ */
+export const META_COUNT_FROM = META | (0xff << 8);
 
 export function encode(event: number, cpu: number, arg: number): number {
   return event | (cpu << 8) | (arg << 16);
@@ -170,6 +178,11 @@ export class Normalizer {
 
   meta(slot: number, label: number): void {
     this.push(metaLabel(slot, label));
+  }
+
+  /** Everything emitted so far is warm-up: counting starts here (META_COUNT_FROM). */
+  countFromHere(): void {
+    this.push(META_COUNT_FROM);
   }
 
   private emit(event: number, cpu: number, arg: number): void {

@@ -19,9 +19,8 @@
  * Bad input is an InputError naming the file and line: exit status 2 in any command.
  */
 
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { readTraceBytes } from '../cost/replay/lines.js';
 import { Ev, TraceParser } from '../cost/replay/parse.js';
 
 /** Fields every line has. */
@@ -271,22 +270,12 @@ export function parseLabTrace(text: string, file: string): LabTrace {
   return trace;
 }
 
-/** Reads a lab trace file: `.trace` text, or `.trace.gz` (the committed fixtures). */
+/**
+ * Reads a lab trace file: text, or gzip (the committed `.trace.gz` fixtures), told apart by the
+ * same rule as `fpctx replay` (src/cost/replay/lines.ts: gzip's magic bytes, not the name).
+ */
 export function readLabTrace(file: string): LabTrace {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, undefined, undefined, 'FPC402');
-  }
-  if (file.endsWith('.gz')) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch {
-      throw new InputError('not a gzip file', file, undefined, undefined, 'FPC403');
-    }
-  }
-  return parseLabTrace(bytes.toString('utf8'), file);
+  return parseLabTrace(readTraceBytes(file).toString('utf8'), file);
 }
 
 function event(h: LineHeader, name: string, fields: string, raw: string, replay: TraceParser, file: string): LabEvent {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,12 +132,12 @@ describe('scheduler-only traces: user slices inferred, and said so', () => {
   it('a table of zeros comes with its reason', () => {
     const variants = VARIANTS.filter((v) => v.name === 'v4.18');
     const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
-    // bash is only ever switched out: the trace never shows it running, so no user slice is replayed.
+    // bash is only ever woken (by a kernel thread, current on the CPU's first line): the trace
+    // never shows it running, so no user slice is replayed. (A task switched out at the first
+    // line did run before it: the start boundary returns it to user mode, and its switch-out
+    // ends a user slice.)
     const file = join(mkdtempSync(join(tmpdir(), 'fpctx-zero-')), 'zero.txt');
-    writeFileSync(
-      file,
-      '  bash-5 [000] 1.0: sched_switch: prev_comm=bash prev_pid=5 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n',
-    );
+    writeFileSync(file, '  kworker/0:1-33 [000] 1.0: sched_wakeup: comm=bash pid=5 prio=120 target_cpu=000\n');
     const doc = replayTrace(file, variants, opts);
     expect(doc.rows[0]!.bytes + doc.oracle.bytes).toBe(0);
     expect(zeroReason(doc)).toMatch(/^no register traffic: no user task ran in user mode in this trace/);
@@ -151,8 +151,12 @@ describe('the syscall tracer and trace-cmd shapes', () => {
     const { events, src } = mapped(fixture('syscall-tracer.txt'));
     expect(src.scan.traceEvents).toEqual({ sched_switch: 2, sys_enter: 2, sys_exit: 2 });
     expect(events).toEqual([
-      'switch cpu0 0', // sys_read returns: cat is current on trace CPU 1 (the model's cpu0) and goes to user mode
+      // the start boundary (not counted): cat ran on trace CPU 1 (the model's cpu0) before the
+      // first line, which is the return of a syscall it was in
+      'switch cpu0 0',
       'ret_to_user cpu0',
+      'syscall cpu0',
+      'ret_to_user cpu0', // sys_read returns: cat goes to user mode
       'fp_write cpu0', // sys_write(...) ends the slice
       'syscall cpu0',
       'ret_to_user cpu0',
@@ -174,8 +178,10 @@ describe('the syscall tracer and trace-cmd shapes', () => {
     expect(src.scan.format).toBe('trace-cmd');
     expect(src.boot.tasks.map((t) => t.name)).toEqual(['bash-1204', 'sleep-1388']);
     expect(events).toEqual([
-      'switch cpu1 0',
+      'switch cpu1 0', // the start boundary: bash was inside a read when the trace began
       'ret_to_user cpu1',
+      'syscall cpu1',
+      'ret_to_user cpu1', // the read returns
       'fp_write cpu1',
       'syscall cpu1',
       'ret_to_user cpu1',
@@ -232,6 +238,30 @@ describe('the command line: standard input, directories', () => {
     const bad = run(['replay', '-', '--variant', 'v4.18'], 'cpus=1\nnot a trace line\n');
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^fpctx: <stdin>:2: not an ftrace event line: 'not a trace line'$/);
+  });
+  it('replay x.trace.gz reads the gzip itself, the same as the text; a broken gzip is one line, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fpctx-gz-'));
+    const text = readFileSync(fixture('atrace-sched-only.txt'));
+    writeFileSync(join(dir, 'a.trace.gz'), gzipSync(text));
+    const strip = (s: string) => {
+      const d = JSON.parse(s);
+      delete d.timing;
+      for (const r of d.rows) delete r.timing;
+      return d;
+    };
+    const gz = run(['replay', join(dir, 'a.trace.gz'), '--variant', 'v4.18', '--json']);
+    expect(gz.stderr).toBe('');
+    expect(gz.status).toBe(0);
+    const plain = strip(run(['replay', fixture('atrace-sched-only.txt'), '--variant', 'v4.18', '--json']).stdout);
+    const fromGz = strip(gz.stdout);
+    expect(fromGz.source.file).toBe(join(dir, 'a.trace.gz'));
+    fromGz.source.file = plain.source.file;
+    expect(fromGz).toEqual(plain);
+    // gzip's magic bytes, then garbage: named, not a stack trace
+    writeFileSync(join(dir, 'bad.trace.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+    const bad = run(['replay', join(dir, 'bad.trace.gz'), '--variant', 'v4.18']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^fpctx: .*bad\.trace\.gz: not a gzip file \(corrupt or truncated\)$/);
   });
   it('a directory is one clear error, exit 2', () => {
     const r = run(['replay', fileURLToPath(new URL('fixtures/traces', import.meta.url))]);
@@ -304,5 +334,35 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
     expect(row.traps.sveEl0).toBeGreaterThan(0);
     expect(row.traps.sveEl0).toBeLessThanOrEqual(6);
     expect(doc.source.kind === 'trace' && doc.source.unmapped['fork with no slot free']).toBeFalsy();
+  });
+
+  it('loads exactly what the kernel loaded on small full-profile traces: the task running at the first line is loaded before counting starts', () => {
+    // The kernel's loads are its task_fpsimd_load calls in the trace (each loads a task's state
+    // into the registers). Before the start boundary every one of these traces came out one load
+    // high: the task on a CPU at the first line was loaded at its first return in the replay,
+    // where the kernel had loaded it before the trace began.
+    for (const [rel, variant] of [
+      ['6.12/signals', 'v6.12.y'],
+      ['6.12/fork-exec', 'v6.12.y'],
+      ['6.1/signals', 'v6.1.y'],
+      ['6.1/prctl-vl', 'v6.1.y'],
+    ] as const) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / task_fpsimd_load <-/.test(l)).length;
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === variant),
+        {
+          fpUse: parseUseFlag('--fp-use', 'always'),
+          sveUse: parseUseFlag('--sve-use', 'never'),
+          seed: 1,
+          sveVlBits: 512,
+        },
+      );
+      expect([rel, doc.rows[0]!.loads]).toEqual([rel, kernel]);
+    }
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Ev, TraceParser } from '../../src/cost/replay/parse.js';
 import { parseUseFlag, scanTrace, TraceSource } from '../../src/cost/replay/replay.js';
 import { EVENT_NAMES } from '../../src/kernel/events.js';
-import { META } from '../../src/cost/stream.js';
+import { META, META_COUNT_FROM } from '../../src/cost/stream.js';
 import { InputError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fpctx-replay-'));
@@ -213,7 +213,8 @@ function mapped(text: string, fpUse = 'always'): { events: string[]; src: TraceS
     for (let i = 0; i < n; i++) {
       const a = buf[i]!;
       const e = a & 0xff;
-      if (e === META) events.push(`label ${(a >>> 8) & 0xff}=${src.labels[a >>> 16]}`);
+      if (a === META_COUNT_FROM) events.push('count from here');
+      else if (e === META) events.push(`label ${(a >>> 8) & 0xff}=${src.labels[a >>> 16]}`);
       else
         events.push(
           `${EVENT_NAMES[e]} cpu${(a >>> 8) & 0xff}${EVENT_NAMES[e] === 'switch' || EVENT_NAMES[e] === 'fork' || EVENT_NAMES[e] === 'free' ? ` ${a >>> 16}` : ''}`,
@@ -243,7 +244,12 @@ describe('mapping a trace onto model events', () => {
     );
     expect(src.boot).toEqual({ cpus: 2, tasks: [{ name: 'bash-1204' }], spareSlots: 1, sveVlBits: 512 });
     expect(events).toEqual([
+      // the start boundary: bash ran on cpu1 before the trace and is inside a syscall (its first
+      // syscall line there is a sys_exit); cpu0 begins idle
       'switch cpu1 0',
+      'ret_to_user cpu1',
+      'syscall cpu1',
+      'count from here',
       'ret_to_user cpu1',
       'fp_write cpu1',
       'syscall cpu1',
@@ -276,6 +282,7 @@ describe('mapping a trace onto model events', () => {
     expect(never.src.boot.tasks).toEqual([{ name: 'CPU 0/KVM-901', vcpu: true }]);
     const runLoopExit = EVENT_NAMES.includes('kvm_exit') ? ['kvm_exit cpu0'] : [];
     expect(never.events).toEqual([
+      'count from here', // a vcpu thread boots in its run loop: no boundary of its own
       'switch cpu0 0',
       'vcpu_enter cpu0',
       'guest_fp cpu0',
@@ -305,7 +312,8 @@ describe('mapping a trace onto model events', () => {
     );
     expect(src.boot.tasks).toEqual([{ name: 'top-50' }]);
     expect(src.scan.kernelThreads).toBe(1);
-    expect(events).toEqual(['switch cpu0 0', 'idle cpu0', 'switch cpu0 0', 'ret_to_user cpu0']);
+    // cpu0 begins idle: nothing before counting starts
+    expect(events).toEqual(['count from here', 'switch cpu0 0', 'idle cpu0', 'switch cpu0 0', 'ret_to_user cpu0']);
   });
 
   it('--fp-use p=0.5 picks tasks deterministically by --seed', () => {

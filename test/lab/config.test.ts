@@ -57,7 +57,8 @@ describe('workloads and QEMU line', () => {
 
   it('runs a kselftest from the binaries folder, fp-stress for 5 s', () => {
     expect(kselftestWorkload('fp-stress').command).toBe('cd kselftest && ./fp-stress -t 5');
-    expect(kselftestWorkload('sve-ptrace')).toMatchObject({ name: 'kselftest-sve-ptrace', kind: 'kselftest', profile: 'light' });
+    expect(kselftestWorkload('sve-ptrace')).toMatchObject({ name: 'kselftest-sve-ptrace', kind: 'kselftest', profile: 'full' });
+    expect(kselftestWorkload('fp-stress').profile).toBe('light');
   });
 
   it('boots at EL2 with SVE and without SME', () => {

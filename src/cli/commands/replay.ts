@@ -5,6 +5,7 @@
 
 import { isValidVectorLength } from '../../arch/sizes.js';
 import { replayTrace } from '../../cost/api.js';
+import { withPlainTrace } from '../../cost/replay/lines.js';
 import { parseUseFlag } from '../../cost/replay/replay.js';
 import { DEFAULT_SVE_VL_BITS } from '../../kernel/boot.js';
 import { InputError } from '../../errors.js';
@@ -62,8 +63,12 @@ export async function runReplayCommand(file: string, f: ReplayFlags, io: Io): Pr
         ...(name !== undefined ? { name } : {}),
       }),
     );
-  // `-`: standard input, spooled to a temporary file (the replay reads its input twice).
-  const r = file === '-' ? await withSpooledInput(process.stdin, (path) => run(path, '<stdin>')) : run(file);
+  // `-`: standard input, spooled to a temporary file (the replay reads its input twice); a gzip
+  // file (or gzip on standard input) is decompressed to one.
+  const r =
+    file === '-'
+      ? await withSpooledInput(process.stdin, (spooled) => withPlainTrace(spooled, (path) => run(path, '<stdin>'), '<stdin>'))
+      : await withPlainTrace(file, (path) => run(path, file));
   if ('code' in r) return r.code;
   io.progressDone();
   printCostDoc(r.doc, f, io);

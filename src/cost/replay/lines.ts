@@ -6,8 +6,75 @@
  * is needed (UTF-8).
  */
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { InputError } from '../../errors.js';
+
+// --- gzip: one rule for every command that reads a trace (`replay`, `conform`, the lab) ----------
+
+/**
+ * A trace file is gzip-compressed when it starts with gzip's magic bytes (1f 8b), whatever its
+ * name: `.trace.gz` fixtures, `trace.dat.txt.gz` from elsewhere. Plain ftrace text never starts
+ * so. An unreadable file is an InputError (FPC402).
+ */
+export function isGzipFile(file: string, name: string = file): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
+  }
+  try {
+    if (fstatSync(fd).isDirectory()) throw new InputError('cannot read: EISDIR', name, undefined, undefined, 'FPC402');
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const notGzip = (name: string) => new InputError('not a gzip file (corrupt or truncated)', name, undefined, undefined, 'FPC403');
+
+/** A whole trace in memory, decompressed if it is gzip (`fpctx conform` reads traces whole). */
+export function readTraceBytes(file: string, name: string = file): Buffer {
+  const gz = isGzipFile(file, name);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new InputError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, name, undefined, undefined, 'FPC402');
+  }
+  if (!gz) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch {
+    throw notGzip(name);
+  }
+}
+
+/**
+ * Runs `use` on a plain-text copy of a trace: the file itself, or for a gzip file its contents
+ * decompressed as a stream into a private temporary file (`fpctx replay` reads its input twice in
+ * bounded memory, so it needs a file, not the whole text in memory), removed afterwards.
+ */
+export async function withPlainTrace<T>(file: string, use: (path: string) => T | Promise<T>, name: string = file): Promise<T> {
+  if (!isGzipFile(file, name)) return await use(file);
+  const dir = mkdtempSync(join(tmpdir(), 'fpctx-gunzip-'));
+  try {
+    const path = join(dir, 'trace.txt');
+    try {
+      await pipeline(createReadStream(file), createGunzip(), createWriteStream(path, { mode: 0o600 }));
+    } catch {
+      throw notGzip(name);
+    }
+    return await use(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const CHUNK = 1 << 20;
 /** Longer lines than this are not trace lines: refuse rather than grow without bound. */

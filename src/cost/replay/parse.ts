@@ -111,6 +111,15 @@ export function foreignEvidence(name: string): string {
 }
 
 /**
+ * Kernel threads by name: they own no user FP state. One list for `fpctx replay` and `fpctx
+ * conform` (the rest of a trace's tasks are told apart by what they do: syscalls, signals, KVM
+ * runs, exec, EL0 traps). Kernel thread names are set by the kernel (kthread_create's format
+ * strings); a user task could take one with prctl(PR_SET_NAME), which no trace here does.
+ */
+export const KTHREAD =
+  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
+
+/**
  * Whether a task switched out with this prev_state was still runnable (preempted) rather than
  * blocked: ftrace prints `R` or `R+` (preempted), a letter or letters for sleeping states; older
  * kernels and tools print the number (TASK_RUNNING is 0, the sleeping states are the low eight

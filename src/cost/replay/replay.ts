@@ -46,7 +46,7 @@ import { NONE, Pos, TaskState } from '../../kernel/records.js';
 import { hashUnit } from '../rng.js';
 import { IntentSource, Normalizer } from '../stream.js';
 import { LineReader } from './lines.js';
-import { Ev, foreignEvidence, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
+import { Ev, foreignEvidence, KTHREAD, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
 
 /** How often tasks use FP: `always`, `never`, or `p=<probability>`. */
 export interface UseFlag {
@@ -75,10 +75,6 @@ export { NR_RT_SIGRETURN };
 /** ESR exception classes of a guest FP access trap. */
 const EC_FP_ASIMD = 0x07;
 const EC_SVE = 0x19;
-
-/** Names of threads that are kernel threads (no user FP state). */
-const KTHREAD =
-  /^(?:swapper|kthreadd|kworker\/|ksoftirqd\/|migration\/|rcu|cpuhp\/|idle_inject\/|watchdog|irq\/|kcompactd|kswapd|khugepaged|kauditd|khungtaskd|oom_reaper|writeback|kblockd|kintegrityd|kdevtmpfs|jbd2\/|ext4-|scsi_|card\d|kthrotld|ksmd|kvm-|vhost-|netns|mm_percpu_wq|inet_frag_wq|ipv6_addrconf|zswap|blkcg_punt_bio|tpm_dev_wq|xfs|md|edac-poller|devfreq_wq|watchdogd|hwrng|psimon|pr\/)/;
 
 // --- incarnations, shared by both passes -------------------------------------------------------------
 
@@ -199,6 +195,12 @@ export interface TraceScan {
   readonly unknownEvents: Record<string, number>;
   readonly otherLines: number;
   readonly lostEvents: number;
+  /**
+   * Per CPU (model order): the incarnation its first supported line names as current (-1: idle),
+   * and whether that task's first syscall line on that CPU is a sys_exit (the trace began inside
+   * one of its syscalls). See startBoundary().
+   */
+  readonly firstOnCpu: readonly { inc: number; inSyscall: boolean }[];
 }
 
 export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void, name: string = file): TraceScan {
@@ -217,6 +219,8 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   const unknownEvents: Record<string, number> = {};
   let otherLines = 0;
   let lost = 0;
+  /** Per trace CPU id: its first line's incarnation; `sys` once that task's first syscall line there is seen. */
+  const first = new Map<number, { inc: number; inSyscall: boolean; sys: boolean }>();
   try {
     while (reader.next()) {
       const l = parser.parse(reader.buf, reader.start, reader.end, reader.line);
@@ -241,10 +245,16 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
       traceEvents[l.name] = (traceEvents[l.name] ?? 0) + 1;
       cpus.add(l.cpu);
       const { self, other } = visit(l, table);
+      let f = first.get(l.cpu);
+      if (!f) first.set(l.cpu, (f = { inc: self, inSyscall: false, sys: false }));
       switch (l.kind) {
         case Ev.SYS_ENTER:
         case Ev.SYS_EXIT:
           if (self >= 0) inc[self]!.userEvidence = inc[self]!.syscalls = true;
+          if (self === f.inc && !f.sys) {
+            f.sys = true;
+            f.inSyscall = l.kind === Ev.SYS_EXIT;
+          }
           break;
         case Ev.SIGNAL:
           if (self >= 0) inc[self]!.userEvidence = true;
@@ -308,6 +318,10 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
     unknownEvents: sortedRecord(unknownEvents),
     otherLines,
     lostEvents: lost,
+    firstOnCpu: cpuIds.map((id) => {
+      const f = first.get(id)!;
+      return { inc: f.inc, inSyscall: f.inSyscall };
+    }),
   };
   checkCapacity(scan);
   return scan;
@@ -392,6 +406,7 @@ export class TraceSource extends IntentSource {
   /** Per CPU: the vector-length request in progress is the current task's own (prctl), not ptrace's. */
   private readonly vlOwn: Uint8Array;
   private readonly total: number;
+  private started = false;
 
   constructor(
     readonly scan: TraceScan,
@@ -456,6 +471,11 @@ export class TraceSource extends IntentSource {
   }
 
   protected produce(): boolean {
+    if (!this.started) {
+      this.started = true;
+      this.startBoundary();
+      return true;
+    }
     const r = this.reader;
     while (r.next()) {
       const l = this.parser.parse(r.buf, r.start, r.end, r.line);
@@ -466,6 +486,27 @@ export class TraceSource extends IntentSource {
     }
     this.reader.close();
     return false;
+  }
+
+  /**
+   * The start-of-trace boundary, the same rule as `fpctx conform`'s (src/conform/engine.ts
+   * bootRunning): the user task each CPU runs at its first line ran there before the trace, its
+   * state loaded into that CPU's registers then. It is switched in and returned to user mode
+   * before counting starts (that load is not the trace's), and put back in the kernel if its
+   * first syscall line there is a sys_exit (the trace began inside that syscall). Without the
+   * boundary every such task costs one load the kernel never made in the trace (the +1 load of
+   * small traces, docs/conformance.md part 4). vcpu threads boot in their run loop: left alone.
+   */
+  private startBoundary(): void {
+    const { n } = this;
+    for (const [c, f] of this.scan.firstOnCpu.entries()) {
+      const s = this.slot(f.inc);
+      if (s === NONE || this.inc[f.inc]!.vcpu || n.state[s] !== TaskState.RUNNABLE || n.onCpu[s] !== NONE) continue;
+      if (!n.run(c, s)) continue;
+      n.toUser(c);
+      if (f.inSyscall) n.syscall(c);
+    }
+    n.countFromHere();
   }
 
   /** The slot of a user incarnation that has one, or NONE. */
