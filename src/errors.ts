@@ -52,11 +52,22 @@ export const ERROR_CODES = {
     'event declarations that do not assemble into an alphabet (a code used twice or left unused, a family out of its bit order, more than 255 events)',
   FPC520: 'a module relies on an event that no family declares',
   FPC521: 'a kernel class redefines a machine service the specification relies on (Machine.SEALED)',
-  FPC522: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
+  FPC522: 'a --redis run failed: a worker process failed one of its jobs, its data in Redis is missing, or Redis was lost for good',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 export type InputErrorCode = Extract<ErrorCode, `FPC4${string}`>;
+
+/**
+ * The user stopped a command (Ctrl-C, SIGTERM) that cleans up before it exits (a `--redis`
+ * coordinator removes its run's keys): exit status 130, one line.
+ */
+export class Interrupted extends Error {
+  constructor(message = 'interrupted') {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
 
 export class InputError extends Error {
   /**

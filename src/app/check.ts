@@ -18,6 +18,7 @@ import type { Trace, TraceStep } from '../trace/types.js';
 import type { Variant } from '../variants/types.js';
 import { capWorkers } from '../check/workers.js';
 import { portableRecipe } from '../cluster/recipe.js';
+import type { JobRun } from '../cluster/jobs.js';
 import { kernelModelRecipe } from './recipes.js';
 import { fixesFor } from '../history/fixes.js';
 import { violationClass } from '../check/model.js';
@@ -302,7 +303,7 @@ export async function checkVariantParallel(
 export async function checkVariantRedis(
   variant: Variant,
   bounds: CheckBounds,
-  opts: CheckOptions & { redis: string; partitions?: number },
+  opts: CheckOptions & { redis: string; partitions?: number; onRun?: (run: JobRun) => void },
 ): Promise<CheckResult> {
   const spec = bootSpecOf(bounds);
   // The same abstraction as a single-process check, so that both count the same states.
@@ -322,7 +323,7 @@ export async function checkVariantRedis(
     },
   };
   // Loaded here: the Redis client is needed by --redis runs only.
-  const [{ connect }, { JobRun }, { exploreOnRedis, exploreSpec }] = await Promise.all([
+  const [{ connect, lostRedis }, { JobRun }, { exploreOnRedis, exploreSpec }] = await Promise.all([
     import('../cluster/redis.js'),
     import('../cluster/jobs.js'),
     import('../cluster/explore.js'),
@@ -331,11 +332,14 @@ export async function checkVariantRedis(
   try {
     const dspec = exploreSpec(portableRecipe(kernelModelRecipe(variant, spec, deadData)), ropts);
     const run = await JobRun.start(redis, dspec);
+    opts.onRun?.(run);
     try {
       return checkResultOf(variant, bounds, spec, await exploreOnRedis(run, model, dspec, ropts), deadData);
     } finally {
       await run.close();
     }
+  } catch (e) {
+    throw lostRedis(e, redis, opts.redis);
   } finally {
     redis.disconnect();
   }

@@ -204,16 +204,21 @@ export function huntSchedule(families: readonly EventFamily[]): HuntJob[] {
   return jobs;
 }
 
-function withoutFlag(events: readonly EventFamily[], without: readonly string[]): string {
-  return selectionText({ families: events, without });
+/** Everything a hunt's schedule is made of, fixed before any job runs. */
+export interface HuntPlan {
+  readonly variant: Variant;
+  readonly budget: number;
+  readonly seed: number;
+  readonly families: readonly EventFamily[];
+  readonly without: readonly string[];
+  /** The CPUs hunted on, in order; `undefined` is the variant's own. */
+  readonly cpus: readonly (string | undefined)[];
+  readonly schedule: readonly HuntJob[];
+  readonly nChecks: number;
 }
 
-export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Promise<HuntResult> {
-  const t0 = performance.now();
-  const budget = opts.budget ?? HUNT_BUDGET;
-  const seed = opts.seed ?? 0;
+export function planHunt(variant: Variant, opts: HuntOptions = {}): HuntPlan {
   const families = opts.families ? familiesOf(variant).filter((f) => opts.families!.includes(f)) : familiesOf(variant);
-  const without = opts.without ?? [];
   // The CPUs in the order asked for, each once; the variant's own is `undefined` (no --hw).
   const cpus: (string | undefined)[] = [];
   for (const h of opts.hardware ?? [undefined]) {
@@ -235,154 +240,317 @@ export async function huntVariant(variant: Variant, opts: HuntOptions = {}): Pro
     return typeof more === 'string' ? j : { ...j, hw: hwName(more) };
   };
   for (const [n, j] of schedule.entries()) schedule[n] = withHuntOn(j);
-  const nChecks = schedule.filter((j) => j.kind === 'check').length;
-  const nSims = schedule.length - nChecks;
-  const deadline = opts.timeSeconds !== undefined ? t0 + opts.timeSeconds * 1000 : Infinity;
-  const jobs: HuntJobResult[] = [];
-  const found = new Map<string, HuntFinding>();
-  let spent = 0;
-  let checkPool = Math.floor(budget * CHECK_SHARE);
-  let cut = false;
-  let stopped = false;
-  const ignored = new Set<string>();
-  const elapsed = () => (performance.now() - t0) / 1000;
+  return {
+    variant,
+    budget: opts.budget ?? HUNT_BUDGET,
+    seed: opts.seed ?? 0,
+    families,
+    without: opts.without ?? [],
+    cpus,
+    schedule,
+    nChecks: schedule.filter((j) => j.kind === 'check').length,
+  };
+}
 
-  const note = (jobIndex: number, v: CheckViolation, trace: Trace, actions: readonly number[], command: string, hw?: string) => {
+/** What a job is run with: a check's share of states, or a simulation's runs and seed. */
+export type JobParam = { readonly share: number } | { readonly runs: number; readonly seed: number };
+
+/** Steps per simulated run. */
+const SIM_STEPS = 200;
+
+/**
+ * What one job found, as plain data (it crosses processes under `hunt --redis`). A check's
+ * levels (new states per level, as ExploreResult.levels) let a run with a larger share stand
+ * for one with a smaller share (truncateCheck).
+ */
+export type JobOutcome =
+  | {
+      readonly kind: 'check';
+      readonly share: number;
+      readonly states: number;
+      readonly completeDepth: number;
+      readonly exhausted: boolean;
+      readonly levels: readonly number[];
+      readonly limit?: string;
+      readonly violations: readonly CheckViolation[];
+      readonly traces: readonly Trace[];
+      readonly paths: readonly (readonly number[])[];
+    }
+  | {
+      readonly kind: 'simulate';
+      readonly runs: number;
+      readonly seed: number;
+      readonly steps: number;
+      readonly incomplete: boolean;
+      readonly violations: readonly (CheckViolation & { readonly run: number })[];
+      readonly traces: readonly Trace[];
+      readonly paths: readonly (readonly number[])[];
+    };
+
+/** A check's shape flags (`--cpus 1 --tasks 2 ...`), as its reproducing command spells them. */
+function shapeOf(job: HuntJob): string {
+  return `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${job.hw ? ` --hw ${job.hw}` : ''}`;
+}
+
+/** Runs one job of the schedule in this process; `deadline` is a Date.now() time. */
+export async function runHuntJob(
+  variant: Variant,
+  job: HuntJob,
+  without: readonly string[],
+  param: JobParam,
+  deadline: number,
+): Promise<JobOutcome> {
+  const left = (deadline - Date.now()) / 1000;
+  const timed = Number.isFinite(left) ? { timeSeconds: Math.max(0.001, left) } : {};
+  const { kind: _kind, hw, ...shape } = job;
+  if ('share' in param) {
+    const bounds: CheckBounds = { ...shape, depth: 1000, ...(without.length ? { without } : {}), ...(hw ? { hw } : {}) };
+    const r = checkVariant(variant, bounds, { continue: true, maxStates: param.share, ...timed });
+    return {
+      kind: 'check',
+      share: param.share,
+      states: r.states,
+      completeDepth: r.completeDepth,
+      exhausted: r.exhausted,
+      levels: r.levels,
+      ...(r.limit ? { limit: r.limit.kind } : {}),
+      violations: r.violations ?? [],
+      traces: r.traces ?? [],
+      paths: r.paths ?? [],
+    };
+  }
+  const r = await simulateVariant(
+    variant,
+    { ...shape, ...(without.length ? { without } : {}), ...(hw ? { hw } : {}) },
+    { seed: param.seed, runs: param.runs, steps: SIM_STEPS, continue: true, ...timed },
+  );
+  return {
+    kind: 'simulate',
+    runs: param.runs,
+    seed: param.seed,
+    steps: r.steps,
+    incomplete: r.verdict === 'incomplete',
+    violations: r.violations ?? [],
+    traces: r.traces ?? [],
+    paths: r.paths ?? [],
+  };
+}
+
+/**
+ * The outcome a job run with `param` has, from an outcome `o` of the same job run with another
+ * parameter; null when `o` cannot tell. A simulation must have had the same runs and seed. A
+ * check that stopped at its share (no level is started past it, ExploreOptions.maxStates) has
+ * explored a prefix of the same breadth-first search whatever its share, level by level: with a
+ * smaller share the search stops at the first level that reaches it, and finds the violations
+ * of the steps up to there (each class's first, hence shortest, trace is in that prefix too). A
+ * larger share is answered by a check that ended before its own share (exhausted, or a limit).
+ */
+export function outcomeFor(o: JobOutcome, param: JobParam): JobOutcome | null {
+  if (o.kind === 'simulate') return 'runs' in param && param.runs === o.runs && param.seed === o.seed ? o : null;
+  if (!('share' in param)) return null;
+  if (param.share === o.share) return o;
+  let total = 0;
+  for (let d = 0; d <= o.completeDepth && d < o.levels.length; d++) {
+    total += o.levels[d]!;
+    if (total < param.share) continue;
+    const keep = o.violations.map((v, i) => (v.step <= d ? i : -1)).filter((i) => i >= 0);
+    return {
+      kind: 'check',
+      share: param.share,
+      states: total,
+      completeDepth: d,
+      exhausted: false,
+      levels: o.levels.slice(0, d + 1),
+      violations: keep.map((i) => o.violations[i]!),
+      traces: keep.map((i) => o.traces[i]!),
+      paths: keep.map((i) => o.paths[i]!),
+    };
+  }
+  // No level reached the share: the same outcome, unless `o` stopped only because of its own.
+  const stoppedAtShare = !o.exhausted && o.limit === undefined && o.completeDepth < 1000;
+  return stoppedAtShare ? null : { ...o, share: param.share };
+}
+
+/**
+ * The hunt's accounting, job by job in schedule order: each job's parameter follows from what
+ * the jobs before it spent (an equal share of what is left, unspent shares passing on), and its
+ * outcome is recorded into the findings. Shared by the hunt in one process and `hunt --redis`,
+ * so both give the same answer for the same outcomes.
+ */
+export class HuntLedger {
+  readonly jobs: HuntJobResult[] = [];
+  private readonly found = new Map<string, HuntFinding>();
+  private readonly ignored = new Set<string>();
+  spent = 0;
+  private checkPool: number;
+  cut = false;
+  stopped = false;
+  private readonly t0 = performance.now();
+
+  constructor(
+    readonly plan: HuntPlan,
+    private readonly opts: HuntOptions,
+  ) {
+    this.checkPool = Math.floor(plan.budget * CHECK_SHARE);
+  }
+
+  /** The next job to record (== jobs.length), or the schedule's length when the hunt is over. */
+  get next(): number {
+    return this.done ? this.plan.schedule.length : this.jobs.length;
+  }
+
+  get done(): boolean {
+    return this.cut || this.stopped || this.jobs.length >= this.plan.schedule.length;
+  }
+
+  elapsed(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /**
+   * The parameter of job `i` if every job before it not yet recorded spends `assumed(j)` (its own
+   * parameter's worth by default): exact for the next job, an estimate for later ones.
+   */
+  paramOf(i: number, assumed?: (j: number, p: JobParam) => number): JobParam {
+    const { schedule, nChecks, budget, seed } = this.plan;
+    let pool = this.checkPool;
+    let spent = this.spent;
+    for (let j = this.jobs.length; ; j++) {
+      const job = schedule[j]!;
+      let p: JobParam;
+      if (job.kind === 'check') p = { share: Math.max(1, Math.floor(pool / (nChecks - j))) };
+      else {
+        const k = j - nChecks;
+        const share = Math.max(1, Math.floor((budget - spent) / (schedule.length - nChecks - k)));
+        p = { runs: Math.max(1, Math.floor(share / SIM_STEPS)), seed: (seed + k) >>> 0 };
+      }
+      if (j === i) return p;
+      const s = assumed ? assumed(j, p) : 'share' in p ? p.share : p.runs * SIM_STEPS;
+      if (job.kind === 'check') pool -= s;
+      spent += s;
+    }
+  }
+
+  /** Tells the progress callback that job `i` starts (or is the next to be recorded). */
+  progress(i: number): void {
+    const job = this.plan.schedule[i]!;
+    this.opts.onProgress?.({
+      job: i,
+      jobs: this.plan.schedule.length,
+      what: `${job.kind} ${shapeOf(job).replaceAll('--', '').replaceAll(' ', '')} ${selectionText({ families: job.events, without: this.plan.without })}`,
+      spent: this.spent,
+      budget: this.plan.budget,
+      findings: this.found.size,
+      seconds: this.elapsed(),
+    });
+  }
+
+  /** Records the outcome of the next job (run with paramOf(next)). */
+  record(o: JobOutcome, seconds: number): void {
+    const i = this.jobs.length;
+    const job = this.plan.schedule[i]!;
+    const { variant, without } = this.plan;
+    const sel = selectionText({ families: job.events, without });
+    const shape = shapeOf(job);
+    if (o.kind === 'check') {
+      if (o.limit === 'time') this.cut = true;
+      this.checkPool -= o.states;
+      this.spent += o.states;
+      for (const [k, v] of o.violations.entries())
+        this.note(
+          i,
+          v,
+          o.traces[k]!,
+          o.paths[k]!,
+          `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`,
+          job.hw,
+        );
+      this.jobs.push({
+        ...job,
+        spent: o.states,
+        reach: o.completeDepth,
+        exhausted: o.exhausted,
+        classes: o.violations.map(violationClass),
+        seconds,
+      });
+    } else {
+      if (o.incomplete) this.cut = true;
+      this.spent += o.steps;
+      for (const [n, v] of o.violations.entries())
+        this.note(
+          i,
+          v,
+          o.traces[n]!,
+          o.paths[n]!,
+          `fpctx simulate --variant ${variant.name} ${shape} --seed ${o.seed} --runs ${v.run + 1} --steps ${SIM_STEPS} --events ${sel} --continue`,
+          job.hw,
+        );
+      this.jobs.push({ ...job, spent: o.steps, reach: o.runs, classes: o.violations.map(violationClass), seconds });
+    }
+    if (!this.cut && this.opts.stop && [...this.found.values()].some(this.opts.stop)) this.stopped = true;
+  }
+
+  private note(jobIndex: number, v: CheckViolation, trace: Trace, actions: readonly number[], command: string, hw?: string): void {
     const key = hw ? `${violationClass(v)}@${hw}` : violationClass(v);
-    if (opts.keep && !opts.keep(v, actions)) {
-      ignored.add(key);
+    if (this.opts.keep && !this.opts.keep(v, actions)) {
+      this.ignored.add(key);
       return;
     }
-    const had = found.get(key);
+    const had = this.found.get(key);
     if (had && had.violation.step <= v.step) return;
-    found.set(key, {
+    this.found.set(key, {
       class: key,
       ...(hw ? { hw } : {}),
       violation: v,
       job: jobIndex,
-      firstSpent: had ? had.firstSpent : spent,
-      firstSeconds: had ? had.firstSeconds : elapsed(),
+      firstSpent: had ? had.firstSpent : this.spent,
+      firstSeconds: had ? had.firstSeconds : this.elapsed(),
       command,
-      fixedBy: fixHints(variant, v, actions),
+      fixedBy: fixHints(this.plan.variant, v, actions),
       trace,
       actions,
     });
-  };
-
-  for (let i = 0; i < schedule.length; i++) {
-    const job = schedule[i]!;
-    const left = (deadline - performance.now()) / 1000;
-    if (left <= 0) {
-      cut = true;
-      break;
-    }
-    const sel = withoutFlag(job.events, without);
-    const shape = `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${job.hw ? ` --hw ${job.hw}` : ''}`;
-    opts.onProgress?.({
-      job: i,
-      jobs: schedule.length,
-      what: `${job.kind} ${shape.replaceAll('--', '').replaceAll(' ', '')} ${sel}`,
-      spent,
-      budget,
-      findings: found.size,
-      seconds: elapsed(),
-    });
-    const j0 = performance.now();
-    if (job.kind === 'check') {
-      // An equal share of what the checks have left; an unspent share passes on.
-      const share = Math.max(1, Math.floor(checkPool / (nChecks - i)));
-      const { kind: _kind, hw, ...shapeOfJob } = job;
-      const bounds: CheckBounds = {
-        ...shapeOfJob,
-        depth: 1000,
-        events: job.events,
-        ...(without.length ? { without } : {}),
-        ...(hw ? { hw } : {}),
-      };
-      const r = checkVariant(variant, bounds, {
-        continue: true,
-        maxStates: share,
-        ...(Number.isFinite(left) ? { timeSeconds: left } : {}),
-      });
-      if (r.verdict === 'incomplete' || r.limit) cut = r.limit?.kind === 'time' || cut;
-      const vs = r.violations ?? [];
-      checkPool -= r.states;
-      spent += r.states;
-      for (const [k, v] of vs.entries())
-        note(
-          i,
-          v,
-          r.traces![k]!,
-          r.paths![k]!,
-          `fpctx check --variant ${variant.name} ${shape} --depth ${v.step} --events ${sel} --continue`,
-          job.hw,
-        );
-      jobs.push({
-        ...job,
-        spent: r.states,
-        reach: r.completeDepth,
-        exhausted: r.exhausted,
-        classes: vs.map(violationClass),
-        seconds: (performance.now() - j0) / 1000,
-      });
-    } else {
-      const k = i - nChecks;
-      const share = Math.max(1, Math.floor((budget - spent) / (nSims - k)));
-      const steps = 200;
-      const runs = Math.max(1, Math.floor(share / steps));
-      const runSeed = (seed + k) >>> 0;
-      const r = await simulateVariant(
-        variant,
-        {
-          cpus: job.cpus,
-          tasks: job.tasks,
-          vcpus: job.vcpus,
-          spare: job.spare,
-          events: job.events,
-          ...(without.length ? { without } : {}),
-          ...(job.hw ? { hw: job.hw } : {}),
-        },
-        { seed: runSeed, runs, steps, continue: true, ...(Number.isFinite(left) ? { timeSeconds: left } : {}) },
-      );
-      if (r.verdict === 'incomplete') cut = true;
-      const vs = r.violations ?? [];
-      spent += r.steps;
-      for (const [n, v] of vs.entries()) {
-        note(
-          i,
-          v,
-          r.traces![n]!,
-          r.paths![n]!,
-          `fpctx simulate --variant ${variant.name} ${shape} --seed ${runSeed} --runs ${v.run + 1} --steps ${steps} --events ${sel} --continue`,
-          job.hw,
-        );
-      }
-      jobs.push({ ...job, spent: r.steps, reach: r.runs, classes: vs.map(violationClass), seconds: (performance.now() - j0) / 1000 });
-    }
-    if (cut) break;
-    if (opts.stop && [...found.values()].some(opts.stop)) {
-      stopped = true;
-      break;
-    }
   }
-  const findings = [...found.values()].sort(
-    (a, b) => a.violation.step - b.violation.step || (a.class < b.class ? -1 : a.class > b.class ? 1 : 0),
-  );
-  return {
-    variant: variant.name,
-    budget,
-    seed,
-    families,
-    without,
-    hardware: cpus.map((h) => h ?? 'default'),
-    jobs,
-    scheduled: schedule.length,
-    spent,
-    seconds: elapsed(),
-    cut,
-    stopped,
-    findings,
-    ignored: [...ignored].sort(),
-    verdict: findings.length > 0 ? 'violation' : cut ? 'incomplete' : 'ok',
-  };
+
+  result(): HuntResult {
+    const findings = [...this.found.values()].sort(
+      (a, b) => a.violation.step - b.violation.step || (a.class < b.class ? -1 : a.class > b.class ? 1 : 0),
+    );
+    const p = this.plan;
+    return {
+      variant: p.variant.name,
+      budget: p.budget,
+      seed: p.seed,
+      families: p.families,
+      without: p.without,
+      hardware: p.cpus.map((h) => h ?? 'default'),
+      jobs: this.jobs,
+      scheduled: p.schedule.length,
+      spent: this.spent,
+      seconds: this.elapsed(),
+      cut: this.cut,
+      stopped: this.stopped,
+      findings,
+      ignored: [...this.ignored].sort(),
+      verdict: findings.length > 0 ? 'violation' : this.cut ? 'incomplete' : 'ok',
+    };
+  }
+}
+
+/** Runs the schedule in this process, one job after the other. */
+export async function huntVariant(v: Variant, opts: HuntOptions = {}): Promise<HuntResult> {
+  const ledger = new HuntLedger(planHunt(v, opts), opts);
+  const deadline = opts.timeSeconds !== undefined ? Date.now() + opts.timeSeconds * 1000 : Number.POSITIVE_INFINITY;
+  while (!ledger.done) {
+    const i = ledger.next;
+    if (Date.now() >= deadline) {
+      ledger.cut = true;
+      break;
+    }
+    ledger.progress(i);
+    const j0 = performance.now();
+    const o = await runHuntJob(v, ledger.plan.schedule[i]!, ledger.plan.without, ledger.paramOf(i), deadline);
+    ledger.record(o, (performance.now() - j0) / 1000);
+  }
+  return ledger.result();
 }

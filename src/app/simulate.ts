@@ -116,7 +116,7 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
   let timedOut: boolean;
   const report = (steps: number) => opts.onProgress?.({ steps, seconds: (performance.now() - t0) / 1000 });
   if (opts.redis) {
-    const [{ connect }, { JobRun }, { simulateOnRedis }] = await Promise.all([
+    const [{ connect, lostRedis }, { JobRun }, { simulateOnRedis }] = await Promise.all([
       import('../cluster/redis.js'),
       import('../cluster/jobs.js'),
       import('../cluster/simulate.js'),
@@ -130,6 +130,8 @@ export async function simulateVariant(variant: Variant, bounds: SimulateBounds, 
       } finally {
         await run.close();
       }
+    } catch (e) {
+      throw lostRedis(e, redis, opts.redis);
     } finally {
       redis.disconnect();
     }

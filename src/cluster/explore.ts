@@ -16,8 +16,8 @@
  * visited set holds, write the next frontier). Both are idempotent, which is what lets a job
  * run twice (jobs.ts): an expand job run again appends the same successors again, which the
  * absorb drops as duplicates; an absorb job reads, then writes the frontier, the visited
- * fingerprints and its marker in one transaction (MULTI) that aborts if the marker appeared
- * meanwhile (WATCH), and a job that finds the marker only reports it.
+ * fingerprints and its marker in one script that writes nothing if the marker exists by then
+ * (jobs.ts, ifRun), and a job that finds the marker only reports it.
  *
  * Deterministic whatever the timing and the number of workers: among duplicates of a state the
  * absorb keeps the least trace link (parent partition, parent index, action), and writes the new
@@ -38,7 +38,7 @@ import type { Model, ModelRecipe } from '../check/model.js';
 import { ByteReader, ByteWriter, lessState, writeState } from '../check/wire.js';
 import { reconstruct } from '../check/reconstruct.js';
 import type { WordCodec } from '../check/store.js';
-import type { JobContext, JobHandler, JobRun } from './jobs.js';
+import { ifRun, type JobContext, type JobHandler, type JobRun } from './jobs.js';
 import { buildModel } from './recipe.js';
 import { K } from './redis.js';
 
@@ -163,11 +163,8 @@ export const exploreJobs: Record<string, JobHandler> = {
         writeRecord(w, codec, job.p, i, a, cs);
       }
     }
-    const pipe = ctx.redis.pipeline();
-    out.forEach((w, q) => {
-      if (w.pos > 0) pipe.xadd(key.outbox(ctx.run, job.d + 1, q), '*', 'b', bytesOf(w));
-    });
-    await pipe.exec();
+    const cmds = out.flatMap((w, q) => (w.pos > 0 ? [['XADD', key.outbox(ctx.run, job.d + 1, q), '*', 'b', bytesOf(w)]] : []));
+    if (cmds.length) await ifRun(ctx.redis, ctx.run, cmds);
     return { transitions, found: best };
   }) as JobHandler,
 
@@ -175,12 +172,8 @@ export const exploreJobs: Record<string, JobHandler> = {
     const { model, codec } = await toolsOf(ctx);
     const redis = ctx.redis;
     const marker = key.marker(ctx.run, job.d, job.q);
-    await redis.watch(marker);
     const done = await redis.get(marker);
-    if (done !== null) {
-      await redis.unwatch();
-      return { added: Number(done) };
-    }
+    if (done !== null) return { added: Number(done) };
     // The least trace link of each successor (see the header: the order is everyone's).
     const best = new Map<string, { pp: number; pi: number; a: number; hi: number; lo: number; state: Int32Array }>();
     const s = new Int32Array(model.words);
@@ -214,20 +207,31 @@ export const exploreJobs: Record<string, JobHandler> = {
       });
     }
     fresh.sort((x, y) => x.pp - y.pp || x.pi - y.pi || x.a - y.a);
-    const tx = redis.multi();
     const frontier = key.frontier(ctx.run, job.d, job.q);
-    tx.unlink(frontier);
+    const batches: Buffer[] = [];
     for (let i = 0; i < fresh.length; i += BATCH) {
       const w = new ByteWriter(UNLIMITED());
       for (const c of fresh.slice(i, i + BATCH)) writeRecord(w, codec, c.pp, c.pi, c.a, c.state);
-      tx.rpush(frontier, bytesOf(w));
+      batches.push(bytesOf(w));
     }
-    for (let i = 0; i < fresh.length; i += 4096)
-      tx.sadd(key.visited(ctx.run, job.q), ...fresh.slice(i, i + 4096).map((c) => fingerprint(c.hi, c.lo)));
-    tx.set(marker, String(fresh.length));
-    tx.unlink(key.outbox(ctx.run, job.d, job.q));
-    const res = await tx.exec();
-    if (res === null) return { added: Number(await redis.get(marker)) }; // another run of this job won
+    // Written only while the marker is absent: of two runs of this job, the first to write wins
+    // and the other writes nothing, even if it read the outbox after the first had emptied it
+    // (nor does a run whose coordinator is gone: ifRun).
+    const visited = key.visited(ctx.run, job.q);
+    const fps = fresh.map((c) => fingerprint(c.hi, c.lo));
+    const res = await ifRun(
+      redis,
+      ctx.run,
+      [
+        ['UNLINK', frontier],
+        ...batches.map((b) => ['RPUSH', frontier, b]),
+        ...Array.from({ length: Math.ceil(fps.length / 4096) }, (_, k) => ['SADD', visited, ...fps.slice(k * 4096, (k + 1) * 4096)]),
+        ['SET', marker, String(fresh.length)],
+        ['UNLINK', key.outbox(ctx.run, job.d, job.q)],
+      ],
+      marker,
+    );
+    if (res === null) return { added: Number(await redis.get(marker)) }; // another run of this job won (or the run is gone)
     return { added: fresh.length };
   }) as JobHandler,
 };

@@ -1,8 +1,8 @@
 /**
  * A job layer over Redis that knows nothing about what the jobs compute: a coordinator submits
  * waves of jobs of a named kind, worker processes anywhere take them, run the handler for that
- * kind and write its result. The engines (explore.ts, simulate.ts here, and `hunt` when it
- * exists: it only has to add its kinds to the worker's table) are built on it.
+ * kind and write its result. The engines (explore.ts, simulate.ts here; hunt's in
+ * src/app/hunt-redis.ts, whose kinds `fpctx worker` adds to the worker's table) are built on it.
  *
  * Reliability. Jobs are entries of one Redis stream read through a consumer group, so each is
  * delivered to one worker and stays *pending* until that worker acknowledges it. A worker that
@@ -15,11 +15,16 @@
  *
  * Each job names its run; a run's spec (what its handlers need, e.g. the model recipe) is stored
  * once under the run. A job whose run no longer exists (finished, or its coordinator gave up) is
- * acknowledged and dropped.
+ * acknowledged and dropped, and a job that outlives its run writes nothing (ifRun).
+ *
+ * Ends. A run removes its keys and its jobs when it ends, however it ends (close(), from the
+ * engines' `finally`); SIGINT/SIGTERM make the coordinator's next wait throw Interrupted, so
+ * Ctrl-C goes through the same clean-up.
  */
 
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { Interrupted } from '../errors.js';
 import { dropRun, K } from './redis.js';
 
 /** What a handler gets besides its payload. */
@@ -32,25 +37,110 @@ export interface JobContext {
   readonly cache: Map<string, unknown>;
 }
 
+/**
+ * Runs the commands, in one script (atomic), only while the run exists (its spec key) and, with
+ * `unless`, while that key does not: a job that outlives its run (a worker presumed dead that
+ * comes back, a job still running when its coordinator stopped) writes nothing, so no key of a
+ * dropped run comes back (redis.ts, dropRun), and of two runs of a job that must write once, the
+ * second writes nothing. A script, not WATCH/MULTI: a WATCH does not survive a reconnect, a
+ * script's check and writes cannot be separated by one. The commands' replies, or null when
+ * nothing was written.
+ */
+export async function ifRun(
+  redis: Redis,
+  run: string,
+  cmds: readonly (readonly (string | Buffer)[])[],
+  unless?: string,
+): Promise<unknown[] | null> {
+  const args = cmds.flatMap((c) => [String(c.length), ...c]);
+  const keys = unless ? [K.spec(run), unless] : [K.spec(run)];
+  return (await redis.eval(IF_RUN, keys.length, ...keys, ...args)) as unknown[] | null;
+}
+
+/** KEYS[1] must exist, KEYS[2] (if given) must not; ARGV: per command, its length then its words. */
+const IF_RUN = `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local out = {}
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  out[#out + 1] = redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return out`;
+
 export type JobHandler = (payload: never, ctx: JobContext) => Promise<unknown> | unknown;
 
 // --- the coordinator's side ---------------------------------------------------------------------
 
 export class JobRun {
   private wave = 0;
+  /** Stream ids of every job this run submitted: deleted from the shared stream by close(). */
+  private readonly entries: string[] = [];
+  /** Kinds of the jobs submitted one by one (submit), by handle. */
+  private readonly single = new Map<number, string>();
+  /** Set by SIGINT/SIGTERM: the next wait throws Interrupted, and the engine's `finally` closes the run. */
+  private interrupted = false;
+  private readonly onSignal = () => {
+    // A second Ctrl-C does not wait for the clean-up.
+    if (this.interrupted) process.exit(130);
+    this.interrupted = true;
+  };
   private constructor(
     readonly redis: Redis,
     /** A second connection for blocking reads. */
     private readonly blocking: Redis,
     readonly id: string,
-  ) {}
+  ) {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
 
-  /** Stores the spec and makes sure the job stream and its group exist. */
+  /**
+   * Stores the spec and makes sure the job stream and its group exist. Until close(), SIGINT and
+   * SIGTERM end the run through its clean-up (Interrupted), not the process at once.
+   */
   static async start(redis: Redis, spec: unknown): Promise<JobRun> {
     await ensureGroup(redis);
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     await redis.set(K.spec(id), JSON.stringify(spec));
-    return new JobRun(redis, redis.duplicate(), id);
+    const blocking = redis.duplicate();
+    blocking.on('error', () => undefined); // errors surface through the commands, as in connect()
+    return new JobRun(redis, blocking, id);
+  }
+
+  /** Stops the run as SIGINT does (tests). */
+  interrupt(): void {
+    this.interrupted = true;
+  }
+
+  private async add(kind: string, wave: number, payloads: readonly unknown[]): Promise<void> {
+    for (let i = 0; i < payloads.length; i += 1000) {
+      const p = this.redis.pipeline();
+      for (let j = i; j < Math.min(i + 1000, payloads.length); j++)
+        p.xadd(K.jobs, '*', 'run', this.id, 'wave', String(wave), 'id', String(j), 'kind', kind, 'payload', JSON.stringify(payloads[j]));
+      for (const [e, id] of (await p.exec()) ?? []) {
+        if (e) throw e;
+        this.entries.push(String(id));
+      }
+    }
+  }
+
+  private parse<R>(kind: string, raw: string): R {
+    const v = JSON.parse(raw) as R | { error: string };
+    if (v && typeof v === 'object' && 'error' in v && typeof v.error === 'string')
+      throw new Error(`FPC522 a worker failed a ${kind} job: ${v.error}`);
+    return v as R;
+  }
+
+  /** Blocks until a result is written (or about a second passes); false once `deadline` passed. */
+  private async nap(deadline: number): Promise<boolean> {
+    if (this.interrupted) throw new Interrupted('interrupted; the run was removed from Redis');
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    // Woken by every result written; the timeout only bounds how late a deadline is noticed.
+    await this.blocking.blpop(K.done(this.id), Math.min(1, Math.max(0.05, left / 1000)));
+    return true;
   }
 
   /**
@@ -60,33 +150,56 @@ export class JobRun {
   async all<R>(kind: string, payloads: readonly unknown[], deadline = Number.MAX_SAFE_INTEGER): Promise<R[] | null> {
     const wave = ++this.wave;
     const results = K.results(this.id, wave);
-    for (let i = 0; i < payloads.length; i += 1000) {
-      const p = this.redis.pipeline();
-      for (let j = i; j < Math.min(i + 1000, payloads.length); j++)
-        p.xadd(K.jobs, '*', 'run', this.id, 'wave', String(wave), 'id', String(j), 'kind', kind, 'payload', JSON.stringify(payloads[j]));
-      await p.exec();
-    }
-    for (;;) {
-      if ((await this.redis.hlen(results)) >= payloads.length) break;
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      // Woken by every result written; the timeout only bounds how late a deadline is noticed.
-      await this.blocking.blpop(K.done(this.id), Math.min(1, Math.max(0.05, left / 1000)));
-    }
+    await this.add(kind, wave, payloads);
+    while ((await this.redis.hlen(results)) < payloads.length) if (!(await this.nap(deadline))) return null;
     const raw = await this.redis.hgetall(results);
     await this.redis.unlink(results);
-    return payloads.map((_, i) => {
-      const v = JSON.parse(raw[String(i)]!) as R | { error: string };
-      if (v && typeof v === 'object' && 'error' in v && typeof v.error === 'string')
-        throw new Error(`FPC522 a worker failed a ${kind} job: ${v.error}`);
-      return v as R;
-    });
+    return payloads.map((_, i) => this.parse<R>(kind, raw[String(i)]!));
   }
 
-  /** Deletes the run's data (jobs still queued for it are then dropped by the workers). */
+  /** Submits one job on its own (a wave of one); the handle names it to `take`. */
+  async submit(kind: string, payload: unknown): Promise<number> {
+    const wave = ++this.wave;
+    await this.add(kind, wave, [payload]);
+    this.single.set(wave, kind);
+    return wave;
+  }
+
+  /**
+   * Waits until at least one of the submitted jobs `handles` has its result, and returns every
+   * one that has (handle → result); null if `deadline` passed first.
+   */
+  async take<R>(handles: readonly number[], deadline = Number.MAX_SAFE_INTEGER): Promise<Map<number, R> | null> {
+    for (;;) {
+      const p = this.redis.pipeline();
+      for (const h of handles) p.hget(K.results(this.id, h), '0');
+      const got = new Map<number, R>();
+      for (const [n, [e, v]] of ((await p.exec()) ?? []).entries()) {
+        if (e) throw e;
+        if (typeof v === 'string') got.set(handles[n]!, this.parse<R>(this.single.get(handles[n]!) ?? '', v));
+      }
+      if (got.size > 0) {
+        await this.redis.unlink(...[...got.keys()].map((h) => K.results(this.id, h)));
+        for (const h of got.keys()) this.single.delete(h);
+        return got;
+      }
+      if (!(await this.nap(deadline))) return null;
+    }
+  }
+
+  /**
+   * Deletes the run's data and its jobs from the shared stream (those not yet taken, and those
+   * a worker still holds: its late result then finds no run and writes nothing, see serveOne).
+   */
   async close(): Promise<void> {
-    await dropRun(this.redis, this.id);
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
     this.blocking.disconnect();
+    // Redis lost for good: nothing to remove, and the error that ends the run says so.
+    if (this.redis.status !== 'ready') return;
+    await dropRun(this.redis, this.id);
+    for (let i = 0; i < this.entries.length; i += 1000) await this.redis.xdel(K.jobs, ...this.entries.slice(i, i + 1000));
+    this.entries.length = 0;
   }
 }
 
@@ -107,13 +220,21 @@ export interface ServeOptions {
   readonly stop?: () => boolean;
   /** Called after each job, with its kind and whether this worker's result was the one kept. */
   readonly onJob?: (kind: string, counted: boolean) => void;
-  /** Told about a failed exchange with Redis (the worker waits a second and goes on). */
+  /** Told once when Redis is lost (the worker retries every second) and once when it is back. */
   readonly onError?: (e: Error) => void;
+  readonly onBack?: () => void;
+  /**
+   * Give up (reject with FPC522) when Redis has been unreachable this long (default 5 min): a
+   * server gone for good ends the worker instead of a silent retry loop.
+   */
+  readonly giveUpAfterMs?: number;
   /**
    * Test hook (FPCTX_WORKER_CRASH_AFTER): after running this many jobs, die by SIGKILL with the
    * last one done but neither recorded nor acknowledged, the worst moment to be lost.
    */
   readonly crashAfter?: number;
+  /** Test hook (FPCTX_WORKER_PAUSE_AFTER): as crashAfter, but SIGSTOP (the test sends SIGCONT). */
+  readonly pauseAfter?: number;
 }
 
 type Entry = [id: string, fields: string[]];
@@ -129,12 +250,22 @@ interface WorkerState {
 export async function serveJobs(redis: Redis, handlers: Record<string, JobHandler>, opts: ServeOptions = {}): Promise<void> {
   await ensureGroup(redis);
   const w: WorkerState = { consumer: `${hostname()}:${process.pid}`, reclaim: opts.reclaimAfterMs ?? 30_000, ran: 0, current: null };
+  let lostSince: number | null = null;
+  const giveUp = opts.giveUpAfterMs ?? 300_000;
   while (!opts.stop?.()) {
     try {
       await serveOne(redis, handlers, opts, w);
+      if (lostSince !== null) opts.onBack?.();
+      lostSince = null;
     } catch (e) {
-      // Redis unreachable or restarted: a job this worker held stays pending and is reclaimed.
-      opts.onError?.(e instanceof Error ? e : new Error(String(e)));
+      // Redis unreachable or restarted: a job this worker held stays pending and is reclaimed
+      // (by this worker too, once it is back).
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (lostSince === null) {
+        lostSince = Date.now();
+        opts.onError?.(err);
+      } else if (Date.now() - lostSince >= giveUp)
+        throw new Error(`FPC522 lost Redis for ${Math.round((Date.now() - lostSince) / 1000)}s, giving up (${err.message})`);
       w.current = null;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -183,11 +314,16 @@ async function serveOne(redis: Redis, handlers: Record<string, JobHandler>, opts
     if (redis.status !== 'ready') throw e;
     value = { error: e instanceof Error ? e.message : String(e) };
   }
-  if (opts.crashAfter !== undefined && ++w.ran >= opts.crashAfter) process.kill(process.pid, 'SIGKILL');
-  const counted = (await redis.hsetnx(results, f.id ?? '', JSON.stringify(value))) === 1;
+  w.ran++;
+  if (opts.crashAfter !== undefined && w.ran >= opts.crashAfter) process.kill(process.pid, 'SIGKILL');
+  // Stopped until SIGCONT: presumed dead, its job runs again elsewhere, then it comes back.
+  if (opts.pauseAfter !== undefined && w.ran === opts.pauseAfter) process.kill(process.pid, 'SIGSTOP');
   // Only while the run exists: a late result must not recreate a dropped run's keys.
-  if (!(await redis.exists(K.spec(run)))) await redis.unlink(results);
-  else await redis.lpush(K.done(run), '1');
+  const replies = await ifRun(redis, run, [
+    ['HSETNX', results, f.id ?? '', JSON.stringify(value)],
+    ['LPUSH', K.done(run), '1'],
+  ]);
+  const counted = replies?.[0] === 1;
   await finish();
   opts.onJob?.(f.kind ?? '', counted);
 }

@@ -21,7 +21,9 @@ export async function connect(url: string, flag = '--redis', persistent = false)
   let up = false;
   const r = new Redis(url, {
     lazyConnect: true,
-    maxRetriesPerRequest: 3,
+    // A coordinator's commands wait through its reconnection window and fail with it; a
+    // worker's fail after three attempts, and its loop retries (jobs.ts, serveJobs).
+    maxRetriesPerRequest: persistent ? 3 : null,
     enableOfflineQueue: true,
     retryStrategy: (n) => (up && persistent ? 1000 : n > 20 ? null : Math.min(50 * n, 500)),
   });
@@ -53,12 +55,27 @@ export const K = {
   done: (run: string) => `fpctx:run:${run}:done`,
 };
 
-/** Deletes everything a run stored. */
+/**
+ * Deletes everything a run stored. The spec goes first: a worker writes for a run only in a
+ * script that finds the spec there first (jobs.ts, ifRun), so nothing it writes
+ * after this starts survives, and what it wrote before is there for the SCAN to find.
+ */
 export async function dropRun(r: Redis, run: string): Promise<void> {
+  await r.unlink(K.spec(run));
   let cursor = '0';
   do {
     const [next, keys] = await r.scan(cursor, 'MATCH', `${K.run(run)}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length) await r.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * An error of a coordinator's exchange with Redis, as the one line it ends with: a lost server
+ * (the client gave up reconnecting, about ten seconds) is FPC522 naming the URL; anything else
+ * (a worker's failed job, FPC522 already; Ctrl-C) is passed on as it is.
+ */
+export function lostRedis(e: unknown, r: Redis, url: string): unknown {
+  if (!(e instanceof Error) || e.message.startsWith('FPC') || e.name === 'Interrupted' || r.status === 'ready') return e;
+  return new Error(`FPC522 lost Redis at ${url} (${e.message})`);
 }

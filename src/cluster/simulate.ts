@@ -42,8 +42,8 @@ interface SliceJson {
 
 const cutoffKey = (run: string) => `${K.run(run)}:cutoff`;
 
-/** SET key to min(current, value), atomically. */
-const LOWER = `local c = redis.call('GET', KEYS[1]) if (not c) or tonumber(c) > tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 1`;
+/** SET key to min(current, value), atomically; only while the run exists (KEYS[2], its spec: see dropRun). */
+const LOWER = `if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end local c = redis.call('GET', KEYS[1]) if (not c) or tonumber(c) > tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 1`;
 
 export const simulateJobs: Record<string, JobHandler> = {
   'simulate.runs': (async (p: Payload, ctx: JobContext): Promise<SliceJson> => {
@@ -56,7 +56,7 @@ export const simulateJobs: Record<string, JobHandler> = {
     if (cutoff !== null) ctrl[CTRL.CUTOFF] = Number(cutoff);
     const params = { ...spec.params, runs: Math.min(spec.params.runs, p.first + JOB_RUNS) };
     const s = simulateSlice(model, params, ctrl, spec.deadline);
-    if (s.failure) await ctx.redis.eval(LOWER, 1, cutoffKey(ctx.run), String(s.failure.run));
+    if (s.failure) await ctx.redis.eval(LOWER, 2, cutoffKey(ctx.run), K.spec(ctx.run), String(s.failure.run));
     return {
       chunkStart: [...s.chunkStart],
       chunkRuns: [...s.chunkRuns],

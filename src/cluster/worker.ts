@@ -1,6 +1,7 @@
 /**
  * A worker process (`fpctx worker --redis URL`): takes jobs of every kind fpctx distributes
- * until it is stopped. Kinds are listed here; `hunt` adds its own when it exists.
+ * until it is stopped. The kinds of this layer are listed here; engines of higher layers (hunt,
+ * src/app/hunt-redis.ts) are passed in by the command (WorkerOptions.kinds).
  */
 
 import { exploreJobs } from './explore.js';
@@ -11,11 +12,15 @@ import { simulateJobs } from './simulate.js';
 export const JOB_KINDS: Record<string, JobHandler> = { ...exploreJobs, ...simulateJobs };
 
 export interface WorkerOptions {
+  /** More job kinds (those of engines above this layer). */
+  readonly kinds?: Record<string, JobHandler>;
   readonly reclaimAfterMs?: number;
   /** Stop after this many jobs (default: never). */
   readonly maxJobs?: number;
   readonly onJob?: (kind: string, counted: boolean) => void;
   readonly onError?: (e: Error) => void;
+  readonly onBack?: () => void;
+  readonly giveUpAfterMs?: number;
   readonly stop?: () => boolean;
 }
 
@@ -23,17 +28,25 @@ export async function runWorker(url: string, opts: WorkerOptions = {}): Promise<
   const redis = await connect(url, '--redis', true);
   let jobs = 0;
   const crash = process.env.FPCTX_WORKER_CRASH_AFTER;
+  const pause = process.env.FPCTX_WORKER_PAUSE_AFTER;
   try {
-    await serveJobs(redis, JOB_KINDS, {
-      ...(opts.reclaimAfterMs !== undefined ? { reclaimAfterMs: opts.reclaimAfterMs } : {}),
-      ...(crash ? { crashAfter: Number(crash) } : {}),
-      stop: () => (opts.maxJobs !== undefined && jobs >= opts.maxJobs) || !!opts.stop?.(),
-      onJob: (kind, counted) => {
-        jobs++;
-        opts.onJob?.(kind, counted);
+    await serveJobs(
+      redis,
+      { ...JOB_KINDS, ...opts.kinds },
+      {
+        ...(opts.reclaimAfterMs !== undefined ? { reclaimAfterMs: opts.reclaimAfterMs } : {}),
+        ...(crash ? { crashAfter: Number(crash) } : {}),
+        ...(pause ? { pauseAfter: Number(pause) } : {}),
+        stop: () => (opts.maxJobs !== undefined && jobs >= opts.maxJobs) || !!opts.stop?.(),
+        onJob: (kind, counted) => {
+          jobs++;
+          opts.onJob?.(kind, counted);
+        },
+        ...(opts.onError ? { onError: opts.onError } : {}),
+        ...(opts.onBack ? { onBack: opts.onBack } : {}),
+        ...(opts.giveUpAfterMs !== undefined ? { giveUpAfterMs: opts.giveUpAfterMs } : {}),
       },
-      ...(opts.onError ? { onError: opts.onError } : {}),
-    });
+    );
   } finally {
     redis.disconnect();
   }

@@ -8,73 +8,20 @@
  *
  * .ci/run installs redis-server; a machine without it skips this file, except under CI.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkVariant, checkVariantRedis, type CheckResult } from '../../src/app/check.js';
 import { simulateVariant } from '../../src/app/simulate.js';
 import { findVariant } from '../../src/variants/index.js';
 import { connect } from '../../src/cluster/redis.js';
-
-const SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+import type { Redis } from 'ioredis';
+import { BIN, Crew, exited, leftOver, SERVER, startRedis } from './harness.js';
 
 let redisProc: ChildProcess | null = null;
 let url = '';
-const workers: ChildProcess[] = [];
-
-/** A worker process; `crashAfter` makes it die by SIGKILL holding its n-th job. */
-function startWorker(crashAfter?: number): ChildProcess {
-  const env = { ...process.env, ...(crashAfter ? { FPCTX_WORKER_CRASH_AFTER: String(crashAfter) } : {}) };
-  const w = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--reclaim-after', '1s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  workers.push(w);
-  return w;
-}
-
-/** Resolves once the worker has said it is taking jobs (it is then blocked on the job stream). */
-function ready(w: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    w.stderr!.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes('taking jobs')) resolve();
-    });
-    w.once('exit', (code) => reject(new Error(`worker exited (${code}): ${text}`)));
-  });
-}
-
-function exited(w: ChildProcess): Promise<NodeJS.Signals | number | null> {
-  if (w.exitCode !== null || w.signalCode !== null) return Promise.resolve(w.signalCode ?? w.exitCode);
-  return new Promise((resolve) => w.once('exit', (code, signal) => resolve(signal ?? code)));
-}
-
-/**
- * Starts a worker that crashes on its first job and waits until it is blocked on the stream,
- * then two healthy ones: Redis serves blocked readers in order, so the first job goes to it.
- */
-async function crew(): Promise<ChildProcess> {
-  const crasher = startWorker(1);
-  await ready(crasher);
-  await Promise.all([ready(startWorker()), ready(startWorker())]);
-  return crasher;
-}
-
-function stopWorkers(): void {
-  for (const w of workers.splice(0)) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-}
+let admin: Redis;
+let crew: Crew;
 
 const counts = (r: CheckResult) => ({
   verdict: r.verdict,
@@ -86,38 +33,32 @@ const counts = (r: CheckResult) => ({
 
 describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes through Redis', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redisProc = spawn(SERVER!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; ; i++) {
-      try {
-        (await connect(url)).disconnect();
-        break;
-      } catch (e) {
-        if (i > 50) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    ({ proc: redisProc, url } = await startRedis());
+    admin = await connect(url);
+    crew = new Crew(url);
   });
   afterAll(() => {
-    stopWorkers();
+    crew.stop();
+    admin?.disconnect();
     redisProc?.kill('SIGKILL');
   });
 
   it('check: the same states, transitions and levels as one process, with a worker killed mid-run', async () => {
     const v = findVariant('rfc-2017')!;
     const b = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 7 };
-    const crasher = await crew();
+    const crasher = await crew.withFaulty();
     const dist = await checkVariantRedis(v, b, { redis: url, partitions: 3 });
     expect(await exited(crasher)).toBe('SIGKILL');
     expect(counts(dist)).toEqual(counts(checkVariant(v, b)));
-    stopWorkers();
+    // The dead worker's job was claimed and acknowledged by another; the run left nothing.
+    expect(await leftOver(admin)).toEqual({ keys: ['fpctx:jobs'], jobs: 0 });
+    crew.stop();
   });
 
   it('check: the shortest counterexample, the same on every run, replaying to the violation', async () => {
     const v = findVariant('v4.15-rc1')!;
     const b = { cpus: 1, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
-    const crasher = await crew();
+    const crasher = await crew.withFaulty();
     const a = await checkVariantRedis(v, b, { redis: url, partitions: 2 });
     expect(await exited(crasher)).toBe('SIGKILL');
     const c = await checkVariantRedis(v, b, { redis: url, partitions: 2 });
@@ -133,13 +74,13 @@ describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes
     const small = { cpus: 1, tasks: 1, vcpus: 0, spare: 0, depth: 200 };
     const r = findVariant('rfc-2017')!;
     expect(counts(await checkVariantRedis(r, small, { redis: url }))).toEqual(counts(checkVariant(r, small)));
-    stopWorkers();
+    crew.stop();
   });
 
   it('check: --memory caps what the run holds in Redis (incomplete, with the levels it completed)', async () => {
     const v = findVariant('rfc-2017')!;
     const b = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 6 };
-    await Promise.all([ready(startWorker()), ready(startWorker())]);
+    await Promise.all([crew.ready(crew.start()), crew.ready(crew.start())]);
     const full = await checkVariantRedis(v, b, { redis: url, partitions: 2, memoryBytes: 1 << 30 });
     expect(full.verdict).toBe('ok');
     expect(full.peakBytes).toBeGreaterThan(0);
@@ -149,13 +90,13 @@ describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes
     expect(capped.limit?.kind).toBe('memory');
     expect(capped.completeDepth).toBe(1);
     expect(capped.levels.slice(0, 2)).toEqual(full.levels.slice(0, 2));
-    stopWorkers();
+    crew.stop();
   });
 
   it('simulate: the same runs, steps and failing run as one process, with a worker killed mid-run', async () => {
     const strip = (r: object) => JSON.stringify({ ...r, seconds: 0, stepsPerSecond: 0, workers: 0, peakBytes: 0, trace: undefined });
     const bounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0 };
-    const crasher = await crew();
+    const crasher = await crew.withFaulty();
     const ok = { seed: 3, runs: 1500, steps: 60 };
     // The first model's alphabet, where rfc-2017 is clean (simulate draws from every family by
     // default, and there rfc-2017 has the ptrace-fork bug of every version before mainline).
@@ -171,7 +112,7 @@ describe.skipIf(!SERVER && !process.env.CI)('check and simulate across processes
     const d2 = await simulateVariant(v, bounds, { ...bad, redis: url });
     expect(d2.verdict).toBe('violation');
     expect(strip(d2)).toBe(strip(await simulateVariant(v, bounds, bad)));
-    stopWorkers();
+    crew.stop();
   });
 
   it('bad --redis values are one line and exit 2', () => {

@@ -5,7 +5,7 @@
  */
 
 import { Command } from 'commander';
-import { HUNT_BUDGET, type HuntResult, huntVariant } from '../../app/hunt.js';
+import { HUNT_BUDGET, type HuntOptions, type HuntResult, huntVariant } from '../../app/hunt.js';
 import { EVENT_FAMILIES } from '../../kernel/events.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import type { Io } from '../io.js';
@@ -13,6 +13,7 @@ import type { CommandFactory } from '../main.js';
 import { HW_HELP, hwFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
 import { hardwareConfigs } from '../../app/hardware.js';
 import { count, eventsFlag, violationLine } from './check.js';
+import { redisUrl } from '../../cluster/url.js';
 
 export interface HuntFlags {
   variant?: string;
@@ -21,6 +22,7 @@ export interface HuntFlags {
   seed?: string;
   events?: string;
   hw?: string;
+  redis?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -42,7 +44,8 @@ export async function runHunt(f: HuntFlags, io: Io): Promise<number> {
   const sel = f.events !== undefined ? eventsFlag(f.events, EVENT_FAMILIES) : undefined;
   const quiet = f.json || f.quiet;
   const hardware = f.hw === 'all' ? hardwareConfigs(variant!) : f.hw !== undefined ? [hwFlag(f.hw)!] : undefined;
-  const r = await huntVariant(variant!, {
+  const redis = f.redis !== undefined ? redisUrl(f.redis) : undefined;
+  const hopts: HuntOptions = {
     ...(hardware ? { hardware } : {}),
     budget,
     seed,
@@ -54,7 +57,11 @@ export async function runHunt(f: HuntFlags, io: Io): Promise<number> {
           `${variant!.name}: job ${p.job + 1}/${p.jobs} ${p.what}  ${count(p.spent)}/${count(p.budget)}  ${p.findings} found  ${p.seconds.toFixed(0)}s`,
         );
     },
-  });
+  };
+  // Loaded only for --redis: the Redis client is needed by those runs alone.
+  const r = redis
+    ? await (await import('../../app/hunt-redis.js')).huntVariantRedis(variant!, { ...hopts, redis })
+    : await huntVariant(variant!, hopts);
   io.progressDone();
   const status = r.findings.length > 0 ? 1 : r.cut ? 3 : 0;
   if (f.json) {
@@ -98,6 +105,7 @@ export const huntCommand: CommandFactory = (io, done) =>
     .option('--seed <n>', 'seed of the simulation jobs (default 0)')
     .option('--events <list>', "families and events to hunt over, '-name' to leave one out (default: every family the variant has)")
     .option('--hw <list>', `${HW_HELP}; 'all': every configuration the variant distinguishes, one after the other, in the same budget`)
+    .option('--redis <url>', 'run the jobs on `fpctx worker` processes through this Redis (the same result), e.g. redis://127.0.0.1:6379')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'the list of findings only')
     .action(async (opts) => done(await runHunt(opts, io)));

@@ -1,6 +1,6 @@
 /**
- * `fpctx worker --redis URL`: a worker process for `check --redis` and `simulate --redis` (and
- * any later engine built on src/cluster/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
+ * `fpctx worker --redis URL`: a worker process for `check --redis`, `simulate --redis` and
+ * `hunt --redis` (and any later engine built on src/cluster/jobs.ts). Runs until stopped (SIGINT/SIGTERM end it after
  * the current job) or, with --jobs N, after N jobs. Exit 0; bad flags or an unreachable Redis 2.
  */
 
@@ -14,6 +14,7 @@ import { InputError } from '../../errors.js';
 export interface WorkerFlags {
   redis?: string;
   reclaimAfter?: string;
+  giveUpAfter?: string;
   jobs?: string;
   quiet?: boolean;
 }
@@ -21,13 +22,16 @@ export interface WorkerFlags {
 export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> {
   if (f.redis === undefined) throw new InputError('is required (e.g. --redis redis://127.0.0.1:6379)', undefined, undefined, '--redis');
   const url = redisUrl(f.redis);
-  let reclaim: number | undefined;
-  try {
-    reclaim = timeFlag(f.reclaimAfter);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.message, undefined, undefined, '--reclaim-after');
-    throw e;
-  }
+  const duration = (flag: string, text: string | undefined) => {
+    try {
+      return timeFlag(text);
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(e.message, undefined, undefined, flag);
+      throw e;
+    }
+  };
+  const reclaim = duration('--reclaim-after', f.reclaimAfter);
+  const giveUp = duration('--give-up-after', f.giveUpAfter);
   const maxJobs = f.jobs !== undefined ? intFlag('--jobs', f.jobs, 1, 1e9, 1) : undefined;
   let stopping = false;
   const stop = () => {
@@ -36,13 +40,17 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   if (!f.quiet) io.err(`fpctx worker: taking jobs from ${url} (pid ${process.pid})`);
-  const { runWorker } = await import('../../cluster/worker.js');
+  const [{ runWorker }, { huntJobs }] = await Promise.all([import('../../cluster/worker.js'), import('../../app/hunt-redis.js')]);
   const n = await runWorker(url, {
+    kinds: huntJobs,
     ...(reclaim !== undefined ? { reclaimAfterMs: reclaim * 1000 } : {}),
+    ...(giveUp !== undefined ? { giveUpAfterMs: giveUp * 1000 } : {}),
     ...(maxJobs !== undefined ? { maxJobs } : {}),
     stop: () => stopping,
-    // One line per failed exchange, and the worker goes on (Redis restarting, a network hiccup).
-    onError: (e) => io.err(`fpctx worker: lost Redis (${e.message}); retrying`),
+    // One line when Redis is lost (restarting, a network hiccup) and one when it is back; a
+    // server gone for longer than --give-up-after ends the worker (FPC522, exit 70).
+    onError: (e) => io.err(`fpctx worker: lost Redis (${e.message}); retrying every second`),
+    onBack: () => io.err('fpctx worker: Redis is back'),
   });
   if (!f.quiet) io.err(`fpctx worker: ${n} jobs done`);
   return 0;
@@ -50,9 +58,10 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
 
 export const workerCommand: CommandFactory = (io, done) =>
   new Command('worker')
-    .description('take jobs of check --redis and simulate --redis runs from a Redis, until stopped')
+    .description('take jobs of check, simulate and hunt --redis runs from a Redis, until stopped')
     .option('--redis <url>', 'the Redis the coordinators use, e.g. redis://10.0.0.5:6379')
     .option('--reclaim-after <duration>', "run again a job another worker has held this long (a dead worker's; default 30s)")
+    .option('--give-up-after <duration>', 'exit (status 70) when Redis has been unreachable this long (default 5m)')
     .option('--jobs <n>', 'stop after this many jobs')
     .option('--quiet', 'no start and end lines on stderr')
     .action(async (opts) => done(await runWorkerCommand(opts, io)));
