@@ -59,6 +59,8 @@ export const Ev = {
   SET_VL: 17,
   /** A function-tracer line `vec_set_vector_length <-caller`: num = 1 when the caller is prctl's (sve_set_current_vl), 0 for ptrace's. */
   VL_REQ: 18,
+  /** A function-tracer line `fpsimd_restore_current_state <-do_notify_resume`: the task reloads its state on its way to user space. */
+  RELOAD: 19,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -292,7 +294,8 @@ export class TraceParser {
           const neon = fn[6] === 'kernel_neon_begin';
           const vl = fn[6] === 'fpsimd_flush_task_state' && fn[7] === 'vec_set_vector_length';
           const req = fn[6] === 'vec_set_vector_length';
-          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : Ev.OTHER;
+          const reload = fn[6] === 'fpsimd_restore_current_state' && fn[7] === 'do_notify_resume';
+          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : reload ? Ev.RELOAD : Ev.OTHER;
           if (l.kind === Ev.OTHER) return l;
           l.setComm(fn[1]!);
           l.pid = Number(fn[2]);

@@ -201,6 +201,14 @@ export interface TraceScan {
    * one of its syscalls). See startBoundary().
    */
   readonly firstOnCpu: readonly { inc: number; inSyscall: boolean }[];
+  /**
+   * Lines of switch-ins after which the task did not reach user space (conform's rule, see
+   * preemptedAgain in src/conform/engine.ts): it shows no reload, syscall, SVE trap or handled
+   * signal before its own next switch-out with a runnable prev_state (or its exit). Empty for a
+   * trace that records no reloads (`fpsimd_restore_current_state <-do_notify_resume`): there the
+   * absence of one says nothing.
+   */
+  readonly noReturn: ReadonlySet<number>;
 }
 
 export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void, name: string = file): TraceScan {
@@ -221,6 +229,10 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   let lost = 0;
   /** Per trace CPU id: its first line's incarnation; `sys` once that task's first syscall line there is seen. */
   const first = new Map<number, { inc: number; inSyscall: boolean; sys: boolean }>();
+  /** Per trace CPU id: the task switched in there last, the line, and whether it showed user space since. */
+  const watch = new Map<number, { inc: number; line: number; sign: boolean }>();
+  const noReturn = new Set<number>();
+  let reloads = 0;
   try {
     while (reader.next()) {
       const l = parser.parse(reader.buf, reader.start, reader.end, reader.line);
@@ -247,6 +259,16 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
       const { self, other } = visit(l, table);
       let f = first.get(l.cpu);
       if (!f) first.set(l.cpu, (f = { inc: self, inSyscall: false, sys: false }));
+      const w = watch.get(l.cpu);
+      if (l.kind === Ev.SWITCH) {
+        if (w && w.inc === self && !w.sign && runnableState(l.state())) noReturn.add(w.line);
+        watch.set(l.cpu, { inc: other, line: reader.line, sign: false });
+      } else if (w && w.inc === self && !w.sign) {
+        if (l.kind === Ev.RELOAD || l.kind === Ev.SYS_ENTER || l.kind === Ev.SVE_TRAP) w.sign = true;
+        else if (l.kind === Ev.SIGNAL && l.str() !== '0' && l.str() !== '1') w.sign = true;
+        else if (l.kind === Ev.EXIT && other === self) noReturn.add(w.line);
+      }
+      if (l.kind === Ev.RELOAD) reloads++;
       switch (l.kind) {
         case Ev.SYS_ENTER:
         case Ev.SYS_EXIT:
@@ -318,6 +340,7 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
     unknownEvents: sortedRecord(unknownEvents),
     otherLines,
     lostEvents: lost,
+    noReturn: reloads > 0 ? noReturn : new Set(),
     firstOnCpu: cpuIds.map((id) => {
       const f = first.get(id)!;
       return { inc: f.inc, inSyscall: f.inSyscall };
@@ -403,6 +426,8 @@ export class TraceSource extends IntentSource {
   private readonly infer: Uint8Array;
   /** Per slot: switched out while in user mode, so it returns there when switched back in. */
   private readonly resumeUser: Uint8Array;
+  /** Per slot: switched back in but out again before it reached user space (scan.noReturn): still on its way. */
+  private readonly pendingReturn: Uint8Array;
   /** Per CPU: the vector-length request in progress is the current task's own (prctl), not ptrace's. */
   private readonly vlOwn: Uint8Array;
   private readonly total: number;
@@ -446,6 +471,7 @@ export class TraceSource extends IntentSource {
       }
     });
     this.resumeUser = new Uint8Array(this.boot.tasks.length + scan.spareSlots);
+    this.pendingReturn = new Uint8Array(this.boot.tasks.length + scan.spareSlots);
     this.vlOwn = new Uint8Array(scan.cpuIds.length);
     this.total = scan.bytes;
     this.reader = new LineReader(scan.file, scan.name);
@@ -533,8 +559,14 @@ export class TraceSource extends IntentSource {
    * Task `id` now runs on c in slot s: it goes back to user mode if nothing in the trace will
    * say when (its syscalls are not traced), or if it left the CPU from user mode.
    */
-  private switchedIn(c: number, id: number, s: number): void {
+  private switchedIn(c: number, id: number, s: number, line = -1): void {
     const { n } = this;
+    if (this.resumeUser[s] && !this.infer[id] && this.scan.noReturn.has(line)) {
+      // Switched out again (or killed) before it reached user space: it returns later.
+      this.pendingReturn[s] = 1;
+      this.resumeUser[s] = 0;
+      return;
+    }
     if ((this.infer[id] || this.resumeUser[s]) && n.pos[s] !== Pos.USER && n.pos[s] !== Pos.GUEST) {
       if (n.toUser(c)) this.inferred.userReturns++;
     }
@@ -551,7 +583,8 @@ export class TraceSource extends IntentSource {
     const s = n.cur(c);
     if (s === NONE || id < 0 || this.slotOf[id] !== s) return;
     const inUser = n.pos[s] === Pos.USER;
-    this.resumeUser[s] = inUser ? 1 : 0;
+    this.resumeUser[s] = inUser || this.pendingReturn[s] ? 1 : 0;
+    this.pendingReturn[s] = 0;
     if (!inUser) return;
     this.sliceEnd(c, id, false);
     if (!this.infer[id]) return;
@@ -586,7 +619,7 @@ export class TraceSource extends IntentSource {
         if (s === NONE) {
           if (n.cur(c) !== NONE) n.idle(c);
         } else if (n.cur(c) !== s && !n.run(c, s)) this.miss('switch to a task that has exited');
-        else this.switchedIn(c, other, s);
+        else this.switchedIn(c, other, s, this.reader.line);
         break;
       }
       case Ev.WAKEUP:
