@@ -114,7 +114,9 @@ function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[
     const later: string[] = [];
     for (const f of FIX_COMMITS) {
       // (Only fixes of bugs the default CPU shows: one that needs another CPU hides nothing here.)
+      // (Nor a fix of the commit being reverted: 5cbb61bf4168 rewrites 316283f276eb's code.)
       if (have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => !g.hw && have.has(g.since))) continue;
+      if (f.fixes && revert.includes(f.fixes)) continue;
       const add = needs(have, f.id);
       if (add && !add.some((x) => revert.includes(x)))
         for (const x of add) {

@@ -172,6 +172,24 @@ export const COMMITS: readonly Commit[] = [
     guards: [{ invariant: 'kernel-warn', where: 'fpsimd_save', since: '8383741ab2e7' }],
   },
   {
+    id: 'd4d5be94a878-6.1',
+    title: 'arm64/fpsimd: Ensure SME storage is allocated after SVE VL changes (6.1.y backport)',
+    release: 'v6.1.y (6.1.42)',
+    kind: 'backport',
+    upstream: 'd4d5be94a878',
+    note: 'upstream d4d5be94a878 (v6.5-rc3, Mark Brown; hash and title from a mainline log, index id 66421639068, and the applied-patch mail, index id 24049675930): vec_set_vector_length() frees and at once reallocates sve_state (sve_free(); sve_alloc(task, true)) — but before task_set_vl(), so the buffer is sized for the old VL. In 6.1.42 only (CVE-2023-53184: affected >=6.1.42 <6.1.43, index id 68415021599)',
+  },
+  {
+    id: '05d881b85b48-6.1',
+    title: 'arm64/sme: Set new vector length before reallocating (6.1.y backport)',
+    release: 'v6.1.y (6.1.43)',
+    kind: 'backport',
+    upstream: '05d881b85b48',
+    fixes: 'd4d5be94a878-6.1',
+    note: "upstream 05d881b85b48 (v6.5-rc4; the patch mail, index id 45625435291: Fixes: d4d5be94a878; the CVE record's stable links, index id 68415021599); Debian 6.1.192 has the result: arch/arm64/kernel/fpsimd.c:900-911 (task_set_vl(), then sve_free() and sve_alloc(task, true))",
+    guards: [{ invariant: 'memory-safety', since: 'd4d5be94a878-6.1' }],
+  },
+  {
     id: '751ecf6afd65-6.1',
     title: 'arm64/sve: Discard stale CPU state when handling SVE traps (6.1.y backport)',
     release: 'v6.1.y (Debian 6.1.192)',
@@ -331,7 +349,12 @@ export const COMMITS: readonly Commit[] = [
     release: 'v6.16',
     kind: 'series',
     also: ['054d627c5554', 'b93e685ecff7', 'f916dd32a943', '9f8bf718f292'],
-    note: 'with the rest of the ptrace part of the 2025 series as snapshot B has it: save task state before generating the SVE header, no register data for the inactive mode, SVE payload mandated for streaming state, errors handled gracefully (whose system_supports_sme() guard 128a7494a9f1 removed); hashes from a backport listing (index id 55133223415)',
+    note: 'with the rest of the ptrace part of the 2025 series as snapshot B has it: save task state before generating the SVE header, no register data for the inactive mode, SVE payload mandated for streaming state, errors handled gracefully (whose system_supports_sme() guard 128a7494a9f1 removed); hashes from a backport listing (index id 55133223415). Guards: before it a header-only NT_ARM_SVE write to a task with TIF_SVE zeroed sve_state without refilling it (v4.15-v6.12.y; sve.rst says only the VL and flags change), and an NT_ARM_SSVE write failing with -ENOMEM left SVCR.SM and TIF_SME set (9f8bf718f292 allocates before changing anything)',
+    guards: [
+      { invariant: 'integrity', kind: 'lost', where: 'sve_get', since: START },
+      { invariant: 'integrity', kind: 'corrupt', where: 'ret_to_user', since: SME_ERA },
+      { invariant: 'memory-safety', where: 'fpsimd_save_user_state', since: SME_ERA },
+    ],
   },
   {
     id: 'e0cb0f26594c',

@@ -122,13 +122,22 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v6.1.y',
     after: 'v5.17',
-    add: ['d52d165d67c5', '81235ae0c846', '751ecf6afd65-6.1', 'fbc7e61195e2-6.1', '59419f10045b-6.1'],
+    add: [
+      'd52d165d67c5',
+      '81235ae0c846',
+      '751ecf6afd65-6.1',
+      'fbc7e61195e2-6.1',
+      '59419f10045b-6.1',
+      'd4d5be94a878-6.1',
+      '05d881b85b48-6.1',
+    ],
     kernel:
       "Debian 6.1.192-3 (linux-source-6.1, the lab's 6.1 kernel), read from arch/arm64/kernel/fpsimd.c:1393-1416 (751ecf6afd65 backported: " +
       'the SVE trap flushes a stale binding), arch/arm64/kvm/fpsimd.c:73-90 (fbc7e61195e2 backported: ' +
       'save+flush at vcpu_load, fp_state FREE), :112-136 (ctxsync binds the vcpu with its fp_type), :144-165 (put_fp saves and flushes a ' +
       'guest-owned state, restores no trap state), arch/arm64/kernel/fpsimd.c:445-500 (fpsimd_save() through fpsimd_last_state with ' +
-      'to_save/fp_type, the v6.2 baa8515281b3/deeb8f9a80fd design, backported), arch/arm64/kernel/syscall.c:163-203 (fp_user_discard(): ' +
+      'to_save/fp_type, the v6.2 baa8515281b3/deeb8f9a80fd design, backported), arch/arm64/kernel/fpsimd.c:900-911 (d4d5be94a878 and ' +
+      '05d881b85b48 backported: a VL change sets the VL, then frees and reallocates sve_state), arch/arm64/kernel/syscall.c:163-203 (fp_user_discard(): ' +
       'SVE dropped at every syscall, no 8c845e273104), arch/arm64/Kconfig:2193-2197 (ARM64_SME depends on BROKEN: 81235ae0c846 ' +
       'backported; the image config has no CONFIG_ARM64_SME), no TIF_KERNEL_FPSTATE (kernel-mode NEON not preemptible), no FPMR; ' +
       "the model has no separate fp_type commit before ef3be86021c3, so fp_type is approximated by v5.17's TIF_SVE",

@@ -47,7 +47,7 @@ import { dataToken, versionOf, writerOf } from '../arch/tokens.js';
 import { Fpsimd } from './fpsimd.js';
 import { GARBAGE, ZERO } from '../arch/tokens.js';
 import { FPSIMD_STATE_BYTES, VQ_BITS, sveRegsBytes } from '../arch/sizes.js';
-import { KPath, NONE, Pos, SigForge, TaskState, frameHasSveData, type CpuView, type TaskView } from './records.js';
+import { KPath, NONE, Pos, SigForge, TaskState, frameHasSveData, type CpuView, type SveWriteShape, type TaskView } from './records.js';
 import { handlerEntered, tracerReads, userAccessesZa, userRuns } from '../spec/observe.js';
 
 export class Entry extends Fpsimd {
@@ -257,11 +257,22 @@ export class Entry extends Fpsimd {
     throw new Error('FPC512 model bug: PR_SME_SET_VL on a kernel without SME');
   }
 
-  /** @models el0_sve_acc — entry.S v4.15: the EL0 SVE trap, calls do_sve_acc() then leaves via ret_to_user. */
+  /**
+   * @models el0_sve_acc — entry.S v4.15: the EL0 SVE trap, calls do_sve_acc() then leaves via
+   * ret_to_user. do_sve_acc() starts with sve_alloc(), a kzalloc(GFP_KERNEL) that may sleep,
+   * before local_bh_disable(): the task can be preempted or migrated there. With the `atomic`
+   * family the model enters the trap as the SVE_ACC kernel path and runs do_sve_acc() on
+   * `continue` (as v5.x always does); a preemption inside the sleeping allocation is the same
+   * interleaving as one before it, since the allocation touches only the task's own memory.
+   */
   el0_sve_acc(): void {
     const t = this.currentTask;
     t.pos = Pos.KERNEL;
     t.in_syscall = false;
+    if (this.splitPaths) {
+      this.enterKPath(t, KPath.SVE_ACC, 1);
+      return;
+    }
     this.do_sve_acc();
   }
 
@@ -299,12 +310,13 @@ export class Entry extends Fpsimd {
   }
 
   /**
-   * Whether rt_sigreturn survives a failed allocation of thread.sve_state (the `alloc` family's
-   * nomem at the SIGRETURN copy step): v4.15's sve_alloc() ends in BUG_ON(!sve_state), a
-   * failed small GFP_KERNEL allocation being a BUG by design then, so the model does not offer
-   * the failure there (as for v4.x's do_sve_acc()); from v5.x the copy step returns -ENOMEM.
+   * Whether a failed sve_alloc() is something the kernel handles (a NULL buffer its callers
+   * check: SIGKILL in the traps, -ENOMEM in ptrace and in rt_sigreturn's copy of an SVE record),
+   * so that the `alloc` family may explore it. v4.15's sve_alloc() treats it as impossible
+   * ("Should Not Fail") and BUG_ONs, a failed small GFP_KERNEL allocation being a BUG by design
+   * then.
    */
-  get sigreturnAllocFallible(): boolean {
+  get allocFailureHandled(): boolean {
     return false;
   }
 
@@ -465,6 +477,11 @@ export class Entry extends Fpsimd {
           this.enterKPath(t, KPath.SIGRETURN, 1);
         } else if (t.kstep === 1) this.sigreturnCopySveRegs();
         else this.sigreturnRestoreFpsimd();
+        return;
+      case KPath.SVE_ACC:
+        // v4.x with `atomic`: the trap's body after the point it may sleep (el0_sve_acc)
+        this.leaveKPath(t);
+        this.do_sve_acc();
         return;
       case KPath.SET_VL:
         // kpath_arg = new VL in quadwords * 2 + PR_SVE_VL_INHERIT
@@ -641,9 +658,14 @@ export class Entry extends Fpsimd {
    * kzalloc() it makes failing (Fpsimd.allocFails).
    */
   kernelContinueNomem(): void {
+    this.withAllocFailing(() => this.kernelContinue());
+  }
+
+  /** Runs `step` with every kzalloc() in it failing (Fpsimd.allocFails): the `alloc` family's events. */
+  withAllocFailing(step: () => void): void {
     this.allocFails = true;
     try {
-      this.kernelContinue();
+      step();
     } finally {
       this.allocFails = false;
     }
@@ -710,27 +732,48 @@ export class Entry extends Fpsimd {
    * header's VL goes through sve_set_vector_length() (which converts a live-SVE task to FPSIMD
    * and drops its buffer if the VL changes); the header flags are the tracee's own (a tracer
    * that read the regset first keeps PR_SVE_VL_INHERIT). An FPSIMD payload goes through
-   * __fpr_set() and clears TIF_SVE; an SVE payload replaces sve_state (sve_alloc() zeroes it,
-   * fpsimd_sync_to_sve() refills it from V for a short write) and sets TIF_SVE. In every case
-   * the task's binding is flushed last.
+   * __fpr_set() and clears TIF_SVE; otherwise, unless the payload is for a VL other than the
+   * one set (-EIO, the VL change already made: sve.rst, "the thread's FPSIMD state is
+   * preserved"), sve_alloc() zeroes sve_state, fpsimd_sync_to_sve() refills it from V only if
+   * TIF_SVE is clear ("so that a short copyin leaves trailing registers unmodified"), TIF_SVE
+   * is set and the payload, if any, copied in. In every case the task's binding is flushed last.
+   *
+   * A header-only write should change nothing but the VL and flags (sve.rst, the same text
+   * from v4.15 to v6.16): the expectation stays. With TIF_SVE set the code above leaves
+   * sve_state zeroed and not refilled: the task's registers are lost (fixed by 316283f276eb,
+   * which zeroes every header-only write on purpose).
+   *
+   * sve_alloc() failing: v4.15's BUG_ONs inside (an oops); from the K0 era on (the model's
+   * v5.17) it returns NULL and sve_set() returns -ENOMEM with TIF_SVE cleared and nothing
+   * else changed (the 6.1 code reads the same).
    */
-  sve_set(target: TaskView, sveFormat: boolean, vq: number): void {
-    const tok = this.newTaskToken(target);
+  sve_set(target: TaskView, sveFormat: boolean, vq: number, shape: SveWriteShape = 'full'): void {
     const inherit = target.TIF_SVE_VL_INHERIT;
-    if (this.sve_set_vector_length(target, vq, inherit, false)) this.sveSetVectorLengthFinish(target, vq, inherit);
+    if (this.sve_set_vector_length(target, vq, inherit, false)) {
+      this.sveSetVectorLengthFinish(target, vq, inherit);
+      target.exp_Hi = ZERO; // a VL change keeps only the V bits (sve.rst, as PR_SVE_SET_VL)
+    }
     if (!sveFormat) {
+      const tok = this.newTaskToken(target);
       this.__fpr_set(target, tok);
       target.TIF_SVE = false;
       target.exp_V = tok;
       target.exp_Hi = ZERO;
-    } else {
+    } else if (shape !== 'eio') {
       this.sve_alloc(target);
-      this.fpsimd_sync_to_sve(target);
-      target.TIF_SVE = true;
-      target.sve_V = tok;
-      target.sve_Hi = tok;
-      target.exp_V = tok;
-      target.exp_Hi = tok;
+      if (!target.sve_state) {
+        target.TIF_SVE = false; // -ENOMEM
+      } else {
+        this.fpsimd_sync_to_sve(target);
+        target.TIF_SVE = true;
+        if (shape === 'full') {
+          const tok = this.newTaskToken(target);
+          target.sve_V = tok;
+          target.sve_Hi = tok;
+          target.exp_V = tok;
+          target.exp_Hi = tok;
+        }
+      }
     }
     this.fpsimd_flush_task_state(target);
   }

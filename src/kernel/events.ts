@@ -27,6 +27,7 @@ import { kvmvlFamily } from './families/kvmvl.js';
 import { neonFamily } from './families/neon.js';
 import { pmFamily } from './families/pm.js';
 import { ptraceFamily } from './families/ptrace.js';
+import { ptraceEdgeFamily } from './families/ptrace_edge.js';
 import { ptraceFullFamily } from './families/ptrace_full.js';
 import { sigframeFamily } from './families/sigframe.js';
 import { signalFamily } from './families/signal.js';
@@ -57,6 +58,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   atomicFamily,
   allocFamily,
   kvmvlFamily,
+  ptraceEdgeFamily,
   efiFamily,
 ];
 

@@ -37,6 +37,15 @@ export const TaskState = {
 } as const;
 
 /**
+ * The payload of a tracer's PTRACE_SETREGSET NT_ARM_SVE write (sve_set(), the `ptrace` and
+ * `ptrace_edge` families): `full`, register data for the whole VL; `header`, the header only
+ * (sve.rst: "it is permissible to omit the payload"); `eio`, a header asking for a VL the CPU
+ * does not support (the kernel sets a supported one) with register data laid out for the VL
+ * asked for, which the kernel refuses with -EIO after it has changed the VL.
+ */
+export type SveWriteShape = 'full' | 'header' | 'eio';
+
+/**
  * A kernel path that the model runs as several steps because the kernel can be preempted (or
  * interrupted by a softirq) part-way through it. `kpath` says which path a task is in, `kstep`
  * how far it got; the `continue` event runs the next step. See the path's methods in

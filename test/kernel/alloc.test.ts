@@ -108,15 +108,28 @@ describe('a VL change whose reallocation fails (vec_set_vector_length, A era)', 
     expect(C(k).kpath).toBe(KPath.NONE);
     expect(nomemEnabled(k)).toBe(false);
   });
-  it('v5.17 and v6.1.y: the model frees and leaves the reallocation to the next use: nomem is not enabled', () => {
-    for (const variant of ['v5.17', 'v6.1.y']) {
-      const k = boot(variant);
-      act(k, 'switch', 0, slot(k, 'C'));
-      act(k, 'ret_to_user', 0);
-      act(k, 'syscall', 0);
-      act(k, 'set_vl', 0);
-      expect(C(k).kpath).toBe(KPath.SET_VL);
-      expect(nomemEnabled(k)).toBe(false);
-    }
+  it('v5.17: the model frees and leaves the reallocation to the next use: nomem is not enabled', () => {
+    const k = boot('v5.17');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'syscall', 0);
+    act(k, 'set_vl', 0);
+    expect(C(k).kpath).toBe(KPath.SET_VL);
+    expect(nomemEnabled(k)).toBe(false);
+  });
+
+  it('v6.1.y (6.1.192 fpsimd.c:900-911, sve_alloc() unchecked): the reallocation can fail; the task is left without sve_state and TIF_SVE clear, and its next SVE trap allocates again', () => {
+    const k = boot('v6.1.y');
+    act(k, 'switch', 0, slot(k, 'C'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'syscall', 0);
+    act(k, 'set_vl', 0);
+    expect(nomemEnabled(k)).toBe(true);
+    expect(act(k, 'nomem', 0)).toBeNull();
+    expect([C(k).kpath, C(k).sve_state, C(k).TIF_SVE]).toEqual([KPath.NONE, false, false]);
+    act(k, 'ret_to_user', 0);
+    expect(act(k, 'sve_write', 0)).toBeNull();
+    expect(act(k, 'continue', 0)).toBeNull();
+    expect([C(k).sve_state, C(k).TIF_SVE]).toEqual([true, true]);
   });
 });

@@ -10,6 +10,7 @@ import { createMachine } from '../../src/kernel/kernel.js';
 import type { Kvm } from '../../src/kernel/kvm.js';
 import { FpType, KPath, NR_CPUS } from '../../src/kernel/records.js';
 import { findVariant } from '../../src/variants/index.js';
+import { variantOfExpression } from '../../src/variants/expression.js';
 import { act, slot } from '../helpers.js';
 import type { EventFamily } from '../../src/kernel/events.js';
 
@@ -123,5 +124,106 @@ describe('the atomic switch: the two stores of the flush at sigreturn', () => {
         expect(act(k, 'fp_read', 0)).toBeNull();
       });
     }
+  }
+});
+
+/**
+ * A VL change's second step (after put_cpu_fpsimd_context(), preemptible) on the 6.1 line:
+ * Debian 6.1.192's vec_set_vector_length() (fpsimd.c:900-911) sets the new VL, then frees
+ * sve_state and reallocates it zeroed (d4d5be94a878 with 05d881b85b48, both backported), so
+ * the buffer exists and is sized for the new VL when the path ends. 6.1.42 had d4d5be94a878
+ * alone: the reallocation came before task_set_vl(), sizing the buffer for the old VL
+ * (CVE-2023-53184): after a change to a larger VL the next SVE trap zeroes past its end.
+ */
+describe("the VL change's reallocation on the 6.1 line", () => {
+  /** A, in a syscall, asks for the other VL twice (512 → 256 → 512 bits); returns A. */
+  function twoChanges(k: Kvm) {
+    act(k, 'switch', 0, slot(k, 'A'));
+    act(k, 'ret_to_user', 0);
+    act(k, 'syscall', 0);
+    const A = k.tasks[0]!;
+    const first = A.sve_vq;
+    act(k, 'set_vl', 0);
+    act(k, 'continue', 0);
+    expect(A.sve_vq).not.toBe(first);
+    return { A, first, second: A.sve_vq };
+  }
+
+  it('v6.1.y: sve_state is reallocated at once, sized for the VL just set', () => {
+    const k = boot('v6.1.y', ['core', 'vl']);
+    const { A, first, second } = twoChanges(k);
+    expect(A.sve_state).toBe(true);
+    expect(A.sve_state_vq).toBe(second);
+    act(k, 'set_vl', 0);
+    act(k, 'continue', 0);
+    expect([A.sve_vq, A.sve_state, A.sve_state_vq]).toEqual([first, true, first]);
+    act(k, 'ret_to_user', 0);
+    expect(act(k, 'sve_write', 0)).toBeNull();
+    expect(act(k, 'continue', 0)).toBeNull(); // do_sve_acc(): sve_alloc() zeroes a buffer of the right size
+  });
+
+  it('v6.1.y without 05d881b85b48: the buffer is sized for the old VL; growing the VL makes the next SVE trap overflow it', () => {
+    const k = boot('v6.1.y', ['core', 'vl']);
+    const e = variantOfExpression('v6.1.y-05d881b85b48-6.1')!;
+    const k2 = createMachine(e.Kernel, { cpus: 1, tasks: [{ name: 'A' }, { name: 'B' }], events: ['core', 'vl'] });
+    expect(k.defaultVq).toBeGreaterThan(k.altVq); // the first change shrinks the VL, the second grows it
+    const { A, first, second } = twoChanges(k2);
+    expect(A.sve_state_vq).toBe(first); // allocated before the VL was set
+    act(k2, 'set_vl', 0);
+    act(k2, 'continue', 0);
+    expect([A.sve_vq, A.sve_state_vq]).toEqual([first, second]);
+    act(k2, 'ret_to_user', 0);
+    act(k2, 'sve_write', 0);
+    expect(act(k2, 'continue', 0)?.invariant).toBe('memory-safety');
+  });
+});
+
+/**
+ * v4.15/v4.18's do_sve_acc() (fpsimd.c v4.15) calls sve_alloc() — kzalloc(GFP_KERNEL), which may
+ * sleep — before local_bh_disable(): the trap can be preempted there. With `atomic` the trap is
+ * the SVE_ACC kernel path (as v5.x's el0_sve_acc always is) and its body runs on `continue`.
+ */
+describe('the atomic switch: v4.x SVE trap before its sleeping allocation', () => {
+  for (const variant of ['v4.15', 'v4.18']) {
+    it(`${variant} off: the trap is one step`, () => {
+      const k = boot(variant, ['core']);
+      act(k, 'switch', 0, slot(k, 'A'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'fp_write', 0);
+      act(k, 'sve_write', 0);
+      expect(k.tasks[0]!.kpath).toBe(KPath.NONE);
+      expect(k.tasks[0]!.TIF_SVE).toBe(true);
+    });
+
+    it(`${variant} on: a preemption and another task's FP use before the body are harmless; A resumes with its V registers and SVE enabled`, () => {
+      const k = boot(variant, ['core', 'atomic']);
+      act(k, 'switch', 0, slot(k, 'A'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'fp_write', 0);
+      const A = k.tasks[0]!;
+      const v = k.cpus[0]!.regV;
+      expect(act(k, 'sve_write', 0)).toBeNull();
+      expect([A.kpath, A.TIF_SVE, A.sve_state]).toEqual([KPath.SVE_ACC, false, false]);
+      expect(act(k, 'switch', 0, slot(k, 'B'))).toBeNull(); // saves A's V registers
+      expect(A.uw_V).toBe(v);
+      act(k, 'ret_to_user', 0);
+      act(k, 'fp_write', 0);
+      act(k, 'irq', 0);
+      expect(act(k, 'switch', 0, slot(k, 'A'))).toBeNull();
+      expect(act(k, 'continue', 0)).toBeNull(); // sve_alloc(), then the conversion from uw
+      expect([A.kpath, A.TIF_SVE, A.sve_state, A.sve_V]).toEqual([KPath.NONE, true, true, v]);
+      expect(act(k, 'ret_to_user', 0)).toBeNull();
+      expect(act(k, 'sve_write', 0)).toBeNull(); // no second trap: SVE is enabled
+      expect(act(k, 'fp_read', 0)).toBeNull();
+    });
+
+    it(`${variant} on, with alloc: the split trap's allocation is not failed (sve_alloc() BUG_ONs: "Should Not Fail")`, () => {
+      const k = boot(variant, ['core', 'alloc', 'atomic']);
+      act(k, 'switch', 0, slot(k, 'A'));
+      act(k, 'ret_to_user', 0);
+      act(k, 'sve_write', 0);
+      expect(k.tasks[0]!.kpath).toBe(KPath.SVE_ACC);
+      expect(() => act(k, 'nomem', 0)).toThrow(/not enabled/);
+    });
   }
 });

@@ -4,7 +4,10 @@
  * clean once the clone() fix (e0cb0f26594c) and e35ac9d0b56e (sve_alloc() zeroing a tracee's
  * buffer for the tracer's VL, v5.15) are applied — the two bugs in them the walks find; the
  * first is pinned by the bounded check `ptrace-fork` (docs/findings.md), the second by
- * test/kernel/audit.test.ts — and the walks do find the first without its fix.
+ * test/kernel/audit.test.ts — and the walks do find the first without its fix. Two families
+ * are left out: `ptrace_edge`, whose header-only NT_ARM_SVE write loses a task's SVE registers
+ * in every release before 316283f276eb (docs/findings.md), and `alloc`, whose failed allocation
+ * is a BUG_ON in v4.x's sve_alloc() (an oops by design).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -59,7 +62,8 @@ describe('random walks over every event family', () => {
   for (const variant of ['v4.15', 'v4.18']) {
     for (const b of configs) {
       it(`${variant} + clone and sve_alloc fixes: no violation (${b.cpus} CPUs, ${b.tasks} tasks, ${b.vcpus} vcpus, ${b.spare} spare)`, () => {
-        const model = new KernelModel(withCloneFix(variant), { ...bootSpecOf(b), events: [...EVENT_FAMILIES] });
+        const events = EVENT_FAMILIES.filter((f) => f !== 'ptrace_edge' && f !== 'alloc');
+        const model = new KernelModel(withCloneFix(variant), { ...bootSpecOf(b), events });
         fc.assert(
           fc.property(walks, (choices) => {
             const v = walk(model, choices);

@@ -8,13 +8,16 @@
  *  - vec_set_vector_length()'s second half (A era: the SET_VL path), which frees and
  *    reallocates sve_state and does not check the result;
  *  - rt_sigreturn's copy of an SVE record (the SIGRETURN path's copy step) into a task with no
- *    sve_state: v4.15/v4.18's sve_alloc() BUGs (BUG_ON, reported as kernel-warn); from v5.x
- *    restore_sve_fpsimd_context() clears TIF_SVE and returns -ENOMEM, a bad frame (SIGSEGV).
- * Not covered: v4.15/v4.18's do_sve_acc() (atomic in the model; its sve_alloc() is the same
- * BUG_ON), ptrace writes (-ENOMEM: the write fails; the ptrace engineer's), fork with ZA
- * (-ENOMEM before anything of the child exists: see docs/findings.md), and mainline's
- * change_live_vector_length() (allocates first and fails cleanly; the model runs it as one
- * step). Off by default: `--events ...,alloc`.
+ *    sve_state: from v5.x restore_sve_fpsimd_context() clears TIF_SVE and returns -ENOMEM, a
+ *    bad frame (SIGSEGV).
+ * A tracer's NT_ARM_SVE / NT_ARM_SSVE write whose allocation fails is the `ptrace_edge` family's
+ * (`ptrace_sve_nomem`, `ptrace_ssve_nomem`), with the same mechanism (Entry.withAllocFailing).
+ * Not explored: v4.15/v4.18, whose sve_alloc() treats failure as impossible ("Should Not
+ * Fail": BUG_ON, an oops) — `allocFailureHandled` is false there, so `nomem` is not enabled at
+ * their SVE trap (even when the `atomic` family splits it) nor at sigreturn's copy. Not
+ * covered: fork with ZA (-ENOMEM before anything of the child exists: see docs/findings.md),
+ * and mainline's change_live_vector_length() (allocates first and fails cleanly; the model
+ * runs it as one step). Off by default: `--events ...,alloc`.
  * How an event is declared: src/kernel/families/declare.ts.
  */
 
@@ -38,14 +41,14 @@ export const allocFamily: FamilyDecl = {
         if (!t) return false;
         switch (t.kpath) {
           case KPath.SVE_ACC:
-            return !t.sve_state;
+            return !t.sve_state && k.allocFailureHandled;
           case KPath.SME_ACC:
             return !t.sve_state || !t.sme_state;
           case KPath.SET_VL:
             return k.setVlReallocates;
           case KPath.SIGRETURN:
             // the copy step of an SVE record allocates thread.sve_state if there is none
-            return k.sigreturnAllocFallible && t.kstep === 1 && !t.sve_state;
+            return k.allocFailureHandled && t.kstep === 1 && !t.sve_state;
           default:
             return false;
         }

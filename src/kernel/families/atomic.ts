@@ -10,7 +10,15 @@
  * it: a preemption or a softirq can come in between (src/kernel/versions/signal.ts); and
  * rt_sigreturn's flush before it copies the frame's SVE block (v4.15 to v6.12), between its
  * two stores, fpsimd_cpu = NR_CPUS and TIF_FOREIGN_FPSTATE: restore_sve_fpsimd_context() runs
- * with preemption enabled (its own comment in signal.c) (Entry.sigreturnFlushTaskState).
+ * with preemption enabled (its own comment in signal.c) (Entry.sigreturnFlushTaskState); and
+ * v4.15/v4.18's SVE trap, whose do_sve_acc() starts with sve_alloc() — kzalloc(GFP_KERNEL),
+ * which may sleep — before local_bh_disable(): the trap enters the SVE_ACC path and its body
+ * runs on `continue`, as v5.x's always does (Entry.el0_sve_acc).
+ * Not split, with the reason: fpsimd_flush_task_state()'s two stores elsewhere than sigreturn
+ * (every other caller flushes a task that is not running, or runs with preemption off); a VL
+ * change's steps are already two (the SET_VL path: the part inside the FP context, then the
+ * buffers after put_cpu_fpsimd_context()), and the second's free-then-allocate cannot be
+ * observed half-done by anything but the task itself.
  * How a family is declared: src/kernel/families/declare.ts.
  */
 

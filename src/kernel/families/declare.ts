@@ -38,6 +38,7 @@ export const EVENT_FAMILIES = [
   'atomic',
   'alloc',
   'kvmvl',
+  'ptrace_edge',
   'efi',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
@@ -250,6 +251,7 @@ export function tracerAccess(
   cpuHas: (k: Kvm) => boolean,
   run: TaskEventDecl['run'],
   needs = 'current inside a syscall, and a stopped task',
+  targetHas: (t: TaskView) => boolean = () => true,
 ): TaskEventDecl {
   return {
     name,
@@ -258,7 +260,11 @@ export function tracerAccess(
     runs: 'kernel',
     doc,
     needs,
-    enabled: (k, cpu, slot) => cpuHas(k) && !!tracee(k, cpu, slot),
+    enabled: (k, cpu, slot) => {
+      if (!cpuHas(k)) return false;
+      const t = tracee(k, cpu, slot);
+      return !!t && targetHas(t);
+    },
     run,
   };
 }

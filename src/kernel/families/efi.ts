@@ -23,7 +23,7 @@ export const efiFamily: FamilyDecl = {
   events: [
     {
       name: 'efi',
-      code: 64,
+      code: 68,
       params: 'cpu',
       runs: 'cpu',
       doc: 'an EFI runtime service is called on this CPU with IRQs off (efi_reboot, EFI pstore): the firmware uses FPSIMD between __efi_fpsimd_begin and __efi_fpsimd_end',

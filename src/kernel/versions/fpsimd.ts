@@ -57,6 +57,7 @@ export const fpsimd = versions({
     '8cd969d28fd2'(t: TaskView): void {
       const cur = this.current ?? t;
       if (t.sve_state) sveStateAccessed(this, t, cur.sve_vq, 'save', 'sve_alloc');
+      else if (this.allocFails) this.warnOn(true, 'sve_alloc', 'BUG_ON: kzalloc() of sve_state failed (an oops)');
       else this.sveStateAllocated(t);
       t.sve_V = ZERO;
       t.sve_Hi = ZERO;
@@ -926,7 +927,27 @@ export const fpsimd = versions({
     },
   },
   sveSetVectorLengthFinish: {
-    /** The rest of vec_set_vector_length() (A): set the VL, free and reallocate sve_state (zeroed). */
+    /**
+     * The rest of vec_set_vector_length() on the 6.1 line with d4d5be94a878 alone (6.1.42):
+     * free and reallocate sve_state (sve_free(); sve_alloc(task, true)) *before* task_set_vl(),
+     * so the new buffer is sized for the old VL; the VL is set after. A VL that grows leaves a
+     * buffer too small for the state the task now saves (CVE-2023-53184).
+     */
+    'd4d5be94a878-6.1'(t: TaskView, vq: number, inherit: boolean): void {
+      this.sve_free(t);
+      this.sveStateAllocated(t);
+      t.sve_vq = vq;
+      t.TIF_SVE_VL_INHERIT = inherit;
+    },
+    /** 05d881b85b48 on the 6.1 line (6.1.43): task_set_vl() moved before the reallocation, as A has it. */
+    '05d881b85b48-6.1'(t: TaskView, vq: number, inherit: boolean): void {
+      fpsimd.sveSetVectorLengthFinish.ef3be86021c3.call(this, t, vq, inherit);
+    },
+    /**
+     * The rest of vec_set_vector_length() (A; and Debian 6.1.192 fpsimd.c:900-911, with
+     * d4d5be94a878 and 05d881b85b48 backported): set the VL, then free and reallocate sve_state
+     * (zeroed) at that VL.
+     */
     ef3be86021c3(t: TaskView, vq: number, inherit: boolean): void {
       t.sve_vq = vq;
       this.sve_free(t);
@@ -934,7 +955,17 @@ export const fpsimd = versions({
       t.TIF_SVE_VL_INHERIT = inherit;
     },
   },
+  allocFailureHandled: {
+    /** K0 era (the model's v5.17) on: sve_alloc() returns NULL and its callers check (do_sve_acc(): SIGKILL). */
+    get '8383741ab2e7'(): boolean {
+      return true;
+    },
+  },
   setVlReallocates: {
+    /** vec_set_vector_length() on the 6.1 line after d4d5be94a878's backport: sve_free() then sve_alloc(task, true), unchecked. */
+    get 'd4d5be94a878-6.1'(): boolean {
+      return true;
+    },
     /** vec_set_vector_length() (A): sve_free() then sve_alloc(task, true), unchecked. */
     get ef3be86021c3(): boolean {
       return true;

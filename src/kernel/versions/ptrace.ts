@@ -1,5 +1,5 @@
 import { ZERO } from '../../arch/tokens.js';
-import { FpType, type TaskView } from '../records.js';
+import { FpType, type SveWriteShape, type TaskView } from '../records.js';
 import { versions } from './table.js';
 import { tracerReads, tracerReadsFpmr, tracerReadsV, tracerReadsZa } from '../../spec/observe.js';
 
@@ -13,33 +13,54 @@ export const ptrace = versions({
      * FPSIMD format through __fpr_set() with TIF_SVE cleared and fp_type FPSIMD, SVE format
      * into sve_state (synced from V first) with TIF_SVE and fp_type SVE; the binding is flushed
      * on the way out. sve.rst: "any SETREGSET of NT_ARM_SVE will exit streaming mode".
+     * Header-only and -EIO writes: as Entry.sve_set (v4.15), whose code this keeps; -ENOMEM
+     * when sve_alloc() fails: TIF_SVE cleared, fp_type FPSIMD — after SVCR.SM was cleared.
      */
-    ef3be86021c3(target: TaskView, sveFormat: boolean, vq: number): void {
-      const tok = this.newTaskToken(target);
+    ef3be86021c3(target: TaskView, sveFormat: boolean, vq: number, shape: SveWriteShape = 'full'): void {
       const inherit = target.TIF_SVE_VL_INHERIT;
-      if (this.sve_set_vector_length(target, vq, inherit, false)) this.sveSetVectorLengthFinish(target, vq, inherit);
+      if (this.sve_set_vector_length(target, vq, inherit, false)) {
+        this.sveSetVectorLengthFinish(target, vq, inherit);
+        target.exp_Hi = ZERO; // a VL change keeps only the V bits (sve.rst, as PR_SVE_SET_VL)
+      }
       if (this.hasSme) {
         const wasSm = target.svcr_SM;
         target.svcr_SM = false;
-        if (wasSm) this.sve_alloc(target);
+        if (wasSm) {
+          this.sve_alloc(target);
+          target.exp_Hi = ZERO; // leaving streaming mode keeps at most the V bits (docs/variants.md)
+        }
       }
+      target.exp_SM = false;
       if (!sveFormat) {
+        const tok = this.newTaskToken(target);
         this.__fpr_set(target, tok);
         target.TIF_SVE = false;
         target.fp_type = FpType.FPSIMD;
         target.exp_V = tok;
         target.exp_Hi = ZERO;
-      } else {
+      } else if (shape !== 'eio') {
+        // (-EIO: the payload is for a VL other than the one set; the VL change stays)
         this.sve_alloc(target);
-        this.fpsimd_sync_to_sve(target);
-        target.TIF_SVE = true;
-        target.fp_type = FpType.SVE;
-        target.sve_V = tok;
-        target.sve_Hi = tok;
-        target.exp_V = tok;
-        target.exp_Hi = tok;
+        if (!target.sve_state) {
+          // -ENOMEM (Debian 6.12.118 ptrace.c:1014-1020)
+          target.TIF_SVE = false;
+          target.fp_type = FpType.FPSIMD;
+        } else {
+          // refilled from V only if neither TIF_SVE nor streaming: for a header-only write
+          // (whose expectation stays: sve.rst) a task in SVE mode keeps zeroes, and one that
+          // was streaming gets uw's stale V registers back
+          this.fpsimd_sync_to_sve(target);
+          target.TIF_SVE = true;
+          target.fp_type = FpType.SVE;
+          if (shape === 'full') {
+            const tok = this.newTaskToken(target);
+            target.sve_V = tok;
+            target.sve_Hi = tok;
+            target.exp_V = tok;
+            target.exp_Hi = tok;
+          }
+        }
       }
-      target.exp_SM = false;
       this.fpsimd_flush_task_state(target);
     },
     /**
@@ -50,28 +71,41 @@ export const ptrace = versions({
      * payload: FPSIMD format through __fpr_set() (TIF_SVE cleared, fp_type FPSIMD), SVE format
      * into sve_state (fp_type SVE).
      */
-    '316283f276eb'(target: TaskView, sveFormat: boolean, vq: number): void {
+    '316283f276eb'(target: TaskView, sveFormat: boolean, vq: number, shape: SveWriteShape = 'full'): void {
       this.fpsimd_flush_task_state(target);
-      const tok = this.newTaskToken(target);
       const inherit = target.TIF_SVE_VL_INHERIT;
       this.sve_set_vector_length(target, vq, inherit, false);
-      if (sveFormat) this.sve_alloc(target);
+      if (sveFormat) {
+        this.sve_alloc(target);
+        if (!target.sve_state) return; // -ENOMEM before anything but the VL changed (9f8bf718f292)
+      }
       this.sveSetExitStreaming(target);
       this.sveSetZeroFpsimd(target); // whose uw: current's until 5cbb61bf4168, then the target's
+      target.exp_SM = false;
       if (!sveFormat) {
+        const tok = this.newTaskToken(target);
         target.TIF_SVE = false;
         target.fp_type = FpType.FPSIMD;
         this.__fpr_set(target, tok);
         target.exp_V = tok;
         target.exp_Hi = ZERO;
-      } else {
-        target.fp_type = FpType.SVE;
-        target.sve_V = tok;
-        target.sve_Hi = tok;
-        target.exp_V = tok;
-        target.exp_Hi = tok;
+        return;
       }
-      target.exp_SM = false;
+      target.fp_type = FpType.SVE;
+      if (shape !== 'full') {
+        // header only, or -EIO after the VL is set: the zeroed register image is the result,
+        // on purpose (316283f276eb: a clean zero image before any payload; as 5cbb61bf4168's
+        // message describes it, "for partial writes, header-only writes, and FPSIMD<->SVE
+        // format switches")
+        target.exp_V = ZERO;
+        target.exp_Hi = ZERO;
+        return;
+      }
+      const tok = this.newTaskToken(target);
+      target.sve_V = tok;
+      target.sve_Hi = tok;
+      target.exp_V = tok;
+      target.exp_Hi = tok;
     },
   },
   sveSetExitStreaming: {
@@ -167,6 +201,15 @@ export const ptrace = versions({
         target.exp_Hi = ZERO;
       } else {
         this.sve_alloc(target);
+        if (!target.sve_state) {
+          // -ENOMEM (ptrace.c:1014-1020): TIF_SVE cleared, fp_type FPSIMD — but SVCR.SM and
+          // TIF_SME were set above, and sme_alloc()'s result was never checked: the write fails
+          // having left the task streaming without the buffers streaming mode needs
+          target.TIF_SVE = false;
+          target.fp_type = FpType.FPSIMD;
+          this.fpsimd_flush_task_state(target);
+          return;
+        }
         this.fpsimd_sync_to_sve(target);
         target.fp_type = FpType.SVE;
         target.sve_V = tok;
@@ -190,7 +233,9 @@ export const ptrace = versions({
       if (!sveFormat) return; // -EINVAL: streaming data must be SVE-formatted
       const tok = this.newTaskToken(target);
       if (!target.sme_state) this.sme_alloc(target);
+      if (!target.sme_state) return; // -ENOMEM, nothing changed (9f8bf718f292)
       this.sve_alloc(target);
+      if (!target.sve_state) return; // -ENOMEM, nothing changed
       target.svcr_SM = true;
       target.TIF_SME = true;
       this.sveSetZeroFpsimd(target);

@@ -311,12 +311,6 @@ export const signal = versions({
       this.enterKPath(t, KPath.SIGRETURN, 2);
     },
   },
-  sigreturnAllocFallible: {
-    /** restore_sve_fpsimd_context() (v5.x on) checks sve_alloc()'s result: -ENOMEM. */
-    get '8383741ab2e7'(): boolean {
-      return true;
-    },
-  },
   sigreturnCopySveRegs: {
     /**
      * restore_sve_fpsimd_context() (v5.x, K0 era), copy step: as v4.15's, but sve_alloc() no
