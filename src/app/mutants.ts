@@ -18,6 +18,8 @@ import { FIX_COMMITS, guardMatches, needs } from '../history/fixes.js';
 import { VERSIONS_BY_FUNCTION, conflictOf } from '../history/resolve.js';
 import { variantOfExpression } from '../variants/expression.js';
 import { VARIANTS } from '../variants/index.js';
+import type { Variant } from '../variants/types.js';
+import { missingFeatures } from '../scenario/features.js';
 import { violationClass } from '../check/model.js';
 import { KernelShrinkSubject } from '../kernel/model.js';
 import type { CheckViolation } from './check.js';
@@ -75,6 +77,16 @@ function firstWith(id: string): string | undefined {
   return REAL.filter((v) => v.commits.includes(id)).sort((a, b) => a.commits.length - b.commits.length)[0]?.name;
 }
 
+/**
+ * The release to revert `c` in: the earliest that has it and whose build can show a bug it
+ * guards (a guard's `feature` compiled in); else the earliest that has it.
+ */
+function firstShowing(c: Commit): string | undefined {
+  const shows = (v: Variant) => !c.guards || c.guards.some((g) => !g.feature || missingFeatures([g.feature], v).length === 0);
+  const withIt = REAL.filter((v) => v.commits.includes(c.id)).sort((a, b) => a.commits.length - b.commits.length);
+  return (withIt.find(shows) ?? withIt[0])?.name;
+}
+
 /** The commits of `set` to revert with `id`: those whose versions are written over its, transitively. */
 function revertClosure(set: readonly string[], id: string): string[] {
   const out = new Set([id]);
@@ -103,7 +115,7 @@ export function mutantOf(c: Commit): { base: string; mutant: string; also: strin
 /** Every way to have `c` reverted, best first: reverting it where it first is, then applying it where it is not. */
 function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[] {
   const out: { base: string; mutant: string; also: string[] }[] = [];
-  const builtin = firstWith(c.id);
+  const builtin = firstShowing(c);
   if (builtin) {
     const set = VARIANTS.find((v) => v.name === builtin)!.commits;
     const revert = revertClosure(set, c.id);

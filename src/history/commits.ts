@@ -51,6 +51,12 @@ export interface Guard {
   readonly since: string;
   /** The CPU the bug needs (`--hw` spelling), when not the variant's own: `mutants` hunts there. */
   readonly hw?: string;
+  /**
+   * A kernel feature the bug needs compiled in (scenario spelling), when the code exists in
+   * builds without it: `mutants` reverts the fix in a release built with it (the Debian 6.12
+   * build has SME's code but not CONFIG_ARM64_SME).
+   */
+  readonly feature?: 'sme' | 'fpmr' | 'sve_guests';
 }
 
 const START = '8cd969d28fd2';
@@ -299,7 +305,8 @@ export const COMMITS: readonly Commit[] = [
     title: 'arm64/fpsimd: Avoid clobbering kernel FPSIMD state with SMSTOP',
     release: 'mainline',
     kind: 'commit',
-    guards: [{ invariant: 'kernel-integrity', since: SME_ERA }],
+    // SMSTOP is an SME instruction: no bug where SME is compiled out (v6.12.y has the fix).
+    guards: [{ invariant: 'kernel-integrity', since: SME_ERA, feature: 'sme' }],
   },
   {
     id: 'a90878f297d3',
