@@ -112,6 +112,25 @@ export function mutantOf(c: Commit): { base: string; mutant: string; also: strin
   return mutantsOf(c)[0];
 }
 
+/**
+ * Adds to `have` the modelled fixes that came after every modelled release and apply to it
+ * (with what each needs), where `ok` accepts the fix and its additions; returns what it added.
+ * Only fixes of bugs the default CPU shows: one that needs another CPU hides nothing here.
+ */
+function addLaterFixes(have: Set<string>, ok: (f: Commit, add: readonly string[]) => boolean): string[] {
+  const later: string[] = [];
+  for (const f of FIX_COMMITS) {
+    if (have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => !g.hw && have.has(g.since))) continue;
+    const add = needs(have, f.id);
+    if (!add || !ok(f, add)) continue;
+    for (const x of add) {
+      have.add(x);
+      later.push(x);
+    }
+  }
+  return later;
+}
+
 /** Every way to have `c` reverted, best first: reverting it where it first is, then applying it where it is not. */
 function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[] {
   const out: { base: string; mutant: string; also: string[] }[] = [];
@@ -122,20 +141,9 @@ function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[
     // The version with the modelled fixes that came after every modelled release and apply to
     // it (5cbb61bf4168 on mainline): another bug of the same class in the original would hide
     // the reverted one, since a check keeps one trace per class.
+    // (Nor a fix of the commit being reverted: 5cbb61bf4168 rewrites 316283f276eb's code.)
     const have = new Set(set);
-    const later: string[] = [];
-    for (const f of FIX_COMMITS) {
-      // (Only fixes of bugs the default CPU shows: one that needs another CPU hides nothing here.)
-      // (Nor a fix of the commit being reverted: 5cbb61bf4168 rewrites 316283f276eb's code.)
-      if (have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => !g.hw && have.has(g.since))) continue;
-      if (f.fixes && revert.includes(f.fixes)) continue;
-      const add = needs(have, f.id);
-      if (add && !add.some((x) => revert.includes(x)))
-        for (const x of add) {
-          have.add(x);
-          later.push(x);
-        }
-    }
+    const later = addLaterFixes(have, (f, add) => !(f.fixes && revert.includes(f.fixes)) && !add.some((x) => revert.includes(x)));
     const base = `${builtin}${later.map((x) => `+${x}`).join('')}`;
     // Reverting other fixes with it is still a revert of fixes; reverting a feature series is
     // not. And the set left must be one the resolver accepts (a later version may call a helper
@@ -151,16 +159,7 @@ function mutantsOf(c: Commit): { base: string; mutant: string; also: string[] }[
   const lacking = REAL.filter((v) => !v.commits.includes(c.id) && c.guards!.some((g) => v.commits.includes(g.since)));
   for (const v of lacking.sort((a, b) => b.commits.length - a.commits.length)) {
     const have = new Set(v.commits);
-    const later: string[] = [];
-    for (const f of FIX_COMMITS) {
-      if (f.id === c.id || have.has(f.id) || firstWith(f.id) || !f.guards!.some((g) => !g.hw && have.has(g.since))) continue;
-      const more = needs(have, f.id);
-      if (more && !more.includes(c.id))
-        for (const x of more) {
-          have.add(x);
-          later.push(x);
-        }
-    }
+    const later = addLaterFixes(have, (f, add) => f.id !== c.id && !add.includes(c.id));
     const mutant = `${v.name}${later.map((x) => `+${x}`).join('')}`;
     const add = needs(have, c.id);
     if (add) {
