@@ -13,10 +13,25 @@
 import { COMMITS, type Commit, type Guard } from './commits.js';
 
 import { commitIndex, findCommit } from './commits.js';
-import { VERSIONS_BY_FUNCTION, conflictOf, isBranch } from './resolve.js';
+import { RELEASES } from './releases.js';
+import { VERSIONS_BY_FUNCTION, conflictOf, isBranch, missingHelper } from './resolve.js';
 
 /** The fix commits of the modelled history, oldest first. */
 export const FIX_COMMITS: readonly Commit[] = COMMITS.filter((c) => c.guards && c.guards.length > 0);
+
+/**
+ * Upstream commits a stable line of the model carries (`v6.12.y`, `v6.1.y`: only fixes are
+ * backported, so these are fixes whether or not the model gives them guards), and the upstream
+ * commits of its backports.
+ */
+const STABLE_FIXES: ReadonlySet<string> = new Set(
+  RELEASES.filter((r) => r.name.endsWith('.y')).flatMap((r) => r.add.map((id) => findCommit(id)?.upstream ?? id)),
+);
+
+/** Whether `needs()` may pull the commit in: a fix (guards), or a commit a stable line carries. */
+function isFixLike(id: string): boolean {
+  return !!findCommit(id)?.guards || STABLE_FIXES.has(id);
+}
 
 export interface ViolationLike {
   readonly invariant: string;
@@ -54,30 +69,42 @@ export function fixesFor(commits: readonly string[], v: ViolationLike): FixMatch
 
 /**
  * The commits to add to `have` with `id` for a consistent set: `id` and, transitively, the
- * older commits that a version being added is written over (when they are fixes themselves: a
- * feature series is not pulled in to look past a bug). Null when that is not possible.
+ * older commits that a version being added is written over, and the older commit that defines
+ * a helper a chosen version calls (316283f276eb's __fpr_set() calls 929fa99b1215's
+ * fpsimd_sync_from_effective_state()) — when they are fixes themselves (guards, or carried by a
+ * stable line): a feature series is not pulled in to look past a bug. Null when that is not
+ * possible.
  */
 export function needs(have: ReadonlySet<string>, id: string): string[] | null {
   const set = new Set(have);
   const added: string[] = [];
   const todo = [id];
-  while (todo.length > 0) {
-    const x = todo.pop()!;
-    if (set.has(x)) continue;
-    set.add(x);
-    added.push(x);
-    for (const list of VERSIONS_BY_FUNCTION.values()) {
-      const at = list.findIndex((ver) => ver.commit === x);
-      if (at < 0) continue;
-      for (let i = 0; i < at; i++) {
-        const older = list[i]!.commit;
-        if (set.has(older) || isBranch(older)) continue;
-        if (!findCommit(older)?.guards) return null;
-        todo.push(older);
+  for (;;) {
+    while (todo.length > 0) {
+      const x = todo.pop()!;
+      if (set.has(x)) continue;
+      set.add(x);
+      added.push(x);
+      for (const list of VERSIONS_BY_FUNCTION.values()) {
+        const at = list.findIndex((ver) => ver.commit === x);
+        if (at < 0) continue;
+        for (let i = 0; i < at; i++) {
+          const older = list[i]!.commit;
+          if (set.has(older) || isBranch(older)) continue;
+          if (!isFixLike(older)) return null;
+          todo.push(older);
+        }
       }
     }
+    // The versions chosen may call a helper only a commit the set lacks defines: the oldest
+    // fix among its definers that is not newer than `id` comes in too (with what it needs).
+    const m = missingHelper(set);
+    if (!m) break;
+    const limit = commitIndex(id)!;
+    const fix = m.definers.find((d) => !isBranch(d) && isFixLike(d) && commitIndex(d)! <= limit);
+    if (!fix) return null;
+    todo.push(fix);
   }
-  // The versions added may call helpers only a commit the set lacks defines (conflictOf).
   if (conflictOf(set)) return null;
   return added.sort((a, b) => commitIndex(a)! - commitIndex(b)!);
 }

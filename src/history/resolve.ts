@@ -117,7 +117,6 @@ function isBaseFunction(fn: string): boolean {
 
 /** Why a set is not consistent (see the file comment), or undefined. */
 export function conflictOf(ids: ReadonlySet<string>): string | undefined {
-  const chosen: Version[] = [];
   for (const [fn, list] of VERSIONS_BY_FUNCTION) {
     let newest = -1;
     for (let i = 0; i < list.length; i++) if (ids.has(list[i]!.commit)) newest = i;
@@ -126,15 +125,28 @@ export function conflictOf(ids: ReadonlySet<string>): string | undefined {
       // A proposal, a mutation or a stable backport is a side branch: nothing later is written over it.
       if (!ids.has(older) && !isBranch(older)) return `${list[newest]!.commit}'s ${fn}() is written over ${older}'s, which the set lacks`;
     }
-    if (newest >= 0) chosen.push(list[newest]!);
   }
-  for (const v of chosen) {
-    for (const callee of calleesOf(v)) {
+  const m = missingHelper(ids);
+  if (!m) return undefined;
+  const by = m.definers.join(', ');
+  return `${m.caller.commit}'s ${m.caller.fn}() calls ${m.callee}(), which only ${by} define${m.definers.length === 1 ? 's' : ''} and the set lacks`;
+}
+
+/**
+ * The first version chosen from `ids` (the newest of each function) that calls a versioned
+ * function no commit of the set defines: the caller, the callee and the commits defining it
+ * (oldest first). Undefined when every callee is there.
+ */
+export function missingHelper(ids: ReadonlySet<string>): { caller: Version; callee: string; definers: string[] } | undefined {
+  for (const list of VERSIONS_BY_FUNCTION.values()) {
+    let chosen: Version | undefined;
+    for (const v of list) if (ids.has(v.commit)) chosen = v;
+    if (!chosen) continue;
+    for (const callee of calleesOf(chosen)) {
       if (isBaseFunction(callee)) continue;
       const definers = VERSIONS_BY_FUNCTION.get(callee)!;
       if (definers.some((d) => ids.has(d.commit))) continue;
-      const by = definers.map((d) => d.commit).join(', ');
-      return `${v.commit}'s ${v.fn}() calls ${callee}(), which only ${by} define${definers.length === 1 ? 's' : ''} and the set lacks`;
+      return { caller: chosen, callee, definers: definers.map((d) => d.commit) };
     }
   }
   return undefined;
