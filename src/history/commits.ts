@@ -356,9 +356,12 @@ export const COMMITS: readonly Commit[] = [
     release: 'v6.16',
     kind: 'series',
     also: ['054d627c5554', 'b93e685ecff7', 'f916dd32a943', '9f8bf718f292'],
-    note: 'with the rest of the ptrace part of the 2025 series as snapshot B has it: save task state before generating the SVE header, no register data for the inactive mode, SVE payload mandated for streaming state, errors handled gracefully (whose system_supports_sme() guard 128a7494a9f1 removed); hashes from a backport listing (index id 55133223415). Guards: before it a header-only NT_ARM_SVE write to a task with TIF_SVE zeroed sve_state without refilling it (v4.15-v6.12.y; sve.rst says only the VL and flags change), and an NT_ARM_SSVE write failing with -ENOMEM left SVCR.SM and TIF_SME set (9f8bf718f292 allocates before changing anything)',
+    note: 'with the rest of the ptrace part of the 2025 series as snapshot B has it: save task state before generating the SVE header, no register data for the inactive mode, SVE payload mandated for streaming state, errors handled gracefully (whose system_supports_sme() guard 128a7494a9f1 removed); hashes from a backport listing (index id 55133223415). Guards: before it a header-only NT_ARM_SVE write to a task with TIF_SVE zeroed sve_state without refilling it (v4.15-v6.12.y; sve.rst says only the VL and flags change), a header-only NT_ARM_SSVE write did the same to the V or streaming registers of a task (v6.12-rc1), and an NT_ARM_SSVE write failing with -ENOMEM left SVCR.SM and TIF_SME set (9f8bf718f292 allocates before changing anything)',
     guards: [
       { invariant: 'integrity', kind: 'lost', where: 'sve_get', since: START },
+      // the same loss seen by the task when it resumes (a header-only NT_ARM_SVE write, 10 steps;
+      // NT_ARM_SSVE, 9 steps on v6.12-rc1)
+      { invariant: 'integrity', kind: 'lost', where: 'ret_to_user', since: START },
       { invariant: 'integrity', kind: 'corrupt', where: 'ret_to_user', since: SME_ERA },
       { invariant: 'memory-safety', where: 'fpsimd_save_user_state', since: SME_ERA },
     ],

@@ -33,7 +33,7 @@ import { fpsimdWriteRegs } from '../arch/regfile.js';
 import { FPSIMD_STATE_BYTES } from '../arch/sizes.js';
 import { TrapKind } from './effects.js';
 import { Entry } from './entry.js';
-import { NONE, Pos, type TaskView, type VcpuView } from './records.js';
+import { NONE, Pos, type SveWriteShape, type TaskView, type VcpuView } from './records.js';
 import { guestRuns } from '../spec/observe.js';
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares the functions later commits install on the resolved kernel's prototype
@@ -206,6 +206,15 @@ export class Kvm extends Entry {
     t.pos = Pos.KERNEL;
     t.in_syscall = true;
   }
+
+  /**
+   * The streaming VL a PR_SME_SET_VL or a NT_ARM_SSVE / NT_ARM_ZA header asks for: the one the
+   * task does not have now (half the default SME VL, or double it at 128 bits).
+   */
+  otherSmeVq(vq: number): number {
+    const d = this.defaultSmeVq;
+    return vq === d ? (d > 1 ? d / 2 : 2) : d;
+  }
 }
 
 /**
@@ -264,9 +273,10 @@ export interface Kvm {
   sigreturnRejectsLayout(t: TaskView): boolean;
   restoreSveRejectsOnCpu(t: TaskView): boolean;
   sigreturnFpsimdOnly(t: TaskView): void;
-  ssve_set(target: TaskView, sveFormat: boolean): void;
+  ssve_set(target: TaskView, sveFormat: boolean, shape?: SveWriteShape, vq?: number): void;
+  smeSetVectorLength(t: TaskView, vq: number): boolean;
   sveSetZeroFpsimd(target: TaskView): void;
-  za_set(target: TaskView, payload: boolean): void;
+  za_set(target: TaskView, payload: boolean, vq?: number): void;
   zt_set(target: TaskView): void;
   fpmr_set(target: TaskView): void;
   za_get(target: TaskView): void;

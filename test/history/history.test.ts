@@ -131,7 +131,19 @@ describe('releases are commit sets, each resolved once into one flat class', () 
     // fbc7e61195e2's kvm_arch_vcpu_load_fp() sits after fbc7e61195e2-6.1 (the 6.1.y backport,
     // a side branch) in the version list: v6.12 lacking the backport must not block it.
     expect(needs(new Set(commitsOfRelease('v6.12')), 'fbc7e61195e2')).toEqual(['fbc7e61195e2']);
-    expect(needs(new Set(commitsOfRelease('v6.12')), 'e0cb0f26594c')).toBeNull();
+  });
+
+  it('a fix comes with the older fixes that define the helpers its versions call', () => {
+    // 316283f276eb's __fpr_set() and e0cb0f26594c's arch_dup_task_struct() call helpers of B
+    // that the model's 929fa99b1215 (a fix) introduces; 929fa99b1215's sigreturn merge is
+    // written over c94f2f326146's, which has no guards but is carried by v6.12.y (a stable line
+    // takes only fixes). So v6.12's check --continue can name both fixes.
+    const v612 = new Set(commitsOfRelease('v6.12'));
+    expect(needs(v612, '316283f276eb')).toEqual(['c94f2f326146', '929fa99b1215', '316283f276eb']);
+    expect(needs(v612, 'e0cb0f26594c')).toEqual(['c94f2f326146', '929fa99b1215', 'e0cb0f26594c']);
+    expect(conflictOf(new Set([...v612, 'c94f2f326146', '929fa99b1215', '316283f276eb']))).toBeUndefined();
+    // A feature series is never pulled in: v5.17 lacks ef3be86021c3, which sve_set() is written over.
+    expect(needs(new Set(commitsOfRelease('v5.17')), '316283f276eb')).toBeNull();
   });
 });
 

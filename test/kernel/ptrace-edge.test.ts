@@ -10,7 +10,15 @@
  *  - -ENOMEM: 6.12's sve_set_common() (ptrace.c:1014-1020) clears TIF_SVE and returns; for
  *    NT_ARM_SSVE it has already set SVCR.SM and TIF_SME (ptrace.c:957-986), which the task
  *    resumes with; B allocates before it changes anything (9f8bf718f292). v4.15's sve_alloc()
- *    BUG_ONs, so failure is not explored there.
+ *    BUG_ONs, so failure is not explored there;
+ *  - NT_ARM_SSVE header only / -EIO (sve.rst: "any SETREGSET of NT_ARM_SSVE will enter
+ *    streaming mode"; -EIO is "the same as if the payload were omitted" with the FPSIMD state
+ *    preserved): 6.12's sve_set_common() (ptrace.c:957-1030) zeroes sve_state twice on the way
+ *    and refills nothing once SVCR.SM is set; its -EIO returns before fp_type, leaving the
+ *    FPSIMD-format V registers the VL change converted, which task_fpsimd_load() loads;
+ *  - NT_ARM_ZA -EIO (sme.rst §7: as if the payload were omitted, so ZA off, with the VL
+ *    change's consequences: v6.12's vec_set_vector_length() clears SVCR.SM and ZA, B's
+ *    change_live_vector_length() only ZA).
  */
 import { describe, expect, it } from 'vitest';
 import { ZERO } from '../../src/arch/tokens.js';
@@ -71,6 +79,9 @@ describe('the ptrace_edge family', () => {
       'ptrace_sve_eio',
       'ptrace_sve_nomem',
       'ptrace_ssve_nomem',
+      'ptrace_ssve_hdr',
+      'ptrace_ssve_eio',
+      'ptrace_za_eio',
     ]);
   });
 });
@@ -169,5 +180,96 @@ describe('NT_ARM_SVE / NT_ARM_SSVE writes whose allocation fails', () => {
     expect(act(k, 'ptrace_ssve_nomem', 0, slot(k, 'C'))).toBeNull();
     expect([C(k).svcr_SM, C(k).TIF_SME]).toEqual([false, false]);
     expect(resume(k)).toBeNull();
+  });
+});
+
+/** C enters streaming mode through the tracer (a full NT_ARM_SSVE write), stopped all along. */
+function streaming(expr: string): Kvm {
+  const k = written(expr, false);
+  stopAndTrace(k);
+  expect(act(k, 'ptrace_ssve', 0, slot(k, 'C'))).toBeNull();
+  expect(C(k).svcr_SM).toBe(true);
+  return k;
+}
+
+describe('a header-only NT_ARM_SSVE write', () => {
+  it('v6.12-rc1: to a task not streaming, it enters streaming mode with sve_state zeroed: its V registers are lost', () => {
+    const k = written('v6.12-rc1', false);
+    stopAndTrace(k);
+    const v = C(k).uw_V;
+    expect(act(k, 'ptrace_ssve_hdr', 0, slot(k, 'C'))).toBeNull();
+    expect([C(k).svcr_SM, C(k).TIF_SME, C(k).fp_type, C(k).sve_V, C(k).sve_Hi]).toEqual([true, true, FpType.SVE, ZERO, ZERO]);
+    expect([C(k).exp_V, C(k).exp_Hi, C(k).exp_SM]).toEqual([v, ZERO, true]);
+    expect(act(k, 'ptrace_read', 0, slot(k, 'C'))).toMatchObject({ invariant: 'integrity', kind: 'lost', where: 'sve_get' });
+  });
+
+  it('v6.12-rc1: to a streaming task, its streaming registers are zeroed (sve_alloc) and not refilled: lost when it resumes', () => {
+    const k = streaming('v6.12-rc1');
+    const z = C(k).sve_V;
+    expect(z).not.toBe(ZERO);
+    expect(act(k, 'ptrace_ssve_hdr', 0, slot(k, 'C'))).toBeNull();
+    expect([C(k).sve_V, C(k).sve_Hi, C(k).exp_V, C(k).exp_Hi]).toEqual([ZERO, ZERO, z, z]);
+    expect(resume(k)).toMatchObject({ invariant: 'integrity', kind: 'lost' });
+  });
+
+  it('mainline (with 5cbb61bf4168): streaming mode with the zeroed image, on purpose; the task resumes with it', () => {
+    for (const k of [streaming('mainline+5cbb61bf4168'), written('mainline+5cbb61bf4168', true)]) {
+      if (!C(k).svcr_SM) stopAndTrace(k);
+      expect(act(k, 'ptrace_ssve_hdr', 0, slot(k, 'C'))).toBeNull();
+      expect([C(k).svcr_SM, C(k).fp_type, C(k).sve_V, C(k).sve_Hi]).toEqual([true, FpType.SVE, ZERO, ZERO]);
+      expect([C(k).exp_V, C(k).exp_Hi, C(k).exp_SM]).toEqual([ZERO, ZERO, true]);
+      expect(resume(k)).toBeNull();
+      expect(k.cpus[0]!.regSM).toBe(true);
+    }
+  });
+});
+
+describe('an NT_ARM_SSVE write asking for an unsupported streaming VL (-EIO after the VL change)', () => {
+  it('v6.12-rc1: the streaming VL changes, the task is streaming with fp_type FPSIMD and resumes with its V registers', () => {
+    const k = written('v6.12-rc1', true);
+    stopAndTrace(k);
+    const svq = C(k).sme_vq;
+    const v = C(k).sve_V;
+    expect(act(k, 'ptrace_ssve_eio', 0, slot(k, 'C'))).toBeNull();
+    expect(C(k).sme_vq).toBe(k.otherSmeVq(svq));
+    expect(C(k).sme_vq).not.toBe(svq);
+    expect([C(k).svcr_SM, C(k).TIF_SVE, C(k).fp_type, C(k).uw_V]).toEqual([true, false, FpType.FPSIMD, v]);
+    expect([C(k).exp_V, C(k).exp_Hi, C(k).exp_SM]).toEqual([v, ZERO, true]);
+    expect(resume(k)).toBeNull();
+    expect([k.cpus[0]!.regSM, k.cpus[0]!.regV]).toEqual([true, v]);
+  });
+
+  it('mainline (with 5cbb61bf4168): the zeroed image in streaming mode, ZA off; the task resumes with it', () => {
+    const k = streaming('mainline+5cbb61bf4168');
+    act(k, 'ptrace_za', 0, slot(k, 'C'));
+    expect(C(k).svcr_ZA).toBe(true);
+    expect(act(k, 'ptrace_ssve_eio', 0, slot(k, 'C'))).toBeNull();
+    expect([C(k).svcr_SM, C(k).svcr_ZA, C(k).sve_V, C(k).exp_V, C(k).exp_ZAen]).toEqual([true, false, ZERO, ZERO, false]);
+    expect(resume(k)).toBeNull();
+  });
+});
+
+describe('an NT_ARM_ZA write asking for an unsupported streaming VL (-EIO after the VL change)', () => {
+  it('v6.12-rc1: the VL change clears SVCR.SM and ZA (V kept); ZA stays off; the task resumes non-streaming', () => {
+    const k = streaming('v6.12-rc1');
+    act(k, 'ptrace_za', 0, slot(k, 'C'));
+    const v = C(k).sve_V;
+    const svq = C(k).sme_vq;
+    expect(act(k, 'ptrace_za_eio', 0, slot(k, 'C'))).toBeNull();
+    expect([C(k).sme_vq, C(k).svcr_SM, C(k).svcr_ZA, C(k).TIF_SME]).toEqual([k.otherSmeVq(svq), false, false, false]);
+    expect([C(k).uw_V, C(k).exp_V, C(k).exp_SM, C(k).exp_ZAen, C(k).exp_ZA]).toEqual([v, v, false, false, ZERO]);
+    expect(resume(k)).toBeNull();
+    expect(k.cpus[0]!.regSM).toBe(false);
+  });
+
+  it('mainline (with 5cbb61bf4168): the VL change keeps SVCR.SM (V kept, the rest zero) and clears ZA; the task resumes streaming', () => {
+    const k = streaming('mainline+5cbb61bf4168');
+    act(k, 'ptrace_za', 0, slot(k, 'C'));
+    const v = C(k).sve_V;
+    expect(act(k, 'ptrace_za_eio', 0, slot(k, 'C'))).toBeNull();
+    expect([C(k).svcr_SM, C(k).svcr_ZA, C(k).sve_V, C(k).sve_Hi]).toEqual([true, false, v, ZERO]);
+    expect([C(k).exp_V, C(k).exp_Hi, C(k).exp_SM, C(k).exp_ZAen]).toEqual([v, ZERO, true, false]);
+    expect(resume(k)).toBeNull();
+    expect(k.cpus[0]!.regSM).toBe(true);
   });
 });

@@ -266,5 +266,17 @@ export function tracerAccess(
       return !!t && targetHas(t);
     },
     run,
+    touches: touchTracer,
   };
+}
+
+/**
+ * A tracer's regset access: its CPU, itself (current, whose uw 316283f276eb's memset zeroes),
+ * what the CPU's binding names, and the stopped tracee — which no CPU runs, so the rule above
+ * holds: the regset functions flush the tracee's side of any binding (fpsimd_flush_task_state()
+ * writes the task, never another CPU's fpsimd_last_state).
+ */
+export function touchTracer(k: Kvm, cpu: number, slot: number, out: Footprint): void {
+  touchCpu(k, cpu, out);
+  touchTask(k, slot, out);
 }

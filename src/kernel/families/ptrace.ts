@@ -4,7 +4,7 @@
  */
 
 import { TaskState } from '../records.js';
-import { inKernel, tracerAccess, type FamilyDecl } from './declare.js';
+import { inKernel, touchCpu, touchTask, tracerAccess, type FamilyDecl } from './declare.js';
 
 /** NT_ARM_SVE's get and set return -EINVAL without system_supports_sve() (sve_get/sve_set, v4.15+): those events need SVE. */
 export const ptraceFamily: FamilyDecl = {
@@ -20,6 +20,7 @@ export const ptraceFamily: FamilyDecl = {
       needs: 'current a task in the kernel, not in the KVM run loop',
       enabled: (k, cpu) => !!inKernel(k, cpu),
       run: (k) => k.ptrace_stop(),
+      touches: (k, cpu, _arg, out) => touchCpu(k, cpu, out),
     },
     {
       name: 'ptrace_cont',
@@ -30,6 +31,8 @@ export const ptraceFamily: FamilyDecl = {
       needs: 'a stopped task',
       enabled: (k, _cpu, slot) => k.tasks[slot]!.state === TaskState.STOPPED,
       run: (k, t) => k.ptrace_resume(t),
+      // the stopped task only (it becomes runnable: which CPU takes it is a later `switch`)
+      touches: (k, _cpu, slot, out) => touchTask(k, slot, out),
     },
     tracerAccess(
       'ptrace_fpr',

@@ -10,8 +10,8 @@
  *
  * Off by default (`--events ptrace,ptrace_full`: `ptrace_stop` and `ptrace_cont` are in the
  * `ptrace` family). The events need SME (FPMR for `ptrace_fpmr`, `ptrace_read_fpmr`), so the
- * family requires the `sme` feature. Partial-order footprints (`touches`) are left undeclared:
- * the explorer treats these events as dependent on everything.
+ * family requires the `sme` feature. Partial-order footprints: the tracer's CPU, the tracer and
+ * the stopped tracee (declare.ts, touchTracer).
  * How an event is declared: src/kernel/families/declare.ts.
  */
 

@@ -971,6 +971,67 @@ export const fpsimd = versions({
       return true;
     },
   },
+  smeSetVectorLength: {
+    /**
+     * @models vec_set_vector_length(task, ARM64_VEC_SME, vl, flags) — fpsimd.c (A; Debian
+     * 6.12.118 fpsimd.c:835-930) — for a task stopped for ptrace (NT_ARM_SSVE, NT_ARM_ZA
+     * headers), with the header flags the tracee's own. A VL that changes: flush the task's
+     * binding, convert to FPSIMD if TIF_SVE or streaming (fp_type FPSIMD), clear SVCR.SM/ZA and
+     * TIF_SME, set the VL, reallocate sve_state zeroed, free sme_state. sme.rst ("Changing the
+     * vector length causes PSTATE.ZA and PSTATE.SM to be cleared", V bits kept): the
+     * expectation follows. Returns whether the VL changed.
+     */
+    ef3be86021c3(t: TaskView, vq: number): boolean {
+      const inherit = t.TIF_SME_VL_INHERIT;
+      t.sme_vl_onexec = inherit ? vq : 0;
+      if (vq === t.sme_vq) return false;
+      this.fpsimd_flush_task_state(t);
+      const wasSve = t.TIF_SVE;
+      t.TIF_SVE = false;
+      if (wasSve || t.svcr_SM) {
+        this.sve_to_fpsimd(t);
+        t.fp_type = FpType.FPSIMD;
+      }
+      t.svcr_SM = false;
+      t.svcr_ZA = false;
+      t.TIF_SME = false;
+      t.sme_vq = vq;
+      this.sve_free(t);
+      this.sveStateAllocated(t);
+      this.sme_free(t);
+      t.exp_Hi = ZERO;
+      t.exp_SM = false;
+      t.exp_ZAen = false;
+      t.exp_ZA = ZERO;
+      t.exp_ZT0 = ZERO;
+      return true;
+    },
+    /**
+     * @models vec_set_vector_length(ARM64_VEC_SME) → change_live_vector_length() — fpsimd.c (B),
+     * for a stopped task: flush its binding, sync uw from the effective state, set the VL, a
+     * zeroed sve_state synced back zero-padded (fp_type and PSTATE.SM kept: the code's choice,
+     * where sme.rst says SM is cleared), SVCR.ZA cleared and a fresh zeroed sme_state.
+     */
+    '49ce484187f7'(t: TaskView, vq: number): boolean {
+      const inherit = t.TIF_SME_VL_INHERIT;
+      t.sme_vl_onexec = inherit ? vq : 0;
+      if (vq === t.sme_vq) return false;
+      this.fpsimd_flush_task_state(t);
+      this.fpsimd_sync_from_effective_state(t);
+      t.sme_vq = vq;
+      this.sveStateAllocated(t);
+      t.sve_V = ZERO;
+      t.sve_Hi = ZERO;
+      this.fpsimd_sync_to_effective_state_zeropad(t);
+      t.svcr_ZA = false;
+      this.sme_alloc(t);
+      t.exp_Hi = ZERO;
+      t.exp_ZAen = false;
+      t.exp_ZA = ZERO;
+      t.exp_ZT0 = ZERO;
+      return true;
+    },
+  },
   sme_set_current_vl: {
     /**
      * @models sme_set_current_vl() → vec_set_vector_length(ARM64_VEC_SME) — fpsimd.c (A), for

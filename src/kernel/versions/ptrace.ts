@@ -179,16 +179,32 @@ export const ptrace = versions({
   ssve_set: {
     /**
      * @models ssve_set() → sve_set_common(target, ARM64_VEC_SME) — ptrace.c v6.12 (Debian
-     * 6.12.118): the header's VL (the task's own: no change), then enter streaming mode: SVCR.SM
-     * set, sme_state allocated keeping ZA/ZT0 (sme_alloc(target, false)), TIF_SME, and sve_state
-     * re-allocated zeroed if SVCR changed; then the payload: FPSIMD format through __fpr_set()
-     * with TIF_SVE cleared and fp_type FPSIMD — streaming mode with an FPSIMD-format state, which
-     * f916dd32a943 ("Mandate SVE payload for streaming-mode state") later refuses — or SVE format
-     * into sve_state with fp_type SVE (TIF_SVE untouched: this is not the SVE regset); the
-     * binding flushed on the way out. sve.rst: NT_ARM_SSVE writes enter streaming mode.
+     * 6.12.118 ptrace.c:925-1058): the header's VL through vec_set_vector_length() (the task's
+     * own, or for `eio` the other one, which clears SVCR.SM/ZA: smeSetVectorLength), then enter
+     * streaming mode: SVCR.SM set, sme_state allocated keeping ZA/ZT0 (sme_alloc(target,
+     * false)), TIF_SME, and sve_state re-allocated zeroed if SVCR changed ("invalidate any
+     * existing SVE state"); then the payload: FPSIMD format through __fpr_set() with TIF_SVE
+     * cleared and fp_type FPSIMD — streaming mode with an FPSIMD-format state, which
+     * f916dd32a943 ("Mandate SVE payload for streaming-mode state") later refuses; -EIO (a
+     * payload for a VL other than the one set) right there, before fp_type is touched: after the
+     * VL change converted the task to FPSIMD, it is streaming with fp_type FPSIMD; otherwise
+     * sve_alloc(target, true) zeroes sve_state, fpsimd_sync_to_sve() skips the refill (the task
+     * is streaming now), fp_type SVE and the payload, if any (TIF_SVE untouched: this is not the
+     * SVE regset). The binding is flushed on the way out.
+     *
+     * Expectations (docs/variants.md, "ptrace writes"): sve.rst, "any SETREGSET of NT_ARM_SSVE
+     * will enter streaming mode"; a header-only write changes only the VL and flags, and an
+     * -EIO one has "the same [effect] as if the payload were omitted" with "the thread's FPSIMD
+     * state ... preserved, but the remaining bits of the SVE registers ... unspecified". So a
+     * task that was streaming keeps its registers; one entering streaming mode keeps V, the
+     * rest zero (the rule NT_ARM_SVE's exit from streaming mode is held to). The header-only
+     * code zeroes sve_state and does not refill it: V is lost either way. The -EIO path leaves
+     * fp_type FPSIMD, so task_fpsimd_load() loads uw's V registers after SVCR (the FPSIMD
+     * branch, no warning): V survives.
      */
-    ef3be86021c3(target: TaskView, sveFormat: boolean): void {
-      const tok = this.newTaskToken(target);
+    ef3be86021c3(target: TaskView, sveFormat: boolean, shape: SveWriteShape = 'full', vq = target.sme_vq): void {
+      if (vq !== target.sme_vq) this.smeSetVectorLength(target, vq);
+      const tok = shape === 'full' ? this.newTaskToken(target) : ZERO;
       const wasSm = target.svcr_SM;
       target.svcr_SM = true;
       if (!target.sme_state) this.sme_alloc(target);
@@ -199,6 +215,11 @@ export const ptrace = versions({
         target.TIF_SVE = false;
         target.fp_type = FpType.FPSIMD;
         target.exp_Hi = ZERO;
+      } else if (shape === 'eio') {
+        target.exp_Hi = ZERO; // (the VL change has made it so)
+        target.exp_SM = true;
+        this.fpsimd_flush_task_state(target);
+        return;
       } else {
         this.sve_alloc(target);
         if (!target.sve_state) {
@@ -212,6 +233,14 @@ export const ptrace = versions({
         }
         this.fpsimd_sync_to_sve(target);
         target.fp_type = FpType.SVE;
+        if (shape === 'header') {
+          // a task that was streaming should keep its registers, one entering streaming mode
+          // its V registers: sve_state was zeroed above and not refilled
+          if (!wasSm) target.exp_Hi = ZERO;
+          target.exp_SM = true;
+          this.fpsimd_flush_task_state(target);
+          return;
+        }
         target.sve_V = tok;
         target.sve_Hi = tok;
         target.exp_Hi = tok;
@@ -223,15 +252,18 @@ export const ptrace = versions({
     /**
      * @models ssve_set() → sve_set_common(target, ARM64_VEC_SME) — ptrace.c (B): the binding
      * flushed first; an FPSIMD-format payload is refused (-EINVAL) with nothing else changed;
-     * else sme_state kept or allocated, sve_state zeroed, SVCR.SM and TIF_SME (under
-     * system_supports_sme(), which a kernel offering NT_ARM_SSVE has), the "always zero V
-     * regs" memset (of current's uw before 5cbb61bf4168: sveSetZeroFpsimd), fp_type SVE and
-     * the SVE payload.
+     * the header's VL (smeSetVectorLength: ZA cleared, SM kept); else sme_state kept or
+     * allocated, sve_state zeroed, SVCR.SM and TIF_SME (under system_supports_sme(), which a
+     * kernel offering NT_ARM_SSVE has), the "always zero V regs" memset (of current's uw before
+     * 5cbb61bf4168: sveSetZeroFpsimd), fp_type SVE, then -EIO for a payload laid out for another
+     * VL, else the SVE payload. Header only or -EIO: the zeroed image, on purpose, as for
+     * NT_ARM_SVE.
      */
-    '316283f276eb'(target: TaskView, sveFormat: boolean): void {
+    '316283f276eb'(target: TaskView, sveFormat: boolean, shape: SveWriteShape = 'full', vq = target.sme_vq): void {
       this.fpsimd_flush_task_state(target);
       if (!sveFormat) return; // -EINVAL: streaming data must be SVE-formatted
-      const tok = this.newTaskToken(target);
+      if (vq !== target.sme_vq) this.smeSetVectorLength(target, vq);
+      const tok = shape === 'full' ? this.newTaskToken(target) : ZERO;
       if (!target.sme_state) this.sme_alloc(target);
       if (!target.sme_state) return; // -ENOMEM, nothing changed (9f8bf718f292)
       this.sve_alloc(target);
@@ -259,17 +291,23 @@ export const ptrace = versions({
   },
   za_set: {
     /**
-     * @models za_set() — ptrace.c v6.12 and B (the same code): the header's VL (the task's
-     * own), sve_state allocated if absent (streaming mode needs it), sme_state allocated —
-     * zeroed unless ZA was already on, which keeps ZT0; then with no payload ZA is turned off,
-     * with one ZA is written and TIF_SME and SVCR.ZA set; the binding flushed on the way out.
-     * sme.rst §7: a payload sets PSTATE.ZA, none clears it.
+     * @models za_set() — ptrace.c v6.12 and B (the same code): the header's VL through
+     * vec_set_vector_length() (the task's own, or another one: smeSetVectorLength, whose
+     * version differs: A clears SVCR.SM and ZA, B only ZA), sve_state allocated if absent
+     * (streaming mode needs it), sme_state allocated — zeroed unless ZA was already on, which
+     * keeps ZT0; then with no payload ZA is turned off; with one laid out for a VL other than
+     * the one set (`vq` not the task's VL before: the model's -EIO) -EIO with ZA as the VL
+     * change left it (off); else ZA is written and TIF_SME and SVCR.ZA set; the binding flushed
+     * on the way out. sme.rst §7: a payload sets PSTATE.ZA, none clears it; an unsupported VL
+     * has "the same [effect] as if the payload were omitted, except that an EIO error is
+     * reported". (A header-only write is the `ptrace_za_off` event.)
      */
-    ef3be86021c3(target: TaskView, payload: boolean): void {
+    ef3be86021c3(target: TaskView, payload: boolean, vq = target.sme_vq): void {
+      const eio = payload && vq !== target.sme_vq && this.smeSetVectorLength(target, vq);
       if (!target.sve_state) this.sve_alloc(target);
       const wasZa = target.svcr_ZA;
       if (!wasZa || !target.sme_state) this.sme_alloc(target);
-      if (!payload) {
+      if (!payload || eio) {
         target.svcr_ZA = false;
         target.exp_ZAen = false;
         target.exp_ZA = ZERO;
