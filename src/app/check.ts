@@ -45,6 +45,11 @@ export interface CheckBounds {
    * src/kernel/machine.ts defaultHardware). A string, so bounds stay a record of plain values.
    */
   readonly hw?: string;
+  /**
+   * The maximum SVE VL of every vcpu, in bits (`--vcpu-vl`, BootSpec.vcpuSveVlBits; default the
+   * tasks' VL). Read only by kernels with SVE guests.
+   */
+  readonly vcpuVl?: number;
 }
 
 /**
@@ -75,6 +80,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     ...(b.events ? { events: b.events } : {}),
     ...(b.without?.length ? { without: b.without } : {}),
     ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
+    ...(b.vcpuVl !== undefined ? { vcpuSveVlBits: b.vcpuVl } : {}),
   };
 }
 

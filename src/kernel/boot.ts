@@ -37,6 +37,12 @@ export interface BootSpec {
   /** Every vcpu has SVE (vcpu_has_sve); honoured only by variants whose KVM runs SVE guests. */
   readonly guestSve?: boolean;
   /**
+   * The maximum SVE VL of every vcpu, in bits: what the VMM writes to KVM_REG_ARM64_SVE_VLS
+   * before finalizing the vcpu (default: `sveVlBits`). A VL the host supports (the model's
+   * two: `sveVlBits` and half of it, or 256 at 128). Read only by variants with SVE guests.
+   */
+  readonly vcpuSveVlBits?: number;
+  /**
    * Event families the explorer draws (default DEFAULT_FAMILIES in src/kernel/events.ts, the
    * first model's alphabet). Scenario scripts may use any event whatever this says.
    */
@@ -53,6 +59,18 @@ export interface BootSpec {
 export const DEFAULT_SVE_VL_BITS = 512;
 export const DEFAULT_SME_VL_BITS = 256;
 
+/**
+ * Why `vcpuBits` cannot be a vcpu's maximum VL on a machine whose tasks run at `sveBits`, or
+ * null. KVM's set_sve_vls() (arch/arm64/kvm/guest.c, v5.2+) accepts only a set of VLs the host
+ * supports, up to kvm_sve_max_vl; the model's host supports two (sve_vl and half of it, or 256
+ * at 128: Fpsimd.altVq).
+ */
+export function vcpuVlProblem(vcpuBits: number, sveBits: number): string | null {
+  const alt = sveBits > 128 ? sveBits / 2 : 256;
+  if (vcpuBits === sveBits || vcpuBits === alt) return null;
+  return `${vcpuBits} is not a VL the host supports for a vcpu (KVM_REG_ARM64_SVE_VLS: ${Math.min(sveBits, alt)} or ${Math.max(sveBits, alt)} with an SVE VL of ${sveBits})`;
+}
+
 /** The machine a spec describes; `ext` = the kernel's layout has the SME-era extension words. */
 export function machineConfigOf(spec: BootSpec, ext = false): MachineConfig {
   return {
@@ -61,6 +79,7 @@ export function machineConfigOf(spec: BootSpec, ext = false): MachineConfig {
     vcpus: spec.tasks.filter((t) => t.vcpu).length,
     sveVlBits: spec.sveVlBits ?? DEFAULT_SVE_VL_BITS,
     ...(ext ? { ext: true, smeVlBits: spec.smeVlBits ?? DEFAULT_SME_VL_BITS, guestSve: spec.guestSve === true } : {}),
+    ...(ext && spec.vcpuSveVlBits !== undefined ? { vcpuSveVlBits: spec.vcpuSveVlBits } : {}),
   };
 }
 

@@ -30,7 +30,7 @@
  */
 
 import { fpsimdWriteRegs } from '../arch/regfile.js';
-import { FPSIMD_STATE_BYTES } from '../arch/sizes.js';
+import { FPSIMD_STATE_BYTES, VQ_BITS } from '../arch/sizes.js';
 import { TrapKind } from './effects.js';
 import { Entry } from './entry.js';
 import { NONE, Pos, type SveWriteShape, type TaskView, type VcpuView } from './records.js';
@@ -205,6 +205,17 @@ export class Kvm extends Entry {
     this.vcpu_put(this.currentVcpu);
     t.pos = Pos.KERNEL;
     t.in_syscall = true;
+  }
+
+  /**
+   * The vcpu's maximum VL in quadwords (vcpu->arch.sve_max_vl): what the VMM wrote to
+   * KVM_REG_ARM64_SVE_VLS before KVM_ARM_VCPU_FINALIZE (kvm_arm_init_sve() sets
+   * kvm_sve_max_vl, set_sve_vls() lowers it; guest.c, v5.2+), the machine's
+   * `vcpuSveVlBits`; by default the system default VL, as the model's vcpus always had. Every
+   * SVE vcpu has it; a kernel without SVE guests never reads it.
+   */
+  get vcpuMaxVq(): number {
+    return (this.cfg.vcpuSveVlBits ?? this.cfg.sveVlBits) / VQ_BITS;
   }
 
   /**

@@ -36,6 +36,11 @@ export interface MachineConfig {
   readonly smeVlBits?: number;
   /** Every vcpu has SVE (vcpu_has_sve); only with the extension. */
   readonly guestSve?: boolean;
+  /**
+   * The maximum SVE VL of every vcpu, in bits (the VMM's KVM_REG_ARM64_SVE_VLS; default: the
+   * tasks' VL `sveVlBits`); only with the extension, read only by kernels with SVE guests.
+   */
+  readonly vcpuSveVlBits?: number;
 }
 
 /**

@@ -12,7 +12,7 @@ import { isValidVectorLength } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import { readInput } from '../input/read.js';
 import { parseYaml, validateYaml } from '../input/yaml.js';
-import type { BootSpec } from '../kernel/boot.js';
+import { DEFAULT_SVE_VL_BITS, type BootSpec, vcpuVlProblem } from '../kernel/boot.js';
 import { EVENTS, EVENT_NAMES } from '../kernel/events.js';
 import { featureOfFamily, type ScenarioFeature } from './features.js';
 import { ScenarioSchema, type Expectation, type ScenarioFile, type StepFile } from './schema.js';
@@ -80,6 +80,11 @@ export function parseScenario(text: string, file: string): Scenario {
       );
     }
   }
+  const vcpuVl = sc.machine.vcpu_sve_vl;
+  if (vcpuVl !== undefined) {
+    const why = vcpuVlProblem(vcpuVl, sc.machine.sve_vl ?? DEFAULT_SVE_VL_BITS);
+    if (why) throw new InputError(why, file, nodeLine(['machine', 'vcpu_sve_vl']), 'machine.vcpu_sve_vl');
+  }
   const hw = sc.machine.hw === undefined ? undefined : parseHw(sc.machine.hw);
   if (typeof hw === 'string') throw new InputError(hw, file, nodeLine(['machine', 'hw']), 'machine.hw');
   const requires: ScenarioFeature[] = [...new Set(sc.requires ?? [])];
@@ -122,6 +127,7 @@ export function parseScenario(text: string, file: string): Scenario {
       spareSlots: sc.machine.spare_slots ?? 0,
       ...(sc.machine.sve_vl !== undefined ? { sveVlBits: sc.machine.sve_vl } : {}),
       ...(sc.machine.sme_vl !== undefined ? { smeVlBits: sc.machine.sme_vl } : {}),
+      ...(vcpuVl !== undefined ? { vcpuSveVlBits: vcpuVl } : {}),
       ...(hw !== undefined ? { hw } : {}),
       // A scenario about SVE guests gets them: every vcpu has SVE (vcpu_has_sve).
       ...(requires.includes('sve_guests') ? { guestSve: true } : {}),

@@ -78,6 +78,11 @@ export const ScenarioSchema = z.strictObject({
     sve_vl: z.number().int().optional(),
     /** The streaming (SME) VL of every task, in bits (default 256); used only by variants with SME. */
     sme_vl: z.number().int().optional(),
+    /**
+     * The maximum SVE VL of every vcpu, in bits (the VMM's KVM_REG_ARM64_SVE_VLS; default
+     * `sve_vl`): `sve_vl` or the other VL the host supports; used only by variants with SVE guests.
+     */
+    vcpu_sve_vl: z.number().int().optional(),
     /** The CPU's extensions (`sve,sme,...` or `fpsimd`; src/arch/hw.ts); default the variant's. */
     hw: z.string().optional(),
     tasks: z

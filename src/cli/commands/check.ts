@@ -17,6 +17,7 @@ import { hwFlag, intFlag, memoryFlag, resolveVariants, timeFlag } from '../optio
 import { hwName } from '../../arch/hw.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
+import { DEFAULT_SVE_VL_BITS, vcpuVlProblem } from '../../kernel/boot.js';
 import { InputError } from '../../errors.js';
 import { DEFAULT_FAMILIES, type EventFamily, parseEventSelection, selectionText } from '../../kernel/events.js';
 import { formatBytes } from '../../check/memory.js';
@@ -31,6 +32,7 @@ export interface CheckFlags {
   depth?: string;
   events?: string;
   hw?: string;
+  vcpuVl?: string;
   memory?: string;
   time?: string;
   symmetry?: boolean;
@@ -55,11 +57,20 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
     ...(f.events !== undefined ? eventsFlag(f.events, DEFAULT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
+    ...(f.vcpuVl !== undefined ? { vcpuVl: vcpuVlFlag(f.vcpuVl) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
     throw new InputError(`tasks + vcpus + spare must be at most ${MAX_SLOTS}`, undefined, undefined, '--tasks');
   return b;
+}
+
+/** --vcpu-vl: the vcpus' maximum SVE VL in bits, one the host supports (KVM_REG_ARM64_SVE_VLS). */
+function vcpuVlFlag(value: string): number {
+  const bits = intFlag('--vcpu-vl', value, 128, 2048, DEFAULT_SVE_VL_BITS);
+  const why = vcpuVlProblem(bits, DEFAULT_SVE_VL_BITS);
+  if (why) throw new InputError(why, undefined, undefined, '--vcpu-vl');
+  return bits;
 }
 
 /**
@@ -93,7 +104,7 @@ export function checkJson(r: CheckResult): object {
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}${b.vcpuVl !== undefined ? ` vcpu_vl=${b.vcpuVl}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */

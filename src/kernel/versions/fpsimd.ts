@@ -613,8 +613,8 @@ export const fpsimd = versions({
       const c = this.cpu;
       const slot = this.layout.taskOfSt(c.last_st);
       if (slot >= 0) return this.tasks[slot]!.sve_vq;
-      // a vcpu is bound with its sve_max_vl: the model's vcpus run at the system default VL
-      return this.defaultVq;
+      // a vcpu is bound with its sve_max_vl (kvm_arch_vcpu_ctxsync_fp())
+      return this.vcpuMaxVq;
     },
   },
   storeSveToLastState: {
@@ -705,7 +705,8 @@ export const fpsimd = versions({
         else if (vc) vc.fpmr = c.regFPMR;
       }
       let sve = this.saveSveFormat(t);
-      let vq = bound ? bound.sve_vq : this.defaultVq;
+      // a bound vcpu: last->sve_vl is its sve_max_vl (kvm_arch_vcpu_ctxsync_fp())
+      let vq = bound ? bound.sve_vq : vc ? this.vcpuMaxVq : this.defaultVq;
       let hwVq = c.hw_vq;
       if (this.hasSme) {
         if (bound) {

@@ -14,9 +14,16 @@ import { FpOwner, FpType, Pos, type TaskView, type VcpuView } from '../records.j
 import { versions } from './table.js';
 import { guestRuns } from '../../spec/observe.js';
 
-/** The VL a guest runs at, in quadwords: its ZCR_EL1 choice, or the vcpu's maximum (`maxVq`, the machine's default VL). */
-function guestVq(maxVq: number, v: VcpuView): number {
-  return v.zcr_vq === 0 ? maxVq : Math.min(v.zcr_vq, maxVq);
+/**
+ * The VL, in quadwords, under a ZCR_EL2 of `capVq` when ZCR_EL1 holds the guest's choice:
+ * zcr_vq, or for 0 all ones (ZCR_ELx_LEN_MASK, "the largest VL there is") — in the guest the
+ * cap is the vcpu's maximum (what __hyp_sve_restore_guest() programs); on an nVHE host after
+ * the exit, before 59419f10045b, the hardware's maximum once the host's first SVE access has
+ * trapped to EL2 and reset ZCR_EL2 ("KVM: arm64: Trap host SVE accesses when the FPSIMD state
+ * is dirty", v5.13: hyp-main.c handle_trap()).
+ */
+function guestVq(capVq: number, v: VcpuView): number {
+  return v.zcr_vq === 0 ? capVq : Math.min(v.zcr_vq, capVq);
 }
 
 export const kvm = versions({
@@ -561,8 +568,8 @@ export const kvm = versions({
     '8383741ab2e7'(v: VcpuView): void {
       const c = this.cpu;
       sveWriteRegs(c, v.fp_V, v.fp_Hi);
-      c.hw_vq = this.hasNvhe ? guestVq(this.defaultVq, v) : this.defaultVq;
-      this.fx.hyp(c.id, 'guest', true, sveSaveBytes(this.defaultVq * VQ_BITS));
+      c.hw_vq = this.hasNvhe ? guestVq(this.sveMaxVq, v) : this.vcpuMaxVq;
+      this.fx.hyp(c.id, 'guest', true, sveSaveBytes(this.vcpuMaxVq * VQ_BITS));
     },
   },
   guestZcrWrite: {
@@ -578,8 +585,8 @@ export const kvm = versions({
       const c = this.cpu;
       const v = this.currentVcpu;
       if (c.guest_fp_trap) this.__hyp_switch_fpsimd();
-      v.zcr_vq = v.zcr_vq === 0 ? Math.max(1, this.defaultVq >> 1) : 0;
-      if (this.hasNvhe) c.hw_vq = guestVq(this.defaultVq, v);
+      v.zcr_vq = v.zcr_vq === 0 ? Math.max(1, this.vcpuMaxVq >> 1) : 0;
+      if (this.hasNvhe) c.hw_vq = guestVq(this.sveMaxVq, v);
     },
   },
   kvmPutFpRestoreVl: {
@@ -591,7 +598,7 @@ export const kvm = versions({
      * guest's VL (what 59419f10045b fixes).
      */
     '8383741ab2e7'(v: VcpuView): void {
-      if (v.has_sve && this.hasNvhe) this.cpu.hw_vq = this.defaultVq;
+      if (v.has_sve && this.hasNvhe) this.cpu.hw_vq = this.vcpuMaxVq;
     },
     /** 59419f10045b: the VL is already the vcpu's maximum since the guest exited (fpsimd_lazy_switch_to_host). */
     '59419f10045b'(_v: VcpuView): void {},
@@ -606,11 +613,11 @@ export const kvm = versions({
      * maximum and ZCR_EL1 the vcpu's), the VL ctxsync binds the state at.
      */
     '59419f10045b'(v: VcpuView): void {
-      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED && v.has_sve) this.cpu.hw_vq = this.defaultVq;
+      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED && v.has_sve) this.cpu.hw_vq = this.vcpuMaxVq;
     },
     /** The 6.1.y backport (linux-source-6.1 switch.h:187-215): ownership is the vcpu's fp_state (the model's FP_ENABLED). */
     '59419f10045b-6.1'(v: VcpuView): void {
-      if (v.FP_ENABLED && v.has_sve) this.cpu.hw_vq = this.defaultVq;
+      if (v.FP_ENABLED && v.has_sve) this.cpu.hw_vq = this.vcpuMaxVq;
     },
   },
   fpsimd_lazy_switch_to_guest: {
@@ -620,11 +627,11 @@ export const kvm = versions({
      * ZCR_EL2 = the vcpu's maximum and ZCR_EL1 = the guest's own value (the host's VL on nVHE).
      */
     '59419f10045b'(v: VcpuView): void {
-      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED && v.has_sve && this.hasNvhe) this.cpu.hw_vq = guestVq(this.defaultVq, v);
+      if (this.cpu.fp_owner === FpOwner.GUEST_OWNED && v.has_sve && this.hasNvhe) this.cpu.hw_vq = guestVq(this.vcpuMaxVq, v);
     },
     /** The 6.1.y backport (linux-source-6.1 switch.h:170-185). */
     '59419f10045b-6.1'(v: VcpuView): void {
-      if (v.FP_ENABLED && v.has_sve && this.hasNvhe) this.cpu.hw_vq = guestVq(this.defaultVq, v);
+      if (v.FP_ENABLED && v.has_sve && this.hasNvhe) this.cpu.hw_vq = guestVq(this.vcpuMaxVq, v);
     },
   },
   kvm_fpsimd_flush_cpu_state: {
