@@ -69,7 +69,7 @@ const check: CommandFactory = (io, done) =>
     )
     .option('--continue', 'go on past violations: the shortest counterexample of every violation class')
     .option('--hw <list>', HW_HELP)
-    .option('--vcpu-vl <bits>', "the vcpus' maximum SVE VL (KVM_REG_ARM64_SVE_VLS), 512 or 256 (default 512; kernels with SVE guests)")
+    .option('--vcpu-vl <bits>', "the vcpus' maximum SVE VL, 512 or 256 (default 512)")
     .option('--memory <size>', "cap on the explorer's stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached")
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')

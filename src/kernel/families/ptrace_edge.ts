@@ -38,7 +38,7 @@ import { tracerAccess, type FamilyDecl } from './declare.js';
 
 export const ptraceEdgeFamily: FamilyDecl = {
   name: 'ptrace_edge',
-  doc: 'NT_ARM_SVE/SSVE writes: header only, -EIO after the VL change, -ENOMEM; NT_ARM_ZA -EIO',
+  doc: 'NT_ARM_SVE/SSVE writes: header only, -EIO after a VL change, -ENOMEM; NT_ARM_ZA -EIO',
   events: [
     tracerAccess(
       'ptrace_sve_hdr',
