@@ -36,6 +36,8 @@ export interface SimulateBounds {
   readonly without?: readonly string[];
   /** The CPU as `--hw` spells it (default: the variant's own). */
   readonly hw?: string;
+  /** The vector lengths as `--vl` spells them (CheckBounds.vl). */
+  readonly vl?: string;
 }
 
 export interface SimulateOptions {
