@@ -237,6 +237,19 @@ export const COMMITS: readonly Commit[] = [
     fields: { inSoftirq: false },
   },
   {
+    id: '616cb2f4b141',
+    title: 'arm64/signal: Restore TPIDR2 register rather than memory state',
+    release: 'v6.5-rc1',
+    kind: 'commit',
+    fixes: '39e54499280f',
+    note:
+      'Mark Brown, June 2023 (stable: 6.3.y, 6.4.y). Fixes: 39e54499280f ("arm64/signal: Include TPIDR2 in the signal context", v6.3-rc1), ' +
+      'which the model folds into ef3be86021c3: restore_tpidr2_context() wrote thread.tpidr2_el0, but TPIDR2 is switched eagerly, so the register ' +
+      "kept the handler's value and the next switch out saved it over the restored one. Modelled as its own commit after the series so it can be " +
+      'reverted (the A snapshot, v6.10, has it). Hash and title from kernel.org ref logs (index ids 66724025342, 66532829579) and the posted series (23782869779)',
+    guards: [{ invariant: 'integrity', where: 'ret_to_user', since: SME_ERA }],
+  },
+  {
     id: '751ecf6afd65',
     title: 'arm64/sve: Discard stale CPU state when handling SVE traps',
     release: 'v6.12-rc7',

@@ -40,6 +40,7 @@ export const EVENT_FAMILIES = [
   'kvmvl',
   'ptrace_edge',
   'efi',
+  'tpidr2',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
