@@ -18,7 +18,7 @@ import { curAt, inSyscall, touchCpu, tracerAccess, type FamilyDecl } from './dec
 export const tpidr2Family: FamilyDecl = {
   name: 'tpidr2',
   requires: 'sme',
-  doc: 'TPIDR2_EL0 (SME): user writes, the signal frame record, clone with CLONE_SETTLS, NT_ARM_TLS',
+  doc: 'TPIDR2_EL0: user writes, its signal frame record, CLONE_SETTLS, NT_ARM_TLS',
   events: [
     {
       name: 'tpidr2_write',
