@@ -148,7 +148,8 @@ describe('partial-order reduction: the tracer events', () => {
       expect(red.violation?.invariant, variant).toBe(full.violation?.invariant);
       expect(red.violation?.kind, variant).toBe(full.violation?.kind);
       expect(red.violation?.step, variant).toBe(full.violation?.step);
-      expect(red.states, variant).toBeLessThan(full.states);
+      expect(red.states, variant).toBeLessThanOrEqual(full.states);
+      if (variant === 'v6.12') expect(red.states, variant).toBeLessThan(full.states); // 2 CPUs: the tracer's CPU is never ample, the other may be
     }
   });
 });

@@ -13,8 +13,9 @@ import {
 } from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
-import { hwFlag, intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
+import { hwFlag, intFlag, vlFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
 import { hwName } from '../../arch/hw.js';
+import { vectorLengthsName } from '../../arch/sizes.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { DEFAULT_SVE_VL_BITS, vcpuVlProblem } from '../../kernel/boot.js';
@@ -32,6 +33,7 @@ export interface CheckFlags {
   depth?: string;
   events?: string;
   hw?: string;
+  vl?: string;
   vcpuVl?: string;
   memory?: string;
   time?: string;
@@ -57,7 +59,8 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
     ...(f.events !== undefined ? eventsFlag(f.events, DEFAULT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
-    ...(f.vcpuVl !== undefined ? { vcpuVl: vcpuVlFlag(f.vcpuVl) } : {}),
+    ...(f.vl !== undefined ? { vl: vectorLengthsName(vlFlag(f.vl)!) } : {}),
+    ...(f.vcpuVl !== undefined ? { vcpuVl: vcpuVlFlag(f.vcpuVl, vlFlag(f.vl)?.sve ?? DEFAULT_SVE_VL_BITS) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -65,10 +68,13 @@ export function parseBounds(f: CheckFlags): CheckBounds {
   return b;
 }
 
-/** --vcpu-vl: the vcpus' maximum SVE VL in bits, one the host supports (KVM_REG_ARM64_SVE_VLS). */
-function vcpuVlFlag(value: string): number {
-  const bits = intFlag('--vcpu-vl', value, 128, 2048, DEFAULT_SVE_VL_BITS);
-  const why = vcpuVlProblem(bits, DEFAULT_SVE_VL_BITS);
+/**
+ * --vcpu-vl: the vcpus' maximum SVE VL in bits, one the host (whose tasks run at `sveBits`,
+ * `--vl`) supports (KVM_REG_ARM64_SVE_VLS).
+ */
+function vcpuVlFlag(value: string, sveBits: number): number {
+  const bits = intFlag('--vcpu-vl', value, 128, 2048, sveBits);
+  const why = vcpuVlProblem(bits, sveBits);
   if (why) throw new InputError(why, undefined, undefined, '--vcpu-vl');
   return bits;
 }
@@ -91,7 +97,7 @@ export function eventsFlag(value: string, base: readonly EventFamily[]): { event
  */
 export function checkJson(r: CheckResult): object {
   const { trace, traces: _traces, paths: _paths, ...doc } = r;
-  const { events, without, hw, ...bounds } = r.bounds;
+  const { events, without, hw, vl, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
   return {
     ...doc,
@@ -99,12 +105,13 @@ export function checkJson(r: CheckResult): object {
     ...(events ? { events } : {}),
     ...(without ? { without } : {}),
     ...(hw ? { hw } : {}),
+    ...(vl ? { vl } : {}),
     ...(trace ? { initial: trace.initial } : {}),
   };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}${b.vcpuVl !== undefined ? ` vcpu_vl=${b.vcpuVl}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}${b.vl ? ` vl=${b.vl}` : ''}${b.vcpuVl !== undefined ? ` vcpu_vl=${b.vcpuVl}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
