@@ -24,7 +24,7 @@
  */
 
 import { CountingSink } from '../cost/counters.js';
-import { KTHREAD } from '../cost/replay/parse.js';
+import { KTHREAD, NR_PTRACE, ptracePid, regsetWriteFlush } from '../cost/replay/parse.js';
 import { EVENTS, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import type { BootSpec } from '../kernel/boot.js';
@@ -62,6 +62,13 @@ export interface ConformOptions {
   readonly command: (line: number) => string;
   /** Keep only the unit that starts at this line (agreeing or not) in `divergences`. */
   readonly at?: number;
+  /**
+   * Lines of the units whose steps (machine snapshots, calls, effects) are recorded for the
+   * output. Undefined: conformTrace runs once without any, then again with the lines of the
+   * divergences it keeps, if there are any (a snapshot per step of every unit made a 200,000-event
+   * trace take 3 GB and 40 s).
+   */
+  readonly detail?: ReadonlySet<number>;
 }
 
 /** Calls that are the trace's record of an event (an exception or a request), and open a unit. */
@@ -84,7 +91,6 @@ const ANCHORS = new Set(['switch', 'sys_enter', 'sys_exit', 'signal_deliver', 'k
 
 // Syscall numbers (arm64 asm-generic table).
 const NR_IOCTL = 29;
-const NR_PTRACE = 117;
 const NR_RT_SIGRETURN = 139;
 const NR_PRCTL = 167;
 const KVM_RUN = 'ae80';
@@ -132,7 +138,10 @@ interface Unit {
 
 /** Runs one trace through a variant. */
 export function conformTrace(trace: LabTrace, o: ConformOptions): ConformTrace {
-  return new Conformer(trace, o).run();
+  if (o.detail) return new Conformer(trace, o).run();
+  const first = new Conformer(trace, { ...o, detail: new Set() }).run();
+  if (first.divergences.length === 0) return first;
+  return new Conformer(trace, { ...o, detail: new Set(first.divergences.map((d) => d.line)) }).run();
 }
 
 class Conformer {
@@ -336,7 +345,7 @@ class Conformer {
         kernel: [],
         model: [],
         steps: [],
-        before: snapshot(this.k),
+        before: this.o.detail?.has(e.line) === false ? null : snapshot(this.k),
         unexpressed: null,
         mapping: null,
       };
@@ -399,6 +408,7 @@ class Conformer {
   private record(unit: Unit | null, event: string, label: string, cpu: number | null, task: string | null): void {
     if (!unit) return;
     for (const r of this.calls.records) if (this.compared.has(r.fn)) unit.model.push({ fn: r.fn, depth: r.depth });
+    if (!unit.before) return; // not a unit the output shows in full (ConformOptions.detail)
     unit.steps.push({
       step: unit.steps.length + 1,
       event,
@@ -797,10 +807,10 @@ class Conformer {
    * is the request's pid argument (ptrace(request, pid, ...) of the tracer's latest sys_enter).
    */
   private regsetWriteFlush(e: CallEvent, c: number, u: Unit | null): void {
-    if (e.caller !== 'fpr_set' && e.caller !== 'sve_set' && e.caller !== 'vec_set_vector_length') return;
+    if (!regsetWriteFlush(e.caller)) return;
     const sys = this.lastSysEnter.get(e.pid);
     if (!sys || sys.nr !== NR_PTRACE) return;
-    const target = this.tasks.get(Number.parseInt(sys.args[1] ?? '', 16));
+    const target = this.tasks.get(ptracePid(sys.args));
     if (!target?.user || target.slot === NONE || target.pid === e.pid) return;
     const m = this.k.tasks[target.slot]!;
     if (m.state === TaskState.RUNNING || m.state === TaskState.FREE) return;

@@ -46,7 +46,17 @@ import { NONE, Pos, TaskState } from '../../kernel/records.js';
 import { hashUnit } from '../rng.js';
 import { IntentSource, Normalizer } from '../stream.js';
 import { LineReader } from './lines.js';
-import { Ev, foreignEvidence, KTHREAD, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
+import {
+  Ev,
+  foreignEvidence,
+  KTHREAD,
+  NR_PTRACE,
+  NR_RT_SIGRETURN,
+  runnableState,
+  TraceParser,
+  type TraceFormat,
+  type TraceLine,
+} from './parse.js';
 
 /** How often tasks use FP: `always`, `never`, or `p=<probability>`. */
 export interface UseFlag {
@@ -126,6 +136,11 @@ class PidTable {
 
   free(pid: number): void {
     this.cur.delete(pid);
+  }
+
+  /** The current incarnation of `pid`, or -1 (without creating one). */
+  peek(pid: number): number {
+    return this.cur.get(pid) ?? -1;
   }
 
   private create(pid: number, comm: string, born: boolean, parent: number): number {
@@ -430,6 +445,10 @@ export class TraceSource extends IntentSource {
   private readonly pendingReturn: Uint8Array;
   /** Per CPU: the vector-length request in progress is the current task's own (prctl), not ptrace's. */
   private readonly vlOwn: Uint8Array;
+  /** Per incarnation: the pid argument of its latest sys_enter if that was ptrace(), else absent. */
+  private readonly ptraceTarget = new Map<number, number>();
+  /** Tracees flushed by a tracer's regset write (META_TRACEE_WRITE). */
+  traceeWrites = 0;
   private readonly total: number;
   private started = false;
 
@@ -649,7 +668,7 @@ export class TraceSource extends IntentSource {
         const s = this.ensure(c, self);
         if (s === NONE) break;
         if (this.inc[self]!.vcpu) this.miss('vcpu thread exit');
-        else n.exit(c);
+        else n.exitHere(c);
         break;
       }
       case Ev.FREE: {
@@ -674,6 +693,8 @@ export class TraceSource extends IntentSource {
         const s = this.ensure(c, self);
         if (s === NONE) break;
         this.sliceEnd(c, self, true);
+        if (l.num === NR_PTRACE && l.pid2 >= 0) this.ptraceTarget.set(self, l.pid2);
+        else this.ptraceTarget.delete(self);
         if (l.num === NR_RT_SIGRETURN && n.inHandler[s]) n.sigreturn(c);
         else n.syscall(c);
         break;
@@ -693,13 +714,17 @@ export class TraceSource extends IntentSource {
         this.vlOwn[c] = l.num;
         break;
       case Ev.SET_VL: {
-        // A ptrace regset write flushes its (stopped) target the same way, from the tracer's
-        // context: only prctl's request (vec_set_vector_length <-sve_set_current_vl, the line
-        // before on this CPU) changes current's VL.
-        if (this.vlOwn[c] && this.ensure(c, self) !== NONE) n.setVl(c);
+        // prctl's request (vec_set_vector_length <-sve_set_current_vl, the line before on this
+        // CPU) changes current's VL; a ptrace regset write's changes its stopped tracee's.
+        if (this.vlOwn[c]) {
+          if (this.ensure(c, self) !== NONE) n.setVl(c);
+        } else this.traceeWrite(c, self, true);
         this.vlOwn[c] = 0;
         break;
       }
+      case Ev.TRACEE_FLUSH:
+        this.traceeWrite(c, self, false);
+        break;
       case Ev.NEON: {
         if (l.num === 1) {
           n.softirqNeon(c);
@@ -717,6 +742,22 @@ export class TraceSource extends IntentSource {
         break;
       }
     }
+  }
+
+  /**
+   * A regset write by tracer `id` on c flushed its tracee (parse.ts regsetWriteFlush, the rule
+   * `fpctx conform` applies): the ptrace call's pid argument, if the replay has it as a user task
+   * that is not running (stopped for the tracer).
+   */
+  private traceeWrite(c: number, id: number, vl: boolean): void {
+    if (id < 0 || this.ensure(c, id) === NONE) return;
+    const pid = this.ptraceTarget.get(id);
+    if (pid === undefined) return;
+    const target = this.table.peek(pid);
+    const s = this.slot(target);
+    if (s === NONE || target === id || this.n.onCpu[s] !== NONE || this.n.state[s] === TaskState.FREE) return;
+    this.n.traceeWrite(s, c, vl);
+    this.traceeWrites++;
   }
 
   private freeSlot(): number {
