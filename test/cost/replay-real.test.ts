@@ -397,4 +397,32 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
     );
     expect(scanTrace(bare).noReturn.size).toBe(0);
   });
+  it("a tracer's regset write flushes the stopped tracee, and a task killed in the kernel exits without a return to user: the four ptrace traces load exactly what the kernel loaded", () => {
+    // The kernel's loads: its task_fpsimd_load calls (grep). Without the tracee flush the replay
+    // returned each tracee to user space with its old registers still bound (no reload): 6.12
+    // ptrace 20 of 23, fp-ptrace 39 of 43, 6.1 ptrace 15 of 20. 6.1 sve-ptrace's SIGKILLed
+    // tracee exits from the kernel (sched_process_exit after its switch-in, no sys_exit): a
+    // syscall exit would first return it to user space and load its state (15 of 14).
+    const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
+    for (const [rel, variant, writes] of [
+      ['6.12/ptrace', 'v6.12.y', 5],
+      ['6.12/kselftest-fp-ptrace', 'v6.12.y', 0],
+      ['6.1/ptrace', 'v6.1.y', 5],
+      ['6.1/kselftest-sve-ptrace', 'v6.1.y', 0],
+    ] as const) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / task_fpsimd_load <-/.test(l)).length;
+      const flushes = text.split('\n').filter((l) => / fpsimd_flush_task_state <-(?:fpr_set|sve_set)\s*$/.test(l)).length;
+      if (writes > 0) expect([rel, flushes]).toEqual([rel, writes]);
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === variant),
+        opts,
+      );
+      expect([rel, doc.rows[0]!.loads]).toEqual([rel, kernel]);
+    }
+  });
 });
