@@ -163,6 +163,8 @@ class Conformer {
   /** pid → pending user-mode writes announced by a marker, applied at its next return to user. */
   private readonly pendingWrite = new Map<number, string>();
   private readonly exiting = new Set<number>();
+  /** pid → the unit of its fork's `fpsimd_preserve_current_state <-arch_dup_task_struct` (splitFork). */
+  private readonly dupAt = new Map<number, Unit | null>();
   private nextSlot: number;
   private readonly pidOfSlot: number[] = [];
   /** Per CPU, the index in trace.cpus[].events of each event: for lookahead. */
@@ -694,6 +696,10 @@ class Conformer {
           this.regsetWriteFlush(e, c, anchor);
           return;
         }
+        if (e.fn === 'fpsimd_preserve_current_state' && e.caller === 'arch_dup_task_struct') {
+          this.dupAt.set(e.pid, u);
+          return;
+        }
         if (e.fn === 'fpsimd_flush_thread' && e.caller === 'flush_thread') {
           // exec's point of no return (begin_new_exec() -> flush_thread()): the model's exec
           // runs here, where the kernel made its calls, not at the sched_process_exec line,
@@ -754,7 +760,11 @@ class Conformer {
         // A vcpu thread is booted as one (the model cannot turn a task into a vcpu thread): its
         // fork runs into a stand-in slot, which is never scheduled, so the parent's calls are made.
         const slot = this.nextSlot++;
+        const dup = this.dupAt.get(e.pid);
+        this.dupAt.delete(e.pid);
+        const from = u ? u.model.length : 0;
         if (!this.act('fork', c, slot, u)) return;
+        if (dup && u && dup !== u) this.splitFork(dup, u, from);
         if (child.vcpu) return;
         this.k.naming.rename(slot, `${child.comm}-${child.pid}`);
         child.slot = slot;
@@ -794,6 +804,28 @@ class Conformer {
         this.note(e.kind);
         return;
     }
+  }
+
+  /**
+   * A fork split by a preemption: the kernel's copy_process() called arch_dup_task_struct() (its
+   * `fpsimd_preserve_current_state <-arch_dup_task_struct` line) in unit `dup`, then the parent
+   * was preempted and switched back in, and copy_thread()'s flush and the sched_process_fork line
+   * came in a later unit `u` (6.12.118 and 6.1.192 kernel/fork.c: dup_task_struct() early in
+   * copy_process(), copy_thread() much later, with allocations that may sleep or be preempted
+   * between). The model's `fork` makes both in one step at the fork line: its calls before
+   * copy_thread()'s first `fpsimd_flush_task_state` are arch_dup_task_struct()'s
+   * (entry.ts copy_process), and are counted in `dup`, where the kernel made them. The model's
+   * state is the same either way: the parent's save at the preemption's switch and the one in
+   * arch_dup_task_struct() leave one copy in memory, and nothing else ran in the parent between.
+   */
+  private splitFork(dup: Unit, u: Unit, from: number): void {
+    const made = u.model.splice(from);
+    const k = made.findIndex((m) => m.fn === 'fpsimd_flush_task_state');
+    if (k > 0) {
+      dup.model.push(...made.slice(0, k));
+      this.note('fork split by a preemption (arch_dup_task_struct counted where the kernel called it)');
+    }
+    u.model.push(...made.slice(Math.max(k, 0)));
   }
 
   /**
