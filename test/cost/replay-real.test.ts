@@ -274,10 +274,11 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
   // lab/traces holds ftrace text recorded on Debian's 6.12 under QEMU: `func <-caller` lines of the
   // function tracer interleaved with the events. They are kernel calls, not events: replaying the
   // trace with them must map exactly the events of the same trace with them removed, except the
-  // two calls that record an event (an EL0 SVE trap, a kernel-mode NEON section), kept in both.
+  // two calls that record an event (an EL0 SVE trap, a kernel-mode NEON section) and the reload
+  // at a return to user space (the evidence of the preempted-on-the-way rules), kept in both.
   const lab = fileURLToPath(new URL('../../lab/traces/6.12/seed-kvm.trace.gz', import.meta.url));
-  const eventCall = / (?:do_sve_acc <-el0_sve_acc|kernel_neon_begin <-\w+)\s*$/;
-  it('replays the seed trace, reading function-tracer lines as nothing but SVE traps and NEON sections', () => {
+  const eventCall = / (?:do_sve_acc <-el0_sve_acc|kernel_neon_begin <-\w+|fpsimd_restore_current_state <-do_notify_resume)\s*$/;
+  it('replays the seed trace, reading function-tracer lines as nothing but SVE traps, NEON sections and reloads', () => {
     const text = gunzipSync(readFileSync(lab)).toString('utf8');
     const calls = text.split('\n').filter((l) => / <-\w/.test(l) && !eventCall.test(l));
     expect(calls.length).toBeGreaterThan(100);
@@ -423,6 +424,30 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
         opts,
       );
       expect([rel, doc.rows[0]!.loads]).toEqual([rel, kernel]);
+    }
+  });
+  it("takes the kernel's SVE traps exactly where the trace shows a signal delivered at a syscall's return or a task preempted before its reload (6.12)", () => {
+    // The kernel's traps: its do_sve_acc <-el0_sve_acc lines (grep). 6.12 keeps SVE live across a
+    // syscall until the state is saved inside one (fpsimd_syscall_enter/exit): a signal delivered
+    // at a syscall's return writes an FPSIMD-only frame and drops SVE, so the task traps again.
+    // Returning to user first (the old mapping) kept SVE on: signals and signals-sve 5 of 6. A
+    // task preempted between its sys_exit and its reload returns when switched back in:
+    // returning it at the sys_exit missed a trap on ptrace (8 of 9) and vec-syscfg (20 of 21).
+    const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
+    for (const rel of ['6.12/signals', '6.12/signals-sve', '6.12/ptrace', '6.12/kselftest-vec-syscfg']) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / do_sve_acc <-el0_sve_acc\s*$/.test(l)).length;
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const scan = scanTrace(whole);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === 'v6.12.y'),
+        opts,
+      );
+      expect([rel, doc.rows[0]!.traps.sveEl0]).toEqual([rel, kernel]);
+      expect(scan.signalAtReturn.size + scan.deferredReturn.size).toBeGreaterThan(0);
     }
   });
 });

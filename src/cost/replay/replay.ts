@@ -224,6 +224,21 @@ export interface TraceScan {
    * absence of one says nothing.
    */
   readonly noReturn: ReadonlySet<number>;
+  /**
+   * Lines of sys_exits after which the task was switched out still runnable before it reloaded
+   * or showed user space (conform's rule for a task preempted between its sys_exit and its
+   * reload: exit_to_user_mode() scheduled first): it returns to user space when switched back
+   * in. Empty for a trace that records no reloads.
+   */
+  readonly deferredReturn: ReadonlySet<number>;
+  /**
+   * Lines of sys_exits whose return delivers a signal first (conform's rule): the CPU's next
+   * event line is a signal_deliver with a handler to the same task. do_notify_resume() runs
+   * do_signal() before it reloads the registers, and on 6.12 before fpsimd_syscall_exit(): the
+   * frame is written from inside the syscall. Any other event line on that CPU in between (a
+   * timer interrupt's signal_generate, a wakeup) means the task returned and was interrupted.
+   */
+  readonly signalAtReturn: ReadonlySet<number>;
 }
 
 export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void, name: string = file): TraceScan {
@@ -247,6 +262,12 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   /** Per trace CPU id: the task switched in there last, the line, and whether it showed user space since. */
   const watch = new Map<number, { inc: number; line: number; sign: boolean }>();
   const noReturn = new Set<number>();
+  /** Per trace CPU id: the task whose sys_exit came last there, and the line, until it shows user space. */
+  const exited = new Map<number, { inc: number; line: number }>();
+  const deferredReturn = new Set<number>();
+  /** Per trace CPU id: a sys_exit that was that CPU's last event line (signalAtReturn). */
+  const lastExit = new Map<number, { inc: number; line: number }>();
+  const signalAtReturn = new Set<number>();
   let reloads = 0;
   try {
     while (reader.next()) {
@@ -260,6 +281,7 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
         continue;
       }
       if (l.kind === Ev.UNKNOWN) {
+        lastExit.delete(l.cpu);
         const n = unknownEvents[l.name];
         if (n === undefined) {
           const why = foreignEvidence(l.name);
@@ -274,6 +296,19 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
       const { self, other } = visit(l, table);
       let f = first.get(l.cpu);
       if (!f) first.set(l.cpu, (f = { inc: self, inSyscall: false, sys: false }));
+      const le = lastExit.get(l.cpu);
+      if (le) {
+        lastExit.delete(l.cpu);
+        if (l.kind === Ev.SIGNAL && le.inc === self && l.str() !== '0' && l.str() !== '1') signalAtReturn.add(le.line);
+      }
+      if (l.kind === Ev.SYS_EXIT && self >= 0) lastExit.set(l.cpu, { inc: self, line: reader.line });
+      const x = exited.get(l.cpu);
+      if (x && x.inc === self) {
+        if (l.kind === Ev.SWITCH && runnableState(l.state())) deferredReturn.add(x.line);
+        if (l.kind === Ev.SWITCH || l.kind === Ev.RELOAD || l.kind === Ev.SYS_ENTER || l.kind === Ev.SVE_TRAP || l.kind === Ev.SIGNAL)
+          exited.delete(l.cpu);
+      } else if (x && l.kind === Ev.SWITCH) exited.delete(l.cpu);
+      if (l.kind === Ev.SYS_EXIT && self >= 0) exited.set(l.cpu, { inc: self, line: reader.line });
       const w = watch.get(l.cpu);
       if (l.kind === Ev.SWITCH) {
         if (w && w.inc === self && !w.sign && runnableState(l.state())) noReturn.add(w.line);
@@ -356,6 +391,8 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
     otherLines,
     lostEvents: lost,
     noReturn: reloads > 0 ? noReturn : new Set(),
+    deferredReturn: reloads > 0 ? deferredReturn : new Set(),
+    signalAtReturn,
     firstOnCpu: cpuIds.map((id) => {
       const f = first.get(id)!;
       return { inc: f.inc, inSyscall: f.inSyscall };
@@ -699,9 +736,14 @@ export class TraceSource extends IntentSource {
         else n.syscall(c);
         break;
       }
-      case Ev.SYS_EXIT:
-        if (this.ensure(c, self) !== NONE) n.toUser(c);
+      case Ev.SYS_EXIT: {
+        const s = this.ensure(c, self);
+        if (s === NONE) break;
+        // Preempted before its reload (scan.deferredReturn): it returns when switched back in.
+        if (this.scan.deferredReturn.has(this.reader.line) && !this.inc[self]!.vcpu) this.pendingReturn[s] = 1;
+        else if (!this.scan.signalAtReturn.has(this.reader.line)) n.toUser(c);
         break;
+      }
       case Ev.SVE_TRAP: {
         // The kernel trapped the task's SVE instruction: it ran SVE code in this user slice
         // whatever --sve-use says (the driver retries the write after the trap if the variant
