@@ -165,6 +165,8 @@ class Conformer {
   private readonly exiting = new Set<number>();
   /** pid → the unit of its fork's `fpsimd_preserve_current_state <-arch_dup_task_struct` (splitFork). */
   private readonly dupAt = new Map<number, Unit | null>();
+  /** pid → the unit of its fork's `fpsimd_flush_task_state <-copy_thread` (splitFork). */
+  private readonly copyAt = new Map<number, Unit | null>();
   private nextSlot: number;
   private readonly pidOfSlot: number[] = [];
   /** Per CPU, the index in trace.cpus[].events of each event: for lookahead. */
@@ -693,7 +695,8 @@ class Conformer {
           return;
         }
         if (e.fn === 'fpsimd_flush_task_state') {
-          this.regsetWriteFlush(e, c, anchor);
+          if (e.caller === 'copy_thread') this.copyAt.set(e.pid, u);
+          else this.regsetWriteFlush(e, c, anchor);
           return;
         }
         if (e.fn === 'fpsimd_preserve_current_state' && e.caller === 'arch_dup_task_struct') {
@@ -760,11 +763,13 @@ class Conformer {
         // A vcpu thread is booted as one (the model cannot turn a task into a vcpu thread): its
         // fork runs into a stand-in slot, which is never scheduled, so the parent's calls are made.
         const slot = this.nextSlot++;
-        const dup = this.dupAt.get(e.pid);
+        const dup = this.dupAt.get(e.pid) ?? u;
+        const copy = this.copyAt.get(e.pid) ?? u;
         this.dupAt.delete(e.pid);
+        this.copyAt.delete(e.pid);
         const from = u ? u.model.length : 0;
         if (!this.act('fork', c, slot, u)) return;
-        if (dup && u && dup !== u) this.splitFork(dup, u, from);
+        if (u && dup && copy && (dup !== u || copy !== u)) this.splitFork(dup, copy, u, from);
         if (child.vcpu) return;
         this.k.naming.rename(slot, `${child.comm}-${child.pid}`);
         child.slot = slot;
@@ -808,24 +813,27 @@ class Conformer {
 
   /**
    * A fork split by a preemption: the kernel's copy_process() called arch_dup_task_struct() (its
-   * `fpsimd_preserve_current_state <-arch_dup_task_struct` line) in unit `dup`, then the parent
-   * was preempted and switched back in, and copy_thread()'s flush and the sched_process_fork line
-   * came in a later unit `u` (6.12.118 and 6.1.192 kernel/fork.c: dup_task_struct() early in
-   * copy_process(), copy_thread() much later, with allocations that may sleep or be preempted
-   * between). The model's `fork` makes both in one step at the fork line: its calls before
-   * copy_thread()'s first `fpsimd_flush_task_state` are arch_dup_task_struct()'s
-   * (entry.ts copy_process), and are counted in `dup`, where the kernel made them. The model's
-   * state is the same either way: the parent's save at the preemption's switch and the one in
-   * arch_dup_task_struct() leave one copy in memory, and nothing else ran in the parent between.
+   * `fpsimd_preserve_current_state <-arch_dup_task_struct` line) in unit `dup` and copy_thread()
+   * (`fpsimd_flush_task_state <-copy_thread`) in unit `copy`, and the sched_process_fork line came
+   * in unit `u`, the parent preempted and switched back in somewhere between (6.12.118 and
+   * 6.1.192 kernel/fork.c: dup_task_struct() early in copy_process(), copy_thread() much later,
+   * with allocations that may sleep or be preempted between). The model's `fork` makes all its
+   * calls in one step at the fork line: those before copy_thread()'s first
+   * `fpsimd_flush_task_state` are arch_dup_task_struct()'s (entry.ts copy_process) and count in
+   * `dup`, the rest in `copy`, where the kernel made them. The model's state is the same either
+   * way: the parent's save at the preemption's switch and the one in arch_dup_task_struct() leave
+   * one copy in memory, and nothing else runs in the parent between.
    */
-  private splitFork(dup: Unit, u: Unit, from: number): void {
+  private splitFork(dup: Unit, copy: Unit, u: Unit, from: number): void {
     const made = u.model.splice(from);
     const k = made.findIndex((m) => m.fn === 'fpsimd_flush_task_state');
-    if (k > 0) {
-      dup.model.push(...made.slice(0, k));
-      this.note('fork split by a preemption (arch_dup_task_struct counted where the kernel called it)');
+    if (k < 0) {
+      u.model.push(...made);
+      return;
     }
-    u.model.push(...made.slice(Math.max(k, 0)));
+    dup.model.push(...made.slice(0, k));
+    copy.model.push(...made.slice(k));
+    this.note('fork split by a preemption (its calls counted where the kernel made them)');
   }
 
   /**
