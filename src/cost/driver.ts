@@ -27,7 +27,7 @@ import type { Layout } from '../kernel/layout.js';
 import { GLOBAL, KPath, NONE, Pos, TASK, VCPU, type CpuView, type TaskView } from '../kernel/records.js';
 import type { Variant } from '../variants/types.js';
 import { CostSink, type CostCounters } from './counters.js';
-import { DIRECT_EXIT, META, META_COUNT_FROM, META_DIRECT, type ActionSource } from './stream.js';
+import { DIRECT_EXEC, DIRECT_EXIT, META, META_COUNT_FROM, META_DIRECT, type ActionSource } from './stream.js';
 
 export interface DriverStats {
   /** Kernel events applied (the stream's, plus trap retries). */
@@ -59,6 +59,7 @@ export class VariantDriver {
   private readonly cont = eventCode('continue');
   private readonly fork = eventCode('fork');
   private readonly exit = eventCode('exit');
+  private readonly execEv = eventCode('exec');
   private readonly contEvent: EventKind | null = EVENTS[this.cont]!;
   /** Events that run user instructions (declared `runs: 'user'`): they may trap. */
   private readonly userInsn: Uint8Array;
@@ -196,7 +197,8 @@ export class VariantDriver {
    * A kernel path the stream carries as a meta action (stream.ts META_DIRECT), run as the
    * variant's own kernel function on `cpu`: a tracer's regset write flushes the stopped tracee
    * (`slot`), as the kernel's fpr_set()/sve_set() do before they change its state; an exit from
-   * the kernel outside a syscall is do_exit() to idle (what the `exit` event runs).
+   * the kernel outside a syscall is do_exit() to idle (what the `exit` event runs); a vcpu
+   * thread's exec is flush_thread() (what the `exec` event runs).
    */
   private direct(op: number, slot: number, cpu: number): void {
     const k = this.k;
@@ -210,7 +212,10 @@ export class VariantDriver {
     }
     try {
       if (op === DIRECT_EXIT) k.do_exit(null);
-      else k.fpsimd_flush_task_state(k.tasks[slot]!);
+      else if (op === DIRECT_EXEC) {
+        this.sink.ev = this.execEv;
+        k.flush_thread();
+      } else k.fpsimd_flush_task_state(k.tasks[slot]!);
     } catch (err) {
       if (!(err instanceof ViolationStop)) throw err;
     }

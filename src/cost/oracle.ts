@@ -38,7 +38,7 @@ import { DEFAULT_SVE_VL_BITS, machineConfigOf, slotOrder, type BootSpec } from '
 import { EVENTS, eventCode } from '../kernel/events.js';
 import { Layout } from '../kernel/layout.js';
 import { NONE } from '../kernel/records.js';
-import { DIRECT_EXIT, META, META_COUNT_FROM, META_DIRECT } from './stream.js';
+import { DIRECT_EXEC, DIRECT_EXIT, META, META_COUNT_FROM, META_DIRECT } from './stream.js';
 
 enum Op {
   NOP,
@@ -198,6 +198,7 @@ export class Oracle {
         const op = ((a >>> 16) - META_DIRECT) >> 7;
         const c = ((a >>> 16) - META_DIRECT) & 127;
         if (op === DIRECT_EXIT) this.exit(c);
+        else if (op === DIRECT_EXEC) this.exec(c);
         else this.traceeWrite((a >>> 8) & 0xff, op !== 0);
       }
       return;
@@ -249,10 +250,7 @@ export class Oracle {
         break;
       }
       case Op.EXEC:
-        if (x) {
-          this.setCur(x, this.nextId++); // fresh zeroed state, in memory
-          this.size[x] = this.fpsimdBytes;
-        }
+        this.exec(c);
         break;
       case Op.SIGNAL:
         if (x) {
@@ -278,6 +276,15 @@ export class Oracle {
         if (x) this.sveBytes[x] = MIN_SVE_BYTES;
         break;
     }
+  }
+
+  /** Current on c execs: fresh zeroed state, in memory. */
+  private exec(c: number): void {
+    const t = this.current[c]!;
+    if (t === NONE) return;
+    const x = this.layout.stOfTask(t);
+    this.setCur(x, this.nextId++);
+    this.size[x] = this.fpsimdBytes;
   }
 
   /** Current on c exits: its data is dead, the CPU idle. */

@@ -58,6 +58,9 @@ export const META_COUNT_FROM = META | (0xff << 8);
  *    fatal signal on its way back to user space: do_exit() from get_signal()). The alphabet's
  *    `exit` is a syscall; reaching one would first return to user space and load its state,
  *    which the kernel never does.
+ *  - DIRECT_EXEC: a vcpu thread on `cpu` execs (a VMM execs before it creates its VM, as the
+ *    lab's does): flush_thread() (the alphabet keeps `exec` from vcpu threads: their exec would
+ *    end the VM; `fpctx conform` runs flush_thread() the same way).
  *
  * The driver runs the variant's own kernel function; the oracle does what the event would.
  */
@@ -65,6 +68,7 @@ export const META_DIRECT = 0x7e00;
 export const DIRECT_TRACEE_WRITE = 0;
 export const DIRECT_TRACEE_WRITE_VL = 1;
 export const DIRECT_EXIT = 2;
+export const DIRECT_EXEC = 3;
 export function metaDirect(op: number, slot: number, cpu: number): number {
   return META | (slot << 8) | ((META_DIRECT + op * 128 + cpu) << 16);
 }
@@ -457,6 +461,14 @@ export class Normalizer {
     const t = this.current[c]!;
     if (t === NONE || this.isVcpu[t] || !this.inSys(c)) return false;
     this.emit(this.ids.exec, c, 0);
+    return true;
+  }
+
+  /** The current vcpu thread execs inside its execve() (META_DIRECT DIRECT_EXEC), as a trace shows it. */
+  vcpuExec(c: number): boolean {
+    const t = this.current[c]!;
+    if (t === NONE || !this.isVcpu[t] || this.pos[t] !== Pos.KERNEL || !this.inSyscall[t]) return false;
+    this.push(metaDirect(DIRECT_EXEC, 0, c));
     return true;
   }
 

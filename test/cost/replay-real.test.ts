@@ -450,4 +450,24 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
       expect(scan.signalAtReturn.size + scan.deferredReturn.size).toBeGreaterThan(0);
     }
   });
+  it("a vcpu thread's exec flushes its state (flush_thread), so it traps on SVE again: the 6.12 KVM traces' SVE traps exact", () => {
+    // The lab's VMM (the vcpu thread) execs /proc/self/exe before it creates its VM, after an SVE
+    // trap (6.12 kvm-sve-guest lines 45-64: do_sve_acc, execve, do_sve_acc). The alphabet keeps
+    // `exec` from vcpu threads; without the flush the replay kept its SVE on and missed the
+    // second trap (4 of 6 on kvm-sve-guest and seed-kvm, 7 of 8 on seed-kvm-sve).
+    const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
+    for (const rel of ['6.12/kvm-sve-guest', '6.12/seed-kvm', '6.12/seed-kvm-sve']) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / do_sve_acc <-el0_sve_acc\s*$/.test(l)).length;
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === 'v6.12.y'),
+        opts,
+      );
+      expect([rel, doc.rows[0]!.traps.sveEl0]).toEqual([rel, kernel]);
+    }
+  });
 });

@@ -697,7 +697,8 @@ export class TraceSource extends IntentSource {
       case Ev.EXEC: {
         const s = this.ensure(c, self);
         if (s === NONE) break;
-        n.exec(c);
+        if (this.inc[self]!.vcpu) n.vcpuExec(c);
+        else n.exec(c);
         n.meta(s, this.label(basename(l.str())));
         break;
       }
