@@ -171,6 +171,7 @@ export const cases: BenchCase[] = [
             balance: number;
             verdict: string;
             peakBytes: number;
+            maxRssBytes: number;
           };
           runs.push(r);
           rows.push({
@@ -188,6 +189,9 @@ export const cases: BenchCase[] = [
             // how many states a machine's memory can take.
             peakBytes: r.peakBytes,
             bytesPerState: +(r.peakBytes / r.states).toFixed(1),
+            // The process's peak resident set: above peakBytes by the runtime, and by shared
+            // buffers a growth dropped until every thread collects them (src/check/gc.ts).
+            maxRssBytes: r.maxRssBytes,
             bounds: `2 CPUs, 2 tasks, 1 vcpu, depth ${depth}`,
             note: 'a fresh process per worker count',
             load: l,

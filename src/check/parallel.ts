@@ -44,6 +44,7 @@
  */
 
 import { collisionProbability } from './fpset.js';
+import { DroppedBuffers } from './gc.js';
 import type { ExploreOptions, ExploreResult, FoundViolation } from './explore.js';
 import { canonFor, codecFor } from './explore.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
@@ -174,6 +175,7 @@ export function serveExplore(
   const list: number[] = [];
   const only = job.only;
   let table!: SharedFingerprintSet;
+  const dropped = new DroppedBuffers();
   let failure: { kind: 'memory' | 'time'; message: string } | null = null;
   let transitions = 0;
   let stored = 0;
@@ -200,7 +202,15 @@ export function serveExplore(
   let best = new Map<string, Found>();
 
   const useTable = (buffers: readonly SharedArrayBuffer[], fixed: boolean) => {
+    const old = table?.buffers;
     table = new SharedFingerprintSet(buffers, ctl, fixed);
+    // The segments a growth replaced are freed only when every thread has collected them: do it
+    // soon rather than whenever this small heap next needs to (gc.ts).
+    let replaced = 0;
+    old?.forEach((b, j) => {
+      if (b !== buffers[j]) replaced += b.byteLength;
+    });
+    if (replaced > 0) dropped.drop(replaced);
   };
 
   const reply = (status: 'paused' | 'done') => {
