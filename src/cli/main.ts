@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { InputError, Interrupted } from '../errors.js';
+import { InputError, Interrupted, Unavailable } from '../errors.js';
 import { runBisect } from './commands/bisect.js';
 import { runCheck } from './commands/check.js';
 import { runCommits } from './commands/commits.js';
@@ -32,6 +32,8 @@ export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_LIMIT = 3;
+/** sysexits' EX_UNAVAILABLE: a service the command needs (Redis) is gone (FPC6xx). */
+export const EXIT_UNAVAILABLE = 69;
 /** 128 + SIGINT, as a shell reports a process Ctrl-C ended. */
 export const EXIT_INTERRUPTED = 130;
 
@@ -266,6 +268,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (e instanceof Interrupted) {
       io.err(`fpctx: ${e.message}`);
       return EXIT_INTERRUPTED;
+    }
+    if (e instanceof Unavailable) {
+      io.err(`fpctx: ${e.message}`);
+      return EXIT_UNAVAILABLE;
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;

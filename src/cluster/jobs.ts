@@ -24,7 +24,7 @@
 
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { Interrupted } from '../errors.js';
+import { Interrupted, Unavailable } from '../errors.js';
 import { dropRun, K } from './redis.js';
 
 /** What a handler gets besides its payload. */
@@ -224,7 +224,7 @@ export interface ServeOptions {
   readonly onError?: (e: Error) => void;
   readonly onBack?: () => void;
   /**
-   * Give up (reject with FPC522) when Redis has been unreachable this long (default 5 min): a
+   * Give up (reject with FPC601) when Redis has been unreachable this long (default 5 min): a
    * server gone for good ends the worker instead of a silent retry loop.
    */
   readonly giveUpAfterMs?: number;
@@ -265,7 +265,7 @@ export async function serveJobs(redis: Redis, handlers: Record<string, JobHandle
         lostSince = Date.now();
         opts.onError?.(err);
       } else if (Date.now() - lostSince >= giveUp)
-        throw new Error(`FPC522 lost Redis for ${Math.round((Date.now() - lostSince) / 1000)}s, giving up (${err.message})`);
+        throw new Unavailable(`FPC601 lost Redis for ${Math.round((Date.now() - lostSince) / 1000)}s, giving up (${err.message})`);
       w.current = null;
       await new Promise((r) => setTimeout(r, 1000));
     }

@@ -7,7 +7,7 @@
  */
 
 import { Redis } from 'ioredis';
-import { InputError } from '../errors.js';
+import { InputError, Unavailable } from '../errors.js';
 
 export { redisUrl } from './url.js';
 
@@ -72,10 +72,10 @@ export async function dropRun(r: Redis, run: string): Promise<void> {
 
 /**
  * An error of a coordinator's exchange with Redis, as the one line it ends with: a lost server
- * (the client gave up reconnecting, about ten seconds) is FPC522 naming the URL; anything else
- * (a worker's failed job, FPC522 already; Ctrl-C) is passed on as it is.
+ * (the client gave up reconnecting, about ten seconds) is FPC601 naming the URL; anything else
+ * (a worker's failed job, FPC522; Ctrl-C) is passed on as it is.
  */
 export function lostRedis(e: unknown, r: Redis, url: string): unknown {
   if (!(e instanceof Error) || e.message.startsWith('FPC') || e.name === 'Interrupted' || r.status === 'ready') return e;
-  return new Error(`FPC522 lost Redis at ${url} (${e.message})`);
+  return new Unavailable(`FPC601 lost Redis at ${url} (${e.message})`);
 }
