@@ -102,6 +102,34 @@ export const cases: BenchCase[] = [
     },
   },
   {
+    // What 96-bit fingerprints cost (`check --fingerprint-bits 96`): a second hash of every
+    // successor and 4 more bytes a table slot. Sequential, CPU time (the figure load does not bend).
+    name: 'fingerprint-width',
+    run(): BenchResult[] {
+      const out: BenchResult[] = [];
+      const b: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 14 };
+      checkVariant(rfc(), { ...b, depth: 10 }); // warm-up
+      for (const fingerprintBits of [64, 96] as const) {
+        const l = load();
+        const [r, cpu] = cpuTimed(() => checkVariant(rfc(), b, { fingerprintBits }));
+        out.push({
+          bench: `fingerprint-width/${fingerprintBits}`,
+          value: Math.round(r.states / cpu),
+          unit: 'states/CPU-s',
+          states: r.states,
+          transitions: r.transitions,
+          cpuSeconds: +cpu.toFixed(2),
+          peakBytes: r.peakBytes,
+          bytesPerState: +(r.peakBytes / r.states).toFixed(1),
+          collisionProbability: r.collisionProbability,
+          bounds: bounds(b),
+          load: l,
+        });
+      }
+      return out;
+    },
+  },
+  {
     name: 'explore-time-to-verdict',
     async run(): Promise<BenchResult[]> {
       const out: BenchResult[] = [];

@@ -78,6 +78,10 @@ const check: CommandFactory = (io, done) =>
     .option('--no-abstraction', 'keep dead data (words no future step can read) instead of resetting it')
     .option('--orbits', 'with --no-symmetry or --no-relabel, also count the orbits of the states found')
     .option('--por', 'partial-order reduction (ample sets over the CPUs; sequential explorer only)')
+    .option(
+      '--fingerprint-bits <n>',
+      '64 (default) or 96: wider fingerprints, 12 bytes a visited state instead of 8, for a negligible collision chance over 10^8+ states',
+    )
     .option('--workers <n>', 'worker threads sharing the search (default 1; at most the cores)')
     .option('--redis <url>', 'coordinate `fpctx worker` processes through this Redis instead (e.g. redis://127.0.0.1:6379)')
     .option('--partitions <n>', 'with --redis: fingerprint partitions of the state space (default 16)')
