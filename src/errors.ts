@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   FPC522: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
 
   FPC601: 'Redis was lost for good: unreachable for longer than the client reconnects (a coordinator) or than --give-up-after (a worker)',
+  FPC602:
+    "a --redis run was removed under its coordinator: the coordinator's lease expired (it was stopped, or cut off from Redis, for longer than the lease), and a worker took the run for dead",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

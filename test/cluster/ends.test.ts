@@ -36,8 +36,11 @@ const rfc = findVariant('rfc-2017')!;
 const SMALL = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 7 };
 
 /** A coordinator process (the CLI), and a promise of its exit status and stderr. */
-function coordinator(args: string[]): { proc: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function coordinator(
+  args: string[],
+  env: Record<string, string> = {},
+): { proc: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return { proc, done: new Promise((resolve) => proc.once('exit', (status) => resolve({ status, stderr }))) };
@@ -102,6 +105,30 @@ describe.skipIf(!SERVER && !process.env.CI)('the cluster at its edges', () => {
     expect(status).toBe(130);
     expect(stderr.trim()).toBe('fpctx: interrupted; the run was removed from Redis');
     expect(await leftOver(admin)).toEqual(CLEAN);
+    crew.stop();
+  });
+
+  it('a coordinator killed with SIGKILL: its lease lapses and a worker removes its run; one stopped past its lease ends with one line', async () => {
+    // A one-second lease, and workers that look for dead runs five times a second.
+    const fast = { FPCTX_SWEEP_EVERY_MS: '200' };
+    await Promise.all([crew.ready(crew.start(fast)), crew.ready(crew.start(fast))]);
+    const args = ['check', '--redis', url, '--variant', 'rfc-2017', '--depth', '40', '--time', '60s', '--partitions', '3'];
+    const killed = coordinator(args, { FPCTX_RUN_LEASE_MS: '1000' });
+    await absorbed(admin, 3);
+    killed.proc.kill('SIGKILL');
+    await killed.done;
+    await until(async () => JSON.stringify(await leftOver(admin)) === JSON.stringify(CLEAN), 'the dead run to be removed');
+    // Stopped (Ctrl-Z) for longer than its lease: its run is removed under it; continued, it
+    // says so and fails, rather than waiting for results that no worker will write.
+    const stopped = coordinator(args, { FPCTX_RUN_LEASE_MS: '1000' });
+    await absorbed(admin, 3);
+    stopped.proc.kill('SIGSTOP');
+    await until(async () => (await admin.keys('fpctx:run:*')).length === 0, 'the stopped run to be removed');
+    stopped.proc.kill('SIGCONT');
+    const { status, stderr } = await stopped.done;
+    expect(status).toBe(69);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^fpctx: FPC602 the run's lease expired/)]);
+    await until(async () => JSON.stringify(await leftOver(admin)) === JSON.stringify(CLEAN), 'the stream to be emptied');
     crew.stop();
   });
 
