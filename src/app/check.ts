@@ -9,6 +9,7 @@ import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import { parseHw } from '../arch/hw.js';
+import { parseVectorLengths } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { type EventFamily, FAMILIES } from '../kernel/events.js';
@@ -45,6 +46,11 @@ export interface CheckBounds {
    * src/kernel/machine.ts defaultHardware). A string, so bounds stay a record of plain values.
    */
   readonly hw?: string;
+  /**
+   * The machine's vector lengths as `--vl` spells them (`sve=256,sme=512`; src/arch/sizes.ts;
+   * default: SVE 512, SME 256 bits). A string, like `hw`.
+   */
+  readonly vl?: string;
 }
 
 /**
@@ -54,6 +60,12 @@ export interface CheckBounds {
 export const DEFAULT_BOUNDS: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
 
 const TASK_NAMES = 'ABCDEFGHIJKLMNOP';
+
+function vlOfBounds(text: string): { sveVlBits?: number; smeVlBits?: number } {
+  const vl = parseVectorLengths(text);
+  if (typeof vl === 'string') throw new InputError(vl, undefined, undefined, '--vl');
+  return { ...(vl.sve !== undefined ? { sveVlBits: vl.sve } : {}), ...(vl.sme !== undefined ? { smeVlBits: vl.sme } : {}) };
+}
 
 function hwOfBounds(text: string) {
   const hw = parseHw(text);
@@ -75,6 +87,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     ...(b.events ? { events: b.events } : {}),
     ...(b.without?.length ? { without: b.without } : {}),
     ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
+    ...(b.vl !== undefined ? vlOfBounds(b.vl) : {}),
   };
 }
 

@@ -26,7 +26,7 @@ import { mutantsCommand } from './commands/mutants.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
-import { HW_HELP } from './options.js';
+import { HW_HELP, VL_HELP } from './options.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -71,6 +71,7 @@ const check: CommandFactory = (io, done) =>
     )
     .option('--continue', 'go on past violations: the shortest counterexample of every violation class')
     .option('--hw <list>', HW_HELP)
+    .option('--vl <list>', VL_HELP)
     .option('--memory <size>', "cap on the explorer's stores, e.g. 512M, 4G (default: a quarter of RAM); exit 3 when reached")
     .option('--time <duration>', 'wall-clock cap, e.g. 90s, 15m; exit 3 when reached')
     .option('--no-symmetry', 'do not reduce by symmetry of CPUs, task slots and vcpus')

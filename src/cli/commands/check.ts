@@ -13,8 +13,9 @@ import {
 } from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
-import { hwFlag, intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
+import { hwFlag, intFlag, vlFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
 import { hwName } from '../../arch/hw.js';
+import { vectorLengthsName } from '../../arch/sizes.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
@@ -31,6 +32,7 @@ export interface CheckFlags {
   depth?: string;
   events?: string;
   hw?: string;
+  vl?: string;
   memory?: string;
   time?: string;
   symmetry?: boolean;
@@ -63,6 +65,7 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
     ...(f.events !== undefined ? eventsFlag(f.events, DEFAULT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
+    ...(f.vl !== undefined ? { vl: vectorLengthsName(vlFlag(f.vl)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -88,7 +91,7 @@ export function eventsFlag(value: string, base: readonly EventFamily[]): { event
  */
 export function checkJson(r: CheckResult): object {
   const { trace, traces: _traces, paths: _paths, ...doc } = r;
-  const { events, without, hw, ...bounds } = r.bounds;
+  const { events, without, hw, vl, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
   return {
     ...doc,
@@ -96,12 +99,13 @@ export function checkJson(r: CheckResult): object {
     ...(events ? { events } : {}),
     ...(without ? { without } : {}),
     ...(hw ? { hw } : {}),
+    ...(vl ? { vl } : {}),
     ...(trace ? { initial: trace.initial } : {}),
   };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}${b.vl ? ` vl=${b.vl}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
