@@ -265,7 +265,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       // Hash compaction's price, said when it is no longer negligible (TLC prints it always).
       if (r.collisionProbability >= 1e-6)
         io.out(
-          `(a fingerprint collision may have hidden a state: probability ${r.collisionProbability.toPrecision(2)} with ${r.fingerprintBits}-bit fingerprints${r.fingerprintBits === 64 ? '; --fingerprint-bits 96 makes it negligible' : ''})`,
+          `(a fingerprint collision may have hidden a state: probability ${r.collisionProbability < 0.01 ? r.collisionProbability.toExponential(1) : r.collisionProbability.toPrecision(2)} with ${r.fingerprintBits}-bit fingerprints${r.fingerprintBits === 64 ? '; --fingerprint-bits 96 makes it negligible' : ''})`,
         );
       // A reduced search reaches every state, but a violation possibly only deeper than the bound.
       if (r.por && !r.exhausted) io.out('(with --por only an exhausted search is a proof: a violation may lie beyond the depth bound)');
