@@ -49,6 +49,16 @@ export interface CheckFlags {
   quiet?: boolean;
 }
 
+/**
+ * Hash compaction's price, said when it is no longer negligible (TLC prints it always): null
+ * below one chance in a million.
+ */
+export function collisionNote(p: number, bits: 64 | 96): string | null {
+  if (p < 1e-6) return null;
+  const shown = p < 0.01 ? p.toExponential(1) : p.toPrecision(2);
+  return `(a fingerprint collision may have hidden a state: probability ${shown} with ${bits}-bit fingerprints${bits === 64 ? '; --fingerprint-bits 96 makes it negligible' : ''})`;
+}
+
 /** --fingerprint-bits: 64 or 96, nothing else (a width the tables do not have is bad input). */
 function fingerprintBitsFlag(value: string | undefined): 64 | 96 {
   if (value === undefined || value === '64') return 64;
@@ -262,11 +272,8 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       );
     } else {
       io.out(st.good(`ok: no violation within the bounds${r.exhausted ? ' (the whole reachable space was explored)' : ''}`));
-      // Hash compaction's price, said when it is no longer negligible (TLC prints it always).
-      if (r.collisionProbability >= 1e-6)
-        io.out(
-          `(a fingerprint collision may have hidden a state: probability ${r.collisionProbability < 0.01 ? r.collisionProbability.toExponential(1) : r.collisionProbability.toPrecision(2)} with ${r.fingerprintBits}-bit fingerprints${r.fingerprintBits === 64 ? '; --fingerprint-bits 96 makes it negligible' : ''})`,
-        );
+      const note = collisionNote(r.collisionProbability, r.fingerprintBits);
+      if (note) io.out(note);
       // A reduced search reaches every state, but a violation possibly only deeper than the bound.
       if (r.por && !r.exhausted) io.out('(with --por only an exhausted search is a proof: a violation may lie beyond the depth bound)');
     }
