@@ -49,6 +49,16 @@ const merge = (v: number): Insn[] => [
   op.i64_add,
   [op.local_set, h],
 ];
+/** h = (h ^ (h >>> r)) * prime, or without the product: a step of XXH64's avalanche. */
+const xorShift = (r: number, prime?: bigint): Insn[] => [
+  [op.local_get, h],
+  [op.local_get, h],
+  [op.i64_const, r],
+  op.i64_shr_u,
+  op.i64_xor,
+  ...(prime !== undefined ? ([[op.i64_const, prime], op.i64_mul] as Insn[]) : []),
+  [op.local_set, h],
+];
 const rotl = (v: number, r: number): Insn[] => [[op.local_get, v], [op.i64_const, r], op.i64_rotl];
 
 /**
@@ -169,28 +179,9 @@ function xxh64Function(name: string, seed: bigint, out: number): WasmFunction {
       [op.local_set, h],
       op.end,
       // Avalanche.
-      [op.local_get, h],
-      [op.local_get, h],
-      [op.i64_const, 33],
-      op.i64_shr_u,
-      op.i64_xor,
-      [op.i64_const, P2],
-      op.i64_mul,
-      [op.local_set, h],
-      [op.local_get, h],
-      [op.local_get, h],
-      [op.i64_const, 29],
-      op.i64_shr_u,
-      op.i64_xor,
-      [op.i64_const, P3],
-      op.i64_mul,
-      [op.local_set, h],
-      [op.local_get, h],
-      [op.local_get, h],
-      [op.i64_const, 32],
-      op.i64_shr_u,
-      op.i64_xor,
-      [op.local_set, h],
+      ...xorShift(33, P2),
+      ...xorShift(29, P3),
+      ...xorShift(32),
       [op.i32_const, out],
       [op.local_get, h],
       [op.i64_store, 3, 0],
