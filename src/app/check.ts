@@ -9,6 +9,7 @@ import type { Violation } from '../spec/invariants.js';
 import { exploreParallel } from '../check/parallel.js';
 import { zeroCounters, type Counters } from '../cost/counters.js';
 import { parseHw } from '../arch/hw.js';
+import { parseVectorLengths } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 import type { BootSpec } from '../kernel/boot.js';
 import { type EventFamily, FAMILIES } from '../kernel/events.js';
@@ -45,6 +46,11 @@ export interface CheckBounds {
    * src/kernel/machine.ts defaultHardware). A string, so bounds stay a record of plain values.
    */
   readonly hw?: string;
+  /**
+   * The machine's vector lengths as `--vl` spells them (`sve=256,sme=512`; src/arch/sizes.ts;
+   * default: SVE 512, SME 256 bits). A string, like `hw`.
+   */
+  readonly vl?: string;
 }
 
 /**
@@ -54,6 +60,12 @@ export interface CheckBounds {
 export const DEFAULT_BOUNDS: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 12 };
 
 const TASK_NAMES = 'ABCDEFGHIJKLMNOP';
+
+function vlOfBounds(text: string): { sveVlBits?: number; smeVlBits?: number } {
+  const vl = parseVectorLengths(text);
+  if (typeof vl === 'string') throw new InputError(vl, undefined, undefined, '--vl');
+  return { ...(vl.sve !== undefined ? { sveVlBits: vl.sve } : {}), ...(vl.sme !== undefined ? { smeVlBits: vl.sme } : {}) };
+}
 
 function hwOfBounds(text: string) {
   const hw = parseHw(text);
@@ -75,6 +87,7 @@ export function bootSpecOf(b: Omit<CheckBounds, 'depth'> & { readonly depth?: nu
     ...(b.events ? { events: b.events } : {}),
     ...(b.without?.length ? { without: b.without } : {}),
     ...(b.hw !== undefined ? { hw: hwOfBounds(b.hw) } : {}),
+    ...(b.vl !== undefined ? vlOfBounds(b.vl) : {}),
   };
 }
 
@@ -107,6 +120,8 @@ export interface CheckOptions {
   readonly continue?: boolean;
   /** Start no level past this many states (ExploreOptions.maxStates; sequential explorer). */
   readonly maxStates?: number;
+  /** Fingerprint width (ExploreOptions.fingerprintBits; default 64; not with --redis). */
+  readonly fingerprintBits?: 64 | 96;
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called once per completed level (kept for older callers). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
@@ -200,7 +215,9 @@ export interface CheckResult {
   /** Orbits of reachable states (see README "Performance"), when known. */
   readonly orbits?: number;
   readonly inexactCanon: number;
+  /** TLC's optimistic estimate that a fingerprint collision hid a state (2^-fingerprintBits a pair). */
   readonly collisionProbability: number;
+  readonly fingerprintBits: 64 | 96;
   /** New states per level. */
   readonly levels: readonly number[];
   /** Which limit stopped an incomplete check. */
@@ -244,6 +261,7 @@ export function checkVariant(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
     ...(opts.por ? { por: true } : {}),
+    ...(opts.fingerprintBits ? { fingerprintBits: opts.fingerprintBits } : {}),
   });
   // With `continue` the classes of the reduced search are kept as found (the CLI refuses the
   // pair: a reduced graph keeps one violation reachable, not every class shortest).
@@ -257,6 +275,7 @@ export function checkVariant(
       ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
       ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
       ...(opts.invariants ? { invariants: opts.invariants } : {}),
+      ...(opts.fingerprintBits ? { fingerprintBits: opts.fingerprintBits } : {}),
     });
     if (full.violation) {
       const merged = { ...r, violation: full.violation, depth: full.depth, seconds: r.seconds + full.seconds };
@@ -292,6 +311,7 @@ export async function checkVariantParallel(
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.continue ? { continue: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.fingerprintBits ? { fingerprintBits: opts.fingerprintBits } : {}),
   });
   return checkResultOf(variant, bounds, spec, r, deadData);
 }
@@ -360,6 +380,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
     inexactCanon: r.inexactCanon,
     collisionProbability: r.collisionProbability,
+    fingerprintBits: r.fingerprintBits,
     levels: r.levels,
     ...(r.limit ? { limit: r.limit } : {}),
   };

@@ -48,6 +48,11 @@ export interface HuntOptions {
   /** CPUs to hunt on, in order (default: the variant's own only; an entry equal to it means it). */
   readonly hardware?: readonly Hardware[];
   /**
+   * Vector lengths of every job (`--vl` spelling, CheckBounds.vl). Default: the machine's
+   * defaults, but a family's FamilyDecl.huntVlWithSme for the jobs with it.
+   */
+  readonly vl?: string;
+  /**
    * Keeps only the violations this accepts (`fpctx mutants`: those that tell a mutant from the
    * original); the classes of the others are listed in `ignored`.
    */
@@ -83,6 +88,8 @@ export interface HuntJob {
   readonly events: readonly EventFamily[];
   /** The CPU as `--hw` spells it; absent on the variant's own. */
   readonly hw?: string;
+  /** The vector lengths as `--vl` spells them; absent at the defaults. */
+  readonly vl?: string;
 }
 
 export interface HuntJobResult extends HuntJob {
@@ -239,7 +246,16 @@ export function planHunt(variant: Variant, opts: HuntOptions = {}): HuntPlan {
     const more = parseHw(hwName({ ...h, ...extra }));
     return typeof more === 'string' ? j : { ...j, hw: hwName(more) };
   };
-  for (const [n, j] of schedule.entries()) schedule[n] = withHuntOn(j);
+  // Vector lengths: `vl` for every job when asked; else a family's own where the kernel and the
+  // job's CPU have SME (FamilyDecl.huntVlWithSme).
+  const withVl = (j: HuntJob): HuntJob => {
+    if (opts.vl !== undefined) return { ...j, vl: opts.vl };
+    const vl = FAMILIES.find((d) => d.huntVlWithSme && j.events.includes(d.name))?.huntVlWithSme;
+    if (vl === undefined || !variant.Kernel.features.sme) return j;
+    const h = j.hw === undefined ? defaultHardware(variant.Kernel.features) : parseHw(j.hw);
+    return typeof h !== 'string' && h.sme ? { ...j, vl } : j;
+  };
+  for (const [n, j] of schedule.entries()) schedule[n] = withVl(withHuntOn(j));
   return {
     variant,
     budget: opts.budget ?? HUNT_BUDGET,
@@ -289,7 +305,7 @@ export type JobOutcome =
 
 /** A check's shape flags (`--cpus 1 --tasks 2 ...`), as its reproducing command spells them. */
 function shapeOf(job: HuntJob): string {
-  return `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${job.hw ? ` --hw ${job.hw}` : ''}`;
+  return `--cpus ${job.cpus} --tasks ${job.tasks} --vcpus ${job.vcpus} --spare ${job.spare}${job.hw ? ` --hw ${job.hw}` : ''}${job.vl ? ` --vl ${job.vl}` : ''}`;
 }
 
 /** Runs one job of the schedule in this process; `deadline` is a Date.now() time. */
@@ -302,9 +318,15 @@ export async function runHuntJob(
 ): Promise<JobOutcome> {
   const left = (deadline - Date.now()) / 1000;
   const timed = Number.isFinite(left) ? { timeSeconds: Math.max(0.001, left) } : {};
-  const { kind: _kind, hw, ...shape } = job;
+  const { kind: _kind, hw, vl, ...shape } = job;
   if ('share' in param) {
-    const bounds: CheckBounds = { ...shape, depth: 1000, ...(without.length ? { without } : {}), ...(hw ? { hw } : {}) };
+    const bounds: CheckBounds = {
+      ...shape,
+      depth: 1000,
+      ...(without.length ? { without } : {}),
+      ...(hw ? { hw } : {}),
+      ...(vl ? { vl } : {}),
+    };
     const r = checkVariant(variant, bounds, { continue: true, maxStates: param.share, ...timed });
     return {
       kind: 'check',
@@ -321,7 +343,7 @@ export async function runHuntJob(
   }
   const r = await simulateVariant(
     variant,
-    { ...shape, ...(without.length ? { without } : {}), ...(hw ? { hw } : {}) },
+    { ...shape, ...(without.length ? { without } : {}), ...(hw ? { hw } : {}), ...(vl ? { vl } : {}) },
     { seed: param.seed, runs: param.runs, steps: SIM_STEPS, continue: true, ...timed },
   );
   return {

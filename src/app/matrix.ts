@@ -229,7 +229,7 @@ function notApplicableCell(name: string, on: { hw?: string }, scenario: string, 
 }
 
 function checkCellBase(name: string, on: { hw?: string }, c: NamedCheck) {
-  const { events, hw: _hw, without: _without, ...bounds } = c.bounds;
+  const { events, hw: _hw, without: _without, vl: _vl, ...bounds } = c.bounds;
   return {
     variant: name,
     ...on,

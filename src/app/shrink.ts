@@ -27,7 +27,7 @@ import { documentKind, kindName } from '../input/kinds.js';
 import { MAX_NAME } from '../input/limits.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../kernel/layout.js';
 import { HW_FEATURES, hwName, parseHw, type Hardware } from '../arch/hw.js';
-import { DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../kernel/boot.js';
+import { DEFAULT_SME_VL_BITS, DEFAULT_SVE_VL_BITS, slotOrder, type BootSpec, type TaskSpec } from '../kernel/boot.js';
 import { EVENT_FAMILIES, EVENT_NAMES, EVENTS, type EventFamily, encodeAction, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import { ViolationStop } from '../kernel/machine.js';
@@ -142,6 +142,7 @@ function machineOf(doc: Record<string, unknown>, steps: StepIn[], file: string):
       }),
       spareSlots: typeof b.spareSlots === 'number' ? b.spareSlots : 0,
       ...(typeof b.sveVlBits === 'number' ? { sveVlBits: b.sveVlBits } : {}),
+      ...(typeof b.smeVlBits === 'number' ? { smeVlBits: b.smeVlBits } : {}),
       // The alphabet the trace was found with: a replay offers only those events.
       ...(b.events !== undefined ? { events: namesOf(b.events, 'violation.boot.events', EVENT_FAMILIES, bad) as EventFamily[] } : {}),
       ...(b.without !== undefined ? { without: namesOf(b.without, 'violation.boot.without', EVENT_NAMES, bad) } : {}),
@@ -156,6 +157,8 @@ function machineOf(doc: Record<string, unknown>, steps: StepIn[], file: string):
       tasks: bounds.tasks,
       vcpus: bounds.vcpus,
       spare: typeof bounds.spare === 'number' ? bounds.spare : 0,
+      // A check document's `vl` (as `--vl` spells it) sits beside its numeric bounds.
+      ...(typeof doc.vl === 'string' ? { vl: doc.vl } : {}),
     });
   }
   // `run --json`: the tasks as the first step left them (no step can fork or free before step 2).
@@ -192,6 +195,7 @@ function checkBoot(boot: BootSpec, file: string): void {
   if (vcpus > MAX_VCPUS) bad(`at most ${MAX_VCPUS} vcpus`);
   if (tasks.some((t) => t.name.length === 0 || t.name.length > MAX_NAME)) bad(`task names are 1 to ${MAX_NAME} characters`);
   if (boot.sveVlBits !== undefined && !isValidVectorLength(boot.sveVlBits)) bad(`${boot.sveVlBits} is not a vector length`);
+  if (boot.smeVlBits !== undefined && !isValidVectorLength(boot.smeVlBits)) bad(`${boot.smeVlBits} is not a vector length`);
 }
 
 /** Parses a trace document into what to shrink; every problem is an InputError on `file`. */
@@ -342,6 +346,7 @@ export function scenarioYaml(
       cpus: boot.cpus,
       ...(boot.spareSlots ? { spare_slots: boot.spareSlots } : {}),
       ...(boot.sveVlBits !== undefined && boot.sveVlBits !== DEFAULT_SVE_VL_BITS ? { sve_vl: boot.sveVlBits } : {}),
+      ...(boot.smeVlBits !== undefined && boot.smeVlBits !== DEFAULT_SME_VL_BITS ? { sme_vl: boot.smeVlBits } : {}),
       ...(boot.hw ? { hw: hwName(boot.hw) } : {}),
       tasks: slotOrder(boot).map((t) => ({ name: t.name, ...(t.vcpu ? { vcpu: true } : {}) })),
     },

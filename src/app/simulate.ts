@@ -36,6 +36,8 @@ export interface SimulateBounds {
   readonly without?: readonly string[];
   /** The CPU as `--hw` spells it (default: the variant's own). */
   readonly hw?: string;
+  /** The vector lengths as `--vl` spells them (CheckBounds.vl). */
+  readonly vl?: string;
 }
 
 export interface SimulateOptions {
@@ -98,12 +100,12 @@ export interface SimulateResult {
 }
 
 export async function simulateVariant(variant: Variant, bounds: SimulateBounds, opts: SimulateOptions): Promise<SimulateResult> {
-  // Every family but `kvmvl`, `ptrace_edge` and `efi` unless told: kvmvl gives the vcpus SVE,
+  // Every family but `kvmvl`, `ptrace_edge`, `efi` and `tpidr2` unless told: kvmvl gives the vcpus SVE,
   // which changes the machine; ptrace_edge's header-only write finds a bug every release before
   // 316283f276eb has; efi came later, and the default alphabet's seeds stay what they were.
   const spec = bootSpecOf({
     ...bounds,
-    events: bounds.events ?? EVENT_FAMILIES.filter((f) => f !== 'kvmvl' && f !== 'ptrace_edge' && f !== 'efi'),
+    events: bounds.events ?? EVENT_FAMILIES.filter((f) => f !== 'kvmvl' && f !== 'ptrace_edge' && f !== 'efi' && f !== 'tpidr2'),
   });
   const params: SimulateParams = {
     seed: opts.seed >>> 0,

@@ -84,6 +84,12 @@ export const CPU_SME_ARCH_FIELDS = [
   { name: 'regZT0', kind: 'token', init: GARBAGE, doc: 'ZT0 (SME2, 512 bits), meaningful while PSTATE.ZA' },
   { name: 'regFPMR', kind: 'token', init: GARBAGE, doc: 'FPMR (FEAT_FPMR, the FP8 mode register)' },
   {
+    name: 'regTPIDR2',
+    kind: 'token',
+    init: ZERO,
+    doc: "TPIDR2_EL0 (SME: the ZA lazy-save pointer), switched with the task; idle's (a kernel thread's) is 0",
+  },
+  {
     name: 'smen_el0',
     kind: 'bool',
     doc: 'CPACR_EL1.SMEN EL0 enable: set = EL0 SME instructions (SMSTART, ZA access, streaming SVE) do not trap (do_sme_acc)',
@@ -97,6 +103,7 @@ export interface SmeRegisters extends FpRegisters {
   regZA: Token;
   regZT0: Token;
   regFPMR: Token;
+  regTPIDR2: Token;
 }
 
 /**

@@ -37,3 +37,39 @@ export const ZT0_BYTES = 64;
 export function isValidVectorLength(vlBits: number): boolean {
   return Number.isInteger(vlBits) && vlBits >= VQ_BITS && vlBits <= VL_ARCH_MAX_BITS && vlBits % VQ_BITS === 0;
 }
+
+/**
+ * A machine's maximum vector lengths as `--vl` spells them: `sve=256,sme=512` (either or both,
+ * bits). The two are independent properties of a CPU (SME's streaming VL may be larger or
+ * smaller than the SVE VL; Documentation/arch/arm64/sme.rst), which matters where a kernel
+ * lays out streaming state for the SVE maximum (__efi_fpsimd_begin before 63de2b3859ba).
+ */
+export interface VectorLengths {
+  readonly sve?: number;
+  readonly sme?: number;
+}
+
+/** Parses `sve=N,sme=M`; returns the lengths or one line saying what is wrong. */
+export function parseVectorLengths(text: string): VectorLengths | string {
+  const out: { sve?: number; sme?: number } = {};
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (parts.length === 0) return 'empty vector-length list (expected sve=BITS and/or sme=BITS, e.g. sve=256,sme=512)';
+  for (const p of parts) {
+    const m = /^(sve|sme)=(\d+)$/.exec(p);
+    if (!m) return `'${p}' is not sve=BITS or sme=BITS (e.g. sve=256,sme=512)`;
+    const key = m[1] as 'sve' | 'sme';
+    if (out[key] !== undefined) return `${key} given twice`;
+    const bits = Number(m[2]);
+    if (!isValidVectorLength(bits)) return `${key}=${m[2]}: ${m[2]} is not a vector length (a multiple of 128 from 128 to 2048)`;
+    out[key] = bits;
+  }
+  return out;
+}
+
+/** The canonical spelling (sve first); parseVectorLengths(vectorLengthsName(v)) equals v. */
+export function vectorLengthsName(v: VectorLengths): string {
+  return [v.sve !== undefined ? `sve=${v.sve}` : '', v.sme !== undefined ? `sme=${v.sme}` : ''].filter((s) => s).join(',');
+}

@@ -5,6 +5,7 @@
 
 import { defaultMemoryBytes, parseBytes, parseSeconds } from '../check/memory.js';
 import { parseHw, type Hardware } from '../arch/hw.js';
+import { parseVectorLengths, type VectorLengths } from '../arch/sizes.js';
 import { InputError } from '../errors.js';
 
 export function intFlag(flag: string, value: string | undefined, min: number, max: number, fallback: number): number {
@@ -56,6 +57,18 @@ export function hwFlag(value: string | undefined): Hardware | undefined {
   if (typeof hw === 'string') throw new InputError(hw, undefined, undefined, '--hw');
   return hw;
 }
+
+/** `--vl sve=256,sme=512`: the machine's vector lengths, or undefined; bad text is one error line. */
+export function vlFlag(value: string | undefined): VectorLengths | undefined {
+  if (value === undefined) return undefined;
+  const vl = parseVectorLengths(value);
+  if (typeof vl === 'string') throw new InputError(vl, undefined, undefined, '--vl');
+  return vl;
+}
+
+/** The help line of `--vl`, the same on check, simulate and hunt. */
+export const VL_HELP =
+  "the machine's vector lengths in bits, sve=N and/or sme=N (default sve=512,sme=256; e.g. sve=256,sme=512: a streaming VL above the SVE one)";
 
 /** The help line of `--hw`, the same on every command that runs a machine. */
 export const HW_HELP =

@@ -237,6 +237,19 @@ export const COMMITS: readonly Commit[] = [
     fields: { inSoftirq: false },
   },
   {
+    id: '616cb2f4b141',
+    title: 'arm64/signal: Restore TPIDR2 register rather than memory state',
+    release: 'v6.5-rc1',
+    kind: 'commit',
+    fixes: '39e54499280f',
+    note:
+      'Mark Brown, June 2023 (stable: 6.3.y, 6.4.y). Fixes: 39e54499280f ("arm64/signal: Include TPIDR2 in the signal context", v6.3-rc1), ' +
+      'which the model folds into ef3be86021c3: restore_tpidr2_context() wrote thread.tpidr2_el0, but TPIDR2 is switched eagerly, so the register ' +
+      "kept the handler's value and the next switch out saved it over the restored one. Modelled as its own commit after the series so it can be " +
+      'reverted (the A snapshot, v6.10, has it). Hash and title from kernel.org ref logs (index ids 66724025342, 66532829579) and the posted series (23782869779)',
+    guards: [{ invariant: 'integrity', where: 'ret_to_user', since: SME_ERA }],
+  },
+  {
     id: '751ecf6afd65',
     title: 'arm64/sve: Discard stale CPU state when handling SVE traps',
     release: 'v6.12-rc7',
@@ -423,12 +436,13 @@ export const COMMITS: readonly Commit[] = [
       'Ard Biesheuvel, Nov 2025: applied to arm64 for-next/fixes (Catalin Marinas, "for -rc1"; hash 63de2b3859ba1def9f43ed0a9c25a68810208e5c ' +
       'in kernel.org ref logs, index ids 41018360114, 67186728439), on top of 7137a203b251 ("arm64/fpsimd: Permit kernel mode NEON with IRQs off", ' +
       'same series as 1d038e801833 and e04796c8b598, index id 40361417020). Not marked as a fix: its message says the fallback is reached only ' +
-      'from hardirq/NMI on a dying system. Read from the posted patch (index id 41496363567); not verified in torvalds/linux itself',
+      'from hardirq/NMI on a dying system. Read from the posted patch (index id 41496363567). In torvalds/linux master on 2025-12-20 ' +
+      '(v6.19-rc2: the post-receive log of torvalds/linux, index id 67186728439)',
     guards: [
       // FPMR zeroed by the fallback's two changes of PSTATE.SM and not restored (hunt: core,sme,fpmr,efi).
       { invariant: 'integrity', kind: 'lost', where: 'ret_to_user', since: SME_ERA, hw: 'sve,sme,fpmr' },
-      // The streaming VL above sve_max_vl() (needs machine.sme_vl > sve_vl: scenario efi-streaming-vl;
-      // checks and hunts run at the default VLs, where the SVE maximum is the larger).
+      // The streaming VL above sve_max_vl() (needs the SME VL above the SVE one: scenario
+      // efi-streaming-vl, `--vl sve=256,sme=512`; hunt runs its efi jobs there, so mutants sees it).
       { invariant: 'memory-safety', where: '__efi_fpsimd_begin', since: SME_ERA, hw: 'sve,sme' },
     ],
   },

@@ -84,7 +84,7 @@ export const RELEASES: readonly Release[] = [
   {
     name: 'v6.12-rc1',
     after: 'v5.17',
-    add: ['d52d165d67c5', 'ef3be86021c3'],
+    add: ['d52d165d67c5', 'ef3be86021c3', '616cb2f4b141'],
     kernel: 'v6.12-rc1 (snapshots A = v6.10 fpsimd.c, K = ef3be86021c3; SME enabled, before 751ecf6afd65 and 81235ae0c846)',
     summary:
       'fp_type/to_save, SVE kept across syscalls, preemptible kernel NEON, FPMR, SME (streaming/ZA/ZT0) with lazy FPSIMD-only host save in hyp',

@@ -353,6 +353,7 @@ export class Entry extends Fpsimd {
     const c = this.cpu;
     this.interruptUser(); // preemption of a user task happens on an IRQ from EL0
     this.fpsimd_thread_switch(next);
+    if (this.hasSme) this.tlsThreadSwitch(next);
     const prev = this.current;
     if (prev) {
       if (prev.state === TaskState.RUNNING) prev.state = TaskState.RUNNABLE;
@@ -363,6 +364,48 @@ export class Entry extends Fpsimd {
       next.on_cpu = c.id;
     }
     c.current = next ? next.slot : NONE;
+  }
+
+  /**
+   * @models tls_thread_switch() — process.c (v5.19+; Debian 6.12.118 process.c:431-451): with
+   * system_supports_tpidr2() (= SME), tls_preserve_current_state() stores the live TPIDR2_EL0
+   * into prev's thread.tpidr2_el0, then next's is written to the register. Eager, every switch,
+   * outside the FP binding: the register always holds current's value (idle's, a kernel
+   * thread's, is 0).
+   */
+  tlsThreadSwitch(next: TaskView | null): void {
+    const prev = this.current;
+    if (prev) prev.tpidr2 = this.cpu.regTPIDR2;
+    this.cpu.regTPIDR2 = next ? next.tpidr2 : ZERO;
+  }
+
+  /** EL0 writes TPIDR2_EL0 (never traps: the kernel sets SCTLR_EL1.EnTP2 where SME is used). */
+  userTpidr2Write(): void {
+    const t = this.currentTask;
+    const tok = this.newTaskToken(t);
+    this.cpu.regTPIDR2 = tok;
+    t.exp_TPIDR2 = tok;
+  }
+
+  /**
+   * copy_thread()'s TPIDR2 (v5.19+; Debian 6.12.118 process.c:381-401): the child's
+   * thread.tpidr2_el0 is read from the live register (the parent's, current here), or 0 for a
+   * clone with CLONE_SETTLS. What the child may expect follows sme.rst ("On thread creation
+   * TPIDR2_EL0 is preserved unless CLONE_SETTLS is specified, in which case it is set to 0").
+   * The parent's data becomes the child's (as arch_dup_task_struct() attributes it).
+   */
+  copyThreadTpidr2(p: TaskView): void {
+    const parent = this.currentTask;
+    const from = this.layout.writerOfTask(parent.slot);
+    const to = this.layout.writerOfTask(p.slot);
+    const own = (w: number) => (writerOf(w) === from ? dataToken(to, versionOf(w)) : w);
+    if (this.cloneSettls) {
+      p.tpidr2 = ZERO;
+      p.exp_TPIDR2 = ZERO;
+      return;
+    }
+    p.tpidr2 = own(this.cpu.regTPIDR2);
+    p.exp_TPIDR2 = own(parent.exp_TPIDR2);
   }
 
   // --- task lifecycle -----------------------------------------------------------------------------
@@ -808,6 +851,10 @@ export class Entry extends Fpsimd {
       t.exp_ZA = ZERO;
       t.exp_ZT0 = ZERO;
       t.exp_FPMR = ZERO;
+      // tls_thread_flush(): TPIDR2_EL0 written 0 for the new program (thread.tpidr2_el0 is
+      // refreshed from the register at the next switch out).
+      if (this.hasSme) this.cpu.regTPIDR2 = ZERO;
+      t.exp_TPIDR2 = ZERO;
     }
   }
 

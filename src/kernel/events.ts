@@ -16,6 +16,7 @@ import { allocFamily } from './families/alloc.js';
 import { atomicFamily } from './families/atomic.js';
 import { coreFamily } from './families/core.js';
 import { efiFamily } from './families/efi.js';
+import { tpidr2Family } from './families/tpidr2.js';
 import { EVENT_FAMILIES, type EventDecl, type EventFamily, type EventParams, type FamilyDecl, cur } from './families/declare.js';
 import { execFamily } from './families/exec.js';
 import { forkFamily } from './families/fork.js';
@@ -60,6 +61,7 @@ export const FAMILIES: readonly FamilyDecl[] = [
   kvmvlFamily,
   ptraceEdgeFamily,
   efiFamily,
+  tpidr2Family,
 ];
 
 /** The alphabet of the first model (issue 2): what checks explore unless told otherwise. */

@@ -254,6 +254,10 @@ export interface Kvm {
   handlerEntryExpectation(t: TaskView): void;
   sigreturnRestoreSmeRecords(): void;
   restoreFpmr(t: TaskView): void;
+  preserveTpidr2(t: TaskView): void;
+  restoreTpidr2(t: TaskView): void;
+  tls_get(target: TaskView): void;
+  tls_set(target: TaskView): void;
   fpsimd_kvm_prepare(): void;
   hypSaveHost(host: TaskView): void;
   fpsimd_save_and_flush_current_state(): void;

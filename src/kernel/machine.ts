@@ -154,6 +154,11 @@ export class Machine {
    */
   irqsOff = false;
   /**
+   * The fork being run is a clone() with CLONE_SETTLS (the `clone_settls` event): copy_thread()
+   * then gives the child TPIDR2 0. Not state: set and cleared within one step.
+   */
+  cloneSettls = false;
+  /**
    * Lenient machines (the cost driver's, which count every violation of a long stream and run
    * on): where `fail` hands each violation instead of unwinding the step. Null: it throws.
    */

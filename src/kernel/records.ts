@@ -240,6 +240,7 @@ export const TASK_EXT_FIELDS = [
   { name: 'sme_ZA', kind: 'token', init: ZERO, doc: 'sme_state buffer: ZA' },
   { name: 'sme_ZT0', kind: 'token', init: ZERO, doc: 'sme_state buffer: ZT0 (after ZA)' },
   { name: 'uw_fpmr', kind: 'token', init: ZERO, doc: 'thread.uw.fpmr: the saved FPMR' },
+  { name: 'tpidr2', kind: 'token', init: ZERO, doc: 'thread.tpidr2_el0: TPIDR2_EL0 while the task is switched out' },
   { name: 'TIF_KERNEL_FPSTATE', kind: 'bool', doc: 'in a kernel-mode NEON section that is context-switched (v6.8+)' },
   { name: 'kernel_st', kind: 'token', init: ZERO, doc: 'thread.kernel_fpsimd_state: kernel-mode NEON registers saved at a switch' },
   {
@@ -254,11 +255,13 @@ export const TASK_EXT_FIELDS = [
   { name: 'exp_ZA', kind: 'token', init: ZERO, doc: 'ghost: the ZA contents user space must read back' },
   { name: 'exp_ZT0', kind: 'token', init: ZERO, doc: 'ghost: the ZT0 contents user space must read back' },
   { name: 'exp_FPMR', kind: 'token', init: ZERO, doc: 'ghost: the FPMR value user space must read back' },
+  { name: 'exp_TPIDR2', kind: 'token', init: ZERO, doc: 'ghost: the TPIDR2_EL0 value user space must read back' },
   { name: 'sig_sm', kind: 'bool', doc: 'signal frame: sve_context has SVE_SIG_FLAG_SM (streaming state)' },
   { name: 'sig_za', kind: 'bool', doc: 'signal frame: za_context carries ZA data (ZA was enabled)' },
   { name: 'sig_ZA', kind: 'token', init: ZERO, doc: 'signal frame, za_context register data' },
   { name: 'sig_ZT0', kind: 'token', init: ZERO, doc: 'signal frame, zt_context register data' },
   { name: 'sig_FPMR', kind: 'token', init: ZERO, doc: 'signal frame, fpmr_context' },
+  { name: 'sig_TPIDR2', kind: 'token', init: ZERO, doc: 'signal frame, tpidr2_context (v6.3+)' },
   {
     name: 'sig_forge',
     kind: 'int',

@@ -44,6 +44,7 @@ export interface ObservedCpu {
   readonly regZA: Token;
   readonly regZT0: Token;
   readonly regFPMR: Token;
+  readonly regTPIDR2: Token;
 }
 
 /** A task: what user space last wrote (ghost `exp_*`), its memory copies and its signal frame. */
@@ -70,15 +71,18 @@ export interface ObservedTask {
   readonly exp_ZA: Token;
   readonly exp_ZT0: Token;
   readonly exp_FPMR: Token;
+  readonly exp_TPIDR2: Token;
   readonly sig_za: boolean;
   readonly sig_ZA: Token;
   readonly sig_ZT0: Token;
   readonly sig_FPMR: Token;
+  readonly sig_TPIDR2: Token;
   // read by the tracer's SME-era regset reads (tracerReadsZa, tracerReadsFpmr)
   readonly svcr_ZA: boolean;
   readonly sme_ZA: Token;
   readonly sme_ZT0: Token;
   readonly uw_fpmr: Token;
+  readonly tpidr2: Token;
 }
 
 /** A vcpu: what its guest last wrote. */
@@ -101,6 +105,8 @@ export interface Observed {
   readonly naming: { task(slot: number): string; guest(v: number): string; token(t: Token): string };
   /** The system has FEAT_FPMR (FPMR is part of every context). */
   readonly hasFpmr: boolean;
+  /** The system uses SME (system_supports_tpidr2(): TPIDR2_EL0 is part of every context). */
+  readonly hasSme: boolean;
   fail(invariant: InvariantId, kind: IntegrityKind | undefined, where: string, message: string): never;
 }
 
@@ -109,7 +115,7 @@ export interface Observed {
  * sve-test): the registers of the executing CPU are its latest state — the V part always, the
  * SVE part when EL0 can access it without trapping (otherwise the first access traps and
  * do_sve_acc rebuilds it), and on layouts of the SME era PSTATE.SM, PSTATE.ZA, ZA/ZT0 while
- * enabled, and FPMR on systems with FEAT_FPMR.
+ * enabled, FPMR on systems with FEAT_FPMR, and TPIDR2 on systems using SME.
  */
 export function userRuns(m: Observed, t: ObservedTask, where: string): void {
   const c = m.cpu;
@@ -180,6 +186,7 @@ function smeUserState(m: Observed, t: ObservedTask, c: ObservedCpu, where: strin
   const parts: [string, Token, Token][] = [];
   if (t.exp_ZAen) parts.push(['ZA', t.exp_ZA, c.regZA], ['ZT0', t.exp_ZT0, c.regZT0]);
   if (m.hasFpmr) parts.push(['FPMR', t.exp_FPMR, c.regFPMR]);
+  if (m.hasSme) parts.push(['TPIDR2', t.exp_TPIDR2, c.regTPIDR2]);
   for (const [part, expected, actual] of parts) {
     const kind = judgePart('V', expected, actual, own);
     if (kind)
@@ -299,12 +306,27 @@ export function tracerReadsFpmr(m: Observed, t: ObservedTask, where: string): vo
   }
 }
 
+/** A tracer reads a stopped task's NT_ARM_TLS: TPIDR2 from thread.tpidr2_el0, which must be the task's own latest. */
+export function tracerReadsTpidr2(m: Observed, t: ObservedTask, where: string): void {
+  const kind = judgePart('V', t.exp_TPIDR2, t.tpidr2, m.layout.writerOfTask(t.slot));
+  if (kind) {
+    const n = m.naming;
+    m.fail(
+      'integrity',
+      kind,
+      where,
+      `the tracer reads ${n.token(t.tpidr2)} in ${n.task(t.slot)}'s TPIDR2, expected ${n.token(t.exp_TPIDR2)}`,
+    );
+  }
+}
+
 /**
  * A signal handler is entered: its ucontext holds the state the interrupted code had. Every
  * frame has fpsimd_context, and sve_context register data when present. On layouts of the SME
  * era the frame also says whether ZA was on (za_context present), and carries ZA/ZT0 while it
- * was and FPMR on systems with FEAT_FPMR: the kernel writes those records (sig_za, sig_ZA,
- * sig_ZT0, sig_FPMR) where its ABI has them, and where the layout has the words but the kernel
+ * was, FPMR on systems with FEAT_FPMR and TPIDR2 on systems using SME (v6.3+ frames; the
+ * modelled SME builds are all later): the kernel writes those records (sig_za, sig_ZA,
+ * sig_ZT0, sig_FPMR, sig_TPIDR2) where its ABI has them, and where the layout has the words but the kernel
  * lacks SME (v5.17) user space can never have enabled ZA, so those judgements hold trivially.
  */
 export function handlerEntered(m: Observed, t: ObservedTask, where: string): void {
@@ -340,6 +362,7 @@ export function handlerEntered(m: Observed, t: ObservedTask, where: string): voi
   const parts: [string, Token, Token][] = [];
   if (t.sig_za) parts.push(['za_context', t.exp_ZA, t.sig_ZA], ['zt_context', t.exp_ZT0, t.sig_ZT0]);
   if (m.hasFpmr) parts.push(['fpmr_context', t.exp_FPMR, t.sig_FPMR]);
+  if (m.hasSme) parts.push(['tpidr2_context', t.exp_TPIDR2, t.sig_TPIDR2]);
   for (const [p, exp, act] of parts) {
     const k = judgePart('V', exp, act, own);
     if (k) m.fail('integrity', k, where, `${n.task(t.slot)}'s signal handler finds ${n.token(act)} in its ${p}, expected ${n.token(exp)}`);

@@ -46,6 +46,8 @@ describe('the declared alphabet', () => {
       'kvmvl',
       ...Array<string>(8).fill('ptrace_full'),
       ...Array<string>(6).fill('sme'),
+      // tpidr2 (SME): tpidr2_write, frame_tpidr2_write, clone_settls, ptrace_tls, ptrace_read_tls
+      ...Array<string>(5).fill('tpidr2'),
     ]);
     const rng = new Rng(11);
     const out: number[] = [];

@@ -13,8 +13,9 @@ import {
 } from '../../app/check.js';
 import { redisUrl } from '../../cluster/url.js';
 import type { Io } from '../io.js';
-import { hwFlag, intFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
+import { hwFlag, intFlag, vlFlag, memoryFlag, resolveVariants, timeFlag } from '../options.js';
 import { hwName } from '../../arch/hw.js';
+import { vectorLengthsName } from '../../arch/sizes.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { InputError } from '../../errors.js';
@@ -31,6 +32,7 @@ export interface CheckFlags {
   depth?: string;
   events?: string;
   hw?: string;
+  vl?: string;
   memory?: string;
   time?: string;
   symmetry?: boolean;
@@ -38,12 +40,30 @@ export interface CheckFlags {
   abstraction?: boolean;
   orbits?: boolean;
   por?: boolean;
+  fingerprintBits?: string;
   workers?: string;
   redis?: string;
   partitions?: string;
   continue?: boolean;
   json?: boolean;
   quiet?: boolean;
+}
+
+/**
+ * Hash compaction's price, said when it is no longer negligible (TLC prints it always): null
+ * below one chance in a million.
+ */
+export function collisionNote(p: number, bits: 64 | 96): string | null {
+  if (p < 1e-6) return null;
+  const shown = p < 0.01 ? p.toExponential(1) : p.toPrecision(2);
+  return `(a fingerprint collision may have hidden a state: probability ${shown} with ${bits}-bit fingerprints${bits === 64 ? '; --fingerprint-bits 96 makes it negligible' : ''})`;
+}
+
+/** --fingerprint-bits: 64 or 96, nothing else (a width the tables do not have is bad input). */
+function fingerprintBitsFlag(value: string | undefined): 64 | 96 {
+  if (value === undefined || value === '64') return 64;
+  if (value === '96') return 96;
+  throw new InputError(`must be 64 or 96, not '${value}'`, undefined, undefined, '--fingerprint-bits');
 }
 
 export function parseBounds(f: CheckFlags): CheckBounds {
@@ -55,6 +75,7 @@ export function parseBounds(f: CheckFlags): CheckBounds {
     depth: intFlag('--depth', f.depth, 1, 1000, DEFAULT_BOUNDS.depth),
     ...(f.events !== undefined ? eventsFlag(f.events, DEFAULT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
+    ...(f.vl !== undefined ? { vl: vectorLengthsName(vlFlag(f.vl)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -80,7 +101,7 @@ export function eventsFlag(value: string, base: readonly EventFamily[]): { event
  */
 export function checkJson(r: CheckResult): object {
   const { trace, traces: _traces, paths: _paths, ...doc } = r;
-  const { events, without, hw, ...bounds } = r.bounds;
+  const { events, without, hw, vl, ...bounds } = r.bounds;
   // The machine at boot, so a saved counterexample can be drawn (fpctx report) from its first step.
   return {
     ...doc,
@@ -88,12 +109,13 @@ export function checkJson(r: CheckResult): object {
     ...(events ? { events } : {}),
     ...(without ? { without } : {}),
     ...(hw ? { hw } : {}),
+    ...(vl ? { vl } : {}),
     ...(trace ? { initial: trace.initial } : {}),
   };
 }
 
 function boundsText(b: CheckBounds): string {
-  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}`;
+  return `cpus=${b.cpus} tasks=${b.tasks} vcpus=${b.vcpus} spare=${b.spare} depth=${b.depth}${b.events ? ` events=${selectionText({ families: b.events, without: b.without ?? [] })}` : ''}${b.hw ? ` hw=${b.hw}` : ''}${b.vl ? ` vl=${b.vl}` : ''}`;
 }
 
 /** A compact count: 1234 → 1234, 1234567 → 1.23M. */
@@ -162,6 +184,14 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
     );
   if (redis && f.continue)
     throw new InputError('--continue needs one process (threads with --workers), not --redis', undefined, undefined, '--continue');
+  const fingerprintBits = fingerprintBitsFlag(f.fingerprintBits);
+  if (redis && fingerprintBits === 96)
+    throw new InputError(
+      '96-bit fingerprints need one process (threads with --workers), not --redis',
+      undefined,
+      undefined,
+      '--fingerprint-bits',
+    );
   const quiet = f.json || f.quiet;
   const results: CheckResult[] = [];
   for (const v of variants) {
@@ -174,6 +204,7 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       ...(f.orbits ? { countOrbits: true } : {}),
       ...(f.continue ? { continue: true } : {}),
       ...(f.por ? { por: true } : {}),
+      ...(fingerprintBits === 96 ? { fingerprintBits } : {}),
       onProgress: (p: ExploreProgress) => {
         // Only for work that lasts: the first line after one second.
         if (!quiet && p.seconds >= 1) io.progress(progressLine(v.name, p));
@@ -241,6 +272,8 @@ export async function runCheck(f: CheckFlags, io: Io): Promise<number> {
       );
     } else {
       io.out(st.good(`ok: no violation within the bounds${r.exhausted ? ' (the whole reachable space was explored)' : ''}`));
+      const note = collisionNote(r.collisionProbability, r.fingerprintBits);
+      if (note) io.out(note);
       // A reduced search reaches every state, but a violation possibly only deeper than the bound.
       if (r.por && !r.exhausted) io.out('(with --por only an exhausted search is a proof: a violation may lie beyond the depth bound)');
     }

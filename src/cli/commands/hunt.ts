@@ -10,8 +10,9 @@ import { EVENT_FAMILIES } from '../../kernel/events.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import type { Io } from '../io.js';
 import type { CommandFactory } from '../main.js';
-import { HW_HELP, hwFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { HW_HELP, VL_HELP, hwFlag, vlFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
 import { hardwareConfigs } from '../../app/hardware.js';
+import { vectorLengthsName } from '../../arch/sizes.js';
 import { count, eventsFlag, violationLine } from './check.js';
 import { redisUrl } from '../../cluster/url.js';
 
@@ -22,6 +23,7 @@ export interface HuntFlags {
   seed?: string;
   events?: string;
   hw?: string;
+  vl?: string;
   redis?: string;
   json?: boolean;
   quiet?: boolean;
@@ -45,8 +47,10 @@ export async function runHunt(f: HuntFlags, io: Io): Promise<number> {
   const quiet = f.json || f.quiet;
   const hardware = f.hw === 'all' ? hardwareConfigs(variant!) : f.hw !== undefined ? [hwFlag(f.hw)!] : undefined;
   const redis = f.redis !== undefined ? redisUrl(f.redis) : undefined;
+  const vl = f.vl !== undefined ? vectorLengthsName(vlFlag(f.vl)!) : undefined;
   const hopts: HuntOptions = {
     ...(hardware ? { hardware } : {}),
+    ...(vl !== undefined ? { vl } : {}),
     budget,
     seed,
     timeSeconds,
@@ -105,6 +109,10 @@ export const huntCommand: CommandFactory = (io, done) =>
     .option('--seed <n>', 'seed of the simulation jobs (default 0)')
     .option('--events <list>', "families and events to hunt over, '-name' to leave one out (default: every family the variant has)")
     .option('--hw <list>', `${HW_HELP}; 'all': every configuration the variant distinguishes, one after the other, in the same budget`)
+    .option(
+      '--vl <list>',
+      `${VL_HELP}; every job (default: the defaults, but efi's jobs at sve=256,sme=512 where the kernel and CPU have SME)`,
+    )
     .option('--redis <url>', 'run the jobs on `fpctx worker` processes through this Redis (the same result), e.g. redis://127.0.0.1:6379')
     .option('--json', 'print one JSON document')
     .option('--quiet', 'the list of findings only')

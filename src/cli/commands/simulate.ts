@@ -9,8 +9,9 @@ import { MAX_CPUS, MAX_SLOTS, MAX_VCPUS } from '../../kernel/layout.js';
 import { renderTimeline, renderVerdict } from '../../trace/text.js';
 import { simulateVariant, type SimulateBounds, type SimulateResult } from '../../app/simulate.js';
 import type { Io } from '../io.js';
-import { HW_HELP, hwFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
+import { HW_HELP, VL_HELP, hwFlag, vlFlag, intFlag, resolveVariants, seedFlag, timeFlag } from '../options.js';
 import { hwName } from '../../arch/hw.js';
+import { vectorLengthsName } from '../../arch/sizes.js';
 import { count, eventsFlag, violationLine } from './check.js';
 import { EVENT_FAMILIES } from '../../kernel/events.js';
 import { formatBytes } from '../../check/memory.js';
@@ -25,6 +26,7 @@ export interface SimulateFlags {
   vcpus?: string;
   spare?: string;
   hw?: string;
+  vl?: string;
   seed?: string;
   runs?: string;
   steps?: string;
@@ -50,6 +52,7 @@ export function parseSimulateBounds(f: SimulateFlags): SimulateBounds {
     spare: intFlag('--spare', f.spare, 0, MAX_SLOTS, SIMULATE_DEFAULTS.spare),
     ...(f.events !== undefined ? eventsFlag(f.events, EVENT_FAMILIES) : {}),
     ...(f.hw !== undefined ? { hw: hwName(hwFlag(f.hw)!) } : {}),
+    ...(f.vl !== undefined ? { vl: vectorLengthsName(vlFlag(f.vl)!) } : {}),
   };
   if (b.tasks + b.vcpus + b.spare < 1) throw new InputError('the machine needs at least one task slot', undefined, undefined, '--tasks');
   if (b.tasks + b.vcpus + b.spare > MAX_SLOTS)
@@ -141,6 +144,7 @@ export const simulateCommand: CommandFactory = (io, done) =>
     .option('--vcpus <n>', 'vcpus (default 2)')
     .option('--spare <n>', 'extra free slots for fork (default 1)')
     .option('--hw <list>', HW_HELP)
+    .option('--vl <list>', VL_HELP)
     .option('--seed <n>', 'seed, decimal or 0x hex (default 0); the same seed gives the same result')
     .option('--runs <n>', 'number of runs (default 1000)')
     .option('--steps <n>', 'most steps per run (default 200)')

@@ -40,6 +40,7 @@ export const EVENT_FAMILIES = [
   'kvmvl',
   'ptrace_edge',
   'efi',
+  'tpidr2',
 ] as const;
 export type EventFamily = (typeof EVENT_FAMILIES)[number];
 
@@ -206,6 +207,12 @@ export interface FamilyDecl {
    * CPU admits them (src/arch/hw.ts).
    */
   readonly huntOn?: Partial<Hardware>;
+  /**
+   * Vector lengths (`--vl` spelling) under which the family's events show what they are about,
+   * where the kernel and the CPU have SME (efi: a streaming VL above the SVE one, which the
+   * default VLs never give). `hunt` runs a job with the family at them unless told `--vl`.
+   */
+  readonly huntVlWithSme?: string;
 }
 
 // --- predicates the families share ---------------------------------------------------------------

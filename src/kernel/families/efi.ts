@@ -20,6 +20,9 @@ import { cur, touchCpu, type FamilyDecl } from './declare.js';
 export const efiFamily: FamilyDecl = {
   name: 'efi',
   doc: 'EFI runtime service calls with IRQs off (__efi_fpsimd_begin/__efi_fpsimd_end)',
+  // The SME-era fallback laid the streaming save out for sve_max_vl(): only a streaming VL
+  // above the SVE one shows it (the defaults are SVE 512, SME 256). Hunts run efi there.
+  huntVlWithSme: 'sve=256,sme=512',
   events: [
     {
       name: 'efi',

@@ -35,6 +35,7 @@ export const processVersions = versions({
       p.TIF_SVE = false;
       if (!(this.hasSme && p.svcr_ZA)) this.sveStateFreed(p);
       p.TIF_KERNEL_FPSTATE = false;
+      if (this.hasSme) this.copyThreadTpidr2(p);
       this.fpsimd_flush_task_state(p);
     },
   },

@@ -1,7 +1,7 @@
 import { ZERO } from '../../arch/tokens.js';
 import { FpType, type SveWriteShape, type TaskView } from '../records.js';
 import { versions } from './table.js';
-import { tracerReads, tracerReadsFpmr, tracerReadsV, tracerReadsZa } from '../../spec/observe.js';
+import { tracerReads, tracerReadsFpmr, tracerReadsTpidr2, tracerReadsV, tracerReadsZa } from '../../spec/observe.js';
 
 export const ptrace = versions({
   sve_set: {
@@ -322,6 +322,24 @@ export const ptrace = versions({
      */
     ef3be86021c3(target: TaskView): void {
       tracerReadsZa(this, target, 'za_get');
+    },
+  },
+  tls_set: {
+    /**
+     * @models tls_set() — ptrace.c v5.19+ (Debian 6.12.118 ptrace.c:724-743): NT_ARM_TLS's
+     * second register into the stopped tracee's thread.tpidr2_el0 (where SME is used); the
+     * tracee's next switch in loads it.
+     */
+    ef3be86021c3(target: TaskView): void {
+      const tok = this.newTaskToken(target);
+      target.tpidr2 = tok;
+      target.exp_TPIDR2 = tok;
+    },
+  },
+  tls_get: {
+    /** @models tls_get() — ptrace.c v5.19+ (Debian 6.12.118 ptrace.c:706-722): thread.tpidr2_el0. Observation point. */
+    ef3be86021c3(target: TaskView): void {
+      tracerReadsTpidr2(this, target, 'tls_get');
     },
   },
   fpmr_get: {

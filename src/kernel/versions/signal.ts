@@ -103,6 +103,7 @@ export const signal = versions({
       t.sig_ZA = t.sig_za ? t.sme_ZA : ZERO;
       t.sig_ZT0 = t.sig_za ? t.sme_ZT0 : ZERO;
       if (this.hasFpmr) this.preserveFpmr(t);
+      if (this.hasSme) this.preserveTpidr2(t);
       t.sig_forge = 0;
       t.sig_frame = true;
       this.fx.frame?.(this.cpu.id, t.slot, 'setup', this.frameBytes(t));
@@ -124,6 +125,36 @@ export const signal = versions({
     /** preserve_fpmr_context() (B): from the saved uw.fpmr. */
     '929fa99b1215'(t: TaskView): void {
       t.sig_FPMR = t.uw_fpmr;
+    },
+  },
+  preserveTpidr2: {
+    /**
+     * preserve_tpidr2_context() (v6.3+, 39e54499280f, folded into ef3be86021c3; Debian 6.12.118
+     * signal.c:513-524): thread.tpidr2_el0 := the live TPIDR2_EL0 (current's: it is switched
+     * eagerly), and the frame's tpidr2_context gets it.
+     */
+    ef3be86021c3(t: TaskView): void {
+      t.tpidr2 = this.cpu.regTPIDR2;
+      t.sig_TPIDR2 = t.tpidr2;
+    },
+    /** preserve_tpidr2_context() (B, 2fe2b96c3818 "Simplify preserve_tpidr2_context()"): the register into the frame only. */
+    '929fa99b1215'(t: TaskView): void {
+      t.sig_TPIDR2 = this.cpu.regTPIDR2;
+    },
+  },
+  restoreTpidr2: {
+    /**
+     * restore_tpidr2_context() as 39e54499280f ("arm64/signal: Include TPIDR2 in the signal
+     * context", v6.3) wrote it, folded into ef3be86021c3: the frame's value into
+     * thread.tpidr2_el0 only. The register keeps what the handler left there, and the next
+     * switch out saves it over the restored value.
+     */
+    ef3be86021c3(t: TaskView): void {
+      t.tpidr2 = t.sig_TPIDR2;
+    },
+    /** restore_tpidr2_context() (616cb2f4b141, v6.5; Debian 6.12.118 signal.c:526-538): write the live TPIDR2_EL0. */
+    '616cb2f4b141'(t: TaskView): void {
+      this.cpu.regTPIDR2 = t.sig_TPIDR2;
     },
   },
   frameBytes: {
@@ -163,6 +194,10 @@ export const signal = versions({
       if (this.hasSme) {
         this.task_smstop_sm(t);
         t.svcr_ZA = false;
+        // b376108e1f88 "arm64/fpsimd: signal: Clear TPIDR2 when delivering signals" (v6.15, same
+        // series): the handler starts with TPIDR2 0 (no ZA lazy save pending).
+        this.cpu.regTPIDR2 = ZERO;
+        t.exp_TPIDR2 = ZERO;
       }
       this.leaveKPath(t);
       this.handlerEntryExpectation(t);
@@ -414,6 +449,12 @@ export const signal = versions({
       const t = this.currentTask;
       const fpmrRec = this.hasFpmr && !(t.sig_forge & SigForge.NO_FPMR);
       const zaRec = this.hasSme && !(t.sig_forge & SigForge.NO_ZA);
+      // restore_sigframe(): tpidr2_context before fpmr_context and za_context (every frame the
+      // kernel writes on an SME system has it; a frame without it is not modelled).
+      if (this.hasSme) {
+        this.restoreTpidr2(t);
+        t.exp_TPIDR2 = t.sig_TPIDR2;
+      }
       if (fpmrRec) this.restoreFpmr(t);
       if (zaRec) {
         if (t.sig_za) {
@@ -448,6 +489,12 @@ export const signal = versions({
       const t = this.currentTask;
       const fpmrRec = this.hasFpmr && !(t.sig_forge & SigForge.NO_FPMR);
       const zaRec = this.hasSme && !(t.sig_forge & SigForge.NO_ZA);
+      // restore_sigframe(): tpidr2_context before fpmr_context and za_context (every frame the
+      // kernel writes on an SME system has it; a frame without it is not modelled).
+      if (this.hasSme) {
+        this.restoreTpidr2(t);
+        t.exp_TPIDR2 = t.sig_TPIDR2;
+      }
       if (fpmrRec) this.restoreFpmr(t);
       if (zaRec) {
         if (t.sig_za) {
