@@ -2,7 +2,7 @@
  * One check in a fresh process, for the explorer's scaling bench: `check-once.ts WORKERS DEPTH`
  * (rfc-2017, 2 CPUs, 2 tasks, 1 vcpu). A fresh process per worker count, so that neither
  * measurement inherits the other's JIT state. Prints {states, transitions, seconds, cpuSeconds,
- * balance, peakBytes} where balance is critical / transitions of the parallel run (parallel.ts onBalance: per
+ * balance, peakBytes, maxRssBytes} where balance is critical / transitions of the parallel run (parallel.ts onBalance: per
  * level, the busier thread's share).
  */
 import { existsSync } from 'node:fs';
@@ -37,5 +37,5 @@ const r =
       });
 const u = process.cpuUsage(u0);
 process.stdout.write(
-  `${JSON.stringify({ states: r.states, transitions: r.transitions, seconds: r.seconds, cpuSeconds: (u.user + u.system) / 1e6, balance, verdict: r.verdict, peakBytes: r.peakBytes })}\n`,
+  `${JSON.stringify({ states: r.states, transitions: r.transitions, seconds: r.seconds, cpuSeconds: (u.user + u.system) / 1e6, balance, verdict: r.verdict, peakBytes: r.peakBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
 );

@@ -8,6 +8,8 @@
  *    predates the codes); the code is on the error for programs and tests.
  *  - FPC5xx are internal errors: a bug in the model or the checker, never a verdict, exit 70.
  *    They are thrown as `Error` whose message starts with the code.
+ *  - FPC6xx say the environment failed the command (a service it needs is gone): not a bug and
+ *    not a verdict, exit 69 (sysexits' EX_UNAVAILABLE). They are thrown as `Unavailable`.
  *
  * test/errors.test.ts fails on any FPCnnn in src/ that is not listed here, and README.md lists
  * the same table: a new code is a new line in both, never a second meaning for an old one.
@@ -52,7 +54,11 @@ export const ERROR_CODES = {
     'event declarations that do not assemble into an alphabet (a code used twice or left unused, a family out of its bit order, more than 255 events)',
   FPC520: 'a module relies on an event that no family declares',
   FPC521: 'a kernel class redefines a machine service the specification relies on (Machine.SEALED)',
-  FPC522: 'a --redis run failed: a worker process failed one of its jobs, its data in Redis is missing, or Redis was lost for good',
+  FPC522: 'a --redis run failed: a worker process failed one of its jobs, or its data in Redis is missing',
+
+  FPC601: 'Redis was lost for good: unreachable for longer than the client reconnects (a coordinator) or than --give-up-after (a worker)',
+  FPC602:
+    "a --redis run was removed under its coordinator: the coordinator's lease expired (it was stopped, or cut off from Redis, for longer than the lease), and a worker took the run for dead",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -66,6 +72,17 @@ export class Interrupted extends Error {
   constructor(message = 'interrupted') {
     super(message);
     this.name = 'Interrupted';
+  }
+}
+
+/**
+ * The environment failed the command: a service it needs (Redis) is gone for good. One line,
+ * exit status 69; the message starts with its FPC6xx code.
+ */
+export class Unavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Unavailable';
   }
 }
 

@@ -51,6 +51,15 @@ describe('error codes', () => {
     expect(bad).toEqual([]);
   });
 
+  it('every Unavailable thrown carries an environment code (FPC6nn), and some are', () => {
+    const codes: string[] = [];
+    for (const file of sources(join(ROOT, 'src'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/new Unavailable\(\s*[`'"](FPC\d{3})?/g)) codes.push(m[1] ?? m[0]);
+    }
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes.filter((c) => !/^FPC6\d\d$/.test(c))).toEqual([]);
+  });
+
   it('the README lists every code with its meaning', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const missing = Object.keys(ERROR_CODES).filter((c) => !new RegExp(`\\| \`${c}\` \\|`).test(readme));

@@ -102,6 +102,34 @@ export const cases: BenchCase[] = [
     },
   },
   {
+    // What 96-bit fingerprints cost (`check --fingerprint-bits 96`): a second hash of every
+    // successor and 4 more bytes a table slot. Sequential, CPU time (the figure load does not bend).
+    name: 'fingerprint-width',
+    run(): BenchResult[] {
+      const out: BenchResult[] = [];
+      const b: CheckBounds = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 14 };
+      checkVariant(rfc(), { ...b, depth: 10 }); // warm-up
+      for (const fingerprintBits of [64, 96] as const) {
+        const l = load();
+        const [r, cpu] = cpuTimed(() => checkVariant(rfc(), b, { fingerprintBits }));
+        out.push({
+          bench: `fingerprint-width/${fingerprintBits}`,
+          value: Math.round(r.states / cpu),
+          unit: 'states/CPU-s',
+          states: r.states,
+          transitions: r.transitions,
+          cpuSeconds: +cpu.toFixed(2),
+          peakBytes: r.peakBytes,
+          bytesPerState: +(r.peakBytes / r.states).toFixed(1),
+          collisionProbability: r.collisionProbability,
+          bounds: bounds(b),
+          load: l,
+        });
+      }
+      return out;
+    },
+  },
+  {
     name: 'explore-time-to-verdict',
     async run(): Promise<BenchResult[]> {
       const out: BenchResult[] = [];
@@ -171,6 +199,7 @@ export const cases: BenchCase[] = [
             balance: number;
             verdict: string;
             peakBytes: number;
+            maxRssBytes: number;
           };
           runs.push(r);
           rows.push({
@@ -188,6 +217,9 @@ export const cases: BenchCase[] = [
             // how many states a machine's memory can take.
             peakBytes: r.peakBytes,
             bytesPerState: +(r.peakBytes / r.states).toFixed(1),
+            // The process's peak resident set: above peakBytes by the runtime, and by shared
+            // buffers a growth dropped until every thread collects them (src/check/gc.ts).
+            maxRssBytes: r.maxRssBytes,
             bounds: `2 CPUs, 2 tasks, 1 vcpu, depth ${depth}`,
             note: 'a fresh process per worker count',
             load: l,

@@ -120,6 +120,8 @@ export interface CheckOptions {
   readonly continue?: boolean;
   /** Start no level past this many states (ExploreOptions.maxStates; sequential explorer). */
   readonly maxStates?: number;
+  /** Fingerprint width (ExploreOptions.fingerprintBits; default 64; not with --redis). */
+  readonly fingerprintBits?: 64 | 96;
   readonly onProgress?: (p: ExploreProgress) => void;
   /** Called once per completed level (kept for older callers). */
   readonly onLevel?: (depth: number, states: number, transitions: number) => void;
@@ -213,7 +215,9 @@ export interface CheckResult {
   /** Orbits of reachable states (see README "Performance"), when known. */
   readonly orbits?: number;
   readonly inexactCanon: number;
+  /** TLC's optimistic estimate that a fingerprint collision hid a state (2^-fingerprintBits a pair). */
   readonly collisionProbability: number;
+  readonly fingerprintBits: 64 | 96;
   /** New states per level. */
   readonly levels: readonly number[];
   /** Which limit stopped an incomplete check. */
@@ -257,6 +261,7 @@ export function checkVariant(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onLevel ? { onLevel: opts.onLevel } : {}),
     ...(opts.por ? { por: true } : {}),
+    ...(opts.fingerprintBits ? { fingerprintBits: opts.fingerprintBits } : {}),
   });
   // With `continue` the classes of the reduced search are kept as found (the CLI refuses the
   // pair: a reduced graph keeps one violation reachable, not every class shortest).
@@ -270,6 +275,7 @@ export function checkVariant(
       ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
       ...(opts.timeSeconds !== undefined ? { timeSeconds: opts.timeSeconds } : {}),
       ...(opts.invariants ? { invariants: opts.invariants } : {}),
+      ...(opts.fingerprintBits ? { fingerprintBits: opts.fingerprintBits } : {}),
     });
     if (full.violation) {
       const merged = { ...r, violation: full.violation, depth: full.depth, seconds: r.seconds + full.seconds };
@@ -305,6 +311,7 @@ export async function checkVariantParallel(
     ...(opts.invariants ? { invariants: opts.invariants } : {}),
     ...(opts.continue ? { continue: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.fingerprintBits ? { fingerprintBits: opts.fingerprintBits } : {}),
   });
   return checkResultOf(variant, bounds, spec, r, deadData);
 }
@@ -373,6 +380,7 @@ export function checkResultOf(variant: Variant, bounds: CheckBounds, spec: BootS
     ...(r.orbits !== undefined ? { orbits: r.orbits } : {}),
     inexactCanon: r.inexactCanon,
     collisionProbability: r.collisionProbability,
+    fingerprintBits: r.fingerprintBits,
     levels: r.levels,
     ...(r.limit ? { limit: r.limit } : {}),
   };

@@ -5,7 +5,7 @@
  * stays the readable statement of what is computed (and runs the rare slow paths).
  */
 
-import { XXH64 } from './fpset.js';
+import { XXH64, XXH64_EX } from './fpset.js';
 import { I32, locals, op, st, x, type Code, type WasmFunction } from './wasm.js';
 
 /** Where the tables live (byte addresses) and the token encoding. */
@@ -31,7 +31,7 @@ export interface RelabelTables {
 }
 
 /** Function indices in the canonicaliser's module. */
-export const F = { xxh64: 0, relabel: 1, relabelHash: 2, versionStats: 3, signatures: 4, imageInto: 5 } as const;
+export const F = { xxh64: 0, relabel: 1, relabelHash: 2, versionStats: 3, signatures: 4, imageInto: 5, xxh64ex: 6 } as const;
 
 /** A symmetry group, as the generated code sees it. */
 export interface CoreGroup {
@@ -368,6 +368,8 @@ const relabelHash: WasmFunction = {
 
 export interface CanonCoreExports {
   xxh64(p: number, bytes: number): void;
+  /** A wide fingerprint's third word (fpset.ts, XXH64_EX), at address 8. */
+  xxh64ex(p: number, bytes: number): void;
   relabel(dst: number, stamp: number): number;
   relabelHash(dst: number, stamp: number, bytes: number): number;
   versionStats(src: number, stamp: number): number;
@@ -377,5 +379,5 @@ export interface CanonCoreExports {
 
 /** The functions of a shape's module, in index order (F). */
 export function canonCoreFunctions(t: CanonLayout): WasmFunction[] {
-  return [XXH64, relabel(t), relabelHash, versionStats(t), signatures(t), imageInto(t)];
+  return [XXH64, relabel(t), relabelHash, versionStats(t), signatures(t), imageInto(t), XXH64_EX];
 }

@@ -90,6 +90,12 @@ export interface ExploreOptions {
    * offers one, under the cycle proviso below. Ignored by a model without `ample`.
    */
   readonly por?: boolean;
+  /**
+   * Fingerprint width (default 64). 96 adds a word from a second hash to every stored state (12
+   * bytes a table slot instead of 8) and takes the collision estimate from 2^-64 to 2^-96 a pair:
+   * for a complete verdict over hundreds of millions of states.
+   */
+  readonly fingerprintBits?: 64 | 96;
 }
 
 export interface ExploreProgress {
@@ -134,6 +140,8 @@ export interface ExploreResult {
   readonly inexactCanon: number;
   /** TLC's optimistic estimate of a fingerprint collision having hidden a state. */
   readonly collisionProbability: number;
+  /** The fingerprints' width the estimate is for. */
+  readonly fingerprintBits: 64 | 96;
   readonly limit?: { readonly kind: 'memory' | 'time'; readonly message: string };
   readonly violation?: FoundViolation;
   /**
@@ -158,6 +166,8 @@ export interface Canon {
   readonly out: Int32Array;
   readonly hi: number;
   readonly lo: number;
+  /** A 96-bit fingerprint's third word, when the canon was made `wide` (else 0). */
+  readonly ex: number;
   readonly inexact: number;
   /** `canonicalHash(out)` costs nothing extra: the explorer then steps straight into `out`. */
   readonly inPlace?: boolean;
@@ -170,11 +180,15 @@ class ModelCanon implements Canon {
   readonly out: Int32Array;
   hi = 0;
   lo = 0;
+  ex = 0;
   private readonly fp: Fingerprinter;
   private readonly outAt: number;
 
-  constructor(private readonly model: Model) {
-    this.fp = new Fingerprinter(model.words + 16);
+  constructor(
+    private readonly model: Model,
+    wide = false,
+  ) {
+    this.fp = new Fingerprinter(model.words + 16, wide);
     this.out = this.fp.buffer(model.words);
     this.outAt = this.out.byteOffset;
   }
@@ -191,12 +205,13 @@ class ModelCanon implements Canon {
     this.fp.at(this.outAt, out.byteLength);
     this.hi = this.fp.hi;
     this.lo = this.fp.lo;
+    this.ex = this.fp.ex;
   }
 }
 
-export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number, relabel = true): Canon {
-  if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, relabel, ...(maxCandidates ? { maxCandidates } : {}) });
-  return new ModelCanon(model);
+export function canonFor(model: Model, symmetry: boolean, maxCandidates?: number, relabel = true, wide = false): Canon {
+  if (model.shape) return new StateCanonicalizer(model.shape, { symmetry, relabel, wide, ...(maxCandidates ? { maxCandidates } : {}) });
+  return new ModelCanon(model, wide);
 }
 
 export function codecFor(model: Model): WordCodec {
@@ -210,7 +225,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const t0 = performance.now();
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
   const budget = new MemoryBudget(opts.memoryBytes ?? defaultMemoryBytes());
-  const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true);
+  const bits = opts.fingerprintBits ?? 64;
+  const canon = canonFor(model, symmetry, opts.maxCandidates, opts.relabel ?? true, bits === 96);
   const orbitCanon =
     opts.countOrbits && (!symmetry || opts.relabel === false) && model.shape
       ? new StateCanonicalizer(model.shape, opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {})
@@ -250,14 +266,14 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
   const storeBytes = () => budget.used;
 
   try {
-    seen = new FingerprintSet(budget);
+    seen = new FingerprintSet(budget, undefined, bits === 96);
     orbitSet = orbitCanon ? new FingerprintSet(budget) : null;
     queue = new StateQueue(words, codecFor(model), budget);
     parents = new ChunkedArray(Int32Array, budget, 'trace links');
     via = new ChunkedArray(Uint16Array, budget, 'trace links');
 
     canon.canonicalHash(model.initial());
-    seen.add(canon.hi, canon.lo);
+    seen.add(canon.hi, canon.lo, canon.ex);
     if (orbitCanon && orbitSet) {
       orbitCanon.canonicalHash(cs);
       orbitSet.add(orbitCanon.hi, orbitCanon.lo);
@@ -299,7 +315,7 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
               break outer;
             }
             canon.canonicalHash(succ);
-            if (seen.add(canon.hi, canon.lo)) {
+            if (seen.add(canon.hi, canon.lo, canon.ex)) {
               parents.push(id);
               via.push(i);
               queue.push(cs);
@@ -368,7 +384,8 @@ export function explore(model: Model, opts: ExploreOptions): ExploreResult {
     ...(ample ? { reduced } : {}),
     ...(orbitSet ? { orbits: orbitSet.size } : symmetry && opts.relabel !== false ? { orbits: states } : {}),
     inexactCanon: canon.inexact + (orbitCanon?.inexact ?? 0),
-    collisionProbability: collisionProbability(states, transitions),
+    collisionProbability: collisionProbability(states, transitions, bits),
+    fingerprintBits: bits,
   };
   if (classes.size > 0 && parents && via) {
     const all = [...classes.values()].map((f) => ({

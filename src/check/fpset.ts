@@ -1,8 +1,9 @@
 /**
- * 64-bit fingerprints and the visited set (after TLC's FPSet): the explorer keeps no states,
- * only their fingerprints, in an open-addressing table with linear probing.
+ * 64-bit (or 96-bit) fingerprints and the visited set (after TLC's FPSet): the explorer keeps no
+ * states, only their fingerprints, in an open-addressing table with linear probing.
  *
- * Layout: one Int32Array of (hi, lo) pairs, so a probe reads one cache line for 8 entries.
+ * Layout: one Int32Array of (hi, lo) pairs, so a probe reads one cache line for 8 entries (with
+ * 96-bit fingerprints, (hi, lo, ex) triples: 12 bytes a slot).
  * (0, 0) marks an empty entry; a fingerprint that hashes to (0, 0) is stored as (0, 1), which
  * merges two of 2^64 values. The table doubles at 3/4 load while the memory budget allows it;
  * past that it keeps filling up to 15/16 and then reports the memory limit.
@@ -48,180 +49,193 @@ const merge = (v: number): Insn[] => [
   op.i64_add,
   [op.local_set, h],
 ];
+/** h = (h ^ (h >>> r)) * prime, or without the product: a step of XXH64's avalanche. */
+const xorShift = (r: number, prime?: bigint): Insn[] => [
+  [op.local_get, h],
+  [op.local_get, h],
+  [op.i64_const, r],
+  op.i64_shr_u,
+  op.i64_xor,
+  ...(prime !== undefined ? ([[op.i64_const, prime], op.i64_mul] as Insn[]) : []),
+  [op.local_set, h],
+];
 const rotl = (v: number, r: number): Insn[] => [[op.local_get, v], [op.i64_const, r], op.i64_rotl];
 
 /**
- * XXH64 (seed 0) of the n bytes at p, n a multiple of 4, stored at address 0 (a WebAssembly
- * global would be simpler, but reading one from JavaScript costs more than the hash). This is the reference algorithm (Collet's xxHash, 64-bit
- * variant), so a fingerprint can be checked against any implementation of it.
+ * XXH64 with `seed` of the n bytes at p, n a multiple of 4, stored at byte address `out` (a
+ * WebAssembly global would be simpler, but reading one from JavaScript costs more than the
+ * hash). This is the reference algorithm (Collet's xxHash, 64-bit variant), so a fingerprint can
+ * be checked against any implementation of it.
  */
-export const XXH64: WasmFunction = {
-  name: 'xxh64',
-  params: [I32, I32],
-  results: [],
-  locals: [I32, I32, I64, I64, I64, I64, I64],
-  body: [
-    [op.local_get, p],
-    [op.local_get, n],
-    op.i32_add,
-    [op.local_set, end],
-    [op.local_get, n],
-    [op.i32_const, 32],
-    op.i32_ge_u,
-    [op.if, VOID],
-    [op.local_get, end],
-    [op.i32_const, 32],
-    op.i32_sub,
-    [op.local_set, limit],
-    [op.i64_const, BigInt.asIntN(64, P1 + P2)],
-    [op.local_set, v1],
-    [op.i64_const, P2],
-    [op.local_set, v2],
-    [op.i64_const, 0],
-    [op.local_set, v3],
-    [op.i64_const, BigInt.asIntN(64, -P1)],
-    [op.local_set, v4],
-    [op.loop, VOID],
-    ...lane(v1, 0),
-    ...lane(v2, 8),
-    ...lane(v3, 16),
-    ...lane(v4, 24),
-    [op.local_get, p],
-    [op.i32_const, 32],
-    op.i32_add,
-    [op.local_tee, p],
-    [op.local_get, limit],
-    op.i32_le_u,
-    [op.br_if, 0],
-    op.end,
-    ...rotl(v1, 1),
-    ...rotl(v2, 7),
-    op.i64_add,
-    ...rotl(v3, 12),
-    op.i64_add,
-    ...rotl(v4, 18),
-    op.i64_add,
-    [op.local_set, h],
-    ...merge(v1),
-    ...merge(v2),
-    ...merge(v3),
-    ...merge(v4),
-    op.else,
-    [op.i64_const, P5],
-    [op.local_set, h],
-    op.end,
-    [op.local_get, h],
-    [op.local_get, n],
-    op.i64_extend_i32_u,
-    op.i64_add,
-    [op.local_set, h],
-    // 8-byte chunks.
-    [op.block, VOID],
-    [op.loop, VOID],
-    [op.local_get, p],
-    [op.i32_const, 8],
-    op.i32_add,
-    [op.local_get, end],
-    op.i32_gt_u,
-    [op.br_if, 1],
-    [op.local_get, h],
-    [op.local_get, p],
-    [op.i64_load, 3, 0],
-    ...round0,
-    op.i64_xor,
-    [op.i64_const, 27],
-    op.i64_rotl,
-    [op.i64_const, P1],
-    op.i64_mul,
-    [op.i64_const, P4],
-    op.i64_add,
-    [op.local_set, h],
-    [op.local_get, p],
-    [op.i32_const, 8],
-    op.i32_add,
-    [op.local_set, p],
-    [op.br, 0],
-    op.end,
-    op.end,
-    // A last 4-byte word.
-    [op.local_get, p],
-    [op.i32_const, 4],
-    op.i32_add,
-    [op.local_get, end],
-    op.i32_le_u,
-    [op.if, VOID],
-    [op.local_get, h],
-    [op.local_get, p],
-    [op.i64_load32_u, 2, 0],
-    [op.i64_const, P1],
-    op.i64_mul,
-    op.i64_xor,
-    [op.i64_const, 23],
-    op.i64_rotl,
-    [op.i64_const, P2],
-    op.i64_mul,
-    [op.i64_const, P3],
-    op.i64_add,
-    [op.local_set, h],
-    op.end,
-    // Avalanche.
-    [op.local_get, h],
-    [op.local_get, h],
-    [op.i64_const, 33],
-    op.i64_shr_u,
-    op.i64_xor,
-    [op.i64_const, P2],
-    op.i64_mul,
-    [op.local_set, h],
-    [op.local_get, h],
-    [op.local_get, h],
-    [op.i64_const, 29],
-    op.i64_shr_u,
-    op.i64_xor,
-    [op.i64_const, P3],
-    op.i64_mul,
-    [op.local_set, h],
-    [op.local_get, h],
-    [op.local_get, h],
-    [op.i64_const, 32],
-    op.i64_shr_u,
-    op.i64_xor,
-    [op.local_set, h],
-    [op.i32_const, 0],
-    [op.local_get, h],
-    [op.i64_store, 3, 0],
-  ],
-};
+function xxh64Function(name: string, seed: bigint, out: number): WasmFunction {
+  const c = (x: bigint) => BigInt.asIntN(64, x);
+  return {
+    name,
+    params: [I32, I32],
+    results: [],
+    locals: [I32, I32, I64, I64, I64, I64, I64],
+    body: [
+      [op.local_get, p],
+      [op.local_get, n],
+      op.i32_add,
+      [op.local_set, end],
+      [op.local_get, n],
+      [op.i32_const, 32],
+      op.i32_ge_u,
+      [op.if, VOID],
+      [op.local_get, end],
+      [op.i32_const, 32],
+      op.i32_sub,
+      [op.local_set, limit],
+      [op.i64_const, c(seed + P1 + P2)],
+      [op.local_set, v1],
+      [op.i64_const, c(seed + P2)],
+      [op.local_set, v2],
+      [op.i64_const, c(seed)],
+      [op.local_set, v3],
+      [op.i64_const, c(seed - P1)],
+      [op.local_set, v4],
+      [op.loop, VOID],
+      ...lane(v1, 0),
+      ...lane(v2, 8),
+      ...lane(v3, 16),
+      ...lane(v4, 24),
+      [op.local_get, p],
+      [op.i32_const, 32],
+      op.i32_add,
+      [op.local_tee, p],
+      [op.local_get, limit],
+      op.i32_le_u,
+      [op.br_if, 0],
+      op.end,
+      ...rotl(v1, 1),
+      ...rotl(v2, 7),
+      op.i64_add,
+      ...rotl(v3, 12),
+      op.i64_add,
+      ...rotl(v4, 18),
+      op.i64_add,
+      [op.local_set, h],
+      ...merge(v1),
+      ...merge(v2),
+      ...merge(v3),
+      ...merge(v4),
+      op.else,
+      [op.i64_const, c(seed + P5)],
+      [op.local_set, h],
+      op.end,
+      [op.local_get, h],
+      [op.local_get, n],
+      op.i64_extend_i32_u,
+      op.i64_add,
+      [op.local_set, h],
+      // 8-byte chunks.
+      [op.block, VOID],
+      [op.loop, VOID],
+      [op.local_get, p],
+      [op.i32_const, 8],
+      op.i32_add,
+      [op.local_get, end],
+      op.i32_gt_u,
+      [op.br_if, 1],
+      [op.local_get, h],
+      [op.local_get, p],
+      [op.i64_load, 3, 0],
+      ...round0,
+      op.i64_xor,
+      [op.i64_const, 27],
+      op.i64_rotl,
+      [op.i64_const, P1],
+      op.i64_mul,
+      [op.i64_const, P4],
+      op.i64_add,
+      [op.local_set, h],
+      [op.local_get, p],
+      [op.i32_const, 8],
+      op.i32_add,
+      [op.local_set, p],
+      [op.br, 0],
+      op.end,
+      op.end,
+      // A last 4-byte word.
+      [op.local_get, p],
+      [op.i32_const, 4],
+      op.i32_add,
+      [op.local_get, end],
+      op.i32_le_u,
+      [op.if, VOID],
+      [op.local_get, h],
+      [op.local_get, p],
+      [op.i64_load32_u, 2, 0],
+      [op.i64_const, P1],
+      op.i64_mul,
+      op.i64_xor,
+      [op.i64_const, 23],
+      op.i64_rotl,
+      [op.i64_const, P2],
+      op.i64_mul,
+      [op.i64_const, P3],
+      op.i64_add,
+      [op.local_set, h],
+      op.end,
+      // Avalanche.
+      ...xorShift(33, P2),
+      ...xorShift(29, P3),
+      ...xorShift(32),
+      [op.i32_const, out],
+      [op.local_get, h],
+      [op.i64_store, 3, 0],
+    ],
+  };
+}
+
+/** XXH64 (seed 0) at address 0: the 64-bit fingerprint, (hi, lo) = words 1, 0. */
+export const XXH64: WasmFunction = xxh64Function('xxh64', 0n, 0);
+
+/**
+ * The seed of the extra word of a 96-bit fingerprint: XXH64 of the same bytes under another seed
+ * is a hash independent of the first (as far as hashing goes), of which word 2 keeps the low half.
+ */
+export const EX_SEED = 0x5851f42d4c957f2dn;
+/** XXH64 (seed EX_SEED) at address 8: a 96-bit fingerprint's third word is word 2. */
+export const XXH64_EX: WasmFunction = xxh64Function('xxh64ex', EX_SEED, 8);
 
 interface HashExports {
   xxh64(p: number, n: number): void;
+  xxh64ex(p: number, n: number): void;
 }
 
 /**
  * Fingerprints of states: XXH64 of the state's words (little-endian bytes), computed by a small
- * WebAssembly function (src/check/wasm.ts says why). Each fingerprinter owns a memory;
- * `buffer(words)` hands out state buffers inside it, which `at` hashes where they lie; `of`
- * copies an array into a scratch buffer first.
+ * WebAssembly function (src/check/wasm.ts says why), and with `wide` a third word from a second
+ * seed (a 96-bit fingerprint). Each fingerprinter owns a memory; `buffer(words)` hands out state
+ * buffers inside it, which `at` hashes where they lie; `of` copies an array into a scratch
+ * buffer first.
  */
 export class Fingerprinter {
   hi = 0;
   lo = 0;
+  /** The third word of a 96-bit fingerprint (0 unless `wide`). */
+  ex = 0;
   private readonly x: HashExports;
   private readonly mem: ArrayBuffer;
-  /** Words 0-1 of the memory: the last result (lo, hi). */
+  /** Words 0-2 of the memory: the last result (lo, hi, ex). */
   private readonly result: Int32Array;
-  private next = 8;
+  private next = 16;
   private scratch: Int32Array | null = null;
   private scratchAt = 0;
   private scratchWords = 0;
 
   /** @param capacityWords room for the buffers handed out (words). */
-  constructor(capacityWords = 1 << 12) {
+  constructor(
+    capacityWords = 1 << 12,
+    readonly wide = false,
+  ) {
     const pages = Math.max(1, Math.ceil((capacityWords * 4 + 64) / 65536));
-    const x = instantiate<HashExports>({ pages, globals: [], functions: [XXH64] });
+    const x = instantiate<HashExports>({ pages, globals: [], functions: [XXH64, XXH64_EX] });
     this.x = x;
     this.mem = x.mem.buffer;
-    this.result = new Int32Array(this.mem, 0, 2);
+    this.result = new Int32Array(this.mem, 0, 3);
   }
 
   /** A zeroed state buffer of `words` words in this fingerprinter's memory. */
@@ -238,6 +252,10 @@ export class Fingerprinter {
     this.x.xxh64(at, bytes);
     this.lo = this.result[0]!;
     this.hi = this.result[1]!;
+    if (this.wide) {
+      this.x.xxh64ex(at, bytes);
+      this.ex = this.result[2]!;
+    }
   }
 
   /**
@@ -259,21 +277,28 @@ export class Fingerprinter {
 }
 
 const MIN_CAPACITY = 1 << 12;
-/** Largest table: 2^30 entries (8 GiB); the typed-array limit is far above. */
+/** Largest table: 2^30 entries (8 GiB, 12 GiB wide); the typed-array limit is far above. */
 const MAX_CAPACITY = 1 << 30;
 
+/**
+ * The sequential visited set. An entry is (hi, lo), or with `wide` (hi, lo, ex): 8 or 12 bytes.
+ * Empty is hi = lo = 0 in either width.
+ */
 export class FingerprintSet {
   private table: Int32Array;
   private mask: number;
+  private readonly stride: number;
   size = 0;
 
   constructor(
     private readonly budget: MemoryBudget,
     capacity = MIN_CAPACITY,
+    readonly wide = false,
   ) {
     let c = MIN_CAPACITY;
     while (c < capacity) c *= 2;
-    this.table = budget.alloc(Int32Array, 2 * c, 'visited-state table');
+    this.stride = wide ? 3 : 2;
+    this.table = budget.alloc(Int32Array, this.stride * c, 'visited-state table');
     this.mask = c - 1;
   }
 
@@ -285,62 +310,67 @@ export class FingerprintSet {
     return this.table.byteLength;
   }
 
-  /** Adds fingerprint (hi, lo); true if it was not there. Throws LimitReached when full. */
-  add(hi: number, lo: number): boolean {
+  /** Adds fingerprint (hi, lo[, ex]); true if it was not there. Throws LimitReached when full. */
+  add(hi: number, lo: number, ex = 0): boolean {
     if (hi === 0 && lo === 0) lo = 1;
     const t = this.table;
     const mask = this.mask;
+    const w = this.stride;
     let i = lo & mask;
     for (;;) {
-      const h = t[2 * i]!;
-      const l = t[2 * i + 1]!;
+      const h = t[w * i]!;
+      const l = t[w * i + 1]!;
       if (h === 0 && l === 0) break;
-      if (h === hi && l === lo) return false;
+      if (h === hi && l === lo && (w === 2 || t[w * i + 2] === ex)) return false;
       i = (i + 1) & mask;
     }
-    if (4 * (this.size + 1) > 3 * (mask + 1) && this.grow()) return this.add(hi, lo);
+    if (4 * (this.size + 1) > 3 * (mask + 1) && this.grow()) return this.add(hi, lo, ex);
     if (16 * (this.size + 1) > 15 * (mask + 1)) {
       throw new LimitReached('memory', `visited-state table full (${this.size} states) within the memory cap`);
     }
-    t[2 * i] = hi;
-    t[2 * i + 1] = lo;
+    t[w * i] = hi;
+    t[w * i + 1] = lo;
+    if (w === 3) t[w * i + 2] = ex;
     this.size++;
     return true;
   }
 
-  has(hi: number, lo: number): boolean {
+  has(hi: number, lo: number, ex = 0): boolean {
     if (hi === 0 && lo === 0) lo = 1;
     const t = this.table;
     const mask = this.mask;
+    const w = this.stride;
     for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const h = t[2 * i]!;
-      const l = t[2 * i + 1]!;
+      const h = t[w * i]!;
+      const l = t[w * i + 1]!;
       if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
+      if (h === hi && l === lo && (w === 2 || t[w * i + 2] === ex)) return true;
     }
   }
 
   /** Doubles the table if the budget allows; false if it cannot. */
   private grow(): boolean {
     const cap = 2 * (this.mask + 1);
-    if (cap > MAX_CAPACITY || !this.budget.canAfford(2 * cap * 4)) return false;
+    const w = this.stride;
+    if (cap > MAX_CAPACITY || !this.budget.canAfford(w * cap * 4)) return false;
     let next: Int32Array;
     try {
-      next = this.budget.alloc(Int32Array, 2 * cap, 'visited-state table');
+      next = this.budget.alloc(Int32Array, w * cap, 'visited-state table');
     } catch (e) {
       if (e instanceof LimitReached) return false;
       throw e;
     }
     const old = this.table;
     const mask = cap - 1;
-    for (let j = 0; j < old.length; j += 2) {
+    for (let j = 0; j < old.length; j += w) {
       const h = old[j]!;
       const l = old[j + 1]!;
       if (h === 0 && l === 0) continue;
       let i = l & mask;
-      while (next[2 * i] !== 0 || next[2 * i + 1] !== 0) i = (i + 1) & mask;
-      next[2 * i] = h;
-      next[2 * i + 1] = l;
+      while (next[w * i] !== 0 || next[w * i + 1] !== 0) i = (i + 1) & mask;
+      next[w * i] = h;
+      next[w * i + 1] = l;
+      if (w === 3) next[w * i + 2] = old[j + 2]!;
     }
     this.table = next;
     this.mask = mask;
@@ -352,8 +382,8 @@ export class FingerprintSet {
 /**
  * TLC's optimistic estimate of the probability that some state was wrongly taken as visited:
  * each of the (generated - distinct) lookups that hit could have hit a different state with the
- * same fingerprint, among `distinct` stored ones, each with probability 2^-64.
+ * same fingerprint, among `distinct` stored ones, each with probability 2^-bits.
  */
-export function collisionProbability(distinct: number, generated: number): number {
-  return (distinct * Math.max(0, generated - distinct)) / 2 ** 64;
+export function collisionProbability(distinct: number, generated: number, bits: 64 | 96 = 64): number {
+  return (distinct * Math.max(0, generated - distinct)) / 2 ** bits;
 }

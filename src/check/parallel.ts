@@ -44,6 +44,7 @@
  */
 
 import { collisionProbability } from './fpset.js';
+import { DroppedBuffers } from './gc.js';
 import type { ExploreOptions, ExploreResult, FoundViolation } from './explore.js';
 import { canonFor, codecFor } from './explore.js';
 import { LimitReached, MemoryBudget, defaultMemoryBytes } from './memory.js';
@@ -107,6 +108,8 @@ export interface ExploreJob {
   readonly index: number;
   readonly symmetry: boolean;
   readonly maxCandidates?: number;
+  /** 96-bit fingerprints (ExploreOptions.fingerprintBits). */
+  readonly wide: boolean;
   /** The memory cap, for all threads together. */
   readonly memoryBytes: number;
   /** Date.now() deadline. */
@@ -167,13 +170,14 @@ export function serveExplore(
   const R = job.chunkStates;
   const B = job.claimStates;
   const budget = new SharedBudget(job.memoryBytes, job.progress, me);
-  const canon = canonFor(model, job.symmetry, job.maxCandidates);
+  const canon = canonFor(model, job.symmetry, job.maxCandidates, true, job.wide);
   const s = new Int32Array(words);
   const cs = canon.out;
   const succ = canon.inPlace ? cs : (model.stepBuffer ?? new Int32Array(words));
   const list: number[] = [];
   const only = job.only;
   let table!: SharedFingerprintSet;
+  const dropped = new DroppedBuffers();
   let failure: { kind: 'memory' | 'time'; message: string } | null = null;
   let transitions = 0;
   let stored = 0;
@@ -200,7 +204,15 @@ export function serveExplore(
   let best = new Map<string, Found>();
 
   const useTable = (buffers: readonly SharedArrayBuffer[], fixed: boolean) => {
-    table = new SharedFingerprintSet(buffers, ctl, fixed);
+    const old = table?.buffers;
+    table = new SharedFingerprintSet(buffers, ctl, fixed, job.wide);
+    // The segments a growth replaced are freed only when every thread has collected them: do it
+    // soon rather than whenever this small heap next needs to (gc.ts).
+    let replaced = 0;
+    old?.forEach((b, j) => {
+      if (b !== buffers[j]) replaced += b.byteLength;
+    });
+    if (replaced > 0) dropped.drop(replaced);
   };
 
   const reply = (status: 'paused' | 'done') => {
@@ -251,7 +263,7 @@ export function serveExplore(
             continue;
           }
           canon.canonicalHash(succ);
-          const n = t.add(canon.hi, canon.lo);
+          const n = t.add(canon.hi, canon.lo, canon.ex);
           if (n === 0) continue;
           writer.append(cs, id, i);
           st++;
@@ -495,6 +507,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   const R = opts.chunkStates ?? CHUNK_STATES;
   const layout = new ChunkLayout(R, opts.claimStates ?? CLAIM_STATES, CHUNK_BYTES);
   const symmetry = (opts.symmetry ?? true) && !!model.shape;
+  const bits = opts.fingerprintBits ?? 64;
   const memory = opts.memoryBytes ?? defaultMemoryBytes();
   // Progress slots: one per thread, then the coordinator's (the table, level 0).
   const progress = new Float64Array(new SharedArrayBuffer(24 * (W + 1)));
@@ -508,6 +521,7 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
     index,
     symmetry,
     ...(opts.maxCandidates ? { maxCandidates: opts.maxCandidates } : {}),
+    wide: bits === 96,
     memoryBytes: memory,
     deadline,
     only: opts.invariants ?? null,
@@ -539,10 +553,10 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
   // Level 0: the initial state, stored here.
   let level: ChunkRef[] = [];
   try {
-    table = SharedFingerprintSet.create(budget, ctl);
-    const canon = canonFor(model, symmetry, opts.maxCandidates);
+    table = SharedFingerprintSet.create(budget, ctl, 0, bits === 96);
+    const canon = canonFor(model, symmetry, opts.maxCandidates, true, bits === 96);
     canon.canonicalHash(model.initial());
-    table.add(canon.hi, canon.lo);
+    table.add(canon.hi, canon.lo, canon.ex);
     const w = new ChunkWriter(codecFor(model), model.words, layout, budget, -1);
     w.append(canon.out, -1, 0);
     level = w.take();
@@ -730,7 +744,8 @@ export async function exploreParallel(model: Model, recipe: ModelRecipe, opts: P
       relabel: true,
       ...(symmetry ? { orbits: states } : {}),
       inexactCanon: fin.reduce((n, r) => n + r.inexact, 0),
-      collisionProbability: collisionProbability(states, transitions),
+      collisionProbability: collisionProbability(states, transitions, bits),
+      fingerprintBits: bits,
     };
     if (found && path)
       return { ...base, verdict: 'violation', depth: path.length, exhausted: false, violation: { violation: found.violation, path } };

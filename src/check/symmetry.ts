@@ -44,6 +44,8 @@ export interface CanonicalizerOptions {
   readonly relabel?: boolean;
   /** Most tie orders tried per state before settling for a non-canonical representative. */
   readonly maxCandidates?: number;
+  /** 96-bit fingerprints: `canonicalHash` also sets `ex` (fpset.ts, XXH64_EX). */
+  readonly wide?: boolean;
 }
 
 /** Mixes `v` into hash `h` (murmur3 round). */
@@ -168,6 +170,9 @@ export class StateCanonicalizer {
   /** Fingerprint of `out` after `canonicalHash`. */
   hi = 0;
   lo = 0;
+  /** A 96-bit fingerprint's third word (with `wide`). */
+  ex = 0;
+  readonly wide: boolean;
 
   /** Buffer order as (from, to, group or -1) triples: records of a group, or ungrouped words. */
   private readonly plan: Int32Array;
@@ -187,6 +192,7 @@ export class StateCanonicalizer {
     // Without renaming, versions grow by at most a few per step: 4096 covers any depth bound.
     this.vstride = (opts.relabel ?? true) ? shape.tokenOffsets.length + 256 : 4096;
     this.maxCandidates = opts.maxCandidates ?? 720;
+    this.wide = opts.wide ?? false;
     const groups = shape.groups;
     this.gBase = Int32Array.from(groups.map((g) => g.base));
     this.gStride = Int32Array.from(groups.map((g) => g.stride));
@@ -378,7 +384,7 @@ export class StateCanonicalizer {
     this.inpAt = at.inp;
     this.out = view('out');
     this.outAt = at.out;
-    this.result = new Int32Array(mem, 0, 2);
+    this.result = new Int32Array(mem, 0, 3);
     this.bytes = 4 * n;
     this.resetOrder();
   }
@@ -427,6 +433,10 @@ export class StateCanonicalizer {
     }
     this.lo = this.result[0]!;
     this.hi = this.result[1]!;
+    if (this.wide) {
+      this.x.xxh64ex(this.outAt, this.bytes);
+      this.ex = this.result[2]!;
+    }
   }
 
   /** Writes the canonical form of `src` into `dst` (which may be `src`). */

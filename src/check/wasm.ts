@@ -238,11 +238,11 @@ const WA = (
 
 /**
  * Byte addresses for i32 arrays in a module's memory, laid out before the module exists (the
- * memory never grows: growing would detach every JavaScript view of it). Bytes 0-7 are kept
- * for results (a fingerprint).
+ * memory never grows: growing would detach every JavaScript view of it). Bytes 0-15 are kept
+ * for results (a fingerprint: 64 bits at 0, a wide one's third word at 8).
  */
 export class MemoryPlan {
-  private next = 8;
+  private next = 16;
   /** Reserves `words` i32s, 8-byte aligned; returns their byte address. */
   words(words: number): number {
     const at = this.next;

@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { InputError, Interrupted } from '../errors.js';
+import { InputError, Interrupted, Unavailable } from '../errors.js';
 import { runBisect } from './commands/bisect.js';
 import { runCheck } from './commands/check.js';
 import { runCommits } from './commands/commits.js';
@@ -32,6 +32,8 @@ export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_LIMIT = 3;
+/** sysexits' EX_UNAVAILABLE: a service the command needs (Redis) is gone (FPC6xx). */
+export const EXIT_UNAVAILABLE = 69;
 /** 128 + SIGINT, as a shell reports a process Ctrl-C ended. */
 export const EXIT_INTERRUPTED = 130;
 
@@ -77,6 +79,10 @@ const check: CommandFactory = (io, done) =>
     .option('--no-abstraction', 'keep dead data (words no future step can read) instead of resetting it')
     .option('--orbits', 'with --no-symmetry or --no-relabel, also count the orbits of the states found')
     .option('--por', 'partial-order reduction (ample sets over the CPUs; sequential explorer only)')
+    .option(
+      '--fingerprint-bits <n>',
+      '64 (default) or 96: wider fingerprints, 12 bytes a visited state instead of 8, for a negligible collision chance over 10^8+ states',
+    )
     .option('--workers <n>', 'worker threads sharing the search (default 1; at most the cores)')
     .option('--redis <url>', 'coordinate `fpctx worker` processes through this Redis instead (e.g. redis://127.0.0.1:6379)')
     .option('--partitions <n>', 'with --redis: fingerprint partitions of the state space (default 16)')
@@ -267,6 +273,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (e instanceof Interrupted) {
       io.err(`fpctx: ${e.message}`);
       return EXIT_INTERRUPTED;
+    }
+    if (e instanceof Unavailable) {
+      io.err(`fpctx: ${e.message}`);
+      return EXIT_UNAVAILABLE;
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;

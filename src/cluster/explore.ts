@@ -364,6 +364,8 @@ export async function exploreOnRedis(run: JobRun, model: Model, spec: ExploreSpe
     ...(spec.symmetry ? { orbits: states } : {}),
     inexactCanon: 0,
     collisionProbability: collisionProbability(states, transitions),
+    // The partitions' visited sets hold 64-bit fingerprints (`check` refuses --fingerprint-bits 96 with --redis).
+    fingerprintBits: 64 as const,
   };
   if (found) {
     // Follow the trace links back to the initial state.

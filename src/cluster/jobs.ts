@@ -24,7 +24,7 @@
 
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { Interrupted } from '../errors.js';
+import { Interrupted, Unavailable } from '../errors.js';
 import { dropRun, K } from './redis.js';
 
 /** What a handler gets besides its payload. */
@@ -73,8 +73,22 @@ export type JobHandler = (payload: never, ctx: JobContext) => Promise<unknown> |
 
 // --- the coordinator's side ---------------------------------------------------------------------
 
+/**
+ * How long a coordinator's run outlives its last sign of life: the coordinator renews its
+ * `alive` key every quarter of this, and a worker that finds a run without one removes it. A
+ * coordinator's event loop is never blocked that long (its work is waiting on Redis); a
+ * coordinator cut off from Redis gives up within seconds anyway. FPCTX_RUN_LEASE_MS shortens it
+ * for tests.
+ */
+const RUN_LEASE_MS = Number(process.env.FPCTX_RUN_LEASE_MS) || 60_000;
+/** How often a worker looks for dead runs (FPCTX_SWEEP_EVERY_MS for tests). */
+const SWEEP_EVERY_MS = Number(process.env.FPCTX_SWEEP_EVERY_MS) || 30_000;
+
 export class JobRun {
   private wave = 0;
+  /** Renews the lease (cleared by close()). */
+  private readonly heartbeat: NodeJS.Timeout;
+  private expired = false;
   /** Stream ids of every job this run submitted: deleted from the shared stream by close(). */
   private readonly entries: string[] = [];
   /** Kinds of the jobs submitted one by one (submit), by handle. */
@@ -94,6 +108,18 @@ export class JobRun {
   ) {
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);
+    // A failed renewal is not an error of its own: the commands the run waits on report a lost
+    // Redis. A lease found gone means a worker took this run for dead and removed it (this
+    // process was stopped, or cut off, for longer than the lease): the next wait says so.
+    this.heartbeat = setInterval(() => {
+      redis.pexpire(K.alive(id), RUN_LEASE_MS).then(
+        (n) => {
+          if (n === 0) this.expired = true;
+        },
+        () => undefined,
+      );
+    }, RUN_LEASE_MS / 4);
+    this.heartbeat.unref();
   }
 
   /**
@@ -103,6 +129,8 @@ export class JobRun {
   static async start(redis: Redis, spec: unknown): Promise<JobRun> {
     await ensureGroup(redis);
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    // The lease before the spec: a spec without a lease is a dead run to any worker.
+    await redis.set(K.alive(id), '1', 'PX', RUN_LEASE_MS);
     await redis.set(K.spec(id), JSON.stringify(spec));
     const blocking = redis.duplicate();
     blocking.on('error', () => undefined); // errors surface through the commands, as in connect()
@@ -136,6 +164,10 @@ export class JobRun {
   /** Blocks until a result is written (or about a second passes); false once `deadline` passed. */
   private async nap(deadline: number): Promise<boolean> {
     if (this.interrupted) throw new Interrupted('interrupted; the run was removed from Redis');
+    if (this.expired)
+      throw new Unavailable(
+        `FPC602 the run's lease expired (no renewal for ${RUN_LEASE_MS / 1000}s: was this process stopped?) and a worker removed its data`,
+      );
     const left = deadline - Date.now();
     if (left <= 0) return false;
     // Woken by every result written; the timeout only bounds how late a deadline is noticed.
@@ -192,6 +224,7 @@ export class JobRun {
    * a worker still holds: its late result then finds no run and writes nothing, see serveOne).
    */
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     this.blocking.disconnect();
@@ -224,7 +257,7 @@ export interface ServeOptions {
   readonly onError?: (e: Error) => void;
   readonly onBack?: () => void;
   /**
-   * Give up (reject with FPC522) when Redis has been unreachable this long (default 5 min): a
+   * Give up (reject with FPC601) when Redis has been unreachable this long (default 5 min): a
    * server gone for good ends the worker instead of a silent retry loop.
    */
   readonly giveUpAfterMs?: number;
@@ -252,8 +285,13 @@ export async function serveJobs(redis: Redis, handlers: Record<string, JobHandle
   const w: WorkerState = { consumer: `${hostname()}:${process.pid}`, reclaim: opts.reclaimAfterMs ?? 30_000, ran: 0, current: null };
   let lostSince: number | null = null;
   const giveUp = opts.giveUpAfterMs ?? 300_000;
+  let nextSweep = 0;
   while (!opts.stop?.()) {
     try {
+      if (Date.now() >= nextSweep) {
+        await sweepDeadRuns(redis);
+        nextSweep = Date.now() + SWEEP_EVERY_MS;
+      }
       await serveOne(redis, handlers, opts, w);
       if (lostSince !== null) opts.onBack?.();
       lostSince = null;
@@ -265,11 +303,31 @@ export async function serveJobs(redis: Redis, handlers: Record<string, JobHandle
         lostSince = Date.now();
         opts.onError?.(err);
       } else if (Date.now() - lostSince >= giveUp)
-        throw new Error(`FPC522 lost Redis for ${Math.round((Date.now() - lostSince) / 1000)}s, giving up (${err.message})`);
+        throw new Unavailable(`FPC601 lost Redis for ${Math.round((Date.now() - lostSince) / 1000)}s, giving up (${err.message})`);
       w.current = null;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
+}
+
+/**
+ * Removes every run whose coordinator's lease has expired (a coordinator killed with SIGKILL,
+ * or its machine lost, cannot remove its run: this is the clean-up it would have done, minus
+ * the job entries, which workers delete as they meet them). Returns the runs removed.
+ */
+export async function sweepDeadRuns(redis: Redis): Promise<string[]> {
+  const dead: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'fpctx:run:*:spec', 'COUNT', 1000);
+    cursor = next;
+    for (const k of keys) {
+      const run = k.slice('fpctx:run:'.length, -':spec'.length);
+      if ((await redis.exists(K.alive(run))) === 0) dead.push(run);
+    }
+  } while (cursor !== '0');
+  for (const run of dead) await dropRun(redis, run);
+  return dead;
 }
 
 /** Takes one job (or none within half a second) and runs it. */

@@ -3,11 +3,13 @@
  *
  * Every key starts with `fpctx:`; a coordinator's run keeps its data under `fpctx:run:<id>:`
  * and deletes it at the end, so one Redis can serve several runs (and other programs) at once.
- * The only shared keys are the job stream and its consumer group (jobs.ts).
+ * A coordinator that cannot (killed with SIGKILL, its machine gone) stops renewing its lease,
+ * and a worker removes the run once the lease has expired (jobs.ts, sweepDeadRuns). The only
+ * shared keys are the job stream and its consumer group (jobs.ts).
  */
 
 import { Redis } from 'ioredis';
-import { InputError } from '../errors.js';
+import { InputError, Unavailable } from '../errors.js';
 
 export { redisUrl } from './url.js';
 
@@ -49,6 +51,8 @@ export const K = {
   run: (run: string) => `fpctx:run:${run}`,
   /** What a run's workers need: the model recipe and the engine's parameters (JSON). */
   spec: (run: string) => `fpctx:run:${run}:spec`,
+  /** The coordinator's lease: a key it keeps from expiring while it lives (jobs.ts, RUN_LEASE_MS). */
+  alive: (run: string) => `fpctx:run:${run}:alive`,
   /** One wave of jobs' results: a hash job id → JSON, written once per job (HSETNX). */
   results: (run: string, wave: number) => `fpctx:run:${run}:w:${wave}`,
   /** A list pushed to whenever a result is written, for the coordinator to block on. */
@@ -72,10 +76,10 @@ export async function dropRun(r: Redis, run: string): Promise<void> {
 
 /**
  * An error of a coordinator's exchange with Redis, as the one line it ends with: a lost server
- * (the client gave up reconnecting, about ten seconds) is FPC522 naming the URL; anything else
- * (a worker's failed job, FPC522 already; Ctrl-C) is passed on as it is.
+ * (the client gave up reconnecting, about ten seconds) is FPC601 naming the URL; anything else
+ * (a worker's failed job, FPC522; Ctrl-C) is passed on as it is.
  */
 export function lostRedis(e: unknown, r: Redis, url: string): unknown {
   if (!(e instanceof Error) || e.message.startsWith('FPC') || e.name === 'Interrupted' || r.status === 'ready') return e;
-  return new Error(`FPC522 lost Redis at ${url} (${e.message})`);
+  return new Unavailable(`FPC601 lost Redis at ${url} (${e.message})`);
 }

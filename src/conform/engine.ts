@@ -24,7 +24,7 @@
  */
 
 import { CountingSink } from '../cost/counters.js';
-import { KTHREAD } from '../cost/replay/parse.js';
+import { KTHREAD, NR_PTRACE, ptracePid, regsetWriteFlush } from '../cost/replay/parse.js';
 import { EVENTS, eventIndex, explainDisabled } from '../kernel/events.js';
 import { createMachine } from '../kernel/kernel.js';
 import type { BootSpec } from '../kernel/boot.js';
@@ -62,6 +62,13 @@ export interface ConformOptions {
   readonly command: (line: number) => string;
   /** Keep only the unit that starts at this line (agreeing or not) in `divergences`. */
   readonly at?: number;
+  /**
+   * Lines of the units whose steps (machine snapshots, calls, effects) are recorded for the
+   * output. Undefined: conformTrace runs once without any, then again with the lines of the
+   * divergences it keeps, if there are any (a snapshot per step of every unit made a 200,000-event
+   * trace take 3 GB and 40 s).
+   */
+  readonly detail?: ReadonlySet<number>;
 }
 
 /** Calls that are the trace's record of an event (an exception or a request), and open a unit. */
@@ -84,7 +91,6 @@ const ANCHORS = new Set(['switch', 'sys_enter', 'sys_exit', 'signal_deliver', 'k
 
 // Syscall numbers (arm64 asm-generic table).
 const NR_IOCTL = 29;
-const NR_PTRACE = 117;
 const NR_RT_SIGRETURN = 139;
 const NR_PRCTL = 167;
 const KVM_RUN = 'ae80';
@@ -132,7 +138,10 @@ interface Unit {
 
 /** Runs one trace through a variant. */
 export function conformTrace(trace: LabTrace, o: ConformOptions): ConformTrace {
-  return new Conformer(trace, o).run();
+  if (o.detail) return new Conformer(trace, o).run();
+  const first = new Conformer(trace, { ...o, detail: new Set() }).run();
+  if (first.divergences.length === 0) return first;
+  return new Conformer(trace, { ...o, detail: new Set(first.divergences.map((d) => d.line)) }).run();
 }
 
 class Conformer {
@@ -154,6 +163,10 @@ class Conformer {
   /** pid → pending user-mode writes announced by a marker, applied at its next return to user. */
   private readonly pendingWrite = new Map<number, string>();
   private readonly exiting = new Set<number>();
+  /** pid → the unit of its fork's `fpsimd_preserve_current_state <-arch_dup_task_struct` (splitFork). */
+  private readonly dupAt = new Map<number, Unit | null>();
+  /** pid → the unit of its fork's `fpsimd_flush_task_state <-copy_thread` (splitFork). */
+  private readonly copyAt = new Map<number, Unit | null>();
   private nextSlot: number;
   private readonly pidOfSlot: number[] = [];
   /** Per CPU, the index in trace.cpus[].events of each event: for lookahead. */
@@ -336,7 +349,7 @@ class Conformer {
         kernel: [],
         model: [],
         steps: [],
-        before: snapshot(this.k),
+        before: this.o.detail?.has(e.line) === false ? null : snapshot(this.k),
         unexpressed: null,
         mapping: null,
       };
@@ -399,6 +412,7 @@ class Conformer {
   private record(unit: Unit | null, event: string, label: string, cpu: number | null, task: string | null): void {
     if (!unit) return;
     for (const r of this.calls.records) if (this.compared.has(r.fn)) unit.model.push({ fn: r.fn, depth: r.depth });
+    if (!unit.before) return; // not a unit the output shows in full (ConformOptions.detail)
     unit.steps.push({
       step: unit.steps.length + 1,
       event,
@@ -543,14 +557,16 @@ class Conformer {
    * Is the next unit on sys_exit's CPU a handled signal delivered to the same task (nothing of
    * the CPU's in between: the delivery is in the same return to user)?
    */
-  private signalAtReturn(e: LabEvent): boolean {
+  private signalAtReturn(e: LabEvent, pid = e.pid): boolean {
     const list = this.trace.cpus[this.cpuOf.get(e.cpu)!]!.events;
     for (let i = this.indexOnCpu.get(e)! + 1; i < list.length; i++) {
       const x = list[i]!;
       // An interrupt on this CPU in between (a line in hardirq context: a timer's signal_generate)
       // found the task back in user mode: the signal is delivered at the interrupt's return.
       if (x.flags.includes('h')) return false;
-      if (isAnchor(x)) return x.kind === 'signal_deliver' && x.pid === e.pid && hasHandler(x.handler);
+      // Reloaded first: the return's pass of do_notify_resume() did not deliver it.
+      if (x.kind === 'call' && x.pid === pid && x.fn === 'fpsimd_restore_current_state' && x.caller === 'do_notify_resume') return false;
+      if (isAnchor(x)) return x.kind === 'signal_deliver' && x.pid === pid && hasHandler(x.handler);
     }
     return false;
   }
@@ -681,7 +697,12 @@ class Conformer {
           return;
         }
         if (e.fn === 'fpsimd_flush_task_state') {
-          this.regsetWriteFlush(e, c, anchor);
+          if (e.caller === 'copy_thread') this.copyAt.set(e.pid, u);
+          else this.regsetWriteFlush(e, c, anchor);
+          return;
+        }
+        if (e.fn === 'fpsimd_preserve_current_state' && e.caller === 'arch_dup_task_struct') {
+          this.dupAt.set(e.pid, u);
           return;
         }
         if (e.fn === 'fpsimd_flush_thread' && e.caller === 'flush_thread') {
@@ -744,7 +765,13 @@ class Conformer {
         // A vcpu thread is booted as one (the model cannot turn a task into a vcpu thread): its
         // fork runs into a stand-in slot, which is never scheduled, so the parent's calls are made.
         const slot = this.nextSlot++;
+        const dup = this.dupAt.get(e.pid) ?? u;
+        const copy = this.copyAt.get(e.pid) ?? u;
+        this.dupAt.delete(e.pid);
+        this.copyAt.delete(e.pid);
+        const from = u ? u.model.length : 0;
         if (!this.act('fork', c, slot, u)) return;
+        if (u && dup && copy && (dup !== u || copy !== u)) this.splitFork(dup, copy, u, from);
         if (child.vcpu) return;
         this.k.naming.rename(slot, `${child.comm}-${child.pid}`);
         child.slot = slot;
@@ -787,6 +814,31 @@ class Conformer {
   }
 
   /**
+   * A fork split by a preemption: the kernel's copy_process() called arch_dup_task_struct() (its
+   * `fpsimd_preserve_current_state <-arch_dup_task_struct` line) in unit `dup` and copy_thread()
+   * (`fpsimd_flush_task_state <-copy_thread`) in unit `copy`, and the sched_process_fork line came
+   * in unit `u`, the parent preempted and switched back in somewhere between (6.12.118 and
+   * 6.1.192 kernel/fork.c: dup_task_struct() early in copy_process(), copy_thread() much later,
+   * with allocations that may sleep or be preempted between). The model's `fork` makes all its
+   * calls in one step at the fork line: those before copy_thread()'s first
+   * `fpsimd_flush_task_state` are arch_dup_task_struct()'s (entry.ts copy_process) and count in
+   * `dup`, the rest in `copy`, where the kernel made them. The model's state is the same either
+   * way: the parent's save at the preemption's switch and the one in arch_dup_task_struct() leave
+   * one copy in memory, and nothing else runs in the parent between.
+   */
+  private splitFork(dup: Unit, copy: Unit, u: Unit, from: number): void {
+    const made = u.model.splice(from);
+    const k = made.findIndex((m) => m.fn === 'fpsimd_flush_task_state');
+    if (k < 0) {
+      u.model.push(...made);
+      return;
+    }
+    dup.model.push(...made.slice(0, k));
+    copy.model.push(...made.slice(k));
+    this.note('fork split by a preemption (its calls counted where the kernel made them)');
+  }
+
+  /**
    * A tracer's regset write flushed its tracee: `fpsimd_flush_task_state <-fpr_set` (NT_PRFPREG),
    * `<-sve_set` (NT_ARM_SVE), or `<-vec_set_vector_length` inside a ptrace request (a write that
    * changes the tracee's VL), called on the target (6.12.118 arch/arm64/kernel/ptrace.c:686-700
@@ -797,10 +849,10 @@ class Conformer {
    * is the request's pid argument (ptrace(request, pid, ...) of the tracer's latest sys_enter).
    */
   private regsetWriteFlush(e: CallEvent, c: number, u: Unit | null): void {
-    if (e.caller !== 'fpr_set' && e.caller !== 'sve_set' && e.caller !== 'vec_set_vector_length') return;
+    if (!regsetWriteFlush(e.caller)) return;
     const sys = this.lastSysEnter.get(e.pid);
     if (!sys || sys.nr !== NR_PTRACE) return;
-    const target = this.tasks.get(Number.parseInt(sys.args[1] ?? '', 16));
+    const target = this.tasks.get(ptracePid(sys.args));
     if (!target?.user || target.slot === NONE || target.pid === e.pid) return;
     const m = this.k.tasks[target.slot]!;
     if (m.state === TaskState.RUNNING || m.state === TaskState.FREE) return;
@@ -911,6 +963,21 @@ class Conformer {
       // way there and returns at a later switch-in (its state is reloaded then).
       this.resumeUser[next.slot] = false;
       this.pendingReturn.add(next.slot);
+      return;
+    }
+    if (
+      this.resumeUser[next.slot] &&
+      next.syscalls &&
+      at &&
+      this.k.tasks[next.slot]!.TIF_FOREIGN_FPSTATE &&
+      this.signalAtReturn(at, next.pid)
+    ) {
+      // Switched back in on its way to user space, with its state to reload and a signal
+      // pending: the same pass of do_notify_resume() delivers the signal before it reloads (the
+      // sys_exit rule), so the return and its reload belong to the signal's unit. Only where a
+      // reload is due: with nothing to reload the return makes no call either way, and applying
+      // the rule there cost 6.12 signals-sve 14 units (SVE frames; not diagnosed).
+      this.resumeUser[next.slot] = false;
       return;
     }
     if (this.resumeUser[next.slot] || fresh || (!next.syscalls && !next.vcpu)) {

@@ -27,7 +27,7 @@ import type { Layout } from '../kernel/layout.js';
 import { GLOBAL, KPath, NONE, Pos, TASK, VCPU, type CpuView, type TaskView } from '../kernel/records.js';
 import type { Variant } from '../variants/types.js';
 import { CostSink, type CostCounters } from './counters.js';
-import { META, META_COUNT_FROM, type ActionSource } from './stream.js';
+import { DIRECT_EXEC, DIRECT_EXIT, META, META_COUNT_FROM, META_DIRECT, type ActionSource } from './stream.js';
 
 export interface DriverStats {
   /** Kernel events applied (the stream's, plus trap retries). */
@@ -59,6 +59,7 @@ export class VariantDriver {
   private readonly cont = eventCode('continue');
   private readonly fork = eventCode('fork');
   private readonly exit = eventCode('exit');
+  private readonly execEv = eventCode('exec');
   private readonly contEvent: EventKind | null = EVENTS[this.cont]!;
   /** Events that run user instructions (declared `runs: 'user'`): they may trap. */
   private readonly userInsn: Uint8Array;
@@ -119,6 +120,7 @@ export class VariantDriver {
       const arg = a >>> 16;
       if (e === META) {
         if (a === META_COUNT_FROM) this.sink.reset();
+        else if (arg >= META_DIRECT) this.direct((arg - META_DIRECT) >> 7, cpu, (arg - META_DIRECT) & 127);
         else labelOf[layout.stOfTask(cpu)] = this.labelFor(arg);
         continue;
       }
@@ -189,6 +191,35 @@ export class VariantDriver {
         if (ev.enabled(k, cpu, arg)) this.apply(ev, cpu, arg);
       }
     }
+  }
+
+  /**
+   * A kernel path the stream carries as a meta action (stream.ts META_DIRECT), run as the
+   * variant's own kernel function on `cpu`: a tracer's regset write flushes the stopped tracee
+   * (`slot`), as the kernel's fpr_set()/sve_set() do before they change its state; an exit from
+   * the kernel outside a syscall is do_exit() to idle (what the `exit` event runs); a vcpu
+   * thread's exec is flush_thread() (what the `exec` event runs).
+   */
+  private direct(op: number, slot: number, cpu: number): void {
+    const k = this.k;
+    k.onCpu(cpu);
+    let ctx = 0;
+    if (op === DIRECT_EXIT) {
+      const cur = this.cur(cpu);
+      if (cur === NONE) return;
+      ctx = this.layout.stOfTask(cur);
+      this.sink.ev = this.exit;
+    }
+    try {
+      if (op === DIRECT_EXIT) k.do_exit(null);
+      else if (op === DIRECT_EXEC) {
+        this.sink.ev = this.execEv;
+        k.flush_thread();
+      } else k.fpsimd_flush_task_state(k.tasks[slot]!);
+    } catch (err) {
+      if (!(err instanceof ViolationStop)) throw err;
+    }
+    if (ctx !== 0) this.sink.discard(ctx);
   }
 
   private apply(ev: EventKind, cpu: number, arg: number): void {

@@ -38,7 +38,7 @@ import { DEFAULT_SVE_VL_BITS, machineConfigOf, slotOrder, type BootSpec } from '
 import { EVENTS, eventCode } from '../kernel/events.js';
 import { Layout } from '../kernel/layout.js';
 import { NONE } from '../kernel/records.js';
-import { META, META_COUNT_FROM } from './stream.js';
+import { DIRECT_EXEC, DIRECT_EXIT, META, META_COUNT_FROM, META_DIRECT } from './stream.js';
 
 enum Op {
   NOP,
@@ -194,6 +194,13 @@ export class Oracle {
     if (e === META) {
       // Warm-up over (stream.ts): the registers and memory stay as they are, the counts restart.
       if (a === META_COUNT_FROM) this.loads = this.saves = this.bytesLoaded = this.bytesSaved = 0;
+      else if (a >>> 16 >= META_DIRECT) {
+        const op = ((a >>> 16) - META_DIRECT) >> 7;
+        const c = ((a >>> 16) - META_DIRECT) & 127;
+        if (op === DIRECT_EXIT) this.exit(c);
+        else if (op === DIRECT_EXEC) this.exec(c);
+        else this.traceeWrite((a >>> 8) & 0xff, op !== 0);
+      }
       return;
     }
     const c = (a >>> 8) & 0xff;
@@ -235,8 +242,7 @@ export class Oracle {
         break;
       }
       case Op.EXIT:
-        this.setCur(x, 0);
-        this.current[c] = NONE;
+        this.exit(c);
         break;
       case Op.GUEST_FP: {
         const v = t === NONE ? NONE : this.vcpuOfSlot[t]!;
@@ -244,10 +250,7 @@ export class Oracle {
         break;
       }
       case Op.EXEC:
-        if (x) {
-          this.setCur(x, this.nextId++); // fresh zeroed state, in memory
-          this.size[x] = this.fpsimdBytes;
-        }
+        this.exec(c);
         break;
       case Op.SIGNAL:
         if (x) {
@@ -266,17 +269,37 @@ export class Oracle {
         if (x && this.frame[x]) this.frame[x] = this.nextId++; // new data, in memory (the user stack)
         break;
       case Op.PTRACE_WRITE:
-      case Op.PTRACE_WRITE_VL: {
-        const tracee = this.layout.stOfTask(arg);
-        this.setCur(tracee, this.nextId++); // new data, in the tracee's memory
-        this.size[tracee] = this.fpsimdBytes;
-        if (this.ops[e] === Op.PTRACE_WRITE_VL) this.sveBytes[tracee] = MIN_SVE_BYTES;
+      case Op.PTRACE_WRITE_VL:
+        this.traceeWrite(arg, this.ops[e] === Op.PTRACE_WRITE_VL);
         break;
-      }
       case Op.SET_VL:
         if (x) this.sveBytes[x] = MIN_SVE_BYTES;
         break;
     }
+  }
+
+  /** Current on c execs: fresh zeroed state, in memory. */
+  private exec(c: number): void {
+    const t = this.current[c]!;
+    if (t === NONE) return;
+    const x = this.layout.stOfTask(t);
+    this.setCur(x, this.nextId++);
+    this.size[x] = this.fpsimdBytes;
+  }
+
+  /** Current on c exits: its data is dead, the CPU idle. */
+  private exit(c: number): void {
+    const t = this.current[c]!;
+    if (t !== NONE) this.setCur(this.layout.stOfTask(t), 0);
+    this.current[c] = NONE;
+  }
+
+  /** A ptrace regset write replaced task `slot`'s state (new data, in its memory). */
+  private traceeWrite(slot: number, vl: boolean): void {
+    const tracee = this.layout.stOfTask(slot);
+    this.setCur(tracee, this.nextId++);
+    this.size[tracee] = this.fpsimdBytes;
+    if (vl) this.sveBytes[tracee] = MIN_SVE_BYTES;
   }
 
   // --- the rules -------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import { NONE, Pos, TaskState } from '../kernel/records.js';
 export const META = 0xff;
 /** Meta action: slot (cpu field) now holds a task labelled `arg` (an index into the source's labels). */
 export function metaLabel(slot: number, label: number): number {
+  if (label >= META_DIRECT) throw new Error(`FPC517 model bug: label ${label} collides with META_DIRECT`);
   return META | (slot << 8) | (label << 16);
 }
 /**
@@ -44,6 +45,33 @@ export function metaLabel(slot: number, label: number): number {
  * (CAPACITY.slots < 255), so it is never a label action.
  */
 export const META_COUNT_FROM = META | (0xff << 8);
+/**
+ * Meta actions for kernel paths a replayed trace shows and the event alphabet cannot take in the
+ * state the stream has (label field META_DIRECT + op·128 + cpu; labels stay below it, metaLabel):
+ *
+ *  - DIRECT_TRACEE_WRITE(_VL): a ptrace regset write by the tracer on `cpu` replaced stopped task
+ *    `slot`'s state in memory (and maybe its vector length). The kernel flushes the tracee
+ *    (fpsimd_flush_task_state(), src/cost/replay/parse.ts regsetWriteFlush), so its next return
+ *    to user space loads the new state. The alphabet's ptrace events need a task the model has
+ *    stopped, which a replayed stream does not track.
+ *  - DIRECT_EXIT: current on `cpu` (slot field unused) exits from the kernel outside a syscall (a
+ *    fatal signal on its way back to user space: do_exit() from get_signal()). The alphabet's
+ *    `exit` is a syscall; reaching one would first return to user space and load its state,
+ *    which the kernel never does.
+ *  - DIRECT_EXEC: a vcpu thread on `cpu` execs (a VMM execs before it creates its VM, as the
+ *    lab's does): flush_thread() (the alphabet keeps `exec` from vcpu threads: their exec would
+ *    end the VM; `fpctx conform` runs flush_thread() the same way).
+ *
+ * The driver runs the variant's own kernel function; the oracle does what the event would.
+ */
+export const META_DIRECT = 0x7e00;
+export const DIRECT_TRACEE_WRITE = 0;
+export const DIRECT_TRACEE_WRITE_VL = 1;
+export const DIRECT_EXIT = 2;
+export const DIRECT_EXEC = 3;
+export function metaDirect(op: number, slot: number, cpu: number): number {
+  return META | (slot << 8) | ((META_DIRECT + op * 128 + cpu) << 16);
+}
 
 export function encode(event: number, cpu: number, arg: number): number {
   return event | (cpu << 8) | (arg << 16);
@@ -178,6 +206,11 @@ export class Normalizer {
 
   meta(slot: number, label: number): void {
     this.push(metaLabel(slot, label));
+  }
+
+  /** A tracer on cpu wrote stopped task `slot`'s registers (META_DIRECT). */
+  traceeWrite(slot: number, cpu: number, vl: boolean): void {
+    this.push(metaDirect(vl ? DIRECT_TRACEE_WRITE_VL : DIRECT_TRACEE_WRITE, slot, cpu));
   }
 
   /** Everything emitted so far is warm-up: counting starts here (META_COUNT_FROM). */
@@ -359,6 +392,22 @@ export class Normalizer {
     return true;
   }
 
+  /**
+   * The current task exits where it is, as a trace shows it: inside the kernel outside a syscall
+   * (a fatal signal on its way back to user space) it exits from there (META_DIRECT
+   * DIRECT_EXIT), without the return to user space (and the load) that exit()'s syscall needs.
+   */
+  exitHere(c: number): boolean {
+    const t = this.current[c]!;
+    if (t === NONE || this.isVcpu[t]) return false;
+    if (this.pos[t] !== Pos.KERNEL || this.inSyscall[t]) return this.exit(c);
+    this.push(metaDirect(DIRECT_EXIT, 0, c));
+    this.state[t] = TaskState.ZOMBIE;
+    this.onCpu[t] = NONE;
+    this.current[c] = NONE;
+    return true;
+  }
+
   /** A zombie is reaped; its slot becomes free. */
   free(slot: number): boolean {
     if (this.state[slot] !== TaskState.ZOMBIE) return false;
@@ -412,6 +461,14 @@ export class Normalizer {
     const t = this.current[c]!;
     if (t === NONE || this.isVcpu[t] || !this.inSys(c)) return false;
     this.emit(this.ids.exec, c, 0);
+    return true;
+  }
+
+  /** The current vcpu thread execs inside its execve() (META_DIRECT DIRECT_EXEC), as a trace shows it. */
+  vcpuExec(c: number): boolean {
+    const t = this.current[c]!;
+    if (t === NONE || !this.isVcpu[t] || this.pos[t] !== Pos.KERNEL || !this.inSyscall[t]) return false;
+    this.push(metaDirect(DIRECT_EXEC, 0, c));
     return true;
   }
 

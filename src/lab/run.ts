@@ -224,7 +224,7 @@ export async function runLab(o: LabOptions): Promise<KernelOutcome[]> {
         writeFileSync(join(outDir, `${w.name}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
         const z = gzipSync(text, { level: 9 });
         gz = join(outDir, `${w.name}.trace.gz`);
-        if (z.length <= o.fixtureBytes) writeFileSync(gz, z);
+        if (z.length <= (w.fixtureBytes ?? o.fixtureBytes)) writeFileSync(gz, z);
         else {
           rmSync(gz, { force: true }); // a smaller one from an earlier run is not this trace
           gz = null;
@@ -305,36 +305,104 @@ function gitCommit(): string {
   return `${r.stdout.trim()}${dirty ? '-dirty' : ''}`;
 }
 
-/** summary.json and summary.md under `out`: per kernel and workload, the result and the trace. */
+/** One row of summary.json: a workload's result and trace, and the boot that recorded it. */
+export interface SummaryRow {
+  kernel: string;
+  release: string;
+  workload: string;
+  exitStatus: number;
+  tap: Manifest['result']['tap'];
+  traceBytes: number;
+  traceGzBytes: number | null;
+  events: number;
+  calls: number;
+  lost: number;
+  dropped: number;
+  /** Seconds of the boot that recorded this workload (its manifest's boot.seconds). */
+  bootSeconds?: number;
+  counts: Record<string, number>;
+}
+
+/** summary.json: per kernel, its latest boot; per kernel and workload, the latest recording. */
+export interface Summary {
+  kernels: { kernel: string; bootSeconds: number; workloads?: string[] }[];
+  rows: SummaryRow[];
+}
+
+/**
+ * The summary after a run: the run's rows replace the same kernel's and workload's rows of the
+ * summary before it, others are kept (a run of one workload must not drop the rest), new ones are
+ * appended. Each kernel the run booted gets this run's boot time and the workloads that boot
+ * recorded; a kernel it did not boot keeps its entry. Each row carries the boot time of the boot
+ * that recorded it, so a summary merged from several runs says which is which.
+ */
+export function mergeSummary(
+  old: Summary | null,
+  results: readonly { kernel: string; bootSeconds: number; rows: SummaryRow[] }[],
+): Summary {
+  const key = (r: { kernel: string; workload: string }) => `${r.kernel}/${r.workload}`;
+  const fresh = new Map(results.flatMap((k) => k.rows.map((r) => [key(r), r] as const)));
+  const rows = (old?.rows ?? []).map((r) => fresh.get(key(r)) ?? r);
+  const have = new Set(rows.map(key));
+  for (const r of fresh.values()) if (!have.has(key(r))) rows.push(r);
+  const kernels = [...(old?.kernels ?? [])];
+  for (const k of results) {
+    const entry = { kernel: k.kernel, bootSeconds: Math.round(k.bootSeconds), workloads: k.rows.map((r) => r.workload) };
+    const i = kernels.findIndex((e) => e.kernel === k.kernel);
+    if (i >= 0) kernels[i] = entry;
+    else kernels.push(entry);
+  }
+  return { kernels, rows };
+}
+
+function readSummary(file: string): Summary | null {
+  if (!existsSync(file)) return null;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as Summary;
+    return Array.isArray(s.kernels) && Array.isArray(s.rows) ? s : null;
+  } catch {
+    return null; // an unreadable summary is rewritten from this run alone
+  }
+}
+
+/** summary.json and summary.md under `out`: per kernel and workload, the result and the trace (mergeSummary). */
 function writeSummary(out: string, results: KernelOutcome[]): void {
-  const rows = results.flatMap((k) =>
-    k.workloads.map((w) => ({
-      kernel: k.kernel,
-      release: w.manifest.release,
-      workload: w.workload,
-      exitStatus: w.manifest.result.exitStatus,
-      tap: w.manifest.result.tap,
-      traceBytes: w.manifest.trace.bytes,
-      traceGzBytes: w.gz ? statSync(w.gz).size : null,
-      events: w.manifest.trace.events,
-      calls: w.manifest.trace.counts.call ?? 0,
-      lost: w.trace.lost.reduce((a, l) => a + l.count, 0),
-      dropped: w.manifest.tracing.dropped.reduce((a, d) => a + d.dropped, 0),
-      counts: w.manifest.trace.counts,
-    })),
-  );
+  const runRows = results.map((k) => ({
+    kernel: k.kernel,
+    bootSeconds: k.bootSeconds,
+    rows: k.workloads.map(
+      (w): SummaryRow => ({
+        kernel: k.kernel,
+        release: w.manifest.release,
+        workload: w.workload,
+        exitStatus: w.manifest.result.exitStatus,
+        tap: w.manifest.result.tap,
+        traceBytes: w.manifest.trace.bytes,
+        traceGzBytes: w.gz ? statSync(w.gz).size : null,
+        events: w.manifest.trace.events,
+        calls: w.manifest.trace.counts.call ?? 0,
+        lost: w.trace.lost.reduce((a, l) => a + l.count, 0),
+        dropped: w.manifest.tracing.dropped.reduce((a, d) => a + d.dropped, 0),
+        bootSeconds: w.manifest.boot.seconds,
+        counts: w.manifest.trace.counts,
+      }),
+    ),
+  }));
   mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, 'summary.json'),
-    `${JSON.stringify({ kernels: results.map((k) => ({ kernel: k.kernel, bootSeconds: Math.round(k.bootSeconds) })), rows }, null, 2)}\n`,
-  );
+  const summary = mergeSummary(readSummary(join(out, 'summary.json')), runRows);
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(out, 'summary.md'), summaryMarkdown(summary));
+}
+
+/** summary.md: one row per kernel and workload. */
+export function summaryMarkdown(summary: Summary): string {
   const md = [
-    '| kernel | workload | exit | TAP pass/fail/skip | trace bytes | events | calls | sched_switch | kvm_entry | markers | dropped |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map(
+    '| kernel | workload | exit | TAP pass/fail/skip | trace bytes | events | calls | sched_switch | kvm_entry | markers | dropped | boot s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...summary.rows.map(
       (r) =>
-        `| ${r.release} | ${r.workload} | ${r.exitStatus} | ${r.tap.pass}/${r.tap.fail}/${r.tap.skip} | ${r.traceBytes} | ${r.events} | ${r.calls} | ${r.counts.switch ?? 0} | ${r.counts.kvm_entry ?? 0} | ${r.counts.marker ?? 0} | ${r.dropped + r.lost} |`,
+        `| ${r.release} | ${r.workload} | ${r.exitStatus} | ${r.tap.pass}/${r.tap.fail}/${r.tap.skip} | ${r.traceBytes} | ${r.events} | ${r.calls} | ${r.counts.switch ?? 0} | ${r.counts.kvm_entry ?? 0} | ${r.counts.marker ?? 0} | ${r.dropped + r.lost} | ${r.bootSeconds ?? '?'} |`,
     ),
   ];
-  writeFileSync(join(out, 'summary.md'), `${md.join('\n')}\n`);
+  return `${md.join('\n')}\n`;
 }

@@ -21,7 +21,7 @@
 
 import { InputError } from '../errors.js';
 import { readTraceBytes } from '../cost/replay/lines.js';
-import { Ev, TraceParser } from '../cost/replay/parse.js';
+import { argsOf, Ev, TraceParser } from '../cost/replay/parse.js';
 
 /** Fields every line has. */
 export interface LineHeader {
@@ -206,7 +206,6 @@ const CALL = /^([\w.$]+) <-([\w.$]+(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?)\s*$/;
 const EVENT = /^(?:\w+:)?(\w+):(?:\s+(.*))?$/;
 const LOST = /^CPU:\s*(\d+) \[LOST (\d+) EVENTS\]\s*$/;
 const NOT_EVENT = /^(?:\s*$|#|CPU \d+ is empty\s*$|##### CPU \d+ buffer started ####\s*$)/;
-const SYS_ENTER_ARGS = /^NR -?\d+ \(([^)]*)\)/;
 const SYS_EXIT_RET = /^NR -?\d+ = (-?\d+)\s*$/;
 const WAKEUP_CPU = /target_cpu=(\d+)/;
 const SIG_GEN = /^sig=(\d+) errno=-?\d+ code=-?\d+ comm=(.*) pid=(\d+) grp=\d+ res=(\d+)\s*$/;
@@ -328,8 +327,7 @@ function event(h: LineHeader, name: string, fields: string, raw: string, replay:
     case 'sys_exit': {
       const l = known();
       const ret = name === 'sys_exit' ? SYS_EXIT_RET.exec(fields) : null;
-      const args = name === 'sys_enter' ? SYS_ENTER_ARGS.exec(fields) : null;
-      return { ...h, kind: name, nr: l.num, ret: ret ? Number(ret[1]) : null, args: args ? args[1]!.split(/,\s*/) : [] };
+      return { ...h, kind: name, nr: l.num, ret: ret ? Number(ret[1]) : null, args: name === 'sys_enter' ? argsOf(fields) : [] };
     }
     case 'signal_generate': {
       const s = SIG_GEN.exec(fields) ?? bad();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { explore } from '../../src/check/explore.js';
-import { FingerprintSet, Fingerprinter } from '../../src/check/fpset.js';
+import { EX_SEED, FingerprintSet, Fingerprinter } from '../../src/check/fpset.js';
 import { LimitReached, MemoryBudget, parseBytes, parseSeconds } from '../../src/check/memory.js';
 import { StateQueue, WordCodec } from '../../src/check/store.js';
 import { KernelModel } from '../../src/kernel/model.js';
@@ -126,10 +126,23 @@ describe('the fingerprint set', () => {
     }
     expect(xxh64(new Uint8Array(0))).toBe(0xef46db3751d8e999n); // the published empty-input value
   });
+  it('a wide (96-bit) fingerprint is XXH64 (seed 0) and the low half of XXH64 under EX_SEED', () => {
+    const fp = new Fingerprinter(1024, true);
+    const narrow = new Fingerprinter(1024);
+    for (const words of [0, 1, 7, 8, 9, 75, 203]) {
+      const s = Int32Array.from({ length: words }, (_, i) => Math.imul(i + 7, 0x85ebca6b) ^ words);
+      fp.of(s);
+      narrow.of(s);
+      const bytes = new Uint8Array(s.buffer);
+      expect([fp.hi, fp.lo]).toEqual([narrow.hi, narrow.lo]);
+      expect(fp.ex).toBe(Number(BigInt.asIntN(32, xxh64(bytes, EX_SEED))));
+      expect(narrow.ex).toBe(0);
+    }
+  });
 });
 
-/** XXH64 with seed 0, straight from the algorithm's description, in BigInt arithmetic. */
-function xxh64(bytes: Uint8Array): bigint {
+/** XXH64, straight from the algorithm's description, in BigInt arithmetic. */
+function xxh64(bytes: Uint8Array, seed = 0n): bigint {
   const M = (1n << 64n) - 1n;
   const [P1, P2, P3, P4, P5] = [0x9e3779b185ebca87n, 0xc2b2ae3d27d4eb4fn, 0x165667b19e3779f9n, 0x85ebca77c2b2ae63n, 0x27d4eb2f165667c5n];
   const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
@@ -140,7 +153,7 @@ function xxh64(bytes: Uint8Array): bigint {
   let p = 0;
   let h: bigint;
   if (n >= 32) {
-    let [v1, v2, v3, v4] = [(P1 + P2) & M, P2, 0n, (M + 1n - P1) & M];
+    let [v1, v2, v3, v4] = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed + M + 1n - P1) & M];
     for (; p <= n - 32; p += 32) {
       v1 = round(v1, dv.getBigUint64(p, true));
       v2 = round(v2, dv.getBigUint64(p + 8, true));
@@ -149,7 +162,7 @@ function xxh64(bytes: Uint8Array): bigint {
     }
     h = (rotl(v1, 1n) + rotl(v2, 7n) + rotl(v3, 12n) + rotl(v4, 18n)) & M;
     for (const v of [v1, v2, v3, v4]) h = merge(h, v);
-  } else h = P5;
+  } else h = (seed + P5) & M;
   h = (h + BigInt(n)) & M;
   for (; p + 8 <= n; p += 8) h = (rotl(h ^ round(0n, dv.getBigUint64(p, true)), 27n) * P1 + P4) & M;
   for (; p + 4 <= n; p += 4) h = (rotl(h ^ ((BigInt(dv.getUint32(p, true)) * P1) & M), 23n) * P2 + P3) & M;

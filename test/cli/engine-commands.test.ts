@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
+import { collisionNote } from '../../src/cli/commands/check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fpctx-engine-'));
 
@@ -47,6 +48,19 @@ describe('fpctx check (engine)', () => {
     expect(doc.violation.trace).toHaveLength(7);
     expect(doc.peakBytes).toBeGreaterThan(0);
     expect(deterministic(b.out)).toBe(deterministic(a.out));
+  });
+  it('--fingerprint-bits 96 gives the same states with a 2^32 times smaller collision estimate; the note appears from 1e-6 on', async () => {
+    const a = JSON.parse((await cli('check', '--cpus', '1', '--depth', '9', '--json')).out);
+    const b = JSON.parse((await cli('check', '--cpus', '1', '--depth', '9', '--fingerprint-bits', '96', '--json')).out);
+    expect([b.states, b.transitions, b.fingerprintBits, a.fingerprintBits]).toEqual([a.states, a.transitions, 96, 64]);
+    expect(b.collisionProbability * 2 ** 32).toBeCloseTo(a.collisionProbability, 25);
+    // states × (transitions − states) / 2^64: 3 M states and 11 M transitions make 1.3e-6
+    expect(collisionNote(1.3e-6, 64)).toBe(
+      '(a fingerprint collision may have hidden a state: probability 1.3e-6 with 64-bit fingerprints; --fingerprint-bits 96 makes it negligible)',
+    );
+    expect(collisionNote(0.13, 64)).toMatch(/probability 0\.13 with 64-bit/);
+    expect(collisionNote(0.9e-6, 64)).toBeNull();
+    expect(collisionNote(2e-6, 96)).toBe('(a fingerprint collision may have hidden a state: probability 2.0e-6 with 96-bit fingerprints)');
   });
   it('exits 3 with verdict "incomplete" when --memory or --time stops it', async () => {
     const m = await cli('check', '--cpus', '2', '--tasks', '2', '--depth', '16', '--memory', '2M', '--json');

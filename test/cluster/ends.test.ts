@@ -36,8 +36,11 @@ const rfc = findVariant('rfc-2017')!;
 const SMALL = { cpus: 2, tasks: 2, vcpus: 1, spare: 0, depth: 7 };
 
 /** A coordinator process (the CLI), and a promise of its exit status and stderr. */
-function coordinator(args: string[]): { proc: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function coordinator(
+  args: string[],
+  env: Record<string, string> = {},
+): { proc: ChildProcess; done: Promise<{ status: number | null; stderr: string }> } {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return { proc, done: new Promise((resolve) => proc.once('exit', (status) => resolve({ status, stderr }))) };
@@ -105,6 +108,30 @@ describe.skipIf(!SERVER && !process.env.CI)('the cluster at its edges', () => {
     crew.stop();
   });
 
+  it('a coordinator killed with SIGKILL: its lease lapses and a worker removes its run; one stopped past its lease ends with one line', async () => {
+    // A one-second lease, and workers that look for dead runs five times a second.
+    const fast = { FPCTX_SWEEP_EVERY_MS: '200' };
+    await Promise.all([crew.ready(crew.start(fast)), crew.ready(crew.start(fast))]);
+    const args = ['check', '--redis', url, '--variant', 'rfc-2017', '--depth', '40', '--time', '60s', '--partitions', '3'];
+    const killed = coordinator(args, { FPCTX_RUN_LEASE_MS: '1000' });
+    await absorbed(admin, 3);
+    killed.proc.kill('SIGKILL');
+    await killed.done;
+    await until(async () => JSON.stringify(await leftOver(admin)) === JSON.stringify(CLEAN), 'the dead run to be removed');
+    // Stopped (Ctrl-Z) for longer than its lease: its run is removed under it; continued, it
+    // says so and fails, rather than waiting for results that no worker will write.
+    const stopped = coordinator(args, { FPCTX_RUN_LEASE_MS: '1000' });
+    await absorbed(admin, 3);
+    stopped.proc.kill('SIGSTOP');
+    await until(async () => (await admin.keys('fpctx:run:*')).length === 0, 'the stopped run to be removed');
+    stopped.proc.kill('SIGCONT');
+    const { status, stderr } = await stopped.done;
+    expect(status).toBe(69);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^fpctx: FPC602 the run's lease expired/)]);
+    await until(async () => JSON.stringify(await leftOver(admin)) === JSON.stringify(CLEAN), 'the stream to be emptied');
+    crew.stop();
+  });
+
   it('a worker presumed dead that comes back: its job ran elsewhere, its late writes count for nothing', async () => {
     const paused = await crew.withFaulty(true);
     let resumed = false;
@@ -161,12 +188,12 @@ describe.skipIf(!SERVER && !process.env.CI)('the cluster at its edges', () => {
     probe.disconnect();
     gone.proc.kill('SIGKILL');
     const { status, stderr } = await c.done;
-    expect(status).toBe(70);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toContain(`FPC522 lost Redis at ${gone.url}`);
-    expect(await exited(w)).toBe(70);
+    // The environment failed, not fpctx: EX_UNAVAILABLE, and no "internal error".
+    expect(status).toBe(69);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^fpctx: FPC601 lost Redis at ${gone.url} \\(`))]);
+    expect(await exited(w)).toBe(69);
     const lines = spare.stderr.get(w)!.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^fpctx: internal error: FPC522 lost Redis for \d+s, giving up/);
+    expect(lines.at(-1)).toMatch(/^fpctx: FPC601 lost Redis for \d+s, giving up/);
     // One line when lost, one when giving up: no line per retry.
     expect(lines.filter((l) => l.includes('lost Redis')).length).toBe(2);
   });

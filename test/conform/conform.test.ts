@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { conform } from '../../src/app/conform.js';
 import { findVariant } from '../../src/variants/index.js';
 
-const run = (file: string, variant: string, extra: { at?: number } = {}) =>
+const run = (file: string, variant: string, extra: { at?: number; maxDivergences?: number } = {}) =>
   conform({
     files: [file],
     variant: findVariant(variant)!,
@@ -23,6 +23,20 @@ const run = (file: string, variant: string, extra: { at?: number } = {}) =>
   }).traces[0]!;
 
 describe('conform on the lab traces', () => {
+  it("a fork split by a preemption: arch_dup_task_struct()'s calls count in the unit where the kernel made them", () => {
+    // 6.12 kvm-sve-guest lines 359-378 (zcat | sed -n): the VMM's clone() (sys_enter NR 220) calls
+    // fpsimd_preserve_current_state <-arch_dup_task_struct, is preempted (R+) at 369, switched
+    // back in at 372, then copy_thread's fpsimd_flush_task_state and sched_process_fork follow.
+    const dup = run('lab/traces/6.12/kvm-sve-guest.trace.gz', 'v6.12.y', { at: 359 }).divergences[0]!;
+    expect(dup.kernel.map((k) => k.fn)).toEqual(['fpsimd_preserve_current_state', 'fpsimd_save_user_state']);
+    expect(dup.model.map((m) => m.fn)).toEqual(['fpsimd_preserve_current_state', 'fpsimd_save_user_state']);
+    const t = run('lab/traces/6.12/kvm-sve-guest.trace.gz', 'v6.12.y', { at: 372 });
+    const sw = t.divergences[0]!;
+    expect(sw.agree).toBe(true);
+    expect(sw.model.map((m) => m.fn)).toEqual(['fpsimd_thread_switch', 'fpsimd_save_user_state', 'fpsimd_flush_task_state']);
+    expect(t.context['fork split by a preemption (its calls counted where the kernel made them)']).toBe(1);
+  });
+
   it('v6.12.y agrees with the 6.12.118 seed-kvm trace on at least 99 % of its events', () => {
     const t = run('lab/traces/6.12/seed-kvm.trace.gz', 'v6.12.y');
     expect(t.kernel).toBe('6.12.118+deb12-arm64');
@@ -87,51 +101,53 @@ describe('conform on the lab traces', () => {
 });
 
 /**
- * The agreement floor of every committed trace on the variant read from its kernel (measured
- * 2026-12-05, docs/conformance.md; percent, rounded down; the kselftests but 6.1's fp-stress
- * re-recorded with syscall events): a model or mapping change that loses
- * one agreeing unit on a trace fails here. The whole table runs in a few seconds.
+ * The agreement floor of every committed trace on the variant read from its kernel, and the
+ * agreeing units (measured 2026-12-05, docs/conformance.md; percent, rounded down; every trace
+ * recorded with syscall events, fp-stress too since issue 12's fourth round): a model or mapping
+ * change that loses one agreeing unit on a trace fails here (the count: on the two fp-stress
+ * traces, 187,311 and 189,865 compared units, 0.01 % is 19 units: fp-stress.test.ts, a file of its
+ * own so that it runs beside this one).
  */
-const FLOORS: [string, string, number][] = [
-  ['lab/traces/6.12/fork-exec.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/hotplug.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/kernel-neon.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/kselftest-fp-ptrace.trace.gz', 'v6.12.y', 99.29],
-  ['lab/traces/6.12/kselftest-sve-probe-vls.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/kselftest-sve-ptrace.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/kselftest-vec-syscfg.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/kselftest-za-fork.trace.gz', 'v6.12.y', 99.57],
-  ['lab/traces/6.12/kselftest-za-ptrace.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/kvm-sve-guest.trace.gz', 'v6.12.y', 99.75],
-  ['lab/traces/6.12/migrate.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/prctl-vl.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/ptrace.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/seed-kvm-sve.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/seed-kvm.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/signals-sve.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.12/signals.trace.gz', 'v6.12.y', 100.0],
-  ['lab/traces/6.1/fork-exec.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/hotplug.trace.gz', 'v6.1.y', 99.61],
-  ['lab/traces/6.1/kernel-neon.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/kselftest-fp-stress.trace.gz', 'v6.1.y', 85.13],
-  ['lab/traces/6.1/kselftest-sve-probe-vls.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/kselftest-sve-ptrace.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/kselftest-vec-syscfg.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/kselftest-za-fork.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/kselftest-za-ptrace.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/kvm-sve-guest.trace.gz', 'v6.1.y', 99.54],
-  ['lab/traces/6.1/migrate.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/prctl-vl.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/ptrace.trace.gz', 'v6.1.y', 99.57],
-  ['lab/traces/6.1/seed-kvm-sve.trace.gz', 'v6.1.y', 99.86],
-  ['lab/traces/6.1/seed-kvm.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/signals-sve.trace.gz', 'v6.1.y', 100.0],
-  ['lab/traces/6.1/signals.trace.gz', 'v6.1.y', 100.0],
+const FLOORS: [string, string, number, number][] = [
+  ['lab/traces/6.12/fork-exec.trace.gz', 'v6.12.y', 100.0, 489],
+  ['lab/traces/6.12/hotplug.trace.gz', 'v6.12.y', 100.0, 423],
+  ['lab/traces/6.12/kernel-neon.trace.gz', 'v6.12.y', 100.0, 377],
+  ['lab/traces/6.12/kselftest-fp-ptrace.trace.gz', 'v6.12.y', 99.85, 708],
+  ['lab/traces/6.12/kselftest-sve-probe-vls.trace.gz', 'v6.12.y', 100.0, 311],
+  ['lab/traces/6.12/kselftest-sve-ptrace.trace.gz', 'v6.12.y', 100.0, 646],
+  ['lab/traces/6.12/kselftest-vec-syscfg.trace.gz', 'v6.12.y', 100.0, 1342],
+  ['lab/traces/6.12/kselftest-za-fork.trace.gz', 'v6.12.y', 99.57, 237],
+  ['lab/traces/6.12/kselftest-za-ptrace.trace.gz', 'v6.12.y', 100.0, 233],
+  ['lab/traces/6.12/kvm-sve-guest.trace.gz', 'v6.12.y', 100.0, 817],
+  ['lab/traces/6.12/migrate.trace.gz', 'v6.12.y', 100.0, 425],
+  ['lab/traces/6.12/prctl-vl.trace.gz', 'v6.12.y', 100.0, 341],
+  ['lab/traces/6.12/ptrace.trace.gz', 'v6.12.y', 100.0, 432],
+  ['lab/traces/6.12/seed-kvm-sve.trace.gz', 'v6.12.y', 100.0, 1203],
+  ['lab/traces/6.12/seed-kvm.trace.gz', 'v6.12.y', 100.0, 1230],
+  ['lab/traces/6.12/signals-sve.trace.gz', 'v6.12.y', 100.0, 451],
+  ['lab/traces/6.12/signals.trace.gz', 'v6.12.y', 100.0, 360],
+  ['lab/traces/6.1/fork-exec.trace.gz', 'v6.1.y', 100.0, 523],
+  ['lab/traces/6.1/hotplug.trace.gz', 'v6.1.y', 100.0, 520],
+  ['lab/traces/6.1/kernel-neon.trace.gz', 'v6.1.y', 100.0, 385],
+  ['lab/traces/6.1/kselftest-sve-probe-vls.trace.gz', 'v6.1.y', 100.0, 230],
+  ['lab/traces/6.1/kselftest-sve-ptrace.trace.gz', 'v6.1.y', 100.0, 3036],
+  ['lab/traces/6.1/kselftest-vec-syscfg.trace.gz', 'v6.1.y', 100.0, 1795],
+  ['lab/traces/6.1/kselftest-za-fork.trace.gz', 'v6.1.y', 100.0, 229],
+  ['lab/traces/6.1/kselftest-za-ptrace.trace.gz', 'v6.1.y', 100.0, 240],
+  ['lab/traces/6.1/kvm-sve-guest.trace.gz', 'v6.1.y', 99.77, 886],
+  ['lab/traces/6.1/migrate.trace.gz', 'v6.1.y', 100.0, 397],
+  ['lab/traces/6.1/prctl-vl.trace.gz', 'v6.1.y', 100.0, 365],
+  ['lab/traces/6.1/ptrace.trace.gz', 'v6.1.y', 99.57, 468],
+  ['lab/traces/6.1/seed-kvm-sve.trace.gz', 'v6.1.y', 99.86, 1484],
+  ['lab/traces/6.1/seed-kvm.trace.gz', 'v6.1.y', 100.0, 1337],
+  ['lab/traces/6.1/signals-sve.trace.gz', 'v6.1.y', 100.0, 423],
+  ['lab/traces/6.1/signals.trace.gz', 'v6.1.y', 100.0, 384],
 ];
 
 describe('conform agreement floors on every committed lab trace', () => {
-  it.each(FLOORS)('%s on %s agrees on at least %s %%', (file, variant, floor) => {
-    const t = run(file, variant);
+  it.each(FLOORS)('%s on %s agrees on at least %s %% (%s units)', (file, variant, floor, agree) => {
+    const t = run(file, variant, { maxDivergences: 0 }); // counts only: one pass, no step snapshots
     expect(t.ratio * 100).toBeGreaterThanOrEqual(floor);
+    expect(t.agree).toBeGreaterThanOrEqual(agree);
   });
 });

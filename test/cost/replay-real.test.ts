@@ -274,10 +274,11 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
   // lab/traces holds ftrace text recorded on Debian's 6.12 under QEMU: `func <-caller` lines of the
   // function tracer interleaved with the events. They are kernel calls, not events: replaying the
   // trace with them must map exactly the events of the same trace with them removed, except the
-  // two calls that record an event (an EL0 SVE trap, a kernel-mode NEON section), kept in both.
+  // two calls that record an event (an EL0 SVE trap, a kernel-mode NEON section) and the reload
+  // at a return to user space (the evidence of the preempted-on-the-way rules), kept in both.
   const lab = fileURLToPath(new URL('../../lab/traces/6.12/seed-kvm.trace.gz', import.meta.url));
-  const eventCall = / (?:do_sve_acc <-el0_sve_acc|kernel_neon_begin <-\w+)\s*$/;
-  it('replays the seed trace, reading function-tracer lines as nothing but SVE traps and NEON sections', () => {
+  const eventCall = / (?:do_sve_acc <-el0_sve_acc|kernel_neon_begin <-\w+|fpsimd_restore_current_state <-do_notify_resume)\s*$/;
+  it('replays the seed trace, reading function-tracer lines as nothing but SVE traps, NEON sections and reloads', () => {
     const text = gunzipSync(readFileSync(lab)).toString('utf8');
     const calls = text.split('\n').filter((l) => / <-\w/.test(l) && !eventCall.test(l));
     expect(calls.length).toBeGreaterThan(100);
@@ -396,5 +397,77 @@ describe("the real-kernel lab's traces (function tracer lines beside the events)
         .join('\n'),
     );
     expect(scanTrace(bare).noReturn.size).toBe(0);
+  });
+  it("a tracer's regset write flushes the stopped tracee, and a task killed in the kernel exits without a return to user: the four ptrace traces load exactly what the kernel loaded", () => {
+    // The kernel's loads: its task_fpsimd_load calls (grep). Without the tracee flush the replay
+    // returned each tracee to user space with its old registers still bound (no reload): 6.12
+    // ptrace 20 of 23, fp-ptrace 39 of 43, 6.1 ptrace 15 of 20. 6.1 sve-ptrace's SIGKILLed
+    // tracee exits from the kernel (sched_process_exit after its switch-in, no sys_exit): a
+    // syscall exit would first return it to user space and load its state (15 of 14).
+    const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
+    for (const [rel, variant, writes] of [
+      ['6.12/ptrace', 'v6.12.y', 5],
+      ['6.12/kselftest-fp-ptrace', 'v6.12.y', 0],
+      ['6.1/ptrace', 'v6.1.y', 5],
+      ['6.1/kselftest-sve-ptrace', 'v6.1.y', 0],
+    ] as const) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / task_fpsimd_load <-/.test(l)).length;
+      const flushes = text.split('\n').filter((l) => / fpsimd_flush_task_state <-(?:fpr_set|sve_set)\s*$/.test(l)).length;
+      if (writes > 0) expect([rel, flushes]).toEqual([rel, writes]);
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === variant),
+        opts,
+      );
+      expect([rel, doc.rows[0]!.loads]).toEqual([rel, kernel]);
+    }
+  });
+  it("takes the kernel's SVE traps exactly where the trace shows a signal delivered at a syscall's return or a task preempted before its reload (6.12)", () => {
+    // The kernel's traps: its do_sve_acc <-el0_sve_acc lines (grep). 6.12 keeps SVE live across a
+    // syscall until the state is saved inside one (fpsimd_syscall_enter/exit): a signal delivered
+    // at a syscall's return writes an FPSIMD-only frame and drops SVE, so the task traps again.
+    // Returning to user first (the old mapping) kept SVE on: signals and signals-sve 5 of 6. A
+    // task preempted between its sys_exit and its reload returns when switched back in:
+    // returning it at the sys_exit missed a trap on ptrace (8 of 9) and vec-syscfg (20 of 21).
+    const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
+    for (const rel of ['6.12/signals', '6.12/signals-sve', '6.12/ptrace', '6.12/kselftest-vec-syscfg']) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / do_sve_acc <-el0_sve_acc\s*$/.test(l)).length;
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const scan = scanTrace(whole);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === 'v6.12.y'),
+        opts,
+      );
+      expect([rel, doc.rows[0]!.traps.sveEl0]).toEqual([rel, kernel]);
+      expect(scan.signalAtReturn.size + scan.deferredReturn.size).toBeGreaterThan(0);
+    }
+  });
+  it("a vcpu thread's exec flushes its state (flush_thread), so it traps on SVE again: the 6.12 KVM traces' SVE traps exact", () => {
+    // The lab's VMM (the vcpu thread) execs /proc/self/exe before it creates its VM, after an SVE
+    // trap (6.12 kvm-sve-guest lines 45-64: do_sve_acc, execve, do_sve_acc). The alphabet keeps
+    // `exec` from vcpu threads; without the flush the replay kept its SVE on and missed the
+    // second trap (4 of 6 on kvm-sve-guest and seed-kvm, 7 of 8 on seed-kvm-sve).
+    const opts = { fpUse: parseUseFlag('--fp-use', 'always'), sveUse: parseUseFlag('--sve-use', 'never'), seed: 1, sveVlBits: 512 };
+    for (const rel of ['6.12/kvm-sve-guest', '6.12/seed-kvm', '6.12/seed-kvm-sve']) {
+      const file = fileURLToPath(new URL(`../../lab/traces/${rel}.trace.gz`, import.meta.url));
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      const kernel = text.split('\n').filter((l) => / do_sve_acc <-el0_sve_acc\s*$/.test(l)).length;
+      const whole = join(mkdtempSync(join(tmpdir(), 'fpctx-lab-')), 'whole.trace');
+      writeFileSync(whole, text);
+      const doc = replayTrace(
+        whole,
+        VARIANTS.filter((v) => v.name === 'v6.12.y'),
+        opts,
+      );
+      expect([rel, doc.rows[0]!.traps.sveEl0]).toEqual([rel, kernel]);
+    }
   });
 });

@@ -55,10 +55,12 @@ describe('workloads and QEMU line', () => {
     for (const w of ws) expect(w.command).not.toMatch(/[|\n]/);
   });
 
-  it('runs a kselftest from the binaries folder, fp-stress for 5 s', () => {
-    expect(kselftestWorkload('fp-stress').command).toBe('cd kselftest && ./fp-stress -t 5');
+  it('runs a kselftest from the binaries folder, fp-stress until one quiet second, every one with syscalls', () => {
+    expect(kselftestWorkload('fp-stress').command).toBe('cd kselftest && ./fp-stress -t 1');
     expect(kselftestWorkload('sve-ptrace')).toMatchObject({ name: 'kselftest-sve-ptrace', kind: 'kselftest', profile: 'full' });
-    expect(kselftestWorkload('fp-stress').profile).toBe('light');
+    expect(kselftestWorkload('sve-ptrace').fixtureBytes).toBeUndefined();
+    // fp-stress: full profile, a timeout that is only a safety net, its gzip committed up to 3 MB
+    expect(kselftestWorkload('fp-stress')).toMatchObject({ profile: 'full', timeout: 900, fixtureBytes: 3_000_000 });
   });
 
   it('boots at EL2 with SVE and without SME', () => {

@@ -48,7 +48,7 @@ export async function runWorkerCommand(f: WorkerFlags, io: Io): Promise<number> 
     ...(maxJobs !== undefined ? { maxJobs } : {}),
     stop: () => stopping,
     // One line when Redis is lost (restarting, a network hiccup) and one when it is back; a
-    // server gone for longer than --give-up-after ends the worker (FPC522, exit 70).
+    // server gone for longer than --give-up-after ends the worker (FPC601, exit 69).
     onError: (e) => io.err(`fpctx worker: lost Redis (${e.message}); retrying every second`),
     onBack: () => io.err('fpctx worker: Redis is back'),
   });
@@ -61,7 +61,7 @@ export const workerCommand: CommandFactory = (io, done) =>
     .description('take jobs of check, simulate and hunt --redis runs from a Redis, until stopped')
     .option('--redis <url>', 'the Redis the coordinators use, e.g. redis://10.0.0.5:6379')
     .option('--reclaim-after <duration>', "run again a job another worker has held this long (a dead worker's; default 30s)")
-    .option('--give-up-after <duration>', 'exit (status 70) when Redis has been unreachable this long (default 5m)')
+    .option('--give-up-after <duration>', 'exit (status 69) when Redis has been unreachable this long (default 5m)')
     .option('--jobs <n>', 'stop after this many jobs')
     .option('--quiet', 'no start and end lines on stderr')
     .action(async (opts) => done(await runWorkerCommand(opts, io)));

@@ -61,6 +61,11 @@ export const Ev = {
   VL_REQ: 18,
   /** A function-tracer line `fpsimd_restore_current_state <-do_notify_resume`: the task reloads its state on its way to user space. */
   RELOAD: 19,
+  /**
+   * A function-tracer line `fpsimd_flush_task_state <-fpr_set` or `<-sve_set`: a ptrace regset
+   * write flushed its tracee (see regsetWriteFlush).
+   */
+  TRACEE_FLUSH: 20,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -85,6 +90,28 @@ const KNOWN = Object.entries(KINDS).map(([name, kind]) => ({ name, kind, bytes: 
 
 /** The rt_sigreturn syscall number on arm64 (include/uapi/asm-generic/unistd.h, __NR_rt_sigreturn). */
 export const NR_RT_SIGRETURN = 139;
+/** arm64's ptrace syscall number (include/uapi/asm-generic/unistd.h). */
+export const NR_PTRACE = 117;
+
+/**
+ * Whether a traced call `fpsimd_flush_task_state <-caller` is a ptrace regset write flushing its
+ * tracee, when it is made inside the tracer's `ptrace()` call: fpr_set() (NT_PRFPREG) and
+ * sve_set_common() (NT_ARM_SVE, which the trace shows inlined into sve_set()) flush the target
+ * before they change its state (6.12.118 arch/arm64/kernel/ptrace.c:686-700, 925-1058; 6.1.192
+ * :691-705, 898-1036), and a write that changes the VL does it in vec_set_vector_length(). One
+ * rule for `fpctx conform` and `fpctx replay`: the tracee (the ptrace call's pid argument) is
+ * flushed, so its next return to user space reloads.
+ */
+export function regsetWriteFlush(caller: string): boolean {
+  return caller === 'fpr_set' || caller === 'sve_set' || caller === 'vec_set_vector_length';
+}
+
+/** The pid argument of a ptrace sys_enter from its printed arguments (hex, no 0x), or -1. */
+export function ptracePid(args: readonly string[]): number {
+  const a = args[1];
+  if (a === undefined || !/^[0-9a-f]+$/i.test(a)) return -1;
+  return Number.parseInt(a, 16);
+}
 
 /**
  * The kind of an event name: the table above, or one syscall's own event (`sys_enter_read`,
@@ -147,7 +174,7 @@ export class TraceLine {
    *  EXEC: pid2 = the task, str() = filename
    *  MIGRATE: pid2 = the task, num = destination CPU
    *  KVM_EXIT: num = exception class (ESR EC) or -1 when not printed
-   *  SYS_ENTER, SYS_EXIT: num = syscall number
+   *  SYS_ENTER, SYS_EXIT: num = syscall number; SYS_ENTER of ptrace: pid2 = its pid argument (-1 if unreadable)
    *  SIGNAL: num = signal, str() = sa_handler (hex) */
   pid2 = 0;
   num = 0;
@@ -215,6 +242,13 @@ const KVM_EXIT_EC = /HSR_EC: 0x([0-9a-fA-F]+)/;
 /** x86's kvm_exit ("[vcpu %u ]reason %s rip 0x%lx ...") and kvm_entry ("vcpu %u, rip 0x%lx"). */
 const X86_KVM = /(?:^|\s)reason [\w ]+? rip 0x|^vcpu \d+, rip 0x/;
 const SYS_ENTER = /^NR (-?\d+) \(/;
+const SYS_ENTER_ARGS = /^NR -?\d+ \(([^)]*)\)/;
+
+/** A sys_enter line's printed arguments (`NR 117 (7, a4, 0, ...)`: hex without 0x). */
+export function argsOf(fields: string): string[] {
+  const m = SYS_ENTER_ARGS.exec(fields);
+  return m ? m[1]!.split(/,\s*/) : [];
+}
 const SYS_EXIT = /^NR (-?\d+) = -?\d+\s*$/;
 const SIGNAL = /^sig=(\d+) errno=-?\d+ code=-?\d+ sa_handler=([0-9a-fA-F]+) sa_flags=[0-9a-fA-F]+\s*$/;
 const LOST = /^CPU:\s*\d+ \[LOST (\d+) EVENTS\]\s*$/;
@@ -295,7 +329,20 @@ export class TraceParser {
           const vl = fn[6] === 'fpsimd_flush_task_state' && fn[7] === 'vec_set_vector_length';
           const req = fn[6] === 'vec_set_vector_length';
           const reload = fn[6] === 'fpsimd_restore_current_state' && fn[7] === 'do_notify_resume';
-          l.kind = trap ? Ev.SVE_TRAP : neon ? Ev.NEON : vl ? Ev.SET_VL : req ? Ev.VL_REQ : reload ? Ev.RELOAD : Ev.OTHER;
+          const tracee = fn[6] === 'fpsimd_flush_task_state' && !vl && regsetWriteFlush(fn[7] ?? '');
+          l.kind = trap
+            ? Ev.SVE_TRAP
+            : neon
+              ? Ev.NEON
+              : vl
+                ? Ev.SET_VL
+                : req
+                  ? Ev.VL_REQ
+                  : reload
+                    ? Ev.RELOAD
+                    : tracee
+                      ? Ev.TRACEE_FLUSH
+                      : Ev.OTHER;
           if (l.kind === Ev.OTHER) return l;
           l.setComm(fn[1]!);
           l.pid = Number(fn[2]);
@@ -338,7 +385,10 @@ export class TraceParser {
         return l;
       case Ev.SYS_ENTER:
       case Ev.SYS_EXIT:
-        if (fields === null && this.syscallBytes(buf, f, end, l.kind === Ev.SYS_EXIT)) return l;
+        if (fields === null && this.syscallBytes(buf, f, end, l.kind === Ev.SYS_EXIT)) {
+          if (l.kind === Ev.SYS_ENTER && l.num === NR_PTRACE) l.pid2 = ptracePid(argsOf(buf.toString('latin1', f, end)));
+          return l;
+        }
         break;
     }
     this.fields(fields ?? buf.toString('utf8', f, end), lineNo);
@@ -413,6 +463,7 @@ export class TraceParser {
       case Ev.SYS_ENTER: {
         const s = SYS_ENTER.exec(f) ?? bad();
         l.num = Number(s[1]);
+        if (l.num === NR_PTRACE) l.pid2 = ptracePid(argsOf(f));
         break;
       }
       case Ev.SYS_EXIT: {

@@ -46,7 +46,17 @@ import { NONE, Pos, TaskState } from '../../kernel/records.js';
 import { hashUnit } from '../rng.js';
 import { IntentSource, Normalizer } from '../stream.js';
 import { LineReader } from './lines.js';
-import { Ev, foreignEvidence, KTHREAD, NR_RT_SIGRETURN, runnableState, TraceParser, type TraceFormat, type TraceLine } from './parse.js';
+import {
+  Ev,
+  foreignEvidence,
+  KTHREAD,
+  NR_PTRACE,
+  NR_RT_SIGRETURN,
+  runnableState,
+  TraceParser,
+  type TraceFormat,
+  type TraceLine,
+} from './parse.js';
 
 /** How often tasks use FP: `always`, `never`, or `p=<probability>`. */
 export interface UseFlag {
@@ -126,6 +136,11 @@ class PidTable {
 
   free(pid: number): void {
     this.cur.delete(pid);
+  }
+
+  /** The current incarnation of `pid`, or -1 (without creating one). */
+  peek(pid: number): number {
+    return this.cur.get(pid) ?? -1;
   }
 
   private create(pid: number, comm: string, born: boolean, parent: number): number {
@@ -209,6 +224,21 @@ export interface TraceScan {
    * absence of one says nothing.
    */
   readonly noReturn: ReadonlySet<number>;
+  /**
+   * Lines of sys_exits after which the task was switched out still runnable before it reloaded
+   * or showed user space (conform's rule for a task preempted between its sys_exit and its
+   * reload: exit_to_user_mode() scheduled first): it returns to user space when switched back
+   * in. Empty for a trace that records no reloads.
+   */
+  readonly deferredReturn: ReadonlySet<number>;
+  /**
+   * Lines of sys_exits whose return delivers a signal first (conform's rule): the CPU's next
+   * event line is a signal_deliver with a handler to the same task. do_notify_resume() runs
+   * do_signal() before it reloads the registers, and on 6.12 before fpsimd_syscall_exit(): the
+   * frame is written from inside the syscall. Any other event line on that CPU in between (a
+   * timer interrupt's signal_generate, a wakeup) means the task returned and was interrupted.
+   */
+  readonly signalAtReturn: ReadonlySet<number>;
 }
 
 export function scanTrace(file: string, onProgress?: (bytes: number, total: number) => void, name: string = file): TraceScan {
@@ -232,6 +262,12 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
   /** Per trace CPU id: the task switched in there last, the line, and whether it showed user space since. */
   const watch = new Map<number, { inc: number; line: number; sign: boolean }>();
   const noReturn = new Set<number>();
+  /** Per trace CPU id: the task whose sys_exit came last there, and the line, until it shows user space. */
+  const exited = new Map<number, { inc: number; line: number }>();
+  const deferredReturn = new Set<number>();
+  /** Per trace CPU id: a sys_exit that was that CPU's last event line (signalAtReturn). */
+  const lastExit = new Map<number, { inc: number; line: number }>();
+  const signalAtReturn = new Set<number>();
   let reloads = 0;
   try {
     while (reader.next()) {
@@ -245,6 +281,7 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
         continue;
       }
       if (l.kind === Ev.UNKNOWN) {
+        lastExit.delete(l.cpu);
         const n = unknownEvents[l.name];
         if (n === undefined) {
           const why = foreignEvidence(l.name);
@@ -259,6 +296,19 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
       const { self, other } = visit(l, table);
       let f = first.get(l.cpu);
       if (!f) first.set(l.cpu, (f = { inc: self, inSyscall: false, sys: false }));
+      const le = lastExit.get(l.cpu);
+      if (le) {
+        lastExit.delete(l.cpu);
+        if (l.kind === Ev.SIGNAL && le.inc === self && l.str() !== '0' && l.str() !== '1') signalAtReturn.add(le.line);
+      }
+      if (l.kind === Ev.SYS_EXIT && self >= 0) lastExit.set(l.cpu, { inc: self, line: reader.line });
+      const x = exited.get(l.cpu);
+      if (x && x.inc === self) {
+        if (l.kind === Ev.SWITCH && runnableState(l.state())) deferredReturn.add(x.line);
+        if (l.kind === Ev.SWITCH || l.kind === Ev.RELOAD || l.kind === Ev.SYS_ENTER || l.kind === Ev.SVE_TRAP || l.kind === Ev.SIGNAL)
+          exited.delete(l.cpu);
+      } else if (x && l.kind === Ev.SWITCH) exited.delete(l.cpu);
+      if (l.kind === Ev.SYS_EXIT && self >= 0) exited.set(l.cpu, { inc: self, line: reader.line });
       const w = watch.get(l.cpu);
       if (l.kind === Ev.SWITCH) {
         if (w && w.inc === self && !w.sign && runnableState(l.state())) noReturn.add(w.line);
@@ -341,6 +391,8 @@ export function scanTrace(file: string, onProgress?: (bytes: number, total: numb
     otherLines,
     lostEvents: lost,
     noReturn: reloads > 0 ? noReturn : new Set(),
+    deferredReturn: reloads > 0 ? deferredReturn : new Set(),
+    signalAtReturn,
     firstOnCpu: cpuIds.map((id) => {
       const f = first.get(id)!;
       return { inc: f.inc, inSyscall: f.inSyscall };
@@ -430,6 +482,10 @@ export class TraceSource extends IntentSource {
   private readonly pendingReturn: Uint8Array;
   /** Per CPU: the vector-length request in progress is the current task's own (prctl), not ptrace's. */
   private readonly vlOwn: Uint8Array;
+  /** Per incarnation: the pid argument of its latest sys_enter if that was ptrace(), else absent. */
+  private readonly ptraceTarget = new Map<number, number>();
+  /** Tracees flushed by a tracer's regset write (META_TRACEE_WRITE). */
+  traceeWrites = 0;
   private readonly total: number;
   private started = false;
 
@@ -641,7 +697,8 @@ export class TraceSource extends IntentSource {
       case Ev.EXEC: {
         const s = this.ensure(c, self);
         if (s === NONE) break;
-        n.exec(c);
+        if (this.inc[self]!.vcpu) n.vcpuExec(c);
+        else n.exec(c);
         n.meta(s, this.label(basename(l.str())));
         break;
       }
@@ -649,7 +706,7 @@ export class TraceSource extends IntentSource {
         const s = this.ensure(c, self);
         if (s === NONE) break;
         if (this.inc[self]!.vcpu) this.miss('vcpu thread exit');
-        else n.exit(c);
+        else n.exitHere(c);
         break;
       }
       case Ev.FREE: {
@@ -674,13 +731,20 @@ export class TraceSource extends IntentSource {
         const s = this.ensure(c, self);
         if (s === NONE) break;
         this.sliceEnd(c, self, true);
+        if (l.num === NR_PTRACE && l.pid2 >= 0) this.ptraceTarget.set(self, l.pid2);
+        else this.ptraceTarget.delete(self);
         if (l.num === NR_RT_SIGRETURN && n.inHandler[s]) n.sigreturn(c);
         else n.syscall(c);
         break;
       }
-      case Ev.SYS_EXIT:
-        if (this.ensure(c, self) !== NONE) n.toUser(c);
+      case Ev.SYS_EXIT: {
+        const s = this.ensure(c, self);
+        if (s === NONE) break;
+        // Preempted before its reload (scan.deferredReturn): it returns when switched back in.
+        if (this.scan.deferredReturn.has(this.reader.line) && !this.inc[self]!.vcpu) this.pendingReturn[s] = 1;
+        else if (!this.scan.signalAtReturn.has(this.reader.line)) n.toUser(c);
         break;
+      }
       case Ev.SVE_TRAP: {
         // The kernel trapped the task's SVE instruction: it ran SVE code in this user slice
         // whatever --sve-use says (the driver retries the write after the trap if the variant
@@ -693,13 +757,17 @@ export class TraceSource extends IntentSource {
         this.vlOwn[c] = l.num;
         break;
       case Ev.SET_VL: {
-        // A ptrace regset write flushes its (stopped) target the same way, from the tracer's
-        // context: only prctl's request (vec_set_vector_length <-sve_set_current_vl, the line
-        // before on this CPU) changes current's VL.
-        if (this.vlOwn[c] && this.ensure(c, self) !== NONE) n.setVl(c);
+        // prctl's request (vec_set_vector_length <-sve_set_current_vl, the line before on this
+        // CPU) changes current's VL; a ptrace regset write's changes its stopped tracee's.
+        if (this.vlOwn[c]) {
+          if (this.ensure(c, self) !== NONE) n.setVl(c);
+        } else this.traceeWrite(c, self, true);
         this.vlOwn[c] = 0;
         break;
       }
+      case Ev.TRACEE_FLUSH:
+        this.traceeWrite(c, self, false);
+        break;
       case Ev.NEON: {
         if (l.num === 1) {
           n.softirqNeon(c);
@@ -717,6 +785,22 @@ export class TraceSource extends IntentSource {
         break;
       }
     }
+  }
+
+  /**
+   * A regset write by tracer `id` on c flushed its tracee (parse.ts regsetWriteFlush, the rule
+   * `fpctx conform` applies): the ptrace call's pid argument, if the replay has it as a user task
+   * that is not running (stopped for the tracer).
+   */
+  private traceeWrite(c: number, id: number, vl: boolean): void {
+    if (id < 0 || this.ensure(c, id) === NONE) return;
+    const pid = this.ptraceTarget.get(id);
+    if (pid === undefined) return;
+    const target = this.table.peek(pid);
+    const s = this.slot(target);
+    if (s === NONE || target === id || this.n.onCpu[s] !== NONE || this.n.state[s] === TaskState.FREE) return;
+    this.n.traceeWrite(s, c, vl);
+    this.traceeWrites++;
   }
 
   private freeSlot(): number {
