@@ -12,11 +12,17 @@
  *     and the records of c, T and T's vcpu hold no data written by another live task (reaping
  *     that task later would re-attribute the data in place);
  *  4. every other enabled action's footprint is disjoint from c's and not global;
- *  5. c's actions are not all the enabled actions (else nothing is gained).
+ *  5. c's actions are not all the enabled actions (else nothing is gained);
+ *  6. nothing the other processes do can enable an action of c that is not enabled now: no
+ *     other CPU runs a task (it could `idle` or `exit` and leave its task runnable, or `fork` a
+ *     runnable child — c could then switch to it), no task is stopped for a tracer
+ *     (`ptrace_cont` makes it runnable) and none is a zombie (`free` gives c's `fork` a slot).
  *
  * Why this is an ample set (C0 and C1 of Clarke, Grumberg and Peled, *Model Checking*, ch. 10):
- * it is not empty, and no action of another process that depends on one of c's can run before
- * c moves. Another CPU d touches only d, its own current task, what its binding names, and
+ * it is not empty, and no action that depends on one of c's can run before c moves — neither
+ * another process's (below) nor one of c's own that the others enable (6: C1 counts those too;
+ * without 6, `idle` on another CPU followed by c's switch to the task it left runnable was such
+ * a path, and the reduction then skipped that switch's interleavings before c's actions). Another CPU d touches only d, its own current task, what its binding names, and
  * tasks that are not running (the rule in declare.ts); while c does not move, T stays running on
  * c, so d can neither schedule, fork into nor reap T; d's binding can come to name only storage
  * of a task d runs, never T's; and the records of c, T and T's vcpu are written by c's actions
@@ -124,6 +130,12 @@ export class AmpleSets {
       if (b !== 0 && (b === st || b === kst || b === vst)) return false;
     }
     if (!this.ownDataOnly(c, T, V)) return false;
+    // (6) no process but c can make a task runnable or free a slot for c's fork.
+    for (let d = 0; d < k.cfg.cpus; d++) if (d !== c && k.cpus[d]!.current !== NONE) return false;
+    for (let t = 0; t < k.cfg.slots; t++) {
+      const st = k.tasks[t]!.state;
+      if (st === TaskState.STOPPED || st === TaskState.ZOMBIE) return false;
+    }
     // (4) every other enabled action is independent of c's.
     const g = this.g;
     for (const a of all) {
