@@ -160,7 +160,7 @@ export interface FoundViolation {
 /** The canonical form the explorer stores: symmetry + data independence, or the model's own. */
 export interface Canon {
   canonicalize(src: Int32Array, dst: Int32Array): void;
-  /** The canonical form of `src` into `out`, and its fingerprint into `hi`, `lo`. */
+  /** The canonical form of `src` into `out`, and its fingerprint into `hi`, `lo` (and `ex` when wide). */
   canonicalHash(src: Int32Array): void;
   /** Where `canonicalHash` leaves the canonical form (valid until the next call). */
   readonly out: Int32Array;
